@@ -1,0 +1,42 @@
+"""drsim: a discrete-event simulator of multi-region identity services under failure.
+
+It answers the questions of a disaster-recovery review — how many sign-ins fail
+during a regional outage, how stale the replica is, how much an attacker gains
+from per-region lockout counters, what failover really costs in RTO and RPO —
+for a design written as a scenario file (see :mod:`drsim.scenario`).
+
+Public Python API (:mod:`drsim.api`), mirroring ``drsim run``::
+
+    import drsim
+    scenario = drsim.load("scenarios/cognito-active-passive.yaml", ["users.population=2000"])
+    out = drsim.run(scenario, reps=3, seed=7)
+    out.summary["metrics"]["failed_logins"]   # {"mean", "ci95", "per_replication"}
+    out.records(0).requests                   # replication 0's requests as a DataFrame
+
+``load``, ``run`` and ``RunOutput`` are imported lazily, so ``import drsim``
+stays cheap and the lower layers can import ``drsim`` without cycles.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
+
+try:
+    __version__ = version("drsim")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0"
+
+__all__ = ["RunOutput", "__version__", "load", "run"]
+
+if TYPE_CHECKING:
+    from drsim.api import RunOutput, load, run
+
+
+def __getattr__(name: str) -> Any:
+    """Lazy re-exports of the public API (PEP 562)."""
+    if name in ("load", "run", "RunOutput"):
+        from drsim import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'drsim' has no attribute {name!r}")

@@ -1,0 +1,282 @@
+"""``drsim run``: run one DR scenario's replications and tell what the outage cost.
+
+Usage::
+
+    drsim run SCENARIO [-o DIR] [--reps N] [--seed S] [--set PATH=VALUE]...
+                       [--json] [--no-charts] [--quiet] [--jobs N]
+
+Prints a readable summary (headline metrics with 95 % CIs, failures by cause,
+the fault timeline of replication 0) or, with ``--json``, exactly one JSON
+object on stdout. Writes the run directory (default
+``results/<scenario>/<UTC timestamp>/``, see :mod:`drsim.output`).
+
+Exit codes: 0 all replications succeeded; 1 a replication failed (reported on
+stderr and in the manifest's status); 2 bad input (scenario file, ``--set``,
+options) — a ``FILE:LINE: key: …`` message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+HEADLINE: tuple[tuple[str, str, str], ...] = (
+    # (metric, label, unit kind: count | s | pct | usd)
+    ("failed_logins", "failed sign-in attempts", "count"),
+    ("failed_login_users", "users with a failed sign-in", "count"),
+    ("failed_operations", "failed other operations", "count"),
+    ("stale_reads", "stale profile reads", "count"),
+    ("stale_read_fraction", "stale share of profile reads", "pct"),
+    ("staleness_p99_s", "staleness p99", "s"),
+    ("lockout_extra_guesses", "lockout: extra attacker guesses", "count"),
+    ("lockout_bypass_windows", "lockout: bypass windows", "count"),
+    ("lockout_bypass_max_s", "lockout: longest bypass window", "s"),
+    ("accounts_compromised", "accounts compromised", "count"),
+    ("stale_credential_signins", "sign-ins with a superseded password", "count"),
+    ("revoked_token_accepts", "revoked refresh tokens accepted", "count"),
+    ("sessions_disrupted", "sessions disrupted", "count"),
+    ("rpo_lost_writes", "RPO: writes lost at promotion", "count"),
+    ("rpo_span_s", "RPO: time span of lost writes", "s"),
+    ("rto_s", "RTO", "s"),
+    ("detection_s", "  detection", "s"),
+    ("decision_s", "  decision", "s"),
+    ("promotion_s", "  promotion", "s"),
+    ("dns_convergence_s", "  DNS convergence", "s"),
+    ("availability", "availability of sign-in", "pct"),
+    ("cost_per_month_usd", "cost per month", "usd"),
+)
+"""Metrics shown in the human summary, in order (all metrics are in the JSON)."""
+
+
+def _number(value: Any) -> float | None:
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(x) else x
+
+
+def format_value(value: Any, kind: str) -> str:
+    """A metric value for people: ``1,240``, ``2.5 min``, ``99.2 %``, ``$4,500``; ``–`` for none."""
+    x = _number(value)
+    if x is None:
+        return "–"
+    if math.isinf(x):
+        return "∞"
+    if kind == "pct":
+        return f"{100 * x:.2f} %"
+    if kind == "usd":
+        return f"${x:,.2f}"
+    if kind == "s":
+        if abs(x) < 1:
+            return f"{x * 1000:.0f} ms"
+        if abs(x) < 120:
+            return f"{x:.1f} s"
+        if abs(x) < 7200:
+            return f"{x / 60:.1f} min"
+        return f"{x / 3600:.2f} h"
+    if float(x).is_integer():
+        return f"{x:,.0f}"
+    return f"{x:,.1f}"
+
+
+def format_metric_line(label: str, entry: Mapping[str, Any], kind: str, width: int = 38) -> str:
+    """``label  mean  (95% CI lo – hi)`` for one metric."""
+    mean = format_value(entry.get("mean"), kind)
+    ci = list(entry.get("ci95") or [None, None])
+    lo, hi = (ci + [None, None])[:2]
+    ci_text = ""
+    if _number(lo) is not None and _number(hi) is not None and lo != hi:
+        ci_text = f"  (95% CI {format_value(lo, kind)} – {format_value(hi, kind)})"
+    return f"  {label:<{width}} {mean:>12}{ci_text}"
+
+
+def format_clock(seconds: float) -> str:
+    """Simulated seconds as ``HH:MM:SS``."""
+    total = int(round(seconds))
+    return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
+
+
+def timeline_lines(output: Any) -> list[str]:
+    """The fault timeline of the first replication with records: one line per instant."""
+    kept = [r for r in output.results if r.records is not None]
+    if not kept:
+        return ["  (no records kept)"]
+    result = kept[0]
+    meta = dict(result.records.meta or {})
+    instants: dict[str, Any] = {
+        "fault start": meta.get("fault_start_s"),
+        "detection": meta.get("detection_s"),
+        "DNS flip": meta.get("dns_flip_s"),
+        "promotion start": meta.get("promotion_start_s"),
+        "promotion end (writable)": meta.get("writable_s", meta.get("promotion_end_s")),
+        "fault end": meta.get("fault_end_s"),
+        "failback": meta.get("failback_s"),
+    }
+    try:
+        from drsim.metrics.facts import run_facts
+
+        facts = run_facts(result.records, output.scenario)
+        instants.update({
+            "fault start": facts.fault_start_s,
+            "detection": facts.detection_s,
+            "DNS flip": facts.dns_flip_s,
+            "promotion start": facts.promotion_start_s,
+            "promotion end (writable)": facts.writable_s,
+            "fault end": facts.fault_end_s,
+            "failback": facts.failback_s,
+        })
+    except Exception:  # the raw meta is good enough for a printout
+        pass
+    start = _number(instants["fault start"])
+    if start is None:
+        return [f"  no fault in replication {result.replication}"]
+    rto = _number(result.metrics.get("rto_s"))
+    if rto is not None and not math.isinf(rto):
+        instants["recovery (RTO)"] = start + rto
+    rows = [(t, label) for label, v in instants.items() if (t := _number(v)) is not None]
+    lines = [f"  replication {result.replication}, time since start of run:"]
+    for t, label in sorted(rows, key=lambda row: row[0]):
+        offset = "" if label == "fault start" else f"  (+{format_value(t - start, 's')})"
+        lines.append(f"  {format_clock(t)}  {label}{offset}")
+    if rto is not None and math.isinf(rto):
+        lines.append("  sign-in success never recovered before the end of the run")
+    return lines
+
+
+def summary_text(output: Any, directory: Path | None) -> str:
+    """The human-readable summary of a run."""
+    scenario = output.scenario
+    metrics: Mapping[str, Mapping[str, Any]] = output.summary.get("metrics", {})
+    n_ok = sum(1 for r in output.results if r.status == "ok")
+    lines = [
+        f"drsim run: {scenario.name} — seed {scenario.run.seed}, "
+        f"{n_ok} of {scenario.run.replications} replications ok, "
+        f"{format_value(scenario.run.duration, 's')} simulated each, "
+        f"wall time {output.wall_s:.1f} s",
+    ]
+    question = (scenario.description or "").strip().splitlines()
+    if question:
+        lines.append(f"  {question[0]}")
+    lines += ["", "Headline metrics (mean over replications, 95% Student-t CI):"]
+    for name, label, kind in HEADLINE:
+        if name in metrics:
+            lines.append(format_metric_line(label, metrics[name], kind))
+    causes = sorted(
+        ((name.split(".", 1)[1], entry) for name, entry in metrics.items()
+         if name.startswith("failed_logins.") and (_number(entry.get("mean")) or 0) > 0),
+        key=lambda item: -(_number(item[1].get("mean")) or 0),
+    )
+    lines += ["", "Failed sign-ins by cause:"]
+    if causes:
+        total = _number(metrics.get("failed_logins", {}).get("mean")) or sum(
+            _number(e.get("mean")) or 0 for _, e in causes
+        )
+        for cause, entry in causes:
+            share = (_number(entry.get("mean")) or 0) / total if total else float("nan")
+            line = format_metric_line(cause, entry, "count")
+            lines.append(f"{line}  [{100 * share:.0f} %]" if not math.isnan(share) else line)
+    else:
+        lines.append("  none")
+    lines += ["", "Fault timeline:", *timeline_lines(output)]
+    if output.failed:
+        lines += ["", f"FAILED replications: {', '.join(str(r.replication) for r in output.failed)}"]
+    if directory is not None:
+        lines += ["", f"Results written to {directory}/"]
+    return "\n".join(lines)
+
+
+def _report_failure(result: Any) -> None:
+    if result.status != "ok":
+        click.echo(f"drsim run: replication {result.replication} failed: "
+                   f"{(result.error or '').strip()}", err=True)
+
+
+def _command_line(params: Mapping[str, Any]) -> list[str]:
+    args = ["drsim", "run", str(params["scenario"])]
+    for flag, key in (("-o", "output_dir"), ("--reps", "reps"), ("--seed", "seed"),
+                      ("--jobs", "jobs")):
+        if params.get(key) is not None:
+            args += [flag, str(params[key])]
+    for item in params.get("overrides") or ():
+        args += ["--set", item]
+    args += [flag for flag, key in (("--json", "as_json"), ("--no-charts", "no_charts"),
+                                    ("--quiet", "quiet")) if params.get(key)]
+    return args
+
+
+@click.command("run")
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output directory [default: results/<scenario>/<UTC timestamp>/].")
+@click.option("--reps", type=click.IntRange(1, 10_000), default=None,
+              help="Replications (overrides run.replications).")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Root seed (overrides run.seed).")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Override a scenario value, e.g. --set dns.ttl=20s (repeatable).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print exactly one JSON object (the summary) on stdout.")
+@click.option("--no-charts", is_flag=True, help="Do not render the PNG charts.")
+@click.option("--quiet", is_flag=True, help="No progress bar and no summary text.")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes for the replications.")
+def run_command(
+    scenario: Path,
+    output_dir: Path | None,
+    reps: int | None,
+    seed: int | None,
+    overrides: Sequence[str],
+    as_json: bool,
+    no_charts: bool,
+    quiet: bool,
+    jobs: int,
+) -> None:
+    """Run SCENARIO's replications and summarise what the outage cost."""
+    from drsim import api
+    from drsim.output import default_run_dir, summary_json
+    from drsim.scenario import ScenarioError
+
+    params = click.get_current_context().params
+    try:
+        loaded = api.load(scenario, overrides)
+        loaded = api.with_run_settings(loaded, reps, seed)
+    except ScenarioError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    except ValueError as exc:
+        click.echo(f"drsim run: {exc}", err=True)
+        sys.exit(2)
+    except OSError as exc:
+        click.echo(f"{scenario}: cannot read the scenario: {exc.strerror or exc}", err=True)
+        sys.exit(2)
+
+    progress = not quiet and sys.stderr.isatty()
+    # with --json, stdout carries the JSON object and nothing else
+    guard = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
+    with guard:
+        output = api.run(loaded, jobs=jobs, keep_records=True, progress=progress,
+                         on_result=_report_failure, command=_command_line(params))
+        directory = output_dir or default_run_dir(loaded.name)
+        try:
+            output.save(directory, charts=not no_charts)
+        except OSError as exc:
+            click.echo(f"drsim run: cannot write results to {directory}: {exc}", err=True)
+            sys.exit(1)
+
+    if as_json:
+        click.echo(summary_json(output.summary), nl=False)
+        if not quiet:
+            click.echo(f"Results written to {directory}/", err=True)
+    elif not quiet:
+        click.echo(summary_text(output, directory))
+    if output.failed:
+        click.echo(f"drsim run: {len(output.failed)} of {len(output.results)} replications "
+                   f"failed (see {Path(directory) / 'manifest.yaml'})", err=True)
+        sys.exit(1)

@@ -1,0 +1,172 @@
+"""Executors: where the runs of an experiment execute — this process, local cores, or a cluster.
+
+Every executor is a :class:`concurrent.futures.Executor`, so the code that
+streams results to disk does not care which one runs the work:
+
+* **in-process** (``--jobs 1``): runs each task when it is submitted; best for
+  debugging and for tiny experiments;
+* **local process pool** (``--jobs N``, default all usable cores): a
+  :class:`~concurrent.futures.ProcessPoolExecutor` started with the
+  ``forkserver`` method (``spawn`` where forkserver does not exist), so worker
+  processes never inherit the parent's threads, locks or open files;
+* **Dask** (``--scheduler tcp://host:port``): the executor of a
+  ``distributed.Client`` connected to a running scheduler. ``distributed`` is
+  imported only then (install it with the ``drsim[cluster]`` extra); workers
+  need the same drsim version installed.
+
+Results are identical whichever executor runs them: a run's random streams
+derive from the scenario seed and the replication index inside the model,
+never from which worker ran it or when.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from drsim.experiment.errors import SweepError
+
+
+class InProcessExecutor(Executor):
+    """Runs each task in the calling process, at submit time; the future is already done."""
+
+    def __init__(self) -> None:
+        self._shutdown = False
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        if self._shutdown:
+            raise RuntimeError("cannot schedule new futures after shutdown")
+        future: Future = Future()
+        future.set_running_or_notify_cancel()
+        try:
+            result = fn(*args, **kwargs)
+        except BaseException as exc:  # a KeyboardInterrupt must still stop the sweep
+            if not isinstance(exc, Exception):
+                raise
+            future.set_exception(exc)
+        else:
+            future.set_result(result)
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._shutdown = True
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (the CPU affinity mask where the OS has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def pool_context() -> multiprocessing.context.BaseContext:
+    """The safest start method available: forkserver on Unix, spawn elsewhere."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+@dataclass
+class ExecutorHandle:
+    """An open executor, how many tasks it runs at once, and how to replace a broken one."""
+
+    executor: Executor
+    workers: int
+    description: str
+    _factory: Callable[[], Executor] | None = field(default=None, repr=False)
+
+    @property
+    def window(self) -> int:
+        """Tasks to keep in flight: enough to keep every worker busy, few enough that
+        results reach the disk soon after they finish."""
+        return 1 if isinstance(self.executor, InProcessExecutor) else max(2, 2 * self.workers)
+
+    def restart(self) -> bool:
+        """Replace a broken executor (a worker process died); False if it cannot be replaced."""
+        if self._factory is None:
+            return False
+        try:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+        except Exception:  # noqa: BLE001 - a broken pool may fail to shut down cleanly
+            pass
+        self.executor = self._factory()
+        return True
+
+
+@contextmanager
+def open_executor(
+    jobs: int | None = None, scheduler: str | None = None, *, tasks: int | None = None
+) -> Iterator[ExecutorHandle]:
+    """Open the executor an experiment asked for, and close it afterwards.
+
+    Args:
+        jobs: Local worker processes; ``1`` runs in this process; ``None`` uses
+            every usable core. Ignored when ``scheduler`` is given.
+        scheduler: Address of a Dask scheduler (``tcp://host:port``).
+        tasks: Number of runs to execute, if known; no more local workers
+            than that are started.
+
+    Yields:
+        An :class:`ExecutorHandle`.
+
+    Raises:
+        SweepError: ``jobs`` < 1, ``distributed`` missing, or the scheduler unreachable.
+    """
+    if scheduler is not None:
+        with _dask_executor(scheduler) as handle:
+            yield handle
+        return
+    if jobs is not None and jobs < 1:
+        raise SweepError(f"--jobs must be at least 1, got {jobs}")
+    workers = usable_cores() if jobs is None else jobs
+    if tasks is not None:
+        workers = max(1, min(workers, tasks))
+    if workers == 1:
+        handle = ExecutorHandle(InProcessExecutor(), 1, "in-process")
+        try:
+            yield handle
+        finally:
+            handle.executor.shutdown()
+        return
+
+    context = pool_context()
+
+    def factory() -> Executor:
+        return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+    handle = ExecutorHandle(factory(), workers, f"{workers} local processes", factory)
+    try:
+        yield handle
+    finally:
+        handle.executor.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def _dask_executor(address: str) -> Iterator[ExecutorHandle]:
+    try:
+        from distributed import Client
+    except ImportError:
+        raise SweepError(
+            "--scheduler needs Dask's 'distributed' package: pip install 'drsim[cluster]'"
+        ) from None
+    try:
+        client = Client(address, timeout="10s", set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise SweepError(f"--scheduler {address}: cannot reach the Dask scheduler ({exc})") from None
+    try:
+        info = client.scheduler_info()
+        threads = sum(int(w.get("nthreads", 1)) for w in info.get("workers", {}).values())
+        executor = client.get_executor(pure=False)
+        handle = ExecutorHandle(
+            executor, max(1, threads), f"Dask scheduler {address} ({threads} worker threads)"
+        )
+        try:
+            yield handle
+        finally:
+            executor.shutdown(wait=True)
+    finally:
+        client.close()

@@ -1,0 +1,331 @@
+"""Sweeps: one DR design simulated at many parameter points, for the same replications.
+
+A sweep answers "how does the outage cost change with DNS TTL, health-check
+interval, lockout scope …". Each point (see :mod:`drsim.experiment.design`)
+is a scenario = base scenario + ``--set`` overrides + the point's values,
+loaded and validated by the scenario loader exactly like a hand-written one.
+Every point × replication is one run.
+
+**Common random numbers.** A run's random streams derive from the scenario
+seed and the replication index only (inside the model), never from the point
+or from execution order. Replication *r* of every point therefore sees the
+same users, arrivals and attacks: differences between points are differences
+of the design, not of luck, and results are identical whichever executor ran
+them. (Sweep ``run.seed`` itself to get independent streams per point.)
+
+**Never lose work.** Runs are persisted one by one as they finish (see
+:mod:`drsim.experiment.store`); re-running the same definition into the same
+directory (or ``--resume``) skips finished runs and retries failed ones; a
+different definition in the same directory is refused.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from drsim.experiment import atomic
+from drsim.experiment.batch import RunTask, run_batch
+from drsim.experiment.design import Point, SweepDesign
+from drsim.experiment.errors import SweepError
+from drsim.experiment.executors import open_executor
+from drsim.experiment.runner import RunResult
+from drsim.experiment.store import SweepStore, fingerprint
+from drsim.experiment.tables import points_table, summary_table
+from drsim.scenario.schema import Scenario
+
+SUMMARY_FILES = ("summary.parquet", "summary.csv", "points.parquet", "points.csv")
+
+
+@dataclass(frozen=True)
+class SweepRequest:
+    """What to sweep.
+
+    Attributes:
+        scenario: The base scenario file.
+        design: The varied parameters (grid, zip or Latin hypercube).
+        sets: ``PATH=VALUE`` overrides applied to every point (``--set``).
+        replications: Replications per point; None uses the scenario's ``run.replications``.
+    """
+
+    scenario: Path
+    design: SweepDesign
+    sets: tuple[str, ...] = ()
+    replications: int | None = None
+
+
+@dataclass
+class SweepPlan:
+    """A validated sweep: the base scenario, its points and each point's scenario."""
+
+    request: SweepRequest
+    base: Scenario
+    points: list[Point]
+    scenarios: dict[str, Scenario]
+    replications: int
+
+    @property
+    def identity(self) -> dict[str, Any]:
+        """What identifies the sweep: the resolved base scenario and the design."""
+        return {
+            "base_scenario": self.base.model_dump(mode="json"),
+            "design": self.request.design.to_dict(),
+        }
+
+    @property
+    def total_runs(self) -> int:
+        return len(self.points) * self.replications
+
+
+@dataclass
+class SweepOutcome:
+    """What one invocation of a sweep did, and the tables it left."""
+
+    directory: Path
+    total: int
+    done: int
+    failed: int
+    skipped: int
+    wall_s: float
+    summary: pd.DataFrame
+    points: pd.DataFrame
+    charts: list[Path] = field(default_factory=list)
+    interrupted: bool = False
+
+    def final_line(self) -> str:
+        """``N runs: D done, F failed, S skipped (already done), wall Xs``."""
+        return (
+            f"{self.total} runs: {self.done} done, {self.failed} failed, "
+            f"{self.skipped} skipped (already done), wall {self.wall_s:.1f}s"
+        )
+
+
+def _load(path: Path, overrides: Sequence[str], what: str) -> Scenario:
+    from drsim.scenario import ScenarioError, load_scenario
+
+    try:
+        return load_scenario(path, list(overrides))
+    except ScenarioError as exc:
+        text = "; ".join(str(exc).splitlines())
+        raise SweepError(f"{what}: {text}" if what else text) from None
+    except OSError as exc:
+        raise SweepError(f"{path}: cannot read the scenario: {exc.strerror or exc}") from None
+
+
+def _set_path(item: str) -> str:
+    return item.partition("=")[0].strip()
+
+
+def plan_sweep(request: SweepRequest) -> SweepPlan:
+    """Validate a sweep and build every point's scenario.
+
+    Each parameter value is first checked alone (so an error names the
+    parameter and the value), then every point as a whole (cross-field checks).
+
+    Raises:
+        SweepError: A bad scenario, ``--set``, parameter value, range end or point.
+    """
+    design = request.design
+    base = _load(request.scenario, request.sets, "")
+    clashes = sorted({_set_path(s) for s in request.sets} & set(design.paths))
+    if clashes:
+        raise SweepError(f"--set {clashes[0]} clashes with the swept parameter {clashes[0]}")
+    reps = base.run.replications if request.replications is None else request.replications
+    if reps < 1:
+        raise SweepError(f"--reps must be at least 1, got {reps}")
+    for spec in design.params:
+        for value in spec.values:
+            _load(request.scenario, [*request.sets, f"{spec.path}={value}"],
+                  f"--param {spec.path}={value}")
+    for spec in design.ranges:
+        for end in (spec.low, spec.high):
+            _load(request.scenario, [*request.sets, f"{spec.path}={end}"],
+                  f"--range {spec.path}={spec.low}..{spec.high}")
+    points = design.expand(base.run.seed)
+    scenarios: dict[str, Scenario] = {}
+    for point in points:
+        scenarios[point.id] = _load(
+            request.scenario, [*request.sets, *point.overrides],
+            f"point {point.id} ({point.label()})"
+        )
+    return SweepPlan(request, base, points, scenarios, reps)
+
+
+def request_from_definition(document: dict[str, Any], replications: int | None) -> SweepRequest:
+    """The request stored in a sweep directory's ``sweep.yaml`` (for ``--resume``)."""
+    try:
+        return SweepRequest(
+            scenario=Path(document["scenario"]),
+            design=SweepDesign.from_dict(document["design"]),
+            sets=tuple(document.get("set") or ()),
+            replications=replications if replications is not None
+            else int(document["replications"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SweepError(f"sweep.yaml is not a drsim sweep definition ({exc})") from None
+
+
+def _definition_document(plan: SweepPlan, created: str | None) -> dict[str, Any]:
+    from drsim import __version__
+
+    identity = plan.identity
+    return {
+        "drsim_version": __version__,
+        "created": created or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "fingerprint": fingerprint(identity),
+        "scenario": str(Path(plan.request.scenario).resolve()),
+        "set": list(plan.request.sets),
+        "design": identity["design"],
+        "replications": plan.replications,
+        "runs": plan.total_runs,
+        "points": [{"id": p.id, "values": dict(p.values)} for p in plan.points],
+        "base_scenario": identity["base_scenario"],
+    }
+
+
+def prepare_directory(store: SweepStore, plan: SweepPlan, *, resume: bool) -> None:
+    """Check that ``store`` is empty or holds this very sweep; write ``sweep.yaml``.
+
+    Raises:
+        SweepError: ``--resume`` with nothing to resume, a directory holding
+            other files, or a different sweep definition.
+    """
+    existing = store.read_definition()
+    where = str(store.directory)
+    if existing is None:
+        if resume:
+            raise SweepError(f"--resume: {where} holds no sweep ({store.definition_path.name} "
+                             "not found)")
+        if store.holds_other_files():
+            raise SweepError(f"-o {where}: the directory is not empty and holds no sweep; "
+                             "choose a new or empty directory")
+        store.directory.mkdir(parents=True, exist_ok=True)
+        store.write_definition(_definition_document(plan, None))
+        return
+    identity = plan.identity
+    if existing.get("fingerprint") != fingerprint(identity):
+        differs = []
+        if existing.get("design") != identity["design"]:
+            differs.append("the swept parameters")
+        if existing.get("base_scenario") != identity["base_scenario"]:
+            differs.append("the base scenario (file or --set)")
+        what = " and ".join(differs) or "the definition"
+        raise SweepError(f"-o {where} holds a different sweep ({what} differ); "
+                         "use another -o DIR to start a new sweep")
+    if existing.get("replications") != plan.replications:
+        store.write_definition(_definition_document(plan, existing.get("created")))
+
+
+def write_tables(store: SweepStore, plan: SweepPlan) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(Re)build ``summary`` and ``points`` (parquet and CSV) from the stored runs, atomically."""
+    kinds = plan.request.design.kinds
+    summary = summary_table(plan.points, kinds, plan.replications, store.load_runs())
+    points = points_table(summary, plan.points, kinds)
+    out = store.directory
+    atomic.write_with(out / "summary.parquet", lambda p: summary.to_parquet(p, index=False))
+    atomic.write_with(out / "summary.csv", lambda p: summary.to_csv(p, index=False))
+    atomic.write_with(out / "points.parquet", lambda p: points.to_parquet(p, index=False))
+    atomic.write_with(out / "points.csv", lambda p: points.to_csv(p, index=False))
+    return summary, points
+
+
+def write_charts(directory: Path, plan: SweepPlan, points: pd.DataFrame) -> list[Path]:
+    """Write the sweep charts (PNG) for one or two varied parameters; returns their paths."""
+    from drsim.report.sweep_charts import sweep_figures
+
+    written = []
+    for name, figure in sweep_figures(points, plan.request.design.kinds).items():
+        path = directory / f"{name}.png"
+        atomic.write_with(path, lambda p, fig=figure: fig.savefig(p, format="png", dpi=110))
+        written.append(path)
+    return written
+
+
+def run_sweep(
+    plan: SweepPlan,
+    directory: Path,
+    *,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    progress: bool = False,
+    charts: bool = True,
+) -> SweepOutcome:
+    """Run (or resume) a sweep into ``directory``.
+
+    Args:
+        plan: The validated sweep (:func:`plan_sweep`).
+        directory: The sweep directory (created if needed).
+        jobs: Local worker processes (1: in this process; None: all cores).
+        scheduler: Dask scheduler address; overrides ``jobs``.
+        resume: Require an existing sweep in ``directory``.
+        progress: Show a progress bar on stderr.
+        charts: Write the charts.
+
+    Returns:
+        Counts, wall time and the rebuilt tables. On Ctrl-C the tables are
+        rebuilt from the runs finished so far and ``interrupted`` is True.
+
+    Raises:
+        SweepError: See :func:`prepare_directory` and
+            :func:`~drsim.experiment.executors.open_executor`.
+    """
+    started = time.perf_counter()
+    store = SweepStore(directory)
+    prepare_directory(store, plan, resume=resume)
+    store.clean_leftovers()
+    stored = store.load_runs()
+    todo: list[RunTask] = []
+    skipped = 0
+    for point in plan.points:
+        for rep in range(plan.replications):
+            record = stored.get((point.id, rep))
+            if record is not None and record.get("status") == "ok":
+                skipped += 1
+            else:
+                todo.append(RunTask((point.id, point.values), plan.scenarios[point.id], rep))
+
+    def persist(task: RunTask, result: RunResult) -> None:
+        point_id, values = task.key
+        result.replication = task.replication
+        store.save_run(point_id, dict(values), result)
+
+    done = failed = 0
+    interrupted = False
+    if todo:
+        try:
+            with open_executor(jobs, scheduler, tasks=len(todo)) as handle:
+                counts = run_batch(
+                    todo, handle, persist, total=len(todo), progress=progress, description="sweep"
+                )
+            done, failed = counts.done, counts.failed
+        except KeyboardInterrupt:
+            interrupted = True
+            now = store.load_runs()
+            done = sum(1 for t in todo if now.get((t.key[0], t.replication), {}).get("status")
+                       == "ok")
+            failed = sum(1 for t in todo if now.get((t.key[0], t.replication), {}).get("status")
+                         == "failed")
+    summary, points = write_tables(store, plan)
+    written: list[Path] = []
+    if charts and not interrupted:
+        written = write_charts(store.directory, plan, points)
+    return SweepOutcome(
+        directory=store.directory,
+        total=plan.total_runs,
+        done=done,
+        failed=failed,
+        skipped=skipped,
+        wall_s=time.perf_counter() - started,
+        summary=summary,
+        points=points,
+        charts=written,
+        interrupted=interrupted,
+    )
+

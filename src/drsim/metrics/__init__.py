@@ -1,0 +1,31 @@
+"""Metrics: the numbers an architect takes to a design review, as pure functions of the records.
+
+Entry points:
+
+- :func:`compute_metrics` — one replication's record tables → ``{metric: float}``;
+- :func:`summarise` — per-replication dicts → mean, 95 % CI and values per metric;
+- :func:`paired_difference` — design A − design B over common-random-number pairs;
+- :func:`timeline`, :func:`signin_success_by_minute`, :func:`lockout_bypass_windows`,
+  :func:`exposure_windows` — tables for charts and ``timeline.csv``.
+"""
+
+from drsim.metrics.availability import signin_success_by_minute, timeline
+from drsim.metrics.compute import compute_metrics
+from drsim.metrics.exposure import exposure_windows
+from drsim.metrics.facts import RunFacts, run_facts
+from drsim.metrics.lockout import lockout_bypass_windows, reachable_regions
+from drsim.metrics.summary import mean_ci, paired_difference, summarise
+
+__all__ = [
+    "RunFacts",
+    "compute_metrics",
+    "exposure_windows",
+    "lockout_bypass_windows",
+    "mean_ci",
+    "paired_difference",
+    "reachable_regions",
+    "run_facts",
+    "signin_success_by_minute",
+    "summarise",
+    "timeline",
+]

@@ -1,0 +1,52 @@
+"""One run's record tables → the flat dictionary of headline metrics.
+
+:func:`compute_metrics` is the entry point the run command and the
+experiments call per replication; every value is a float in the unit its name
+says (``_s`` seconds, ``_usd`` US dollars, fractions in 0..1, plain names are
+counts). NaN means "undefined for this run" (e.g. ``rto_s`` without a fault,
+``staleness_p99_s`` without a stale read); 0 means truly zero.
+"""
+
+from __future__ import annotations
+
+from drsim.metrics.availability import availability_metrics
+from drsim.metrics.cost import cost_metrics
+from drsim.metrics.exposure import exposure_metrics
+from drsim.metrics.facts import run_facts
+from drsim.metrics.failures import failed_login_metrics, failed_operation_metrics
+from drsim.metrics.lockout import lockout_metrics, reachable_regions
+from drsim.metrics.recovery import recovery_metrics
+from drsim.metrics.rpo import rpo_metrics
+from drsim.metrics.sessions import sessions_disrupted_metrics
+from drsim.metrics.staleness import stale_read_metrics
+from drsim.records import RunRecords
+from drsim.scenario.schema import Scenario
+
+
+def compute_metrics(records: RunRecords, scenario: Scenario) -> dict[str, float]:
+    """All metrics of one replication.
+
+    Args:
+        records: the run's record tables.
+        scenario: the scenario that produced them.
+
+    Returns:
+        A flat ``{name: value}`` dict; the names and their definitions are
+        documented in the metric modules (failures, staleness, lockout, exposure,
+        sessions, rpo, recovery, availability, cost).
+    """
+    req = records.requests
+    facts = run_facts(records, scenario)
+    duration = facts.duration_s
+    out: dict[str, float] = {}
+    out.update(failed_login_metrics(req, scenario.region_names, *facts.fault_window))
+    out.update(failed_operation_metrics(req))
+    out.update(stale_read_metrics(req))
+    out.update(lockout_metrics(req, records.locks, reachable_regions(scenario), duration))
+    out.update(exposure_metrics(req, records.writes, duration))
+    out.update(sessions_disrupted_metrics(req))
+    out.update(rpo_metrics(records.writes))
+    out.update(recovery_metrics(req, facts, scenario.run.rto_threshold, scenario.run.dns_converged))
+    out.update(availability_metrics(req, facts))
+    out.update(cost_metrics(req, scenario, facts.users_created))
+    return {name: float(value) for name, value in out.items()}

@@ -1,0 +1,228 @@
+"""The user directory, columnar: one row per user in numpy arrays, one replica per region.
+
+Per user (static, drawn once from the ``users`` and ``clients`` streams): MFA
+kind, federated or not and whether the user signed in to the primary before,
+whether the user's relying party pins the issuer, the client kind, the
+effective DNS caching period of the user's resolver and its phase, the home
+region used by latency/weighted routing.
+
+Truth (what has been acknowledged anywhere): newest credential and profile
+versions, the session (issuing region, issue time, expiry, revoked).
+
+Per region replica: exists, credential version (−1: imported without a
+password hash), profile version, time of the newest applied revocation,
+disabled. Versions count acknowledged writes of that user (0 at start).
+About 90 bytes per user with two regions.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from bisect import bisect_right
+
+import numpy as np
+
+from drsim.model.distributions import sample
+from drsim.model.streams import Streams
+from drsim.scenario.schema import ClampTtl, ExtendTtl, HonourTtl, PinAnswer, Scenario
+
+MFA_KINDS = ("none", "sms", "email", "totp")
+
+_TYPECODES = {np.dtype(np.int8): "b", np.dtype(np.int32): "i", np.dtype(np.int64): "q",
+              np.dtype(np.float64): "d", np.dtype(np.bool_): "b"}
+
+
+def raw(values: np.ndarray) -> array:
+    """A Python ``array`` copy of ``values``: fast scalar access in the request loop.
+
+    Vector operations use :func:`view`, which shares the same memory.
+    """
+    values = np.ascontiguousarray(values)
+    if values.dtype == np.bool_:
+        values = values.astype(np.int8)
+    stored = array(_TYPECODES[values.dtype])
+    stored.frombytes(values.tobytes())
+    return stored
+
+
+def view(stored: array) -> np.ndarray:
+    """A numpy view (no copy) of a raw array."""
+    dtype = {"b": np.int8, "i": np.int32, "q": np.int64, "d": np.float64}[stored.typecode]
+    return np.frombuffer(stored, dtype=dtype)
+
+MFA_SMS, MFA_EMAIL, MFA_TOTP = 1, 2, 3
+NO_HASH = -1
+
+
+class Directory:
+    """Columnar user store for one run.
+
+    Columns are Python ``array`` objects (fast scalar access in the request
+    loop); :func:`view` gives a numpy view of any of them for vector work.
+
+    Args:
+        scenario: The scenario.
+        streams: The run's random streams.
+        capacity: Rows to allocate (initial population + possible sign-ups).
+    """
+
+    def __init__(self, scenario: Scenario, streams: Streams, capacity: int) -> None:
+        users = scenario.users
+        self.population = population = users.population
+        self.capacity = capacity
+        self.created = 0  # users created by sign-ups so far
+        rng = streams.get("users")
+        mix = users.mfa
+        shares = _normalised([mix.none, mix.sms, mix.email, mix.totp])
+        self.mfa = raw(rng.choice(4, capacity, p=shares).astype(np.int8))
+        self.federated = raw(rng.random(capacity) < users.federated)
+        fed_seen = rng.random(capacity) < users.federated_seen_on_primary
+        fed_seen[population:] = False
+        self.fed_seen = raw(fed_seen)
+        self.pins_issuer = raw(rng.random(capacity) < scenario.sessions.issuer_pinning)
+        self.stale_draw = raw(rng.random(capacity))  # < serve_stale share: serves stale
+
+        self._draw_clients(scenario, streams.get("clients"), capacity)
+
+        # Truth: what has been acknowledged anywhere.
+        self.newest_cred = raw(np.zeros(capacity, dtype=np.int32))
+        self.newest_profile = raw(np.zeros(capacity, dtype=np.int32))
+        sessions = scenario.sessions
+        has_session = rng.random(capacity) < users.with_session
+        has_session[population:] = False
+        age = rng.uniform(0.0, sessions.refresh_token, capacity)
+        self.session_issued = raw(np.where(has_session, -age, -np.inf))
+        self.session_expires = raw(np.where(has_session, sessions.refresh_token - age, -np.inf))
+        primary = _authority_at_start(scenario)
+        self.session_region = raw(np.full(capacity, primary, dtype=np.int8))
+        self.session_revoked = raw(np.zeros(capacity, dtype=np.int8))
+
+        # One replica per region.
+        mode = scenario.replication.mode
+        self.exists: list[array] = []
+        self.cred: list[array] = []
+        self.profile: list[array] = []
+        self.revoked_at: list[array] = []
+        self.disabled: list[array] = []
+        for r, region in enumerate(scenario.regions):
+            exists = np.zeros(capacity, dtype=np.int8)
+            cred = np.zeros(capacity, dtype=np.int32)
+            holds_users = (
+                r == primary or region.role == "peer" or mode in ("async", "sync", "periodic_export")
+            )
+            if holds_users:
+                exists[:population] = 1
+            if mode == "periodic_export" and r != primary and region.role != "peer":
+                cred[:] = NO_HASH
+            self.exists.append(raw(exists))
+            self.cred.append(raw(cred))
+            self.profile.append(raw(np.zeros(capacity, dtype=np.int32)))
+            self.revoked_at.append(raw(np.full(capacity, -np.inf)))
+            self.disabled.append(raw(np.zeros(capacity, dtype=np.int8)))
+
+    def _draw_clients(self, scenario: Scenario, rng: np.random.Generator, capacity: int) -> None:
+        kinds = scenario.clients
+        shares = _normalised([k.share for k in kinds])
+        client = rng.choice(len(kinds), capacity, p=shares).astype(np.int8)
+        ttl = scenario.dns.ttl
+        period = np.empty(capacity)
+        for index, kind in enumerate(kinds):
+            mask = client == index
+            count = int(mask.sum())
+            behaviour = kind.dns
+            if isinstance(behaviour, HonourTtl):
+                values = np.full(count, ttl)
+            elif isinstance(behaviour, ClampTtl):
+                values = np.full(count, max(ttl, behaviour.min_ttl))
+            elif isinstance(behaviour, ExtendTtl):
+                values = ttl + sample(behaviour.extra, rng, count)
+            elif isinstance(behaviour, PinAnswer):
+                values = sample(behaviour.keep_for, rng, count)
+            else:  # pragma: no cover - the schema admits nothing else
+                raise TypeError(behaviour)
+            period[mask] = np.maximum(values, 1e-3)
+        finite = np.isfinite(period)
+        phase = np.where(finite, rng.random(capacity) * np.where(finite, period, 0.0), -1.0)
+        names = scenario.region_names
+        if scenario.dns.routing == "latency":
+            homes = np.array([names.index(k.home) if k.home else 0 for k in kinds], dtype=np.int8)
+            home = homes[client]
+        elif scenario.dns.routing == "weighted":
+            weights = scenario.dns.weights or {}
+            p = _normalised([weights.get(name, 0.0) for name in names])
+            home = rng.choice(len(names), capacity, p=p).astype(np.int8)
+        else:
+            home = np.zeros(capacity, dtype=np.int8)
+        self.client = raw(client)
+        self.dns_period = raw(period)
+        self.dns_phase = raw(phase)
+        self.home = raw(home)
+
+    def copy_replica(self, source: int, target: int) -> None:
+        """Make ``target``'s replica identical to ``source``'s (resync)."""
+        for column in (self.exists, self.cred, self.profile, self.revoked_at, self.disabled):
+            view(column[target])[:] = view(column[source])
+
+    def nbytes(self) -> int:
+        """Memory held by the directory's columns (bytes)."""
+        total = 0
+        for value in vars(self).values():
+            columns = value if isinstance(value, list) else [value]
+            total += sum(c.itemsize * len(c) for c in columns if isinstance(c, array))
+        return total
+
+
+def _normalised(values: list[float]) -> np.ndarray:
+    array = np.asarray(values, dtype=np.float64)
+    total = array.sum()
+    return array / total if total > 0 else np.full(len(array), 1.0 / len(array))
+
+
+def _authority_at_start(scenario: Scenario) -> int:
+    roles = [r.role for r in scenario.regions]
+    return roles.index("primary") if "primary" in roles else 0
+
+
+class Router:
+    """Which region a client's cached DNS answer names at a given time.
+
+    A client re-resolves on a grid of period P (its effective TTL) shifted by
+    its phase; its answer at ``t`` is the record's answer at its last refresh
+    ``t − ((t − phase) mod P)``. ``P = ∞`` (pinned forever) keeps the answer
+    the client had at the start. During a DNS outage a refresh fails: a
+    serve-stale resolver keeps the answer it had when the outage began, the
+    others cannot answer (−1, ``dns_unavailable``) until the outage ends.
+    """
+
+    def __init__(self, directory: Directory, record_times: list[np.ndarray],
+                 record_answers: list[np.ndarray], dns_outages: list[tuple[float, float, float]],
+                 single_home: bool) -> None:
+        self.d = directory
+        self.times = [t.tolist() for t in record_times]
+        self.answers = [a.tolist() for a in record_answers]
+        self.outages = dns_outages
+        self.single_home = single_home
+
+    def route(self, t: float, user: int) -> int:
+        """The region user ``user``'s client sends a request to at ``t``; −1: no DNS answer."""
+        d = self.d
+        period = d.dns_period[user]
+        if period == math.inf:
+            last = -1.0
+        else:
+            last = t - (t - d.dns_phase[user]) % period
+        for start, end, serve_stale in self.outages:
+            if start <= last < end:
+                if d.stale_draw[user] < serve_stale:
+                    last = start - 1e-9
+                elif t < end:
+                    return -1
+        home = 0 if self.single_home else d.home[user]
+        times = self.times[home]
+        index = bisect_right(times, last) - 1
+        return self.answers[home][index if index > 0 else 0]
+
+
+def finite_or_none(x: float) -> float | None:
+    return None if x is None or math.isinf(x) else float(x)

@@ -1,0 +1,88 @@
+"""Replication channels: when does an acknowledged write reach another region?
+
+A channel carries change records from one region to another. A record's lag
+(drawn from the scenario's distribution) accrues only while the channel can
+run — the source and target are up, the link is not partitioned, replication
+is not stalled — so a pause delays every record in flight by the pause's
+length and the backlog drains afterwards. Records of one user apply in order.
+With a throughput cap the channel is a FIFO server applying at most ``cap``
+records per second, so a write burst builds a backlog. Because the control
+plane is known before requests are served, each record's apply time is
+computed once, when it is shipped.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+
+import numpy as np
+
+from drsim.model.distributions import sample
+
+
+class Channel:
+    """One directed replication channel.
+
+    Args:
+        pauses: ``(k, 2)`` array of sorted, disjoint ``[start, end)`` intervals
+            in which the channel cannot run.
+        throughput: Records applied per second at most, or None for no cap.
+    """
+
+    def __init__(self, pauses: np.ndarray, throughput: float | None) -> None:
+        self.starts = [float(x) for x in pauses[:, 0]] if len(pauses) else []
+        self.ends = [float(x) for x in pauses[:, 1]] if len(pauses) else []
+        self.service_s = 1.0 / throughput if throughput else 0.0
+        self.server_free_s = 0.0
+        self.last_apply: dict[int, float] = {}
+
+    def advance(self, start: float, running_s: float) -> float:
+        """The instant at which ``running_s`` seconds of running time have passed after ``start``."""
+        t = start
+        remaining = running_s
+        i = bisect.bisect_right(self.ends, t)
+        while i < len(self.starts):
+            a, b = self.starts[i], self.ends[i]
+            if t >= a:  # inside a pause
+                t = b
+            elif t + remaining <= a:
+                return t + remaining
+            else:
+                remaining -= a - t
+                t = b
+            if math.isinf(t):
+                return math.inf
+            i += 1
+        return t + remaining
+
+    def apply_time(self, user: int, ack_s: float, lag_s: float) -> float:
+        """When a record acknowledged at ``ack_s`` applies at the target."""
+        due = self.advance(ack_s, lag_s)
+        if self.service_s:
+            due = max(due, self.advance(self.server_free_s, self.service_s))
+            self.server_free_s = due
+        previous = self.last_apply.get(user)
+        if previous is not None and previous > due:
+            due = previous
+        self.last_apply[user] = due
+        return due
+
+
+class LagSampler:
+    """Buffered draws from the lag distribution (one stream, drawn in order)."""
+
+    def __init__(self, spec: object, rng: np.random.Generator, chunk: int = 4096) -> None:
+        self.spec = spec
+        self.rng = rng
+        self.chunk = chunk
+        self.buffer: list[float] = []
+        self.pos = 0
+
+    def next(self) -> float:
+        if self.pos >= len(self.buffer):
+            self.buffer = sample(self.spec, self.rng, self.chunk).tolist()
+            self.pos = 0
+        value = self.buffer[self.pos]
+        self.pos += 1
+        return value

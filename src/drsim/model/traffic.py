@@ -1,0 +1,134 @@
+"""Traffic: arrival streams of legitimate operations and attackers' guesses.
+
+Arrivals are generated up front as arrays (no process per user or request):
+each operation is a non-homogeneous Poisson process — base rate × daily
+profile × bursts — drawn by thinning from its own named stream, so changing
+one operation's rate or the failover design never moves another stream's
+arrivals (common random numbers). Which user acts is resolved when the
+request is served (users created by sign-ups join the pool), from a uniform
+number drawn here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from drsim.model.streams import Streams
+from drsim.records import OP_CODE
+from drsim.scenario.schema import OPERATIONS, Attacker, Scenario
+
+
+@dataclass
+class Arrivals:
+    """Time-sorted first attempts: legitimate operations and attackers' guesses."""
+
+    time_s: np.ndarray  # float64, sorted
+    op: np.ndarray  # int8 operation code (records.OP_CODE)
+    pick: np.ndarray  # float64 in [0, 1): which user (legit) — resolved at serve time
+    attacker: np.ndarray  # int16: attacker index, or -1 for legitimate traffic
+    account: np.ndarray  # int64: attacker's target account, -1 for legitimate traffic
+
+    def __len__(self) -> int:
+        return len(self.time_s)
+
+
+def rate_multiplier(scenario: Scenario, operation: str, t: np.ndarray) -> np.ndarray:
+    """Daily-profile × burst multiplier of ``operation``'s rate at times ``t`` (seconds)."""
+    traffic = scenario.traffic
+    factor = np.ones_like(t)
+    if traffic.daily_profile is not None:
+        profile = np.asarray(traffic.daily_profile, dtype=np.float64)
+        profile = profile / profile.mean()
+        hour = ((t / 3600.0).astype(np.int64) + traffic.start_hour) % 24
+        factor = factor * profile[hour]
+    for burst in traffic.bursts:
+        if burst.operation in (operation, "all"):
+            inside = (t >= burst.start) & (t < burst.start + burst.duration)
+            factor = np.where(inside, factor * burst.multiplier, factor)
+    return factor
+
+
+def _max_multiplier(scenario: Scenario, operation: str) -> float:
+    traffic = scenario.traffic
+    peak = 1.0
+    if traffic.daily_profile is not None:
+        profile = np.asarray(traffic.daily_profile, dtype=np.float64)
+        peak = float(profile.max() / profile.mean())
+    bursts = [b.multiplier for b in traffic.bursts if b.operation in (operation, "all")]
+    # Overlapping bursts multiply; the product of all >1 multipliers bounds the peak.
+    for m in bursts:
+        peak *= max(m, 1.0)
+    return peak
+
+
+def poisson_times(rng: np.random.Generator, rate: float, start: float, end: float) -> np.ndarray:
+    """Sorted arrival times of a homogeneous Poisson process on [start, end)."""
+    if rate <= 0 or end <= start:
+        return np.empty(0)
+    count = rng.poisson(rate * (end - start))
+    return np.sort(rng.uniform(start, end, count))
+
+
+def operation_times(scenario: Scenario, streams: Streams, operation: str) -> np.ndarray:
+    """Arrival times of one legitimate operation over the run (thinning)."""
+    base = scenario.traffic.rate_of(operation)
+    rng = streams.get(f"arrivals/{operation}")
+    peak = _max_multiplier(scenario, operation)
+    times = poisson_times(rng, base * peak, 0.0, scenario.run.duration)
+    keep = rng.random(len(times)) * peak < rate_multiplier(scenario, operation, times)
+    return times[keep]
+
+
+def attacker_guesses(
+    scenario: Scenario, streams: Streams, index: int, attacker: Attacker
+) -> tuple[np.ndarray, np.ndarray]:
+    """Guess times and target accounts of a guessing attacker."""
+    rng = streams.get(f"attacker/{attacker.name}")
+    targets = attacker_targets(scenario, streams, attacker)
+    end = min(scenario.run.duration, attacker.start + attacker.duration)
+    times = poisson_times(rng, attacker.rate, attacker.start, end)
+    if attacker.kind == "password_spraying":
+        accounts = targets[np.arange(len(times)) % len(targets)]
+    else:
+        accounts = targets[rng.integers(0, len(targets), len(times))]
+    return times, accounts
+
+
+def attacker_targets(scenario: Scenario, streams: Streams, attacker: Attacker) -> np.ndarray:
+    """The accounts an attacker targets (drawn from the initial population)."""
+    rng = streams.get(f"targets/{attacker.name}")
+    population = scenario.users.population
+    count = min(attacker.targets, population)
+    return np.sort(rng.choice(population, size=count, replace=False)).astype(np.int64)
+
+
+def generate_arrivals(scenario: Scenario, streams: Streams) -> Arrivals:
+    """All first attempts of the run, merged and sorted by time."""
+    times, ops, picks, attackers, accounts = [], [], [], [], []
+    for operation in OPERATIONS:
+        t = operation_times(scenario, streams, operation)
+        times.append(t)
+        ops.append(np.full(len(t), OP_CODE[operation], dtype=np.int8))
+        picks.append(streams.get(f"pick/{operation}").random(len(t)))
+        attackers.append(np.full(len(t), -1, dtype=np.int16))
+        accounts.append(np.full(len(t), -1, dtype=np.int64))
+    for index, attacker in enumerate(scenario.attackers):
+        if attacker.kind == "token_replay":
+            continue
+        t, acc = attacker_guesses(scenario, streams, index, attacker)
+        times.append(t)
+        ops.append(np.full(len(t), OP_CODE["guess"], dtype=np.int8))
+        picks.append(np.zeros(len(t)))
+        attackers.append(np.full(len(t), index, dtype=np.int16))
+        accounts.append(acc)
+    time_s = np.concatenate(times)
+    order = np.argsort(time_s, kind="stable")
+    return Arrivals(
+        time_s=time_s[order],
+        op=np.concatenate(ops)[order],
+        pick=np.concatenate(picks)[order],
+        attacker=np.concatenate(attackers)[order],
+        account=np.concatenate(accounts)[order],
+    )

@@ -1,0 +1,294 @@
+"""Sweep and comparison charts: how the cost of an outage moves with a design parameter.
+
+* :func:`sweep_lines` — one varied parameter: each metric's mean against the
+  parameter, with its 95 % confidence band;
+* :func:`sweep_heatmap` — two varied parameters on a grid: each metric's mean
+  in a cell per combination (the value printed in the cell);
+* :func:`sweep_scatter` — two sampled (Latin hypercube) parameters: each
+  point placed by its parameters, shaded and labelled by the metric;
+* :func:`compare_bars` — designs side by side: each metric's mean per design
+  with 95 % CI whiskers.
+
+Every function is pure: a DataFrame in (the ``points`` table of a sweep, or
+the per-design estimates of a comparison), a :class:`matplotlib.figure.Figure`
+out, drawn on the Agg canvas with no pyplot state. Shading runs from light to
+dark and bars differ by hatch, so a grey-scale print stays readable; every
+axis names its unit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from drsim.report.run_charts import STYLE
+
+HEADLINE_METRICS: tuple[str, ...] = (
+    "failed_logins",
+    "failed_login_users",
+    "stale_reads",
+    "lockout_extra_guesses",
+    "rpo_lost_writes",
+    "rto_s",
+    "availability",
+    "cost_per_month_usd",
+)
+"""Metrics charted by default (those present), in this order."""
+
+MAX_PANELS = 8
+
+_PARAM_UNITS = (("_per_s", "per s"), ("_frac", "fraction"), ("_usd", "US$"), ("_s", "s"))
+_METRIC_UNITS = (
+    ("_per_month_usd", "US$ per month"),
+    ("_usd", "US$"),
+    ("_fraction", "fraction"),
+    ("_s", "s"),
+)
+
+
+def param_label(column: str) -> str:
+    """Axis label of a parameter column: ``dns.ttl_s`` → ``dns.ttl (s)``."""
+    for suffix, unit in _PARAM_UNITS:
+        if column.endswith(suffix):
+            return f"{column[: -len(suffix)]} ({unit})"
+    return column
+
+
+def metric_label(metric: str) -> str:
+    """Axis label of a metric: ``rto_s`` → ``rto (s)``, ``failed_logins`` → ``failed_logins (count)``."""
+    if metric == "availability":
+        return "availability (fraction)"
+    for suffix, unit in _METRIC_UNITS:
+        if metric.endswith(suffix):
+            return f"{metric[: -len(suffix)]} ({unit})"
+    return f"{metric} (count)"
+
+
+def chart_metrics(columns: Sequence[str], limit: int = MAX_PANELS) -> list[str]:
+    """Metrics to chart: the headline ones present (by ``<metric>.mean`` column), else the first."""
+    present = [c[: -len(".mean")] for c in columns if c.endswith(".mean")]
+    chosen = [m for m in HEADLINE_METRICS if m in present]
+    return (chosen or present)[:limit]
+
+
+def _grid(n: int, width: float = 4.0, height: float = 3.0) -> tuple[Figure, list]:
+    cols = {1: 1, 2: 2, 3: 3, 4: 2, 5: 3, 6: 3, 9: 3}.get(n, 4)
+    rows = math.ceil(n / cols)
+    fig = Figure(figsize=(width * cols, height * rows), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = [fig.add_subplot(rows, cols, i + 1) for i in range(n)]
+    for ax in axes:
+        ax.tick_params(labelsize=STYLE["font_size"])
+        ax.grid(True, color=STYLE["grid_color"], linewidth=0.6)
+        ax.set_axisbelow(True)
+    return fig, axes
+
+
+def _empty(message: str) -> Figure:
+    fig = Figure(figsize=STYLE["figsize"])
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    ax.axis("off")
+    ax.text(0.5, 0.5, message, ha="center", va="center")
+    return fig
+
+
+def _is_numeric(series: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+
+
+def sweep_lines(points: pd.DataFrame, param: str, metrics: Sequence[str]) -> Figure:
+    """Lines with 95 % CI bands: each metric's mean against one varied parameter.
+
+    Args:
+        points: The sweep's ``points`` table (``<metric>.mean/.ci95_lo/.ci95_hi`` columns).
+        param: The parameter column (e.g. ``dns.ttl_s``); a text column is shown
+            as categories in table order.
+        metrics: Metric names to draw, one panel each.
+
+    Returns:
+        The figure.
+    """
+    if not metrics or points.empty:
+        return _empty("no metrics to chart")
+    fig, axes = _grid(len(metrics))
+    numeric = _is_numeric(points[param])
+    frame = points.sort_values(param, kind="stable") if numeric else points
+    x = frame[param].to_numpy(dtype=float) if numeric else np.arange(len(frame))
+    for ax, metric in zip(axes, metrics, strict=False):
+        mean = frame[f"{metric}.mean"].to_numpy(dtype=float)
+        lo = frame[f"{metric}.ci95_lo"].to_numpy(dtype=float)
+        hi = frame[f"{metric}.ci95_hi"].to_numpy(dtype=float)
+        ax.fill_between(x, lo, hi, color="#c8c8c8", linewidth=0, label="95 % CI")
+        ax.plot(x, mean, color=STYLE["colors"][0], marker="o", markersize=4, linewidth=1.4,
+                label="mean")
+        ax.set_xlabel(param_label(param), fontsize=STYLE["font_size"])
+        ax.set_ylabel(metric_label(metric), fontsize=STYLE["font_size"])
+        if not numeric:
+            ax.set_xticks(x, [str(v) for v in frame[param]])
+    axes[0].legend(fontsize=STYLE["font_size"] - 1, frameon=False)
+    fig.suptitle(f"Sweep over {param_label(param)}: mean and 95 % CI per point",
+                 fontsize=STYLE["font_size"] + 1)
+    return fig
+
+
+def _text_color(value: float, low: float, high: float) -> str:
+    if not np.isfinite(value) or high <= low:
+        return "black"
+    return "white" if (value - low) / (high - low) > 0.55 else "black"
+
+
+def sweep_heatmap(points: pd.DataFrame, x: str, y: str, metrics: Sequence[str]) -> Figure:
+    """Heatmaps over a grid of two varied parameters: each metric's mean per cell.
+
+    Args:
+        points: The sweep's ``points`` table.
+        x: Parameter column on the horizontal axis.
+        y: Parameter column on the vertical axis.
+        metrics: Metric names, one panel each.
+
+    Returns:
+        The figure (light = low, dark = high; each cell prints its mean).
+    """
+    if not metrics or points.empty:
+        return _empty("no metrics to chart")
+    fig, axes = _grid(len(metrics), width=4.6, height=3.6)
+    xs = list(pd.unique(points[x].sort_values(kind="stable") if _is_numeric(points[x])
+                        else points[x]))
+    ys = list(pd.unique(points[y].sort_values(kind="stable") if _is_numeric(points[y])
+                        else points[y]))
+    for ax, metric in zip(axes, metrics, strict=False):
+        grid = np.full((len(ys), len(xs)), np.nan)
+        for _, row in points.iterrows():
+            grid[ys.index(row[y]), xs.index(row[x])] = row[f"{metric}.mean"]
+        finite = grid[np.isfinite(grid)]
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        image = ax.imshow(np.ma.masked_invalid(grid), cmap="Greys", origin="lower",
+                          aspect="auto", vmin=low, vmax=high if high > low else low + 1)
+        for i in range(len(ys)):
+            for j in range(len(xs)):
+                value = grid[i, j]
+                text = "–" if not np.isfinite(value) else f"{value:.3g}"
+                ax.text(j, i, text, ha="center", va="center", fontsize=STYLE["font_size"] - 1,
+                        color=_text_color(value, low, high))
+        ax.set_xticks(range(len(xs)), [_tick(v) for v in xs])
+        ax.set_yticks(range(len(ys)), [_tick(v) for v in ys])
+        ax.set_xlabel(param_label(x), fontsize=STYLE["font_size"])
+        ax.set_ylabel(param_label(y), fontsize=STYLE["font_size"])
+        ax.set_title(metric_label(metric), fontsize=STYLE["font_size"])
+        ax.grid(False)
+        fig.colorbar(image, ax=ax, shrink=0.85)
+    fig.suptitle("Sweep: mean per point", fontsize=STYLE["font_size"] + 1)
+    return fig
+
+
+def sweep_scatter(points: pd.DataFrame, x: str, y: str, metrics: Sequence[str]) -> Figure:
+    """Sampled points of two parameters, shaded (and labelled) by each metric's mean.
+
+    Args:
+        points: The sweep's ``points`` table.
+        x: Parameter column on the horizontal axis.
+        y: Parameter column on the vertical axis.
+        metrics: Metric names, one panel each.
+
+    Returns:
+        The figure.
+    """
+    if not metrics or points.empty:
+        return _empty("no metrics to chart")
+    fig, axes = _grid(len(metrics), width=4.6, height=3.6)
+    for ax, metric in zip(axes, metrics, strict=False):
+        values = points[f"{metric}.mean"].to_numpy(dtype=float)
+        shown = ax.scatter(points[x], points[y], c=values, cmap="Greys", edgecolors="black",
+                           linewidths=0.6, s=60)
+        ax.set_xlabel(param_label(x), fontsize=STYLE["font_size"])
+        ax.set_ylabel(param_label(y), fontsize=STYLE["font_size"])
+        ax.set_title(metric_label(metric), fontsize=STYLE["font_size"])
+        fig.colorbar(shown, ax=ax, shrink=0.85)
+    fig.suptitle("Sweep (sampled points): mean per point", fontsize=STYLE["font_size"] + 1)
+    return fig
+
+
+def _tick(value: object) -> str:
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        return f"{float(value):.4g}"
+    return str(value)
+
+
+def _is_full_grid(points: pd.DataFrame, x: str, y: str) -> bool:
+    nx, ny = points[x].nunique(), points[y].nunique()
+    return nx * ny == len(points) and not points.duplicated([x, y]).any()
+
+
+def sweep_figures(points: pd.DataFrame, kinds: Mapping[str, str]) -> dict[str, Figure]:
+    """The charts that fit a sweep: lines for one parameter, heatmap (or scatter) for two.
+
+    Args:
+        points: The sweep's ``points`` table.
+        kinds: Kind of each varied parameter column (``duration``, ``count``, ``text`` …).
+
+    Returns:
+        ``{file stem: figure}``; empty for three or more varied parameters.
+    """
+    params = list(kinds)
+    metrics = chart_metrics(list(points.columns))
+    if len(params) == 1:
+        return {"sweep_lines": sweep_lines(points, params[0], metrics)}
+    if len(params) == 2:
+        x, y = params
+        if _is_full_grid(points, x, y):
+            return {"sweep_heatmap": sweep_heatmap(points, x, y, metrics)}
+        if all(kinds[p] != "text" for p in params):
+            return {"sweep_scatter": sweep_scatter(points, x, y, metrics)}
+    return {}
+
+
+def compare_bars(estimates: pd.DataFrame, metrics: Sequence[str] | None = None) -> Figure:
+    """Designs side by side: each metric's mean per design with 95 % CI whiskers.
+
+    Args:
+        estimates: Long table with columns ``design``, ``metric``, ``mean``,
+            ``ci95_lo``, ``ci95_hi`` (one row per design × metric).
+        metrics: Metrics to draw, one panel each; default the headline metrics present.
+
+    Returns:
+        The figure (bars differ by hatch and shade, whiskers are black).
+    """
+    if metrics is None:
+        present = list(pd.unique(estimates["metric"]))
+        metrics = [m for m in HEADLINE_METRICS if m in present] or present[:MAX_PANELS]
+    if not metrics or estimates.empty:
+        return _empty("no metrics to chart")
+    designs = list(pd.unique(estimates["design"]))
+    fig, axes = _grid(len(metrics), width=3.6 + 0.3 * len(designs), height=3.2)
+    shades = ("#f0f0f0", "#a0a0a0", "#606060", "#d0d0d0", "#303030", "#808080")
+    for ax, metric in zip(axes, metrics, strict=False):
+        rows = estimates[estimates["metric"] == metric].set_index("design")
+        for i, design in enumerate(designs):
+            if design not in rows.index:
+                continue
+            mean = float(rows.at[design, "mean"])
+            lo, hi = float(rows.at[design, "ci95_lo"]), float(rows.at[design, "ci95_hi"])
+            if not np.isfinite(mean):
+                continue
+            yerr = None
+            if np.isfinite(lo) and np.isfinite(hi):
+                yerr = [[max(0.0, mean - lo)], [max(0.0, hi - mean)]]
+            ax.bar(i, mean, color=shades[i % len(shades)], edgecolor="black",
+                   hatch=STYLE["hatches"][i % len(STYLE["hatches"])], linewidth=0.8)
+            if yerr is not None:
+                ax.errorbar(i, mean, yerr=yerr, color="black", capsize=4, linewidth=1.0)
+        ax.set_xticks(range(len(designs)), designs, rotation=20, ha="right",
+                      fontsize=STYLE["font_size"] - 1)
+        ax.set_ylabel(metric_label(metric), fontsize=STYLE["font_size"])
+        ax.set_title(metric, fontsize=STYLE["font_size"])
+    fig.suptitle("Designs compared on the same traffic: mean and 95 % CI",
+                 fontsize=STYLE["font_size"] + 1)
+    return fig

@@ -1,0 +1,218 @@
+"""RTO, its parts and DNS convergence on hand-built timelines."""
+
+import math
+
+import pytest
+
+from drsim.metrics.facts import run_facts
+from drsim.metrics.recovery import dns_convergence, recovery_metrics, rto
+
+
+def sign_ins(start, n_ok, n_fail=0, step=0.5, region="r1", op="sign_in"):
+    """n_ok ok then n_fail failed sign-ins from ``start`` every ``step`` seconds."""
+    rows = []
+    for i in range(n_ok + n_fail):
+        outcome = "ok" if i < n_ok else "region_down"
+        rows.append(
+            {"time_s": start + i * step, "op": op, "outcome": outcome, "region": region, "user": i}
+        )
+    return rows
+
+
+def minute_rows(outcomes_per_minute):
+    """One list entry per minute from t=0: (ok, failed) counts."""
+    rows = []
+    for minute, (ok, fail) in enumerate(outcomes_per_minute):
+        rows += sign_ins(60 * minute, ok, fail)
+    return rows
+
+
+def test_rto_ends_with_the_last_bad_minute(make_records):
+    # 10 minutes; fault at 120 s; baseline 100 %.
+    per_minute = [
+        (10, 0),
+        (10, 0),
+        (0, 10),
+        (9, 1),
+        (10, 0),
+        (10, 0),
+        (10, 0),
+        (10, 0),
+        (10, 0),
+        (10, 0),
+    ]
+    rec = make_records(requests=minute_rows(per_minute))
+    assert rto(rec.requests, 120.0, 600.0, 0.99) == (120.0, 1.0)
+
+
+def test_rto_baseline_below_one_is_scaled_by_threshold(make_records):
+    # baseline 9/10; afterwards 9/10 ≥ 0.99·0.9 counts as recovered
+    per_minute = [(9, 1), (9, 1), (0, 10), (9, 1), (9, 1), (9, 1), (9, 1), (9, 1), (9, 1), (9, 1)]
+    rec = make_records(requests=minute_rows(per_minute))
+    assert rto(rec.requests, 120.0, 600.0, 0.99) == (60.0, 1.0)
+    # with threshold 100 %, 8/10 after recovery is not back
+    per_minute[-1] = (8, 2)
+    rec = make_records(requests=minute_rows(per_minute))
+    assert rto(rec.requests, 120.0, 600.0, 1.0) == (480.0, 0.0)
+
+
+def test_rto_never_recovered_is_censored_at_run_end(make_records):
+    per_minute = [(10, 0), (10, 0)] + [(5, 5)] * 8
+    rec = make_records(requests=minute_rows(per_minute))
+    assert rto(rec.requests, 120.0, 600.0, 0.99) == (480.0, 0.0)
+
+
+def test_rto_buckets_are_aligned_on_the_fault_and_empty_minutes_are_neutral(make_records):
+    rows = sign_ins(0, 10) + sign_ins(90, 0, 4) + sign_ins(190, 0, 2) + sign_ins(400, 10)
+    rec = make_records(requests=rows)
+    # fault at 90: buckets [90,150) bad, [150,210) bad, [210,270) … empty, [390,450) ok
+    assert rto(rec.requests, 90.0, 600.0, 0.99) == (120.0, 1.0)
+
+
+def test_rto_fault_at_time_zero_uses_full_success_as_baseline(make_records):
+    rec = make_records(requests=sign_ins(0, 0, 10) + sign_ins(70, 10))
+    assert rto(rec.requests, 0.0, 600.0, 0.99) == (60.0, 1.0)
+
+
+def test_rto_without_a_fault_is_undefined(make_records):
+    value, recovered = rto(make_records(requests=sign_ins(0, 10)).requests, math.nan, 600.0, 0.99)
+    assert math.isnan(value) and math.isnan(recovered)
+
+
+def test_rto_ignores_attackers_and_non_sign_ins(make_records):
+    rows = minute_rows([(10, 0), (10, 0), (10, 0)])
+    rows += [{"time_s": 130, "op": "guess", "attacker": True, "outcome": "wrong_password"}] * 5
+    rows += [{"time_s": 130, "op": "refresh", "outcome": "region_down"}] * 5
+    rec = make_records(requests=rows)
+    assert rto(rec.requests, 120.0, 180.0, 0.99) == (0.0, 1.0)
+
+
+def dns_rows(buckets, flip=200.0):
+    """Per 10-s bucket from the flip: (to r2, to r1, to none)."""
+    rows = []
+    for j, (new, old, none) in enumerate(buckets):
+        t0 = flip + 10 * j
+        for i, region in enumerate(["r2"] * new + ["r1"] * old + ["none"] * none):
+            rows.append({"time_s": t0 + i * 0.01, "op": "refresh", "region": region, "user": i})
+    return rows
+
+
+def test_dns_convergence_is_the_end_of_the_last_unconverged_bucket(make_records):
+    rows = dns_rows([(50, 50, 0), (100, 0, 0), (98, 1, 1), (100, 0, 0), (100, 0, 0)])
+    rows += [{"time_s": 199.0, "op": "refresh", "region": "r1"}] * 10  # before the flip
+    rows += [{"time_s": 255.0, "op": "refresh", "region": "r1"}] * 10  # after the fault ends
+    rows += [{"time_s": 215.0, "op": "guess", "attacker": True, "region": "r1"}] * 50  # no DNS
+    rec = make_records(requests=rows)
+    assert dns_convergence(rec.requests, 200.0, "r2", 250.0, 0.99) == 30.0
+    # 99 of 100 is exactly converged; a lower bar converges sooner
+    assert dns_convergence(rec.requests, 200.0, "r2", 250.0, 0.98) == 10.0
+
+
+def test_dns_never_converged_is_censored_and_no_flip_is_undefined(make_records):
+    rec = make_records(requests=dns_rows([(100, 0, 0), (90, 10, 0)]))
+    assert dns_convergence(rec.requests, 200.0, "r2", 220.0, 0.99) == 20.0
+    assert math.isnan(dns_convergence(rec.requests, math.nan, "r2", 220.0, 0.99))
+
+
+def test_parts_from_meta(make_records, make_scenario):
+    rows = minute_rows([(10, 0)] * 2 + [(0, 10)] * 3 + [(10, 0)] * 5)
+    for row in rows:  # after the flip, sign-ins reach the new region too
+        row["region"] = "r2" if row["time_s"] >= 210 else "r1"
+    rows += dns_rows([(50, 50, 0), (100, 0, 0)] + [(100, 0, 0)] * 10, flip=210.0)
+    rec = make_records(
+        requests=rows,
+        meta={
+            "fault_start_s": 120.0,
+            "fault_end_s": 330.0,
+            "detection_s": 200.0,
+            "dns_flip_s": 210.0,
+            "dns_flip_region": "r2",
+            "promotion_start_s": 230.0,
+            "writable_s": 260.0,
+        },
+    )
+    m = recovery_metrics(rec.requests, run_facts(rec, make_scenario()), 0.99, 0.99)
+    assert m["rto_s"] == 180.0
+    assert m["rto_recovered"] == 1.0
+    assert m["detection_s"] == 80.0
+    assert m["decision_s"] == 30.0
+    assert m["promotion_s"] == 30.0
+    assert m["dns_convergence_s"] == 10.0
+
+
+def test_parts_undefined_without_fault(make_records, make_scenario):
+    rec = make_records(requests=sign_ins(0, 10), meta={"fault_start_s": None})
+    m = recovery_metrics(rec.requests, run_facts(rec, make_scenario()), 0.99, 0.99)
+    for name in (
+        "rto_s",
+        "rto_recovered",
+        "detection_s",
+        "decision_s",
+        "promotion_s",
+        "dns_convergence_s",
+    ):
+        assert math.isnan(m[name]), name
+
+
+def test_facts_fall_back_to_events_then_scenario(make_records, make_scenario):
+    scenario = make_scenario(
+        faults=[{"kind": "region_outage", "region": "r1", "start": "100s", "duration": "5m"}]
+    )
+    events = [
+        {"time_s": 0, "kind": "writable", "region": "r1"},
+        {"time_s": 0, "kind": "dns_answer", "detail": "r1"},
+        {"time_s": 0, "kind": "health", "region": "r1", "detail": "healthy"},
+        {"time_s": 100, "kind": "fault_start", "detail": "region_outage", "value": 0},
+        {"time_s": 160, "kind": "health", "region": "r1", "detail": "unhealthy"},
+        {"time_s": 160, "kind": "dns_answer", "detail": "r2"},
+        {"time_s": 170, "kind": "promotion_start", "region": "r2"},
+        {"time_s": 200, "kind": "writable", "region": "r2"},
+        {"time_s": 400, "kind": "fault_end", "value": 0},
+        {"time_s": 450, "kind": "failback", "region": "r1"},
+    ]
+    f = run_facts(make_records(events=events), scenario)
+    assert (f.fault_start_s, f.fault_end_s, f.detection_s) == (100.0, 400.0, 160.0)
+    assert (f.dns_flip_s, f.dns_flip_region) == (160.0, "r2")
+    assert (f.promotion_start_s, f.writable_s, f.failback_s) == (170.0, 200.0, 450.0)
+    # meta wins over events
+    f = run_facts(make_records(events=events, meta={"detection_s": 130.0}), scenario)
+    assert f.detection_s == 130.0
+    # no events: the fault window comes from the schedule; nothing else happened
+    f = run_facts(make_records(), scenario)
+    assert (f.fault_start_s, f.fault_end_s) == (100.0, 400.0)
+    assert math.isnan(f.detection_s) and f.dns_flip_region is None
+
+
+def test_fault_without_end_lasts_to_run_end(make_records, make_scenario):
+    f = run_facts(make_records(meta={"fault_start_s": 50.0, "fault_end_s": None}), make_scenario())
+    assert f.fault_window == (50.0, 600.0)
+    f = run_facts(make_records(meta={"fault_start_s": 50.0, "fault_end_s": 1e9}), make_scenario())
+    assert f.fault_window == (50.0, 600.0)
+    f = run_facts(make_records(meta={"users_created": 7}), make_scenario())
+    assert not f.has_fault and f.users_created == 7.0
+    f = run_facts(
+        make_records(requests=[{"op": "sign_up"}, {"op": "sign_up", "outcome": "read_only"}]),
+        make_scenario(),
+    )
+    assert f.users_created == 1.0
+
+
+def test_facts_without_anything_are_nan(make_records, make_scenario):
+    f = run_facts(make_records(), make_scenario())
+    assert not f.has_fault
+    assert all(math.isnan(x) for x in (f.fault_start_s, f.fault_end_s, f.detection_s, f.dns_flip_s))
+    assert f.duration_s == pytest.approx(600.0)
+
+
+def test_dns_flip_region_from_the_event_at_the_meta_flip(make_records, make_scenario):
+    events = [
+        {"time_s": 0, "kind": "dns_answer", "detail": "r1", "value": 0},
+        {"time_s": 95, "kind": "dns_answer", "detail": "r2", "value": 1},
+        {"time_s": 300, "kind": "dns_answer", "detail": "r1", "value": 0},
+    ]
+    meta = {"fault_start_s": 60.0, "fault_end_s": 280.0, "dns_flip_s": 95.0}
+    f = run_facts(make_records(events=events, meta=meta), make_scenario())
+    assert (f.dns_flip_s, f.dns_flip_region) == (95.0, "r2")
+    # no event at all: the promoted region, else the first secondary
+    f = run_facts(make_records(meta=meta), make_scenario())
+    assert f.dns_flip_region == "r2"

@@ -1,0 +1,69 @@
+"""Mean and Student-t intervals over replications; paired differences."""
+
+import json
+import math
+
+import pytest
+
+from drsim.metrics.summary import mean_ci, paired_difference, summarise
+
+
+def test_t_interval_of_one_two_three():
+    s = summarise([{"x": 1.0}, {"x": 2.0}, {"x": 3.0}])["x"]
+    assert s["mean"] == 2.0
+    # t(0.975, 2) = 4.302653; s = 1; half-width = 4.302653 / sqrt(3)
+    assert s["ci95"][0] == pytest.approx(2 - 2.4842, abs=1e-4)
+    assert s["ci95"][1] == pytest.approx(2 + 2.4842, abs=1e-4)
+    assert s["per_replication"] == [1.0, 2.0, 3.0]
+
+
+def test_single_replication_and_constant_values_have_a_point_interval():
+    assert summarise([{"x": 5.0}])["x"] == {
+        "mean": 5.0,
+        "ci95": [5.0, 5.0],
+        "per_replication": [5.0],
+    }
+    assert summarise([{"x": 0.0}] * 4)["x"]["ci95"] == [0.0, 0.0]
+
+
+def test_nan_replications_are_ignored_but_kept_as_none():
+    reps = [{"x": 1.0, "rto_s": math.nan}, {"x": 3.0, "rto_s": 10.0}, {"x": math.nan}]
+    s = summarise(reps)
+    assert s["x"]["mean"] == 2.0
+    assert s["x"]["per_replication"] == [1.0, 3.0, None]
+    # values 1 and 3: s = √2, t(0.975, 1) = 12.7062 → half-width 12.7062·√2/√2
+    assert s["x"]["ci95"][0] == pytest.approx(2 - 12.7062, abs=1e-3)
+    # missing in one replication = NaN there; a single value → point interval
+    assert s["rto_s"] == {"mean": 10.0, "ci95": [10.0, 10.0], "per_replication": [None, 10.0, None]}
+    all_nan = summarise([{"y": math.nan}, {"y": math.nan}])["y"]
+    assert all_nan == {"mean": None, "ci95": [None, None], "per_replication": [None, None]}
+    json.dumps(s, allow_nan=False)  # JSON-ready
+
+
+def test_metric_order_is_first_seen():
+    assert list(summarise([{"b": 1.0, "a": 2.0}, {"c": 3.0}])) == ["b", "a", "c"]
+
+
+def test_paired_difference_of_identical_lists_is_exactly_zero():
+    a = [0.1, 0.7, 13.3, 2.2]
+    d = paired_difference(a, list(a))
+    assert d["mean"] == 0.0
+    assert d["ci95"] == [0.0, 0.0]
+    assert d["n"] == 4
+    assert d["significant"] is False
+
+
+def test_paired_difference_known_interval_and_nan_pairs():
+    d = paired_difference([2.0, 4.0, 6.0, 1.0], [1.0, 2.0, 3.0, math.nan])
+    assert d["mean"] == 2.0
+    assert d["n"] == 3
+    assert d["ci95"][0] == pytest.approx(2 - 2.4842, abs=1e-4)
+    assert d["per_replication"] == [1.0, 2.0, 3.0, None]
+    assert d["significant"] is False  # the interval crosses 0
+    assert paired_difference([10.0, 11.0, 12.0], [1.0, 1.5, 2.0])["significant"] is True
+    with pytest.raises(ValueError, match="equally long"):
+        paired_difference([1.0], [1.0, 2.0])
+
+
+def test_mean_ci_empty():
+    assert all(math.isnan(v) for v in mean_ci([]))
