@@ -12,7 +12,13 @@ import json
 
 import click
 
-from drsim.cli.common import EXIT_BAD_INPUT, first_line, load_or_exit, report_scenario_error, set_option
+from drsim.cli.common import (
+    EXIT_BAD_INPUT,
+    first_line,
+    load_or_exit,
+    report_scenario_error,
+    set_option,
+)
 from drsim.scenario import Scenario, ScenarioError, load_scenario, resolved_yaml, shipped_scenarios
 from drsim.scenario.describe import describe as describe_text
 
@@ -31,7 +37,11 @@ def validate(files: tuple[str, ...], overrides: tuple[str, ...]) -> None:
             failed = True
             continue
         question = first_line(scenario.description)
-        click.echo(f"ok  {file}  ({scenario.name}: {question})" if question else f"ok  {file}  ({scenario.name})")
+        click.echo(
+            f"ok  {file}  ({scenario.name}: {question})"
+            if question
+            else f"ok  {file}  ({scenario.name})"
+        )
     if failed:
         raise SystemExit(EXIT_BAD_INPUT)
 

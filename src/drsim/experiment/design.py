@@ -213,7 +213,7 @@ def parse_param(raw: str) -> ParamSpec:
     """Parse ``--param PATH=V1,V2,...``.
 
     Raises:
-        SweepError: No ``=``, a bad path, an empty list or value, or a repeated value.
+        SweepError: No ``=``, a bad path, an empty list or an empty value.
     """
     if "=" not in raw:
         raise SweepError(f"--param {raw!r}: expected PATH=V1,V2,... such as 'dns.ttl=30s,60s'")
@@ -225,11 +225,6 @@ def parse_param(raw: str) -> ParamSpec:
     values = tuple(v.strip() for v in rest.split(","))
     if any(not v for v in values):
         raise SweepError(f"--param {path}: empty value in the list {rest!r}")
-    seen: set[str] = set()
-    for value in values:
-        if value in seen:
-            raise SweepError(f"--param {path}: value {value!r} is listed twice")
-        seen.add(value)
     return ParamSpec(path=path, values=values)
 
 
@@ -334,6 +329,11 @@ class SweepDesign:
             if path in seen:
                 raise SweepError(f"parameter {path} is given twice (in --param or --range)")
             seen.add(path)
+        if not self.zip:
+            for spec in self.params:
+                repeated = [v for i, v in enumerate(spec.values) if v in spec.values[:i]]
+                if repeated:
+                    raise SweepError(f"--param {spec.path}: value {repeated[0]!r} is listed twice")
         if self.zip:
             lengths = {p.path: len(p.values) for p in self.params}
             if len(set(lengths.values())) > 1:
@@ -422,7 +422,9 @@ class SweepDesign:
             for j, spec in enumerate(self.ranges):
                 value = scale_to_range(spec.kind, *spec.bounds(), float(unit[i, j]),
                                        strata=self.sample.n)
-                row.append((spec.path, format_quantity(spec.kind, value), spec.column, value))
+                text = format_quantity(spec.kind, value)
+                # the column holds what the loader will read from the text
+                row.append((spec.path, text, spec.column, _column_value(spec.kind, text)))
             rows.append(row)
         return rows
 

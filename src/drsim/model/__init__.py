@@ -17,7 +17,7 @@ from drsim.model.control import ControlTimeline, run_control_plane
 from drsim.model.dataplane import DataPlane, DataPlaneOutput, base_latency_s
 from drsim.model.directory import Directory, Router
 from drsim.model.streams import Streams
-from drsim.model.traffic import generate_arrivals
+from drsim.model.traffic import generate_arrivals, scripted_arrivals
 from drsim.records import (
     EVENT_KINDS,
     OP_CODE,
@@ -35,20 +35,27 @@ REGION_DOWN_TIMEOUT_S = 5.0  # a client gives up on a dead endpoint after this [
 __all__ = ["simulate"]
 
 
-def simulate(scenario: Scenario, replication: int = 0) -> RunRecords:
+def simulate(
+    scenario: Scenario, replication: int = 0, script: list[tuple[float, str, int]] | None = None
+) -> RunRecords:
     """Run one replication of ``scenario``.
 
     Args:
         scenario: A validated scenario.
         replication: Replication index; random streams derive from
             ``(scenario.run.seed, replication)`` only.
+        script: Instead of the scenario's traffic, exactly these requests:
+            ``(time_s, operation, user)``; attackers' guesses are ``"guess"``
+            rows aimed at the first attacker (user = the targeted account).
 
     Returns:
         The run's record tables (see :mod:`drsim.records`).
     """
     streams = Streams(scenario.run.seed, replication)
     control = run_control_plane(scenario, streams)
-    arrivals = generate_arrivals(scenario, streams)
+    arrivals = (
+        generate_arrivals(scenario, streams) if script is None else scripted_arrivals(script, 0)
+    )
     signups = int(np.count_nonzero(arrivals.op == OP_CODE["sign_up"]))
     directory = Directory(scenario, streams, scenario.users.population + signups)
     router = Router(

@@ -381,6 +381,7 @@ class DataPlane:
         picks = arr.pick.tolist()
         attackers = arr.attacker.tolist()
         accounts = arr.account.tolist()
+        scripted = arr.user.tolist() if arr.user is not None else None
 
         # Resolve legitimate users lazily but route in bulk: routing needs the user, which
         # depends on how many users exist; route each request when it is served.
@@ -452,6 +453,9 @@ class DataPlane:
                     elif op == M2M:
                         user = -1
                         client = 0
+                    elif scripted is not None:
+                        user = scripted[index]
+                        client = int(client_of[user])
                     else:
                         user = int(picks[index] * (population + d.created))
                         client = int(client_of[user])

@@ -29,6 +29,7 @@ class Arrivals:
     pick: np.ndarray  # float64 in [0, 1): which user (legit) — resolved at serve time
     attacker: np.ndarray  # int16: attacker index, or -1 for legitimate traffic
     account: np.ndarray  # int64: attacker's target account, -1 for legitimate traffic
+    user: np.ndarray | None = None  # int64: a scripted user (≥ 0) instead of ``pick``
 
     def __len__(self) -> int:
         return len(self.time_s)
@@ -102,6 +103,27 @@ def attacker_targets(scenario: Scenario, streams: Streams, attacker: Attacker) -
     population = scenario.users.population
     count = min(attacker.targets, population)
     return np.sort(rng.choice(population, size=count, replace=False)).astype(np.int64)
+
+
+def scripted_arrivals(requests: list[tuple[float, str, int]], attacker: int = -1) -> Arrivals:
+    """Arrivals from a script of ``(time_s, operation, user)``: tiny exact scenarios.
+
+    ``user`` is the acting user for legitimate operations (−1 for sign-ups and
+    M2M tokens) or the targeted account for an attacker's ``guess`` (then
+    ``attacker`` is the attacker's index).
+    """
+    ordered = sorted(requests, key=lambda r: r[0])
+    ops = np.array([OP_CODE[op] for _, op, _ in ordered], dtype=np.int8)
+    users = np.array([u for _, _, u in ordered], dtype=np.int64)
+    is_guess = ops == OP_CODE["guess"]
+    return Arrivals(
+        time_s=np.array([t for t, _, _ in ordered], dtype=np.float64),
+        op=ops,
+        pick=np.zeros(len(ordered)),
+        attacker=np.where(is_guess, attacker, -1).astype(np.int16),
+        account=np.where(is_guess, users, -1),
+        user=np.where(is_guess, -1, users),
+    )
 
 
 def generate_arrivals(scenario: Scenario, streams: Streams) -> Arrivals:

@@ -66,7 +66,9 @@ def describe(scenario: Scenario) -> str:
         f"refreshes {rate(s.traffic.refresh)}"
     )
     for client in s.clients:
-        lines.append(f"  clients      {pct(client.share):>7} {client.name}: {_dns_behaviour(client.dns)}")
+        lines.append(
+            f"  clients      {pct(client.share):>7} {client.name}: {_dns_behaviour(client.dns)}"
+        )
     hc = s.health_check
     lines.append(
         f"  dns          {s.dns.routing} record, TTL {dur(s.dns.ttl)}; health check "

@@ -156,7 +156,9 @@ class _Loader:
             reason = exc.strerror or str(exc)
             if path.is_dir():
                 reason = "is a directory, not a scenario file"
-            raise ScenarioError.single(label, 0, "", f"cannot read the scenario: {reason}") from None
+            raise ScenarioError.single(
+                label, 0, "", f"cannot read the scenario: {reason}"
+            ) from None
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal
 
 _NUMBER = r"([0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)"
 
@@ -96,7 +97,11 @@ def parse_percent(value: object) -> float:
     match = _PERCENT_RE.match(value)
     if not match:
         raise UnitError(f"expected a percentage such as '99.9%' or '18%', got {value!r}")
-    return _finite(float(match.group(1)) / 100.0, value)
+    try:  # exact decimal division, one rounding: every fraction has a percent text
+        fraction = float(Decimal(match.group(1)).scaleb(-2))
+    except ArithmeticError:
+        fraction = math.inf
+    return _finite(fraction, value)
 
 
 def parse_money(value: object) -> float:
@@ -161,9 +166,9 @@ def format_percent(fraction: float) -> str:
     percent = fraction * 100.0
     for digits in range(0, 18):
         text = f"{percent:.{digits}f}"
-        if float(text) / 100.0 == fraction:
+        if float(Decimal(text).scaleb(-2)) == fraction:
             return f"{text}%"
-    return f"{percent!r}%"
+    return f"{Decimal(repr(fraction)).scaleb(2)}%"
 
 
 def format_money(dollars: float) -> str:

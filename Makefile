@@ -1,0 +1,55 @@
+# drsim — two commands on a fresh machine (Python 3.11+ and pip, nothing else):
+#   make demo   create .venv, install drsim, validate and describe the reference scenario
+#   make test   create .venv, install drsim with test extras, run ruff and pytest
+# Pick another interpreter with e.g. `make test PYTHON=python3.12`.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
+SCENARIO ?= scenarios/cognito-active-passive.yaml
+
+.PHONY: all demo test lint docs venv venv-test clean help
+
+all: test
+
+help:
+	@echo "make demo    validate and describe $(SCENARIO)"
+	@echo "make test    ruff + pytest (what CI runs)"
+	@echo "make lint    ruff only"
+	@echo "make docs    regenerate docs/scenarios.md from the schema"
+	@echo "make clean   remove .venv and caches"
+
+# The venv is (re)installed whenever pyproject.toml changes: the stamps depend on it.
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "drsim needs Python >= 3.11, $(PYTHON) is " + sys.version.split()[0] + "; try: make PYTHON=python3.11 ...")'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PIP) install -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(PIP) install -e '.[test]'
+	@touch $@ $(VENV)/.installed
+
+venv: $(VENV)/.installed
+venv-test: $(VENV)/.installed-test
+
+demo: $(VENV)/.installed
+	$(BIN)/drsim validate $(SCENARIO)
+	$(BIN)/drsim describe $(SCENARIO)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests
+
+test: lint
+	$(BIN)/python -m pytest
+
+docs: $(VENV)/.installed
+	$(BIN)/python -m drsim.scenario.reference > docs/scenarios.md
+	@echo "wrote docs/scenarios.md"
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
