@@ -52,3 +52,4 @@ def _register(module_name: str) -> None:
 
 # One line per command module.
 _register("drsim.cli.scenario_cmds")  # validate, describe, schema, scenarios
+_register("drsim.cli.run_cmd")  # run

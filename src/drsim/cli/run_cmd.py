@@ -26,6 +26,8 @@ from typing import Any
 
 import click
 
+from drsim.cli.common import EXIT_BAD_INPUT, report_scenario_error, set_option
+
 HEADLINE: tuple[tuple[str, str, str], ...] = (
     # (metric, label, unit kind: count | s | pct | usd)
     ("failed_logins", "failed sign-in attempts", "count"),
@@ -219,8 +221,7 @@ def _command_line(params: Mapping[str, Any]) -> list[str]:
               help="Replications (overrides run.replications).")
 @click.option("--seed", type=click.IntRange(min=0), default=None,
               help="Root seed (overrides run.seed).")
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Override a scenario value, e.g. --set dns.ttl=20s (repeatable).")
+@set_option
 @click.option("--json", "as_json", is_flag=True,
               help="Print exactly one JSON object (the summary) on stdout.")
 @click.option("--no-charts", is_flag=True, help="Do not render the PNG charts.")
@@ -248,14 +249,14 @@ def run_command(
         loaded = api.load(scenario, overrides)
         loaded = api.with_run_settings(loaded, reps, seed)
     except ScenarioError as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(2)
+        report_scenario_error(exc)
+        sys.exit(EXIT_BAD_INPUT)
     except ValueError as exc:
         click.echo(f"drsim run: {exc}", err=True)
-        sys.exit(2)
+        sys.exit(EXIT_BAD_INPUT)
     except OSError as exc:
         click.echo(f"{scenario}: cannot read the scenario: {exc.strerror or exc}", err=True)
-        sys.exit(2)
+        sys.exit(EXIT_BAD_INPUT)
 
     progress = not quiet and sys.stderr.isatty()
     # with --json, stdout carries the JSON object and nothing else
@@ -280,3 +281,6 @@ def run_command(
         click.echo(f"drsim run: {len(output.failed)} of {len(output.results)} replications "
                    f"failed (see {Path(directory) / 'manifest.yaml'})", err=True)
         sys.exit(1)
+
+
+COMMANDS = (run_command,)

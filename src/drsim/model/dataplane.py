@@ -379,6 +379,7 @@ class DataPlane:
         times = arr.time_s.tolist()
         ops = arr.op.tolist()
         picks = arr.pick.tolist()
+        draws = arr.u.tolist()
         attackers = arr.attacker.tolist()
         accounts = arr.account.tolist()
         scripted = arr.user.tolist() if arr.user is not None else None
@@ -441,6 +442,8 @@ class DataPlane:
                 op = ops[index]
                 attacker = attackers[index]
                 attempt = 0
+                u = draws[index]
+                luck = picks[index]
                 if attacker >= 0:
                     user = accounts[index]
                     client = -1
@@ -470,12 +473,14 @@ class DataPlane:
                     continue
                 # A retry or a replay: ("request", op, user, client, attacker, attempt, region, extra)
                 _, op, user, client, attacker, attempt, region, extra = payload
+                u = self.random.next()
+                luck = self.attack_random.next()
                 if attacker < 0:
                     region = route_one(t, user if user >= 0 else self._proxy_user())
                 index = n_static + len(dyn_time)
 
             result, user, extra_flag, shadow_flag, stale_age = self._serve(
-                t, op, user, region, attacker, epoch, payload
+                t, op, user, region, attacker, epoch, payload, u, luck
             )
             if stale_age is not None:
                 stale_index.append(index)
@@ -590,14 +595,18 @@ class DataPlane:
     # ------------------------------------------------------------------ serving one request
 
     def _serve(self, t: float, op: int, user: int, r: int, attacker: int, epoch: Epoch,
-               payload) -> tuple[int, int, bool, bool, float | None]:
-        """Outcome of one attempt: (outcome, user, extra_guess, shadow_locked, staleness)."""
+               payload, u: float, luck: float) -> tuple[int, int, bool, bool, float | None]:
+        """Outcome of one attempt: (outcome, user, extra_guess, shadow_locked, staleness).
+
+        ``u`` and ``luck`` are the attempt's own uniform draws: ``u`` decides whether
+        a degraded region fails it, ``luck`` whether an attacker's guess is right.
+        """
         if r < 0:
             return DNS_DOWN, user, False, False, None
         status = epoch.status[r]
         if status == DOWN:
             return REGION_DOWN, user, False, False, None
-        if status and self.random.next() < epoch.error_rate[r]:
+        if status and u < epoch.error_rate[r]:
             return REGION_ERROR, user, False, False, None
         if epoch.kms_down[r] and op != M2M:
             return KMS_DOWN, user, False, False, None
@@ -629,10 +638,10 @@ class DataPlane:
                 return NOT_FOUND, user, False, False, None
 
         if op == SIGN_IN or op == GUESS:
-            return self._sign_in(t, op, user, r, attacker, epoch)
+            return self._sign_in(t, op, user, r, attacker, epoch, luck)
         if op == REFRESH:
             if not self._has_session(t, user):
-                return self._sign_in(t, SIGN_IN, user, r, attacker, epoch)
+                return self._sign_in(t, SIGN_IN, user, r, attacker, epoch, luck)
             return self._refresh(t, user, r, d.session_issued[user]), user, False, False, None
         if op == PROFILE_READ:
             version = d.profile[r][user]
@@ -738,7 +747,7 @@ class DataPlane:
         return OK
 
     def _sign_in(self, t: float, op: int, user: int, r: int, attacker: int,
-                 epoch: Epoch) -> tuple[int, int, bool, bool, float | None]:
+                 epoch: Epoch, luck: float) -> tuple[int, int, bool, bool, float | None]:
         d = self.d
         counter = self.counters[r]
         shadow = self.shadow
@@ -749,7 +758,7 @@ class DataPlane:
         shadow_locked = shadow is not None and shadow.locked(user, t)
         extra = shadow_locked
         if op == GUESS:
-            correct = self.attack_random.next() < self.s.attackers[attacker].success_probability
+            correct = luck < self.s.attackers[attacker].success_probability
             if correct:
                 counter.succeed(user, t)
                 if shadow is not None and not shadow_locked:

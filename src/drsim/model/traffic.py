@@ -26,7 +26,8 @@ class Arrivals:
 
     time_s: np.ndarray  # float64, sorted
     op: np.ndarray  # int8 operation code (records.OP_CODE)
-    pick: np.ndarray  # float64 in [0, 1): which user (legit) — resolved at serve time
+    pick: np.ndarray  # float64 in [0, 1): which user (legit); an attacker's luck (guesses)
+    u: np.ndarray  # float64 in [0, 1): this arrival's own draw (e.g. hit by a gray failure)
     attacker: np.ndarray  # int16: attacker index, or -1 for legitimate traffic
     account: np.ndarray  # int64: attacker's target account, -1 for legitimate traffic
     user: np.ndarray | None = None  # int64: a scripted user (≥ 0) instead of ``pick``
@@ -120,6 +121,7 @@ def scripted_arrivals(requests: list[tuple[float, str, int]], attacker: int = -1
         time_s=np.array([t for t, _, _ in ordered], dtype=np.float64),
         op=ops,
         pick=np.zeros(len(ordered)),
+        u=np.full(len(ordered), 0.5),
         attacker=np.where(is_guess, attacker, -1).astype(np.int16),
         account=np.where(is_guess, users, -1),
         user=np.where(is_guess, -1, users),
@@ -128,12 +130,13 @@ def scripted_arrivals(requests: list[tuple[float, str, int]], attacker: int = -1
 
 def generate_arrivals(scenario: Scenario, streams: Streams) -> Arrivals:
     """All first attempts of the run, merged and sorted by time."""
-    times, ops, picks, attackers, accounts = [], [], [], [], []
+    times, ops, picks, us, attackers, accounts = [], [], [], [], [], []
     for operation in OPERATIONS:
         t = operation_times(scenario, streams, operation)
         times.append(t)
         ops.append(np.full(len(t), OP_CODE[operation], dtype=np.int8))
         picks.append(streams.get(f"pick/{operation}").random(len(t)))
+        us.append(streams.get(f"u/{operation}").random(len(t)))
         attackers.append(np.full(len(t), -1, dtype=np.int16))
         accounts.append(np.full(len(t), -1, dtype=np.int64))
     for index, attacker in enumerate(scenario.attackers):
@@ -142,7 +145,9 @@ def generate_arrivals(scenario: Scenario, streams: Streams) -> Arrivals:
         t, acc = attacker_guesses(scenario, streams, index, attacker)
         times.append(t)
         ops.append(np.full(len(t), OP_CODE["guess"], dtype=np.int8))
-        picks.append(np.zeros(len(t)))
+        luck = streams.get(f"luck/{attacker.name}")
+        picks.append(luck.random(len(t)))
+        us.append(luck.random(len(t)))
         attackers.append(np.full(len(t), index, dtype=np.int16))
         accounts.append(acc)
     time_s = np.concatenate(times)
@@ -151,6 +156,7 @@ def generate_arrivals(scenario: Scenario, streams: Streams) -> Arrivals:
         time_s=time_s[order],
         op=np.concatenate(ops)[order],
         pick=np.concatenate(picks)[order],
+        u=np.concatenate(us)[order],
         attacker=np.concatenate(attackers)[order],
         account=np.concatenate(accounts)[order],
     )
