@@ -1,5 +1,5 @@
 # drsim — two commands on a fresh machine (Python 3.11+ and pip, nothing else):
-#   make demo   create .venv, install drsim, validate and describe the reference scenario
+#   make demo   create .venv, install drsim, validate, describe and run the reference scenario
 #   make test   create .venv, install drsim with test extras, run ruff and pytest
 # Pick another interpreter with e.g. `make test PYTHON=python3.12`.
 
@@ -14,7 +14,7 @@ SCENARIO ?= scenarios/cognito-active-passive.yaml
 all: test
 
 help:
-	@echo "make demo    validate and describe $(SCENARIO)"
+	@echo "make demo    validate, describe and run $(SCENARIO)"
 	@echo "make test    ruff + pytest (what CI runs)"
 	@echo "make lint    ruff only"
 	@echo "make docs    regenerate docs/scenarios.md from the schema"
@@ -39,6 +39,7 @@ venv-test: $(VENV)/.installed-test
 demo: $(VENV)/.installed
 	$(BIN)/drsim validate $(SCENARIO)
 	$(BIN)/drsim describe $(SCENARIO)
+	$(BIN)/drsim run $(SCENARIO)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests

@@ -177,7 +177,7 @@ def run(
     scenario: Scenario | str | os.PathLike[str],
     reps: int | None = None,
     seed: int | None = None,
-    jobs: int = 1,
+    jobs: int | None = 1,
     keep_records: bool = True,
     progress: bool = False,
     *,
@@ -191,7 +191,10 @@ def run(
         reps: Number of replications (default ``run.replications``).
         seed: Root seed (default ``run.seed``); replication seeds are spawned
             from it, so the same scenario and seed give the same numbers.
-        jobs: Worker processes (1 runs in this process).
+        jobs: Worker processes (1 runs in this process; None: every usable
+            core, at most one per replication). Workers are started
+            with ``forkserver``: in a script, call ``run`` under
+            ``if __name__ == "__main__":`` (notebooks need nothing).
         keep_records: Keep every replication's record tables (memory: about
             100 bytes per request).
         progress: Show a progress bar over replications on stderr.
@@ -205,6 +208,10 @@ def run(
     if not isinstance(scenario, Scenario):
         scenario = load(scenario)
     scenario = with_run_settings(scenario, reps, seed)
+    if jobs is None:
+        from drsim.experiment.executors import usable_cores
+
+        jobs = usable_cores()
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs: expected a whole number ≥ 1, got {jobs!r}")
     n = scenario.run.replications
@@ -239,7 +246,9 @@ def run(
 
             with open_executor(jobs, tasks=n) as handle:
                 pool = handle.executor
-                futures = {pool.submit(run_one, scenario, rep, keep_records): rep for rep in range(n)}
+                futures = {
+                    pool.submit(run_one, scenario, rep, keep_records): rep for rep in range(n)
+                }
                 for future in as_completed(futures):
                     finished(_result_of(future, futures[future]))
     finally:

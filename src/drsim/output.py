@@ -275,7 +275,9 @@ def write_run(output: RunOutput, directory: str | os.PathLike[str], charts: bool
     kept = [(r.replication, r.records) for r in output.results if r.records is not None]
     if kept:
         for table, name in RECORD_FILES.items():
-            _write_parquet(out_dir / name, _stack([(rep, getattr(rec, table)) for rep, rec in kept]))
+            _write_parquet(
+                out_dir / name, _stack([(rep, getattr(rec, table)) for rep, rec in kept])
+            )
             written.append(name)
         _write_timeline(out_dir / "timeline.csv", kept)
         written.append("timeline.csv")

@@ -54,7 +54,10 @@ def test_no_more_workers_than_tasks_and_bad_jobs():
         pass
 
 
-def test_missing_scheduler_is_a_clear_error():
+def test_missing_scheduler_is_a_clear_error(monkeypatch):
+    from drsim.experiment import executors
+
+    monkeypatch.setattr(executors, "CONNECT_TIMEOUT_S", 1.0)
     with pytest.raises(SweepError, match="cannot reach the Dask scheduler"), \
             open_executor(scheduler="tcp://127.0.0.1:9"):
         pass
@@ -109,3 +112,13 @@ def test_a_dead_worker_fails_its_run_and_the_pool_is_replaced(monkeypatch):
     assert results[1].status == "ok" and results[3].status == "ok"
     assert (counts.done, counts.failed) == (2, 1)
     assert len(made) == 2  # replaced once
+
+
+def test_progress_bar_counts_runs_on_stderr(monkeypatch, capsys):
+    monkeypatch.setattr(runner, "run_one", _fake_run_one)
+    with open_executor(jobs=1) as handle:
+        run_batch([RunTask(r, None, r) for r in range(4)], handle, lambda t, r: None, total=4,
+                  progress=True, description="sweep")
+    captured = capsys.readouterr()
+    assert "sweep: 100%" in captured.err and "4/4" in captured.err and "failed=1" in captured.err
+    assert captured.out == ""

@@ -2,8 +2,8 @@
 
 ``make_scenario(**sections)`` returns a validated two-region scenario (``r1``
 primary, ``r2`` secondary), 100 users, 10 minutes, no traffic at all unless a
-``traffic`` section says so; any top-level section given replaces the default
-one, and ``deep`` merges into it instead (``deep={"traffic": {"sign_in": "5/s"}}``).
+``traffic`` section says so (operations it does not name stay at 0/s); any other
+top-level section given replaces the default one, and ``deep`` merges into it instead (``deep={"traffic": {"sign_in": "5/s"}}``).
 Values carry units exactly as in a scenario file: ``"30s"``, ``"120/s"``, ``"10%"``.
 """
 
@@ -40,6 +40,7 @@ def scenario_dict(**sections: Any) -> dict[str, Any]:
         "run": {"duration": "10m", "seed": 1},
     }
     base.update(copy.deepcopy(sections))
+    base["traffic"] = {**NO_TRAFFIC, **base["traffic"]}  # rates not given are zero
     return _merge(base, deep)
 
 

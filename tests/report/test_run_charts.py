@@ -37,12 +37,12 @@ def _requests() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "time_s": [1.0, 10.0, 20.0, 59.0, 61.0, 62.0, 70.0, 80.0, 81.0, 82.0],
-            "op": ["sign_in"] * 4 + ["sign_in", "federated_sign_in", "sign_in", "sign_in",
-                                     "guess", "profile_read"],
+            "op": ["sign_in"] * 4
+            + ["sign_in", "federated_sign_in", "sign_in", "sign_in", "guess", "profile_read"],
             "attacker": [False] * 8 + [True, False],
             "region": ["us-east-1"] * 6 + ["eu-west-1"] * 2 + ["us-east-1", "eu-west-1"],
-            "outcome": ["ok"] * 4 + ["region_down", "region_down", "ok", "ok", "wrong_password",
-                                     "ok"],
+            "outcome": ["ok"] * 4
+            + ["region_down", "region_down", "ok", "ok", "wrong_password", "ok"],
             "stale": [False] * 9 + [True],
             "staleness_s": [np.nan] * 9 + [2.5],
         }
@@ -61,7 +61,9 @@ def test_signin_success_chart_draws_regions_and_incident_marks():
         index=pd.Index([0, 1], name="minute"),
     )
     marks = {"fault_start_s": 60.0, "detection_s": 90.0, "dns_flip_s": None, "writable_s": 120.0}
-    fig = rc.signin_success_chart(by_region, marks, overall=rc.overall_success_by_minute(_requests()))
+    fig = rc.signin_success_chart(
+        by_region, marks, overall=rc.overall_success_by_minute(_requests())
+    )
     assert isinstance(fig, Figure)
     _assert_units_everywhere(fig)
     ax = fig.axes[0]
@@ -69,14 +71,21 @@ def test_signin_success_chart_draws_regions_and_incident_marks():
     assert {"all sign-ins", "served by us-east-1", "served by eu-west-1"} <= set(lines)
     assert list(np.asarray(lines["all sign-ins"].get_ydata(), dtype=float)) == [100.0, 50.0]
     assert list(np.asarray(lines["served by us-east-1"].get_ydata(), dtype=float)) == [100.0, 0.0]
-    # three incident instants drawn as vertical lines at 1, 1.5 and 2 min (None skipped)
-    vertical = sorted(
-        float(line.get_xdata()[0]) for line in ax.get_lines()
-        if len(set(line.get_xdata())) == 1 and line.get_label().startswith("_")
-    )
-    assert vertical == [1.0, 1.5, 2.0]
-    texts = " ".join(t.get_text() for t in ax.texts)
-    assert "fault start" in texts and "detection" in texts and "DNS flip" not in texts
+    # three incident instants drawn as numbered vertical lines at 1, 1.5 and 2 min (None skipped)
+    vertical = {
+        line.get_label(): float(line.get_xdata()[0])
+        for line in ax.get_lines()
+        if len(set(line.get_xdata())) == 1
+    }
+    assert vertical == {
+        "(1) fault start: 1.0 min": 1.0,
+        "(2) detection: 1.5 min": 1.5,
+        "(3) promotion end (writable): 2.0 min": 2.0,
+    }
+    assert [t.get_text() for t in ax.texts] == ["(1)", "(2)", "(3)"]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend[:3] == ["all sign-ins", "served by us-east-1", "served by eu-west-1"]
+    assert "(2) detection: 1.5 min" in legend
     assert _png(fig).startswith(b"\x89PNG")
 
 
@@ -145,12 +154,14 @@ def test_lockout_bypass_chart():
 
     # user 1: global lock [60, 240); us-east-1 locked all along, eu-west-1 locked
     # [90, 180) → windows [60, 90) and [180, 240); user 2: global [120, 150), no region lock.
-    locks = pd.DataFrame({
-        "user": [1, 1, 1, 2],
-        "scope": ["global", "us-east-1", "eu-west-1", "global"],
-        "start_s": [60.0, 60.0, 90.0, 120.0],
-        "end_s": [240.0, 240.0, 180.0, 150.0],
-    })
+    locks = pd.DataFrame(
+        {
+            "user": [1, 1, 1, 2],
+            "scope": ["global", "us-east-1", "eu-west-1", "global"],
+            "start_s": [60.0, 60.0, 90.0, 120.0],
+            "end_s": [240.0, 240.0, 180.0, 150.0],
+        }
+    )
     windows = lockout_bypass_windows(locks, ("us-east-1", "eu-west-1"), 300.0)
     assert sorted(windows["duration_s"]) == [30.0, 30.0, 60.0]
     fig = rc.lockout_bypass_chart(windows)

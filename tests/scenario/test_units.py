@@ -104,7 +104,7 @@ def test_written_durations_come_back_as_written_values(number: int, unit: str) -
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.integers(min_value=0, max_value=10**12), st.sampled_from(["", "k", "M", "G"]))
+@given(st.integers(min_value=0, max_value=10**6), st.sampled_from(["", "k", "M", "G"]))
 def test_counts_parse(number: int, suffix: str) -> None:
     scale = {"": 1, "k": 1_000, "M": 1_000_000, "G": 1_000_000_000}[suffix]
     assert u.parse_count(f"{number}{suffix}") == number * scale

@@ -53,3 +53,5 @@ def _register(module_name: str) -> None:
 # One line per command module.
 _register("drsim.cli.scenario_cmds")  # validate, describe, schema, scenarios
 _register("drsim.cli.run_cmd")  # run
+_register("drsim.cli.sweep_cmd")  # sweep
+_register("drsim.cli.compare_cmd")  # compare

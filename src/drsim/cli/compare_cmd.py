@@ -158,8 +158,8 @@ def compare_command(
         sys.exit(1)
 
 
-main = compare_command
-"""The command alone, for use without the ``drsim`` group."""
+COMMANDS = (compare_command,)
+"""Registered in the ``drsim`` group by :mod:`drsim.cli`."""
 
 if __name__ == "__main__":  # pragma: no cover
     compare_command()

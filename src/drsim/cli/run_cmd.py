@@ -5,6 +5,9 @@ Usage::
     drsim run SCENARIO [-o DIR] [--reps N] [--seed S] [--set PATH=VALUE]...
                        [--json] [--no-charts] [--quiet] [--jobs N]
 
+Replications run in parallel on every usable core unless ``--jobs`` says
+otherwise; the numbers do not depend on it.
+
 Prints a readable summary (headline metrics with 95 % CIs, failures by cause,
 the fault timeline of replication 0) or, with ``--json``, exactly one JSON
 object on stdout. Writes the run directory (default
@@ -76,6 +79,8 @@ def format_value(value: Any, kind: str) -> str:
     if kind == "usd":
         return f"${x:,.2f}"
     if kind == "s":
+        if x == 0:
+            return "0 s"
         if abs(x) < 1:
             return f"{x * 1000:.0f} ms"
         if abs(x) < 120:
@@ -125,15 +130,17 @@ def timeline_lines(output: Any) -> list[str]:
         from drsim.metrics.facts import run_facts
 
         facts = run_facts(result.records, output.scenario)
-        instants.update({
-            "fault start": facts.fault_start_s,
-            "detection": facts.detection_s,
-            "DNS flip": facts.dns_flip_s,
-            "promotion start": facts.promotion_start_s,
-            "promotion end (writable)": facts.writable_s,
-            "fault end": facts.fault_end_s,
-            "failback": facts.failback_s,
-        })
+        instants.update(
+            {
+                "fault start": facts.fault_start_s,
+                "detection": facts.detection_s,
+                "DNS flip": facts.dns_flip_s,
+                "promotion start": facts.promotion_start_s,
+                "promotion end (writable)": facts.writable_s,
+                "fault end": facts.fault_end_s,
+                "failback": facts.failback_s,
+            }
+        )
     except Exception:  # the raw meta is good enough for a printout
         pass
     start = _number(instants["fault start"])
@@ -171,8 +178,11 @@ def summary_text(output: Any, directory: Path | None) -> str:
         if name in metrics:
             lines.append(format_metric_line(label, metrics[name], kind))
     causes = sorted(
-        ((name.split(".", 1)[1], entry) for name, entry in metrics.items()
-         if name.startswith("failed_logins.") and (_number(entry.get("mean")) or 0) > 0),
+        (
+            (name.split(".", 1)[1], entry)
+            for name, entry in metrics.items()
+            if name.startswith("failed_logins.") and (_number(entry.get("mean")) or 0) > 0
+        ),
         key=lambda item: -(_number(item[1].get("mean")) or 0),
     )
     lines += ["", "Failed sign-ins by cause:"]
@@ -188,7 +198,10 @@ def summary_text(output: Any, directory: Path | None) -> str:
         lines.append("  none")
     lines += ["", "Fault timeline:", *timeline_lines(output)]
     if output.failed:
-        lines += ["", f"FAILED replications: {', '.join(str(r.replication) for r in output.failed)}"]
+        lines += [
+            "",
+            f"FAILED replications: {', '.join(str(r.replication) for r in output.failed)}",
+        ]
     if directory is not None:
         lines += ["", f"Results written to {directory}/"]
     return "\n".join(lines)
@@ -196,38 +209,62 @@ def summary_text(output: Any, directory: Path | None) -> str:
 
 def _report_failure(result: Any) -> None:
     if result.status != "ok":
-        click.echo(f"drsim run: replication {result.replication} failed: "
-                   f"{(result.error or '').strip()}", err=True)
+        click.echo(
+            f"drsim run: replication {result.replication} failed: {(result.error or '').strip()}",
+            err=True,
+        )
 
 
 def _command_line(params: Mapping[str, Any]) -> list[str]:
     args = ["drsim", "run", str(params["scenario"])]
-    for flag, key in (("-o", "output_dir"), ("--reps", "reps"), ("--seed", "seed"),
-                      ("--jobs", "jobs")):
+    for flag, key in (
+        ("-o", "output_dir"),
+        ("--reps", "reps"),
+        ("--seed", "seed"),
+        ("--jobs", "jobs"),
+    ):
         if params.get(key) is not None:
             args += [flag, str(params[key])]
     for item in params.get("overrides") or ():
         args += ["--set", item]
-    args += [flag for flag, key in (("--json", "as_json"), ("--no-charts", "no_charts"),
-                                    ("--quiet", "quiet")) if params.get(key)]
+    args += [
+        flag
+        for flag, key in (("--json", "as_json"), ("--no-charts", "no_charts"), ("--quiet", "quiet"))
+        if params.get(key)
+    ]
     return args
 
 
 @click.command("run")
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output directory [default: results/<scenario>/<UTC timestamp>/].")
-@click.option("--reps", type=click.IntRange(1, 10_000), default=None,
-              help="Replications (overrides run.replications).")
-@click.option("--seed", type=click.IntRange(min=0), default=None,
-              help="Root seed (overrides run.seed).")
+@click.option(
+    "-o",
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output directory [default: results/<scenario>/<UTC timestamp>/].",
+)
+@click.option(
+    "--reps",
+    type=click.IntRange(1, 10_000),
+    default=None,
+    help="Replications (overrides run.replications).",
+)
+@click.option(
+    "--seed", type=click.IntRange(min=0), default=None, help="Root seed (overrides run.seed)."
+)
 @set_option
-@click.option("--json", "as_json", is_flag=True,
-              help="Print exactly one JSON object (the summary) on stdout.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print exactly one JSON object (the summary) on stdout."
+)
 @click.option("--no-charts", is_flag=True, help="Do not render the PNG charts.")
 @click.option("--quiet", is_flag=True, help="No progress bar and no summary text.")
-@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Worker processes for the replications.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Local worker processes; 1 runs in this process [default: all cores].",
+)
 def run_command(
     scenario: Path,
     output_dir: Path | None,
@@ -237,7 +274,7 @@ def run_command(
     as_json: bool,
     no_charts: bool,
     quiet: bool,
-    jobs: int,
+    jobs: int | None,
 ) -> None:
     """Run SCENARIO's replications and summarise what the outage cost."""
     from drsim import api
@@ -262,8 +299,14 @@ def run_command(
     # with --json, stdout carries the JSON object and nothing else
     guard = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
     with guard:
-        output = api.run(loaded, jobs=jobs, keep_records=True, progress=progress,
-                         on_result=_report_failure, command=_command_line(params))
+        output = api.run(
+            loaded,
+            jobs=jobs,
+            keep_records=True,
+            progress=progress,
+            on_result=_report_failure,
+            command=_command_line(params),
+        )
         directory = output_dir or default_run_dir(loaded.name)
         try:
             output.save(directory, charts=not no_charts)
@@ -278,8 +321,11 @@ def run_command(
     elif not quiet:
         click.echo(summary_text(output, directory))
     if output.failed:
-        click.echo(f"drsim run: {len(output.failed)} of {len(output.results)} replications "
-                   f"failed (see {Path(directory) / 'manifest.yaml'})", err=True)
+        click.echo(
+            f"drsim run: {len(output.failed)} of {len(output.results)} replications "
+            f"failed (see {Path(directory) / 'manifest.yaml'})",
+            err=True,
+        )
         sys.exit(1)
 
 

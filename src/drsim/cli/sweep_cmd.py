@@ -158,8 +158,8 @@ def sweep_command(
         sys.exit(1)
 
 
-main = sweep_command
-"""The command alone, for ``python -m``-style use without the ``drsim`` group."""
+COMMANDS = (sweep_command,)
+"""Registered in the ``drsim`` group by :mod:`drsim.cli`."""
 
 if __name__ == "__main__":  # pragma: no cover
     sweep_command()

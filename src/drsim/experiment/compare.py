@@ -314,6 +314,6 @@ def write_compare(comparison: Comparison, directory: Path, *, charts: bool = Tru
 
         figure = compare_bars(comparison.estimates_table())
         atomic.write_with(directory / "compare.png",
-                          lambda p: figure.savefig(p, format="png", dpi=110))
+                          lambda p: figure.savefig(p, format="png", dpi=100))
         written.append(directory / "compare.png")
     return written

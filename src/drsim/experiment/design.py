@@ -166,7 +166,8 @@ def _check_path(path: str, option: str, raw: str) -> None:
 
 @dataclass(frozen=True)
 class ParamSpec:
-    """One ``--param PATH=V1,V2,...``: a parameter and the values it takes."""
+    """One ``--param PATH=V1,V2,...``: a parameter and the values it takes (values are split
+    on commas, so a value cannot contain one)."""
 
     path: str
     values: tuple[str, ...]

@@ -16,7 +16,10 @@ them. (Sweep ``run.seed`` itself to get independent streams per point.)
 **Never lose work.** Runs are persisted one by one as they finish (see
 :mod:`drsim.experiment.store`); re-running the same definition into the same
 directory (or ``--resume``) skips finished runs and retries failed ones; a
-different definition in the same directory is refused.
+different definition (base scenario, ``--set`` or swept parameters) in the same
+directory is refused. The replication count is not part of the definition:
+resuming with a larger ``--reps`` adds replications, a smaller one leaves the
+extra runs on disk but out of the tables.
 """
 
 from __future__ import annotations
@@ -106,13 +109,27 @@ class SweepOutcome:
         )
 
 
-def _load(path: Path, overrides: Sequence[str], what: str) -> Scenario:
+def _load(
+    path: Path, overrides: Sequence[str], what: str, own: Sequence[str] = ()
+) -> Scenario:
+    """Load a point's scenario; a problem becomes one line prefixed with ``what``.
+
+    ``own`` are the point's overrides: the loader labels their problems
+    ``--set PATH=VALUE:``, which ``what`` already says better, so that label goes.
+    """
     from drsim.scenario import ScenarioError, load_scenario
 
     try:
         return load_scenario(path, list(overrides))
     except ScenarioError as exc:
-        text = "; ".join(str(exc).splitlines())
+        lines = []
+        for line in str(exc).splitlines():
+            for item in own:
+                if line.startswith(f"--set {item}: "):
+                    line = line[len(f"--set {item}: "):]
+                    break
+            lines.append(line)
+        text = "; ".join(lines)
         raise SweepError(f"{what}: {text}" if what else text) from None
     except OSError as exc:
         raise SweepError(f"{path}: cannot read the scenario: {exc.strerror or exc}") from None
@@ -141,18 +158,19 @@ def plan_sweep(request: SweepRequest) -> SweepPlan:
         raise SweepError(f"--reps must be at least 1, got {reps}")
     for spec in design.params:
         for value in spec.values:
-            _load(request.scenario, [*request.sets, f"{spec.path}={value}"],
-                  f"--param {spec.path}={value}")
+            item = f"{spec.path}={value}"
+            _load(request.scenario, [*request.sets, item], f"--param {item}", [item])
     for spec in design.ranges:
         for end in (spec.low, spec.high):
-            _load(request.scenario, [*request.sets, f"{spec.path}={end}"],
-                  f"--range {spec.path}={spec.low}..{spec.high}")
+            item = f"{spec.path}={end}"
+            _load(request.scenario, [*request.sets, item],
+                  f"--range {spec.path}={spec.low}..{spec.high}", [item])
     points = design.expand(base.run.seed)
     scenarios: dict[str, Scenario] = {}
     for point in points:
         scenarios[point.id] = _load(
             request.scenario, [*request.sets, *point.overrides],
-            f"point {point.id} ({point.label()})"
+            f"point {point.id} ({point.label()})", point.overrides
         )
     return SweepPlan(request, base, points, scenarios, reps)
 
@@ -171,6 +189,12 @@ def request_from_definition(document: dict[str, Any], replications: int | None) 
         raise SweepError(f"sweep.yaml is not a drsim sweep definition ({exc})") from None
 
 
+def _scenario_reference(scenario: Path) -> str:
+    """An absolute path for a file, or the name of a shipped scenario as given."""
+    path = Path(scenario)
+    return str(path.resolve()) if path.exists() else str(scenario)
+
+
 def _definition_document(plan: SweepPlan, created: str | None) -> dict[str, Any]:
     from drsim import __version__
 
@@ -179,7 +203,7 @@ def _definition_document(plan: SweepPlan, created: str | None) -> dict[str, Any]
         "drsim_version": __version__,
         "created": created or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "fingerprint": fingerprint(identity),
-        "scenario": str(Path(plan.request.scenario).resolve()),
+        "scenario": _scenario_reference(plan.request.scenario),
         "set": list(plan.request.sets),
         "design": identity["design"],
         "replications": plan.replications,
@@ -242,7 +266,7 @@ def write_charts(directory: Path, plan: SweepPlan, points: pd.DataFrame) -> list
     written = []
     for name, figure in sweep_figures(points, plan.request.design.kinds).items():
         path = directory / f"{name}.png"
-        atomic.write_with(path, lambda p, fig=figure: fig.savefig(p, format="png", dpi=110))
+        atomic.write_with(path, lambda p, fig=figure: fig.savefig(p, format="png", dpi=100))
         written.append(path)
     return written
 

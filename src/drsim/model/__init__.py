@@ -14,7 +14,12 @@ import numpy as np
 import pandas as pd
 
 from drsim.model.control import ControlTimeline, run_control_plane
-from drsim.model.dataplane import DataPlane, DataPlaneOutput, base_latency_s
+from drsim.model.dataplane import (
+    BatchAssumptionBroken,
+    DataPlane,
+    DataPlaneOutput,
+    base_latency_s,
+)
 from drsim.model.directory import Directory, Router
 from drsim.model.streams import Streams
 from drsim.model.traffic import generate_arrivals, scripted_arrivals
@@ -36,7 +41,10 @@ __all__ = ["simulate"]
 
 
 def simulate(
-    scenario: Scenario, replication: int = 0, script: list[tuple[float, str, int]] | None = None
+    scenario: Scenario,
+    replication: int = 0,
+    script: list[tuple[float, str, int]] | None = None,
+    batch: bool = True,
 ) -> RunRecords:
     """Run one replication of ``scenario``.
 
@@ -47,14 +55,19 @@ def simulate(
         script: Instead of the scenario's traffic, exactly these requests:
             ``(time_s, operation, user)``; attackers' guesses are ``"guess"``
             rows aimed at the first attacker (user = the targeted account).
+        batch: Serve requests in vectorised batches (the default); ``False`` serves
+            them one at a time — the reference the batches must reproduce exactly.
 
     Returns:
         The run's record tables (see :mod:`drsim.records`).
     """
     streams = Streams(scenario.run.seed, replication)
     control = run_control_plane(scenario, streams)
+    population = scenario.users.population
     arrivals = (
-        generate_arrivals(scenario, streams) if script is None else scripted_arrivals(script, 0)
+        generate_arrivals(scenario, streams)
+        if script is None
+        else scripted_arrivals(script, population)
     )
     signups = int(np.count_nonzero(arrivals.op == OP_CODE["sign_up"]))
     directory = Directory(scenario, streams, scenario.users.population + signups)
@@ -65,7 +78,13 @@ def simulate(
         dns_outages(control),
         single_home=scenario.dns.routing == "failover",
     )
-    output = DataPlane(scenario, streams, control, arrivals, directory, router).run()
+    try:
+        output = DataPlane(scenario, streams, control, arrivals, directory, router, batch).run()
+    except BatchAssumptionBroken:
+        # A batch would have throttled a request it served: redo the run exactly.
+        records = simulate(scenario, replication, script, batch=False)
+        records.meta["batch_fallback"] = True
+        return records
     meta = dict(control.meta)
     meta.update(
         seed=scenario.run.seed,
@@ -103,7 +122,7 @@ def dns_outages(control: ControlTimeline) -> list[tuple[float, float, float]]:
 def _requests_table(scenario: Scenario, control: ControlTimeline,
                     out: DataPlaneOutput) -> pd.DataFrame:
     n = len(out.time_s)
-    order = np.argsort(out.time_s, kind="stable")
+    order = np.lexsort((out.order_key, out.time_s))
     stale = np.zeros(n, dtype=np.bool_)
     stale[out.stale_index] = True
     staleness = np.full(n, np.nan, dtype=np.float32)

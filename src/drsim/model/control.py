@@ -316,7 +316,11 @@ class ControlPlane:
 
     def _set_answers(self) -> None:
         """Recompute the record's answer for each home and log the changes."""
-        if self.homes == 1:
+        if self.homes == 1 and self.peers:
+            # Failover routing over peers: the first peer that is healthy and in the group.
+            alive = [x for x in range(self.n) if self.healthy[x] and self.in_sync[x]]
+            new = [alive[0] if alive else self.primary]
+        elif self.homes == 1:
             new = [self.dns_target]
         else:
             new = []

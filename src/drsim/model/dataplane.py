@@ -35,24 +35,24 @@ from drsim.model.traffic import Arrivals, attacker_targets
 from drsim.records import OP_CODE, OUTCOME_CODE, WRITE_KINDS
 from drsim.scenario.schema import Scenario
 
-O = OUTCOME_CODE
-OK = O["ok"]
-REGION_DOWN = O["region_down"]
-REGION_ERROR = O["region_error"]
-READ_ONLY = O["read_only"]
-NOT_FOUND = O["user_not_found"]
-STALE_CRED = O["stale_credential"]
-RESET_REQUIRED = O["password_reset_required"]
-MFA_UNSUPPORTED = O["mfa_unsupported"]
-LOCKED = O["locked_out"]
-WRONG_PASSWORD = O["wrong_password"]
-THROTTLED = O["throttled"]
-TOKEN_REJECTED = O["token_rejected"]
-IDP_DOWN = O["idp_unavailable"]
-KMS_DOWN = O["kms_unavailable"]
-DNS_DOWN = O["dns_unavailable"]
-SYNC_DOWN = O["sync_unavailable"]
-DISABLED = O["user_disabled"]
+_CODE = OUTCOME_CODE
+OK = _CODE["ok"]
+REGION_DOWN = _CODE["region_down"]
+REGION_ERROR = _CODE["region_error"]
+READ_ONLY = _CODE["read_only"]
+NOT_FOUND = _CODE["user_not_found"]
+STALE_CRED = _CODE["stale_credential"]
+RESET_REQUIRED = _CODE["password_reset_required"]
+MFA_UNSUPPORTED = _CODE["mfa_unsupported"]
+LOCKED = _CODE["locked_out"]
+WRONG_PASSWORD = _CODE["wrong_password"]
+THROTTLED = _CODE["throttled"]
+TOKEN_REJECTED = _CODE["token_rejected"]
+IDP_DOWN = _CODE["idp_unavailable"]
+KMS_DOWN = _CODE["kms_unavailable"]
+DNS_DOWN = _CODE["dns_unavailable"]
+SYNC_DOWN = _CODE["sync_unavailable"]
+DISABLED = _CODE["user_disabled"]
 
 SIGN_IN = OP_CODE["sign_in"]
 FEDERATED = OP_CODE["federated_sign_in"]
@@ -70,6 +70,8 @@ REPLAY_OLD_PASSWORD = OP_CODE["replay_old_password"]
 REPLAY_DISABLED = OP_CODE["replay_disabled"]
 
 WRITE_OPS = frozenset({SIGN_UP, PROFILE_UPDATE, PASSWORD_CHANGE, SIGN_OUT, ADMIN_DISABLE})
+FAST_OPS = np.array([SIGN_IN, FEDERATED, REFRESH, PROFILE_READ, M2M], dtype=np.int8)
+"""Operations the batch path serves vectorised (reads: they change only the user's session)."""
 QUOTA_CATEGORY = {
     SIGN_IN: "sign_in",
     FEDERATED: "federation",
@@ -88,8 +90,8 @@ QUOTA_CATEGORY = {
 }
 KIND_USER, KIND_CRED, KIND_PROFILE, KIND_REVOCATION, KIND_DISABLE = range(len(WRITE_KINDS))
 
-# Heap item priorities at equal times: control actions, then applies, then requests.
-P_ACTION, P_APPLY, P_REQUEST = 0, 1, 2
+# Heap item priorities at equal times: applies before requests.
+P_APPLY, P_REQUEST = 1, 2
 
 
 @dataclass
@@ -104,6 +106,7 @@ class DataPlaneOutput:
     region: np.ndarray
     outcome: np.ndarray
     attempt: np.ndarray
+    order_key: np.ndarray  # at equal times: heap items by push order, then arrivals
     stale_index: np.ndarray
     staleness_s: np.ndarray
     extra_guess_index: np.ndarray
@@ -111,6 +114,10 @@ class DataPlaneOutput:
     writes: dict[str, np.ndarray]
     locks: list[tuple[int, str, float, float]]
     users_created: int
+
+
+class BatchAssumptionBroken(RuntimeError):
+    """A batch's no-throttling guarantee did not hold: the run is redone one request at a time."""
 
 
 class TokenBucket:
@@ -135,48 +142,121 @@ class TokenBucket:
         self.tokens = tokens
         return False
 
+    def _lindley(self, times: np.ndarray) -> np.ndarray:
+        """Capacity minus the tokens each take would find (none refused)."""
+        deficit0 = self.capacity - self.tokens - 1.0
+        cumulative = np.cumsum(1.0 - self.rate * np.diff(times, prepend=self.last))
+        return cumulative - np.minimum(np.minimum.accumulate(cumulative), -deficit0)
+
+    def book(self, times: np.ndarray) -> bool:
+        """Take one token at each of these sorted times; False if one would have been refused."""
+        deficits = self._lindley(times)
+        if self.capacity - deficits.max() < 1.0 - 1e-9:
+            return False
+        self.tokens = float(self.capacity - deficits[-1] - 1.0)
+        self.last = float(times[-1])
+        return True
+
+    def keeps(self, times: np.ndarray, margin: float) -> bool:
+        """Whether takes at these sorted times would all find ≥ 1 + ``margin`` tokens."""
+        if not len(times):
+            return True
+        start = min(self.capacity, self.tokens + (times[0] - self.last) * self.rate)
+        if start - len(times) >= margin:  # enough even without refill
+            return True
+        return float(self.capacity - self._lindley(times).max()) >= 1.0 + margin
+
+
+_MASK64 = (1 << 64) - 1
+
+
+def mix64(x: int) -> int:
+    """SplitMix64's finaliser: a well-mixed 64-bit integer from any integer."""
+    x = (x + 0x9E3779B97F4A7C15) & _MASK64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return x ^ (x >> 31)
+
+
+def unit(key: int) -> float:
+    """A uniform draw in [0, 1) that depends on ``key`` only (counter-based randomness)."""
+    return (mix64(key) >> 11) * 2.0**-53
+
+
+def mix64_many(x: np.ndarray) -> np.ndarray:
+    """:func:`mix64` of a uint64 array (wrapping arithmetic gives the same bits)."""
+    x = x.astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def unit_many(keys: np.ndarray, salt: int) -> np.ndarray:
+    """:func:`unit` of ``key ^ salt`` for a uint64 array of keys."""
+    mixed = mix64_many(keys.astype(np.uint64) ^ np.uint64(salt))
+    return (mixed >> np.uint64(11)).astype(np.float64) * 2.0**-53
+
+
+_NP_OF = {"d": np.float64, "b": np.int8, "q": np.int64, "h": np.int16}
+
 
 class DataPlane:
-    """Serves every request of one replication."""
+    """Serves every request of one replication.
+
+    Args:
+        batch: Serve vectorisable requests in batches (default). ``False`` serves
+            every request one at a time: the reference that batching reproduces
+            exactly (tests compare the two).
+    """
+
+    MAX_BATCH = 4096  # arrivals per batch
+    MAX_SPAN_S = 60.0  # simulated seconds per batch
+    MIN_BATCH = 48  # fewer arrivals than this: not worth the vector overhead
+    QUOTA_MARGIN = 3.0  # tokens kept free for retries and replays born inside a batch
 
     def __init__(self, scenario: Scenario, streams: Streams, control: ControlTimeline,
-                 arrivals: Arrivals, directory: Directory, router: Router) -> None:
+                 arrivals: Arrivals, directory: Directory, router: Router,
+                 batch: bool = True) -> None:
         self.s = scenario
         self.control = control
         self.arrivals = arrivals
         self.d = directory
         self.router = router
+        self.batch = batch
         self.n_regions = n = len(scenario.regions)
         roles = [r.role for r in scenario.regions]
         self.is_secondary = [role == "secondary" for role in roles]
+        self.is_secondary_np = np.array(self.is_secondary, dtype=np.bool_)
         self.primary_role = roles.index("primary") if "primary" in roles else 0
         self.mode = scenario.replication.mode
-        self.peers = "peer" in roles
         self.horizon = scenario.run.duration
+        self.salt = int(streams.get("dynamic").integers(1, 1 << 62))
 
+        categories = sorted(set(QUOTA_CATEGORY.values()))
         self.buckets = [
-            {
-                category: TokenBucket(getattr(region.quotas, category), region.quotas.burst)
-                for category in set(QUOTA_CATEGORY.values())
-            }
+            [TokenBucket(getattr(region.quotas, c), region.quotas.burst) for c in categories]
             for region in scenario.regions
         ]
+        category_of_op = np.array([categories.index(QUOTA_CATEGORY[op])
+                                   for op in range(len(OP_CODE))], dtype=np.int64)
+        self.category_of_op = category_of_op
+        self.n_categories = len(categories)
         self.bucket_of = [
-            {op: self.buckets[r][category] for op, category in QUOTA_CATEGORY.items()}
-            for r in range(n)
+            {op: self.buckets[r][category_of_op[op]] for op in QUOTA_CATEGORY} for r in range(n)
         ]
 
         # Lockout: real counters (per region or shared) and the shadow global counter.
         self.locks: list[tuple[int, str, float, float]] = []
+        self.lock_touched = bytearray(directory.capacity)  # 1: some counter holds state
         policy = scenario.lockout
         if policy.scope == "global":
-            shared = LockoutCounters(policy, "shared", self.locks)
+            shared = LockoutCounters(policy, "shared", self.locks, self.lock_touched)
             self.counters = [shared] * n
             self.shadow = None
         else:
-            self.counters = [LockoutCounters(policy, name, self.locks)
+            self.counters = [LockoutCounters(policy, name, self.locks, self.lock_touched)
                              for name in scenario.region_names]
-            self.shadow = LockoutCounters(policy, "global", self.locks)
+            self.shadow = LockoutCounters(policy, "global", self.locks, self.lock_touched)
 
         # Replication channels source → target (async only).
         data = scenario.replication.data
@@ -197,8 +277,7 @@ class DataPlane:
                             scenario.replication.throughput,
                         )
         self.lag = LagSampler(scenario.replication.lag, streams.get("lag"))
-        self.random = _Uniforms(streams.get("errors"))
-        self.retry_random = _Uniforms(streams.get("retry"))
+        self.pending_user = array("h", bytes(2 * directory.capacity))  # applies in flight
 
         # Writes table columns.
         self.w_id = array("q")
@@ -212,39 +291,37 @@ class DataPlane:
         self.w_lost = bytearray()
         self.w_conflict = bytearray()
         self.w_stuck = bytearray()
-        self.w_pending: dict[int, int] = {}  # row -> heap presence (pending applies)
+        self.w_pending: dict[int, int] = {}  # rows whose apply is still in the heap
         self.write_count = 0
         self.profile_acks: dict[int, list[float]] = {}
 
-        # Token-replay attackers.
+        # Attackers.
+        self.attacker_regions = [
+            list(range(n)) if a.regions == "all" else [scenario.region_index(x) for x in a.regions]
+            for a in scenario.attackers
+        ]
+        self.attacker_turn = [0] * len(scenario.attackers)
         self.replayers = []
         for index, attacker in enumerate(scenario.attackers):
             if attacker.kind == "token_replay":
                 targets = set(attacker_targets(scenario, streams, attacker).tolist())
-                regions = (
-                    list(range(n)) if attacker.regions == "all"
-                    else [scenario.region_index(x) for x in attacker.regions]
-                )
                 delays = LagSampler(attacker.replay_delay, streams.get(f"replay/{attacker.name}"))
-                self.replayers.append((index, attacker, targets, regions, delays))
-        self.attacker_regions = []
-        for attacker in scenario.attackers:
-            self.attacker_regions.append(
-                list(range(n)) if attacker.regions == "all"
-                else [scenario.region_index(x) for x in attacker.regions]
-            )
-        self.attacker_turn = [0] * len(scenario.attackers)
-        self.attack_random = _Uniforms(streams.get("attack/outcomes"))
+                self.replayers.append((index, targets, self.attacker_regions[index], delays))
 
         self.client_retry = [k.retry for k in scenario.clients]
         self.client_retry_codes = [
             frozenset(OUTCOME_CODE[c] for c in k.retry.retry_on) for k in scenario.clients
         ]
-
         self.heap: list[tuple] = []
         self.seq = 0
-        for action in control.actions:
-            self._push(action.time_s, P_ACTION, ("action", action))
+        self._epoch_cache: dict[int, dict[str, np.ndarray]] = {}
+        self.take_log: list | None = None  # a batch's quota takes, booked at its end
+        self.retry_attempts = np.array([p.attempts for p in self.client_retry], dtype=np.int64)
+        self.retry_backoff = np.array([p.backoff for p in self.client_retry])
+        self.retry_jitter = np.array([p.jitter for p in self.client_retry])
+        self.retry_on = np.zeros((len(self.client_retry), len(OUTCOME_CODE)), dtype=np.bool_)
+        for kind, codes in enumerate(self.client_retry_codes):
+            self.retry_on[kind, list(codes)] = True
 
     # ------------------------------------------------------------------ helpers
 
@@ -289,6 +366,7 @@ class DataPlane:
                 if applied < self.horizon:
                     self._push(applied, P_APPLY, ("apply", row))
                     self.w_pending[row] = 1
+                    self.pending_user[user] += 1
         elif n > 1 and self.mode != "none":
             for r in range(n):
                 if r != origin:
@@ -316,7 +394,8 @@ class DataPlane:
         return True
 
     def _apply_row(self, t: float, row: int) -> None:
-        self.w_pending.pop(row, None)
+        if self.w_pending.pop(row, None) is not None:
+            self.pending_user[self.w_user[row]] -= 1
         if self.w_lost[row]:
             return
         applied = self._apply(self.w_target[row], self.w_user[row], self.w_kind[row],
@@ -336,6 +415,7 @@ class DataPlane:
                     if lost:
                         self.w_lost[row] = 1
                         del self.w_pending[row]
+                        self.pending_user[self.w_user[row]] -= 1
             if self.mode != "async" and self.mode != "sync":
                 # Nothing in flight: writes the old authority made after the last copy are lost.
                 for row in range(len(self.w_time)):
@@ -374,159 +454,503 @@ class DataPlane:
     # ------------------------------------------------------------------ the loop
 
     def run(self) -> DataPlaneOutput:
+        """Serve every request of the run; returns the raw record columns."""
         arr = self.arrivals
         n_static = len(arr)
-        times = arr.time_s.tolist()
-        ops = arr.op.tolist()
-        picks = arr.pick.tolist()
-        draws = arr.u.tolist()
-        attackers = arr.attacker.tolist()
-        accounts = arr.account.tolist()
-        scripted = arr.user.tolist() if arr.user is not None else None
-
-        # Resolve legitimate users lazily but route in bulk: routing needs the user, which
-        # depends on how many users exist; route each request when it is served.
-        outcome = bytearray(n_static)
-        region_out = array("b", bytes(n_static))
-        user_out = array("q", bytes(8 * n_static))
-        client_out = array("b", bytes(n_static))
-
-        dyn_time = array("d")
-        dyn_op = array("b")
-        dyn_user = array("q")
-        dyn_client = array("b")
-        dyn_attacker = array("h")
-        dyn_region = array("b")
-        dyn_outcome = bytearray()
-        dyn_attempt = array("b")
-        stale_index: list[int] = []
-        staleness: list[float] = []
-        extra_index: list[int] = []
-        shadow_index: list[int] = []
+        self.n_static = n_static
+        self.ops_np = arr.op.copy()  # a refresh without a session is recorded as a sign-in
+        self.out_outcome = bytearray(n_static)
+        self.out_region = array("b", bytes(n_static))
+        self.out_user = array("q", bytes(8 * n_static))
+        self.out_client = array("b", bytes(n_static))
+        self.dyn = {name: array(code) for name, code in (
+            ("time", "d"), ("op", "b"), ("user", "q"), ("client", "b"), ("attacker", "h"),
+            ("region", "b"), ("outcome", "b"), ("attempt", "b"), ("seq", "q"))}
+        self.stale_rows: list[int] = []
+        self.staleness: list[float] = []
+        self.extra_rows: list[int] = []
+        self.shadow_rows: list[int] = []
 
         epochs = self.control.epochs
-        epoch_i = 0
-        epoch = epochs[0]
-        next_epoch = epochs[1].start_s if len(epochs) > 1 else math.inf
+        actions = self.control.actions
+        times = arr.time_s
         heap = self.heap
-        d = self.d
-        population = d.population
-        route_one = self.router.route
-        client_of = d.client
-        i = 0
+        horizon = self.horizon
         inf = math.inf
+        epoch_i = 0
+        next_epoch = epochs[1].start_s if len(epochs) > 1 else inf
+        action_i = 0
+        i = 0
+        sequential_until = -inf  # serve one request at a time before this instant
+        self.epoch = epochs[0]
 
         while True:
-            t_arrival = times[i] if i < n_static else inf
-            if heap and heap[0][0] <= t_arrival:
-                t, _, _, payload = heapq.heappop(heap)
-                if t >= self.horizon:
-                    if i >= n_static:
-                        break
-                    continue
-                static = False
-            else:
-                if i >= n_static:
-                    break
-                t = t_arrival
-                payload = None
-                static = True
-            while t >= next_epoch:
+            t_static = times.item(i) if i < n_static else inf
+            t_heap = heap[0][0] if heap else inf
+            t_action = actions[action_i].time_s if action_i < len(actions) else inf
+            t0 = min(t_static, t_heap, t_action)
+            if t0 >= horizon:
+                break
+            while t0 >= next_epoch:
                 epoch_i += 1
-                epoch = epochs[epoch_i]
                 next_epoch = epochs[epoch_i + 1].start_s if epoch_i + 1 < len(epochs) else inf
-
-            if static:
-                index = i
+            self.epoch = epochs[epoch_i]
+            if t_action <= t_static and t_action <= t_heap:
+                self._action(t_action, actions[action_i], self.epoch)
+                action_i += 1
+                continue
+            if t_heap <= t_static:
+                self._serve_heap_item(heapq.heappop(heap))
+                continue
+            if not self.batch or t0 < sequential_until:
+                self._serve_static(i)
                 i += 1
-                op = ops[index]
-                attacker = attackers[index]
-                attempt = 0
-                u = draws[index]
-                luck = picks[index]
-                if attacker >= 0:
-                    user = accounts[index]
-                    client = -1
-                    region = self._attacker_region(attacker, user, t, epoch)
-                else:
-                    if op == SIGN_UP:
-                        user = -1
-                        client = int(client_of[population + d.created]) if (
-                            population + d.created < d.capacity) else 0
-                    elif op == M2M:
-                        user = -1
-                        client = 0
-                    elif scripted is not None:
-                        user = scripted[index]
-                        client = int(client_of[user])
-                    else:
-                        user = int(picks[index] * (population + d.created))
-                        client = int(client_of[user])
-                    region = route_one(t, user if user >= 0 else self._proxy_user())
-            else:
-                kind = payload[0]
-                if kind == "apply":
-                    self._apply_row(t, payload[1])
-                    continue
-                if kind == "action":
-                    self._action(t, payload[1], epoch)
-                    continue
-                # A retry or a replay: ("request", op, user, client, attacker, attempt, region, extra)
-                _, op, user, client, attacker, attempt, region, extra = payload
-                u = self.random.next()
-                luck = self.attack_random.next()
-                if attacker < 0:
-                    region = route_one(t, user if user >= 0 else self._proxy_user())
-                index = n_static + len(dyn_time)
+                continue
+            t1 = min(next_epoch, t_action, horizon, t0 + self.MAX_SPAN_S)
+            j = int(np.searchsorted(times, t1, side="left"))
+            if j - i > self.MAX_BATCH:
+                j = i + self.MAX_BATCH
+                t1 = float(times[j])
+            if j - i < self.MIN_BATCH or not self._serve_batch(i, j, t1):
+                sequential_until = t1
+                continue
+            i = j
+        return self._output()
 
-            result, user, extra_flag, shadow_flag, stale_age = self._serve(
-                t, op, user, region, attacker, epoch, payload, u, luck
-            )
-            if stale_age is not None:
-                stale_index.append(index)
-                staleness.append(stale_age)
-            if extra_flag:
-                extra_index.append(index)
-            if shadow_flag:
-                shadow_index.append(index)
-            if static:
-                outcome[index] = result
-                region_out[index] = region
-                user_out[index] = user
-                client_out[index] = client
-            else:
-                dyn_time.append(t)
-                dyn_op.append(op)
-                dyn_user.append(user)
-                dyn_client.append(client)
-                dyn_attacker.append(attacker)
-                dyn_region.append(region)
-                dyn_outcome.append(result)
-                dyn_attempt.append(attempt)
+    # ------------------------------------------------------------------ one request at a time
 
-            if result != OK and attacker < 0 and client >= 0:
-                policy = self.client_retry[client]
-                if attempt + 1 < policy.attempts and result in self.client_retry_codes[client]:
-                    jitter = 1.0 + policy.jitter * (2.0 * self.retry_random.next() - 1.0)
-                    delay = policy.backoff * policy.multiplier ** attempt * jitter
-                    self._push(t + delay, P_REQUEST,
-                               ("request", op, user, client, -1, attempt + 1, -1, None))
+    def _serve_heap_item(self, item: tuple) -> None:
+        if item[3][0] == "apply":
+            self._apply_row(item[0], item[3][1])
+            return
+        t, _, seq, payload = item
+        _, op, user, client, attacker, attempt, region, _extra, key = payload
+        if attacker < 0:
+            if op == REFRESH and not self._has_session(t, user):
+                op = SIGN_IN
+            region = self.router.route(t, user if user >= 0 else 0)
+        u = unit(key ^ self.salt)
+        luck = unit(key ^ (self.salt >> 1))
+        self._serve_one(t, op, user, client, attacker, attempt, region, payload, u, luck, -1,
+                        seq, key)
 
-        columns = {
-            "time_s": np.concatenate([arr.time_s, np.frombuffer(dyn_time, dtype=np.float64)]),
-            "op": np.concatenate([arr.op, np.frombuffer(dyn_op, dtype=np.int8)]),
-            "user": np.concatenate([np.frombuffer(user_out, dtype=np.int64),
-                                    np.frombuffer(dyn_user, dtype=np.int64)]),
-            "client": np.concatenate([np.frombuffer(client_out, dtype=np.int8),
-                                      np.frombuffer(dyn_client, dtype=np.int8)]),
-            "attacker": np.concatenate([arr.attacker, np.frombuffer(dyn_attacker, dtype=np.int16)]),
-            "region": np.concatenate([np.frombuffer(region_out, dtype=np.int8),
-                                      np.frombuffer(dyn_region, dtype=np.int8)]),
-            "outcome": np.concatenate([np.frombuffer(bytes(outcome), dtype=np.uint8),
-                                       np.frombuffer(bytes(dyn_outcome), dtype=np.uint8)]),
-            "attempt": np.concatenate([np.zeros(n_static, dtype=np.int8),
-                                       np.frombuffer(dyn_attempt, dtype=np.int8)]),
+    def _serve_static(self, index: int) -> None:
+        arr = self.arrivals
+        d = self.d
+        t = arr.time_s.item(index)
+        op = self.ops_np.item(index)
+        attacker = arr.attacker.item(index)
+        user = arr.user.item(index)
+        luck = arr.pick.item(index)
+        if attacker >= 0:
+            client = -1
+            region = self._attacker_region(attacker, user, t, self.epoch)
+        else:
+            if user >= d.population and op != SIGN_UP and not d.born[user]:
+                # That user's sign-up has not succeeded: someone who exists acts instead.
+                user = int(luck * d.population)
+            client = d.client[user] if user >= 0 else 0
+            if op == REFRESH and not self._has_session(t, user):
+                op = SIGN_IN
+                self.ops_np[index] = SIGN_IN
+            region = self.router.route(t, user if user >= 0 else 0)
+        self._serve_one(t, op, user, client, attacker, 0, region, None, arr.u.item(index),
+                        luck, index, 0, index)
+
+    def _serve_one(self, t: float, op: int, user: int, client: int, attacker: int, attempt: int,
+                   region: int, payload, u: float, luck: float, index: int, seq: int,
+                   key: int) -> None:
+        """Serve one attempt through :meth:`_serve`, record it, schedule its retry."""
+        result, served_user, extra, shadow, stale_age = self._serve(
+            t, op, user, region, attacker, self.epoch, payload, u, luck)
+        recorded_user = served_user if (op != SIGN_UP or result == OK) else -1
+        if index >= 0:
+            row = index
+            self.out_outcome[index] = result
+            self.out_region[index] = region
+            self.out_user[index] = recorded_user
+            self.out_client[index] = client
+        else:
+            dyn = self.dyn
+            row = self.n_static + len(dyn["time"])
+            dyn["time"].append(t)
+            dyn["op"].append(op)
+            dyn["user"].append(recorded_user)
+            dyn["client"].append(client)
+            dyn["attacker"].append(attacker)
+            dyn["region"].append(region)
+            dyn["outcome"].append(result)
+            dyn["attempt"].append(attempt)
+            dyn["seq"].append(seq)
+        if stale_age is not None:
+            self.stale_rows.append(row)
+            self.staleness.append(stale_age)
+        if extra:
+            self.extra_rows.append(row)
+        if shadow:
+            self.shadow_rows.append(row)
+        if result != OK and attacker < 0:
+            self._maybe_retry(t, op, user, client, attempt, result, u, key)
+
+    def _maybe_retry(self, t: float, op: int, user: int, client: int, attempt: int,
+                     result: int, u: float, key: int) -> None:
+        policy = self.client_retry[client]
+        if attempt + 1 < policy.attempts and result in self.client_retry_codes[client]:
+            # The jitter comes from the attempt's own draw and the retry's draws from its
+            # key, so nothing depends on the order in which failures are handled.
+            draw = (u * 1048576.0) % 1.0
+            delay = policy.backoff * policy.multiplier ** attempt * (
+                1.0 + policy.jitter * (2.0 * draw - 1.0))
+            child = mix64(key * 64 + attempt + 1)
+            self._push(t + delay, P_REQUEST,
+                       ("request", op, user, client, -1, attempt + 1, -1, None, child))
+
+    # ------------------------------------------------------------------ a batch of requests
+
+    def _serve_batch(self, i: int, j: int, t1: float) -> bool:
+        """Serve arrivals [i, j) and every heap item before ``t1``; False: not batchable.
+
+        Requests (arrivals and already-scheduled retries) of legitimate users who
+        appear once in the batch, have no replication record in flight and no
+        lockout state are served vectorised, in waves (a wave's failures retried
+        within the batch form the next wave): nothing else in the batch can change
+        those users' state, and every draw is counter-based, so the order does not
+        matter. Everything else is served one at a time in the sequential loop's
+        order. A batch is used only when no quota bucket can run dry in it; its
+        quota takes are booked at the end, and if one would have been refused after
+        all, the run is redone one request at a time (:class:`BatchAssumptionBroken`).
+        """
+        arr = self.arrivals
+        d = self.d
+        heap = self.heap
+        popped = []
+        while heap and heap[0][0] < t1:
+            popped.append(heapq.heappop(heap))
+        requests = [it for it in popped if it[3][0] == "request"]
+        applies = [it for it in popped if it[3][0] == "apply"]
+        n_s = j - i
+
+        # The batch's requests: arrivals first, then scheduled heap requests.
+        t = np.concatenate([arr.time_s[i:j], np.array([it[0] for it in requests], np.float64)])
+        op = np.concatenate([self.ops_np[i:j], np.array([it[3][1] for it in requests], np.int8)])
+        user = np.concatenate([arr.user[i:j], np.array([it[3][2] for it in requests], np.int64)])
+        legit = np.concatenate([arr.attacker[i:j] < 0,
+                                np.array([it[3][4] < 0 for it in requests], np.bool_)])
+        valid = user >= 0
+        safe = np.where(valid, user, 0)
+        # A request for a user whose sign-up has not succeeded acts as int(pick × population)
+        # instead (decided when served): count those stand-ins as taking part too.
+        newcomer = (arr.user[i:j] >= d.population) & (arr.attacker[i:j] < 0)
+        stand_ins = (arr.pick[i:j][newcomer] * d.population).astype(np.int64)
+        everyone = np.concatenate([user[valid], stand_ins,
+                                   np.array([self.w_user[it[3][1]] for it in applies],
+                                            dtype=np.int64)])
+        values, counts = np.unique(everyone, return_counts=True)
+        born = (user < d.population) | (view(d.born)[safe] != 0)
+        fast = legit & np.isin(op, FAST_OPS)
+        fast &= (valid & born & ~np.isin(user, values[counts > 1])
+                 & (view(self.pending_user)[safe] == 0) & (view(self.lock_touched)[safe] == 0)
+                 ) | (op == M2M)
+        no_session = (view(d.session_revoked)[safe] != 0) | (view(d.session_expires)[safe] <= t)
+        op = np.where(fast & (op == REFRESH) & no_session, SIGN_IN, op).astype(np.int8)
+        fidx = np.flatnonzero(fast)
+        region = self.router.route_many(t[fidx], safe[fidx])
+        # A sign-in against a superseded password feeds the lockout counters: one at a time.
+        keep = ~((op[fidx] == SIGN_IN) & (region >= 0) & (
+            self._gather(d.cred, region, safe[fidx]) < view(d.newest_cred)[safe[fidx]]))
+        if self.mode == "migrate_on_sign_in":
+            keep &= ~((region >= 0) & (self._gather(d.exists, region, safe[fidx]) == 0))
+        fidx, region = fidx[keep], region[keep]
+        fast[:] = False
+        fast[fidx] = True
+
+        # No bucket may run dry: count every other request at every region it might reach.
+        slow_t = t[~fast]
+        slow_cat = self.category_of_op[op[~fast]]
+        fast_t = t[fidx]
+        fast_cat = self.category_of_op[op[fidx]]
+        for r in range(self.n_regions):
+            mine = region == r
+            for c in np.unique(np.concatenate([fast_cat[mine], slow_cat])).tolist():
+                times = np.sort(np.concatenate([fast_t[mine & (fast_cat == c)],
+                                                slow_t[slow_cat == c]]))
+                if not self.buckets[r][c].keeps(times, self.QUOTA_MARGIN):
+                    for item in popped:
+                        heapq.heappush(heap, item)
+                    return False
+
+        # Vectorised waves (arrivals first, then heap requests: the order of ``fidx``).
+        self.take_log = []
+        self.take_keys: list[int] = []
+        self.take_times: list[float] = []
+        is_heap = fidx >= n_s
+        heap_pos = fidx[is_heap] - n_s
+        wave = {
+            "t": t[fidx],
+            "op": op[fidx],
+            "user": user[fidx],
+            "region": region,
+            "attempt": np.concatenate([np.zeros(int((~is_heap).sum()), np.int64),
+                                       np.array([requests[k][3][5] for k in heap_pos.tolist()],
+                                                np.int64)]),
+            "key": np.concatenate([fidx[~is_heap].astype(np.uint64) + np.uint64(i),
+                                   np.array([requests[k][3][8] for k in heap_pos.tolist()],
+                                            np.uint64)]),
+            "seq": np.concatenate([np.full(int((~is_heap).sum()), -1, np.int64),
+                                   np.array([requests[k][2] for k in heap_pos.tolist()],
+                                            np.int64)]),
         }
+        # Arrivals keep their own draw; heap requests draw from their key.
+        u_static = arr.u[i:j][fidx[~is_heap]]
+        wave["u"] = np.concatenate([u_static, unit_many(wave["key"][len(u_static):],
+                                                        self.salt)])
+        while len(wave["t"]):
+            wave = self._serve_wave(wave, t1)
+
+        # The rest, one at a time, in the sequential loop's order.
+        slow_static = np.flatnonzero(~fast[:n_s])
+        entries = [(float(t[k]), 1, i + k, 0, None) for k in slow_static.tolist()]
+        slow_heap = set(np.flatnonzero(~fast[n_s:]).tolist())
+        entries.extend((it[0], 0, it[1], it[2], it) for k, it in enumerate(requests)
+                       if k in slow_heap)
+        entries.extend((it[0], 0, it[1], it[2], it) for it in applies)
+        entries.sort(key=lambda e: e[:4])
+        for entry in entries:
+            key = entry[:4]
+            while heap and heap[0][0] < t1 and (heap[0][0], 0, heap[0][1], heap[0][2]) < key:
+                self._serve_heap_item(heapq.heappop(heap))
+            if entry[4] is None:
+                self._serve_static(entry[2])
+            else:
+                self._serve_heap_item(entry[4])
+        while heap and heap[0][0] < t1:
+            self._serve_heap_item(heapq.heappop(heap))
+        self._book_takes()
+        return True
+
+    def _serve_wave(self, wave: dict, t1: float) -> dict:
+        """Decide, record and apply one vectorised wave; returns the retries due in the batch."""
+        d = self.d
+        t, op, user, region = wave["t"], wave["op"], wave["user"], wave["region"]
+        valid = user >= 0
+        safe = np.where(valid, user, 0)
+        outcome, reached, effects = self._decide_vectorised(t, op, user, safe, region, wave["u"],
+                                                            self.epoch)
+        client = np.where(valid, view(d.client)[safe], 0)
+        # Records: arrivals into their rows, heap requests as new rows.
+        static = wave["seq"] < 0
+        rows = wave["key"][static].astype(np.int64)
+        np.frombuffer(self.out_outcome, dtype=np.uint8)[rows] = outcome[static]
+        view(self.out_region)[rows] = region[static]
+        view(self.out_user)[rows] = user[static]
+        view(self.out_client)[rows] = client[static]
+        self.ops_np[rows] = op[static]
+        dynamic = np.flatnonzero(~static)
+        row_of = np.empty(len(t), dtype=np.int64)
+        row_of[static] = rows
+        if len(dynamic):
+            dyn = self.dyn
+            first = self.n_static + len(dyn["time"])
+            row_of[dynamic] = np.arange(first, first + len(dynamic))
+            for name, values, code in (
+                    ("time", t, "d"), ("op", op, "b"), ("user", user, "q"),
+                    ("client", client, "b"), ("region", region, "b"),
+                    ("outcome", outcome, "b"), ("attempt", wave["attempt"], "b"),
+                    ("seq", wave["seq"], "q")):
+                dyn[name].frombytes(values[dynamic].astype(_NP_OF[code]).tobytes())
+            dyn["attacker"].frombytes(np.full(len(dynamic), -1, np.int16).tobytes())
+        # Effects of the successes.
+        new_session = effects["new_session"]
+        if new_session.any():
+            who = user[new_session]
+            when = t[new_session]
+            view(d.session_issued)[who] = when
+            view(d.session_expires)[who] = when + self.s.sessions.refresh_token
+            view(d.session_region)[who] = effects["region"][new_session]
+            view(d.session_revoked)[who] = 0
+        if effects["fed_primary"].any():
+            view(d.fed_seen)[user[effects["fed_primary"]]] = 1
+        for k, age in effects["stale"]:
+            self.stale_rows.append(int(row_of[k]))
+            self.staleness.append(age)
+        if reached.any():
+            self.take_log.append((region[reached] * self.n_categories
+                                  + self.category_of_op[op[reached]], t[reached]))
+        return self._retries_of(wave, outcome, client, t1)
+
+    def _retries_of(self, wave: dict, outcome: np.ndarray, client: np.ndarray,
+                    t1: float) -> dict:
+        """Retries of a wave's failures: those due before ``t1`` form the next wave."""
+        failed = np.flatnonzero(outcome != OK)
+        empty = {k: v[:0] for k, v in wave.items()}
+        if not len(failed):
+            return empty
+        attempt = wave["attempt"][failed]
+        kinds = client[failed]
+        limit = self.retry_attempts[kinds]
+        retry = (attempt + 1 < limit) & self.retry_on[kinds, outcome[failed]]
+        failed, attempt, kinds = failed[retry], attempt[retry], kinds[retry]
+        if not len(failed):
+            return empty
+        u = wave["u"][failed]
+        draw = np.mod(u * 1048576.0, 1.0)
+        growth = np.array([[p.multiplier ** a for a in range(21)] for p in self.client_retry])
+        delay = self.retry_backoff[kinds] * growth[kinds, attempt] * (
+            1.0 + self.retry_jitter[kinds] * (2.0 * draw - 1.0))
+        when = wave["t"][failed] + delay
+        key = mix64_many(wave["key"][failed] * np.uint64(64) + (attempt + 1).astype(np.uint64))
+        seq = np.arange(self.seq + 1, self.seq + 1 + len(failed), dtype=np.int64)
+        self.seq += len(failed)
+        op = wave["op"][failed]
+        user = wave["user"][failed]
+        later = when >= t1
+        for k in np.flatnonzero(later).tolist():
+            heapq.heappush(self.heap, (float(when[k]), P_REQUEST, int(seq[k]), (
+                "request", int(op[k]), int(user[k]), int(kinds[k]), -1, int(attempt[k]) + 1, -1,
+                None, int(key[k]))))
+        now = ~later
+        safe = np.where(user[now] >= 0, user[now], 0)
+        return {
+            "t": when[now],
+            "op": op[now],
+            "user": user[now],
+            "region": self.router.route_many(when[now], safe),
+            "attempt": attempt[now] + 1,
+            "key": key[now],
+            "seq": seq[now],
+            "u": unit_many(key[now], self.salt),
+        }
+
+    def _take(self, r: int, op: int, t: float) -> bool:
+        """The quota check; inside a batch every take is booked at the end (none can fail)."""
+        if self.take_log is None:
+            return self.bucket_of[r][op].take(t)
+        self.take_keys.append(r * self.n_categories + int(self.category_of_op[op]))
+        self.take_times.append(t)
+        return True
+
+    def _book_takes(self) -> None:
+        """Apply a batch's quota takes to the buckets, in time order, and verify none failed."""
+        log = self.take_log
+        self.take_log = None
+        log.append((np.array(self.take_keys, dtype=np.int64), np.array(self.take_times)))
+        keys = np.concatenate([k for k, _ in log])
+        times = np.concatenate([t for _, t in log])
+        if not len(keys):
+            return
+        order = np.lexsort((times, keys))
+        keys, times = keys[order], times[order]
+        bounds = np.flatnonzero(np.diff(keys)) + 1
+        for start, end in zip(np.r_[0, bounds].tolist(), np.r_[bounds, len(keys)].tolist(),
+                              strict=True):
+            key = int(keys[start])
+            bucket = self.buckets[key // self.n_categories][key % self.n_categories]
+            segment = times[start:end]
+            if not bucket.book(segment):
+                raise BatchAssumptionBroken(f"a batched request would have been throttled near "
+                                            f"t={segment[0]:.3f}s")
+
+    @staticmethod
+    def _gather(columns: list, region: np.ndarray, user: np.ndarray) -> np.ndarray:
+        """``columns[region[k]][user[k]]`` for every k (region −1 reads region 0)."""
+        result = view(columns[0])[user]
+        for r in range(1, len(columns)):
+            mask = region == r
+            if mask.any():
+                result[mask] = view(columns[r])[user[mask]]
+        return result
+
+    def epoch_arrays(self, epoch: Epoch) -> dict[str, np.ndarray]:
+        """The epoch's per-region state as numpy arrays (cached per epoch)."""
+        cached = self._epoch_cache.get(id(epoch))
+        if cached is None:
+            cached = {
+                "status": np.array(epoch.status, dtype=np.int64),
+                "error_rate": np.array(epoch.error_rate, dtype=np.float64),
+                "kms_down": np.array(epoch.kms_down, dtype=np.bool_),
+            }
+            self._epoch_cache[id(epoch)] = cached
+        return cached
+
+    def _decide_vectorised(self, t: np.ndarray, op: np.ndarray, user: np.ndarray,
+                           safe_user: np.ndarray, region: np.ndarray, u: np.ndarray,
+                           epoch: Epoch) -> tuple[np.ndarray, np.ndarray, dict]:
+        """Outcomes of requests whose users' state cannot change during the batch.
+
+        Mirrors :meth:`_serve` check for check, without changing any state.
+        Returns the outcomes, the mask of requests that reached a quota bucket,
+        and the data the commit needs.
+        """
+        d = self.d
+        arrays = self.epoch_arrays(epoch)
+        out = np.zeros(len(t), dtype=np.int64)
+        decided = np.zeros(len(t), dtype=np.bool_)
+
+        def decide(mask: np.ndarray, code: int) -> None:
+            new = mask & ~decided
+            out[new] = code
+            decided[new] = True
+
+        r = np.where(region >= 0, region, 0)
+        decide(region < 0, DNS_DOWN)
+        status = arrays["status"][r]
+        decide(status == DOWN, REGION_DOWN)
+        decide((status != 0) & (u < arrays["error_rate"][r]), REGION_ERROR)
+        decide(arrays["kms_down"][r] & (op != M2M), KMS_DOWN)
+        reached = ~decided
+        decide(op == M2M, OK)
+        decide(self._gather(d.exists, r, safe_user) == 0, NOT_FOUND)
+        disabled = self._gather(d.disabled, r, safe_user) != 0
+        secondary = self.is_secondary_np[r]
+        pins = (view(d.pins_issuer)[safe_user] != 0) & (r != self.primary_role)
+        limits = self.s.secondary_limits
+
+        sign_in = op == SIGN_IN
+        decide(sign_in & disabled, DISABLED)
+        decide(sign_in & (self._gather(d.cred, r, safe_user) == NO_HASH), RESET_REQUIRED)
+        mfa = view(d.mfa)[safe_user]
+        if not limits.totp_mfa:
+            decide(sign_in & secondary & (mfa == MFA_TOTP), MFA_UNSUPPORTED)
+        if not limits.sms_email_mfa:
+            decide(sign_in & secondary & ((mfa == MFA_SMS) | (mfa == MFA_EMAIL)), MFA_UNSUPPORTED)
+        decide(sign_in & pins, TOKEN_REJECTED)
+
+        refresh = op == REFRESH
+        if refresh.any():
+            decide(refresh & disabled, DISABLED)
+            if not self.s.sessions.cross_region_tokens:
+                decide(refresh & (view(d.session_region)[safe_user] != r), TOKEN_REJECTED)
+            issued = view(d.session_issued)[safe_user]
+            decide(refresh & (self._gather(d.revoked_at, r, safe_user) >= issued), TOKEN_REJECTED)
+            decide(refresh & pins, TOKEN_REJECTED)
+
+        federated = op == FEDERATED
+        if federated.any():
+            if epoch.idp_down:
+                decide(federated, IDP_DOWN)
+            if limits.federated_needs_primary_sign_in:
+                decide(federated & secondary & (view(d.fed_seen)[safe_user] == 0), NOT_FOUND)
+            decide(federated & disabled, DISABLED)
+            decide(federated & pins, TOKEN_REJECTED)
+
+        ok = out == OK
+        effects = {"new_session": ok & (sign_in | federated),
+                   "fed_primary": ok & federated & (r == self.primary_role),
+                   "region": r, "stale": []}
+        reads = ok & (op == PROFILE_READ)
+        if reads.any():
+            version = self._gather(d.profile, r, safe_user)
+            stale = reads & (version < view(d.newest_profile)[safe_user])
+            for k in np.flatnonzero(stale).tolist():
+                acks = self.profile_acks.get(int(user[k]))
+                v = int(version[k])
+                effects["stale"].append((k, float(t[k]) - acks[v] if acks and v < len(acks)
+                                         else 0.0))
+        return out, reached, effects
+
+    def _output(self) -> DataPlaneOutput:
+        arr = self.arrivals
+        dyn = self.dyn
         writes = {
             "write_id": np.frombuffer(self.w_id, dtype=np.int64),
             "time_s": np.frombuffer(self.w_time, dtype=np.float64),
@@ -540,26 +964,26 @@ class DataPlane:
             "stuck": np.frombuffer(bytes(self.w_stuck), dtype=np.bool_),
         }
         return DataPlaneOutput(
-            time_s=columns["time_s"],
-            op=columns["op"],
-            user=columns["user"],
-            client=columns["client"],
-            attacker=columns["attacker"],
-            region=columns["region"],
-            outcome=columns["outcome"],
-            attempt=columns["attempt"],
-            stale_index=np.array(stale_index, dtype=np.int64),
-            staleness_s=np.array(staleness, dtype=np.float64),
-            extra_guess_index=np.array(extra_index, dtype=np.int64),
-            shadow_locked_index=np.array(shadow_index, dtype=np.int64),
+            time_s=np.concatenate([arr.time_s, np.frombuffer(dyn["time"], dtype=np.float64)]),
+            op=np.concatenate([self.ops_np, np.frombuffer(dyn["op"], dtype=np.int8)]),
+            user=np.concatenate([view(self.out_user), view(dyn["user"])]),
+            client=np.concatenate([view(self.out_client), view(dyn["client"])]),
+            attacker=np.concatenate([arr.attacker, np.frombuffer(dyn["attacker"], np.int16)]),
+            region=np.concatenate([view(self.out_region), view(dyn["region"])]),
+            outcome=np.concatenate([np.frombuffer(bytes(self.out_outcome), dtype=np.uint8),
+                                    view(dyn["outcome"]).astype(np.uint8)]),
+            attempt=np.concatenate([np.zeros(self.n_static, dtype=np.int8),
+                                    view(dyn["attempt"])]),
+            order_key=np.concatenate([np.arange(self.n_static, dtype=np.int64) + (1 << 40),
+                                      view(dyn["seq"])]),
+            stale_index=np.array(self.stale_rows, dtype=np.int64),
+            staleness_s=np.array(self.staleness, dtype=np.float64),
+            extra_guess_index=np.array(self.extra_rows, dtype=np.int64),
+            shadow_locked_index=np.array(self.shadow_rows, dtype=np.int64),
             writes=writes,
             locks=self.locks,
-            users_created=d.created,
+            users_created=self.d.created,
         )
-
-    def _proxy_user(self) -> int:
-        """The row whose client routes a request that has no user yet (sign-up, M2M)."""
-        return min(self.d.population + self.d.created, self.d.capacity - 1)
 
     # ------------------------------------------------------------------ attackers
 
@@ -585,12 +1009,13 @@ class DataPlane:
         replay_op = {SIGN_OUT: REPLAY_REFRESH, PASSWORD_CHANGE: REPLAY_OLD_PASSWORD,
                      ADMIN_DISABLE: REPLAY_DISABLED}[op]
         value = issued if replay_op == REPLAY_REFRESH else old_version
-        for index, _attacker, targets, regions, delays in self.replayers:
+        for index, targets, regions, delays in self.replayers:
             if user in targets:
                 at = t + delays.next()
                 for r in regions:
+                    key = mix64(self.salt + (self.write_count << 12) + (r << 6) + index)
                     self._push(at, P_REQUEST,
-                               ("request", replay_op, user, -1, index, 0, r, value))
+                               ("request", replay_op, user, -1, index, 0, r, value, key))
 
     # ------------------------------------------------------------------ serving one request
 
@@ -610,7 +1035,7 @@ class DataPlane:
             return REGION_ERROR, user, False, False, None
         if epoch.kms_down[r] and op != M2M:
             return KMS_DOWN, user, False, False, None
-        if not self.bucket_of[r][op].take(t):
+        if not self._take(r, op, t):
             return THROTTLED, user, False, False, None
         d = self.d
 
@@ -621,10 +1046,8 @@ class DataPlane:
                 for x in range(self.n_regions):
                     if x != r and epoch.in_sync[x] and not epoch.reachable(r, x):
                         return SYNC_DOWN, user, False, False, None
-            if op == SIGN_UP:
-                if d.population + d.created >= d.capacity:
-                    return READ_ONLY, user, False, False, None
-                user = d.population + d.created
+            if op == SIGN_UP:  # ``user`` is the id reserved for this sign-up
+                d.born[user] = 1
                 d.created += 1
                 d.exists[r][user] = 1
                 self._commit(t, user, KIND_USER, r, 1.0, epoch)
@@ -790,25 +1213,6 @@ class DataPlane:
             shadow.succeed(user, t)
         self._new_session(t, user, r)
         return OK, user, False, shadow_locked, None
-
-
-class _Uniforms:
-    """Buffered uniform draws from one stream, consumed in order."""
-
-    __slots__ = ("rng", "buffer", "pos")
-
-    def __init__(self, rng: np.random.Generator) -> None:
-        self.rng = rng
-        self.buffer: list[float] = []
-        self.pos = 0
-
-    def next(self) -> float:
-        if self.pos >= len(self.buffer):
-            self.buffer = self.rng.random(8192).tolist()
-            self.pos = 0
-        value = self.buffer[self.pos]
-        self.pos += 1
-        return value
 
 
 def base_latency_s() -> np.ndarray:

@@ -46,10 +46,14 @@ def raw(values: np.ndarray) -> array:
     return stored
 
 
-def view(stored: array) -> np.ndarray:
-    """A numpy view (no copy) of a raw array."""
-    dtype = {"b": np.int8, "i": np.int32, "q": np.int64, "d": np.float64}[stored.typecode]
-    return np.frombuffer(stored, dtype=dtype)
+_DTYPES = {"b": np.int8, "h": np.int16, "i": np.int32, "q": np.int64, "d": np.float64}
+
+
+def view(stored: array | bytearray) -> np.ndarray:
+    """A numpy view (no copy) of a raw array (a bytearray is a column of uint8)."""
+    if isinstance(stored, bytearray):
+        return np.frombuffer(stored, dtype=np.uint8)
+    return np.frombuffer(stored, dtype=_DTYPES[stored.typecode])
 
 MFA_SMS, MFA_EMAIL, MFA_TOTP = 1, 2, 3
 NO_HASH = -1
@@ -72,6 +76,7 @@ class Directory:
         self.population = population = users.population
         self.capacity = capacity
         self.created = 0  # users created by sign-ups so far
+        self.born = bytearray(b"\x01" * population + bytes(capacity - population))
         rng = streams.get("users")
         mix = users.mfa
         shares = _normalised([mix.none, mix.sms, mix.email, mix.totp])
@@ -201,8 +206,34 @@ class Router:
         self.d = directory
         self.times = [t.tolist() for t in record_times]
         self.answers = [a.tolist() for a in record_answers]
+        self.times_np = record_times
+        self.answers_np = record_answers
         self.outages = dns_outages
         self.single_home = single_home
+
+    def route_many(self, t: np.ndarray, users: np.ndarray) -> np.ndarray:
+        """:meth:`route` for many requests at once (same arithmetic, vectorised)."""
+        d = self.d
+        period = view(d.dns_period)[users]
+        phase = view(d.dns_phase)[users]
+        finite = np.isfinite(period)
+        with np.errstate(invalid="ignore"):
+            last = np.where(finite, t - np.mod(t - phase, np.where(finite, period, 1.0)), -1.0)
+        failed = np.zeros(len(t), dtype=np.bool_)
+        for start, end, serve_stale in self.outages:
+            inside = (start <= last) & (last < end)
+            stale_ok = view(d.stale_draw)[users] < serve_stale
+            last = np.where(inside & stale_ok, start - 1e-9, last)
+            failed |= inside & ~stale_ok & (t < end)
+        result = np.empty(len(t), dtype=np.int64)
+        homes = np.zeros(len(t), dtype=np.int64) if self.single_home else view(d.home)[users]
+        for h in range(len(self.times)):
+            mask = homes == h
+            if mask.any():
+                index = np.searchsorted(self.times_np[h], last[mask], side="right") - 1
+                result[mask] = self.answers_np[h][np.maximum(index, 0)]
+        result[failed] = -1
+        return result
 
     def route(self, t: float, user: int) -> int:
         """The region user ``user``'s client sends a request to at ``t``; −1: no DNS answer."""

@@ -26,15 +26,18 @@ class LockoutCounters:
         policy: The scenario's lockout policy.
         scope: Name recorded with each lock interval (region name, "global", "shared").
         locks: Shared list receiving ``(account, scope, start_s, end_s)`` lock intervals.
+        touched: Per-account flags set when this scope first holds state for an account.
     """
 
-    __slots__ = ("policy", "scope", "locks", "state", "enabled")
+    __slots__ = ("policy", "scope", "locks", "state", "enabled", "touched")
 
-    def __init__(self, policy: Lockout, scope: str, locks: list) -> None:
+    def __init__(self, policy: Lockout, scope: str, locks: list,
+                 touched: bytearray | None = None) -> None:
         self.policy = policy
         self.scope = scope
         self.locks = locks
         self.enabled = policy.enabled
+        self.touched = touched  # per account: 1 once any counter held state for it
         # account -> [failures, locked_until_s, last_counted_attempt_s]
         self.state: dict[int, list[float]] = {}
 
@@ -60,6 +63,8 @@ class LockoutCounters:
         entry = self.state.get(account)
         if entry is None:
             entry = self.state[account] = [0, 0.0, t]
+            if self.touched is not None:
+                self.touched[account] = 1
         elif t - entry[2] >= self.policy.reset_after:
             entry[0] = 0
         entry[0] += 1

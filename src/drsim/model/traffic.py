@@ -4,9 +4,12 @@ Arrivals are generated up front as arrays (no process per user or request):
 each operation is a non-homogeneous Poisson process — base rate × daily
 profile × bursts — drawn by thinning from its own named stream, so changing
 one operation's rate or the failover design never moves another stream's
-arrivals (common random numbers). Which user acts is resolved when the
-request is served (users created by sign-ups join the pool), from a uniform
-number drawn here.
+arrivals (common random numbers).
+
+Who acts is drawn here too. The k-th sign-up arrival reserves user id
+``population + k``; any other request picks uniformly among the initial users
+and the ids reserved by earlier sign-ups. If the picked sign-up has not
+succeeded by then, the data plane substitutes an initial user.
 """
 
 from __future__ import annotations
@@ -26,11 +29,10 @@ class Arrivals:
 
     time_s: np.ndarray  # float64, sorted
     op: np.ndarray  # int8 operation code (records.OP_CODE)
-    pick: np.ndarray  # float64 in [0, 1): which user (legit); an attacker's luck (guesses)
+    user: np.ndarray  # int64: acting user / reserved id (sign-up) / target account; -1: none
+    pick: np.ndarray  # float64 in [0, 1): the user pick (legit); an attacker's luck (guesses)
     u: np.ndarray  # float64 in [0, 1): this arrival's own draw (e.g. hit by a gray failure)
     attacker: np.ndarray  # int16: attacker index, or -1 for legitimate traffic
-    account: np.ndarray  # int64: attacker's target account, -1 for legitimate traffic
-    user: np.ndarray | None = None  # int64: a scripted user (≥ 0) instead of ``pick``
 
     def __len__(self) -> int:
         return len(self.time_s)
@@ -106,12 +108,13 @@ def attacker_targets(scenario: Scenario, streams: Streams, attacker: Attacker) -
     return np.sort(rng.choice(population, size=count, replace=False)).astype(np.int64)
 
 
-def scripted_arrivals(requests: list[tuple[float, str, int]], attacker: int = -1) -> Arrivals:
+def scripted_arrivals(requests: list[tuple[float, str, int]], population: int,
+                      attacker: int = 0) -> Arrivals:
     """Arrivals from a script of ``(time_s, operation, user)``: tiny exact scenarios.
 
-    ``user`` is the acting user for legitimate operations (−1 for sign-ups and
-    M2M tokens) or the targeted account for an attacker's ``guess`` (then
-    ``attacker`` is the attacker's index).
+    ``user`` is the acting user for legitimate operations (ignored for sign-ups,
+    which get the next reserved id, and M2M tokens) or the targeted account for
+    an attacker's ``guess`` (aimed by attacker ``attacker``).
     """
     ordered = sorted(requests, key=lambda r: r[0])
     ops = np.array([OP_CODE[op] for _, op, _ in ordered], dtype=np.int8)
@@ -120,17 +123,24 @@ def scripted_arrivals(requests: list[tuple[float, str, int]], attacker: int = -1
     return Arrivals(
         time_s=np.array([t for t, _, _ in ordered], dtype=np.float64),
         op=ops,
+        user=_reserve_signups(ops, users, population),
         pick=np.zeros(len(ordered)),
         u=np.full(len(ordered), 0.5),
         attacker=np.where(is_guess, attacker, -1).astype(np.int16),
-        account=np.where(is_guess, users, -1),
-        user=np.where(is_guess, -1, users),
     )
+
+
+def _reserve_signups(ops: np.ndarray, users: np.ndarray, population: int) -> np.ndarray:
+    """The k-th sign-up gets id ``population + k``; M2M requests have no user."""
+    signup = ops == OP_CODE["sign_up"]
+    users = np.where(signup, population + np.cumsum(signup) - 1, users)
+    return np.where(ops == OP_CODE["m2m_token"], -1, users).astype(np.int64)
 
 
 def generate_arrivals(scenario: Scenario, streams: Streams) -> Arrivals:
     """All first attempts of the run, merged and sorted by time."""
     times, ops, picks, us, attackers, accounts = [], [], [], [], [], []
+    population = scenario.users.population
     for operation in OPERATIONS:
         t = operation_times(scenario, streams, operation)
         times.append(t)
@@ -152,11 +162,19 @@ def generate_arrivals(scenario: Scenario, streams: Streams) -> Arrivals:
         accounts.append(acc)
     time_s = np.concatenate(times)
     order = np.argsort(time_s, kind="stable")
+    op = np.concatenate(ops)[order]
+    pick = np.concatenate(picks)[order]
+    attacker = np.concatenate(attackers)[order]
+    account = np.concatenate(accounts)[order]
+    signup = op == OP_CODE["sign_up"]
+    reserved_before = np.cumsum(signup) - signup
+    chosen = (pick * (population + reserved_before)).astype(np.int64)
+    user = _reserve_signups(op, np.where(attacker >= 0, account, chosen), population)
     return Arrivals(
         time_s=time_s[order],
-        op=np.concatenate(ops)[order],
-        pick=np.concatenate(picks)[order],
+        op=op,
+        user=user,
+        pick=pick,
         u=np.concatenate(us)[order],
-        attacker=np.concatenate(attackers)[order],
-        account=np.concatenate(accounts)[order],
+        attacker=attacker,
     )

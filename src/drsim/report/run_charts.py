@@ -52,6 +52,7 @@ EVENT_MARKS: tuple[tuple[str, str, Any], ...] = (
     ("dns_flip_s", "DNS flip", "-."),
     ("promotion_start_s", "promotion start", ":"),
     ("writable_s", "promotion end (writable)", (0, (5, 1, 1, 1))),
+    ("fault_end_s", "fault end", (0, (3, 1, 1, 1, 1, 1))),
     ("failback_s", "failback", (0, (1, 2))),
 )
 """Incident instants marked on the sign-in chart: (meta key, label, line style)."""
@@ -93,8 +94,16 @@ def series_style(i: int) -> dict[str, Any]:
 
 
 def _empty_note(ax: Any, text: str) -> None:
-    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center",
-            fontsize=STYLE["font_size"] + 1, color="#505050")
+    ax.text(
+        0.5,
+        0.5,
+        text,
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        fontsize=STYLE["font_size"] + 1,
+        color="#505050",
+    )
 
 
 def _finite(value: Any) -> bool:
@@ -117,11 +126,11 @@ def overall_success_by_minute(requests: pd.DataFrame, bucket_s: float = 60.0) ->
     Returns:
         ok / attempts (0..1) indexed by ``minute`` (bucket start, min).
     """
-    sign_in = requests["op"].astype(str).isin(("sign_in", "federated_sign_in")).to_numpy()
-    legit = ~requests["attacker"].to_numpy(dtype=bool)
-    req = requests[sign_in & legit]
-    minute = np.floor(req["time_s"].to_numpy(dtype=float) / bucket_s) * bucket_s / 60.0
-    ok = (req["outcome"].astype(str) == "ok").to_numpy(dtype=float)
+    sign_in = requests["op"].isin(["sign_in", "federated_sign_in"]).to_numpy(dtype=bool)
+    rows = sign_in & ~requests["attacker"].to_numpy(dtype=bool)
+    time_s = requests["time_s"].to_numpy(dtype=float)[rows]
+    minute = np.floor(time_s / bucket_s) * bucket_s / 60.0
+    ok = (requests["outcome"] == "ok").to_numpy(dtype=bool)[rows].astype(float)
     rate = pd.Series(ok, index=pd.Index(minute, name="minute")).groupby(level=0).mean()
     return rate.rename("all sign-ins")
 
@@ -149,40 +158,77 @@ def signin_success_chart(
     Returns:
         The figure: success (%) against time (min).
     """
-    fig, ax = new_figure()
+    fig, ax = new_figure(figsize=(STYLE["figsize"][0] + 2.5, STYLE["figsize"][1]))
     if overall is not None and len(overall):
-        ax.plot(np.asarray(overall.index, dtype=float), 100.0 * overall.to_numpy(dtype=float),
-                label="all sign-ins", color=STYLE["colors"][0], linewidth=2.2,
-                drawstyle="steps-post")
+        ax.plot(
+            np.asarray(overall.index, dtype=float),
+            100.0 * overall.to_numpy(dtype=float),
+            label="all sign-ins",
+            color=STYLE["colors"][0],
+            linewidth=2.2,
+            drawstyle="steps-post",
+        )
     if len(by_region):
         minutes = np.asarray(by_region.index, dtype=float)
         for i, region in enumerate(by_region.columns, start=1):
             style = series_style(i)
-            ax.plot(minutes, 100.0 * by_region[region].to_numpy(dtype=float),
-                    label=f"served by {region}", linewidth=1.2, markersize=3,
-                    markevery=max(1, len(minutes) // 20), drawstyle="steps-post", **style)
+            ax.plot(
+                minutes,
+                100.0 * by_region[region].to_numpy(dtype=float),
+                label=f"served by {region}",
+                linewidth=1.2,
+                markersize=3,
+                markevery=max(1, len(minutes) // 20),
+                drawstyle="steps-post",
+                **style,
+            )
     if not len(by_region) and (overall is None or not len(overall)):
         _empty_note(ax, "no sign-ins recorded")
-    instants: dict[float, list[str]] = {}
+    # Incident instants: a numbered vertical line each; the legend says what and when.
+    instants: dict[float, list[tuple[str, Any]]] = {}
     for key, label, linestyle in EVENT_MARKS:
         value = (marks or {}).get(key)
         if _finite(value):
-            minute = round(float(value) / 60.0, 6)
-            if minute not in instants:
-                ax.axvline(minute, color="#505050", linestyle=linestyle, linewidth=0.9)
-            instants.setdefault(minute, []).append(label)
-    for minute, labels in instants.items():
-        ax.annotate(f"{', '.join(labels)} ({minute:.1f} min)", (minute, 1.0),
-                    xycoords=("data", "axes fraction"), xytext=(2, -4),
-                    textcoords="offset points", rotation=90, ha="left", va="top",
-                    fontsize=STYLE["font_size"] - 1.5, color="#303030",
-                    bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})
+            instants.setdefault(round(float(value) / 60.0, 6), []).append((label, linestyle))
+    ax.set_ylim(-2, 102)
+    x_lo, x_hi = ax.get_xlim()
+    close = 0.02 * (x_hi - x_lo)  # numbers nearer than this would overlap: stagger them
+    previous, level = -math.inf, 0
+    for number, (minute, entries) in enumerate(sorted(instants.items()), start=1):
+        linestyle = entries[0][1]
+        what = ", ".join(label for label, _ in entries)
+        ax.axvline(
+            minute,
+            color="#505050",
+            linestyle=linestyle,
+            linewidth=0.9,
+            label=f"({number}) {what}: {minute:.1f} min",
+        )
+        level = level + 1 if minute - previous < close else 0
+        previous = minute
+        ax.annotate(
+            f"({number})",
+            (minute, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(2 + 12 * level, -2),
+            textcoords="offset points",
+            ha="left",
+            va="top",
+            fontsize=STYLE["font_size"] - 1,
+            color="#303030",
+            bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8},
+        )
     ax.set_ylim(-2, 102)
     ax.set_xlabel("time since start of run (min)")
     ax.set_ylabel("sign-in success (% of attempts)")
     ax.set_title(title)
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=STYLE["font_size"] - 1, loc="lower right", framealpha=0.9)
+        fig.legend(
+            *ax.get_legend_handles_labels(),
+            loc="outside right upper",
+            fontsize=STYLE["font_size"] - 1,
+            frameon=False,
+        )
     return fig
 
 
@@ -204,12 +250,14 @@ def failures_by_cause_frame(metrics: Mapping[str, Mapping[str, Any]]) -> pd.Data
         if not _finite(mean) or float(mean) == 0:
             continue
         lo, hi = (list(entry.get("ci95") or []) + [None, None])[:2]
-        rows.append({
-            "cause": name.split(".", 1)[1],
-            "mean": float(mean),
-            "ci_low": float(lo) if _finite(lo) else float("nan"),
-            "ci_high": float(hi) if _finite(hi) else float("nan"),
-        })
+        rows.append(
+            {
+                "cause": name.split(".", 1)[1],
+                "mean": float(mean),
+                "ci_low": float(lo) if _finite(lo) else float("nan"),
+                "ci_high": float(hi) if _finite(hi) else float("nan"),
+            }
+        )
     frame = pd.DataFrame(rows, columns=["cause", "mean", "ci_low", "ci_high"])
     return frame.sort_values(["mean", "cause"], ascending=[False, True], ignore_index=True)
 
@@ -242,8 +290,16 @@ def failures_by_cause_chart(
             have = np.isfinite(lo) & np.isfinite(hi)
             if have.any():
                 err = np.vstack([np.clip(means - lo, 0, None), np.clip(hi - means, 0, None)])
-                ax.errorbar(means[have], y[have], xerr=err[:, have], fmt="none",
-                            ecolor="#1a1a1a", capsize=3, linewidth=1.0, label="95 % CI")
+                ax.errorbar(
+                    means[have],
+                    y[have],
+                    xerr=err[:, have],
+                    fmt="none",
+                    ecolor="#1a1a1a",
+                    capsize=3,
+                    linewidth=1.0,
+                    label="95 % CI",
+                )
                 ax.legend(fontsize=STYLE["font_size"] - 1, loc="lower right")
         ax.set_yticks(y, frame["cause"].astype(str).str.replace("_", " "))
         ends = means.copy()
@@ -252,8 +308,14 @@ def failures_by_cause_chart(
             ends = np.where(np.isfinite(hi), np.maximum(hi, means), means)
         for yi, m, end in zip(y, means, ends, strict=True):
             text = f"{m:,.0f}" if m >= 10 else f"{m:.1f}"
-            ax.annotate(text, (end, yi), xytext=(6, 0), textcoords="offset points",
-                        va="center", fontsize=STYLE["font_size"] - 1)
+            ax.annotate(
+                text,
+                (end, yi),
+                xytext=(6, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=STYLE["font_size"] - 1,
+            )
         ax.margins(x=0.12)
         ax.set_xlim(0, None)
     else:
@@ -289,12 +351,23 @@ def staleness_chart(
         positive = values > 0
         floor = values[positive].min() if positive.any() else 1e-3
         shown = np.where(positive, values, floor)
-        ax.step(shown, share, where="post", color=STYLE["colors"][0], linewidth=1.6,
-                label=f"{values.size:,} stale reads")
+        ax.step(
+            shown,
+            share,
+            where="post",
+            color=STYLE["colors"][0],
+            linewidth=1.6,
+            label=f"{values.size:,} stale reads",
+        )
         for i, (q, label) in enumerate(((50, "p50"), (99, "p99"), (100, "max")), start=1):
             v = float(np.percentile(values, q)) if q < 100 else float(values[-1])
-            ax.axvline(max(v, floor), color="#404040", linestyle=STYLE["linestyles"][i],
-                       linewidth=1.0, label=f"{label} = {_fmt_seconds(v)}")
+            ax.axvline(
+                max(v, floor),
+                color="#404040",
+                linestyle=STYLE["linestyles"][i],
+                linewidth=1.0,
+                label=f"{label} = {_fmt_seconds(v)}",
+            )
         ax.set_xscale("log")
         ax.legend(fontsize=STYLE["font_size"] - 1, loc="lower right")
     else:
@@ -337,30 +410,50 @@ def lockout_bypass_chart(
     """
     fig, (left, right) = new_figure(1, 2, figsize=(STYLE["figsize"][0] + 2, STYLE["figsize"][1]))
     if len(windows):
-        durations = (windows["end_s"].to_numpy(dtype=float)
-                     - windows["start_s"].to_numpy(dtype=float))
+        durations = windows["end_s"].to_numpy(dtype=float) - windows["start_s"].to_numpy(
+            dtype=float
+        )
         durations = durations[np.isfinite(durations)]
         bins = min(30, max(5, int(np.sqrt(durations.size)) + 1))
-        left.hist(durations, bins=bins, color=STYLE["bar_color"], edgecolor="#1a1a1a",
-                  hatch=STYLE["hatches"][1], linewidth=0.8)
+        left.hist(
+            durations,
+            bins=bins,
+            color=STYLE["bar_color"],
+            edgecolor="#1a1a1a",
+            hatch=STYLE["hatches"][1],
+            linewidth=0.8,
+        )
         left.set_title(
             f"{len(windows):,} windows, longest {_fmt_seconds(float(durations.max()))}",
             fontsize=STYLE["font_size"] + 1,
         )
-        total = (windows.assign(d=windows["end_s"] - windows["start_s"])
-                 .groupby("user")["d"].sum().sort_values(ascending=False))
+        total = (
+            windows.assign(d=windows["end_s"] - windows["start_s"])
+            .groupby("user")["d"]
+            .sum()
+            .sort_values(ascending=False)
+        )
         shown = list(total.index[:max_accounts])
         for yi, user in enumerate(shown):
             rows = windows[windows["user"] == user]
-            spans = [(s / 60.0, (e - s) / 60.0)
-                     for s, e in zip(rows["start_s"], rows["end_s"], strict=True)]
-            right.broken_barh(spans, (yi - 0.35, 0.7), facecolor=STYLE["colors"][1],
-                              edgecolor="#1a1a1a", linewidth=0.5)
-        right.set_yticks(range(len(shown)), [str(u) for u in shown],
-                         fontsize=max(5.0, STYLE["font_size"] - 2))
+            spans = [
+                (s / 60.0, (e - s) / 60.0)
+                for s, e in zip(rows["start_s"], rows["end_s"], strict=True)
+            ]
+            right.broken_barh(
+                spans,
+                (yi - 0.35, 0.7),
+                facecolor=STYLE["colors"][1],
+                edgecolor="#1a1a1a",
+                linewidth=0.5,
+            )
+        right.set_yticks(
+            range(len(shown)), [str(u) for u in shown], fontsize=max(5.0, STYLE["font_size"] - 2)
+        )
         right.set_ylim(-1, len(shown))
-        right.set_title(f"per account (top {len(shown)} of {len(total):,})",
-                        fontsize=STYLE["font_size"] + 1)
+        right.set_title(
+            f"per account (top {len(shown)} of {len(total):,})", fontsize=STYLE["font_size"] + 1
+        )
     else:
         _empty_note(left, "no lockout bypass windows")
         _empty_note(right, "no lockout bypass windows")
@@ -382,11 +475,13 @@ def run_figures(output: RunOutput) -> dict[str, Figure]:
     The time-based charts show the first replication whose records were kept;
     failures by cause shows the means over all replications.
     """
-    figures = {"failures_by_cause": failures_by_cause_chart(
-        failures_by_cause_frame(output.summary.get("metrics", {})),
-        title=f"{output.scenario.name}: failed sign-ins by cause (mean of "
-              f"{output.scenario.run.replications} runs)",
-    )}
+    figures = {
+        "failures_by_cause": failures_by_cause_chart(
+            failures_by_cause_frame(output.summary.get("metrics", {})),
+            title=f"{output.scenario.name}: failed sign-ins by cause (mean of "
+            f"{output.scenario.run.replications} runs)",
+        )
+    }
     kept = [r for r in output.results if r.records is not None]
     if not kept:
         return figures
@@ -397,7 +492,8 @@ def run_figures(output: RunOutput) -> dict[str, Figure]:
     from drsim.metrics import lockout_bypass_windows, reachable_regions, signin_success_by_minute
 
     figures["signin_success"] = signin_success_chart(
-        signin_success_by_minute(records), marks=_marks(records, output),
+        signin_success_by_minute(records),
+        marks=_marks(records, output),
         overall=overall_success_by_minute(records.requests),
         title=f"{name}: sign-in success per minute",
     )
@@ -405,8 +501,9 @@ def run_figures(output: RunOutput) -> dict[str, Figure]:
     stale = req.loc[req["stale"].to_numpy(dtype=bool), ["staleness_s"]]
     figures["staleness"] = staleness_chart(stale, title=f"{name}: staleness of stale reads")
     figures["lockout_bypass"] = lockout_bypass_chart(
-        lockout_bypass_windows(records.locks, reachable_regions(output.scenario),
-                               float(output.scenario.run.duration)),
+        lockout_bypass_windows(
+            records.locks, reachable_regions(output.scenario), float(output.scenario.run.duration)
+        ),
         title=f"{name}: lockout bypass windows",
     )
     return figures

@@ -76,7 +76,7 @@ def chart_metrics(columns: Sequence[str], limit: int = MAX_PANELS) -> list[str]:
     return (chosen or present)[:limit]
 
 
-def _grid(n: int, width: float = 4.0, height: float = 3.0) -> tuple[Figure, list]:
+def _grid(n: int, width: float = 3.4, height: float = 2.6) -> tuple[Figure, list]:
     cols = {1: 1, 2: 2, 3: 3, 4: 2, 5: 3, 6: 3, 9: 3}.get(n, 4)
     rows = math.ceil(n / cols)
     fig = Figure(figsize=(width * cols, height * rows), layout="constrained")
@@ -157,7 +157,7 @@ def sweep_heatmap(points: pd.DataFrame, x: str, y: str, metrics: Sequence[str]) 
     """
     if not metrics or points.empty:
         return _empty("no metrics to chart")
-    fig, axes = _grid(len(metrics), width=4.6, height=3.6)
+    fig, axes = _grid(len(metrics), width=3.9, height=3.0)
     xs = list(pd.unique(points[x].sort_values(kind="stable") if _is_numeric(points[x])
                         else points[x]))
     ys = list(pd.unique(points[y].sort_values(kind="stable") if _is_numeric(points[y])
@@ -173,7 +173,7 @@ def sweep_heatmap(points: pd.DataFrame, x: str, y: str, metrics: Sequence[str]) 
         for i in range(len(ys)):
             for j in range(len(xs)):
                 value = grid[i, j]
-                text = "–" if not np.isfinite(value) else f"{value:.3g}"
+                text = _cell(value)
                 ax.text(j, i, text, ha="center", va="center", fontsize=STYLE["font_size"] - 1,
                         color=_text_color(value, low, high))
         ax.set_xticks(range(len(xs)), [_tick(v) for v in xs])
@@ -201,7 +201,7 @@ def sweep_scatter(points: pd.DataFrame, x: str, y: str, metrics: Sequence[str]) 
     """
     if not metrics or points.empty:
         return _empty("no metrics to chart")
-    fig, axes = _grid(len(metrics), width=4.6, height=3.6)
+    fig, axes = _grid(len(metrics), width=3.9, height=3.0)
     for ax, metric in zip(axes, metrics, strict=False):
         values = points[f"{metric}.mean"].to_numpy(dtype=float)
         shown = ax.scatter(points[x], points[y], c=values, cmap="Greys", edgecolors="black",
@@ -212,6 +212,12 @@ def sweep_scatter(points: pd.DataFrame, x: str, y: str, metrics: Sequence[str]) 
         fig.colorbar(shown, ax=ax, shrink=0.85)
     fig.suptitle("Sweep (sampled points): mean per point", fontsize=STYLE["font_size"] + 1)
     return fig
+
+
+def _cell(value: float) -> str:
+    if not np.isfinite(value):
+        return "–"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
 
 
 def _tick(value: object) -> str:

@@ -43,9 +43,12 @@ class Problem(NamedTuple):
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line > 0 else self.file
-        if self.key_path:
-            return f"{where}: {self.key_path}: {self.message}"
-        return f"{where}: {self.message}"
+        text = (
+            f"{where}: {self.key_path}: {self.message}"
+            if self.key_path
+            else f"{where}: {self.message}"
+        )
+        return _one_line(text)
 
 
 class ScenarioError(Exception):
@@ -65,6 +68,11 @@ class ScenarioError(Exception):
         """An error made of one problem (``key_path`` as a tuple or dotted text)."""
         path = key_path if isinstance(key_path, str) else dotted(key_path)
         return cls([Problem(file, line, path, message)])
+
+
+def _one_line(text: str) -> str:
+    """Keep a problem on one line, whatever characters the file or value contained."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def _unique(problems: Iterable[Problem]) -> list[Problem]:

@@ -111,6 +111,10 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, file: str) -> Problem:
     return Problem(file, line, "", f"YAML syntax error: {what}")
 
 
+def _tag(tag: str) -> str:
+    return repr(tag.replace("tag:yaml.org,2002:", "!!"))
+
+
 def _short(text: str, limit: int = 60) -> str:
     return repr(text) if len(text) <= limit else repr(text[:limit]) + "…"
 
@@ -165,6 +169,7 @@ class _Builder:
             return self.constructor.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
             reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            reason = reason.replace("tag:yaml.org,2002:", "!!")
             self.fail(node, path, f"unsupported YAML value {_short(node.value)}: {reason}")
         except (ValueError, OverflowError, TypeError) as exc:
             self.fail(node, path, f"unreadable value {_short(node.value)}: {_short(str(exc))}")
@@ -172,7 +177,7 @@ class _Builder:
 
     def sequence(self, node: SequenceNode, path: KeyPath) -> list[Any]:
         if node.tag != _SEQ_TAG:
-            self.fail(node, path, f"unsupported YAML tag {node.tag!r} (write a plain list)")
+            self.fail(node, path, f"unsupported YAML tag {_tag(node.tag)} (write a plain list)")
         items = []
         for index, item in enumerate(node.value):
             item_path = (*path, index)
@@ -182,7 +187,7 @@ class _Builder:
 
     def mapping(self, node: MappingNode, path: KeyPath) -> dict[str, Any]:
         if node.tag != _MAP_TAG:
-            self.fail(node, path, f"unsupported YAML tag {node.tag!r} (write a plain mapping)")
+            self.fail(node, path, f"unsupported YAML tag {_tag(node.tag)} (write a plain mapping)")
         result: dict[str, Any] = {}
         first_line: dict[str, int] = {}
         merges: list[Node] = []

@@ -1,0 +1,179 @@
+"""Errors for people: every class of bad scenario gives FILE:LINE: key.path: message, exit 2.
+
+Each case is checked twice: through the loader (the Problem's file, line and key
+path) and through ``drsim validate`` (exit code 2, the same line on the output,
+no traceback).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from drsim.scenario import ScenarioError, load_scenario
+
+from .conftest import run_cli
+
+# id, YAML text, expected line, expected key path, expected message fragment
+CASES = [
+    ("yaml-syntax", "name: x\ndns:\n  ttl: [60s\nrun: {}\n", 4, "", "YAML syntax error"),
+    ("yaml-tab-indent", "name: x\ndns:\n\tttl: 60s\n", 3, "", "YAML syntax error"),
+    ("empty-file", "", 1, "", "the scenario is empty"),
+    ("only-comments", "# nothing here\n", 1, "", "the scenario is empty"),
+    ("wrong-root-list", "- name: x\n", 1, "", "expected a mapping of scenario keys"),
+    ("wrong-root-scalar", "just words\n", 1, "", "got 'just words'"),
+    ("unknown-key", "name: x\ndns:\n  tll: 60s\n", 3, "dns.tll", "did you mean 'ttl'?"),
+    ("unknown-top-key", "name: x\nhealthcheck: {}\n", 2, "healthcheck", "did you mean 'health_check'?"),
+    ("unknown-key-far", "name: x\ndns:\n  zzz: 1\n", 3, "dns.zzz", "allowed here: ttl, routing, weights"),
+    ("wrong-type-section", "name: x\ndns: 60s\n", 2, "dns", "expected a mapping"),
+    ("wrong-type-list", "name: x\nfaults: {kind: idp_outage}\n", 2, "faults", "expected a list"),
+    ("wrong-type-int", "name: x\nhealth_check:\n  failure_threshold: three\n", 3,
+     "health_check.failure_threshold", "expected a whole number, got 'three'"),
+    ("wrong-type-bool", "name: x\nsessions:\n  cross_region_tokens: maybe\n", 3,
+     "sessions.cross_region_tokens", "expected true or false"),
+    ("bad-unit", "name: x\ndns:\n  ttl: sixty\n", 3, "dns.ttl",
+     "expected a duration such as '250ms', '30s', '5m', '2h' or '30d', got 'sixty'"),
+    ("bare-number", "name: x\ntraffic:\n  sign_in: 35\n", 3, "traffic.sign_in", "'35/s'"),
+    ("bad-percent", "name: x\nusers:\n  federated: 10 percent\n", 3, "users.federated",
+     "expected a percentage"),
+    ("out-of-range-min", "name: x\nsessions:\n  access_token: 1m\n", 3,
+     "sessions.access_token", "expected at least 5m, got '1m'"),
+    ("out-of-range-max", "name: x\nhealth_check:\n  failure_threshold: 11\n", 3,
+     "health_check.failure_threshold", "expected at most 10, got 11"),
+    ("out-of-range-percent", "name: x\nsessions:\n  issuer_pinning: 150%\n", 3,
+     "sessions.issuer_pinning", "expected at most 100%, got '150%'"),
+    ("out-of-range-zero", "name: x\nfaults:\n  - {kind: idp_outage, start: 1m, duration: 0s}\n",
+     3, "faults.0.duration", "expected more than 0s, got '0s'"),
+    ("lognormal-order", "name: x\nreplication:\n  lag: {distribution: lognormal, median: 5s, p99: 1s}\n",
+     3, "replication.lag", "p99 (1s) must be greater than the median (5s)"),
+    ("missing-name", "description: no name\n", 1, "name", "required key is missing"),
+    ("missing-nested", "name: x\nregions:\n  - name: a\n", 3, "regions.0.role",
+     "required key is missing"),
+    ("missing-kind", "name: x\nfaults:\n  - start: 1m\n    duration: 1m\n", 3, "faults.0",
+     "missing required key 'kind'"),
+    ("bad-choice", "name: x\nreplication:\n  mode: asynch\n", 3, "replication.mode",
+     "did you mean 'async'?"),
+    ("bad-kind", "name: x\nfaults:\n  - kind: region_outtage\n    start: 1m\n", 3, "faults.0.kind",
+     "did you mean 'region_outage'?"),
+    ("bad-lockout-preset", "name: x\nlockout: cognitto\n", 2, "lockout.preset",
+     "did you mean 'cognito'?"),
+    ("bad-client-preset", "name: x\nclients: internett\n", 2, "clients",
+     "did you mean 'internet'?"),
+    ("bad-name", "name: My Scenario\n", 1, "name", "expected a name of lowercase letters"),
+    ("inconsistent-region", "name: x\nfaults:\n  - kind: region_outage\n    region: us-east-2\n"
+     "    start: 1m\n    duration: 1m\n", 4, "faults.0.region", "no region named 'us-east-2'"),
+    ("inconsistent-two-primaries", "name: x\nregions:\n  - {name: a, role: primary}\n"
+     "  - {name: b, role: primary}\n", 4, "regions.1.role",
+     "expected exactly one region with role 'primary', found 2"),
+    ("inconsistent-shares", "name: x\nusers:\n  mfa: {none: 50%, sms: 10%, email: 5%, totp: 15%}\n",
+     3, "users.mfa", "add up to 80%"),
+    ("inconsistent-after-run", "name: x\nrun: {duration: 1h}\nfaults:\n"
+     "  - {kind: idp_outage, start: 2h, duration: 1m}\n", 4, "faults.0.start",
+     "fault starts after the run ends"),
+    ("duplicate-key", "name: x\ndns:\n  ttl: 60s\n  ttl: 30s\n", 4, "dns.ttl",
+     "duplicate key 'ttl' (first written on line 3)"),
+    ("unsafe-tag", "name: !!python/object/apply:os.system ['echo pwned']\n", 1, "name",
+     "unsupported YAML tag '!!python/object/apply:os.system'"),
+    ("unsafe-scalar-tag", "name: !!python/name:os.system x\n", 1, "name",
+     "unsupported YAML value 'x'"),
+    ("custom-tag", "name: x\ndns: !include dns.yaml\n", 2, "dns", "unsupported YAML value"),
+    ("bad-date", "name: x\ndescription: 2026-13-45\n", 2, "description", "unreadable value"),
+    ("extends-missing", "extends: no-such-scenario\nname: x\n", 1, "extends",
+     "no shipped scenario named 'no-such-scenario'"),
+    ("extends-wrong-type", "extends: [a, b]\nname: x\n", 1, "extends",
+     "expected a scenario name or a path"),
+]
+
+
+@pytest.mark.parametrize(("text", "line", "key", "fragment"),
+                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_error_class_names_file_line_and_key(
+    tmp_path: Path, text: str, line: int, key: str, fragment: str
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    first = caught.value.problems[0]
+    assert (first.file, first.line, first.key_path) == (str(path), line, key)
+    assert fragment in first.message
+
+    code, output = run_cli("validate", str(path))
+    assert code == 2
+    prefix = f"{path}:{line}: {key}: " if key else f"{path}:{line}: "
+    assert prefix in output and fragment in output
+    assert "Traceback" not in output
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "nowhere.yaml"
+    code, output = run_cli("validate", str(path))
+    assert code == 2
+    assert output.strip() == f"{path}: cannot read the scenario: No such file or directory"
+
+
+def test_directory_instead_of_file(tmp_path: Path) -> None:
+    code, output = run_cli("validate", f"{tmp_path}/")
+    assert code == 2 and "is a directory" in output and "Traceback" not in output
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(b"name: x\ndescription: caf\xe9\n")
+    code, output = run_cli("validate", str(path))
+    assert code == 2
+    assert f"{path}:2: expected a UTF-8 text file" in output
+
+
+def test_csv_errors_point_into_the_csv(tmp_path: Path) -> None:
+    (tmp_path / "lag.csv").write_text("lag_s\n0.5\nfast\n1.0\n-2\n")
+    (tmp_path / "s.yaml").write_text(
+        "name: x\nreplication:\n  lag: {distribution: empirical, file: lag.csv}\n"
+    )
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(tmp_path / "s.yaml")
+    csv_label = str(tmp_path / "lag.csv")
+    assert [(p.file, p.line, p.key_path) for p in caught.value.problems] == [
+        (csv_label, 3, "replication.lag.file"),
+        (csv_label, 5, "replication.lag.file"),
+    ]
+    assert "got 'fast'" in caught.value.problems[0].message
+
+
+def test_csv_without_a_duration_column(tmp_path: Path) -> None:
+    (tmp_path / "lag.csv").write_text("when,lag\n1,2\n")
+    (tmp_path / "s.yaml").write_text(
+        "name: x\nreplication:\n  lag:\n    distribution: empirical\n    file: lag.csv\n"
+    )
+    code, output = run_cli("validate", str(tmp_path / "s.yaml"))
+    assert code == 2
+    assert f"{tmp_path / 'lag.csv'}:1: replication.lag.file: expected a header" in output
+
+
+def test_csv_file_missing_points_at_the_scenario_line(tmp_path: Path) -> None:
+    (tmp_path / "s.yaml").write_text(
+        "name: x\nreplication:\n  lag:\n    distribution: empirical\n    file: gone.csv\n"
+    )
+    code, output = run_cli("validate", str(tmp_path / "s.yaml"))
+    assert code == 2
+    assert f"{tmp_path / 's.yaml'}:5: replication.lag.file: cannot read CSV file 'gone.csv'" in output
+
+
+def test_the_installed_command_prints_to_stderr_without_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "x.yaml"
+    path.write_text("name: x\ndns:\n  ttl: sixty\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "drsim", "validate", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == (
+        f"{path}:3: dns.ttl: expected a duration such as '250ms', '30s', '5m', '2h' or '30d', "
+        "got 'sixty'\n"
+    )
