@@ -56,7 +56,7 @@ def test_schema_is_json_describing_the_top_level_keys() -> None:
     schema = json.loads(output)
     assert schema["title"] == "Scenario"
     assert set(schema["properties"]) == {
-        "name", "description", "regions", "secondary_limits", "replication", "users",
+        "extends", "name", "description", "regions", "secondary_limits", "replication", "users",
         "clients", "traffic", "attackers", "dns", "health_check", "failover", "sessions",
         "lockout", "faults", "pricing", "run",
     }
@@ -69,10 +69,11 @@ def test_schema_accepts_the_reference_scenario_when_jsonschema_is_available() ->
     import yaml
 
     code, output = run("schema")
-    document = yaml.safe_load(REFERENCE.read_text())
-    document["clients"] = [{"name": "all", "share": "100%", "dns": {"behaviour": "honour"}}]
-    document["lockout"] = {"preset": "cognito"}
-    jsonschema.validate(document, json.loads(output))
+    schema = json.loads(output)
+    jsonschema.validate(yaml.safe_load(REFERENCE.read_text()), schema)
+    jsonschema.validate({"extends": "cognito-active-passive", "name": "x", "lockout": "none"}, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"name": "x", "dns": {"tll": "60s"}}, schema)
 
 
 def test_scenarios_lists_names_and_questions() -> None:

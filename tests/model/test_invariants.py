@@ -18,12 +18,14 @@ that one run costs a fraction of a second. On the records of each run:
   the sign-ups never appear, a failed sign-up has user −1, a created user
   is served nowhere before its creation and only where its record is);
 * every request has exactly one outcome;
-* the same seed gives identical records;
+* the same seed gives identical records, and so does serving one request at a
+  time instead of in vectorised batches;
 * changing only the failover design leaves the arrival stream identical.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -379,25 +381,61 @@ def check_replication_order(records: RunRecords, scenario: Scenario) -> None:
 
 
 def check_never_existed_never_served(records: RunRecords, scenario: Scenario) -> None:
+    """Ids beyond the population are reserved by sign-up arrivals (the k-th sign-up
+    reserves ``population + k``); such a user exists once its sign-up succeeded."""
     req = records.requests
     population = records.meta["population"]
-    created = records.meta["users_created"]
-    known = population + created
     legit = req[~req.attacker]
-    ok = legit[legit.outcome == "ok"]
-    assert ((ok.user >= -1) & (ok.user < known)).all()
     signups = legit[legit.op == "sign_up"]
-    assert (signups[signups.outcome != "ok"].user == -1).all(), "failed sign-up got a user"
+    reserved = population + int((signups.attempt == 0).sum())
+    assert (signups[signups.outcome != "ok"].user == -1).all(), "a failed sign-up got a user"
     made = signups[signups.outcome == "ok"]
-    assert made.user.tolist() == list(range(population, known)), "sign-ups are not 0..n−1"
+    assert made.user.is_unique, "two sign-ups created the same user"
+    assert ((made.user >= population) & (made.user < reserved)).all()
+    assert len(made) == records.meta["users_created"]
     assert (legit[legit.op == "m2m_token"].user == -1).all()
     others = legit[~legit.op.isin(["sign_up", "m2m_token"])]
-    assert ((others.user >= 0) & (others.user < known)).all(), "a request for no user"
-    assert ((req[req.attacker].user >= 0) & (req[req.attacker].user < population)).all()
-    # A created user is acted on only after its creation.
+    assert ((others.user >= 0) & (others.user < reserved)).all(), "a request for no user"
+    attacks = req[req.attacker]
+    assert ((attacks.user >= 0) & (attacks.user < population)).all()
+    # A user created by a sign-up is acted on only after the sign-up succeeded.
     born = pd.Series(made.time_s.to_numpy(), index=made.user.to_numpy())
-    late = others[others.user >= population]
-    assert (late.time_s.to_numpy() >= born.loc[late.user.to_numpy()].to_numpy()).all()
+    newcomers = others[others.user >= population]
+    unborn = newcomers[~newcomers.user.isin(born.index)]
+    assert unborn.empty, f"requests of users whose sign-up never succeeded:\n{unborn.head()}"
+    early = newcomers[newcomers.time_s.to_numpy() < born.loc[newcomers.user].to_numpy()]
+    assert early.empty, f"requests of users before their sign-up:\n{early.head()}"
+
+
+def check_served_only_where_present(records: RunRecords, scenario: Scenario) -> None:
+    """A user created by a sign-up is served ``ok`` only in the region that created it
+    or in a region its ``user`` record had reached by then (per the writes table).
+
+    Checked where the writes table is the whole story of how a user reaches a
+    region: async, sync without peers, periodic export (not lazy migration, which
+    copies on sign-in, nor peers, which resynchronise by copy on rejoin).
+    """
+    peers = any(r.role == "peer" for r in scenario.regions)
+    if scenario.replication.mode not in ("async", "sync", "periodic_export") or peers:
+        return
+    req = records.requests
+    population = records.meta["population"]
+    legit = req[~req.attacker]
+    made = legit[(legit.op == "sign_up") & (legit.outcome == "ok")]
+    home = dict(zip(made.user.tolist(), made.region.astype(str).tolist(), strict=True))
+    w = records.writes
+    w = w[(w.kind == "user") & w.applied_s.notna()]
+    arrived = {(u, str(t)): a for u, t, a in zip(w.user, w.target, w.applied_s, strict=True)}
+    served = legit[(legit.user >= population) & (legit.outcome == "ok")
+                   & ~legit.op.isin(["sign_up", "m2m_token"])]
+    for t, op, user, region in zip(served.time_s, served.op.astype(str), served.user,
+                                   served.region.astype(str), strict=True):
+        if region == home[user]:
+            continue
+        applied = arrived.get((user, region), math.inf)
+        assert applied <= t, (
+            f"user {user} (created in {home[user]}) served {op} ok in {region} at t={t:.3f}s, "
+            f"but its record applied there at {applied}")
 
 
 def check_one_outcome(records: RunRecords, scenario: Scenario) -> None:
@@ -421,7 +459,8 @@ def check_one_outcome(records: RunRecords, scenario: Scenario) -> None:
 def assert_records_equal(a: RunRecords, b: RunRecords) -> None:
     for table in ("requests", "writes", "locks", "events"):
         pd.testing.assert_frame_equal(getattr(a, table), getattr(b, table), check_exact=True)
-    assert a.meta == b.meta
+    assert {k: v for k, v in a.meta.items() if k != "batch_fallback"} == {
+        k: v for k, v in b.meta.items() if k != "batch_fallback"}
 
 
 # --------------------------------------------------------------------------- properties
@@ -453,6 +492,12 @@ def test_a_user_who_never_existed_is_never_served(scenario):
 
 @SETTINGS
 @given(scenarios)
+def test_a_created_user_is_served_only_where_its_record_is(scenario):
+    check_served_only_where_present(simulate(scenario), scenario)
+
+
+@SETTINGS
+@given(scenarios)
 def test_every_request_has_exactly_one_outcome(scenario):
     check_one_outcome(simulate(scenario), scenario)
 
@@ -461,6 +506,12 @@ def test_every_request_has_exactly_one_outcome(scenario):
 @given(scenarios, st.integers(0, 3))
 def test_same_seed_gives_identical_records(scenario, replication):
     assert_records_equal(simulate(scenario, replication), simulate(scenario, replication))
+
+
+@SETTINGS
+@given(scenarios)
+def test_batched_serving_equals_the_sequential_reference(scenario):
+    assert_records_equal(simulate(scenario, batch=True), simulate(scenario, batch=False))
 
 
 def other_failover_design(data: dict[str, Any], choice: int) -> dict[str, Any]:

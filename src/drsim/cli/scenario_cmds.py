@@ -19,8 +19,9 @@ from drsim.cli.common import (
     report_scenario_error,
     set_option,
 )
-from drsim.scenario import Scenario, ScenarioError, load_scenario, resolved_yaml, shipped_scenarios
+from drsim.scenario import ScenarioError, load_scenario, resolved_yaml, shipped_scenarios
 from drsim.scenario.describe import describe as describe_text
+from drsim.scenario.jsonschema import scenario_json_schema
 
 
 @click.command()
@@ -59,7 +60,7 @@ def describe(file: str, overrides: tuple[str, ...], as_yaml: bool) -> None:
 @click.command()
 def schema() -> None:
     """Print the JSON Schema of the scenario language."""
-    click.echo(json.dumps(Scenario.model_json_schema(), indent=2, ensure_ascii=False))
+    click.echo(json.dumps(scenario_json_schema(), indent=2, ensure_ascii=False))
 
 
 @click.command()

@@ -1,0 +1,427 @@
+"""Readings: each headline metric of a DR run as one sentence a reviewer can repeat.
+
+"26,903 sign-ins failed (95 % CI 26,100–27,700), 64 % while DNS still
+pointed at the failed region us-east-1" — the number, its confidence interval
+and what it means, written from the summary's estimates and, when the record
+tables were kept, from the requests themselves (which failures happened
+before the DNS record flipped and which came from clients' cached answers).
+
+:func:`run_readings` covers one run, :func:`compare_readings` the paired
+differences of a comparison. Readings never raise on missing metrics: an
+absent metric simply has no reading.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from drsim.report.formatting import (
+    DASH,
+    fmt_ci,
+    fmt_seconds,
+    fmt_share,
+    fmt_signed,
+    fmt_value,
+    humanize,
+    metric_kind,
+    number,
+)
+from drsim.scenario.schema import GrayFailure, RegionOutage, Scenario
+
+Metrics = Mapping[str, Mapping[str, Any]]
+
+HEADLINE_LABELS: dict[str, str] = {
+    "failed_logins": "Failed sign-ins",
+    "failed_login_users": "Users with a failed sign-in",
+    "failed_operations": "Failed other operations",
+    "availability": "Sign-in availability",
+    "rto_s": "RTO",
+    "rpo_lost_writes": "RPO: writes at risk at promotion",
+    "stale_reads": "Stale profile reads",
+    "lockout_extra_guesses": "Extra attacker guesses",
+    "stale_credential_signins": "Sign-ins with a superseded password",
+    "sessions_disrupted": "Sessions disrupted",
+    "cost_per_month_usd": "Cost per month",
+}
+"""The run report's headline metrics, in order, with their labels."""
+
+OPERATION_WORDS = {
+    "refresh": "token refreshes",
+    "sign_up": "sign-ups",
+    "profile_update": "profile updates",
+    "password_change": "password changes",
+    "sign_out": "sign-outs",
+}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One headline metric: label, mean, confidence interval and the sentence that reads it."""
+
+    metric: str
+    label: str
+    value: str
+    ci: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SignInShares:
+    """Where the failed sign-ins of a run went, pooled over the replications with records.
+
+    Attributes:
+        failed: Failed legitimate sign-in attempts.
+        to_failed_region: Of them, attempts sent to the failed region (their DNS
+            answer named it).
+        before_flip: Of those, attempts made before the DNS record flipped
+            (all of them when it never flipped).
+        cached: Of those, attempts after the flip: clients whose cached answer
+            still named the failed region.
+        failed_region: The region the first fault hit.
+        flipped: Whether the DNS record flipped in every replication counted.
+        replications: Replications counted.
+    """
+
+    failed: int
+    to_failed_region: int
+    before_flip: int
+    cached: int
+    failed_region: str
+    flipped: bool
+    replications: int
+
+
+def failed_region(scenario: Scenario | None) -> str | None:
+    """The region the first region-level fault (outage or gray failure) hits, if any."""
+    if scenario is None:
+        return None
+    for fault in sorted(scenario.faults, key=lambda f: f.start):
+        if isinstance(fault, RegionOutage | GrayFailure):
+            return fault.region
+    return None
+
+
+def sign_in_shares(source: Any) -> SignInShares | None:
+    """Failed sign-ins by where DNS sent them, from a run directory's records.
+
+    Args:
+        source: A :class:`~drsim.report.sources.RunSource` with records kept.
+
+    Returns:
+        The pooled counts, or None without records or without a region fault.
+    """
+    region = failed_region(source.scenario)
+    reps = source.kept_replications
+    if region is None or not reps:
+        return None
+    totals = np.zeros(4, dtype=np.int64)
+    flipped = True
+    for rep in reps:
+        meta = source.meta.get(rep, {})
+        start = number(meta.get("fault_start_s"))
+        flip = number(meta.get("dns_flip_s"))
+        if start is None:
+            continue
+        req = source.read_table("requests", rep, ["time_s", "op", "attacker", "region", "outcome"])
+        sign_in = req["op"].isin(["sign_in", "federated_sign_in"]).to_numpy(dtype=bool)
+        failed = sign_in & ~req["attacker"].to_numpy(dtype=bool) & (
+            req["outcome"].astype(str).to_numpy() != "ok"
+        )
+        there = failed & (req["region"].astype(str).to_numpy() == region)
+        t = req["time_s"].to_numpy(dtype=float)
+        if flip is None:
+            flipped = False
+            before = there
+        else:
+            before = there & (t < flip)
+        totals += [failed.sum(), there.sum(), before.sum(), (there & ~before).sum()]
+    return SignInShares(int(totals[0]), int(totals[1]), int(totals[2]), int(totals[3]), region,
+                        flipped, len(reps))
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _mean(metrics: Metrics, name: str) -> float | None:
+    entry = metrics.get(name)
+    return number(entry.get("mean")) if entry else None
+
+
+def _fmt(metrics: Metrics, name: str, kind: str | None = None) -> str:
+    return fmt_value(_mean(metrics, name), kind or metric_kind(name))
+
+
+def _top(metrics: Metrics, prefix: str) -> list[tuple[str, float]]:
+    """``prefix.<key>`` entries with a positive mean, largest first."""
+    items = [(name[len(prefix) + 1:], _mean(metrics, name) or 0.0)
+             for name in metrics if name.startswith(prefix + ".") and name.count(".") == 1]
+    return sorted(((k, v) for k, v in items if v > 0), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _reading(metrics: Metrics, name: str, text: str, label: str | None = None) -> Reading:
+    kind = metric_kind(name)
+    entry = metrics.get(name) or {}
+    return Reading(name, label or HEADLINE_LABELS.get(name, humanize(name)),
+                   fmt_value(entry.get("mean"), kind), fmt_ci(entry, kind), text)
+
+
+def _with_ci(metrics: Metrics, name: str, what: str) -> str:
+    kind = metric_kind(name)
+    entry = metrics.get(name) or {}
+    ci = fmt_ci(entry, kind)
+    return f"{fmt_value(entry.get('mean'), kind)} {what}" + (f" ({ci})" if ci else "")
+
+
+# --------------------------------------------------------------------------- one run
+
+
+def failed_logins_text(metrics: Metrics, shares: SignInShares | None,
+                       region: str | None) -> str:
+    """The failed sign-in reading, with the share DNS sent to the failed region."""
+    text = _with_ci(metrics, "failed_logins", "sign-ins failed")
+    total = _mean(metrics, "failed_logins") or 0.0
+    if shares is not None and shares.failed:
+        share = fmt_share(shares.to_failed_region, shares.failed)
+        text += f", {share} while DNS still pointed at the failed region {shares.failed_region}"
+        if shares.flipped and shares.to_failed_region:
+            text += (f" ({fmt_share(shares.before_flip, shares.failed)} before the record "
+                     f"flipped, {fmt_share(shares.cached, shares.failed)} from answers cached "
+                     "after it)")
+        elif not shares.flipped:
+            text += " (the record never flipped)"
+    elif region and total:
+        there = _mean(metrics, f"failed_logins_by_region.{region}")
+        if there is not None:
+            text += f", {fmt_share(there, total)} of them sent to the failed region {region}"
+    causes = _top(metrics, "failed_logins")
+    if causes and total:
+        cause, n = causes[0]
+        text += f"; main cause {humanize(cause)} ({fmt_share(n, total)})"
+    return text + "."
+
+
+def run_readings(metrics: Metrics, scenario: Scenario | None = None,
+                 shares: SignInShares | None = None) -> list[Reading]:
+    """The headline readings of a run.
+
+    Args:
+        metrics: ``summary["metrics"]`` (mean, ci95, per_replication per metric).
+        scenario: The scenario as run (names the failed region).
+        shares: Failed sign-ins by where DNS sent them (:func:`sign_in_shares`).
+
+    Returns:
+        One :class:`Reading` per headline metric present, in report order.
+    """
+    out: list[Reading] = []
+    region = failed_region(scenario)
+    m = metrics
+
+    if "failed_logins" in m:
+        out.append(_reading(m, "failed_logins", failed_logins_text(m, shares, region)))
+    if "failed_login_users" in m:
+        text = _with_ci(m, "failed_login_users", "users failed at least one sign-in")
+        never = _mean(m, "users_locked_out_of_fault")
+        if never is not None:
+            text += f"; {fmt_value(never, 'count')} of them never got in during the fault"
+        out.append(_reading(m, "failed_login_users", text + "."))
+    if "failed_operations" in m:
+        text = _with_ci(m, "failed_operations", "other operations failed")
+        total = _mean(m, "failed_operations") or 0.0
+        ops = _top(m, "failed_operations")
+        causes = _top(m, "failed_operations_by_cause")
+        if ops and total:
+            text += f", {fmt_share(ops[0][1], total)} of them {OPERATION_WORDS.get(ops[0][0], humanize(ops[0][0]))}"
+        if causes and total:
+            text += f"; main cause {humanize(causes[0][0])} ({fmt_share(causes[0][1], total)})"
+        out.append(_reading(m, "failed_operations", text + "."))
+    if "availability" in m:
+        text = f"{_fmt(m, 'availability')} of sign-in attempts succeeded over the run"
+        during = _mean(m, "availability_during_fault")
+        if during is not None:
+            text += f", {fmt_value(during, 'pct')} during the fault"
+        out.append(_reading(m, "availability", text + "."))
+    if "rto_s" in m:
+        out.append(_reading(m, "rto_s", rto_text(m, scenario)))
+    if "rpo_lost_writes" in m:
+        out.append(_reading(m, "rpo_lost_writes", rpo_text(m)))
+    if "stale_reads" in m:
+        n = _mean(m, "stale_reads") or 0.0
+        if n:
+            text = (_with_ci(m, "stale_reads", "profile reads served an older version")
+                    + f" ({_fmt(m, 'stale_read_fraction', 'pct')} of reads); staleness p50 "
+                    f"{_fmt(m, 'staleness_p50_s')}, p99 {_fmt(m, 'staleness_p99_s')}, "
+                    f"max {_fmt(m, 'staleness_max_s')}.")
+        else:
+            text = "No profile read returned an older version than the newest acknowledged."
+        out.append(_reading(m, "stale_reads", text))
+    if "lockout_extra_guesses" in m:
+        out.append(_reading(m, "lockout_extra_guesses", lockout_text(m, scenario)))
+    exposure = [("stale_credential_signins", "sign-ins with a superseded password"),
+                ("revoked_token_accepts", "revoked refresh tokens accepted"),
+                ("disabled_user_signins", "sign-ins of disabled users")]
+    if any(name in m for name, _ in exposure):
+        parts = [f"{_fmt(m, name)} {words}" for name, words in exposure if name in m]
+        text = "; ".join(parts)
+        longest = _mean(m, "exposure_credential_max_s")
+        if longest:
+            text += (f"; a password change took up to {fmt_seconds(longest)} to reach every "
+                     "region")
+        out.append(_reading(m, "stale_credential_signins", text[0].upper() + text[1:] + "."))
+    if "sessions_disrupted" in m:
+        text = _with_ci(m, "sessions_disrupted",
+                        "users holding a valid session were forced to sign in again")
+        out.append(_reading(m, "sessions_disrupted", text + "."))
+    if "cost_per_month_usd" in m:
+        parts = [f"replication {_fmt(m, 'cost_replication_per_month_usd')}",
+                 f"baseline {_fmt(m, 'cost_baseline_per_month_usd')}"]
+        if _mean(m, "cost_m2m_per_month_usd"):
+            parts.append(f"machine-to-machine tokens {_fmt(m, 'cost_m2m_per_month_usd')}")
+        text = (f"{_fmt(m, 'cost_per_month_usd')} per month for "
+                f"{_fmt(m, 'monthly_active_users')} monthly active users: " + ", ".join(parts)
+                + ".")
+        out.append(_reading(m, "cost_per_month_usd", text))
+    return out
+
+
+def rto_text(m: Metrics, scenario: Scenario | None = None) -> str:
+    """RTO and its parts in one sentence."""
+    rto = _mean(m, "rto_s")
+    if rto is None:
+        return "No fault, so no recovery to time."
+    threshold = "99 %" if scenario is None else f"{100 * scenario.run.rto_threshold:g} %"
+    text = (f"Sign-in success was back to {threshold} of its pre-fault level "
+            f"{_with_ci(m, 'rto_s', 'after the fault started')}")
+    parts = [(label, _mean(m, name)) for name, label in (
+        ("detection_s", "detection"), ("decision_s", "decision"), ("promotion_s", "promotion"),
+        ("dns_convergence_s", "DNS convergence"))]
+    shown = [f"{label} {fmt_seconds(v)}" for label, v in parts if v is not None]
+    if shown:
+        text += ": " + ", ".join(shown)
+    recovered = _mean(m, "rto_recovered")
+    if recovered is not None and recovered < 1:
+        text += (f". In {fmt_share(1 - recovered, 1)} of replications sign-ins had not "
+                 "recovered by the end of the run (RTO censored at the run's end)")
+    return text + "."
+
+
+def rpo_text(m: Metrics) -> str:
+    """Writes at risk at promotion, by kind, and those lost for good."""
+    n = _mean(m, "rpo_lost_writes")
+    if not n:
+        text = "No acknowledged write was missing from the promoted region at promotion"
+    else:
+        kinds = {"user": "sign-ups", "credential": "password changes",
+                 "profile": "profile updates", "revocation": "revocations",
+                 "disable": "disables"}
+        parts = [f"{fmt_value(v, 'count')} {kinds.get(k, k)}"
+                 for k, v in _top(m, "rpo_lost_writes")]
+        text = _with_ci(m, "rpo_lost_writes",
+                        "acknowledged writes had not reached the promoted region at promotion")
+        if parts:
+            text += f" ({', '.join(parts)})"
+        span = _mean(m, "rpo_span_s")
+        if span:
+            text += f", spanning {fmt_seconds(span)} of writes"
+    lost = _mean(m, "writes_lost")
+    if lost is not None and n is not None and lost != n:
+        text += f"; {fmt_value(lost, 'count')} were lost for good"
+    conflicts = _mean(m, "failback_conflicts")
+    if conflicts:
+        text += f"; {fmt_value(conflicts, 'count')} failback conflicts"
+    return text + "."
+
+
+def lockout_text(m: Metrics, scenario: Scenario | None = None) -> str:
+    """Extra guesses, bypass windows and compromised accounts."""
+    n = _mean(m, "lockout_extra_guesses")
+    if not n:
+        text = "No extra guess: the lockout counters gave the attacker nothing beyond a global one"
+    else:
+        text = _with_ci(m, "lockout_extra_guesses",
+                        "extra password guesses beyond what one global lockout counter allows")
+        per = _mean(m, "lockout_extra_guesses_per_account")
+        if per is not None:
+            text += f" ({fmt_value(per, 'count')} per targeted account)"
+        windows = _mean(m, "lockout_bypass_windows")
+        if windows:
+            text += (f"; {fmt_value(windows, 'count')} bypass windows, longest "
+                     f"{_fmt(m, 'lockout_bypass_max_s')}")
+    compromised = _mean(m, "accounts_compromised")
+    if compromised is not None:
+        text += (f"; {fmt_value(compromised, 'count')} accounts compromised beyond what the "
+                 "global counter would have allowed")
+    return text + "."
+
+
+# --------------------------------------------------------------------------- comparisons
+
+COMPARE_METRICS: tuple[str, ...] = (
+    "failed_logins",
+    "rto_s",
+    "lockout_extra_guesses",
+    "rpo_lost_writes",
+    "stale_reads",
+    "cost_per_month_usd",
+)
+"""Metrics named in a comparison's one-line readings."""
+
+COMPARE_WORDS = {
+    "failed_logins": "failed sign-ins",
+    "rto_s": "RTO",
+    "lockout_extra_guesses": "extra guesses",
+    "rpo_lost_writes": "writes at risk",
+    "stale_reads": "stale reads",
+    "cost_per_month_usd": "cost per month",
+}
+
+
+def difference_text(entry: Mapping[str, Any] | None, metric: str) -> str:
+    """``−2,310 failed sign-ins (95 % CI −2,500 to −2,100)``; ``(not significant)`` when the
+    paired interval contains zero."""
+    if not entry or number(entry.get("mean")) is None:
+        return f"{COMPARE_WORDS.get(metric, humanize(metric))} {DASH}"
+    kind = metric_kind(metric)
+    text = f"{COMPARE_WORDS.get(metric, humanize(metric))} {fmt_signed(entry['mean'], kind)}"
+    ci = fmt_ci(entry, kind, signed=True)
+    if ci:
+        text += f" ({ci})"
+    if entry.get("significant") is False and number(entry.get("mean")):
+        text += " (not significant)"
+    return text
+
+
+def compare_readings(designs: Sequence[str], baseline: str,
+                     differences: Mapping[str, Metrics],
+                     metrics: Sequence[str] = COMPARE_METRICS) -> list[str]:
+    """One sentence per design after the baseline: its paired differences on the key metrics.
+
+    Args:
+        designs: Design names, baseline first.
+        baseline: The baseline's name.
+        differences: Per design, its paired differences (``compare.json``'s
+            ``differences[i]["metrics"]``).
+        metrics: Metrics to mention (those present).
+
+    Returns:
+        ``"fast-health-check vs cognito-active-passive: failed sign-ins −2,310 (…); …"``.
+    """
+    out = []
+    for design in designs:
+        if design == baseline:
+            continue
+        diffs = differences.get(design) or {}
+        parts = [difference_text(diffs.get(name), name) for name in metrics if name in diffs]
+        if parts:
+            out.append(f"{design} against {baseline}: " + "; ".join(parts) + ".")
+    return out
+
+
+def is_finite(value: Any) -> bool:
+    """True for a finite number."""
+    x = number(value)
+    return x is not None and math.isfinite(x)

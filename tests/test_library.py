@@ -1,0 +1,105 @@
+"""The scenario library: golden summaries and the direction checks a reviewer expects.
+
+Every shipped scenario runs shrunk (20 000 users, 80 minutes: the faults of the
+library start at 30 min) and its metrics are compared with a committed golden
+file. Goldens are regenerated only on purpose: ``make goldens`` (or
+``DRSIM_REGENERATE_GOLDENS=1 pytest tests/test_library.py``), and the diff is
+reviewed like code.
+
+The direction checks run a few designs with three replications and require the
+difference to be clear: confidence intervals that do not overlap.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import pytest
+
+from drsim.experiment.runner import run_one
+from drsim.metrics import summarise
+from drsim.scenario import load_scenario, scenarios_dir
+
+GOLDEN_DIR = Path(__file__).parent / "golden"
+SHRINK = ["users.population=20000", "run.duration=80m"]
+REGENERATE = os.environ.get("DRSIM_REGENERATE_GOLDENS") == "1"
+LIBRARY = sorted(p.stem for p in scenarios_dir().glob("*.yaml"))
+DIRECTION = ["cognito-active-passive", "single-region", "global-lockout", "keycloak-multisite",
+             "custom-export-import", "fast-health-check"]
+REPS = 3
+
+_cache: dict[tuple[str, int], dict[str, float]] = {}
+
+
+def metrics_of(name: str, replication: int) -> dict[str, float]:
+    """One shrunk replication's metrics (cached across tests)."""
+    key = (name, replication)
+    if key not in _cache:
+        result = run_one(load_scenario(name, SHRINK), replication)
+        assert result.status == "ok", result.error
+        _cache[key] = result.metrics
+    return _cache[key]
+
+
+def summary_of(name: str) -> dict[str, dict]:
+    return summarise([metrics_of(name, rep) for rep in range(REPS)])
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+
+
+@pytest.mark.parametrize("name", LIBRARY)
+def test_golden_summary(name):
+    metrics = {k: (None if isinstance(v, float) and math.isnan(v) else v)
+               for k, v in metrics_of(name, 0).items()}
+    path = GOLDEN_DIR / f"{name}.json"
+    if REGENERATE or not path.exists():
+        if not REGENERATE:
+            pytest.fail(f"no golden for {name}: run `make goldens` and review the new file")
+        GOLDEN_DIR.mkdir(exist_ok=True)
+        path.write_text(json.dumps(metrics, indent=1, sort_keys=True) + "\n")
+    golden = json.loads(path.read_text())
+    assert sorted(golden) == sorted(metrics), "metric names changed: regenerate on purpose"
+    changed = {k: (golden[k], metrics[k]) for k in golden if not _same(golden[k], metrics[k])}
+    assert not changed, f"{name} drifted from its golden (golden, now): {changed}"
+
+
+def _ci(summary: dict, metric: str) -> tuple[float, float]:
+    lo, hi = summary[metric]["ci95"]
+    return lo, hi
+
+
+def test_single_region_fails_more_logins_than_active_passive():
+    single, reference = summary_of("single-region"), summary_of("cognito-active-passive")
+    assert _ci(single, "failed_logins")[0] > _ci(reference, "failed_logins")[1]
+
+
+def test_global_lockout_gives_no_extra_guesses_where_the_reference_gives_some():
+    reference, fixed = summary_of("cognito-active-passive"), summary_of("global-lockout")
+    assert all(v == 0 for v in fixed["lockout_extra_guesses"]["per_replication"])
+    assert _ci(reference, "lockout_extra_guesses")[0] > 0
+
+
+def test_keycloak_multisite_loses_nothing():
+    keycloak = summary_of("keycloak-multisite")
+    assert keycloak["rpo_lost_writes"]["per_replication"] == [0.0] * REPS
+
+
+def test_custom_export_import_forces_password_resets():
+    export = summary_of("custom-export-import")
+    assert _ci(export, "failed_logins.password_reset_required")[0] > 0
+    reference = summary_of("cognito-active-passive")
+    assert reference["failed_logins.password_reset_required"]["mean"] == 0
+
+
+def test_fast_health_check_detects_sooner():
+    fast, reference = summary_of("fast-health-check"), summary_of("cognito-active-passive")
+    assert _ci(fast, "detection_s")[1] < _ci(reference, "detection_s")[0]
