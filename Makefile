@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
 SCENARIO ?= scenarios/cognito-active-passive.yaml
 
-.PHONY: all demo test lint docs venv venv-test clean help
+.PHONY: all demo test lint docs bench venv venv-test clean help
 
 all: test
 
@@ -18,6 +18,7 @@ help:
 	@echo "make test    ruff + pytest (what CI runs)"
 	@echo "make lint    ruff only"
 	@echo "make docs    regenerate docs/scenarios.md from the schema"
+	@echo "make bench   performance benchmarks (< 10 min), recorded in benchmarks/RESULTS.md"
 	@echo "make clean   remove .venv and caches"
 
 # The venv is (re)installed whenever pyproject.toml changes: the stamps depend on it.
@@ -50,6 +51,9 @@ test: lint
 docs: $(VENV)/.installed
 	$(BIN)/python -m drsim.scenario.reference > docs/scenarios.md
 	@echo "wrote docs/scenarios.md"
+
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/harness.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

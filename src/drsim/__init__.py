@@ -27,15 +27,15 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
-__all__ = ["RunOutput", "__version__", "load", "run"]
+__all__ = ["RunOutput", "__version__", "compare", "load", "run", "sweep", "write_report"]
 
 if TYPE_CHECKING:
-    from drsim.api import RunOutput, load, run
+    from drsim.api import RunOutput, compare, load, run, sweep, write_report
 
 
 def __getattr__(name: str) -> Any:
     """Lazy re-exports of the public API (PEP 562)."""
-    if name in ("load", "run", "RunOutput"):
+    if name in ("load", "run", "RunOutput", "compare", "sweep", "write_report"):
         from drsim import api
 
         return getattr(api, name)

@@ -26,11 +26,13 @@ that one run costs a fraction of a second. On the records of each run:
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from drsim.model import simulate
@@ -38,12 +40,33 @@ from drsim.records import ATTACK_OPERATIONS, OPERATIONS, RunRecords
 from drsim.scenario.schema import OPERATIONS as LEGIT_OPERATIONS
 from drsim.scenario.schema import OUTCOME_CAUSES, Scenario, consistency_problems
 
+from .conftest import build_scenario
+
 WRITE_OPERATIONS = ("sign_up", "profile_update", "password_change", "sign_out", "admin_disable")
 REPLAYS = ("replay_refresh", "replay_old_password", "replay_disabled")
 NAMES = ("r1", "r2", "r3")
 
-SETTINGS = settings(max_examples=25, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+KNOWN_BUGS = True
+"""Skip the narrow cases of model bugs that have their own xfail regression test below
+(each skip names its bug); set to False once the model is fixed."""
+
+EXPLORE = bool(os.environ.get("DRSIM_INVARIANT_RANDOM"))
+SETTINGS = settings(
+    # Deterministic by default: every property draws the same examples from one seed, so
+    # the suite never flakes and the runs are shared (see run_of). Explore with
+    # DRSIM_INVARIANT_EXAMPLES=500 DRSIM_INVARIANT_RANDOM=1 pytest tests/model/test_invariants.py
+    max_examples=int(os.environ.get("DRSIM_INVARIANT_EXAMPLES", "25")),
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+SEED = 20261126
+
+
+def deterministic(test):
+    """SETTINGS, and one fixed seed unless exploring."""
+    test = SETTINGS(test)
+    return test if EXPLORE else seed(SEED)(test)
 
 
 # --------------------------------------------------------------------------- strategies
@@ -241,6 +264,10 @@ def scenario_dicts(draw) -> dict[str, Any]:
     if routing == "weighted":
         dns["weights"] = dict(zip(names, draw(shares(len(names))), strict=True))
     faults = draw(st.lists(fault(names, duration_s), max_size=4))
+    if draw(st.booleans()):  # the story that matters most: the first region goes away
+        start = draw(st.floats(0.05, 0.4)) * duration_s
+        faults.append({"kind": "region_outage", "region": "r1", "start": f"{start:.3f}s",
+                       "duration": f"{draw(st.floats(0.05, 0.5)) * duration_s:.3f}s"})
     attackers = [draw(attacker(f"a{i}", names, population, duration_s))
                  for i in range(draw(st.integers(0, 2)))]
     return {
@@ -418,6 +445,9 @@ def check_served_only_where_present(records: RunRecords, scenario: Scenario) -> 
     peers = any(r.role == "peer" for r in scenario.regions)
     if scenario.replication.mode not in ("async", "sync", "periodic_export") or peers:
         return
+    if (KNOWN_BUGS and scenario.replication.mode == "periodic_export"
+            and records.events.kind.eq("failback").any()):
+        return  # BUG-2 (test_failback_in_export_mode_records_the_copy)
     req = records.requests
     population = records.meta["population"]
     legit = req[~req.attacker]
@@ -438,6 +468,124 @@ def check_served_only_where_present(records: RunRecords, scenario: Scenario) -> 
             f"but its record applied there at {applied}")
 
 
+def check_stale_flags_match_the_writes(records: RunRecords, scenario: Scenario) -> None:
+    """A profile read is stale exactly when a profile write of that user acknowledged
+    elsewhere had not applied at the reading region, and its age is measured from the
+    oldest such write. Checked on runs without promotion (no lost writes, no resets)
+    and without lazy migration (which copies profiles outside the writes table)."""
+    if scenario.replication.mode == "migrate_on_sign_in":
+        return
+    if records.events.kind.isin(["promotion_start", "failback"]).any():
+        return
+    req = records.requests
+    reads = req[(req.op == "profile_read") & (req.outcome == "ok")]
+    w = records.writes
+    w = w[w.kind == "profile"]
+    by_key = {key: (g.time_s.to_numpy(), g.applied_s.to_numpy())
+              for key, g in w.groupby(["user", "target"], observed=True)}
+    for t, user, region, stale, age in zip(reads.time_s, reads.user, reads.region.astype(str),
+                                           reads.stale, reads.staleness_s, strict=True):
+        acked, applied = by_key.get((user, region), (np.empty(0), np.empty(0)))
+        missing = (acked < t) & ~(applied <= t)
+        assert stale == bool(missing.any()), (
+            f"profile read of user {user} in {region} at t={t:.6f}s: stale={stale}, but "
+            f"{int(missing.sum())} acknowledged profile writes had not applied there")
+        if stale:
+            assert abs(age - (t - acked[missing].min())) <= 1e-3 * max(1.0, t), (age, t)
+
+
+def check_lockout_consistent(records: RunRecords, scenario: Scenario) -> None:
+    """Locks and sign-in outcomes agree: a password is never evaluated against an account
+    its counter holds locked, every ``locked_out`` is inside a lock of that counter, lock
+    intervals of one counter never overlap, and extra guesses are the evaluated guesses
+    the shadow global counter held locked."""
+    locks = records.locks
+    req = records.requests
+    for (_, _), g in locks.groupby(["user", "scope"], observed=True):
+        g = g.sort_values("start_s")
+        assert (g.start_s.to_numpy()[1:] >= g.end_s.to_numpy()[:-1]).all(), "overlapping locks"
+    shared = scenario.lockout.scope == "global"
+    intervals: dict[tuple[int, str], list[tuple[float, float]]] = {}
+    for user, scope, a, b in zip(locks.user, locks.scope.astype(str), locks.start_s,
+                                 locks.end_s, strict=True):
+        intervals.setdefault((user, scope), []).append((a, b))
+
+    def inside(user: int, scope: str, t: float, strict_start: bool) -> bool:
+        return any((a < t if strict_start else a <= t) and t < b
+                   for a, b in intervals.get((user, scope), ()))
+
+    signins = req[req.op.isin(["sign_in", "guess"])]
+    evaluated = signins.outcome.isin(["ok", "wrong_password", "stale_credential"])
+    for t, user, region, outcome, attacker, extra, shadow in zip(
+            signins.time_s, signins.user, signins.region.astype(str),
+            signins.outcome.astype(str), signins.attacker, signins.extra_guess,
+            signins.shadow_locked, strict=True):
+        scope = "shared" if shared else region
+        if outcome == "locked_out":
+            assert inside(user, scope, t, strict_start=False), (t, user, region)
+        elif outcome in ("ok", "wrong_password", "stale_credential"):
+            assert not inside(user, scope, t, strict_start=True), (
+                f"{outcome} for account {user} in {region} at t={t:.6f}s during a lock")
+            if not shared and attacker:
+                assert extra == shadow == inside(user, "global", t, strict_start=True), (
+                    t, user, extra, shadow)
+    assert not (signins.extra_guess & ~evaluated).any()
+    if shared:
+        assert not req.extra_guess.any() and set(locks.scope.astype(str)) <= {"shared"}
+
+
+def check_clients_go_where_dns_sent_them(records: RunRecords, scenario: Scenario) -> None:
+    """With failover routing, a legitimate request reaches only a region the record had
+    named at or before that instant (clients cache, they do not invent answers)."""
+    if scenario.dns.routing != "failover":
+        return
+    ev = records.events
+    answers = ev[ev.kind == "dns_answer"]
+    req = records.requests
+    legit = req[~req.attacker & (req.region != "none")]
+    for name in scenario.region_names:
+        named = answers[answers.detail == name].time_s
+        first = named.min() if len(named) else math.inf
+        early = legit[(legit.region == name) & (legit.time_s < first)]
+        assert early.empty, f"requests reached {name} before DNS ever named it:\n{early.head()}"
+
+
+def check_writes_match_requests(records: RunRecords, scenario: Scenario) -> None:
+    """Every replicated write is an acknowledged write request at its origin and instant;
+    lost and conflicting writes are stuck ones; a write stuck at a promotion is exactly
+    one the old authority acknowledged and the promoted region had not applied."""
+    req = records.requests
+    acks = req[req.op.isin(WRITE_OPERATIONS) & (req.outcome == "ok")]
+    w = records.writes
+    acked = set(zip(acks.time_s.tolist(), acks.region.astype(str).tolist(), strict=True))
+    rows = set(zip(w.time_s.tolist(), w.origin.astype(str).tolist(), strict=True))
+    assert rows <= acked, f"writes without a request: {sorted(rows - acked)[:5]}"
+    if len(scenario.regions) > 1 and scenario.replication.mode not in ("none", "sync"):
+        assert w.write_id.nunique() == len(acks), (w.write_id.nunique(), len(acks))
+    assert not (w.lost & ~w.stuck).any(), "a lost write that was never stuck"
+    assert not (w.conflict & ~w.stuck).any(), "a conflict on a write that was never stuck"
+    if any(r.role == "peer" for r in scenario.regions):
+        return
+    times, states = writable_timeline(records, scenario)
+    ev = records.events
+    for t, promoted in zip(ev[ev.kind == "promotion_start"].time_s,
+                           ev[ev.kind == "promotion_start"].region.astype(str), strict=True):
+        before = step_lookup(times, states, np.array([np.nextafter(t, -math.inf)]), frozenset())
+        (old,) = before[0] if len(before[0]) == 1 else (None,)
+        if old is None:
+            continue
+        cut = (w.origin == old) & (w.target == promoted) & (w.time_s < t)
+        if KNOWN_BUGS and scenario.replication.mode == "async":
+            # BUG-8 (test_promotion_marks_every_unapplied_write_stuck): writes never
+            # applied (data class not replicated, apply due after the run) are not
+            # marked stuck.
+            cut &= w.applied_s.notna()
+        unapplied = cut & ~(w.applied_s < t)
+        assert w[unapplied].stuck.all(), (
+            f"writes of {old} not applied in {promoted} at its promotion (t={t:.3f}s) "
+            f"not marked stuck:\n{w[unapplied & ~w.stuck].head()}")
+
+
 def check_one_outcome(records: RunRecords, scenario: Scenario) -> None:
     req = records.requests
     for column in ("op", "outcome", "region", "client"):
@@ -456,6 +604,21 @@ def check_one_outcome(records: RunRecords, scenario: Scenario) -> None:
     assert list(req.outcome.cat.categories) == list(OUTCOME_CAUSES)
 
 
+_RUNS: dict[str, RunRecords] = {}
+RUN_COUNT = [0]
+
+
+def run_of(scenario: Scenario) -> RunRecords:
+    """``simulate(scenario)``, computed once per scenario for all the properties."""
+    key = scenario.model_dump_json()
+    if key not in _RUNS:
+        if len(_RUNS) > 64:
+            _RUNS.clear()
+        _RUNS[key] = simulate(scenario)
+        RUN_COUNT[0] += 1
+    return _RUNS[key]
+
+
 def assert_records_equal(a: RunRecords, b: RunRecords) -> None:
     for table in ("requests", "writes", "locks", "events"):
         pd.testing.assert_frame_equal(getattr(a, table), getattr(b, table), check_exact=True)
@@ -466,52 +629,77 @@ def assert_records_equal(a: RunRecords, b: RunRecords) -> None:
 # --------------------------------------------------------------------------- properties
 
 
-@SETTINGS
+@deterministic
 @given(scenarios)
 def test_no_request_served_ok_by_a_region_while_it_is_down(scenario):
-    check_never_ok_while_down(simulate(scenario), scenario)
+    check_never_ok_while_down(run_of(scenario), scenario)
 
 
-@SETTINGS
+@deterministic
 @given(scenarios)
 def test_a_passive_region_never_accepts_a_write(scenario):
-    check_passive_never_writes(simulate(scenario), scenario)
+    check_passive_never_writes(run_of(scenario), scenario)
 
 
-@SETTINGS
+@deterministic
 @given(scenarios)
 def test_per_user_replication_order_is_preserved(scenario):
-    check_replication_order(simulate(scenario), scenario)
+    check_replication_order(run_of(scenario), scenario)
 
 
-@SETTINGS
+@deterministic
 @given(scenarios)
 def test_a_user_who_never_existed_is_never_served(scenario):
-    check_never_existed_never_served(simulate(scenario), scenario)
+    check_never_existed_never_served(run_of(scenario), scenario)
 
 
-@SETTINGS
+@deterministic
 @given(scenarios)
 def test_a_created_user_is_served_only_where_its_record_is(scenario):
-    check_served_only_where_present(simulate(scenario), scenario)
+    check_served_only_where_present(run_of(scenario), scenario)
 
 
-@SETTINGS
+@deterministic
+@given(scenarios)
+def test_stale_flags_match_the_writes_table(scenario):
+    check_stale_flags_match_the_writes(run_of(scenario), scenario)
+
+
+@deterministic
+@given(scenarios)
+def test_lockout_outcomes_match_the_locks(scenario):
+    check_lockout_consistent(run_of(scenario), scenario)
+
+
+@deterministic
+@given(scenarios)
+def test_clients_only_reach_regions_dns_named(scenario):
+    check_clients_go_where_dns_sent_them(run_of(scenario), scenario)
+
+
+@deterministic
+@given(scenarios)
+def test_replicated_writes_match_acknowledged_requests(scenario):
+    check_writes_match_requests(run_of(scenario), scenario)
+
+
+@deterministic
 @given(scenarios)
 def test_every_request_has_exactly_one_outcome(scenario):
-    check_one_outcome(simulate(scenario), scenario)
+    check_one_outcome(run_of(scenario), scenario)
 
 
-@SETTINGS
+@deterministic
 @given(scenarios, st.integers(0, 3))
 def test_same_seed_gives_identical_records(scenario, replication):
-    assert_records_equal(simulate(scenario, replication), simulate(scenario, replication))
+    first = run_of(scenario) if replication == 0 else simulate(scenario, replication)
+    assert_records_equal(first, simulate(scenario, replication))
 
 
-@SETTINGS
+@deterministic
 @given(scenarios)
 def test_batched_serving_equals_the_sequential_reference(scenario):
-    assert_records_equal(simulate(scenario, batch=True), simulate(scenario, batch=False))
+    assert_records_equal(run_of(scenario), simulate(scenario, batch=False))
 
 
 def other_failover_design(data: dict[str, Any], choice: int) -> dict[str, Any]:
@@ -531,33 +719,40 @@ def other_failover_design(data: dict[str, Any], choice: int) -> dict[str, Any]:
     return changed
 
 
-@SETTINGS
+@deterministic
 @given(scenario_dicts(), st.integers(0, 3))
 def test_changing_only_the_failover_design_keeps_the_arrivals(data, choice):
     a = simulate(valid(data)).requests
     b = simulate(valid(other_failover_design(data, choice))).requests
 
     def first_attempts(req: pd.DataFrame) -> pd.DataFrame:
+        # Replays answer revocations (design-dependent); a refresh by a user without a
+        # session is recorded as the sign-in it becomes (session state is design-dependent).
         first = req[(req.attempt == 0) & ~req.op.isin(REPLAYS)]
-        out = first[["time_s", "op", "attacker"]].reset_index(drop=True)
-        out["target"] = np.where(first.attacker, first.user, -1)
+        out = pd.DataFrame({
+            "time_s": first.time_s.to_numpy(),
+            "op": first.op.astype(str).replace({"refresh": "sign_in"}).to_numpy(),
+            "attacker": first.attacker.to_numpy(),
+            "target": np.where(first.attacker, first.user, -1),
+        })
         return out
 
     pd.testing.assert_frame_equal(first_attempts(a), first_attempts(b), check_exact=True)
 
 
-def test_strategy_covers_the_language():
-    """The generator reaches every fault kind, mode and layout (guards the strategy itself)."""
+def test_the_examples_cover_the_language():
+    """The examples the properties run reach every replication mode, failover mode,
+    region layout, fault kind and attacker kind (guards the strategy itself)."""
     seen: set[str] = set()
 
-    @settings(max_examples=300, deadline=None, database=None)
-    @given(scenario_dicts())
-    def collect(data):
-        seen.add(f"mode:{data['replication']['mode']}")
-        seen.add(f"failover:{data['failover']['mode']}")
-        seen.add(f"regions:{len(data['regions'])}")
-        seen.update(f"fault:{f['kind']}" for f in data["faults"])
-        seen.update(f"attacker:{a['kind']}" for a in data["attackers"])
+    @deterministic
+    @given(scenarios)
+    def collect(scenario):
+        seen.add(f"mode:{scenario.replication.mode}")
+        seen.add(f"failover:{scenario.failover.mode}")
+        seen.add(f"regions:{len(scenario.regions)}")
+        seen.update(f"fault:{f.kind}" for f in scenario.faults)
+        seen.update(f"attacker:{a.kind}" for a in scenario.attackers)
 
     collect()
     expected = {f"mode:{m}" for m in ("async", "sync", "periodic_export", "migrate_on_sign_in",
@@ -570,3 +765,168 @@ def test_strategy_covers_the_language():
                                            "token_replay")}
     assert expected <= seen, expected - seen
 
+
+# --------------------------------------------------------------------------- counterexamples
+#
+# Model bugs the invariants above found (or that reading the model for them showed),
+# each as a tiny scripted story that fails today. They are strict xfails: once the
+# model is fixed they pass, pytest reports XPASS as a failure, and the marker (and
+# the matching KNOWN_BUGS skip above) must go.
+
+STORY: dict[str, Any] = {
+    "users": {"population": 10,
+              "mfa": {"none": "100%", "sms": "0%", "email": "0%", "totp": "0%"},
+              "federated": "0%"},
+    "clients": [{"name": "app", "share": "100%", "dns": {"behaviour": "honour"},
+                 "retry": {"attempts": 1}}],
+    "dns": {"ttl": "1s"},
+    "health_check": {"interval": "1s", "failure_threshold": 1, "checkers": 1},
+    "failover": {"mode": "automatic", "promotion_time": "0s",
+                 "failback": {"policy": "automatic", "delay": "0s"}},
+    "faults": [{"kind": "region_outage", "region": "r1", "start": "50s", "duration": "50s"}],
+    "run": {"duration": "300s"},
+}
+
+
+def story(**changes: Any) -> Scenario:
+    """Two regions, ten password users, 1 s TTL, 1 s health checks, r1 down 50–100 s."""
+    return build_scenario(**{**STORY, **changes})
+
+
+def outcomes(records: RunRecords) -> list[tuple[float, str, int, str, str]]:
+    r = records.requests
+    return list(zip(r.time_s.tolist(), r.op.astype(str), r.user.tolist(),
+                    r.region.astype(str), r.outcome.astype(str), strict=True))
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG-1: dataplane._action('failback') applies the writes in flight to the old primary "
+    "(_apply_row) but leaves their heap items; when those fire, _apply_row applies them "
+    "again and overwrites applied_s with the later time"))
+def test_failback_flush_records_when_writes_applied():
+    scenario = story(replication={"mode": "async", "lag": "100s"})
+    records = simulate(scenario, script=[(60.0, "sign_up", -1), (61.0, "profile_update", 3),
+                                         (150.0, "sign_in", 10), (150.5, "profile_read", 3)])
+    failback = records.meta["failback_s"]
+    assert 100.0 < failback < 102.0
+    assert [o[4] for o in outcomes(records)] == ["ok"] * 4  # r1 has both writes at 150 s
+    w = records.writes
+    flushed = w[(w.target == "r1") & (w.time_s < failback)]
+    assert len(flushed) == 2
+    assert (flushed.applied_s <= failback).all(), flushed  # today: 200 s
+    check_served_only_where_present(records, scenario)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG-2: in periodic_export (and migrate_on_sign_in) mode _action('failback') copies the "
+    "secondary's replica over the primary but never sets applied_s of the secondary's "
+    "writes to the primary, so the records say they never arrived (exposure windows "
+    "run to the end of the run)"))
+def test_failback_in_export_mode_records_the_copy():
+    scenario = story(replication={"mode": "periodic_export", "export_interval": "1h"})
+    records = simulate(scenario, script=[(80.0, "sign_up", -1), (200.0, "profile_read", 10)])
+    assert [o[3:] for o in outcomes(records)] == [("r2", "ok"), ("r1", "ok")]
+    w = records.writes
+    row = w[(w.user == 10) & (w.target == "r1")]
+    assert len(row) == 1 and row.applied_s.iloc[0] <= records.meta["failback_s"]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG-6: dataplane._action('failback') makes the old primary a copy of the secondary "
+    "(Directory.copy_replica(s, p)); where the secondary is a partial or hash-less copy "
+    "(replication none, migrate_on_sign_in, periodic_export) every user it lacks vanishes "
+    "from the primary (user_not_found) or loses its password (password_reset_required) "
+    "for the rest of the run"))
+@pytest.mark.parametrize("mode", ["none", "migrate_on_sign_in", "periodic_export"])
+def test_failback_keeps_the_primarys_users(mode):
+    scenario = story(replication={"mode": mode, "export_interval": "1h"})
+    records = simulate(scenario, script=[(20.0, "sign_in", 5), (200.0, "sign_in", 5)])
+    assert records.meta["failback_s"] is not None
+    assert [o[3:] for o in outcomes(records)] == [("r1", "ok"), ("r1", "ok")]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG-3: with two secondaries, _action('promote') cuts (stuck/lost) only the old "
+    "primary's writes in flight to the promoted region; those to the third region stay "
+    "paused while the old primary is down and apply there after the new authority's newer "
+    "writes (per-user order broken; a sign-up lost at the new authority still reaches r3)"))
+def test_promotion_cuts_the_old_primarys_writes_to_every_region():
+    scenario = story(
+        regions=[{"name": "r1", "role": "primary"}, {"name": "r2", "role": "secondary"},
+                 {"name": "r3", "role": "secondary"}],
+        replication={"mode": "async", "lag": "30s"},
+        failover={"mode": "automatic", "promotion_time": "0s",
+                  "failback": {"policy": "never", "unreplicated_writes": "lost"}},
+        faults=[{"kind": "region_outage", "region": "r1", "start": "50s",
+                 "duration": "100s"}],
+    )
+    records = simulate(scenario, script=[(45.0, "profile_update", 3), (46.0, "sign_up", -1),
+                                         (60.0, "profile_update", 3)])
+    assert [o[3:] for o in outcomes(records)] == [("r1", "ok"), ("r1", "ok"), ("r2", "ok")]
+    w = records.writes
+    lost = set(w[w.lost].write_id)
+    assert lost == {0, 1}  # both r1 writes never reached the promoted r2
+    assert w[w.write_id.isin(lost)].applied_s.isna().all(), "a lost write applied in r3"
+    check_replication_order(records, scenario)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG-5: control._automatic_failover flips DNS to the secondary at detection; when the "
+    "primary is healthy again before the automation delay ends, the aborted failover never "
+    "flips it back itself — only a failback process does, after the delay, and with "
+    "failback.policy never not at all: writes then fail read_only for the rest of the run"))
+@pytest.mark.parametrize("policy", ["never", "automatic"])
+def test_aborted_automatic_failover_returns_dns_to_the_primary(policy):
+    scenario = story(
+        failover={"mode": "automatic", "automation_delay": "60s", "promotion_time": "0s",
+                  "failback": {"policy": policy}},
+        faults=[{"kind": "region_outage", "region": "r1", "start": "50s", "duration": "10s"}],
+    )
+    records = simulate(scenario, script=[(70.0, "profile_update", 3),
+                                         (200.0, "profile_update", 4)])
+    assert records.meta["promotion_start_s"] is None  # no failover happened
+    ev = records.events
+    healthy = ev[(ev.kind == "health") & (ev.detail == "healthy") & (ev.time_s > 0)].time_s.min()
+    back = ev[(ev.kind == "dns_answer") & (ev.detail == "r1") & (ev.time_s > 0)].time_s
+    assert len(back) == 1 and back.iloc[0] <= healthy + 1.0
+    assert [o[3:] for o in outcomes(records)] == [("r1", "ok"), ("r1", "ok")]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG-7: in periodic_export mode the backup's credential column starts at NO_HASH for "
+    "every row, including ids reserved for sign-ups; a sign-up served by the promoted "
+    "backup does not set its credential (dataplane._serve, SIGN_UP branch), so the new "
+    "user's first sign-in there is password_reset_required"))
+def test_a_user_signed_up_in_the_promoted_export_backup_can_sign_in():
+    scenario = story(replication={"mode": "periodic_export", "export_interval": "1h"},
+                     faults=[{"kind": "region_outage", "region": "r1", "start": "50s",
+                              "duration": "forever"}])
+    records = simulate(scenario, script=[(80.0, "sign_up", -1), (85.0, "sign_in", 10)])
+    assert [o[3:] for o in outcomes(records)] == [("r2", "ok"), ("r2", "ok")]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG-8: in async mode _action('promote') marks stuck only writes whose apply is in "
+    "the heap (w_pending); writes recorded with applied_s NaN and no heap item — a data "
+    "class that does not replicate, or an apply due after the end of the run (e.g. behind "
+    "a replication stall or partition lasting past it) — were not applied at the promoted "
+    "region either but are never marked stuck/lost, so the RPO misses them (records.py: "
+    "stuck = not applied at the promoted region when promotion started)"))
+@pytest.mark.parametrize("cause", ["data_class_off", "stall_past_the_end"])
+def test_promotion_marks_every_unapplied_write_stuck(cause):
+    if cause == "data_class_off":
+        scenario = story(replication={"mode": "async", "lag": "1s",
+                                      "data": {"users": False, "profiles": False}})
+    else:
+        scenario = story(replication={"mode": "async", "lag": "1s"},
+                         faults=[{"kind": "replication_stall", "start": "10s",
+                                  "duration": "forever"}, *STORY["faults"]])
+    records = simulate(scenario, script=[(20.0, "sign_up", -1), (21.0, "profile_update", 3),
+                                         (200.0, "sign_in", 10)])
+    w = records.writes
+    assert len(w) == 2 and w.applied_s.isna().all()
+    assert records.meta["promotion_start_s"] is not None
+    # The sign-up never reached r2 and r1 adopted r2's state at failback: it is gone ...
+    assert outcomes(records)[-1][3:] == ("r1", "user_not_found")
+    # ... so it is part of the RPO.
+    assert w.stuck.all() and w.lost.all()

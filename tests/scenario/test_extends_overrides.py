@@ -152,6 +152,7 @@ def test_override_into_a_missing_section_creates_it() -> None:
         ("faults.5.start=1m",
          "--set faults.5.start=1m: faults.5: index 5 is out of range: faults has 1 entry"),
         ("faults.start=1m", "--set faults.start=1m: faults: is a list; name an entry by number"),
+        ("faults.²=1m", "--set faults.²=1m: faults: is a list; name an entry by number"),
         ("dns.ttl.unit=s", "--set dns.ttl.unit=s: dns.ttl: is '60s', not a section with keys"),
         ("bursts.0.start=1m", "--set bursts.0.start=1m: bursts: not set in the scenario"),
         ("dns.ttl=[60s", "--set dns.ttl=[60s: dns.ttl: YAML syntax error"),

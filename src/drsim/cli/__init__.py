@@ -55,3 +55,4 @@ _register("drsim.cli.scenario_cmds")  # validate, describe, schema, scenarios
 _register("drsim.cli.run_cmd")  # run
 _register("drsim.cli.sweep_cmd")  # sweep
 _register("drsim.cli.compare_cmd")  # compare
+_register("drsim.cli.report_cmd")  # report

@@ -40,11 +40,11 @@ def run_one(scenario: Scenario, replication: int, keep_records: bool = False) ->
     Returns:
         A :class:`RunResult`; failures are captured, not raised.
     """
-    from drsim.metrics import compute_metrics
-    from drsim.model import simulate
-
     started = time.perf_counter()
     try:
+        from drsim.metrics import compute_metrics
+        from drsim.model import simulate
+
         records = simulate(scenario, replication)
         metrics = compute_metrics(records, scenario)
     except Exception as exc:  # a failed run is data, not a crash

@@ -310,3 +310,11 @@ def short_aspects(s: Scenario) -> dict[str, str]:
         "faults": "; ".join(fault_text(x) for x in s.faults) or "none",
         "pricing": f"{s.pricing.tier}, replica ${s.pricing.replica_price:g}/MAU",
     }
+
+
+def with_replications(scenario: Scenario, replications: int) -> Scenario:
+    """The scenario with ``run.replications`` replaced (what a sweep or comparison ran)."""
+    if not replications or replications == scenario.run.replications:
+        return scenario
+    run = scenario.run.model_copy(update={"replications": int(replications)})
+    return scenario.model_copy(update={"run": run})

@@ -74,6 +74,8 @@ def fmt_value(value: Any, kind: str) -> str:
         return DASH
     if math.isinf(x):
         return "∞" if x > 0 else "−∞"
+    if x < 0:
+        return "−" + fmt_value(-x, kind)
     if kind == "pct":
         return f"{100 * x:.2f} %"
     if kind == "usd":
@@ -102,24 +104,29 @@ def ci_bounds(entry: Mapping[str, Any] | None) -> tuple[float | None, float | No
     return number(lo), number(hi)
 
 
-def fmt_ci(entry: Mapping[str, Any] | None, kind: str, signed: bool = False) -> str:
-    """``95 % CI 1,180–1,300``; empty when the interval is missing or has no width."""
+def fmt_ci(entry: Mapping[str, Any] | None, kind: str, signed: bool = False,
+           prefix: str = "95 % CI ") -> str:
+    """``95 % CI 1,180–1,300`` (``−623 to −333`` when a bound is negative or signed); empty
+    when the interval is missing or has no width."""
     lo, hi = ci_bounds(entry)
     if lo is None or hi is None or lo == hi:
         return ""
     f = fmt_signed if signed else fmt_value
-    return f"95 % CI {f(lo, kind)} to {f(hi, kind)}" if signed else (
-        f"95 % CI {f(lo, kind)}–{f(hi, kind)}"
-    )
+    sep = " to " if signed or lo < 0 else "–"
+    return f"{prefix}{f(lo, kind)}{sep}{f(hi, kind)}"
 
 
-def fmt_estimate(entry: Mapping[str, Any] | None, kind: str, signed: bool = False) -> str:
-    """``1,240 (95 % CI 1,180–1,300)``, or just the mean when there is no interval."""
+def fmt_estimate(entry: Mapping[str, Any] | None, kind: str, signed: bool = False,
+                 compact: bool = False) -> str:
+    """``1,240 (95 % CI 1,180–1,300)``, or just the mean when there is no interval.
+
+    ``compact`` drops the words: ``1,240 (1,180–1,300)`` (for tables whose header says it).
+    """
     if not entry:
         return DASH
     f = fmt_signed if signed else fmt_value
     mean = f(entry.get("mean"), kind)
-    ci = fmt_ci(entry, kind, signed)
+    ci = fmt_ci(entry, kind, signed, prefix="" if compact else "95 % CI ")
     return f"{mean} ({ci})" if ci else mean
 
 

@@ -55,6 +55,7 @@ caption { caption-side: top; text-align: left; font-size: 13px; color: #404040; 
 th, td { border: 1px solid #b0b0b0; padding: 4px 8px; vertical-align: top; }
 th { background: #e8e8e8; text-align: left; }
 td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+td:first-child { white-space: nowrap; }
 .scroll { overflow-x: auto; }
 figure { margin: 16px 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #d0d0d0; }

@@ -54,6 +54,7 @@ COST_PARTS: tuple[tuple[str, str], ...] = (
 )
 
 GREYS = ("#f0f0f0", "#a0a0a0", "#606060", "#d0d0d0", "#303030", "#808080")
+PHASE_SHADES = ("#d0d0d0", "#a0a0a0", "#f0f0f0", "#b8b8b8")
 
 
 def _mean(metrics: Mapping[str, Mapping[str, Any]], name: str) -> float:
@@ -144,7 +145,7 @@ def recovery_chart(phases: pd.DataFrame, rpo: pd.DataFrame,
         for i in range(len(frame)):
             is_rto = str(frame["phase"].iloc[i]).startswith("RTO")
             left.barh(y[i], widths[i], left=starts[i], height=0.6,
-                      color="#404040" if is_rto else GREYS[i % len(GREYS)],
+                      color="#404040" if is_rto else PHASE_SHADES[i % len(PHASE_SHADES)],
                       edgecolor="#1a1a1a", linewidth=0.8,
                       hatch="" if is_rto else STYLE["hatches"][(i + 1) % len(STYLE["hatches"])])
             label = _minutes(widths[i])
@@ -188,7 +189,7 @@ def recovery_chart(phases: pd.DataFrame, rpo: pd.DataFrame,
     else:
         _empty_note(right, "no write at risk at promotion")
         right.set_xticks([])
-    right.set_ylabel("writes at risk at promotion (count per run)")
+    right.set_ylabel("writes at risk (count per run)")
     right.set_title("RPO by kind of write", fontsize=STYLE["font_size"] + 1)
     fig.suptitle(title, fontsize=STYLE["font_size"] + 2)
     return fig
@@ -229,7 +230,7 @@ def cost_chart(costs: pd.DataFrame, title: str = "Cost per month by component") 
         The figure.
     """
     parts = [c for c in costs.columns if c != "design" and float(costs[c].abs().sum()) > 0]
-    height = max(2.4, 0.55 * len(costs) + 1.6)
+    height = max(2.6, 0.55 * len(costs) + 1.9)
     fig, ax = new_figure(figsize=(STYLE["figsize"][0], height))
     if not len(costs) or not parts:
         _empty_note(ax, "no cost recorded")
@@ -250,7 +251,8 @@ def cost_chart(costs: pd.DataFrame, title: str = "Cost per month by component") 
         ax.set_yticks(y, frame["design"].astype(str))
         ax.set_xlim(0, None)
         ax.margins(x=0.15)
-        ax.legend(fontsize=STYLE["font_size"] - 1, loc="lower right", frameon=True)
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center",
+                   ncols=len(parts), fontsize=STYLE["font_size"] - 1, frameon=False)
     ax.set_xlabel("cost (US$ per month)")
     ax.set_title(title)
     return fig
@@ -312,7 +314,7 @@ def cost_risk_chart(frame: pd.DataFrame,
             ax.errorbar(x, y, xerr=xerr, yerr=yerr, fmt=style["marker"], color=style["color"],
                         markersize=8, markeredgecolor="#1a1a1a", ecolor="#505050", capsize=3,
                         linewidth=1.0, label=design)
-            ax.annotate(f"({i + 1})", (x, y), xytext=(6, 4), textcoords="offset points",
+            ax.annotate(f"({i + 1})", (x, y), xytext=(6, 4 + 9 * (i % 3)), textcoords="offset points",
                         fontsize=STYLE["font_size"] - 1)
         ax.set_xlabel("cost (US$ per month)")
         ax.set_ylabel(label)

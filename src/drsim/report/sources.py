@@ -114,7 +114,9 @@ class CompareSource:
             (design, versus, metrics: paired mean, ci95, ci95_unpaired, n,
             significant), ``failures``, ``warnings``.
         scenarios: Each design's scenario by design name, when it could be
-            recovered (a resolved copy in ``compare.json``, or the design's file).
+            recovered: a resolved copy (``resolved_scenario`` in ``compare.json``,
+            or ``designs/<name>.yaml`` as :func:`drsim.compare` writes), else
+            the design's file as it is now.
         scenario_notes: Why a design's scenario is missing or may differ from what ran.
     """
 
@@ -315,6 +317,9 @@ def read_compare(directory: Path) -> CompareSource:
         name = str(entry.get("name"))
         resolved = entry.get("resolved_scenario") or entry.get("scenario_resolved")
         scenario = scenario_from_mapping(resolved, f"{directory / 'compare.json'}: {name}")
+        stored = directory / "designs" / f"{name}.yaml"
+        if scenario is None and stored.is_file():
+            scenario = scenario_from_mapping(_read_yaml(stored), str(stored))
         if scenario is None and entry.get("file"):
             file = Path(str(entry["file"]))
             candidates = [file] if file.is_absolute() else [directory / file, file]

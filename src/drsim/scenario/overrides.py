@@ -10,6 +10,7 @@ same validation as the file; errors name the override instead of a file:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,7 +43,9 @@ def parse_override(text: str) -> tuple[KeyPath, Any]:
             "",
             f"expected a dotted key such as dns.ttl or faults.0.duration, got {key.strip()!r}",
         )
-    path: KeyPath = tuple(int(p) if p.strip().isdigit() else p.strip() for p in parts)
+    path: KeyPath = tuple(
+        int(p) if re.fullmatch(r"[0-9]+", p.strip()) else p.strip() for p in parts
+    )
     try:
         value, _ = read_yaml(value_text, label, root_path=path)
     except ScenarioError as exc:

@@ -1,0 +1,95 @@
+"""Benchmark cases, and running each one in a fresh process to read its own peak memory.
+
+A case is a small JSON-able dict (``name``, ``kind`` and the workload's
+parameters). :func:`run_case` executes it in this process;
+:func:`run_case_isolated` starts ``python harness.py --child CASE`` and reads
+the child's resource usage with ``os.wait4`` — ``ru_maxrss`` of that child
+alone (``RUSAGE_CHILDREN`` would report the largest child so far, so the
+cases would pollute each other).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+RESULT_PREFIX = "BENCH-RESULT "
+KINDS = ("baseline", "model", "floor", "sweep")
+
+
+def case(name: str, kind: str, **params: Any) -> dict[str, Any]:
+    """A case description: ``kind`` is one of :data:`KINDS`."""
+    if kind not in KINDS:
+        raise ValueError(f"kind: expected one of {KINDS}, got {kind!r}")
+    return {"name": name, "kind": kind, **params}
+
+
+def _workload(spec: dict[str, Any]):  # noqa: ANN202 - workload.Workload
+    from workload import TARGET_RATE_PER_S, Workload
+
+    return Workload(name=spec["name"], users=int(spec["users"]),
+                    rate_per_s=spec.get("rate_per_s", TARGET_RATE_PER_S),
+                    sets=tuple(spec.get("sets", ())))
+
+
+def run_case(spec: dict[str, Any]) -> dict[str, Any]:
+    """Run one case in this process; returns its measurements (see :mod:`measure`)."""
+    kind = spec["kind"]
+    if kind == "sweep":
+        from sweep_scaling import SWEEP_PARAM, SWEEP_REPS, SWEEP_SETS, measure_sweep
+
+        return measure_sweep(int(spec["jobs"]), spec.get("param", SWEEP_PARAM),
+                             tuple(spec.get("sets", SWEEP_SETS)), int(spec.get("reps", SWEEP_REPS)))
+    scenario = _workload(spec).load()
+    if kind == "baseline":
+        from measure import measure_baseline
+
+        return measure_baseline(scenario)
+    if kind == "floor":
+        from simpy_floor import measure_floor
+
+        result = measure_floor(scenario)
+        return {**result, "users": scenario.users.population, "sim_s": scenario.run.duration}
+    from measure import measure_model
+
+    return measure_model(scenario, batch=bool(spec.get("batch", True)))
+
+
+def child_main(text: str) -> int:
+    """Entry point of a case's process: run it, print one result line."""
+    result = run_case(json.loads(text))
+    print(RESULT_PREFIX + json.dumps(result), flush=True)
+    return 0
+
+
+def run_case_isolated(spec: dict[str, Any], python: str | None = None) -> dict[str, Any]:
+    """Run one case in a fresh process.
+
+    Returns:
+        The case's measurements plus ``peak_rss_bytes`` (the child's
+        ``ru_maxrss``), ``process_wall_s`` (start-up and imports included) and
+        ``status`` (``"ok"``, or ``"failed"`` with ``error``): a failed case is
+        reported, never raised.
+    """
+    command = [python or sys.executable, str(HERE / "harness.py"), "--child", json.dumps(spec)]
+    started = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=HERE)
+    assert child.stdout is not None
+    output = child.stdout.read()
+    child.stdout.close()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+    result: dict[str, Any] = {"process_wall_s": time.perf_counter() - started,
+                              "peak_rss_bytes": usage.ru_maxrss * 1024}
+    lines = [line for line in output.splitlines() if line.startswith(RESULT_PREFIX)]
+    if child.returncode != 0 or not lines:
+        tail = output.strip().splitlines()[-3:]
+        return {**spec, **result, "status": "failed",
+                "error": f"exit code {child.returncode}; {' | '.join(tail) or 'no output'}"}
+    return {**spec, **json.loads(lines[-1][len(RESULT_PREFIX):]), **result, "status": "ok"}

@@ -1,0 +1,103 @@
+"""Benchmark workloads: the reference DR scenario scaled to a traffic level and a user pool.
+
+The reference workload of issue 6 is ``scenarios/cognito-active-passive.yaml``
+(a Cognito pool replicated active-passive us-east-1 → eu-west-1, a 30-minute
+outage of the primary at t = 30 min, 2 h simulated) with every legitimate
+operation's rate multiplied by one factor so that they add up to ≈ 300
+requests/s, plus the scenario's credential-stuffing attacker (2 guesses/s).
+
+The per-region request quotas are multiplied by the same factor. At 300/s the
+shipped quotas (token 120/s against 186/s of refreshes) would throttle half of
+all requests and the run would measure a retry storm rather than the model;
+scaling quotas with traffic keeps every bucket at the reference scenario's
+utilisation, which is what "the reference scenario scaled" means here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from drsim.scenario import load_scenario
+from drsim.scenario.schema import OPERATIONS, Scenario
+
+REPO = Path(__file__).resolve().parents[1]
+REFERENCE_SCENARIO = REPO / "scenarios" / "cognito-active-passive.yaml"
+TARGET_RATE_PER_S = 300.0
+"""All legitimate operations together, requests per second (issue 6)."""
+QUOTA_NAMES = ("sign_in", "sign_up", "federation", "recovery", "user_read", "user_update", "token")
+
+
+def legit_rate_per_s(scenario: Scenario) -> float:
+    """Sum of the base rates of every legitimate operation (requests/s)."""
+    return sum(scenario.traffic.rate_of(op) for op in OPERATIONS)
+
+
+def _rate(value: float) -> str:
+    return f"{value!r}/s"  # repr round-trips the float exactly
+
+
+def traffic_overrides(base: Scenario, rate_per_s: float) -> list[str]:
+    """``--set`` overrides scaling every legitimate rate and every quota to ``rate_per_s``.
+
+    Args:
+        base: The scenario to scale (its rates set the mix of operations).
+        rate_per_s: Target total of legitimate requests per second.
+
+    Returns:
+        Overrides such as ``"traffic.refresh=185.76/s"``; attackers are untouched.
+    """
+    factor = rate_per_s / legit_rate_per_s(base)
+    sets = [f"traffic.{op}={_rate(base.traffic.rate_of(op) * factor)}"
+            for op in OPERATIONS if base.traffic.rate_of(op) > 0]
+    for index, region in enumerate(base.regions):
+        for name in QUOTA_NAMES:
+            value = getattr(region.quotas, name) * factor
+            sets.append(f"regions.{index}.quotas.{name}={_rate(value)}")
+    return sets
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One benchmark workload: the reference scenario at a population and traffic level.
+
+    Attributes:
+        name: Short label used in the table.
+        users: Initial population (users).
+        rate_per_s: Legitimate requests per second in all; None keeps the scenario's rates.
+        sets: Further overrides (e.g. a shorter ``run.duration``).
+        scenario_path: The base scenario file.
+    """
+
+    name: str
+    users: int
+    rate_per_s: float | None = TARGET_RATE_PER_S
+    sets: tuple[str, ...] = ()
+    scenario_path: str = str(REFERENCE_SCENARIO)
+
+    def overrides(self) -> list[str]:
+        """Every override applied to the base scenario, in order."""
+        base = load_scenario(self.scenario_path)
+        sets = [f"users.population={self.users}"]
+        if self.rate_per_s is not None:
+            sets += traffic_overrides(base, self.rate_per_s)
+        return sets + list(self.sets)
+
+    def load(self) -> Scenario:
+        """The validated scenario of this workload."""
+        return load_scenario(self.scenario_path, self.overrides())
+
+
+def reference(users: int = 1_000_000) -> Workload:
+    """The issue-6 reference workload at ``users`` users (300 req/s, 2 h, 30-min outage)."""
+    return Workload(name=f"reference {users:,} users", users=users)
+
+
+TOY_SETS = ("run.duration=20m", "faults.0.start=5m", "faults.0.duration=5m")
+"""A 20-minute run with a 5-minute outage: the harness's own tests."""
+
+
+def toy(users: int = 2_000, rate_per_s: float = 20.0) -> Workload:
+    """A tiny workload with the reference's shape (seconds to run)."""
+    return Workload(name=f"toy {users:,} users", users=users, rate_per_s=rate_per_s,
+                    sets=TOY_SETS)

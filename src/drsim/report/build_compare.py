@@ -1,0 +1,212 @@
+"""The design-review report of a ``drsim compare``: designs side by side on the same traffic.
+
+Sections: the question and the designs (what differs between them, in plain
+words); the readings — each design against the baseline with paired 95 %
+CIs; the side-by-side table of designs with paired differences; cost against
+risk; paired differences; designs side by side per metric; cost by component;
+the target (when given); every metric; how to reproduce.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from drsim.report.common import CI_NOTE, review_metrics, targets_section
+from drsim.report.design_text import question, short_aspects
+from drsim.report.document import Bullets, Paragraph, Report, Section, Table, image
+from drsim.report.formatting import fmt_estimate, fmt_value, metric_kind, number
+from drsim.report.readings import compare_readings
+from drsim.report.review_charts import (
+    cost_chart,
+    cost_frame,
+    cost_risk_chart,
+    cost_risk_frame,
+    paired_differences_chart,
+)
+from drsim.report.sources import CompareSource
+from drsim.report.sweep_charts import HEADLINE_METRICS, compare_bars
+from drsim.report.targets import Target, check_metrics
+
+DIFF_CHART_METRICS = ("failed_logins", "rto_s", "lockout_extra_guesses", "rpo_lost_writes",
+                      "stale_reads", "cost_per_month_usd")
+
+
+def _designs_table(source: CompareSource) -> list[Any]:
+    names = [n for n in source.names if n in source.scenarios]
+    if not names:
+        return []
+    aspects = {n: short_aspects(source.scenarios[n]) for n in names}
+    keys = list(next(iter(aspects.values())))
+    differ = [k for k in keys if len({aspects[n][k] for n in names}) > 1]
+    rows = [[k + (" ≠" if k in differ else "")] + [aspects[n][k] for n in names] for k in keys]
+    blocks: list[Any] = [
+        Table(["aspect"] + names, rows,
+              "Each design in a few words (≠: the designs differ in this aspect)"),
+    ]
+    if differ:
+        blocks.insert(0, Paragraph("The designs differ in: " + ", ".join(differ) + "."))
+    return blocks
+
+
+def _label(label: str) -> str:
+    return label.strip() if not label.startswith("  ") else "… " + label.strip()
+
+
+def _side_by_side(source: CompareSource, metrics: list[tuple[str, str]]) -> list[Table]:
+    names = source.names
+    base = source.baseline
+    others = [n for n in names if n != base]
+    rows, diff_rows = [], []
+    for metric, label in metrics:
+        kind = metric_kind(metric)
+        rows.append([_label(label)] + [fmt_estimate(source.estimates(n).get(metric), kind,
+                                                    compact=True) for n in names])
+        diff_row = [_label(label)]
+        for n in others:
+            diff = source.difference(n).get(metric)
+            text = fmt_estimate(diff, kind, signed=True, compact=True)
+            if diff and diff.get("significant") and number(diff.get("mean")):
+                text += " *"
+            diff_row.append(text)
+        diff_rows.append(diff_row)
+    tables = [Table(["metric"] + names, rows, "Mean (95 % CI) per design",
+                    numeric=frozenset(range(1, len(names) + 1)))]
+    if others:
+        tables.append(Table(
+            ["metric"] + [f"{n} − {base}" for n in others], diff_rows,
+            f"Paired difference against {base}: mean (95 % CI) over the same replications; "
+            "* the interval excludes zero", numeric=frozenset(range(1, len(others) + 1))))
+    return tables
+
+
+def _diff_frame(source: CompareSource, metrics: Sequence[str]) -> pd.DataFrame:
+    rows = []
+    for name in source.names:
+        if name == source.baseline:
+            continue
+        for metric, entry in source.difference(name).items():
+            if metric not in metrics:
+                continue
+            lo, hi = (list(entry.get("ci95") or [None, None]) + [None, None])[:2]
+            mean = number(entry.get("mean"))
+            if mean is None:
+                continue
+            rows.append({"design": name, "metric": metric, "mean": mean,
+                         "ci95_lo": number(lo) if number(lo) is not None else float("nan"),
+                         "ci95_hi": number(hi) if number(hi) is not None else float("nan")})
+    return pd.DataFrame(rows, columns=["design", "metric", "mean", "ci95_lo", "ci95_hi"])
+
+
+def build_compare_report(source: CompareSource, targets: Sequence[Target] = ()) -> Report:
+    """The report of a comparison directory.
+
+    Args:
+        source: The comparison (:func:`~drsim.report.sources.read_compare`).
+        targets: Optional targets; the report lists the designs that meet them.
+
+    Returns:
+        The report.
+
+    Raises:
+        ReportError: A target names an unknown metric.
+    """
+    data = source.data
+    names, base = source.names, source.baseline
+    available = {m for d in source.designs for m in (d.get("metrics") or {})}
+    check_metrics(targets, available)
+    reps = int(data.get("replications") or 0)
+    crn = bool(data.get("common_random_numbers"))
+    subtitle = [f"drsim compare of {len(names)} designs — {reps} replication"
+                f"{'s' if reps != 1 else ''} each, baseline {base}, "
+                + ("common random numbers (same users, arrivals and attacks in replication r of "
+                   "every design)" if crn else "different seeds: no common random numbers")]
+    report = Report(f"DR design comparison: {', '.join(names)}", "compare", subtitle)
+
+    # the question
+    blocks: list[Any] = [Paragraph(
+        f"Which of these {len(names)} designs holds up best under the same traffic, and what "
+        f"does each difference cost? Every design is compared with the baseline {base} on the "
+        "same replications, so each difference comes with a paired confidence interval.",
+        "lead")]
+    items = []
+    for entry in source.designs:
+        scenario = source.scenarios.get(entry["name"])
+        q = question(scenario)[0] if scenario is not None else ""
+        items.append(f"{entry['name']} ({entry.get('file', '')}): {q}".rstrip(": "))
+    blocks.append(Bullets(items))
+    for warning in data.get("warnings") or []:
+        blocks.append(Paragraph(str(warning), "warning"))
+    failures = data.get("failures") or []
+    if failures:
+        blocks.append(Paragraph(
+            f"{len(failures)} runs failed and are left out of the estimates: "
+            + "; ".join(f"{f.get('design')} replication {f.get('replication')}" for f in failures),
+            "warning"))
+    report.sections.append(Section("The question", blocks))
+
+    design_blocks = _designs_table(source)
+    for note in source.scenario_notes:
+        design_blocks.append(Paragraph(note, "note"))
+    if design_blocks:
+        report.sections.append(Section("The designs", design_blocks))
+
+    # readings
+    differences = {n: source.difference(n) for n in names}
+    readings = compare_readings(names, base, differences)
+    report.sections.append(Section("Headline differences", [
+        Bullets(readings) if readings else Paragraph("No design to compare with the baseline."),
+        Paragraph("Each difference is design − baseline: negative failed sign-ins, RTO, extra "
+                  "guesses or writes at risk is better; “not significant” means the paired 95 % "
+                  "CI contains zero.", "note"),
+    ]))
+
+    metrics = review_metrics(available)
+    report.sections.append(Section("Designs side by side", [
+        *_side_by_side(source, metrics), Paragraph(CI_NOTE, "note")]))
+
+    if targets:
+        report.sections.append(targets_section(
+            targets, [(n, source.estimates(n)) for n in names], "design"))
+
+    estimates = source.estimates_table()
+    report.sections.append(Section("Cost against risk", [
+        image("cost_risk", cost_risk_chart(cost_risk_frame(estimates)),
+              "Monthly cost against failed sign-ins and extra guesses, one point per design",
+              "Each point is a design (mean, whiskers 95 % CI); lower left is cheaper and "
+              "safer."),
+    ]))
+    diff_metrics = [m for m in DIFF_CHART_METRICS if m in available]
+    report.sections.append(Section("Paired differences", [
+        image("paired_differences",
+              paired_differences_chart(_diff_frame(source, diff_metrics), base, diff_metrics),
+              f"Paired differences of each design against {base}"),
+    ]))
+    shown = [m for m in HEADLINE_METRICS if m in available]
+    report.sections.append(Section("Each metric per design", [
+        image("compare_bars", compare_bars(estimates, shown or None),
+              "Headline metrics per design with 95 % CIs"),
+    ]))
+    report.sections.append(Section("Cost", [
+        image("cost", cost_chart(cost_frame({n: source.estimates(n) for n in names})),
+              "Monthly cost by component per design"),
+    ]))
+
+    top_level = sorted(m for m in available if "." not in m)
+    rows = [[m] + [fmt_value((source.estimates(n).get(m) or {}).get("mean"), metric_kind(m))
+                   for n in names] for m in top_level]
+    report.sections.append(Section("Every metric", [
+        Table(["metric"] + names, rows, "Mean per design of every top-level metric",
+              numeric=frozenset(range(1, len(names) + 1)))]))
+    files = " ".join(str(d.get("file", d["name"])) for d in source.designs)
+    report.sections.append(Section("Reproduce", [
+        Paragraph(f"drsim compare {files} --reps {reps}"),
+        Paragraph("The per-run metrics are in compare.parquet / compare.csv (one row per "
+                  "design × replication).", "note"),
+        Paragraph(f"Source directory: {source.directory}", "note"),
+    ]))
+    report.footer = (f"Generated by drsim report from {source.directory.name}/ — a "
+                     "self-contained file: no script, no external resource.")
+    return report

@@ -1,0 +1,285 @@
+"""The design-review report of one ``drsim run``: the design, the headline numbers, the charts.
+
+Sections: the question; the design in plain words; headline metrics with CIs
+and readings; the target (when given); the fault timeline of the first
+replication whose records were kept; failures by cause; staleness; lockout
+bypass windows; RTO and RPO; cost; every metric; how to reproduce the run.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from drsim.report import run_charts
+from drsim.report.common import CI_NOTE, all_metrics_table, targets_section
+from drsim.report.design_text import design_aspects, question
+from drsim.report.document import (
+    Facts,
+    Headline,
+    Headlines,
+    Image,
+    Paragraph,
+    Report,
+    Section,
+    Table,
+    image,
+)
+from drsim.report.formatting import fmt_ci, fmt_seconds, fmt_share, fmt_value, humanize, number
+from drsim.report.readings import run_readings, sign_in_shares
+from drsim.report.review_charts import cost_chart, cost_frame, recovery_chart, recovery_frames
+from drsim.report.sources import RunSource
+from drsim.report.targets import Target, check_metrics
+
+
+def _png_fallback(source: RunSource, file: str, key: str, alt: str) -> list[Any]:
+    path = source.directory / file
+    if path.is_file():
+        return [Image(key, path.read_bytes(), alt, "(chart as written by drsim run)")]
+    return [Paragraph("No record tables were kept for this run, so this chart cannot be drawn.",
+                      "note")]
+
+
+def _instants(facts: Any, rto_s: float | None) -> Table:
+    """The incident's instants of one replication, in time order."""
+    rows = []
+    start = facts.fault_start_s
+    entries = [
+        ("fault start", facts.fault_start_s),
+        ("detection (unhealthy verdict)", facts.detection_s),
+        ("DNS record flips", facts.dns_flip_s),
+        ("promotion starts", facts.promotion_start_s),
+        ("promoted region writable", facts.writable_s),
+        ("fault ends", facts.fault_end_s),
+        ("failback", facts.failback_s),
+    ]
+    if rto_s is not None and math.isfinite(rto_s) and math.isfinite(start):
+        entries.append(("sign-ins recovered (RTO)", start + rto_s))
+    for label, t in sorted(((lbl, t) for lbl, t in entries if t is not None and math.isfinite(t)),
+                           key=lambda e: e[1]):
+        offset = "" if not math.isfinite(start) else (
+            "0 s" if t == start else ("+" if t > start else "−") + fmt_seconds(abs(t - start)))
+        rows.append([label, f"{t / 60:.1f}", offset])
+    return Table(["instant", "minute of the run", "after the fault start"], rows,
+                 numeric=frozenset({1, 2}))
+
+
+def _headline_section(source: RunSource) -> Section:
+    shares = sign_in_shares(source)
+    readings = run_readings(source.metrics, source.scenario, shares)
+    n = int(source.summary.get("replications") or 0)
+    note = CI_NOTE + (f" {n} replication{'s' if n != 1 else ''}." if n else "")
+    if n == 1:
+        note += " With one replication there is no interval: run more (--reps) to get one."
+    blocks: list[Any] = [
+        Headlines([Headline(r.label, r.value, r.ci, r.text) for r in readings]),
+        Paragraph(note, "note"),
+    ]
+    if shares is not None:
+        blocks.append(Paragraph(
+            f"Shares of failed sign-ins come from the request records of {shares.replications} "
+            f"replication{'s' if shares.replications != 1 else ''}: a sign-in “while DNS still "
+            f"pointed at the failed region” is one sent to {shares.failed_region} (its resolver's "
+            "answer named it), before the failover record flipped or from an answer cached "
+            "after it.", "note"))
+    return Section("Headline metrics", blocks)
+
+
+def _causes_table(metrics: dict[str, Any]) -> Table:
+    total = number((metrics.get("failed_logins") or {}).get("mean")) or 0.0
+    frame = run_charts.failures_by_cause_frame(metrics)
+    rows = []
+    for _, row in frame.iterrows():
+        entry = metrics.get(f"failed_logins.{row['cause']}") or {}
+        rows.append([humanize(str(row["cause"])), fmt_value(row["mean"], "count"),
+                     fmt_ci(entry, "count").replace("95 % CI ", ""),
+                     fmt_share(float(row["mean"]), total)])
+    regions = sorted(
+        (name.split(".", 1)[1], number(entry.get("mean")) or 0.0)
+        for name, entry in metrics.items() if name.startswith("failed_logins_by_region.")
+    )
+    for region, value in regions:
+        if value:
+            rows.append([f"(reached region {region})", fmt_value(value, "count"), "",
+                         fmt_share(value, total)])
+    return Table(["cause", "failed sign-ins (mean per run)", "95 % CI", "share"], rows,
+                 "Failed sign-in attempts of legitimate users by cause, then by the region "
+                 "they reached (“none”: no region answered)", numeric=frozenset({1, 2, 3}))
+
+
+def build_run_report(source: RunSource, targets: Sequence[Target] = ()) -> Report:
+    """The report of a run directory.
+
+    Args:
+        source: The run (:func:`~drsim.report.sources.read_run`).
+        targets: Optional targets to check the run against.
+
+    Returns:
+        The :class:`~drsim.report.document.Report`.
+
+    Raises:
+        ReportError: A target names an unknown metric.
+    """
+    metrics = source.metrics
+    check_metrics(targets, metrics)
+    scenario = source.scenario
+    manifest = source.manifest
+    n_reps = int(source.summary.get("replications") or manifest.get("replications") or 0)
+    failed = manifest.get("failed_replications") or []
+
+    subtitle = [f"drsim run of scenario {source.name} — {n_reps} replication"
+                f"{'s' if n_reps != 1 else ''}, seed {source.summary.get('seed')}, "
+                f"status {manifest.get('status', 'unknown')}"]
+    if manifest.get("started_utc"):
+        subtitle.append(f"Run started {manifest['started_utc']} (UTC), wall time "
+                        f"{fmt_seconds(float(manifest.get('wall_time_s') or 0))}, drsim "
+                        f"{manifest.get('drsim_version', '?')}")
+    report = Report(f"DR design review: {source.name}", "run", subtitle)
+
+    # 1. the question
+    blocks: list[Any] = []
+    if scenario is not None:
+        q, rest = question(scenario)
+        blocks.append(Paragraph(q, "lead"))
+        if rest:
+            blocks.append(Paragraph(rest))
+    else:
+        blocks.append(Paragraph("The manifest's copy of the scenario could not be read: the "
+                                "design is not described.", "warning"))
+    if failed:
+        blocks.append(Paragraph(
+            f"{len(failed)} of {n_reps} replications failed and are left out of every estimate: "
+            + "; ".join(f"replication {f.get('replication')}: "
+                        f"{str(f.get('error', '')).splitlines()[0] if f.get('error') else ''}"
+                        for f in failed), "warning"))
+    report.sections.append(Section("The question", blocks))
+
+    # 2. the design
+    if scenario is not None:
+        report.sections.append(Section("The design", [Facts(design_aspects(scenario))]))
+
+    # 3. headline metrics, 4. target
+    report.sections.append(_headline_section(source))
+    if targets:
+        report.sections.append(targets_section(targets, [(source.name, metrics)], "run"))
+
+    # 5.–8. charts from the records of the first kept replication
+    kept = source.kept_replications
+    records = facts = None
+    if kept and scenario is not None:
+        from drsim.metrics import run_facts
+
+        records = source.records(kept[0])
+        facts = run_facts(records, scenario)
+    rep_name = f"{source.name}, replication {kept[0]}" if kept else source.name
+
+    timeline: list[Any] = []
+    if records is not None and facts is not None:
+        from drsim.metrics import signin_success_by_minute
+
+        marks = dict(records.meta)
+        for key, _, _ in run_charts.EVENT_MARKS:
+            marks[key] = getattr(facts, key, marks.get(key))
+        timeline.append(image(
+            "signin_success",
+            run_charts.signin_success_chart(
+                signin_success_by_minute(records), marks=marks,
+                overall=run_charts.overall_success_by_minute(records.requests),
+                title=f"{rep_name}: sign-in success per minute"),
+            "Sign-in success per minute by region with the incident's instants marked",
+            f"Replication {kept[0]}: the share of sign-in attempts that succeeded each minute, "
+            "overall and by the region that served them; numbered lines mark the incident."))
+        from drsim.metrics.recovery import rto
+
+        rto_s, _ = rto(records.requests, facts.fault_start_s, facts.duration_s,
+                       float(scenario.run.rto_threshold))
+        timeline.append(_instants(facts, number(rto_s)))
+    else:
+        timeline += _png_fallback(source, "signin_success.png", "signin_success",
+                                  "Sign-in success per minute by region")
+    report.sections.append(Section("Fault timeline", timeline))
+
+    report.sections.append(Section("Failures by cause", [
+        image("failures_by_cause",
+              run_charts.failures_by_cause_chart(
+                  run_charts.failures_by_cause_frame(metrics),
+                  title=f"{source.name}: failed sign-ins by cause (mean of {n_reps} "
+                  f"run{'s' if n_reps != 1 else ''})"),
+              "Failed sign-ins by cause with 95 % confidence intervals"),
+        _causes_table(metrics),
+    ]))
+
+    stale_blocks: list[Any] = []
+    if not (number((metrics.get("stale_reads") or {}).get("mean")) or 0):
+        stale_blocks.append(Paragraph("No stale profile read in any replication: every read "
+                                      "saw the newest acknowledged version.", "lead"))
+    elif records is not None:
+        req = records.requests
+        stale = req.loc[req["stale"].to_numpy(dtype=bool), ["staleness_s"]]
+        stale_blocks.append(image(
+            "staleness", run_charts.staleness_chart(stale, title=f"{rep_name}: staleness of "
+                                                    "stale reads"),
+            "Cumulative distribution of the staleness of stale profile reads"))
+    else:
+        stale_blocks += _png_fallback(source, "staleness.png", "staleness", "Staleness")
+    stale_blocks.append(Paragraph(
+        "A read is stale when the replica that served it held an older version of the user's "
+        "profile than the newest acknowledged anywhere; its staleness is how long ago the "
+        "oldest version it missed was acknowledged."))
+    report.sections.append(Section("Staleness", stale_blocks))
+
+    lock_blocks: list[Any] = []
+    if records is not None and scenario is not None:
+        from drsim.metrics import lockout_bypass_windows, reachable_regions
+
+        windows = lockout_bypass_windows(records.locks, reachable_regions(scenario),
+                                         float(scenario.run.duration))
+        lock_blocks.append(image(
+            "lockout_bypass",
+            run_charts.lockout_bypass_chart(windows, title=f"{rep_name}: lockout bypass windows"),
+            "Lockout bypass windows: durations and when they were open per account"))
+    else:
+        lock_blocks += _png_fallback(source, "lockout_bypass.png", "lockout_bypass",
+                                     "Lockout bypass windows")
+    lock_blocks.append(Paragraph(
+        "A bypass window is a time during which one global lockout counter would hold the "
+        "account locked while some region the attacker can reach still evaluates guesses; an "
+        "extra guess is a guess made in such a window."))
+    report.sections.append(Section("Lockout bypass windows", lock_blocks))
+
+    flip_offsets = [number(m.get("dns_flip_s")) - number(m.get("fault_start_s"))
+                    for m in source.meta.values()
+                    if number(m.get("dns_flip_s")) is not None
+                    and number(m.get("fault_start_s")) is not None]
+    flip = sum(flip_offsets) / len(flip_offsets) if flip_offsets else None
+    phases, rpo = recovery_frames(metrics, flip)
+    report.sections.append(Section("RTO and RPO", [
+        image("recovery", recovery_chart(phases, rpo, title=f"{source.name}: where the RTO "
+                                         "went, and what the RPO put at risk"),
+              "RTO phases on a time line and writes at risk at promotion by kind",
+              "Left: mean phases of the incident from the fault start; the RTO bar ends when "
+              "sign-in success is back to its threshold and stays there. Right: acknowledged "
+              "writes not yet at the promoted region when promotion started."),
+    ]))
+
+    report.sections.append(Section("Cost", [
+        image("cost", cost_chart(cost_frame({source.name: metrics}),
+                                 title=f"{source.name}: cost per month by component"),
+              "Monthly cost by component"),
+    ]))
+
+    report.sections.append(Section("Every metric", [
+        all_metrics_table(metrics, "Every metric of the run: mean and 95 % CI over the "
+                          "replications (suffix _s: seconds, _usd: US dollars)")]))
+
+    command = manifest.get("command")
+    repro = [Paragraph("Re-running the same scenario with the same seed reproduces these "
+                       "numbers bit for bit; the manifest holds the fully resolved scenario.")]
+    if command:
+        repro.append(Paragraph("Command: " + " ".join(str(c) for c in command)))
+    repro.append(Paragraph(f"Source directory: {source.directory}", "note"))
+    report.sections.append(Section("Reproduce", repro))
+    report.footer = (f"Generated by drsim report from {source.directory.name}/ — a "
+                     "self-contained file: no script, no external resource.")
+    return report

@@ -1,0 +1,104 @@
+"""Fixtures for report tests: tiny real outputs of `drsim run`, `compare` and `sweep`.
+
+A two-region active-passive design with 2,000 users, a 10-minute run and a
+5-minute primary outage, with traffic scaled down so a replication takes a
+fraction of a second. Each output is made once per test session, in a
+temporary directory, through the same code paths a user takes (the public API
+for the run, the command line for the comparison and the sweeps).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+TINY = """\
+name: tiny
+description: |
+  What does a 5-minute primary outage cost a tiny active-passive pool?
+  A test design: 2,000 users, a trickle of traffic and one credential stuffer.
+users:
+  population: 2000
+traffic:
+  sign_in: 2/s
+  federated_sign_in: 0.2/s
+  refresh: 4/s
+  sign_up: 0.1/s
+  profile_read: 1/s
+  profile_update: 0.2/s
+  password_change: 0.05/s
+  sign_out: 0.1/s
+attackers:
+  - name: stuffer
+    kind: credential_stuffing
+    rate: 2/s
+    targets: 50
+run:
+  duration: 10m
+  replications: 2
+  seed: 5
+faults:
+  - kind: region_outage
+    region: us-east-1
+    start: 2m
+    duration: 5m
+"""
+
+TINY_GLOBAL = """\
+extends: tiny.yaml
+name: tiny-global
+description: The tiny pool with one lockout counter shared by both regions.
+lockout:
+  scope: global
+"""
+
+
+def _cli(*args: object) -> None:
+    from drsim.cli import main
+
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture(scope="session")
+def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Directories ``run``, ``compare``, ``sweep`` (2 × 2 grid) and ``sweep1`` (one parameter)."""
+    import drsim
+
+    root = tmp_path_factory.mktemp("report-outputs")
+    (root / "tiny.yaml").write_text(TINY, encoding="utf-8")
+    (root / "tiny-global.yaml").write_text(TINY_GLOBAL, encoding="utf-8")
+    dirs = {name: root / name for name in ("run", "compare", "sweep", "sweep1")}
+    drsim.run(drsim.load(root / "tiny.yaml"), reps=2, seed=5, jobs=1).save(dirs["run"])
+    _cli("compare", root / "tiny.yaml", root / "tiny-global.yaml", "--reps", 2, "--jobs", 1,
+         "--quiet", "--no-charts", "-o", dirs["compare"])
+    _cli("sweep", root / "tiny.yaml", "--param", "dns.ttl=10s,120s", "--param",
+         "health_check.interval=10s,30s", "--reps", 2, "--jobs", 1, "--quiet", "--no-charts",
+         "-o", dirs["sweep"])
+    _cli("sweep", root / "tiny.yaml", "--param", "dns.ttl=10s,120s", "--reps", 1, "--jobs", 1,
+         "--quiet", "--no-charts", "-o", dirs["sweep1"])
+    return dirs
+
+
+def sweep_threshold(directory: Path) -> float:
+    """The median of the sweep's failed-login means: a target some settings meet, some not."""
+    import pandas as pd
+
+    return float(pd.read_parquet(directory / "points.parquet")["failed_logins.mean"].median())
+
+
+@pytest.fixture(scope="session")
+def reports(outputs: dict[str, Path]) -> dict[str, Path]:
+    """The HTML report of each output (written by ``drsim report``; the comparison and the
+    sweeps with a ``--target``, the grid sweep's at :func:`sweep_threshold`)."""
+    targets = {"compare": "failed_logins<100000,rto_s<5m",
+               "sweep": f"failed_logins<{sweep_threshold(outputs['sweep'])}",
+               "sweep1": "rto_s<5m"}
+    out = {}
+    for name, directory in outputs.items():
+        target = targets.get(name)
+        _cli("report", directory, *(["--target", target] if target else []))
+        out[name] = directory / "report.html"
+    return out

@@ -1,0 +1,86 @@
+"""Readings: the one-line sentences of the headline metrics, from known estimates."""
+
+from __future__ import annotations
+
+from drsim.report.formatting import fmt_estimate, fmt_seconds, fmt_share, fmt_signed, fmt_value
+from drsim.report.readings import (
+    SignInShares,
+    compare_readings,
+    failed_logins_text,
+    lockout_text,
+    rpo_text,
+    rto_text,
+)
+
+
+def est(mean, lo=None, hi=None):
+    return {"mean": mean, "ci95": [lo, hi]}
+
+
+def test_number_style():
+    assert fmt_value(1240, "count") == "1,240"
+    assert fmt_value(0.335, "count") == "0.34"
+    assert fmt_value(-1.25, "count") == "−1.2"
+    assert fmt_value(0.9048, "pct") == "90.48 %"
+    assert fmt_value(11782.07, "usd") == "$11,782" and fmt_value(23.9, "usd") == "$23.90"
+    assert [fmt_seconds(x) for x in (0.25, 45.0, 83.46, 1920.0, 7200.0, 86400 * 5)] == [
+        "250 ms", "45 s", "83.5 s", "32 min", "2 h", "5 d"]
+    assert fmt_value(None, "s") == "–" and fmt_value(float("nan"), "count") == "–"
+    assert fmt_signed(-478.0, "count") == "−478" and fmt_signed(0, "s") == "±0"
+    assert fmt_share(7, 10) == "70 %" and fmt_share(1, 1000) == "<1 %" and fmt_share(1, 0) == "–"
+    assert fmt_estimate(est(1240, 1180, 1300), "count") == "1,240 (95 % CI 1,180–1,300)"
+    assert fmt_estimate(est(1240, 1180, 1300), "count", compact=True) == "1,240 (1,180–1,300)"
+    assert fmt_estimate(est(0.33, -1.1, 1.8), "count") == "0.33 (95 % CI −1.1 to 1.8)"
+    assert fmt_estimate(est(5.0, 5.0, 5.0), "count") == "5"  # no width: no interval
+
+
+def test_failed_logins_reading_with_dns_shares():
+    metrics = {"failed_logins": est(1240, 1180, 1300), "failed_logins.region_down": est(868),
+               "failed_logins.mfa_unsupported": est(372)}
+    shares = SignInShares(failed=2480, to_failed_region=1736, before_flip=496, cached=1240,
+                          failed_region="us-east-1", flipped=True, replications=2)
+    assert failed_logins_text(metrics, shares, "us-east-1") == (
+        "1,240 sign-ins failed (95 % CI 1,180–1,300), 70 % while DNS still pointed at the "
+        "failed region us-east-1 (20 % before the record flipped, 50 % from answers cached "
+        "after it); main cause region down (70 %).")
+
+
+def test_failed_logins_reading_without_records_uses_the_region_split():
+    metrics = {"failed_logins": est(200), "failed_logins_by_region.us-east-1": est(150)}
+    assert failed_logins_text(metrics, None, "us-east-1") == (
+        "200 sign-ins failed, 75 % of them sent to the failed region us-east-1.")
+
+
+def test_rto_rpo_and_lockout_readings():
+    m = {"rto_s": est(1920.0, 1800.0, 2040.0), "detection_s": est(83.46),
+         "decision_s": est(0.0), "promotion_s": est(30.0), "dns_convergence_s": est(1716.5),
+         "rto_recovered": est(0.5)}
+    assert rto_text(m) == (
+        "Sign-in success was back to 99 % of its pre-fault level 32 min after the fault "
+        "started (95 % CI 30–34 min): detection 83.5 s, decision 0 s, promotion 30 s, DNS "
+        "convergence 28.6 min. In 50 % of replications sign-ins had not recovered by the end "
+        "of the run (RTO censored at the run's end).")
+    assert rto_text({"rto_s": est(None)}) == "No fault, so no recovery to time."
+    rpo = {"rpo_lost_writes": est(5.0), "rpo_lost_writes.profile": est(3.0),
+           "rpo_lost_writes.revocation": est(2.0), "rpo_span_s": est(3.5),
+           "writes_lost": est(5.0)}
+    assert rpo_text(rpo) == (
+        "5 acknowledged writes had not reached the promoted region at promotion (3 profile "
+        "updates, 2 revocations), spanning 3.5 s of writes.")
+    assert rpo_text({"rpo_lost_writes": est(0.0)}).startswith("No acknowledged write")
+    lock = {"lockout_extra_guesses": est(335.0), "lockout_extra_guesses_per_account": est(0.335),
+            "lockout_bypass_windows": est(4987.0), "lockout_bypass_max_s": est(900.0),
+            "accounts_compromised": est(0.0)}
+    assert lockout_text(lock) == (
+        "335 extra password guesses beyond what one global lockout counter allows (0.34 per "
+        "targeted account); 4,987 bypass windows, longest 15 min; 0 accounts compromised "
+        "beyond what the global counter would have allowed.")
+
+
+def test_compare_readings_name_each_design_against_the_baseline():
+    diffs = {"b": {"failed_logins": {"mean": -478.0, "ci95": [-623.0, -333.0],
+                                     "significant": True},
+                   "rto_s": {"mean": -20.0, "ci95": [-106.0, 66.0], "significant": False}}}
+    assert compare_readings(["a", "b"], "a", diffs) == [
+        "b against a: failed sign-ins −478 (95 % CI −623 to −333); RTO −20 s (95 % CI −106 s "
+        "to +66 s) (not significant)."]
