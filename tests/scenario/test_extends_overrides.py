@@ -185,3 +185,19 @@ def test_all_override_problems_are_reported_together() -> None:
 def test_validate_accepts_set() -> None:
     code, output = run_cli("validate", str(REFERENCE), "--set", "dns.ttl=20s")
     assert code == 0 and output.startswith("ok  ")
+
+
+def test_extends_can_switch_a_distribution_variant(tmp_path):
+    """A child naming another distribution replaces the parent's instead of merging keys."""
+    from drsim.scenario import load_scenario
+
+    child = tmp_path / "child.yaml"
+    child.write_text(
+        "extends: cognito-active-passive\n"
+        "name: child\n"
+        "replication:\n"
+        "  lag: {distribution: uniform, low: 0s, high: 1h}\n"
+    )
+    lag = load_scenario(child).replication.lag
+    assert lag.distribution == "uniform"
+    assert (lag.low, lag.high) == (0.0, 3600.0)

@@ -270,14 +270,27 @@ def _normalize(data: dict[str, Any], source_map: SourceMap | None = None) -> lis
     return [Problem(file, line, "clients", message)]
 
 
+VARIANT_TAGS = ("distribution", "behaviour", "kind")
+"""Keys whose value selects a variant of a section (its other keys depend on it)."""
+
+
 def _deep_merge(
     base: dict[str, Any], base_map: SourceMap, over: dict[str, Any], over_map: SourceMap
 ) -> tuple[dict[str, Any], SourceMap]:
-    """``over`` onto ``base``: mappings merge recursively, anything else replaces."""
+    """``over`` onto ``base``: mappings merge recursively, anything else replaces.
+
+    A mapping that names another variant (``distribution: uniform`` over a
+    lognormal, another ``behaviour`` or ``kind``) replaces the parent's instead of
+    merging with it: the parent's variant-specific keys would not fit.
+    """
     merged_map = base_map.copy()
 
+    def other_variant(left: dict, right: dict) -> bool:
+        return any(tag in left and tag in right and left[tag] != right[tag]
+                   for tag in VARIANT_TAGS)
+
     def merge(left: Any, right: Any, path: KeyPath) -> Any:
-        if isinstance(left, dict) and isinstance(right, dict):
+        if isinstance(left, dict) and isinstance(right, dict) and not other_variant(left, right):
             result = dict(left)
             for key, value in right.items():
                 result[key] = merge(left[key], value, (*path, key)) if key in left else value
