@@ -61,6 +61,8 @@ UNDEFINED_WITHOUT_INCIDENT = {
     "lockout_extra_guesses_per_account",
     "rto_s",
     "rto_recovered",
+    "dns_converged",
+    "dns_share_moved_60s",
     "detection_s",
     "decision_s",
     "promotion_s",

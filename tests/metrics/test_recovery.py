@@ -114,6 +114,18 @@ def test_dns_never_converged_is_censored_and_no_flip_is_undefined(make_records):
     assert math.isnan(dns_convergence(rec.requests, math.nan, "r2", 220.0, 0.99))
 
 
+def test_dns_share_moved_counts_the_bucket_after_the_delay(make_records):
+    from drsim.metrics.recovery import dns_share_moved
+
+    # Buckets from the flip at 200: 0–10 s, 10–20 s, ...; 60 s after is the 7th bucket.
+    rows = dns_rows([(0, 100, 0)] * 6 + [(90, 8, 2), (100, 0, 0)])
+    rec = make_records(requests=rows)
+    assert dns_share_moved(rec.requests, 200.0, "r2", 60.0, 300.0) == 0.9
+    assert dns_share_moved(rec.requests, 200.0, "r2", 0.0, 300.0) == 0.0
+    assert math.isnan(dns_share_moved(rec.requests, 200.0, "r2", 60.0, 265.0))  # past the end
+    assert math.isnan(dns_share_moved(rec.requests, math.nan, "r2", 60.0, 300.0))
+
+
 def test_parts_from_meta(make_records, make_scenario):
     rows = minute_rows([(10, 0)] * 2 + [(0, 10)] * 3 + [(10, 0)] * 5)
     for row in rows:  # after the flip, sign-ins reach the new region too

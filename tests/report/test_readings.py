@@ -57,7 +57,7 @@ def test_rto_rpo_and_lockout_readings():
          "rto_recovered": est(0.5)}
     assert rto_text(m) == (
         "Sign-in success was back to 99 % of its pre-fault level 32 min after the fault "
-        "started (95 % CI 30–34 min): detection 83.5 s, decision 0 s, promotion 30 s, DNS "
+        "started (95 % CI 30 min–34 min): detection 83.5 s, decision 0 s, promotion 30 s, DNS "
         "convergence 28.6 min. In 50 % of replications sign-ins had not recovered by the end "
         "of the run (RTO censored at the run's end).")
     assert rto_text({"rto_s": est(None)}) == "No fault, so no recovery to time."

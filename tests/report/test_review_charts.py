@@ -61,8 +61,9 @@ def test_cost_risk_chart_places_each_design():
     fig = rc.cost_risk_chart(frame)
     _units(fig)
     left = fig.axes[0]
-    points = sorted((round(line.get_xdata()[0], 6), round(line.get_ydata()[0], 6))
-                    for line in left.lines if len(line.get_xdata()) == 1)
+    data_lines = [container.lines[0] for container in left.containers]
+    points = sorted((float(line.get_xdata()[0]), float(line.get_ydata()[0]))
+                    for line in data_lines)
     assert points == [(10.0, 100.0), (20.0, 50.0)]
     assert left.get_xlabel() == "cost (US$ per month)"
 

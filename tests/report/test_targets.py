@@ -9,7 +9,7 @@ from drsim.report.targets import Target, check_metrics, describe, evaluate, pars
 
 
 def test_parse_numbers_and_units():
-    targets = parse_targets("failed_logins<1000, rto_s<=5m,cost_per_month_usd<$10k,"
+    targets = parse_targets("failed_logins<1000, rto_s<=5m,cost_per_month_usd<$10000,"
                             "availability>99.5%,rpo_lost_writes>=0")
     assert targets == [
         Target("failed_logins", "<", 1000.0),

@@ -131,6 +131,32 @@ def dns_convergence(
     return value
 
 
+def dns_share_moved(
+    requests: pd.DataFrame,
+    flip_s: float,
+    new_region: str | None,
+    after_s: float,
+    end_s: float,
+    bucket_s: float = DNS_BUCKET_S,
+) -> float:
+    """Share of legitimate requests reaching the new region ``after_s`` after the flip.
+
+    Measured over the bucket ``[flip + after, flip + after + bucket)``: how much of
+    the traffic had followed the DNS change by then (Flavel et al. 2014 report 90 %
+    within 60 s for a 20 s TTL). NaN without a flip, past ``end_s`` or with no request.
+    """
+    start = flip_s + after_s
+    if not is_number(flip_s) or new_region is None or not start + bucket_s <= end_s:
+        return NAN
+    t = requests["time_s"].to_numpy(dtype=np.float64)
+    rows = legit_mask(requests) & (t >= start) & (t < start + bucket_s)
+    total = int(rows.sum())
+    if total == 0:
+        return NAN
+    reached = (requests["region"] == new_region).to_numpy(dtype=bool)[rows]
+    return float(reached.sum()) / total
+
+
 def recovery_metrics(
     requests: pd.DataFrame,
     facts: RunFacts,
@@ -150,20 +176,32 @@ def recovery_metrics(
         detection − fault start; ``decision_s`` = promotion start − detection;
         ``promotion_s`` = writable − promotion start; ``dns_convergence_s`` (see
         :func:`dns_convergence`, observed until the fault ends, or the run ends
-        when the flip came after the fault). Each part is NaN when one of its
-        two instants did not happen.
+        when the flip came after the fault) with ``dns_converged`` (1 when the
+        share was reached and held before that end, 0 when the value is censored:
+        clients that never re-resolve can keep a mix below 99 % for good), and
+        ``dns_share_moved_60s`` (:func:`dns_share_moved` 60 s after the flip).
+        Each part is NaN when one of its two instants did not happen.
     """
     rto_s, recovered = rto(requests, facts.fault_start_s, facts.duration_s, rto_threshold)
     end = facts.fault_end_s
     if not (is_number(end) and is_number(facts.dns_flip_s) and end > facts.dns_flip_s):
         end = facts.duration_s
+    convergence = dns_convergence(
+        requests, facts.dns_flip_s, facts.dns_flip_region, end, dns_converged
+    )
+    if is_number(convergence):
+        converged = 1.0 if convergence < end - facts.dns_flip_s else 0.0
+    else:
+        converged = NAN
     return {
         "rto_s": rto_s,
         "rto_recovered": recovered,
         "detection_s": facts.detection_s - facts.fault_start_s,
         "decision_s": facts.promotion_start_s - facts.detection_s,
         "promotion_s": facts.writable_s - facts.promotion_start_s,
-        "dns_convergence_s": dns_convergence(
-            requests, facts.dns_flip_s, facts.dns_flip_region, end, dns_converged
+        "dns_convergence_s": convergence,
+        "dns_converged": converged,
+        "dns_share_moved_60s": dns_share_moved(
+            requests, facts.dns_flip_s, facts.dns_flip_region, 60.0, end
         ),
     }

@@ -85,13 +85,18 @@ class Estimate:
             p,
             wilson(successes, trials, CONFIDENCE),
             wilson(successes, trials, VERDICT_CONFIDENCE),
-            f"{trials:,} {what}".replace(",", " "),
+            f"{thousands(trials)} {what}",
         )
 
     @classmethod
     def exact(cls, value: float, basis: str) -> Estimate:
         """A value without sampling error (deterministic, or a worst case over replications)."""
         return cls(float(value), (float(value),) * 2, (float(value),) * 2, basis)
+
+
+def thousands(n: int | float) -> str:
+    """``40000`` → ``"40 000"`` (a space between thousands, as in the report's prose)."""
+    return f"{int(n):,}".replace(",", " ")
 
 
 def wilson(successes: int, trials: int, level: float) -> tuple[float, float]:

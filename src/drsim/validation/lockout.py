@@ -74,8 +74,8 @@ def run_lockout(quick: bool) -> Outcome:
         expected_extra = (regions - 1) * threshold if per_region else 0
         checks.append(Check(f"{label}: extra guesses", expected_extra,
                             Estimate.exact(extra, "1 run"), exact(), unit="count",
-                            expected_text=f"{'(k−1)·L' if per_region else '0'} = "
-                                          f"{expected_extra}"))
+                            expected_text=f"(k−1)·L = {expected_extra}" if per_region
+                            else "0"))
     setup = ("Lockout presets from `LOCKOUT_PRESETS` (Cognito: lock at the 5th failure; "
              "Keycloak: at the 30th); k regions, one primary and k − 1 secondaries, users "
              "replicated to all of them. Deterministic: one run per configuration.")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from drsim.validation.core import CaseResult, Check, Estimate, Tolerance
+from drsim.validation.core import CaseResult, Check, Estimate
 
 
 def fmt_value(value: float, unit: str) -> str:
@@ -39,16 +39,19 @@ def fmt_estimate(estimate: Estimate, unit: str) -> str:
     return f"{mean} [{fmt_value(lo, unit)}, {fmt_value(hi, unit)}] ({estimate.basis})"
 
 
-def fmt_tolerance(tolerance: Tolerance, unit: str) -> str:
+def fmt_tolerance(check: Check) -> str:
+    """The tolerance column: the rule, with its slack in the check's unit."""
+    tolerance, unit = check.tolerance, check.unit
     slack = fmt_value(tolerance.slack, "pp" if unit == "%" else unit)
-    text = {
+    lo, hi = check.estimate.ci999
+    ci = "" if lo == hi else " (99.9 % CI)"
+    return {
         "statistical": "in 99.9 % CI" + (f" ± {slack}" if tolerance.slack else ""),
         "absolute": f"± {slack}",
         "exact": "exact",
-        "at_least": "≥ bound (99.9 % CI)" + (f" − {slack}" if tolerance.slack else ""),
-        "at_most": "≤ bound (99.9 % CI)" + (f" + {slack}" if tolerance.slack else ""),
+        "at_least": "≥ bound" + ci + (f" − {slack}" if tolerance.slack else ""),
+        "at_most": "≤ bound" + ci + (f" + {slack}" if tolerance.slack else ""),
     }[tolerance.kind]
-    return text
 
 
 def _expected(check: Check) -> str:
@@ -100,15 +103,16 @@ def markdown(results: Sequence[CaseResult], quick: bool, command: str) -> str:
             lines.append(f"| {_cell(label)} | — | {_cell(case.source)} | — | error | — | "
                          f"{verdict(False)} |")
             continue
-        for check in result.outcome.checks:
+        for i, check in enumerate(result.outcome.checks):
             value = fmt_estimate(check.estimate, check.unit)
             if check.measured_by != "drsim":
                 value = f"{value} †"
+            first = i == 0
             lines.append(
-                f"| {_cell(label)} | {_cell(check.name)} | {_cell(case.source)} | "
+                f"| {_cell(label if first else case.number)} | {_cell(check.name)} | "
+                f"{_cell(case.source if first else '″')} | "
                 f"{_cell(_expected(check))} | {_cell(value)} | "
-                f"{_cell(fmt_tolerance(check.tolerance, check.unit))} | "
-                f"{verdict(check.passed)} |"
+                f"{_cell(fmt_tolerance(check))} | {verdict(check.passed)} |"
             )
     lines.append("")
     family = None
@@ -121,11 +125,7 @@ def markdown(results: Sequence[CaseResult], quick: bool, command: str) -> str:
         lines += [f"*Source:* {case.source}. *Verdict:* {verdict(result.passed)}.", ""]
         if result.outcome.setup:
             lines += [result.outcome.setup, ""]
-        for check in result.outcome.checks:
-            if check.tolerance.reason:
-                lines.append(f"- {check.name}: tolerance — {check.tolerance.reason}")
-        if any(c.tolerance.reason for c in result.outcome.checks):
-            lines.append("")
+        lines += _tolerance_reasons(result.outcome.checks)
         for note in result.outcome.notes:
             lines += [note, ""]
         if case.known_failure and not result.passed:
@@ -133,6 +133,19 @@ def markdown(results: Sequence[CaseResult], quick: bool, command: str) -> str:
         if result.error is not None:
             lines += ["The case raised an error:", "", "```", result.error.rstrip(), "```", ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _tolerance_reasons(checks: Sequence[Check]) -> list[str]:
+    """One line per distinct tolerance reason, naming the checks it applies to."""
+    reasons: dict[str, list[str]] = {}
+    for check in checks:
+        if check.tolerance.reason and check.tolerance.reason != "deterministic":
+            reasons.setdefault(check.tolerance.reason, []).append(check.name)
+    lines = []
+    for reason, names in reasons.items():
+        which = "all checks" if len(names) == len(checks) else "; ".join(names)
+        lines.append(f"- Tolerance ({which}): {reason}.")
+    return lines + ([""] if lines else [])
 
 
 def _anchor(case) -> str:

@@ -37,6 +37,7 @@ from drsim.validation.core import (
     case_seed,
     exact,
     statistical,
+    thousands,
 )
 from drsim.validation.scenarios import scenario, seconds
 
@@ -158,13 +159,13 @@ def run_littles_law(quick: bool) -> Outcome:
                           "the count is Poisson (M/G/∞)"), unit="ratio"),
     ]
     setup = (
-        f"λ = {rate:g} profile updates/s over {population:,} users (per-user rate "
+        f"λ = {rate:g} profile updates/s over {thousands(population)} users (per-user rate "
         f"{rate / population:.0e}/s, so per-user ordering of applies is negligible), lag "
         f"lognormal median 1 s, p99 10 s (E[D] = {mean:.4f} s), `r1` fails at "
         f"t_f = {fault_s:g} s for 60 s, {reps} replications. Expected "
         f"λ·E[min(D, t_f)] = {expected:.3f} writes (λ·E[D] = {rate * mean:.3f}). drsim's value: "
         "`rpo_lost_writes` (writes stuck at promotion) per replication."
-    ).replace(",", " ")
+    )
     return Outcome(checks, setup)
 
 
