@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
 SCENARIO ?= scenarios/cognito-active-passive.yaml
 
-.PHONY: all demo test lint docs bench venv venv-test clean help
+.PHONY: all demo test lint docs goldens bench browser validate venv venv-test clean help
 
 all: test
 
@@ -18,6 +18,7 @@ help:
 	@echo "make test    ruff + pytest (what CI runs)"
 	@echo "make lint    ruff only"
 	@echo "make docs    regenerate docs/scenarios.md from the schema"
+	@echo "make goldens regenerate the golden summaries in tests/golden (review the diff)"
 	@echo "make bench   performance benchmarks (< 10 min), recorded in benchmarks/RESULTS.md"
 	@echo "make clean   remove .venv and caches"
 
@@ -63,6 +64,10 @@ browser:
 
 test: lint browser
 	$(BIN)/python -m pytest
+
+# Golden summaries of the scenario library (tests/golden/): regenerate on purpose, review the diff.
+goldens: $(VENV)/.installed-test
+	DRSIM_REGENERATE_GOLDENS=1 $(BIN)/python -m pytest tests/test_library.py -q
 
 docs: $(VENV)/.installed
 	$(BIN)/python -m drsim.scenario.reference > docs/scenarios.md

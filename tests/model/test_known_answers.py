@@ -73,6 +73,10 @@ class SplitRouter:
             return self.first
         return self.other
 
+    def route_many(self, t: np.ndarray, users: np.ndarray) -> np.ndarray:
+        return np.array([self.route(float(a), int(b)) for a, b in zip(t, users, strict=True)],
+                        dtype=np.int64)
+
 
 def serve(scenario: Scenario, arrivals: Arrivals, router: object | None = None,
           replication: int = 0) -> DataPlaneOutput:
@@ -106,7 +110,7 @@ def read_after_write(lag: dict | str, delay_s: float, pairs: int,
         rows.append((t, "profile_update", user))
         rows.append((t + delay_s, "profile_read", user))
         writes.add((t, user))
-    out = serve(scenario, scripted_arrivals(rows), SplitRouter(writes, first=0, other=1))
+    out = serve(scenario, scripted_arrivals(rows, pairs), SplitRouter(writes, first=0, other=1))
     assert np.all(out.outcome == OUTCOME_CODE["ok"]), "every update and read must succeed"
     reads = np.nonzero(out.op == OP_CODE["profile_read"])[0]
     assert np.all(out.region[reads] == 1) and len(reads) == pairs
