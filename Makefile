@@ -18,6 +18,7 @@ help:
 	@echo "make test    ruff + pytest (what CI runs)"
 	@echo "make lint    ruff only"
 	@echo "make docs    regenerate docs/scenarios.md from the schema"
+	@echo "make validate run every validation case, write docs/validation.md (fails if one is off)"
 	@echo "make goldens regenerate the golden summaries in tests/golden (review the diff)"
 	@echo "make bench   performance benchmarks (< 10 min), recorded in benchmarks/RESULTS.md"
 	@echo "make clean   remove .venv and caches"
@@ -75,6 +76,9 @@ docs: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/harness.py $(BENCH_ARGS)
+
+validate: $(VENV)/.installed
+	$(BIN)/python -m drsim.validation --jobs 2 -o docs/validation.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -11,6 +11,7 @@ directory without charts. Parallel efficiency = T1 / (N × TN).
 
 from __future__ import annotations
 
+import math
 import tempfile
 import time
 from pathlib import Path
@@ -45,14 +46,16 @@ def measure_sweep(jobs: int, param: str = SWEEP_PARAM, sets: tuple[str, ...] = S
 
     Returns:
         ``wall_s`` of :func:`run_sweep` (worker start-up included, planning
-        excluded), ``runs``, ``done``, ``failed``, ``points`` and ``jobs``.
+        excluded), ``busy_s`` (the runs' own wall times added up: time the
+        workers spent simulating), ``runs``, ``done``, ``failed``, ``points`` and ``jobs``.
     """
     plan = plan_sweep(sweep_request(param, sets, reps))
     with tempfile.TemporaryDirectory(prefix="drsim-bench-sweep-") as tmp:
         started = time.perf_counter()
         outcome = run_sweep(plan, Path(tmp) / "sweep", jobs=jobs, charts=False)
         wall = time.perf_counter() - started
-    return {"wall_s": wall, "runs": outcome.total, "done": outcome.done,
+    busy = float(outcome.summary["wall_s"].sum()) if "wall_s" in outcome.summary else math.nan
+    return {"wall_s": wall, "busy_s": busy, "runs": outcome.total, "done": outcome.done,
             "failed": outcome.failed, "points": len(plan.points), "jobs": jobs,
             "users": plan.base.users.population, "sim_s": plan.base.run.duration}
 
@@ -60,3 +63,19 @@ def measure_sweep(jobs: int, param: str = SWEEP_PARAM, sets: tuple[str, ...] = S
 def parallel_efficiency(t1_s: float, tn_s: float, workers: int) -> float:
     """T1 / (N × TN): 1.0 is perfect scaling."""
     return t1_s / (workers * tn_s)
+
+
+def efficiency_parts(one: dict[str, Any], many: dict[str, Any]) -> dict[str, float]:
+    """Why the efficiency is what it is: T1 / (N × TN) = utilisation × overhead₁ / slowdown.
+
+    * ``slowdown`` — the runs' busy time with N workers ÷ with one: above 1 when
+      the N workers do not each get a core (other load on the machine, memory
+      bandwidth) — nothing the executor can fix;
+    * ``utilisation`` — busy time ÷ (N × TN): the share of the workers' time
+      spent simulating (worker start-up, scheduling, the last runs' tail);
+    * ``overhead_1`` — T1 ÷ the runs' busy time with one worker (≈ 1).
+    """
+    n = many["jobs"]
+    return {"slowdown": many["busy_s"] / one["busy_s"],
+            "utilisation": many["busy_s"] / (n * many["wall_s"]),
+            "overhead_1": one["wall_s"] / one["busy_s"]}

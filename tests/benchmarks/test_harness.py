@@ -100,6 +100,7 @@ def test_sweep_scaling_runs_the_experiments_sweep(bench):
     sweep = bench["sweep_scaling"]
     result = sweep.measure_sweep(1, sweep.TOY_PARAM, sweep.TOY_SETS, reps=1)
     assert (result["runs"], result["done"], result["failed"], result["points"]) == (2, 2, 0, 2)
+    assert 0 < result["busy_s"] <= result["wall_s"]
     assert sweep.parallel_efficiency(30.0, 15.0, 2) == 1.0
     assert sweep.parallel_efficiency(30.0, 20.0, 2) == 0.75
 
@@ -134,10 +135,10 @@ def _fake_results() -> dict:
         "scale-10M": model(10_000_000, 2_000_000, 8.0, 7.0, 1500),
         "scale-half-traffic": model(1_000_000, 1_000_000, 2.5, 2.0, 300),
         "sweep-1": {"status": "ok", "users": 100_000, "sim_s": 3600.0, "runs": 16, "done": 16,
-                    "failed": 0, "points": 8, "jobs": 1, "wall_s": 40.0,
+                    "failed": 0, "points": 8, "jobs": 1, "wall_s": 40.0, "busy_s": 38.0,
                     "peak_rss_bytes": 300 * 2**20},
         "sweep-2": {"status": "ok", "users": 100_000, "sim_s": 3600.0, "runs": 16, "done": 16,
-                    "failed": 0, "points": 8, "jobs": 2, "wall_s": 25.0,
+                    "failed": 0, "points": 8, "jobs": 2, "wall_s": 25.0, "busy_s": 45.0,
                     "peak_rss_bytes": 300 * 2**20},
     }
 
@@ -155,6 +156,9 @@ def test_table_ratios_and_goals_from_known_figures(bench):
     assert "2.00× wall, 2.00× CPU — met" in goals
     assert "Sweep parallel efficiency ≥ 90 % on 2 workers: 80% — NOT met" in goals
     assert "10 M users fit in 4 GiB: peak RSS 1.46 GiB — met" in goals
+    # 80 % = utilisation 45 / (2 × 25) × overhead 40 / 38 ÷ slowdown 45 / 38
+    assert "runs took 1.18× as long each on 2 workers" in goals
+    assert "the 2 workers were busy 90% of the time" in goals
     assert report.efficiency({"sweep-1": results["sweep-1"]}) != report.efficiency(results)
     assert math.isnan(report.efficiency({"sweep-1": results["sweep-1"]}))
 

@@ -740,12 +740,14 @@ def test_changing_only_the_failover_design_keeps_the_arrivals(data, choice):
     pd.testing.assert_frame_equal(first_attempts(a), first_attempts(b), check_exact=True)
 
 
-def test_the_examples_cover_the_language():
-    """The examples the properties run reach every replication mode, failover mode,
-    region layout, fault kind and attacker kind (guards the strategy itself)."""
+def test_the_strategy_reaches_the_whole_language():
+    """The generator reaches every replication mode, failover mode, region layout, fault
+    kind and attacker kind (guards the strategy itself; the 25 examples each property
+    runs cover them all too, but Hypothesis does not promise the exact same 25)."""
     seen: set[str] = set()
 
-    @deterministic
+    @seed(SEED)
+    @settings(SETTINGS, max_examples=60)
     @given(scenarios)
     def collect(scenario):
         seen.add(f"mode:{scenario.replication.mode}")

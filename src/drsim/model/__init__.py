@@ -154,24 +154,24 @@ def _requests_table(scenario: Scenario, control: ControlTimeline,
     # A client kind and an attacker may share a name: keep categories unique.
     unique_clients, client_codes = _unique_categories(clients, client_codes)
 
-    table = pd.DataFrame(
+    # Build the table already in time order: one copy per column, no frame-wide reorder.
+    return pd.DataFrame(
         {
-            "time_s": out.time_s,
-            "op": categorical(out.op, OPERATIONS),
-            "user": out.user,
-            "client": categorical(client_codes, unique_clients),
-            "attacker": attacker >= 0,
-            "region": categorical(region_codes, names),
-            "outcome": categorical(out.outcome, OUTCOMES),
-            "latency_s": latency.astype(np.float32),
-            "attempt": out.attempt,
-            "stale": stale,
-            "staleness_s": staleness,
-            "extra_guess": extra,
-            "shadow_locked": shadow,
+            "time_s": out.time_s[order],
+            "op": categorical(out.op[order], OPERATIONS),
+            "user": out.user[order],
+            "client": categorical(client_codes[order], unique_clients),
+            "attacker": (attacker >= 0)[order],
+            "region": categorical(region_codes[order], names),
+            "outcome": categorical(out.outcome[order], OUTCOMES),
+            "latency_s": latency.astype(np.float32)[order],
+            "attempt": out.attempt[order],
+            "stale": stale[order],
+            "staleness_s": staleness[order],
+            "extra_guess": extra[order],
+            "shadow_locked": shadow[order],
         }
     )
-    return table.iloc[order].reset_index(drop=True)
 
 
 def _unique_categories(names: list[str], codes: np.ndarray) -> tuple[list[str], np.ndarray]:

@@ -200,8 +200,16 @@ def build_compare_report(source: CompareSource, targets: Sequence[Target] = ()) 
     report.sections.append(Section("Every metric", [
         Table(["metric"] + names, rows, "Mean per design of every top-level metric",
               numeric=frozenset(range(1, len(names) + 1)))]))
-    files = " ".join(str(d.get("file", d["name"])) for d in source.designs)
+    stored = [source.directory / "designs" / f"{n}.yaml" for n in names]
+    if all(p.is_file() for p in stored):
+        files = " ".join(f"designs/{p.name}" for p in stored)
+        how = ("Each design's resolved scenario (overrides included) is stored in designs/; "
+               "from the comparison directory:")
+    else:
+        files = " ".join(str(d.get("file", d["name"])) for d in source.designs)
+        how = "From the directory the comparison was run in (add the same --set overrides):"
     report.sections.append(Section("Reproduce", [
+        Paragraph(how),
         Paragraph(f"drsim compare {files} --reps {reps}"),
         Paragraph("The per-run metrics are in compare.parquet / compare.csv (one row per "
                   "design × replication).", "note"),

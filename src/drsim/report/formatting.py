@@ -13,6 +13,10 @@ from typing import Any
 
 DASH = "–"
 
+FRACTIONS = frozenset({"availability", "availability_during_fault", "rto_recovered",
+                       "dns_converged", "dns_share_moved_60s"})
+"""Metrics that are fractions (0..1) without a ``_fraction`` suffix."""
+
 
 def number(value: Any) -> float | None:
     """``value`` as a finite-or-infinite float, or None for None/NaN/non-numbers."""
@@ -29,9 +33,7 @@ def metric_kind(metric: str) -> str:
         return "usd"
     if metric.endswith("_s"):
         return "s"
-    if metric in ("availability", "availability_during_fault", "rto_recovered") or metric.endswith(
-        "_fraction"
-    ):
+    if metric in FRACTIONS or metric.endswith("_fraction"):
         return "pct"
     return "count"
 
@@ -77,6 +79,8 @@ def fmt_value(value: Any, kind: str) -> str:
     if x < 0:
         return "−" + fmt_value(-x, kind)
     if kind == "pct":
+        if 0 < 100 * x < 0.01:
+            return f"{100 * x:.1g} %"
         return f"{100 * x:.2f} %"
     if kind == "usd":
         return f"${x:,.0f}" if abs(x) >= 100 else f"${x:,.2f}"

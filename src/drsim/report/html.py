@@ -54,7 +54,7 @@ table { border-collapse: collapse; margin: 10px 0; font-size: 13px; width: auto;
 caption { caption-side: top; text-align: left; font-size: 13px; color: #404040; padding: 4px 0; }
 th, td { border: 1px solid #b0b0b0; padding: 4px 8px; vertical-align: top; }
 th { background: #e8e8e8; text-align: left; }
-td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td:first-child { white-space: nowrap; }
 .scroll { overflow-x: auto; }
 figure { margin: 16px 0; }
@@ -69,6 +69,12 @@ footer { margin-top: 40px; border-top: 1px solid #b0b0b0; padding-top: 8px;
 
 def _text(value: str) -> str:
     return escape(value, quote=True)
+
+
+def _number(value: str) -> str:
+    """A numeric cell: a line may break only before an interval, never inside ``7 min``."""
+    kept = value.replace(" ", "\u00a0").replace("\u00a0(", " (").replace("\u00a0to\u00a0", " to ")
+    return _text(kept)
 
 
 def _block(block: object) -> str:
@@ -97,7 +103,8 @@ def _block(block: object) -> str:
         body = []
         for row in block.rows:
             cells = "".join(
-                f'<td class="num">{_text(c)}</td>' if i in block.numeric else f"<td>{_text(c)}</td>"
+                f'<td class="num">{_number(c)}</td>' if i in block.numeric
+                else f"<td>{_text(c)}</td>"
                 for i, c in enumerate(row)
             )
             body.append(f"<tr>{cells}</tr>")

@@ -299,9 +299,22 @@ def rto_text(m: Metrics, scenario: Scenario | None = None) -> str:
     parts = [(label, _mean(m, name)) for name, label in (
         ("detection_s", "detection"), ("decision_s", "decision"), ("promotion_s", "promotion"),
         ("dns_convergence_s", "DNS convergence"))]
-    shown = [f"{label} {fmt_seconds(v)}" for label, v in parts if v is not None]
+    converged = _mean(m, "dns_converged")
+    shown = []
+    for label, v in parts:
+        if v is None:
+            continue
+        if label == "DNS convergence" and converged is not None and converged < 1:
+            shown.append(f"{label} at least {fmt_seconds(v)} (99 % of traffic never reached "
+                         f"the new region before the fault ended in "
+                         f"{fmt_share(1 - converged, 1)} of replications)")
+        else:
+            shown.append(f"{label} {fmt_seconds(v)}")
     if shown:
         text += ": " + ", ".join(shown)
+    moved = _mean(m, "dns_share_moved_60s")
+    if moved is not None:
+        text += f"; 60 s after the DNS flip {fmt_value(moved, 'pct')} of traffic had moved"
     recovered = _mean(m, "rto_recovered")
     if recovered is not None and recovered < 1:
         text += (f". In {fmt_share(1 - recovered, 1)} of replications sign-ins had not "

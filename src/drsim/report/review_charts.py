@@ -344,13 +344,16 @@ def _err(centre: float, lo: Any, hi: Any) -> list[list[float]] | None:
 
 
 def paired_differences_chart(diffs: pd.DataFrame, baseline: str,
-                             metrics: Sequence[str] | None = None) -> Figure:
+                             metrics: Sequence[str] | None = None,
+                             first_style: int = 1) -> Figure:
     """Each design minus the baseline, per metric: the paired mean difference and its 95 % CI.
 
     Args:
         diffs: Long table ``design, metric, mean, ci95_lo, ci95_hi`` of paired differences.
         baseline: The baseline's name (for the title and the zero line).
         metrics: Metrics to draw (one panel each); default every metric in ``diffs``.
+        first_style: Series style of the first design (1: style 0 is the baseline's, so a
+            design keeps the marker it has in :func:`cost_risk_chart`).
 
     Returns:
         The figure; a CI that crosses the dashed zero line is not significant.
@@ -375,7 +378,7 @@ def paired_differences_chart(diffs: pd.DataFrame, baseline: str,
                 continue
             mean = float(sub.at[design, "mean"])
             lo, hi = float(sub.at[design, "ci95_lo"]), float(sub.at[design, "ci95_hi"])
-            style = series_style(i)
+            style = series_style(i + first_style)
             xerr = _err(mean, lo, hi)
             ax.errorbar(mean, y[i], xerr=xerr, fmt=style["marker"], color=style["color"],
                         markeredgecolor="#1a1a1a", ecolor="#1a1a1a", capsize=3, markersize=6)

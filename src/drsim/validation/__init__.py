@@ -20,6 +20,7 @@ tolerance. One module per case family:
 - :mod:`~drsim.validation.poisson` — Poisson arrival counts;
 - :mod:`~drsim.validation.availability` — MTBF/(MTBF + MTTR);
 - :mod:`~drsim.validation.quota` — a quota as a loss system;
+- :mod:`~drsim.validation.baseline` — zero lag, no fault: nothing fails;
 - :mod:`~drsim.validation.pbs` — Probabilistically Bounded Staleness;
 - :mod:`~drsim.validation.dns_wild` — DNS in the wild (Flavel et al.);
 - :mod:`~drsim.validation.vendors` — Auth0 2014 and Keycloak multi-site statements.
@@ -34,6 +35,7 @@ def all_cases() -> list[Case]:
     """Every validation case, in report order."""
     from drsim.validation import (
         availability,
+        baseline,
         detection,
         dns_failover,
         dns_wild,
@@ -48,7 +50,7 @@ def all_cases() -> list[Case]:
 
     cases: list[Case] = []
     for module in (staleness, rpo, detection, dns_failover, lockout, poisson, availability,
-                   quota, pbs, dns_wild, vendors):
+                   quota, baseline, pbs, dns_wild, vendors):
         cases.extend(module.CASES)
     return cases
 

@@ -56,13 +56,16 @@ class Estimate:
 
     @classmethod
     def over_replications(cls, values: Sequence[float]) -> Estimate:
-        """Mean of per-replication values with Student-t intervals (replications are i.i.d.)."""
+        """Mean of per-replication values with Student-t intervals (replications are i.i.d.).
+
+        A NaN value (a metric undefined in some replication) makes the estimate NaN,
+        so the check fails instead of silently averaging fewer replications.
+        """
         x = np.asarray(values, dtype=np.float64)
-        x = x[~np.isnan(x)]
         n = x.size
-        if n == 0:
+        if n == 0 or np.isnan(x).any():
             nan = (math.nan, math.nan)
-            return cls(math.nan, nan, nan, "0 reps")
+            return cls(math.nan, nan, nan, f"{n} reps, {int(np.isnan(x).sum())} undefined")
         mean = float(x.mean())
         sd = float(x.std(ddof=1)) if n > 1 else 0.0
         intervals = []

@@ -36,7 +36,7 @@ from drsim.validation.core import (
 )
 from drsim.validation.scenarios import scenario, seconds
 
-FAMILY = "Closed forms: detection and DNS failover"
+FAMILY = "1. Closed forms (MODEL.md known answers, queueing theory)"
 FAULT_S = 100.0
 
 

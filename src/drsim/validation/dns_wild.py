@@ -38,6 +38,7 @@ import math
 import numpy as np
 from scipy import integrate, stats
 
+from drsim.metrics import compute_metrics
 from drsim.model import simulate
 from drsim.scenario.presets import client_preset
 from drsim.validation.core import (
@@ -52,7 +53,7 @@ from drsim.validation.core import (
 )
 from drsim.validation.scenarios import scenario
 
-FAMILY = "DNS in the wild (Flavel et al., LANMAN 2014)"
+FAMILY = "3. DNS in the wild (Flavel et al., LANMAN 2014)"
 SOURCE = "Flavel, Mani, Maltz, IEEE LANMAN 2014 (Bing, TTL 20 s)"
 TTL_S = 20.0
 FOLLOW_WINDOW = (55.0, 65.0)  # requests made around 60 s after the flip
@@ -88,9 +89,10 @@ def _measure(reps: int, seed: int) -> dict[str, list[int] | list[float]]:
     new = dict.fromkeys(CURVE, 0)
     total = dict.fromkeys(CURVE, 0)
     stuck = active = 0
-    flips = []
+    flips, moved = [], []
     for rep in range(reps):
         records = simulate(design, rep)
+        moved.append(compute_metrics(records, design)["dns_share_moved_60s"])
         flip = float(records.meta["dns_flip_s"])
         req = records.requests
         first = (req["attempt"].to_numpy() == 0) & ~req["attacker"].to_numpy(dtype=bool)
@@ -105,7 +107,8 @@ def _measure(reps: int, seed: int) -> dict[str, list[int] | list[float]]:
         inside = (t >= USER_WINDOW[0]) & (t < USER_WINDOW[1])
         active += int(np.unique(users[inside]).size)
         stuck += int(np.unique(users[inside & (region == "r1")]).size)
-    return {"new": new, "total": total, "stuck": stuck, "active": active, "flips": flips}
+    return {"new": new, "total": total, "stuck": stuck, "active": active, "flips": flips,
+            "moved": moved}
 
 
 def _share(data, window: tuple[float, float]) -> Estimate:
@@ -210,7 +213,14 @@ def run_flavel(quick: bool) -> Outcome:
     )
     curve = ", ".join(
         f"{(w[0] + w[1]) / 2:g} s: {data['new'][w] / data['total'][w]:.2%}" for w in CURVE)
-    notes = [f"drsim's share of requests on the new region by time after the flip: {curve}."]
+    notes = [f"drsim's share of first attempts on the new region by time after the flip: "
+             f"{curve}. drsim's own run metric `dns_share_moved_60s` (all legitimate attempts, "
+             f"retries included, in [flip + 60 s, flip + 70 s)) averages "
+             f"{np.mean(data['moved']):.2%}. It reads lower because every request that hits "
+             "the dead region is retried (up to twice, after 1 s and 2 s ± 50 %) on the same "
+             "stale answer, and those retries are attempts of their own; in Flavel et al.'s "
+             "experiment the old servers stayed up, so nothing was retried — first attempts "
+             "are the comparable quantity."]
     return Outcome(checks, setup, notes)
 
 

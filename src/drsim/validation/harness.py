@@ -50,6 +50,7 @@ class ReadAfterWrite:
     stale: list[int]
     reads: list[int]
     flips_s: list[float]
+    age_error_s: list[float]  # largest |staleness age − Δ| among stale reads (0 if none)
 
     def fraction(self, index: int) -> float:
         return self.stale[index] / self.reads[index]
@@ -88,6 +89,7 @@ def read_after_write(lag: dict[str, Any], delays_s: Sequence[float], pairs: int,
     )
     stale = [0] * len(delays)
     reads = [0] * len(delays)
+    age_error = [0.0] * len(delays)
     flips = []
     for rep in range(replications):
         flip = simulate(design, rep, script=[]).meta["dns_flip_s"]
@@ -111,7 +113,11 @@ def read_after_write(lag: dict[str, Any], delays_s: Sequence[float], pairs: int,
             metrics = stale_read_metrics(requests[mine])
             stale[i] += int(metrics["stale_reads"])
             reads[i] += int(metrics["profile_reads_ok"])
-    return ReadAfterWrite(delays, stale, reads, flips)
+            ages = requests["staleness_s"].to_numpy(dtype=np.float64)[
+                mine & requests["stale"].to_numpy(dtype=bool)]
+            if ages.size:
+                age_error[i] = max(age_error[i], float(np.abs(ages - delays[i]).max()))
+    return ReadAfterWrite(delays, stale, reads, flips, age_error)
 
 
 def _check_routing(requests) -> None:

@@ -25,7 +25,7 @@ from drsim.scenario.schema import LOCKOUT_PRESETS
 from drsim.validation.core import Case, Check, Estimate, Outcome, exact
 from drsim.validation.scenarios import UNLIMITED, scenario
 
-FAMILY = "Closed forms: lockout, arrivals, availability, quotas"
+FAMILY = "1. Closed forms (MODEL.md known answers, queueing theory)"
 
 
 def _design(regions: int, preset: str, scope: str):

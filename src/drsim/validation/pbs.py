@@ -52,7 +52,7 @@ from drsim.validation.core import (
 from drsim.validation.harness import read_after_write
 from drsim.validation.scenarios import seconds
 
-FAMILY = "Probabilistically Bounded Staleness (Bailis et al., VLDB 2012)"
+FAMILY = "2. Probabilistically Bounded Staleness (Bailis et al., VLDB 2012)"
 SOURCE = "Bailis et al., VLDB 2012 (PBS); fits from the authors' Simulator.java"
 
 

@@ -16,7 +16,7 @@ from drsim.model import simulate
 from drsim.validation.core import Case, Check, Estimate, Outcome, case_seed, statistical
 from drsim.validation.scenarios import scenario
 
-FAMILY = "Closed forms: lockout, arrivals, availability, quotas"
+FAMILY = "1. Closed forms (MODEL.md known answers, queueing theory)"
 
 
 def run_poisson(quick: bool) -> Outcome:

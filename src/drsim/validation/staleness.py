@@ -18,10 +18,19 @@ import math
 
 from scipy import stats
 
-from drsim.validation.core import Case, Check, Estimate, Outcome, case_seed, exact, statistical
+from drsim.validation.core import (
+    Case,
+    Check,
+    Estimate,
+    Outcome,
+    absolute,
+    case_seed,
+    exact,
+    statistical,
+)
 from drsim.validation.harness import read_after_write
 
-FAMILY = "Closed forms: stale reads"
+FAMILY = "1. Closed forms (MODEL.md known answers, queueing theory)"
 
 
 def _fmt_delay(delay: float) -> str:
@@ -41,6 +50,12 @@ def _run(slug: str, lag: dict, delays: list[float], survival, quick: bool,
         tolerance = exact("lag and read instants are deterministic") if deterministic \
             else statistical()
         checks.append(Check(_fmt_delay(delay), expected, estimate, tolerance, unit="%"))
+    ages = max(result.age_error_s)
+    checks.append(Check("staleness age of stale reads − Δ, largest", 0.0,
+                        Estimate.exact(ages, f"{sum(result.stale)} stale reads"),
+                        absolute(1e-5, "a stale read missed exactly the write made Δ before "
+                                       "it; the age column is float32 (≈ 1e-7 relative)"),
+                        unit="s"))
     setup = (
         f"{description} Each replication runs {pairs} write-then-read users per read delay "
         f"through the DNS-flip harness (writes reach `r1`, reads reach `r2` Δ later; "

@@ -53,7 +53,7 @@ from drsim.validation.core import (
     statistical,
 )
 
-FAMILY = "Vendor statements"
+FAMILY = "4. Vendor statements"
 HONOUR = "clients=[{name: all, share: 100%, dns: {behaviour: honour}}]"
 COMMON = [HONOUR, "attackers=[]", "users.population=200k", "run.duration=45m"]
 CHECKERS, SHARE = 16, 0.18
