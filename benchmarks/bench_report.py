@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 import platform
+import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,6 +50,7 @@ def machine_info() -> dict[str, Any]:
         pass
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return {
+        "commit": source_version(),
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "nproc": cores,
         "cpu": model,
@@ -60,9 +62,23 @@ def machine_info() -> dict[str, Any]:
     }
 
 
+def source_version() -> str:
+    """The drsim commit measured (short hash, ``+dirty`` when src/ has local changes)."""
+    repo = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=repo, text=True,
+                              capture_output=True, check=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], cwd=repo,
+                               text=True, capture_output=True, check=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return head + ("+dirty" if dirty.strip() else "")
+
+
 def machine_line(machine: dict[str, Any]) -> str:
     """One line: date, machine and versions."""
-    return (f"{machine['date']} · nproc {machine['nproc']} · {machine['cpu']} · "
+    return (f"{machine['date']} · drsim {machine.get('commit', 'unknown')} · "
+            f"nproc {machine['nproc']} · {machine['cpu']} · "
             f"Python {machine['python']} · numpy {machine['numpy']} · "
             f"SimPy {machine['simpy']} · pandas {machine['pandas']} · load average (1 min) "
             f"{machine['load_start']:.1f} at start, {machine.get('load_end', math.nan):.1f} at end")
@@ -324,7 +340,7 @@ def history_row(results: dict[str, dict[str, Any]], machine: dict[str, Any]) -> 
     eff = efficiency(results)
     return _row([
         machine["date"], f"{machine['nproc']}× {machine['cpu']}, Python {machine['python']}, "
-        f"numpy {machine['numpy']}",
+        f"numpy {machine['numpy']}, drsim {machine.get('commit', 'unknown')}",
         f"{machine['load_start']:.1f} → {machine.get('load_end', math.nan):.1f}",
         f"{_num(rate(ref))} · {_num(rate(ref, 'cpu_s'))}",
         f"{_num(rate(floor))} · {_num(rate(floor, 'cpu_s'))}",

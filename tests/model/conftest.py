@@ -3,7 +3,8 @@
 ``make_scenario(**sections)`` returns a validated two-region scenario (``r1``
 primary, ``r2`` secondary), 100 users, 10 minutes, no traffic at all unless a
 ``traffic`` section says so (operations it does not name stay at 0/s); any other
-top-level section given replaces the default one, and ``deep`` merges into it instead (``deep={"traffic": {"sign_in": "5/s"}}``).
+top-level section given replaces the default one, and ``deep`` merges into it
+instead (``deep={"run": {"seed": 7}}``).
 Values carry units exactly as in a scenario file: ``"30s"``, ``"120/s"``, ``"10%"``.
 """
 

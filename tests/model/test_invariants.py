@@ -46,10 +46,6 @@ WRITE_OPERATIONS = ("sign_up", "profile_update", "password_change", "sign_out", 
 REPLAYS = ("replay_refresh", "replay_old_password", "replay_disabled")
 NAMES = ("r1", "r2", "r3")
 
-KNOWN_BUGS = True
-"""Skip the narrow cases of model bugs that have their own xfail regression test below
-(each skip names its bug); set to False once the model is fixed."""
-
 EXPLORE = bool(os.environ.get("DRSIM_INVARIANT_RANDOM"))
 SETTINGS = settings(
     # Deterministic by default: every property draws the same examples from one seed, so
@@ -445,9 +441,6 @@ def check_served_only_where_present(records: RunRecords, scenario: Scenario) -> 
     peers = any(r.role == "peer" for r in scenario.regions)
     if scenario.replication.mode not in ("async", "sync", "periodic_export") or peers:
         return
-    if (KNOWN_BUGS and scenario.replication.mode == "periodic_export"
-            and records.events.kind.eq("failback").any()):
-        return  # BUG-2 (test_failback_in_export_mode_records_the_copy)
     req = records.requests
     population = records.meta["population"]
     legit = req[~req.attacker]
@@ -575,11 +568,6 @@ def check_writes_match_requests(records: RunRecords, scenario: Scenario) -> None
         if old is None:
             continue
         cut = (w.origin == old) & (w.target == promoted) & (w.time_s < t)
-        if KNOWN_BUGS and scenario.replication.mode == "async":
-            # BUG-8 (test_promotion_marks_every_unapplied_write_stuck): writes never
-            # applied (data class not replicated, apply due after the run) are not
-            # marked stuck.
-            cut &= w.applied_s.notna()
         unapplied = cut & ~(w.applied_s < t)
         assert w[unapplied].stuck.all(), (
             f"writes of {old} not applied in {promoted} at its promotion (t={t:.3f}s) "
@@ -771,9 +759,7 @@ def test_the_strategy_reaches_the_whole_language():
 # --------------------------------------------------------------------------- counterexamples
 #
 # Model bugs the invariants above found (or that reading the model for them showed),
-# each as a tiny scripted story that fails today. They are strict xfails: once the
-# model is fixed they pass, pytest reports XPASS as a failure, and the marker (and
-# the matching KNOWN_BUGS skip above) must go.
+# each kept as a tiny scripted story so that it stays fixed.
 
 STORY: dict[str, Any] = {
     "users": {"population": 10,
@@ -801,10 +787,6 @@ def outcomes(records: RunRecords) -> list[tuple[float, str, int, str, str]]:
                     r.region.astype(str), r.outcome.astype(str), strict=True))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG-1: dataplane._action('failback') applies the writes in flight to the old primary "
-    "(_apply_row) but leaves their heap items; when those fire, _apply_row applies them "
-    "again and overwrites applied_s with the later time"))
 def test_failback_flush_records_when_writes_applied():
     scenario = story(replication={"mode": "async", "lag": "100s"})
     records = simulate(scenario, script=[(60.0, "sign_up", -1), (61.0, "profile_update", 3),
@@ -819,11 +801,6 @@ def test_failback_flush_records_when_writes_applied():
     check_served_only_where_present(records, scenario)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG-2: in periodic_export (and migrate_on_sign_in) mode _action('failback') copies the "
-    "secondary's replica over the primary but never sets applied_s of the secondary's "
-    "writes to the primary, so the records say they never arrived (exposure windows "
-    "run to the end of the run)"))
 def test_failback_in_export_mode_records_the_copy():
     scenario = story(replication={"mode": "periodic_export", "export_interval": "1h"})
     records = simulate(scenario, script=[(80.0, "sign_up", -1), (200.0, "profile_read", 10)])
@@ -833,12 +810,6 @@ def test_failback_in_export_mode_records_the_copy():
     assert len(row) == 1 and row.applied_s.iloc[0] <= records.meta["failback_s"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG-6: dataplane._action('failback') makes the old primary a copy of the secondary "
-    "(Directory.copy_replica(s, p)); where the secondary is a partial or hash-less copy "
-    "(replication none, migrate_on_sign_in, periodic_export) every user it lacks vanishes "
-    "from the primary (user_not_found) or loses its password (password_reset_required) "
-    "for the rest of the run"))
 @pytest.mark.parametrize("mode", ["none", "migrate_on_sign_in", "periodic_export"])
 def test_failback_keeps_the_primarys_users(mode):
     scenario = story(replication={"mode": mode, "export_interval": "1h"})
@@ -847,11 +818,6 @@ def test_failback_keeps_the_primarys_users(mode):
     assert [o[3:] for o in outcomes(records)] == [("r1", "ok"), ("r1", "ok")]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG-3: with two secondaries, _action('promote') cuts (stuck/lost) only the old "
-    "primary's writes in flight to the promoted region; those to the third region stay "
-    "paused while the old primary is down and apply there after the new authority's newer "
-    "writes (per-user order broken; a sign-up lost at the new authority still reaches r3)"))
 def test_promotion_cuts_the_old_primarys_writes_to_every_region():
     scenario = story(
         regions=[{"name": "r1", "role": "primary"}, {"name": "r2", "role": "secondary"},
@@ -872,11 +838,6 @@ def test_promotion_cuts_the_old_primarys_writes_to_every_region():
     check_replication_order(records, scenario)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG-5: control._automatic_failover flips DNS to the secondary at detection; when the "
-    "primary is healthy again before the automation delay ends, the aborted failover never "
-    "flips it back itself — only a failback process does, after the delay, and with "
-    "failback.policy never not at all: writes then fail read_only for the rest of the run"))
 @pytest.mark.parametrize("policy", ["never", "automatic"])
 def test_aborted_automatic_failover_returns_dns_to_the_primary(policy):
     scenario = story(
@@ -894,11 +855,6 @@ def test_aborted_automatic_failover_returns_dns_to_the_primary(policy):
     assert [o[3:] for o in outcomes(records)] == [("r1", "ok"), ("r1", "ok")]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG-7: in periodic_export mode the backup's credential column starts at NO_HASH for "
-    "every row, including ids reserved for sign-ups; a sign-up served by the promoted "
-    "backup does not set its credential (dataplane._serve, SIGN_UP branch), so the new "
-    "user's first sign-in there is password_reset_required"))
 def test_a_user_signed_up_in_the_promoted_export_backup_can_sign_in():
     scenario = story(replication={"mode": "periodic_export", "export_interval": "1h"},
                      faults=[{"kind": "region_outage", "region": "r1", "start": "50s",
@@ -907,13 +863,6 @@ def test_a_user_signed_up_in_the_promoted_export_backup_can_sign_in():
     assert [o[3:] for o in outcomes(records)] == [("r2", "ok"), ("r2", "ok")]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG-8: in async mode _action('promote') marks stuck only writes whose apply is in "
-    "the heap (w_pending); writes recorded with applied_s NaN and no heap item — a data "
-    "class that does not replicate, or an apply due after the end of the run (e.g. behind "
-    "a replication stall or partition lasting past it) — were not applied at the promoted "
-    "region either but are never marked stuck/lost, so the RPO misses them (records.py: "
-    "stuck = not applied at the promoted region when promotion started)"))
 @pytest.mark.parametrize("cause", ["data_class_off", "stall_past_the_end"])
 def test_promotion_marks_every_unapplied_write_stuck(cause):
     if cause == "data_class_off":

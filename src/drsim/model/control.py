@@ -143,6 +143,7 @@ class ControlPlane:
         self.in_sync = [True] * n
         self.healthy = [True] * n
         self.failed_over = False
+        self.promoting = False  # a promotion has started and not yet completed
         self.failover_process: simpy.Process | None = None
         self.failback_pending = False
 
@@ -367,7 +368,10 @@ class ControlPlane:
             elif mode == "none" and self.homes > 1:
                 self._set_answers()
         else:
-            if self.failed_over or self.failover_process is not None:
+            if mode == "automatic" and not self.failed_over and not self.promoting:
+                # Route 53 style: until promotion starts, the record follows the health check.
+                self._flip_dns_to(self.primary)
+            if self.failed_over or self.promoting:
                 if not self.failback_pending and self.s.failover.failback.policy != "never":
                     self.failback_pending = True
                     self.env.process(self._failback())
@@ -381,6 +385,7 @@ class ControlPlane:
     def _promote(self):
         s, p = self.secondary, self.primary
         assert s is not None
+        self.promoting = True
         now = float(self.env.now)
         if self.meta["promotion_start_s"] is None:
             self.meta["promotion_start_s"] = now
@@ -392,6 +397,7 @@ class ControlPlane:
         yield self.env.timeout(self.s.failover.promotion_time)
         self.writable[s] = True
         self.failed_over = True
+        self.promoting = False
         if self.meta["writable_s"] is None:
             self.meta["writable_s"] = float(self.env.now)
         self._event("writable", self.names[s])
@@ -402,6 +408,7 @@ class ControlPlane:
         delay = sample_one(self.s.failover.automation_delay, self.failover_rng)
         yield self.env.timeout(delay)
         if self.healthy[self.primary]:
+            # The primary came back before promotion: the record already follows it again.
             self.failover_process = None
             return
         yield from self._promote()
@@ -416,6 +423,9 @@ class ControlPlane:
             self.failover_process = None
             return
         yield self.env.timeout(sample_one(procedure.runbook, self.failover_rng))
+        if self.healthy[self.primary]:
+            self.failover_process = None
+            return
         self._flip_dns_to(self.secondary)  # type: ignore[arg-type]
         yield from self._promote()
         self.failover_process = None

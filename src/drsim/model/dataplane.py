@@ -277,7 +277,7 @@ class DataPlane:
                             scenario.replication.throughput,
                         )
         self.lag = LagSampler(scenario.replication.lag, streams.get("lag"))
-        self.pending_user = array("h", bytes(2 * directory.capacity))  # applies in flight
+        self.pending_user = array("i", bytes(4 * directory.capacity))  # applies in flight
 
         # Writes table columns.
         self.w_id = array("q")
@@ -394,10 +394,10 @@ class DataPlane:
         return True
 
     def _apply_row(self, t: float, row: int) -> None:
-        if self.w_pending.pop(row, None) is not None:
-            self.pending_user[self.w_user[row]] -= 1
-        if self.w_lost[row]:
-            return
+        """A replication record reaches its target (its heap item fired, or a flush)."""
+        if self.w_pending.pop(row, None) is None:
+            return  # already applied by a flush, or discarded at promotion
+        self.pending_user[self.w_user[row]] -= 1
         applied = self._apply(self.w_target[row], self.w_user[row], self.w_kind[row],
                               self.w_value[row])
         if not applied and self.w_stuck[row]:
@@ -405,51 +405,74 @@ class DataPlane:
         self.w_applied[row] = t
 
     def _action(self, t: float, action, epoch: Epoch) -> None:
-        d = self.d
         if action.kind == "promote":
-            s, old = action.region, action.other
-            lost = self.s.failover.failback.unreplicated_writes == "lost"
-            for row in list(self.w_pending):
-                if self.w_origin[row] == old and self.w_target[row] == s:
-                    self.w_stuck[row] = 1
-                    if lost:
-                        self.w_lost[row] = 1
-                        del self.w_pending[row]
-                        self.pending_user[self.w_user[row]] -= 1
-            if self.mode != "async" and self.mode != "sync":
-                # Nothing in flight: writes the old authority made after the last copy are lost.
-                for row in range(len(self.w_time)):
-                    if (self.w_origin[row] == old and self.w_target[row] == s
-                            and math.isnan(self.w_applied[row]) and not self.w_lost[row]):
-                        self.w_stuck[row] = 1
-                        self.w_lost[row] = 1
+            self._promote(action.region, action.other)
         elif action.kind == "failback":
-            p, s = action.region, action.other
-            # Flush what is in flight to the old primary, then it adopts the authority's state.
-            for row in list(self.w_pending):
-                if self.w_target[row] == p:
-                    self._apply_row(t, row)
-            d.copy_replica(s, p)
-            if self.s.failover.failback.unreplicated_writes == "lost":
-                # Lost writes are gone for good: "newest acknowledged" is what survived.
-                view(d.newest_cred)[:] = view(d.cred[p])
-                survived = view(d.profile[p])
-                newest = view(d.newest_profile)
-                for user in np.nonzero(newest > survived)[0].tolist():
-                    del self.profile_acks.get(user, [])[int(survived[user]):]
-                newest[:] = survived
+            self._failback(t, action.region, action.other)
         elif action.kind == "export":
-            r, source = action.region, action.other
-            new = (view(d.exists[source]) == 1) & (view(d.exists[r]) == 0)
-            for column in (d.exists, d.profile, d.disabled, d.revoked_at):
-                view(column[r])[:] = view(column[source])
-            view(d.cred[r])[new] = NO_HASH
-            for row in range(len(self.w_time)):
-                if (self.w_target[row] == r and math.isnan(self.w_applied[row])
-                        and self.w_time[row] <= t and not self.w_lost[row]):
-                    self.w_applied[row] = t
+            self._export(t, action.region, action.other)
         elif action.kind == "rejoin":
-            d.copy_replica(action.other, action.region)
+            self.d.copy_replica(action.other, action.region)
+            self._mark_copied(t, action.region)
+
+    def _promote(self, s: int, old: int) -> None:
+        """Promotion cut: what the old authority acknowledged and ``s`` lacks is the RPO.
+
+        Under the ``lost`` policy the old authority's records still in flight, to any
+        region, are discarded; under ``reconcile`` they keep going and are applied
+        last-writer-wins when they arrive.
+        """
+        lost = self.s.failover.failback.unreplicated_writes == "lost"
+        for row in range(len(self.w_time)):
+            if self.w_origin[row] != old or self.w_lost[row]:
+                continue
+            pending = row in self.w_pending
+            if not pending and not math.isnan(self.w_applied[row]):
+                continue  # already applied
+            if self.w_target[row] == s:
+                self.w_stuck[row] = 1
+            if lost or not pending:
+                self.w_lost[row] = 1
+                if pending:
+                    del self.w_pending[row]
+                    self.pending_user[self.w_user[row]] -= 1
+
+    def _failback(self, t: float, p: int, s: int) -> None:
+        """The old primary takes writes again, with the authority's state merged in."""
+        d = self.d
+        for row in list(self.w_pending):  # flush what is in flight to the old primary
+            if self.w_target[row] == p:
+                self._apply_row(t, row)
+        if self.mode in ("async", "sync"):
+            d.copy_replica(s, p)  # a full replica: it adopts the authority's state
+        else:
+            d.merge_replica(s, p)  # a partial copy must not erase what only p holds
+        self._mark_copied(t, p)
+        if self.s.failover.failback.unreplicated_writes == "lost":
+            # Lost writes are gone for good: "newest acknowledged" is what survived.
+            view(d.newest_cred)[:] = np.maximum(view(d.cred[p]), 0)
+            survived = view(d.profile[p])
+            newest = view(d.newest_profile)
+            for user in np.nonzero(newest > survived)[0].tolist():
+                del self.profile_acks.get(user, [])[int(survived[user]):]
+            newest[:] = survived
+
+    def _export(self, t: float, r: int, source: int) -> None:
+        """periodic_export: a snapshot of ``source`` into ``r``, without password hashes."""
+        d = self.d
+        new = (view(d.exists[source]) == 1) & (view(d.exists[r]) == 0)
+        for column in (d.exists, d.profile, d.disabled, d.revoked_at):
+            view(column[r])[:] = view(column[source])
+        view(d.cred[r])[new] = NO_HASH
+        self._mark_copied(t, r)
+
+    def _mark_copied(self, t: float, r: int) -> None:
+        """Writes acknowledged by now that reached ``r`` through a copy, not a record."""
+        for row in range(len(self.w_time)):
+            if (self.w_target[row] == r and math.isnan(self.w_applied[row])
+                    and self.w_time[row] <= t and not self.w_lost[row]
+                    and row not in self.w_pending):
+                self.w_applied[row] = t
 
     # ------------------------------------------------------------------ the loop
 
@@ -1050,6 +1073,7 @@ class DataPlane:
                 d.born[user] = 1
                 d.created += 1
                 d.exists[r][user] = 1
+                d.cred[r][user] = 0  # a new user has a password, even in an imported pool
                 self._commit(t, user, KIND_USER, r, 1.0, epoch)
                 return OK, user, False, False, None
 

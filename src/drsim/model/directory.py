@@ -169,6 +169,18 @@ class Directory:
         for column in (self.exists, self.cred, self.profile, self.revoked_at, self.disabled):
             view(column[target])[:] = view(column[source])
 
+    def merge_replica(self, source: int, target: int) -> None:
+        """Bring ``source``'s changes into ``target`` without erasing what only it holds.
+
+        Users existing in either exist; the newer credential and profile versions win
+        (an imported user's missing hash never overwrites a real one); disables and
+        revocations add up.
+        """
+        view(self.exists[target])[:] |= view(self.exists[source])
+        for column in (self.cred, self.profile, self.revoked_at):
+            np.maximum(view(column[target]), view(column[source]), out=view(column[target]))
+        view(self.disabled[target])[:] |= view(self.disabled[source])
+
     def nbytes(self) -> int:
         """Memory held by the directory's columns (bytes)."""
         total = 0
