@@ -177,6 +177,8 @@ class Comparison:
                 "runs_ok": sum(1 for s in statuses if s is not None and s.status == "ok"),
                 "runs_failed": sum(1 for s in statuses if s is not None and s.status != "ok"),
                 "metrics": estimates[i],
+                # The design exactly as run (overrides included): enough to reproduce it.
+                "resolved_scenario": design.scenario.model_dump(mode="json"),
             })
         return {
             "baseline": self.baseline.label,

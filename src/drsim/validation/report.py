@@ -25,6 +25,8 @@ def fmt_value(value: float, unit: str) -> str:
     if unit == "pp":
         return f"{value * 100:.2f} pp"
     if unit == "s":
+        if value != 0 and abs(value) < 0.01:
+            return f"{value:.1e} s"
         return f"{value:.2f} s" if abs(value) < 1000 else f"{value:.0f} s"
     if unit == "count":
         return f"{value:.2f}" if abs(value) < 100 else f"{value:.1f}"

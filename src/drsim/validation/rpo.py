@@ -190,7 +190,13 @@ def run_outage_beyond_run(quick: bool) -> Outcome:
     setup = (
         "The same design, seeds and traffic as 1.5, but the region outage lasts `forever` "
         "(beyond the end of the run). Promotion happens at the same instant, with the same "
-        "writes in flight, so the RPO must be the same as in 1.5 — replication by replication."
+        "writes in flight, so the RPO must be the same as in 1.5 — replication by replication. "
+        "History: this case first failed with an RPO of 0 in every replication — a record whose "
+        "apply time fell after the end of the run was never registered as pending, so the "
+        "promotion did not mark it (`DataPlane._commit`, `if applied < self.horizon:`); the "
+        "same undercount hit the shipped `auth0-contract` (5 563 writes counted of 5 587 "
+        "unapplied at promotion). Fixed in the model ('RPO marks every unapplied write'); the "
+        "case stays as a regression check."
     )
     notes = [
         f"drsim: RPO per replication (outage forever) "
@@ -201,29 +207,11 @@ def run_outage_beyond_run(quick: bool) -> Outcome:
     return Outcome(checks, setup, notes)
 
 
-OUTAGE_BEYOND_RUN_BUG = (
-    "`src/drsim/model/dataplane.py`, `DataPlane._commit` (the `if applied < self.horizon:` "
-    "branch, line ≈366): a replication record whose apply time is at or after the end of "
-    "the run is neither pushed to the heap nor registered in `w_pending`. When the primary "
-    "fails for the rest of the run, every record in flight has apply time ∞, and "
-    "`DataPlane._action('promote')` (line ≈412) marks as `stuck` (and `lost`) only rows in "
-    "`w_pending` — so the writes in flight at the failure vanish from the RPO "
-    "(`rpo_lost_writes` = 0) and are never marked lost, although the promoted region never "
-    "received them. The same undercount hits any run in which a finite outage plus the "
-    "remaining lag ends after the run: the shipped `auth0-contract` (lag median 20 min, p99 "
-    "1 h; 200 000 users, replication 0) counts 5 563 writes stuck at promotion while its writes "
-    "table has 5 587 acknowledged by `us-east-1` before the promotion and not applied at "
-    "`eu-west-1` by then. Suggested fix: register every unapplied row in `w_pending` (push it "
-    "to the heap only when it applies before the horizon), or let the promote action scan the "
-    "rows with `applied_s` NaN from the old primary to the promoted region."
-)
-
 CASES = [
     Case("1.4", "missed-write", FAMILY, "A replica misses ≥ 1 of a user's writes",
          "M/G/∞: 1 − exp(−λᵤ·E[D])", run_missed_write),
     Case("1.5", "littles-law", FAMILY, "Writes in flight at a failure (RPO count)",
          "Little's law / M/G/∞: λ·E[D]", run_littles_law),
     Case("1.6", "rpo-outage-beyond-run", FAMILY, "RPO when the outage outlasts the run",
-         "Little's law (as 1.5); common random numbers", run_outage_beyond_run,
-         known_failure=OUTAGE_BEYOND_RUN_BUG),
+         "Little's law (as 1.5); common random numbers", run_outage_beyond_run),
 ]

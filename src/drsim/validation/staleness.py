@@ -27,6 +27,7 @@ from drsim.validation.core import (
     case_seed,
     exact,
     statistical,
+    thousands,
 )
 from drsim.validation.harness import read_after_write
 
@@ -52,7 +53,7 @@ def _run(slug: str, lag: dict, delays: list[float], survival, quick: bool,
         checks.append(Check(_fmt_delay(delay), expected, estimate, tolerance, unit="%"))
     ages = max(result.age_error_s)
     checks.append(Check("staleness age of stale reads − Δ, largest", 0.0,
-                        Estimate.exact(ages, f"{sum(result.stale)} stale reads"),
+                        Estimate.exact(ages, f"{thousands(sum(result.stale))} stale reads"),
                         absolute(1e-5, "a stale read missed exactly the write made Δ before "
                                        "it; the age column is float32 (≈ 1e-7 relative)"),
                         unit="s"))
