@@ -119,6 +119,8 @@ def test_dns_share_moved_counts_the_bucket_after_the_delay(make_records):
 
     # Buckets from the flip at 200: 0–10 s, 10–20 s, ...; 60 s after is the 7th bucket.
     rows = dns_rows([(0, 100, 0)] * 6 + [(90, 8, 2), (100, 0, 0)])
+    # Retries repeat the stale answer of a failed attempt: they do not count.
+    rows += [{"time_s": 265.0, "op": "refresh", "region": "r1", "attempt": 1}] * 40
     rec = make_records(requests=rows)
     assert dns_share_moved(rec.requests, 200.0, "r2", 60.0, 300.0) == 0.9
     assert dns_share_moved(rec.requests, 200.0, "r2", 0.0, 300.0) == 0.0

@@ -139,17 +139,21 @@ def dns_share_moved(
     end_s: float,
     bucket_s: float = DNS_BUCKET_S,
 ) -> float:
-    """Share of legitimate requests reaching the new region ``after_s`` after the flip.
+    """Share of legitimate first attempts reaching the new region ``after_s`` after the flip.
 
     Measured over the bucket ``[flip + after, flip + after + bucket)``: how much of
     the traffic had followed the DNS change by then (Flavel et al. 2014 report 90 %
-    within 60 s for a 20 s TTL). NaN without a flip, past ``end_s`` or with no request.
+    within 60 s for a 20 s TTL). Retries are left out: they repeat attempts that
+    hit the old region with the same cached answer. NaN without a flip, past
+    ``end_s`` or with no request.
     """
     start = flip_s + after_s
     if not is_number(flip_s) or new_region is None or not start + bucket_s <= end_s:
         return NAN
     t = requests["time_s"].to_numpy(dtype=np.float64)
     rows = legit_mask(requests) & (t >= start) & (t < start + bucket_s)
+    if "attempt" in requests:
+        rows &= requests["attempt"].to_numpy() == 0
     total = int(rows.sum())
     if total == 0:
         return NAN
