@@ -178,7 +178,7 @@ def run(
     reps: int | None = None,
     seed: int | None = None,
     jobs: int | None = 1,
-    keep_records: bool = True,
+    keep_records: bool | str = True,
     progress: bool = False,
     *,
     on_result: Callable[[RunResult], None] | None = None,
@@ -195,8 +195,9 @@ def run(
             core, at most one per replication). Workers are started
             with ``forkserver``: in a script, call ``run`` under
             ``if __name__ == "__main__":`` (notebooks need nothing).
-        keep_records: Keep every replication's record tables (memory: about
-            100 bytes per request).
+        keep_records: Keep every replication's record tables (``True``; memory:
+            about 100 bytes per request), only replication 0's (``"first"``: what
+            the charts and timeline use), or none (``False``).
         progress: Show a progress bar over replications on stderr.
         on_result: Called with each replication's result as it finishes
             (e.g. to report a failure at once).
@@ -237,17 +238,23 @@ def run(
         if on_result is not None:
             on_result(result)
 
+    if keep_records not in (True, False, "first"):
+        raise ValueError(f"keep_records: expected True, False or 'first', got {keep_records!r}")
+
+    def keep(rep: int) -> bool:
+        return keep_records is True or (keep_records == "first" and rep == 0)
+
     try:
         if jobs == 1 or n == 1:
             for rep in range(n):
-                finished(run_one(scenario, rep, keep_records))
+                finished(run_one(scenario, rep, keep(rep)))
         else:
             from drsim.experiment.executors import open_executor
 
             with open_executor(jobs, tasks=n) as handle:
                 pool = handle.executor
                 futures = {
-                    pool.submit(run_one, scenario, rep, keep_records): rep for rep in range(n)
+                    pool.submit(run_one, scenario, rep, keep(rep)): rep for rep in range(n)
                 }
                 for future in as_completed(futures):
                     finished(_result_of(future, futures[future]))

@@ -82,8 +82,17 @@ def json_run(tiny: Path, tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="module")
 def full_run(tiny: Path, tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("full-run")
-    result = invoke(str(tiny), "-o", str(out), "--seed", "5", "--reps", "3")
+    result = invoke(str(tiny), "-o", str(out), "--seed", "5", "--reps", "3", "--records", "all")
     return result, out
+
+
+def test_by_default_only_replication_0_records_are_written(json_run):
+    result, out = json_run
+    assert result.exit_code == 0, result.stderr
+    requests = pd.read_parquet(out / "records.parquet")
+    assert sorted(requests["replication"].unique()) == [0]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["replications"] == 2  # every replication is still summarised
 
 
 def test_json_is_exactly_one_object_with_the_required_metrics(json_run):

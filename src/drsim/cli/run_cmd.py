@@ -267,6 +267,14 @@ def _command_line(params: Mapping[str, Any]) -> list[str]:
     default=None,
     help="Local worker processes; 1 runs in this process [default: all cores].",
 )
+@click.option(
+    "--records",
+    type=click.Choice(["first", "all", "none"]),
+    default="first",
+    show_default=True,
+    help="Whose record tables to write as parquet: replication 0 (what the charts and "
+    "timeline show), every replication, or none.",
+)
 def run_command(
     scenario: Path,
     output_dir: Path | None,
@@ -277,6 +285,7 @@ def run_command(
     no_charts: bool,
     quiet: bool,
     jobs: int | None,
+    records: str,
 ) -> None:
     """Run SCENARIO's replications and summarise what the outage cost."""
     from drsim import api
@@ -304,7 +313,7 @@ def run_command(
         output = api.run(
             loaded,
             jobs=jobs,
-            keep_records=True,
+            keep_records={"all": True, "first": "first", "none": False}[records],
             progress=progress,
             on_result=_report_failure,
             command=_command_line(params),
