@@ -52,9 +52,9 @@ HEADLINE: tuple[tuple[str, str, str], ...] = (
     ("detection_s", "  detection", "s"),
     ("decision_s", "  decision", "s"),
     ("promotion_s", "  promotion", "s"),
-    ("dns_convergence_s", "  DNS convergence (≥ run.dns_converged of traffic)", "s"),
-    ("dns_converged", "    share of replications where it converged", "pct"),
-    ("dns_share_moved_60s", "    traffic on the new region 60 s after the flip", "pct"),
+    ("dns_convergence_s", "  DNS convergence", "s"),
+    ("dns_converged", "    converged (run.dns_converged)", "pct"),
+    ("dns_share_moved_60s", "    on the new region 60 s after flip", "pct"),
     ("availability", "availability of sign-in", "pct"),
     ("cost_per_month_usd", "cost per month", "usd"),
 )
