@@ -147,6 +147,8 @@ def _model_row(label: str, title: str, r: dict[str, Any] | None,
     if not _ok(r):
         return _row([label, title, f"FAILED: {r.get('error', '')}"] + ["—"] * (len(COLUMNS) - 3))
     has_events = "events" in r
+    if r.get("repeat", 1) > 1:
+        title += f" — best of {r['repeat']}"
     over = model_rss(r, baseline)
     budget = memory_budget(r) if has_events else math.nan
     return _row([
@@ -260,8 +262,10 @@ FOOTNOTES = """\
   replay).
 - **wall s / CPU s**: the timed part only — `drsim.model.simulate` for model cases (arrival
   generation, directory, control plane, data plane, record tables), the event loop alone for
-  the floor, `run_sweep` (worker start-up included) for sweeps. CPU s is the process's own CPU
-  time: on a shared machine it is the steadier figure; wall s includes waiting for a core.
+  the floor, `run_sweep` (worker start-up included) for sweeps; "best of N": the least of N
+  runs in the same process (the least disturbed one on a shared machine). CPU s is the
+  process's own CPU time: the steadier figure on a shared machine; wall s includes waiting
+  for a core.
 - **peak RSS**: `ru_maxrss` of the case's own process (each case runs in a fresh process,
   read with `os.wait4`). **RSS over baseline** subtracts row 0 (imports); its goal is
   200 B × users + 64 B × recorded requests (issue 6).

@@ -54,11 +54,12 @@ def run_case(spec: dict[str, Any]) -> dict[str, Any]:
     if kind == "floor":
         from simpy_floor import measure_floor
 
-        result = measure_floor(scenario)
+        result = measure_floor(scenario, repeat=int(spec.get("repeat", 1)))
         return {**result, "users": scenario.users.population, "sim_s": scenario.run.duration}
     from measure import measure_model
 
-    return measure_model(scenario, batch=bool(spec.get("batch", True)))
+    return measure_model(scenario, batch=bool(spec.get("batch", True)),
+                         repeat=int(spec.get("repeat", 1)))
 
 
 def child_main(text: str) -> int:

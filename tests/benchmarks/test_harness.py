@@ -73,7 +73,9 @@ def test_control_plane_events_are_counted_step_by_step(bench):
 
 def test_model_case_reports_requests_and_events(bench):
     scenario = bench["workload"].toy().load()
-    result = bench["measure"].measure_model(scenario)
+    result = bench["measure"].measure_model(scenario, repeat=2)
+    assert result["repeat"] == len(result["cpu_runs_s"]) == 2
+    assert result["cpu_s"] == min(result["cpu_runs_s"])
     assert result["requests"] > 10_000
     assert result["applies"] > 0
     assert result["events"] == result["requests"] + result["applies"] + result["control_events"]
@@ -115,6 +117,8 @@ def test_quick_plan_has_every_case_at_toy_size(bench):
     assert [c["users"] for c in full if c["name"].startswith("scale-")] == [
         100_000, 10_000_000, 1_000_000]
     assert "reference-sequential" not in [c["name"] for c in full]
+    repeats = {c["name"]: c.get("repeat") for c in full}
+    assert repeats["reference"] == repeats["floor"] == 3 and repeats["scale-10M"] == 2
 
 
 def _fake_results() -> dict:

@@ -23,6 +23,7 @@ SCENARIOS = [
     "replication-backlog",
     "partition",
     "manual-failover",
+    "auth0-contract",
 ]
 
 

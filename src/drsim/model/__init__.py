@@ -94,6 +94,7 @@ def simulate(
         duration_s=scenario.run.duration,
         directory_bytes=directory.nbytes(),
     )
+    del arrivals, directory, router  # free the run's state before building the tables
     return RunRecords(
         requests=_requests_table(scenario, control, output),
         writes=_writes_table(scenario, output),
