@@ -1,11 +1,15 @@
 """The data plane: every request served, in time order, against the control timeline.
 
 Requests are records, not processes. First attempts come from the arrival
-arrays; retries, token replays, replication applies and control actions
-(promotion cut, failback, export snapshot, rejoin) are items of one time-ordered
-heap. The control state is constant within an epoch, so the per-request work is
-a few array look-ups: route → region state → quota → role → user state →
-outcome. Every attempt ends in exactly one outcome cause.
+arrays; retries, token replays and replication applies are items of one
+time-ordered heap; control actions (promotion cut, failback, export snapshot,
+rejoin) come from the control timeline. The control state is constant within an
+epoch, so serving a request is a few look-ups: route → region state → quota →
+role → user state → outcome. Every attempt ends in exactly one outcome cause.
+
+:meth:`DataPlane._serve` is the one-at-a-time reference; batches
+(:meth:`DataPlane._serve_batch`) serve most requests vectorised and reproduce it
+exactly (see docs/model.md).
 """
 
 from __future__ import annotations
@@ -27,7 +31,6 @@ from drsim.model.directory import (
     Router,
     view,
 )
-from drsim.model.distributions import sample
 from drsim.model.lockout import LockoutCounters
 from drsim.model.replication import Channel, LagSampler
 from drsim.model.streams import Streams
@@ -1268,4 +1271,4 @@ def base_latency_s() -> np.ndarray:
     return np.array([table[name] for name in OPERATIONS], dtype=np.float32)
 
 
-__all__ = ["DataPlane", "DataPlaneOutput", "base_latency_s", "sample"]
+__all__ = ["BatchAssumptionBroken", "DataPlane", "DataPlaneOutput", "base_latency_s"]

@@ -265,7 +265,3 @@ class Router:
         times = self.times[home]
         index = bisect_right(times, last) - 1
         return self.answers[home][index if index > 0 else 0]
-
-
-def finite_or_none(x: float) -> float | None:
-    return None if x is None or math.isinf(x) else float(x)

@@ -70,7 +70,8 @@ class Channel:
 
 
 class LagSampler:
-    """Buffered draws from the lag distribution (one stream, drawn in order)."""
+    """Buffered draws from a duration distribution (one stream, drawn in order):
+    replication lags, token-replay delays."""
 
     def __init__(self, spec: object, rng: np.random.Generator, chunk: int = 4096) -> None:
         self.spec = spec
