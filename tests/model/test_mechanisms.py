@@ -315,3 +315,52 @@ def test_same_seed_same_records():
         assert getattr(a, name).equals(getattr(b, name))
     c = simulate(sc, 2)
     assert not a.requests.equals(c.requests)
+
+
+EU_CLIENTS = [{"name": "eu", "share": "100%", "dns": {"behaviour": "honour"},
+               "retry": {"attempts": 1}, "home": "eu-west-1"}]
+
+
+def test_latency_routing_sends_clients_home_where_the_secondary_refuses_writes():
+    sc = scenario(clients=EU_CLIENTS, dns={"ttl": "1s", "routing": "latency"})
+    rec = simulate(sc, script=[(5.0, "sign_in", 1), (6.0, "profile_read", 1),
+                               (7.0, "profile_update", 1)])
+    assert [o[2:] for o in outcomes(rec)] == [
+        ("eu-west-1", "ok"),
+        ("eu-west-1", "ok"),
+        ("eu-west-1", "read_only"),  # a passive region never accepts a write
+    ]
+
+
+def test_weighted_routing_follows_the_weights():
+    sc = scenario(dns={"ttl": "1s", "routing": "weighted",
+                       "weights": {"us-east-1": "0%", "eu-west-1": "100%"}})
+    rec = simulate(sc, script=[(5.0, "sign_in", u) for u in range(5)])
+    assert {o[2] for o in outcomes(rec)} == {"eu-west-1"}
+
+
+def test_pinned_issuer_rejects_tokens_issued_by_the_secondary():
+    sc = scenario(clients=EU_CLIENTS, dns={"ttl": "1s", "routing": "latency"},
+                  sessions={"issuer_pinning": "100%"})
+    rec = simulate(sc, script=[(5.0, "sign_in", 1), (6.0, "refresh", 2)])
+    assert [o[3] for o in outcomes(rec)] == ["token_rejected", "token_rejected"]
+
+
+def test_tokens_from_another_region_are_refused_when_not_shared():
+    script = [(50.0, "sign_in", 1), (150.0, "refresh", 1)]  # issued by us-east-1, used in eu
+    shared = simulate(scenario(faults=OUTAGE), script=script)
+    assert [o[2:] for o in outcomes(shared)] == [("us-east-1", "ok"), ("eu-west-1", "ok")]
+    pinned = simulate(scenario(faults=OUTAGE, sessions={"cross_region_tokens": False}),
+                      script=script)
+    assert [o[2:] for o in outcomes(pinned)] == [("us-east-1", "ok"),
+                                                 ("eu-west-1", "token_rejected")]
+
+
+def test_a_signed_out_user_who_refreshes_signs_in_again():
+    rec = simulate(scenario(), script=[(5.0, "sign_out", 1), (6.0, "refresh", 1),
+                                       (7.0, "refresh", 1)])
+    assert [(o[1], o[3]) for o in outcomes(rec)] == [
+        ("sign_out", "ok"),
+        ("sign_in", "ok"),  # no session left to refresh: the client signs in
+        ("refresh", "ok"),
+    ]
