@@ -25,6 +25,7 @@ from drsim.scenario import load_scenario, scenarios_dir
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 SHRINK = ["users.population=20000", "run.duration=80m"]
+SHRINK_EXTRA = {"token-replay-during-failover": ["attackers.1.targets=2000"]}  # still 10 %
 REGENERATE = os.environ.get("DRSIM_REGENERATE_GOLDENS") == "1"
 LIBRARY = sorted(p.stem for p in scenarios_dir().glob("*.yaml"))
 DIRECTION = ["cognito-active-passive", "single-region", "global-lockout", "keycloak-multisite",
@@ -38,7 +39,7 @@ def metrics_of(name: str, replication: int) -> dict[str, float]:
     """One shrunk replication's metrics (cached across tests)."""
     key = (name, replication)
     if key not in _cache:
-        result = run_one(load_scenario(name, SHRINK), replication)
+        result = run_one(load_scenario(name, SHRINK + SHRINK_EXTRA.get(name, [])), replication)
         assert result.status == "ok", result.error
         _cache[key] = result.metrics
     return _cache[key]
@@ -103,3 +104,16 @@ def test_custom_export_import_forces_password_resets():
 def test_fast_health_check_detects_sooner():
     fast, reference = summary_of("fast-health-check"), summary_of("cognito-active-passive")
     assert _ci(fast, "detection_s")[1] < _ci(reference, "detection_s")[0]
+
+
+def test_token_replay_is_honoured_where_revocations_lag_and_more_when_they_never_arrive():
+    lagging = summary_of("token-replay-during-failover")
+    assert _ci(lagging, "revoked_token_accepts")[0] > 0
+    assert _ci(lagging, "stale_credential_signins")[0] > 0
+    never = summarise([
+        run_one(load_scenario("token-replay-during-failover",
+                              [*SHRINK, *SHRINK_EXTRA["token-replay-during-failover"],
+                               "replication.data.revocations=false"]), rep).metrics
+        for rep in range(REPS)
+    ])
+    assert _ci(never, "revoked_token_accepts")[0] > _ci(lagging, "revoked_token_accepts")[1]
