@@ -326,6 +326,9 @@ class DataPlane:
         self.retry_attempts = np.array([p.attempts for p in self.client_retry], dtype=np.int64)
         self.retry_backoff = np.array([p.backoff for p in self.client_retry])
         self.retry_jitter = np.array([p.jitter for p in self.client_retry])
+        # multiplier ** attempt, computed as the scalar path computes it (bit-identical)
+        self.retry_growth = np.array([[p.multiplier ** a for a in range(21)]
+                                      for p in self.client_retry])
         self.retry_on = np.zeros((len(self.client_retry), len(OUTCOME_CODE)), dtype=np.bool_)
         for kind, codes in enumerate(self.client_retry_codes):
             self.retry_on[kind, list(codes)] = True
@@ -826,8 +829,7 @@ class DataPlane:
             return empty
         u = wave["u"][failed]
         draw = np.mod(u * 1048576.0, 1.0)
-        growth = np.array([[p.multiplier ** a for a in range(21)] for p in self.client_retry])
-        delay = self.retry_backoff[kinds] * growth[kinds, attempt] * (
+        delay = self.retry_backoff[kinds] * self.retry_growth[kinds, attempt] * (
             1.0 + self.retry_jitter[kinds] * (2.0 * draw - 1.0))
         when = wave["t"][failed] + delay
         key = mix64_many(wave["key"][failed] * np.uint64(64) + (attempt + 1).astype(np.uint64))

@@ -224,12 +224,24 @@ class DataClasses(Model):
     users: bool = Field(True, description="User records (existence, sign-ups) [doc].")
     credentials: bool = Field(True, description="Password hashes / credential changes [doc].")
     profiles: bool = Field(True, description="Profile attributes [doc].")
-    configuration: bool = Field(True, description="Pool configuration [doc].")
+    configuration: bool = Field(
+        True,
+        description="Pool configuration [doc]. Recorded only: the model has no configuration "
+        "changes to replicate.",
+    )
     revocations: bool = Field(
         True, description="Refresh-token revocations and user disables [guess]."
     )
-    totp_secrets: bool = Field(False, description="TOTP secrets [doc: not supported].")
-    lockout_counters: bool = Field(False, description="Lockout counters [doc: per region].")
+    totp_secrets: bool = Field(
+        False,
+        description="TOTP secrets [doc: not supported]. Recorded only: whether TOTP users can "
+        "sign in to the secondary is secondary_limits.totp_mfa.",
+    )
+    lockout_counters: bool = Field(
+        False,
+        description="Lockout counters [doc: per region]. Recorded only: counters shared across "
+        "regions are lockout.scope: global.",
+    )
 
 
 class Replication(Model):
@@ -527,7 +539,13 @@ class Failover(Model):
 class Sessions(Model):
     """Tokens and how regions treat each other's tokens."""
 
-    access_token: Duration = Field(3600.0, ge=300, le=86400, description="Access/ID token [doc].")
+    access_token: Duration = Field(
+        3600.0,
+        ge=300,
+        le=86400,
+        description="Access/ID token lifetime [doc]. Recorded only: refreshes are traffic.refresh "
+        "(a rate), not simulated per token expiry.",
+    )
     refresh_token: Duration = Field(
         30 * 86400.0, ge=3600, le=10 * 365 * 86400.0, description="Refresh token [doc]."
     )
