@@ -14,6 +14,7 @@ exactly (see docs/model.md).
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 from array import array
@@ -73,8 +74,11 @@ REPLAY_OLD_PASSWORD = OP_CODE["replay_old_password"]
 REPLAY_DISABLED = OP_CODE["replay_disabled"]
 
 WRITE_OPS = frozenset({SIGN_UP, PROFILE_UPDATE, PASSWORD_CHANGE, SIGN_OUT, ADMIN_DISABLE})
-FAST_OPS = np.array([SIGN_IN, FEDERATED, REFRESH, PROFILE_READ, M2M], dtype=np.int8)
-"""Operations the batch path serves vectorised (reads: they change only the user's session)."""
+READ_OPS = (SIGN_IN, FEDERATED, REFRESH, PROFILE_READ, M2M)
+"""Operations the batch path serves vectorised in every mode (they change only the user's
+session); writes are vectorised too except under synchronous replication."""
+REPLAYED_OPS = (PASSWORD_CHANGE, SIGN_OUT, ADMIN_DISABLE)
+"""Writes a token-replay attacker reacts to (served one at a time when there is one)."""
 QUOTA_CATEGORY = {
     SIGN_IN: "sign_in",
     FEDERATED: "federation",
@@ -92,6 +96,9 @@ QUOTA_CATEGORY = {
     REPLAY_DISABLED: "sign_in",
 }
 KIND_USER, KIND_CRED, KIND_PROFILE, KIND_REVOCATION, KIND_DISABLE = range(len(WRITE_KINDS))
+KIND_OF_OP = np.zeros(len(OP_CODE), dtype=np.int8)
+KIND_OF_OP[[SIGN_UP, PASSWORD_CHANGE, PROFILE_UPDATE, SIGN_OUT, ADMIN_DISABLE]] = [
+    KIND_USER, KIND_CRED, KIND_PROFILE, KIND_REVOCATION, KIND_DISABLE]
 
 # Heap item priorities at equal times: applies before requests.
 P_APPLY, P_REQUEST = 1, 2
@@ -216,6 +223,7 @@ class DataPlane:
     MAX_SPAN_S = 60.0  # simulated seconds per batch
     MIN_BATCH = 48  # fewer arrivals than this: not worth the vector overhead
     QUOTA_MARGIN = 3.0  # tokens kept free for retries and replays born inside a batch
+    FEW_COMMITS = 24  # vectorised commits made one at a time below this many
 
     def __init__(self, scenario: Scenario, streams: Streams, control: ControlTimeline,
                  arrivals: Arrivals, directory: Directory, router: Router,
@@ -280,6 +288,10 @@ class DataPlane:
                             scenario.replication.throughput,
                         )
         self.lag = LagSampler(scenario.replication.lag, streams.get("lag"))
+        self.ships_np = np.array([self.ships[k] for k in range(len(WRITE_KINDS))], np.bool_)
+        # targets_of[origin]: the other regions, in the order a commit records them
+        self.targets_of = np.array([[r for r in range(n) if r != o] for o in range(n)],
+                                   dtype=np.int64).reshape(n, n - 1)
         self.pending_user = array("i", bytes(4 * directory.capacity))  # applies in flight
 
         # Writes table columns.
@@ -311,6 +323,11 @@ class DataPlane:
                 delays = LagSampler(attacker.replay_delay, streams.get(f"replay/{attacker.name}"))
                 self.replayers.append((index, targets, self.attacker_regions[index], delays))
 
+        batched = list(READ_OPS)
+        if self.mode != "sync":
+            batched += [op for op in WRITE_OPS if not (self.replayers and op in REPLAYED_OPS)]
+        self.batched_ops = np.array(sorted(batched), dtype=np.int8)
+        self.write_ops_np = np.array(sorted(WRITE_OPS), dtype=np.int8)
         self.client_retry = [k.retry for k in scenario.clients]
         self.client_retry_codes = [
             frozenset(OUTCOME_CODE[c] for c in k.retry.retry_on) for k in scenario.clients
@@ -319,6 +336,9 @@ class DataPlane:
         self.seq = 0
         self._epoch_cache: dict[int, dict[str, np.ndarray]] = {}
         self.take_log: list | None = None  # a batch's quota takes, booked at its end
+        self.batch_commits = None  # a batch's vectorised commits not yet made (see _flush_commits)
+        self.mark = np.zeros(directory.capacity, dtype=np.int8)  # scratch flags, left all 0
+        self.serving: tuple = ()  # order key of the request served one at a time in a batch
         # Larger batches amortise numpy's per-call cost, but the more users appear twice
         # in a batch (and are served one at a time): about √(270 × population) balances it.
         self.batch_size = int(np.clip(np.sqrt(270.0 * directory.population), 2048,
@@ -358,6 +378,13 @@ class DataPlane:
     def _commit(self, t: float, user: int, kind: int, origin: int, value: float,
                 epoch: Epoch) -> None:
         """Replicate an acknowledged write from ``origin`` to the other regions."""
+        if self.batch_commits is not None:  # a batch's vectorised commits that come first
+            self._flush_commits(self.serving)
+        self._ship(t, user, kind, origin, value, epoch)
+
+    def _ship(self, t: float, user: int, kind: int, origin: int, value: float,
+              epoch: Epoch | None) -> None:
+        """Record (and, asynchronously, schedule) the replication of one write."""
         n = self.n_regions
         if self.mode == "sync":
             for r in range(n):
@@ -382,6 +409,58 @@ class DataPlane:
                 if r != origin:
                     self._record_write(t, user, kind, origin, r, math.nan, value)
         self.write_count += 1
+
+    def _commit_many(self, t: np.ndarray, user: np.ndarray, kind: np.ndarray,
+                     origin: np.ndarray, value: np.ndarray) -> None:
+        """:meth:`_commit` of each write in turn (asynchronous and unreplicated modes)."""
+        m, n = len(t), self.n_regions
+        if n == 1 or self.mode == "none":
+            self.write_count += m
+            return
+        if m <= self.FEW_COMMITS:  # cheaper one at a time
+            for args in zip(t.tolist(), user.tolist(), kind.tolist(), origin.tolist(),
+                            value.tolist(), strict=True):
+                self._ship(*args, None)
+            return
+        # One record per (write, other region), write-major like _commit.
+        rows = m * (n - 1)
+        r_time = np.repeat(t, n - 1)
+        r_user = np.repeat(user, n - 1)
+        r_origin = np.repeat(origin, n - 1)
+        r_target = self.targets_of[origin].ravel()
+        due = np.full(rows, math.nan)
+        if self.mode == "async":
+            shipped = np.flatnonzero(np.repeat(self.ships_np[kind], n - 1))
+            lags = self.lag.take(len(shipped))
+            for (a, b), channel in self.channels.items():
+                mine = shipped[(r_origin[shipped] == a) & (r_target[shipped] == b)]
+                if len(mine):
+                    due[mine] = channel.apply_times(r_user[mine].tolist(), r_time[mine],
+                                                    lags[np.searchsorted(shipped, mine)])
+        first = len(self.w_time)
+        self.w_id.frombytes((self.write_count + np.repeat(np.arange(m, dtype=np.int64), n - 1))
+                            .tobytes())
+        self.w_time.frombytes(r_time.astype(np.float64).tobytes())
+        self.w_user.frombytes(r_user.astype(np.int64).tobytes())
+        self.w_kind.frombytes(np.repeat(kind, n - 1).astype(np.int8).tobytes())
+        self.w_origin.frombytes(r_origin.astype(np.int8).tobytes())
+        self.w_target.frombytes(r_target.astype(np.int8).tobytes())
+        self.w_applied.frombytes(np.full(rows, math.nan).tobytes())
+        self.w_value.frombytes(np.repeat(value, n - 1).astype(np.float64).tobytes())
+        for flags in (self.w_lost, self.w_conflict, self.w_stuck):
+            flags.extend(bytes(rows))
+        self.write_count += m
+        # Users of vectorised commits appear once in their batch: what applies before its
+        # end is applied now; the rest waits in the heap.
+        now = due < self.batch_end
+        if now.any():
+            self._apply_rows(due[now], first + np.flatnonzero(now), scheduled=False)
+        pending = np.flatnonzero((due >= self.batch_end) & (due < self.horizon))
+        for k, when, who in zip(pending.tolist(), due[pending].tolist(),
+                                r_user[pending].tolist(), strict=True):
+            self._push(when, P_APPLY, ("apply", first + k))
+            self.w_pending[first + k] = 1
+            self.pending_user[who] += 1
 
     def _apply(self, r: int, user: int, kind: int, value: float) -> bool:
         """Apply a change at region ``r``; False when a newer version is there (conflict)."""
@@ -413,6 +492,42 @@ class DataPlane:
         if not applied and self.w_stuck[row]:
             self.w_conflict[row] = 1
         self.w_applied[row] = t
+
+    def _apply_rows(self, times: np.ndarray, rows: np.ndarray, scheduled: bool = True) -> None:
+        """:meth:`_apply_row` of records of distinct users, all at once (``scheduled``:
+        records in the heap; otherwise records applied as they are shipped)."""
+        if scheduled:
+            live = np.array([self.w_pending.pop(row, None) is not None
+                             for row in rows.tolist()], dtype=np.bool_)
+            times, rows = times[live], rows[live]
+        d = self.d
+        users = view(self.w_user)[rows]
+        if scheduled:
+            view(self.pending_user)[users] -= 1
+        kinds, targets = view(self.w_kind)[rows], view(self.w_target)[rows]
+        values = view(self.w_value)[rows]
+        applied = np.ones(len(rows), dtype=np.bool_)
+        for r in np.unique(targets).tolist():
+            here = targets == r
+            for kind, column in ((KIND_USER, d.exists), (KIND_CRED, d.cred),
+                                 (KIND_PROFILE, d.profile), (KIND_REVOCATION, d.revoked_at),
+                                 (KIND_DISABLE, d.disabled)):
+                at = np.flatnonzero(here & (kinds == kind))
+                if not len(at):
+                    continue
+                who, value = users[at], values[at]
+                stored = view(column[r])
+                if kind in (KIND_CRED, KIND_PROFILE):  # a newer version there: conflict
+                    applied[at] = stored[who] <= value
+                    at, who, value = at[applied[at]], who[applied[at]], value[applied[at]]
+                elif kind == KIND_REVOCATION:
+                    value = np.maximum(stored[who], value)
+                else:
+                    value = 1
+                stored[who] = value
+        conflict = rows[~applied]
+        view(self.w_conflict)[conflict] = view(self.w_stuck)[conflict]
+        view(self.w_applied)[rows] = times
 
     def _action(self, t: float, action, epoch: Epoch) -> None:
         if action.kind == "promote":
@@ -556,7 +671,8 @@ class DataPlane:
         if item[3][0] == "apply":
             self._apply_row(item[0], item[3][1])
             return
-        t, _, seq, payload = item
+        t, priority, seq, payload = item
+        self.serving = (t, 0, priority, seq)
         _, op, user, client, attacker, attempt, region, _extra, key = payload
         if attacker < 0:
             if op == REFRESH and not self._has_session(t, user):
@@ -675,33 +791,68 @@ class DataPlane:
         # instead (decided when served): count those stand-ins as taking part too.
         newcomer = (arr.user[i:j] >= d.population) & (arr.attacker[i:j] < 0)
         stand_ins = (arr.pick[i:j][newcomer] * d.population).astype(np.int64)
-        everyone = np.concatenate([user[valid], stand_ins,
-                                   np.array([self.w_user[it[3][1]] for it in applies],
-                                            dtype=np.int64)])
+        apply_rows = np.array([it[3][1] for it in applies], dtype=np.int64)
+        apply_users = view(self.w_user)[apply_rows]
+        everyone = np.concatenate([user[valid], stand_ins, apply_users])
         values, counts = np.unique(everyone, return_counts=True)
-        born = (user < d.population) | (view(d.born)[safe] != 0)
-        fast = legit & np.isin(op, FAST_OPS)
-        fast &= (valid & born & ~np.isin(user, values[counts > 1])
-                 & (view(self.pending_user)[safe] == 0) & (view(self.lock_touched)[safe] == 0)
-                 ) | (op == M2M)
+        # Applies to users nothing else in the batch concerns: all at once, now.
+        alone = counts[np.searchsorted(values, apply_users)] == 1
+        if alone.any():
+            self._apply_rows(np.array([it[0] for it in applies])[alone], apply_rows[alone])
+            applies = [it for it, a in zip(applies, alone.tolist(), strict=True) if not a]
+        born = (user < d.population) | (view(d.born)[safe] != 0) | (op == SIGN_UP)
+        m2m = legit & (op == M2M)  # changes no user's state
+        eligible = (legit & np.isin(op, self.batched_ops) & valid & born
+                    & (view(self.lock_touched)[safe] == 0) & ~m2m)
+        # Users with several eligible requests are served in rounds (one request per user
+        # per wave, in order) if those are reads and no sign-in of theirs can meet a
+        # superseded password or, migrating, a region without them.
+        shared, times = np.unique(user[eligible], return_counts=True)
+        several = shared[times > 1]
+        mark = self.mark
+        mark[several] = 1
+        in_rounds = eligible & (mark[safe] == 1)
+        mark[several] = 0
+        # Served one at a time: users with a request not eligible, stand-ins, users with
+        # a replication record applying in the batch, and the risky rounds above.
+        blocked = [user[valid & ~eligible & ~m2m], stand_ins, apply_users[~alone],
+                   user[in_rounds & np.isin(op, self.write_ops_np)]]
+        if len(several):
+            risky = np.zeros(len(several), dtype=np.bool_)
+            newest = view(d.newest_cred)[several]
+            for r in range(self.n_regions):
+                risky |= view(d.cred[r])[several] < newest
+                if self.mode == "migrate_on_sign_in":
+                    risky |= view(d.exists[r])[several] == 0
+            blocked.append(several[risky])
+        blocked = np.concatenate(blocked)
+        mark[blocked] = 1
+        fast = (eligible & (mark[safe] == 0)) | m2m
+        mark[blocked] = 0
         no_session = (view(d.session_revoked)[safe] != 0) | (view(d.session_expires)[safe] <= t)
-        op = np.where(fast & (op == REFRESH) & no_session, SIGN_IN, op).astype(np.int8)
+        # The operation each request would be served as now (exact for users served once;
+        # a wave converts again when it serves them).
+        as_now = np.where(fast & (op == REFRESH) & no_session, SIGN_IN, op).astype(np.int8)
         fidx = np.flatnonzero(fast)
         region = self.router.route_many(t[fidx], safe[fidx])
         # A sign-in against a superseded password feeds the lockout counters: one at a time.
-        keep = ~((op[fidx] == SIGN_IN) & (region >= 0) & (
+        keep = ~((as_now[fidx] == SIGN_IN) & (region >= 0) & (
             self._gather(d.cred, region, safe[fidx]) < view(d.newest_cred)[safe[fidx]]))
         if self.mode == "migrate_on_sign_in":
             keep &= ~((region >= 0) & (self._gather(d.exists, region, safe[fidx]) == 0))
         fidx, region = fidx[keep], region[keep]
         fast[:] = False
         fast[fidx] = True
+        in_rounds &= fast
 
-        # No bucket may run dry: count every other request at every region it might reach.
-        slow_t = t[~fast]
-        slow_cat = self.category_of_op[op[~fast]]
+        # No bucket may run dry: count every other request at every region it might reach
+        # (and a refresh served in rounds, which may become a sign-in, as a sign-in too).
+        either = in_rounds & (op == REFRESH)
+        slow_t = np.concatenate([t[~fast], t[either]])
+        slow_cat = self.category_of_op[np.concatenate([as_now[~fast],
+                                                       np.full(int(either.sum()), SIGN_IN)])]
         fast_t = t[fidx]
-        fast_cat = self.category_of_op[op[fidx]]
+        fast_cat = self.category_of_op[as_now[fidx]]
         for r in range(self.n_regions):
             if self.epoch.status[r] == DOWN:
                 continue  # nothing sent to a down region reaches its quota
@@ -718,6 +869,7 @@ class DataPlane:
         self.take_log = []
         self.take_keys: list[int] = []
         self.take_times: list[float] = []
+        self.commit_log: list[tuple[np.ndarray, ...]] = []
         is_heap = fidx >= n_s
         heap_pos = fidx[is_heap] - n_s
         wave = {
@@ -739,10 +891,27 @@ class DataPlane:
         u_static = arr.u[i:j][fidx[~is_heap]]
         wave["u"] = np.concatenate([u_static, unit_many(wave["key"][len(u_static):],
                                                         self.salt)])
-        while len(wave["t"]):
-            wave = self._serve_wave(wave, t1)
+        # Waves: users served once, and the first request of each user served in rounds;
+        # their later requests wait in ``rounds`` (with the retries of their failures).
+        rounds = _take(wave, in_rounds[fidx])
+        wave = _take(wave, ~in_rounds[fidx])
+        rounds_users = np.unique(rounds["user"])
+        mark[rounds_users] = 1
+        while len(wave["t"]) or len(rounds["t"]):
+            if len(rounds["t"]):
+                first = _earliest_per_user(rounds)
+                wave = _join(wave, _take(rounds, first))
+                rounds = _take(rounds, ~first)
+            retries = self._serve_wave(wave, t1)
+            again = (retries["user"] >= 0) & (mark[np.maximum(retries["user"], 0)] == 1)
+            rounds = _join(rounds, _take(retries, again))
+            wave = _take(retries, ~again)
+        mark[rounds_users] = 0
 
-        # The rest, one at a time, in the sequential loop's order.
+        # The rest, one at a time, in the sequential loop's order. Keys: (time, 0, priority,
+        # seq) for heap items, (time, 1, index, 0) for arrivals.
+        self.batch_commits = self._sorted_commits()
+        self.batch_end = t1
         slow_static = np.flatnonzero(~fast[:n_s])
         entries = [(float(t[k]), 1, i + k, 0, None) for k in slow_static.tolist()]
         slow_heap = set(np.flatnonzero(~fast[n_s:]).tolist())
@@ -754,14 +923,48 @@ class DataPlane:
             key = entry[:4]
             while heap and heap[0][0] < t1 and (heap[0][0], 0, heap[0][1], heap[0][2]) < key:
                 self._serve_heap_item(heapq.heappop(heap))
+            self.serving = key
             if entry[4] is None:
                 self._serve_static(entry[2])
             else:
                 self._serve_heap_item(entry[4])
-        while heap and heap[0][0] < t1:
-            self._serve_heap_item(heapq.heappop(heap))
+        while True:
+            while heap and heap[0][0] < t1:
+                self._serve_heap_item(heapq.heappop(heap))
+            if self.batch_commits is None:
+                break
+            self._flush_commits(None)  # may push applies due before t1
         self._book_takes()
         return True
+
+    def _sorted_commits(self) -> tuple[list[np.ndarray], list[tuple], int] | None:
+        """The batch's vectorised commits in serving order, their order keys, and how many
+        were made (none yet)."""
+        log = self.commit_log
+        self.commit_log = []
+        if not log:
+            return None
+        t, klass, a, b, user, kind, origin, value = (np.concatenate(c) for c in zip(*log,
+                                                                                   strict=True))
+        order = np.lexsort((b, a, klass, t))
+        keys = list(zip(t[order].tolist(), klass[order].tolist(), a[order].tolist(),
+                        b[order].tolist(), strict=True))
+        return [t[order], user[order], kind[order], origin[order], value[order]], keys, 0
+
+    def _flush_commits(self, before: tuple | None) -> None:
+        """Make the batch's vectorised commits that come before ``before`` (all: None).
+
+        A commit draws replication lags from one stream, moves its channels' state
+        and numbers its write records, so commits must be made in serving order:
+        before a request served one at a time commits, and at the end of the batch.
+        (Their other effects concern only their users, who appear once in the batch.)
+        """
+        columns, keys, done = self.batch_commits
+        end = len(keys) if before is None else bisect.bisect_left(keys, before, done)
+        if end > done:
+            self._commit_many(*(column[done:end] for column in columns))
+        self.batch_commits = None if end == len(keys) else (columns, keys, end)
+
 
     def _serve_wave(self, wave: dict, t1: float) -> dict:
         """Decide, record and apply one vectorised wave; returns the retries due in the batch."""
@@ -769,15 +972,22 @@ class DataPlane:
         t, op, user, region = wave["t"], wave["op"], wave["user"], wave["region"]
         valid = user >= 0
         safe = np.where(valid, user, 0)
+        refresh = op == REFRESH
+        if refresh.any():  # a refresh without a session is served (and retried) as a sign-in
+            no_session = ((view(d.session_revoked)[safe] != 0)
+                          | (view(d.session_expires)[safe] <= t))
+            op = wave["op"] = np.where(refresh & no_session, SIGN_IN, op).astype(np.int8)
         outcome, reached, effects = self._decide_vectorised(t, op, user, safe, region, wave["u"],
                                                             self.epoch)
         client = np.where(valid, view(d.client)[safe], 0)
-        # Records: arrivals into their rows, heap requests as new rows.
+        # Records: arrivals into their rows, heap requests as new rows; a failed
+        # sign-up names no user.
+        recorded = np.where((op == SIGN_UP) & (outcome != OK), -1, user)
         static = wave["seq"] < 0
         rows = wave["key"][static].astype(np.int64)
         np.frombuffer(self.out_outcome, dtype=np.uint8)[rows] = outcome[static]
         view(self.out_region)[rows] = region[static]
-        view(self.out_user)[rows] = user[static]
+        view(self.out_user)[rows] = recorded[static]
         view(self.out_client)[rows] = client[static]
         self.ops_np[rows] = op[static]
         dynamic = np.flatnonzero(~static)
@@ -788,7 +998,7 @@ class DataPlane:
             first = self.n_static + len(dyn["time"])
             row_of[dynamic] = np.arange(first, first + len(dynamic))
             for name, values, code in (
-                    ("time", t, "d"), ("op", op, "b"), ("user", user, "q"),
+                    ("time", t, "d"), ("op", op, "b"), ("user", recorded, "q"),
                     ("client", client, "b"), ("region", region, "b"),
                     ("outcome", outcome, "b"), ("attempt", wave["attempt"], "b"),
                     ("seq", wave["seq"], "q")):
@@ -805,6 +1015,8 @@ class DataPlane:
             view(d.session_revoked)[who] = 0
         if effects["fed_primary"].any():
             view(d.fed_seen)[user[effects["fed_primary"]]] = 1
+        if effects["write"].any():
+            self._write_many(wave, np.flatnonzero(effects["write"]))
         for k, age in effects["stale"]:
             self.stale_rows.append(int(row_of[k]))
             self.staleness.append(age)
@@ -812,6 +1024,47 @@ class DataPlane:
             self.take_log.append((region[reached] * self.n_categories
                                   + self.category_of_op[op[reached]], t[reached]))
         return self._retries_of(wave, outcome, client, t1)
+
+    def _write_many(self, wave: dict, done: np.ndarray) -> None:
+        """A wave's successful writes, as :meth:`_serve` makes them, on the origin's replica.
+
+        Their commits are logged, not made: :meth:`_serve_batch` makes them in serving
+        order (:meth:`_sorted_commits`). Every user appears once in a wave.
+        """
+        d = self.d
+        t, op, user, region = (wave[k][done] for k in ("t", "op", "user", "region"))
+        value = np.ones(len(done))
+        sign_up = op == SIGN_UP
+        if sign_up.any():
+            view(d.born)[user[sign_up]] = 1
+            d.created += int(sign_up.sum())
+        profile = op == PROFILE_UPDATE
+        cred = op == PASSWORD_CHANGE
+        for mask, newest in ((profile, d.newest_profile), (cred, d.newest_cred)):
+            if mask.any():
+                version = view(newest)[user[mask]] + 1
+                view(newest)[user[mask]] = version
+                value[mask] = version
+        for who, when in zip(user[profile].tolist(), t[profile].tolist(), strict=True):
+            self.profile_acks.setdefault(who, []).append(when)
+        sign_out = op == SIGN_OUT
+        view(d.session_revoked)[user[sign_out]] = 1
+        value[sign_out] = t[sign_out]
+        for r in np.unique(region).tolist():
+            here = region == r
+            for mask, column, new in ((sign_up, d.exists, 1), (sign_up, d.cred, 0),
+                                      (profile, d.profile, value), (cred, d.cred, value),
+                                      (sign_out, d.revoked_at, t),
+                                      (op == ADMIN_DISABLE, d.disabled, 1)):
+                at = here & mask
+                if at.any():
+                    view(column[r])[user[at]] = new if np.isscalar(new) else new[at]
+        static = wave["seq"][done] < 0
+        self.commit_log.append((
+            t, static.astype(np.int64),
+            np.where(static, wave["key"][done].astype(np.int64), P_REQUEST),
+            np.where(static, 0, wave["seq"][done]),
+            user, KIND_OF_OP[op], region, value))
 
     def _retries_of(self, wave: dict, outcome: np.ndarray, client: np.ndarray,
                     t1: float) -> dict:
@@ -912,6 +1165,7 @@ class DataPlane:
                 "status": np.array(epoch.status, dtype=np.int64),
                 "error_rate": np.array(epoch.error_rate, dtype=np.float64),
                 "kms_down": np.array(epoch.kms_down, dtype=np.bool_),
+                "writable": np.array(epoch.writable, dtype=np.bool_),
             }
             self._epoch_cache[id(epoch)] = cached
         return cached
@@ -943,6 +1197,10 @@ class DataPlane:
         decide(arrays["kms_down"][r] & (op != M2M), KMS_DOWN)
         reached = ~decided
         decide(op == M2M, OK)
+        write = np.isin(op, self.write_ops_np)
+        if write.any():
+            decide(write & ~arrays["writable"][r], READ_ONLY)
+            decide(op == SIGN_UP, OK)  # the user is the id reserved for this sign-up
         decide(self._gather(d.exists, r, safe_user) == 0, NOT_FOUND)
         disabled = self._gather(d.disabled, r, safe_user) != 0
         secondary = self.is_secondary_np[r]
@@ -978,7 +1236,7 @@ class DataPlane:
             decide(federated & pins, TOKEN_REJECTED)
 
         ok = out == OK
-        effects = {"new_session": ok & (sign_in | federated),
+        effects = {"new_session": ok & (sign_in | federated), "write": ok & write,
                    "fed_primary": ok & federated & (r == self.primary_role),
                    "region": r, "stale": []}
         reads = ok & (op == PROFILE_READ)
@@ -1258,6 +1516,34 @@ class DataPlane:
             shadow.succeed(user, t)
         self._new_session(t, user, r)
         return OK, user, False, shadow_locked, None
+
+
+def _take(items: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarray]:
+    """The items (a dict of equal-length columns) where ``mask`` holds."""
+    return {name: column[mask] for name, column in items.items()}
+
+
+def _join(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Items of ``a`` then items of ``b``."""
+    if not len(b["t"]):
+        return a
+    if not len(a["t"]):
+        return b
+    return {name: np.concatenate([a[name], b[name]]) for name in a}
+
+
+def _earliest_per_user(items: dict[str, np.ndarray]) -> np.ndarray:
+    """Mask of each user's first item in serving order (arrivals: ``seq`` < 0, by index;
+    heap requests: by ``seq``; heap items first at equal times)."""
+    static = items["seq"] < 0
+    second = np.where(static, items["key"].astype(np.int64), items["seq"])
+    order = np.lexsort((second, static, items["t"], items["user"]))
+    sorted_users = items["user"][order]
+    first = np.ones(len(order), dtype=np.bool_)
+    first[1:] = sorted_users[1:] != sorted_users[:-1]
+    mask = np.zeros(len(order), dtype=np.bool_)
+    mask[order[first]] = True
+    return mask
 
 
 def base_latency_s() -> np.ndarray:
