@@ -96,6 +96,8 @@ QUOTA_CATEGORY = {
     REPLAY_DISABLED: "sign_in",
 }
 KIND_USER, KIND_CRED, KIND_PROFILE, KIND_REVOCATION, KIND_DISABLE = range(len(WRITE_KINDS))
+IS_WRITE = np.zeros(len(OP_CODE), dtype=np.bool_)
+IS_WRITE[list(WRITE_OPS)] = True
 KIND_OF_OP = np.zeros(len(OP_CODE), dtype=np.int8)
 KIND_OF_OP[[SIGN_UP, PASSWORD_CHANGE, PROFILE_UPDATE, SIGN_OUT, ADMIN_DISABLE]] = [
     KIND_USER, KIND_CRED, KIND_PROFILE, KIND_REVOCATION, KIND_DISABLE]
@@ -326,8 +328,8 @@ class DataPlane:
         batched = list(READ_OPS)
         if self.mode != "sync":
             batched += [op for op in WRITE_OPS if not (self.replayers and op in REPLAYED_OPS)]
-        self.batched_ops = np.array(sorted(batched), dtype=np.int8)
-        self.write_ops_np = np.array(sorted(WRITE_OPS), dtype=np.int8)
+        self.is_batched = np.zeros(len(OP_CODE), dtype=np.bool_)
+        self.is_batched[batched] = True
         self.client_retry = [k.retry for k in scenario.clients]
         self.client_retry_codes = [
             frozenset(OUTCOME_CODE[c] for c in k.retry.retry_on) for k in scenario.clients
@@ -451,10 +453,9 @@ class DataPlane:
             flags.extend(bytes(rows))
         self.write_count += m
         # Users of vectorised commits appear once in their batch: what applies before its
-        # end is applied now; the rest waits in the heap.
-        now = due < self.batch_end
-        if now.any():
-            self._apply_rows(due[now], first + np.flatnonzero(now), scheduled=False)
+        # end is applied at the end of the batch (_serve_batch); the rest waits in the heap.
+        now = np.flatnonzero(due < self.batch_end)
+        self.applied_in_batch.append((due[now], first + now))
         pending = np.flatnonzero((due >= self.batch_end) & (due < self.horizon))
         for k, when, who in zip(pending.tolist(), due[pending].tolist(),
                                 r_user[pending].tolist(), strict=True):
@@ -507,24 +508,22 @@ class DataPlane:
         kinds, targets = view(self.w_kind)[rows], view(self.w_target)[rows]
         values = view(self.w_value)[rows]
         applied = np.ones(len(rows), dtype=np.bool_)
-        for r in np.unique(targets).tolist():
-            here = targets == r
-            for kind, column in ((KIND_USER, d.exists), (KIND_CRED, d.cred),
-                                 (KIND_PROFILE, d.profile), (KIND_REVOCATION, d.revoked_at),
-                                 (KIND_DISABLE, d.disabled)):
-                at = np.flatnonzero(here & (kinds == kind))
-                if not len(at):
-                    continue
-                who, value = users[at], values[at]
-                stored = view(column[r])
-                if kind in (KIND_CRED, KIND_PROFILE):  # a newer version there: conflict
-                    applied[at] = stored[who] <= value
-                    at, who, value = at[applied[at]], who[applied[at]], value[applied[at]]
-                elif kind == KIND_REVOCATION:
-                    value = np.maximum(stored[who], value)
-                else:
-                    value = 1
-                stored[who] = value
+        columns = (d.exists, d.cred, d.profile, d.revoked_at, d.disabled)  # by KIND_*
+        group = targets.astype(np.int64) * len(columns) + kinds
+        groups = np.unique(group)
+        for g in groups.tolist():
+            r, kind = divmod(g, len(columns))
+            at = np.flatnonzero(group == g) if len(groups) > 1 else np.arange(len(rows))
+            who, value = users[at], values[at]
+            stored = view(columns[kind][r])
+            if kind in (KIND_CRED, KIND_PROFILE):  # a newer version there: conflict
+                applied[at] = stored[who] <= value
+                who, value = who[applied[at]], value[applied[at]]
+            elif kind == KIND_REVOCATION:
+                value = np.maximum(stored[who], value)
+            else:
+                value = 1
+            stored[who] = value
         conflict = rows[~applied]
         view(self.w_conflict)[conflict] = view(self.w_stuck)[conflict]
         view(self.w_applied)[rows] = times
@@ -802,7 +801,7 @@ class DataPlane:
             applies = [it for it, a in zip(applies, alone.tolist(), strict=True) if not a]
         born = (user < d.population) | (view(d.born)[safe] != 0) | (op == SIGN_UP)
         m2m = legit & (op == M2M)  # changes no user's state
-        eligible = (legit & np.isin(op, self.batched_ops) & valid & born
+        eligible = (legit & self.is_batched[op] & valid & born
                     & (view(self.lock_touched)[safe] == 0) & ~m2m)
         # Users with several eligible requests are served in rounds (one request per user
         # per wave, in order) if those are reads and no sign-in of theirs can meet a
@@ -816,7 +815,7 @@ class DataPlane:
         # Served one at a time: users with a request not eligible, stand-ins, users with
         # a replication record applying in the batch, and the risky rounds above.
         blocked = [user[valid & ~eligible & ~m2m], stand_ins, apply_users[~alone],
-                   user[in_rounds & np.isin(op, self.write_ops_np)]]
+                   user[in_rounds & IS_WRITE[op]]]
         if len(several):
             risky = np.zeros(len(several), dtype=np.bool_)
             newest = view(d.newest_cred)[several]
@@ -912,6 +911,7 @@ class DataPlane:
         # seq) for heap items, (time, 1, index, 0) for arrivals.
         self.batch_commits = self._sorted_commits()
         self.batch_end = t1
+        self.applied_in_batch: list[tuple[np.ndarray, np.ndarray]] = []
         slow_static = np.flatnonzero(~fast[:n_s])
         entries = [(float(t[k]), 1, i + k, 0, None) for k in slow_static.tolist()]
         slow_heap = set(np.flatnonzero(~fast[n_s:]).tolist())
@@ -934,6 +934,9 @@ class DataPlane:
             if self.batch_commits is None:
                 break
             self._flush_commits(None)  # may push applies due before t1
+        if self.applied_in_batch:
+            due, rows = (np.concatenate(c) for c in zip(*self.applied_in_batch, strict=True))
+            self._apply_rows(due, rows, scheduled=False)
         self._book_takes()
         return True
 
@@ -1181,72 +1184,78 @@ class DataPlane:
         """
         d = self.d
         arrays = self.epoch_arrays(epoch)
-        out = np.zeros(len(t), dtype=np.int64)
-        decided = np.zeros(len(t), dtype=np.bool_)
-
-        def decide(mask: np.ndarray, code: int) -> None:
-            new = mask & ~decided
-            out[new] = code
-            decided[new] = True
-
-        r = np.where(region >= 0, region, 0)
-        decide(region < 0, DNS_DOWN)
-        status = arrays["status"][r]
-        decide(status == DOWN, REGION_DOWN)
-        decide((status != 0) & (u < arrays["error_rate"][r]), REGION_ERROR)
-        decide(arrays["kms_down"][r] & (op != M2M), KMS_DOWN)
-        reached = ~decided
-        decide(op == M2M, OK)
-        write = np.isin(op, self.write_ops_np)
-        if write.any():
-            decide(write & ~arrays["writable"][r], READ_ONLY)
-            decide(op == SIGN_UP, OK)  # the user is the id reserved for this sign-up
-        decide(self._gather(d.exists, r, safe_user) == 0, NOT_FOUND)
-        disabled = self._gather(d.disabled, r, safe_user) != 0
-        secondary = self.is_secondary_np[r]
-        pins = (view(d.pins_issuer)[safe_user] != 0) & (r != self.primary_role)
         limits = self.s.secondary_limits
+        gather = self._gather
+        # Each group of checks is written last to first, so that the first failing
+        # check of _serve is the one that stays.
+        out = np.zeros(len(t), dtype=np.int64)  # OK
+        r = np.where(region >= 0, region, 0)
+        status = arrays["status"][r]
+        out[arrays["kms_down"][r] & (op != M2M)] = KMS_DOWN
+        out[(status != 0) & (u < arrays["error_rate"][r])] = REGION_ERROR
+        out[status == DOWN] = REGION_DOWN
+        out[region < 0] = DNS_DOWN
+        reached = out == OK
+        live = np.flatnonzero(reached & (op != M2M))
+        is_write = IS_WRITE[op]
+        w = live[is_write[live]]
+        out[w[~arrays["writable"][r[w]]]] = READ_ONLY
+        # A sign-up's user is the id reserved for it: nothing more to check.
+        live = live[(out[live] == OK) & (op[live] != SIGN_UP)]
+        missing = gather(d.exists, r[live], safe_user[live]) == 0
+        out[live[missing]] = NOT_FOUND
+        live = live[~missing]
+        kind = op[live]
 
-        sign_in = op == SIGN_IN
-        decide(sign_in & disabled, DISABLED)
-        decide(sign_in & (self._gather(d.cred, r, safe_user) == NO_HASH), RESET_REQUIRED)
-        mfa = view(d.mfa)[safe_user]
-        if not limits.totp_mfa:
-            decide(sign_in & secondary & (mfa == MFA_TOTP), MFA_UNSUPPORTED)
-        if not limits.sms_email_mfa:
-            decide(sign_in & secondary & ((mfa == MFA_SMS) | (mfa == MFA_EMAIL)), MFA_UNSUPPORTED)
-        decide(sign_in & pins, TOKEN_REJECTED)
+        def pins(k: np.ndarray) -> np.ndarray:
+            return (view(d.pins_issuer)[safe_user[k]] != 0) & (r[k] != self.primary_role)
 
-        refresh = op == REFRESH
-        if refresh.any():
-            decide(refresh & disabled, DISABLED)
+        def disabled(k: np.ndarray) -> np.ndarray:
+            return gather(d.disabled, r[k], safe_user[k]) != 0
+
+        k = live[kind == SIGN_IN]
+        if len(k):
+            out[k[pins(k)]] = TOKEN_REJECTED
+            on_secondary = self.is_secondary_np[r[k]]
+            mfa = view(d.mfa)[safe_user[k]]
+            if not limits.sms_email_mfa:
+                out[k[on_secondary & ((mfa == MFA_SMS) | (mfa == MFA_EMAIL))]] = MFA_UNSUPPORTED
+            if not limits.totp_mfa:
+                out[k[on_secondary & (mfa == MFA_TOTP)]] = MFA_UNSUPPORTED
+            out[k[gather(d.cred, r[k], safe_user[k]) == NO_HASH]] = RESET_REQUIRED
+            out[k[disabled(k)]] = DISABLED
+
+        k = live[kind == REFRESH]
+        if len(k):
+            who = safe_user[k]
+            out[k[pins(k)]] = TOKEN_REJECTED
+            out[k[gather(d.revoked_at, r[k], who) >= view(d.session_issued)[who]]] = TOKEN_REJECTED
             if not self.s.sessions.cross_region_tokens:
-                decide(refresh & (view(d.session_region)[safe_user] != r), TOKEN_REJECTED)
-            issued = view(d.session_issued)[safe_user]
-            decide(refresh & (self._gather(d.revoked_at, r, safe_user) >= issued), TOKEN_REJECTED)
-            decide(refresh & pins, TOKEN_REJECTED)
+                out[k[view(d.session_region)[who] != r[k]]] = TOKEN_REJECTED
+            out[k[disabled(k)]] = DISABLED
 
-        federated = op == FEDERATED
-        if federated.any():
-            if epoch.idp_down:
-                decide(federated, IDP_DOWN)
+        k = live[kind == FEDERATED]
+        if len(k):
+            out[k[pins(k)]] = TOKEN_REJECTED
+            out[k[disabled(k)]] = DISABLED
             if limits.federated_needs_primary_sign_in:
-                decide(federated & secondary & (view(d.fed_seen)[safe_user] == 0), NOT_FOUND)
-            decide(federated & disabled, DISABLED)
-            decide(federated & pins, TOKEN_REJECTED)
+                out[k[self.is_secondary_np[r[k]] & (view(d.fed_seen)[safe_user[k]] == 0)]] = \
+                    NOT_FOUND
+            if epoch.idp_down:
+                out[k] = IDP_DOWN
 
         ok = out == OK
-        effects = {"new_session": ok & (sign_in | federated), "write": ok & write,
-                   "fed_primary": ok & federated & (r == self.primary_role),
+        effects = {"new_session": ok & ((op == SIGN_IN) | (op == FEDERATED)),
+                   "write": ok & is_write,
+                   "fed_primary": ok & (op == FEDERATED) & (r == self.primary_role),
                    "region": r, "stale": []}
-        reads = ok & (op == PROFILE_READ)
-        if reads.any():
-            version = self._gather(d.profile, r, safe_user)
-            stale = reads & (version < view(d.newest_profile)[safe_user])
-            for k in np.flatnonzero(stale).tolist():
-                acks = self.profile_acks.get(int(user[k]))
-                v = int(version[k])
-                effects["stale"].append((k, float(t[k]) - acks[v] if acks and v < len(acks)
+        k = live[kind == PROFILE_READ]
+        if len(k):
+            version = gather(d.profile, r[k], safe_user[k])
+            stale = version < view(d.newest_profile)[safe_user[k]]
+            for row, v in zip(k[stale].tolist(), version[stale].tolist(), strict=True):
+                acks = self.profile_acks.get(int(user[row]))
+                effects["stale"].append((row, float(t[row]) - acks[v] if acks and v < len(acks)
                                          else 0.0))
         return out, reached, effects
 

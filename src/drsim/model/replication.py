@@ -33,6 +33,8 @@ class Channel:
     def __init__(self, pauses: np.ndarray, throughput: float | None) -> None:
         self.starts = [float(x) for x in pauses[:, 0]] if len(pauses) else []
         self.ends = [float(x) for x in pauses[:, 1]] if len(pauses) else []
+        self.ends_np = np.array(self.ends, dtype=np.float64)
+        self.next_start_np = np.array([*self.starts, math.inf], dtype=np.float64)
         self.service_s = 1.0 / throughput if throughput else 0.0
         self.server_free_s = 0.0
         self.last_apply: dict[int, float] = {}
@@ -67,8 +69,7 @@ class Channel:
         if not self.starts:
             return due
         # The first pause ending after ``start`` must start after ``due``.
-        first = np.searchsorted(np.asarray(self.ends), start, side="right")
-        next_start = np.append(np.asarray(self.starts), np.inf)[first]
+        next_start = self.next_start_np[np.searchsorted(self.ends_np, start, side="right")]
         for k in np.flatnonzero(~((start < next_start) & (due <= next_start))).tolist():
             due[k] = self.advance(float(start[k]), float(running_s[k]))
         return due
@@ -82,14 +83,19 @@ class Channel:
                 if free > due[k]:
                     due[k] = free
                 self.server_free_s = float(due[k])
-        last = self.last_apply
-        result = due.tolist()
-        for k, user in enumerate(users):
-            previous = last.get(user)
-            if previous is not None and previous > result[k]:
-                result[k] = previous
-            last[user] = result[k]
-        return np.array(result, dtype=np.float64)
+        if len(set(users)) < len(users):  # a user's records apply in order: one at a time
+            last = self.last_apply
+            result = due.tolist()
+            for k, user in enumerate(users):
+                previous = last.get(user)
+                if previous is not None and previous > result[k]:
+                    result[k] = previous
+                last[user] = result[k]
+            return np.array(result, dtype=np.float64)
+        get = self.last_apply.get
+        due = np.maximum(due, np.array([get(user, -math.inf) for user in users]))
+        self.last_apply.update(zip(users, due.tolist(), strict=True))
+        return due
 
     def apply_time(self, user: int, ack_s: float, lag_s: float) -> float:
         """When a record acknowledged at ``ack_s`` applies at the target."""
