@@ -221,8 +221,8 @@ class DataPlane:
             exactly (tests compare the two).
     """
 
-    MAX_BATCH = 16384  # arrivals per batch, at most (see batch_size)
-    MAX_SPAN_S = 60.0  # simulated seconds per batch
+    MAX_BATCH = 32768  # arrivals per batch, at most (see batch_size)
+    MAX_SPAN_S = 120.0  # simulated seconds per batch
     MIN_BATCH = 48  # fewer arrivals than this: not worth the vector overhead
     QUOTA_MARGIN = 3.0  # tokens kept free for retries and replays born inside a batch
     FEW_COMMITS = 24  # vectorised commits made one at a time below this many
@@ -343,7 +343,7 @@ class DataPlane:
         self.serving: tuple = ()  # order key of the request served one at a time in a batch
         # Larger batches amortise numpy's per-call cost, but the more users appear twice
         # in a batch (and are served one at a time): about √(270 × population) balances it.
-        self.batch_size = int(np.clip(np.sqrt(270.0 * directory.population), 2048,
+        self.batch_size = int(np.clip(np.sqrt(1080.0 * directory.population), 2048,
                                       self.MAX_BATCH))
         self.retry_attempts = np.array([p.attempts for p in self.client_retry], dtype=np.int64)
         self.retry_backoff = np.array([p.backoff for p in self.client_retry])
