@@ -8,6 +8,7 @@ files, YAML, plots or CLI.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -71,6 +72,7 @@ def simulate(
     )
     signups = int(np.count_nonzero(arrivals.op == OP_CODE["sign_up"]))
     directory = Directory(scenario, streams, scenario.users.population + signups)
+    directory_bytes = directory.nbytes()
     router = Router(
         directory,
         control.record_times,
@@ -78,9 +80,15 @@ def simulate(
         dns_outages(control),
         single_home=scenario.dns.routing == "failover",
     )
+    plane = DataPlane(scenario, streams, control, arrivals, directory, router, batch)
+    # From here on the plane holds the run's state alone, so that it is freed with the plane.
+    del arrivals, directory, router
     try:
-        output = DataPlane(scenario, streams, control, arrivals, directory, router, batch).run()
+        output = plane.run()
     except BatchAssumptionBroken:
+        output = None
+    del plane
+    if output is None:
         # A batch would have throttled a request it served: redo the run exactly.
         records = simulate(scenario, replication, script, batch=False)
         records.meta["batch_fallback"] = True
@@ -92,9 +100,8 @@ def simulate(
         population=scenario.users.population,
         users_created=output.users_created,
         duration_s=scenario.run.duration,
-        directory_bytes=directory.nbytes(),
+        directory_bytes=directory_bytes,
     )
-    del arrivals, directory, router  # free the run's state before building the tables
     return RunRecords(
         requests=_requests_table(scenario, control, output),
         writes=_writes_table(scenario, output),
@@ -122,67 +129,105 @@ def dns_outages(control: ControlTimeline) -> list[tuple[float, float, float]]:
 
 def _requests_table(scenario: Scenario, control: ControlTimeline,
                     out: DataPlaneOutput) -> pd.DataFrame:
+    """The ``requests`` table (see :mod:`drsim.records`): ``out``'s rows in time order.
+
+    Consumes ``out``'s request columns (each is released once sorted). Every table
+    column is made once, already in time order, and handed to pandas without a copy:
+    the peak stays near ``out`` plus the table instead of several times the table.
+    """
     n = len(out.time_s)
     order = np.lexsort((out.order_key, out.time_s))
-    stale = np.zeros(n, dtype=np.bool_)
-    stale[out.stale_index] = True
+    out.order_key = None
+    time_s = _sorted_column(out, "time_s", order)
+    op = _sorted_column(out, "op", order)
+    user = _sorted_column(out, "user", order)
+    client = _sorted_column(out, "client", order)
+    attacker = _sorted_column(out, "attacker", order)
+    region = _sorted_column(out, "region", order)
+    outcome = _sorted_column(out, "outcome", order)
+    attempt = _sorted_column(out, "attempt", order)
+    stale = _flags(n, out.stale_index, order)
     staleness = np.full(n, np.nan, dtype=np.float32)
     staleness[out.stale_index] = out.staleness_s
-    extra = np.zeros(n, dtype=np.bool_)
-    extra[out.extra_guess_index] = True
-    shadow = np.zeros(n, dtype=np.bool_)
-    shadow[out.shadow_locked_index] = True
-
-    region = out.region.astype(np.int64)
-    latency = base_latency_s()[out.op.astype(np.int64)]
-    epoch_index = np.searchsorted(control.epoch_starts, out.time_s, side="right") - 1
-    added = np.array([e.added_latency_s for e in control.epochs], dtype=np.float32)
-    reached = region >= 0
-    latency = latency.copy()
-    latency[reached] += added[epoch_index[reached], region[reached]]
-    latency[out.outcome == OUTCOME_CODE["region_down"]] = REGION_DOWN_TIMEOUT_S
-    if scenario.replication.mode == "sync":
-        writes = np.isin(out.op, [OP_CODE[o] for o in (
-            "sign_up", "profile_update", "password_change", "sign_out", "admin_disable")])
-        latency[writes & (out.outcome == OUTCOME_CODE["ok"])] += scenario.replication.sync_latency
+    staleness = staleness[order]
+    extra = _flags(n, out.extra_guess_index, order)
+    shadow = _flags(n, out.shadow_locked_index, order)
+    del order
+    latency = _latency_s(scenario, control, time_s, op, region, outcome)
 
     names = list(scenario.region_names) + ["none"]
     region_codes = np.where(region >= 0, region, len(names) - 1)
     clients = [k.name for k in scenario.clients] + [a.name for a in scenario.attackers]
-    attacker = out.attacker.astype(np.int64)
-    client_codes = np.where(attacker >= 0, len(scenario.clients) + attacker,
-                            out.client.astype(np.int64))
     # A client kind and an attacker may share a name: keep categories unique.
-    unique_clients, client_codes = _unique_categories(clients, client_codes)
-
-    # Build the table already in time order: one copy per column, no frame-wide reorder.
+    unique_clients, remap = _unique_categories(clients)
+    client_codes = remap[np.where(attacker >= 0, attacker + len(scenario.clients), client)]
     return pd.DataFrame(
         {
-            "time_s": out.time_s[order],
-            "op": categorical(out.op[order], OPERATIONS),
-            "user": out.user[order],
-            "client": categorical(client_codes[order], unique_clients),
-            "attacker": (attacker >= 0)[order],
-            "region": categorical(region_codes[order], names),
-            "outcome": categorical(out.outcome[order], OUTCOMES),
-            "latency_s": latency.astype(np.float32)[order],
-            "attempt": out.attempt[order],
-            "stale": stale[order],
-            "staleness_s": staleness[order],
-            "extra_guess": extra[order],
-            "shadow_locked": shadow[order],
-        }
+            "time_s": time_s,
+            "op": categorical(op, OPERATIONS),
+            "user": user,
+            "client": categorical(client_codes, unique_clients),
+            "attacker": attacker >= 0,
+            "region": categorical(region_codes, names),
+            "outcome": categorical(outcome, OUTCOMES),
+            "latency_s": latency,
+            "attempt": attempt,
+            "stale": stale,
+            "staleness_s": staleness,
+            "extra_guess": extra,
+            "shadow_locked": shadow,
+        },
+        copy=False,  # the columns are this table's own: no copy, no consolidation
     )
 
 
-def _unique_categories(names: list[str], codes: np.ndarray) -> tuple[list[str], np.ndarray]:
+def _sorted_column(out: DataPlaneOutput, name: str, order: np.ndarray) -> np.ndarray:
+    """``out.<name>`` in time order; ``out`` lets go of the unsorted column."""
+    column = getattr(out, name)[order]
+    setattr(out, name, None)
+    return column
+
+
+def _flags(n: int, rows: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """A bool column, True at ``rows`` (unsorted row numbers), in time order."""
+    flag = np.zeros(n, dtype=np.bool_)
+    flag[rows] = True
+    return flag[order]
+
+
+def _latency_s(scenario: Scenario, control: ControlTimeline, time_s: np.ndarray,
+               op: np.ndarray, region: np.ndarray, outcome: np.ndarray) -> np.ndarray:
+    """Each attempt's latency (float32): the operation's base latency, plus the reached
+    region's added latency in the epoch of the attempt, the client's timeout on a dead
+    region, and the synchronous replication round trip of a successful write.
+
+    ``time_s`` is sorted: each epoch's rows are one slice (the first epoch starts at 0).
+    """
+    latency = base_latency_s()[op]
+    added = np.array([e.added_latency_s for e in control.epochs], dtype=np.float32)
+    edges = [0, *np.searchsorted(time_s, control.epoch_starts[1:], side="left").tolist(),
+             len(time_s)]
+    for epoch, (start, end) in enumerate(itertools.pairwise(edges)):
+        rows = region[start:end]
+        reached = rows >= 0
+        latency[start:end][reached] += added[epoch, rows[reached]]
+    latency[outcome == OUTCOME_CODE["region_down"]] = REGION_DOWN_TIMEOUT_S
+    if scenario.replication.mode == "sync":
+        writes = np.isin(op, [OP_CODE[o] for o in (
+            "sign_up", "profile_update", "password_change", "sign_out", "admin_disable")])
+        latency[writes & (outcome == OUTCOME_CODE["ok"])] += scenario.replication.sync_latency
+    return latency
+
+
+def _unique_categories(names: list[str]) -> tuple[list[str], np.ndarray]:
+    """The distinct names, in first-seen order, and each name's code among them."""
     unique: list[str] = []
-    remap = np.empty(len(names), dtype=np.int64)
+    remap = np.empty(len(names), dtype=np.int16)
     for i, name in enumerate(names):
         if name not in unique:
             unique.append(name)
         remap[i] = unique.index(name)
-    return unique, remap[codes] if len(codes) else codes
+    return unique, remap
 
 
 def _writes_table(scenario: Scenario, out: DataPlaneOutput) -> pd.DataFrame:

@@ -670,6 +670,7 @@ class DataPlane:
                 sequential_until = t1
                 continue
             i = j
+        del arr, times  # _output frees the arrivals
         return self._output()
 
     # ------------------------------------------------------------------ one request at a time
@@ -836,10 +837,13 @@ class DataPlane:
         mark[blocked] = 1
         fast = (eligible & (mark[safe] == 0)) | m2m
         mark[blocked] = 0
-        no_session = (view(d.session_revoked)[safe] != 0) | (view(d.session_expires)[safe] <= t)
         # The operation each request would be served as now (exact for users served once;
         # a wave converts again when it serves them).
-        as_now = np.where(fast & (op == REFRESH) & no_session, SIGN_IN, op).astype(np.int8)
+        as_now = op.copy()
+        k = np.flatnonzero(fast & (op == REFRESH))
+        who = safe[k]
+        as_now[k[(view(d.session_revoked)[who] != 0) | (view(d.session_expires)[who] <= t[k])]] = \
+            SIGN_IN
         fidx = np.flatnonzero(fast)
         region = self.router.route_many(t[fidx], safe[fidx])
         # A sign-in against a superseded password feeds the lockout counters: one at a time.
@@ -1277,8 +1281,35 @@ class DataPlane:
         return out, reached, effects
 
     def _output(self) -> DataPlaneOutput:
-        arr = self.arrivals
+        """The record columns: the first attempts' rows, then the dynamic rows.
+
+        The plane lets go of its arrivals and of each first-attempt column as soon as it
+        is joined with its dynamic rows: unless the caller keeps the arrivals, the peak
+        stays near one copy of the recorded columns.
+        """
+        time_s, attacker = self.arrivals.time_s, self.arrivals.attacker
+        self.arrivals = None  # pick, u, user and op are not recorded
         dyn = self.dyn
+        n_static = self.n_static
+        n = n_static + len(dyn["time"])
+        time_s = np.concatenate([time_s, view(dyn["time"])])
+        attacker = np.concatenate([attacker, view(dyn["attacker"])])
+        op = np.concatenate([self.ops_np, view(dyn["op"])])
+        self.ops_np = None
+        user = np.concatenate([view(self.out_user), view(dyn["user"])])
+        self.out_user = None
+        client = np.concatenate([view(self.out_client), view(dyn["client"])])
+        self.out_client = None
+        region = np.concatenate([view(self.out_region), view(dyn["region"])])
+        self.out_region = None
+        outcome = np.concatenate([np.frombuffer(self.out_outcome, dtype=np.uint8),
+                                  view(dyn["outcome"]).astype(np.uint8)])
+        self.out_outcome = None
+        attempt = np.zeros(n, dtype=np.int8)
+        attempt[n_static:] = view(dyn["attempt"])
+        order_key = np.arange(n, dtype=np.int64)  # first attempts after heap items (seq)
+        order_key[:n_static] += 1 << 40
+        order_key[n_static:] = view(dyn["seq"])
         ids = np.frombuffer(self.w_id, dtype=np.int64)
         order = (np.argsort(ids, kind="stable") if len(ids) and (np.diff(ids) < 0).any()
                  else slice(None))  # batches make their vectorised records late
@@ -1296,18 +1327,15 @@ class DataPlane:
         }
         writes = {name: column[order] for name, column in writes.items()}
         return DataPlaneOutput(
-            time_s=np.concatenate([arr.time_s, np.frombuffer(dyn["time"], dtype=np.float64)]),
-            op=np.concatenate([self.ops_np, np.frombuffer(dyn["op"], dtype=np.int8)]),
-            user=np.concatenate([view(self.out_user), view(dyn["user"])]),
-            client=np.concatenate([view(self.out_client), view(dyn["client"])]),
-            attacker=np.concatenate([arr.attacker, np.frombuffer(dyn["attacker"], np.int16)]),
-            region=np.concatenate([view(self.out_region), view(dyn["region"])]),
-            outcome=np.concatenate([np.frombuffer(bytes(self.out_outcome), dtype=np.uint8),
-                                    view(dyn["outcome"]).astype(np.uint8)]),
-            attempt=np.concatenate([np.zeros(self.n_static, dtype=np.int8),
-                                    view(dyn["attempt"])]),
-            order_key=np.concatenate([np.arange(self.n_static, dtype=np.int64) + (1 << 40),
-                                      view(dyn["seq"])]),
+            time_s=time_s,
+            op=op,
+            user=user,
+            client=client,
+            attacker=attacker,
+            region=region,
+            outcome=outcome,
+            attempt=attempt,
+            order_key=order_key,
             stale_index=np.array(self.stale_rows, dtype=np.int64),
             staleness_s=np.array(self.staleness, dtype=np.float64),
             extra_guess_index=np.array(self.extra_rows, dtype=np.int64),

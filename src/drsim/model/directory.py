@@ -42,7 +42,7 @@ def raw(values: np.ndarray) -> array:
     if values.dtype == np.bool_:
         values = values.astype(np.int8)
     stored = array(_TYPECODES[values.dtype])
-    stored.frombytes(values.tobytes())
+    stored.frombytes(values.view(np.uint8))  # one copy: no intermediate bytes object
     return stored
 
 
