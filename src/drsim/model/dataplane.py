@@ -797,7 +797,8 @@ class DataPlane:
         safe = np.where(valid, user, 0)
         # A request for a user whose sign-up has not succeeded acts as int(pick × population)
         # instead (decided when served): count those stand-ins as taking part too.
-        newcomer = (arr.user[i:j] >= d.population) & (arr.attacker[i:j] < 0)
+        newcomer = ((arr.user[i:j] >= d.population) & (arr.attacker[i:j] < 0)
+                    & (view(d.born)[np.maximum(arr.user[i:j], 0)] == 0))
         stand_ins = (arr.pick[i:j][newcomer] * d.population).astype(np.int64)
         apply_rows = np.array([it[3][1] for it in applies], dtype=np.int64)
         apply_users = view(self.w_user)[apply_rows]
@@ -810,11 +811,20 @@ class DataPlane:
             applies = [it for it, a in zip(applies, alone.tolist(), strict=True) if not a]
         born = (user < d.population) | (view(d.born)[safe] != 0) | (op == SIGN_UP)
         m2m = legit & (op == M2M)  # changes no user's state
-        eligible = (legit & self.is_batched[op] & valid & born
-                    & (view(self.lock_touched)[safe] == 0) & ~m2m)
+        # The operation each request would be served as now (exact for users served once;
+        # a wave converts again when it serves them).
+        as_now = op.copy()
+        k = np.flatnonzero(valid & (op == REFRESH))
+        who = safe[k]
+        as_now[k[(view(d.session_revoked)[who] != 0) | (view(d.session_expires)[who] <= t[k])]] = \
+            SIGN_IN
+        # Lockout state matters to sign-ins only.
+        touched = view(self.lock_touched)[safe] != 0
+        eligible = (legit & self.is_batched[op] & valid & born & ~m2m
+                    & ~(touched & (as_now == SIGN_IN)))
         # Users with several eligible requests are served in rounds (one request per user
         # per wave, in order) if those are reads and no sign-in of theirs can meet a
-        # superseded password or, migrating, a region without them.
+        # superseded password, lockout state or, migrating, a region without them.
         shared, times = np.unique(user[eligible], return_counts=True)
         several = shared[times > 1]
         mark = self.mark
@@ -824,7 +834,7 @@ class DataPlane:
         # Served one at a time: users with a request not eligible, stand-ins, users with
         # a replication record applying in the batch, and the risky rounds above.
         blocked = [user[valid & ~eligible & ~m2m], stand_ins, apply_users[~alone],
-                   user[in_rounds & IS_WRITE[op]]]
+                   user[in_rounds & (IS_WRITE[op] | touched)]]
         if len(several):
             risky = np.zeros(len(several), dtype=np.bool_)
             newest = view(d.newest_cred)[several]
@@ -837,13 +847,7 @@ class DataPlane:
         mark[blocked] = 1
         fast = (eligible & (mark[safe] == 0)) | m2m
         mark[blocked] = 0
-        # The operation each request would be served as now (exact for users served once;
-        # a wave converts again when it serves them).
-        as_now = op.copy()
-        k = np.flatnonzero(fast & (op == REFRESH))
-        who = safe[k]
-        as_now[k[(view(d.session_revoked)[who] != 0) | (view(d.session_expires)[who] <= t[k])]] = \
-            SIGN_IN
+        as_now = np.where(fast, as_now, op)
         fidx = np.flatnonzero(fast)
         region = self.router.route_many(t[fidx], safe[fidx])
         # A sign-in against a superseded password feeds the lockout counters: one at a time.
