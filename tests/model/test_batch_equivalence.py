@@ -2,7 +2,8 @@
 
 Every table of the run is compared exactly, on shipped scenarios shrunk to a
 small population, covering failover, gray failure, quotas that throttle,
-synchronous peers, export/import, lazy migration, write bursts and attackers.
+synchronous peers, export/import, lazy migration, write bursts, attackers, token
+replays, shared lockout counters and one region.
 """
 
 from __future__ import annotations
@@ -24,13 +25,20 @@ SCENARIOS = [
     "partition",
     "manual-failover",
     "auth0-contract",
+    "token-replay-during-failover",
+    "global-lockout",
+    "kms-outage",
+    "single-region",
 ]
+
+EXTRA = {"token-replay-during-failover": ["attackers.1.targets=5000"]}  # ≤ the population
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_batched_run_equals_sequential_reference(name):
     scenario = load_scenario(name, ["users.population=20000", "run.duration=40m",
-                                    "faults.0.start=10m", "faults.0.duration=15m"])
+                                    "faults.0.start=10m", "faults.0.duration=15m",
+                                    *EXTRA.get(name, [])])
     batched = simulate(scenario, 0, batch=True)
     reference = simulate(scenario, 0, batch=False)
     assert len(batched.requests) > 10_000
