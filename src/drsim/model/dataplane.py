@@ -909,7 +909,9 @@ class DataPlane:
         # Waves: users served once, and the first request of each user served in rounds;
         # their later requests wait in ``rounds`` (with the retries of their failures).
         rounds = _take(wave, in_rounds[fidx])
-        wave = _take(wave, ~in_rounds[fidx])
+        # In user order, the waves' look-ups in the directory's columns walk them forwards.
+        once = np.flatnonzero(~in_rounds[fidx])
+        wave = _take(wave, once[np.argsort(wave["user"][once], kind="stable")])
         rounds_users = np.unique(rounds["user"])
         mark[rounds_users] = 1
         while len(wave["t"]) or len(rounds["t"]):
