@@ -1121,14 +1121,17 @@ class DataPlane:
         op = wave["op"][failed]
         user = wave["user"][failed]
         later = when >= t1
-        # A retry may reach another region than its first attempt (DNS moved): the batch's
-        # one-at-a-time conditions must hold there too, else it goes to the heap.
+        # A retry may reach another region than its first attempt (DNS moved), and a
+        # refresh whose session has expired meanwhile is a sign-in: the batch's
+        # one-at-a-time conditions must hold for the retry too, else it goes to the heap.
         d = self.d
         safe_all = np.where(user >= 0, user, 0)
         region_all = self.router.route_many(when, safe_all)
         reached = region_all >= 0
-        slow = (op == SIGN_IN) & reached & (
-            self._gather(d.cred, region_all, safe_all) < view(d.newest_cred)[safe_all])
+        signs_in = (op == SIGN_IN) | ((op == REFRESH) & (
+            (view(d.session_revoked)[safe_all] != 0) | (view(d.session_expires)[safe_all] <= when)))
+        slow = signs_in & ((view(self.lock_touched)[safe_all] != 0) | reached & (
+            self._gather(d.cred, region_all, safe_all) < view(d.newest_cred)[safe_all]))
         if self.mode == "migrate_on_sign_in":
             slow |= reached & (self._gather(d.exists, region_all, safe_all) == 0)
         later |= slow
