@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import operator
+import subprocess
+import sys
+import threading
 from concurrent.futures import Executor, Future, as_completed
 from concurrent.futures.process import BrokenProcessPool
 
@@ -43,8 +47,43 @@ def test_jobs_1_is_in_process_and_a_pool_gives_the_same_answers():
     assert [parallel[k] for k in range(6)] == serial
 
 
-def test_pool_uses_a_start_method_that_does_not_fork_the_parent():
-    assert pool_context().get_start_method() in ("forkserver", "spawn")
+CAN_FORK = "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
+
+POOL_IN_A_FRESH_PROCESS = """
+import multiprocessing, os, threading
+from drsim.experiment.executors import open_executor
+
+with open_executor(jobs=2) as handle:
+    started = len(multiprocessing.active_children())
+    forked = handle.executor.submit(os.getppid).result() == os.getpid()
+    stop = threading.Event()
+    threading.Thread(target=stop.wait).start()  # like a progress bar's monitor thread
+    handle.restart()
+    refork = handle.executor.submit(os.getppid).result() == os.getpid()
+    stop.set()
+print(handle.description, started, forked, refork)
+"""
+
+
+def test_pool_does_not_fork_while_another_thread_runs():
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert pool_context().get_start_method() in ("forkserver", "spawn")
+    finally:
+        stop.set()
+        thread.join()
+
+
+@pytest.mark.skipif(not CAN_FORK, reason="fork is not used on this platform")
+def test_a_single_threaded_process_forks_every_worker_at_once_and_a_restart_rechecks():
+    done = subprocess.run([sys.executable, "-c", POOL_IN_A_FRESH_PROCESS], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    # both workers exist as soon as the pool is open, and are this process's children;
+    # the replacement pool, made while a thread runs, comes from the fork server instead
+    assert done.stdout.split() == ["2", "local", "processes", "(fork)", "2", "True", "False"]
 
 
 def test_no_more_workers_than_tasks_and_bad_jobs():

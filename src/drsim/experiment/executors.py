@@ -6,9 +6,8 @@ streams results to disk does not care which one runs the work:
 * **in-process** (``--jobs 1``): runs each task when it is submitted; best for
   debugging and for tiny experiments;
 * **local process pool** (``--jobs N``, default all usable cores): a
-  :class:`~concurrent.futures.ProcessPoolExecutor` started with the
-  ``forkserver`` method (``spawn`` where forkserver does not exist), so worker
-  processes never inherit the parent's threads, locks or open files;
+  :class:`~concurrent.futures.ProcessPoolExecutor`; see :func:`pool_context`
+  for how its workers are started;
 * **Dask** (``--scheduler tcp://host:port``): the executor of a
   ``distributed.Client`` connected to a running scheduler. ``distributed`` is
   imported only then (install it with the ``drsim[cluster]`` extra); workers
@@ -17,12 +16,39 @@ streams results to disk does not care which one runs the work:
 Results are identical whichever executor runs them: a run's random streams
 derive from the scenario seed and the replication index inside the model,
 never from which worker ran it or when.
+
+**How local workers start.** The start method is chosen each time a pool is
+created (also when a broken pool is replaced), by one rule:
+
+* ``fork`` when it is safe: on POSIX except macOS, while this process runs a
+  single Python thread (``threading.active_count() == 1``). A thread can hold
+  a lock at the instant of ``fork()`` and the child would inherit it locked
+  forever; with no other thread, nothing can. All workers are forked at once,
+  when the pool is created, before the pool starts its own manager thread
+  (see :func:`_local_pool`). They inherit the already-imported drsim, numpy
+  and pandas, so they start in milliseconds. Native threads of numerical
+  libraries (OpenBLAS, Arrow) are not Python threads and are not counted:
+  those libraries re-initialise their thread pools in a forked child (on
+  Python ≥ 3.12 the fork still emits a ``DeprecationWarning``, hidden by
+  default). macOS is excluded because its system libraries are not fork-safe,
+  which is why CPython stopped forking there by default;
+* ``forkserver`` otherwise (a progress bar's monitor thread, a Dask client or
+  a caller's threads are running): workers fork from a server process that
+  never has threads; it preloads :data:`WORKER_PRELOAD`, but starting it
+  costs seconds once per Python process;
+* ``spawn`` where neither exists (Windows).
+
+With ``forkserver`` and ``spawn`` the workers import the main module, so a
+script must start sweeps under ``if __name__ == "__main__":``.
 """
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import os
+import sys
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -65,23 +91,48 @@ def usable_cores() -> int:
 
 
 WORKER_PRELOAD = ("drsim.experiment.batch", "drsim.model", "drsim.metrics")
-"""Modules the fork server imports once, so that each worker starts with them loaded
+"""Modules a worker needs: imported before workers start (in this process before a
+``fork``, in the fork server otherwise), so each worker starts with them loaded
 instead of importing numpy, pandas and the model itself (seconds per worker)."""
 
 
 def pool_context() -> multiprocessing.context.BaseContext:
-    """The safest start method available: forkserver on Unix, spawn elsewhere.
+    """The start method for a new local pool, by the rule in the module docstring.
 
-    The fork server (one per Python process, started on first use) preloads
-    :data:`WORKER_PRELOAD` and the main module; workers fork from it, so they
-    never inherit this process's threads or locks yet start warm.
+    ``fork`` on POSIX except macOS while this process runs one Python thread,
+    else ``forkserver`` (preloading :data:`WORKER_PRELOAD` and the main
+    module), else ``spawn``. Call it right before starting the workers: the
+    answer holds only as long as no thread starts in between.
     """
     methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and sys.platform != "darwin" and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
     if "forkserver" not in methods:
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["__main__", *WORKER_PRELOAD])
     return context
+
+
+def _local_pool(workers: int) -> tuple[ProcessPoolExecutor, str]:
+    """A started local pool of ``workers`` processes, and its start method.
+
+    With ``fork``, :data:`WORKER_PRELOAD` is imported here first, and one
+    no-op task is submitted at once: a fork pool forks all its workers at its
+    first submit, before it starts its manager thread (checked in CPython 3.11–3.13,
+    ``ProcessPoolExecutor._launch_processes``; it never forks once a thread
+    runs). So every fork happens now, while this process is still
+    single-threaded, whatever threads the caller starts afterwards (a progress bar).
+    """
+    context = pool_context()
+    method = context.get_start_method()
+    if method == "fork":
+        for module in WORKER_PRELOAD:
+            importlib.import_module(module)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    if method == "fork":
+        pool.submit(int)
+    return pool, method
 
 
 @dataclass
@@ -147,12 +198,11 @@ def open_executor(
             handle.executor.shutdown()
         return
 
-    context = pool_context()
+    def factory() -> Executor:  # the start method is chosen anew for a replacement pool
+        return _local_pool(workers)[0]
 
-    def factory() -> Executor:
-        return ProcessPoolExecutor(max_workers=workers, mp_context=context)
-
-    handle = ExecutorHandle(factory(), workers, f"{workers} local processes", factory)
+    pool, method = _local_pool(workers)
+    handle = ExecutorHandle(pool, workers, f"{workers} local processes ({method})", factory)
     try:
         yield handle
     except BaseException:  # Ctrl-C or an error: drop queued runs, do not wait for them
