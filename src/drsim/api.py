@@ -192,9 +192,10 @@ def run(
         seed: Root seed (default ``run.seed``); replication seeds are spawned
             from it, so the same scenario and seed give the same numbers.
         jobs: Worker processes (1 runs in this process; None: every usable
-            core, at most one per replication). Workers are started
-            with ``forkserver``: in a script, call ``run`` under
-            ``if __name__ == "__main__":`` (notebooks need nothing).
+            core, at most one per replication). Workers are forked from this
+            process when it runs no other thread, else started by a fork server
+            (see :mod:`drsim.experiment.executors`): in a script, call ``run``
+            under ``if __name__ == "__main__":`` (notebooks need nothing).
         keep_records: Keep every replication's record tables (``True``; memory:
             about 100 bytes per request), only replication 0's (``"first"``: what
             the charts and timeline use), or none (``False``).
@@ -221,18 +222,11 @@ def run(
 
     from tqdm import tqdm
 
-    bar = tqdm(
-        total=n,
-        desc=scenario.name,
-        unit="rep",
-        file=sys.stderr,
-        disable=not progress,
-        leave=False,
-        dynamic_ncols=True,
-    )
+    from drsim.experiment.executors import open_executor
+
     results: list[RunResult] = []
 
-    def finished(result: RunResult) -> None:
+    def finished(result: RunResult, bar: tqdm) -> None:
         results.append(result)
         bar.update(1)
         if on_result is not None:
@@ -244,22 +238,21 @@ def run(
     def keep(rep: int) -> bool:
         return keep_records is True or (keep_records == "first" and rep == 0)
 
-    try:
-        if jobs == 1 or n == 1:
-            for rep in range(n):
-                finished(run_one(scenario, rep, keep(rep)))
-        else:
-            from drsim.experiment.executors import open_executor
+    def progress_bar() -> tqdm:
+        return tqdm(total=n, desc=scenario.name, unit="rep", file=sys.stderr,
+                    disable=not progress, leave=False, dynamic_ncols=True)
 
-            with open_executor(jobs, tasks=n) as handle:
-                pool = handle.executor
-                futures = {
-                    pool.submit(run_one, scenario, rep, keep(rep)): rep for rep in range(n)
-                }
-                for future in as_completed(futures):
-                    finished(_result_of(future, futures[future]))
-    finally:
-        bar.close()
+    if jobs == 1 or n == 1:
+        with progress_bar() as bar:
+            for rep in range(n):
+                finished(run_one(scenario, rep, keep(rep)), bar)
+    else:
+        # The pool opens before the bar starts its monitor thread, so that it may fork.
+        with open_executor(jobs, tasks=n) as handle, progress_bar() as bar:
+            futures = {handle.executor.submit(run_one, scenario, rep, keep(rep)): rep
+                       for rep in range(n)}
+            for future in as_completed(futures):
+                finished(_result_of(future, futures[future]), bar)
 
     results.sort(key=lambda r: r.replication)
     return RunOutput(

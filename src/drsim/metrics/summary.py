@@ -8,6 +8,7 @@ correlated, so the paired interval is much narrower than two separate ones).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -44,8 +45,14 @@ def mean_ci(values: Iterable[float], confidence: float = CONFIDENCE) -> tuple[fl
     sd = float(x.std(ddof=1))
     if sd == 0.0 or not math.isfinite(sd):
         return mean, mean, mean
-    half = float(stats.t.ppf(0.5 + confidence / 2, x.size - 1)) * sd / math.sqrt(x.size)
+    half = _t_quantile(0.5 + confidence / 2, x.size - 1) * sd / math.sqrt(x.size)
     return mean, mean - half, mean + half
+
+
+@functools.lru_cache(maxsize=256)
+def _t_quantile(p: float, dof: int) -> float:
+    """Student-t quantile (cached: a sweep's tables ask for the same few thousands of times)."""
+    return float(stats.t.ppf(p, dof))
 
 
 def summarise(per_replication: Sequence[dict[str, float]]) -> dict[str, dict[str, Any]]:
