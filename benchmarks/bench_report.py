@@ -267,8 +267,9 @@ FOOTNOTES = """\
   process's own CPU time: the steadier figure on a shared machine; wall s includes waiting
   for a core.
 - **peak RSS**: `ru_maxrss` of the case's own process (each case runs in a fresh process,
-  read with `os.wait4`). **RSS over baseline** subtracts row 0 (imports); its goal is
-  200 B × users + 64 B × recorded requests (issue 6).
+  read with `os.wait4`; a model case timed best of N is run once more, alone, for it).
+  **RSS over baseline** subtracts row 0 (imports); its goal is 200 B × users + 64 B ×
+  recorded requests (issue 6).
 - **directory B/user**: `records.meta["directory_bytes"]` ÷ users (initial population).
   **records B/request**: memory of the `requests` table ÷ its rows."""
 

@@ -76,7 +76,9 @@ def run_case_isolated(spec: dict[str, Any], python: str | None = None) -> dict[s
         The case's measurements plus ``peak_rss_bytes`` (the child's
         ``ru_maxrss``), ``process_wall_s`` (start-up and imports included) and
         ``status`` (``"ok"``, or ``"failed"`` with ``error``): a failed case is
-        reported, never raised.
+        reported, never raised. A model case timed over several runs is run once
+        more, alone in a fresh process, for its peak RSS: back-to-back runs in
+        one process leave the heap fragmented, which is not one run's cost.
     """
     command = [python or sys.executable, str(HERE / "harness.py"), "--child", json.dumps(spec)]
     started = time.perf_counter()
@@ -93,4 +95,10 @@ def run_case_isolated(spec: dict[str, Any], python: str | None = None) -> dict[s
         tail = output.strip().splitlines()[-3:]
         return {**spec, **result, "status": "failed",
                 "error": f"exit code {child.returncode}; {' | '.join(tail) or 'no output'}"}
-    return {**spec, **json.loads(lines[-1][len(RESULT_PREFIX):]), **result, "status": "ok"}
+    measured = {**spec, **json.loads(lines[-1][len(RESULT_PREFIX):]), **result, "status": "ok"}
+    if spec.get("kind") == "model" and int(spec.get("repeat", 1)) > 1:
+        single = run_case_isolated({**spec, "repeat": 1}, python)
+        if single["status"] == "ok":
+            measured["peak_rss_repeated_bytes"] = measured["peak_rss_bytes"]
+            measured["peak_rss_bytes"] = single["peak_rss_bytes"]
+    return measured
