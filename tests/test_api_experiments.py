@@ -5,38 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from tiny_scenario import tiny_scenario
 
 import drsim
 from drsim.experiment.errors import SweepError
 
-TINY = """\
-name: tiny
-users:
-  population: 2000
-traffic:
-  sign_in: 2/s
-  federated_sign_in: 0.2/s
-  refresh: 4/s
-  sign_up: 0.1/s
-  profile_read: 1/s
-  profile_update: 0.2/s
-  password_change: 0.05/s
-  sign_out: 0.1/s
-attackers:
-  - name: stuffer
-    kind: credential_stuffing
-    rate: 2/s
-    targets: 50
-run:
-  duration: 10m
-  replications: 1
-  seed: 3
-faults:
-  - kind: region_outage
-    region: us-east-1
-    start: 2m
-    duration: 5m
-"""
+TINY = tiny_scenario(seed=3, replications=1, attacker=True)
 
 
 @pytest.fixture

@@ -8,32 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from tiny_scenario import tiny_scenario
 
 from drsim.cli import main
 
-TINY_SCENARIO = """\
-name: tiny
-users:
-  population: 2000
-traffic:
-  sign_in: 2/s
-  federated_sign_in: 0.2/s
-  refresh: 4/s
-  sign_up: 0.1/s
-  profile_read: 1/s
-  profile_update: 0.2/s
-  password_change: 0.05/s
-  sign_out: 0.1/s
-run:
-  duration: 10m
-  replications: 2
-  seed: 5
-faults:
-  - kind: region_outage
-    region: us-east-1
-    start: 2m
-    duration: 5m
-"""
+TINY_SCENARIO = tiny_scenario(seed=5)
 
 TINY_SETS = [
     "users.population=2000", "run.duration=10m", "faults.0.start=2m", "faults.0.duration=5m",

@@ -10,31 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tiny_scenario import tiny_scenario
 
-TINY_SCENARIO = """\
+TINY_SCENARIO = tiny_scenario(seed=11, head="""\
 # A tiny active-passive design: does the sweep/compare machinery work end to end?
 name: tiny
-users:
-  population: 2000
-traffic:
-  sign_in: 2/s
-  federated_sign_in: 0.2/s
-  refresh: 4/s
-  sign_up: 0.1/s
-  profile_read: 1/s
-  profile_update: 0.2/s
-  password_change: 0.05/s
-  sign_out: 0.1/s
-run:
-  duration: 10m
-  replications: 2
-  seed: 11
-faults:
-  - kind: region_outage
-    region: us-east-1
-    start: 2m
-    duration: 5m
-"""
+""")
 
 
 @pytest.fixture

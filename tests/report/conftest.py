@@ -13,38 +13,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from tiny_scenario import tiny_scenario
 
-TINY = """\
+TINY = tiny_scenario(seed=5, attacker=True, head="""\
 name: tiny
 description: |
   What does a 5-minute primary outage cost a tiny active-passive pool?
   A test design: 2,000 users, a trickle of traffic and one credential stuffer.
-users:
-  population: 2000
-traffic:
-  sign_in: 2/s
-  federated_sign_in: 0.2/s
-  refresh: 4/s
-  sign_up: 0.1/s
-  profile_read: 1/s
-  profile_update: 0.2/s
-  password_change: 0.05/s
-  sign_out: 0.1/s
-attackers:
-  - name: stuffer
-    kind: credential_stuffing
-    rate: 2/s
-    targets: 50
-run:
-  duration: 10m
-  replications: 2
-  seed: 5
-faults:
-  - kind: region_outage
-    region: us-east-1
-    start: 2m
-    duration: 5m
-"""
+""")
 
 TINY_GLOBAL = """\
 extends: tiny.yaml
