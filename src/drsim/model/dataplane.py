@@ -294,7 +294,6 @@ class DataPlane:
         # targets_of[origin]: the other regions, in the order a commit records them
         self.targets_of = np.array([[r for r in range(n) if r != o] for o in range(n)],
                                    dtype=np.int64).reshape(n, n - 1)
-        self.pending_user = array("i", bytes(4 * directory.capacity))  # applies in flight
 
         # Writes table columns.
         self.w_id = array("q")
@@ -406,7 +405,6 @@ class DataPlane:
                 if applied < self.horizon:
                     self._push(applied, P_APPLY, ("apply", row))
                     self.w_pending[row] = 1
-                    self.pending_user[user] += 1
         elif n > 1 and self.mode != "none":
             for r in range(n):
                 if r != origin:
@@ -465,11 +463,9 @@ class DataPlane:
         now = np.flatnonzero(due < self.batch_end)
         self.applied_in_batch.append((due[now], first + now))
         pending = np.flatnonzero((due >= self.batch_end) & (due < self.horizon))
-        for k, when, who in zip(pending.tolist(), due[pending].tolist(),
-                                r_user[pending].tolist(), strict=True):
+        for k, when in zip(pending.tolist(), due[pending].tolist(), strict=True):
             self._push(when, P_APPLY, ("apply", first + k))
             self.w_pending[first + k] = 1
-            self.pending_user[who] += 1
 
     def _apply(self, r: int, user: int, kind: int, value: float) -> bool:
         """Apply a change at region ``r``; False when a newer version is there (conflict)."""
@@ -495,7 +491,6 @@ class DataPlane:
         """A replication record reaches its target (its heap item fired, or a flush)."""
         if self.w_pending.pop(row, None) is None:
             return  # already applied by a flush, or discarded at promotion
-        self.pending_user[self.w_user[row]] -= 1
         applied = self._apply(self.w_target[row], self.w_user[row], self.w_kind[row],
                               self.w_value[row])
         if not applied and self.w_stuck[row]:
@@ -511,8 +506,6 @@ class DataPlane:
             times, rows = times[live], rows[live]
         d = self.d
         users = view(self.w_user)[rows]
-        if scheduled:
-            view(self.pending_user)[users] -= 1
         kinds, targets = view(self.w_kind)[rows], view(self.w_target)[rows]
         values = view(self.w_value)[rows]
         applied = np.ones(len(rows), dtype=np.bool_)
@@ -567,7 +560,6 @@ class DataPlane:
                 self.w_lost[row] = 1
                 if pending:
                     del self.w_pending[row]
-                    self.pending_user[self.w_user[row]] -= 1
 
     def _failback(self, t: float, p: int, s: int) -> None:
         """The old primary takes writes again, with the authority's state merged in."""
@@ -767,13 +759,14 @@ class DataPlane:
     def _serve_batch(self, i: int, j: int, t1: float) -> bool:
         """Serve arrivals [i, j) and every heap item before ``t1``; False: not batchable.
 
-        Requests (arrivals and already-scheduled retries) of legitimate users who
-        appear once in the batch, have no replication record in flight and no
-        lockout state are served vectorised, in waves (a wave's failures retried
-        within the batch form the next wave): nothing else in the batch can change
-        those users' state, and every draw is counter-based, so the order does not
-        matter. Everything else is served one at a time in the sequential loop's
-        order. A batch is used only when no quota bucket can run dry in it; its
+        Requests (arrivals and already-scheduled retries) of legitimate users whose
+        state nothing else in the batch can change are served vectorised, in waves
+        (a wave's failures retried within the batch join the next wave; a user with
+        several reads is served one request per wave, in order), and every draw is
+        counter-based, so the order across users does not matter. Writes' commits
+        keep their serving order (:meth:`_flush_commits`). Everything else is served
+        one at a time in the sequential loop's order (docs/model.md lists who and
+        why). A batch is used only when no quota bucket can run dry in it; its
         quota takes are booked at the end, and if one would have been refused after
         all, the run is redone one request at a time (:class:`BatchAssumptionBroken`).
         """
