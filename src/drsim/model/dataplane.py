@@ -32,7 +32,7 @@ from drsim.model.directory import (
     Router,
     view,
 )
-from drsim.model.lockout import LockoutCounters
+from drsim.model.lockout import CounterArrays, LockoutCounters
 from drsim.model.replication import Channel, LagSampler
 from drsim.model.streams import Streams
 from drsim.model.traffic import Arrivals, attacker_targets
@@ -797,6 +797,8 @@ class DataPlane:
         apply_users = view(self.w_user)[apply_rows]
         everyone = np.concatenate([user[valid], stand_ins, apply_users])
         values, counts = np.unique(everyone, return_counts=True)
+        guessing = (self._guesses_alone(i, j, values, counts) if self.s.attackers
+                    else np.zeros(n_s, dtype=np.bool_))
         # Applies to users nothing else in the batch concerns: all at once, now.
         alone = counts[np.searchsorted(values, apply_users)] == 1
         if alone.any():
@@ -866,8 +868,9 @@ class DataPlane:
                 continue  # nothing sent to a down region reaches its quota
             mine = region == r
             for c in np.unique(np.concatenate([fast_cat[mine], slow_cat])).tolist():
+                # A few sorted runs (arrivals, heap requests): a merge sort's best case.
                 times = np.sort(np.concatenate([fast_t[mine & (fast_cat == c)],
-                                                slow_t[slow_cat == c]]))
+                                                slow_t[slow_cat == c]]), kind="stable")
                 if not self.buckets[r][c].keeps(times, self.QUOTA_MARGIN):
                     for item in popped:
                         heapq.heappush(heap, item)
@@ -904,7 +907,7 @@ class DataPlane:
         rounds = _take(wave, in_rounds[fidx])
         # In user order, the waves' look-ups in the directory's columns walk them forwards.
         once = np.flatnonzero(~in_rounds[fidx])
-        wave = _take(wave, once[np.argsort(wave["user"][once], kind="stable")])
+        wave = _take(wave, once[np.argsort(wave["user"][once])])  # users are unique here
         rounds_users = np.unique(rounds["user"])
         mark[rounds_users] = 1
         while len(wave["t"]) or len(rounds["t"]):
@@ -917,6 +920,8 @@ class DataPlane:
             rounds = _join(rounds, _take(retries, again))
             wave = _take(retries, ~again)
         mark[rounds_users] = 0
+        if guessing.any():
+            self._serve_guesses(i + np.flatnonzero(guessing))
 
         # The rest, one at a time, in the sequential loop's order. Keys: (time, 0, priority,
         # seq) for heap items, (time, 1, index, 0) for arrivals.
@@ -924,7 +929,7 @@ class DataPlane:
         self.batch_end = t1
         self.applied_in_batch: list[tuple[np.ndarray, np.ndarray]] = []
         self.reserved: list[tuple[np.ndarray, ...]] = []
-        slow_static = np.flatnonzero(~fast[:n_s])
+        slow_static = np.flatnonzero(~fast[:n_s] & ~guessing)
         entries = [(float(t[k]), 1, i + k, 0, None) for k in slow_static.tolist()]
         slow_heap = set(np.flatnonzero(~fast[n_s:]).tolist())
         entries.extend((it[0], 0, it[1], it[2], it) for k, it in enumerate(requests)
@@ -952,6 +957,122 @@ class DataPlane:
             self._apply_rows(due, rows, scheduled=False)
         self._book_takes()
         return True
+
+    def _guesses_alone(self, i: int, j: int, values: np.ndarray,
+                       counts: np.ndarray) -> np.ndarray:
+        """Mask of arrivals [i, j) that are guesses :meth:`_serve_guesses` may serve.
+
+        ``values``/``counts`` count every user the batch concerns. A guess qualifies
+        if only guesses concern its account, and all of them qualify. A round-robin
+        attacker's guesses qualify only all together (its turns go in arrival order).
+        """
+        arr = self.arrivals
+        guess = np.flatnonzero(arr.attacker[i:j] >= 0)
+        account = arr.user[i:j][guess]
+        accounts, inverse, guesses = np.unique(account, return_inverse=True, return_counts=True)
+        alone = (counts[np.searchsorted(values, accounts)] == guesses)[inverse]
+        attacker = arr.attacker[i:j][guess]
+        taking_turns = [a for a, spec in enumerate(self.s.attackers)
+                        if spec.endpoint_choice == "round_robin"
+                        and len(self.attacker_regions[a]) > 1]
+        while taking_turns and not alone.all():
+            qualifying = int(alone.sum())
+            for a in taking_turns:
+                if not alone[attacker == a].all():
+                    alone[attacker == a] = False
+            alone &= ~np.isin(account, account[~alone])
+            if alone.sum() == qualifying:
+                break
+        mask = np.zeros(j - i, dtype=np.bool_)
+        mask[guess[alone]] = True
+        return mask
+
+    def _serve_guesses(self, rows: np.ndarray) -> None:
+        """Serve attackers' guesses (arrival rows) whose accounts nothing else in the batch
+        concerns, as :meth:`_attacker_region`, :meth:`_serve` and :meth:`_sign_in` would.
+
+        Only the lockout counters link guesses on one account, so the k-th guesses
+        of every account form round k, served vectorised on a working copy of their
+        counters (:class:`CounterArrays`).
+        """
+        arr = self.arrivals
+        arrays = self.epoch_arrays(self.epoch)
+        status, error_rate, kms_down = arrays["status"], arrays["error_rate"], arrays["kms_down"]
+        t, account, luck, u = arr.time_s[rows], arr.user[rows], arr.pick[rows], arr.u[rows]
+        attacker = arr.attacker[rows]
+        accounts, slot = np.unique(account, return_inverse=True)
+        scopes = list(dict.fromkeys(self.counters))  # one per region, or one shared
+        own = np.array([scopes.index(c) for c in self.counters])
+        shadow = len(scopes) if self.shadow is not None else -1
+        if self.shadow is not None:
+            scopes.append(self.shadow)
+        counters = CounterArrays(scopes, accounts)
+        region = np.full(len(rows), -1, dtype=np.int64)  # -1: chosen when served
+        odds = np.array([a.success_probability for a in self.s.attackers])[attacker]
+        for a in np.unique(attacker).tolist():
+            regions = self.attacker_regions[a]
+            if self.s.attackers[a].endpoint_choice == "round_robin" or len(regions) == 1:
+                mine = np.flatnonzero(attacker == a)
+                turn = self.attacker_turn[a] + np.arange(len(mine))
+                region[mine] = np.array(regions)[turn % len(regions)]
+                self.attacker_turn[a] += len(mine)
+        # Round k: the k-th guess (in arrival order) of every account.
+        by_account = np.argsort(slot, kind="stable")
+        first = np.r_[0, np.flatnonzero(np.diff(slot[by_account])) + 1]
+        rank = np.empty(len(rows), dtype=np.int64)
+        rank[by_account] = np.arange(len(rows)) - np.repeat(first, np.diff(np.r_[first,
+                                                                              len(rows)]))
+        outcome = np.zeros(len(rows), dtype=np.uint8)
+        extra = np.zeros(len(rows), dtype=np.bool_)
+        shadowed = np.zeros(len(rows), dtype=np.bool_)
+        for k in range(int(rank.max()) + 1 if len(rows) else 0):
+            g = np.flatnonzero(rank == k)
+            tg, sg = t[g], slot[g]
+            chooses = g[region[g] < 0]  # avoid_locked: the first reachable, unlocked region
+            for a in np.unique(attacker[chooses]).tolist():
+                mine = chooses[attacker[chooses] == a]
+                choice = np.full(len(mine), -1, dtype=np.int64)
+                up = [r for r in self.attacker_regions[a] if status[r] != DOWN]
+                for r in up:
+                    choice[(choice < 0) & ~counters.locked(own[r], slot[mine], t[mine])] = r
+                choice[choice < 0] = up[0] if up else self.attacker_regions[a][0]
+                region[mine] = choice
+            r = region[g]
+            st = status[r]
+            out = np.zeros(len(g), dtype=np.uint8)  # OK
+            out[kms_down[r]] = KMS_DOWN
+            out[(st != 0) & (u[g] < error_rate[r])] = REGION_ERROR
+            out[st == DOWN] = REGION_DOWN
+            reached = out == OK
+            self.take_log.append((r[reached] * self.n_categories + self.category_of_op[GUESS],
+                                  tg[reached]))
+            out[reached & (self._gather(self.d.exists, r, account[g]) == 0)] = NOT_FOUND
+            live = out == OK
+            scope = own[r]
+            locked = live & counters.locked(scope, sg, tg)
+            out[locked] = LOCKED
+            shadow_locked = (live & counters.locked(shadow, sg, tg) if shadow >= 0
+                             else np.zeros(len(g), dtype=np.bool_))
+            shadowed[g] = shadow_locked
+            tried = live & ~locked
+            extra[g] = tried & shadow_locked
+            right = tried & (luck[g] < odds[g])
+            wrong = tried & ~right
+            out[wrong] = WRONG_PASSWORD
+            outcome[g] = out
+            counters.succeed(scope[right], sg[right], tg[right])
+            counters.fail(scope[wrong], sg[wrong], tg[wrong])
+            if shadow >= 0:
+                for mask, update in ((right, counters.succeed), (wrong, counters.fail)):
+                    mask = mask & ~shadow_locked
+                    update(np.full(int(mask.sum()), shadow), sg[mask], tg[mask])
+        counters.write_back()
+        np.frombuffer(self.out_outcome, dtype=np.uint8)[rows] = outcome
+        view(self.out_region)[rows] = region
+        view(self.out_user)[rows] = account
+        view(self.out_client)[rows] = -1
+        self.extra_rows.extend(rows[extra].tolist())
+        self.shadow_rows.extend(rows[shadowed].tolist())
 
     def _sorted_commits(self) -> tuple[list[np.ndarray], list[tuple], int] | None:
         """The batch's vectorised commits in serving order, their order keys, and how many
@@ -1161,14 +1282,14 @@ class DataPlane:
         times = np.concatenate([t for _, t in log])
         if not len(keys):
             return
-        order = np.lexsort((times, keys))
+        order = np.argsort(keys.astype(np.int16), kind="stable")  # a radix sort
         keys, times = keys[order], times[order]
         bounds = np.flatnonzero(np.diff(keys)) + 1
         for start, end in zip(np.r_[0, bounds].tolist(), np.r_[bounds, len(keys)].tolist(),
                               strict=True):
             key = int(keys[start])
             bucket = self.buckets[key // self.n_categories][key % self.n_categories]
-            segment = times[start:end]
+            segment = np.sort(times[start:end])
             if not bucket.book(segment):
                 raise BatchAssumptionBroken(f"a batched request would have been throttled near "
                                             f"t={segment[0]:.3f}s")
@@ -1343,7 +1464,9 @@ class DataPlane:
             extra_guess_index=np.array(self.extra_rows, dtype=np.int64),
             shadow_locked_index=np.array(self.shadow_rows, dtype=np.int64),
             writes=writes,
-            locks=self.locks,
+            # Served in time order, except the guesses of a batch (a stable sort keeps
+            # a guess's own counter before the shadow counter).
+            locks=sorted(self.locks, key=lambda lock: lock[2]),
             users_created=self.d.created,
         )
 

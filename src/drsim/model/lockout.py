@@ -16,6 +16,8 @@ counted attempt.
 
 from __future__ import annotations
 
+import numpy as np
+
 from drsim.scenario.schema import Lockout
 
 
@@ -79,3 +81,82 @@ class LockoutCounters:
         entry = self.state.get(account)
         if entry is not None and entry[1] <= t:
             del self.state[account]
+
+
+class CounterArrays:
+    """Some accounts' counters in some scopes, as arrays: a batch's working copy.
+
+    ``locked``, ``fail`` and ``succeed`` apply the rules of :class:`LockoutCounters`
+    to many (scope, account slot) pairs at once, each pair at most once per call.
+    ``write_back`` stores the changed counters in the scopes' dictionaries.
+
+    Args:
+        scopes: The counter sets (all with the same policy).
+        accounts: The accounts, unique; an account's slot is its position here.
+    """
+
+    def __init__(self, scopes: list[LockoutCounters], accounts: np.ndarray) -> None:
+        self.scopes = scopes
+        self.accounts = accounts
+        shape = (len(scopes), len(accounts))
+        self.failures = np.zeros(shape, dtype=np.int64)
+        self.until = np.zeros(shape)  # locked while > t
+        self.last = np.zeros(shape)  # last counted attempt
+        self.held = np.zeros(shape, dtype=np.bool_)  # the scope holds state for the account
+        self.changed = np.zeros(shape, dtype=np.bool_)
+        touched = scopes[0].touched
+        may_hold = (np.ones(len(accounts), np.bool_) if touched is None
+                    else np.frombuffer(touched, dtype=np.uint8)[accounts] != 0)
+        for k in np.flatnonzero(may_hold).tolist():
+            account = int(accounts[k])
+            for s, scope in enumerate(scopes):
+                entry = scope.state.get(account)
+                if entry is not None:
+                    self.failures[s, k], self.until[s, k], self.last[s, k] = entry
+                    self.held[s, k] = True
+
+    def locked(self, scope: np.ndarray | int, slot: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Whether each account is locked at ``t`` in ``scope``."""
+        return self.until[scope, slot] > t
+
+    def fail(self, scope: np.ndarray, slot: np.ndarray, t: np.ndarray) -> None:
+        """:meth:`LockoutCounters.fail` for every pair."""
+        policy = self.scopes[0].policy
+        if not policy.enabled or not len(slot):
+            return
+        held = self.held[scope, slot]
+        restart = ~held | (t - self.last[scope, slot] >= policy.reset_after)
+        count = np.where(restart, 0, self.failures[scope, slot]) + 1
+        self.failures[scope, slot] = count
+        self.last[scope, slot] = t
+        self.held[scope, slot] = True
+        self.changed[scope, slot] = True
+        touched = self.scopes[0].touched
+        if touched is not None:
+            np.frombuffer(touched, dtype=np.uint8)[self.accounts[slot[~held]]] = 1
+        for k in np.flatnonzero(count >= policy.threshold).tolist():
+            counters = self.scopes[scope[k]]
+            start = float(t[k])
+            end = start + counters.lock_duration(int(count[k]))
+            self.until[scope[k], slot[k]] = end
+            counters.locks.append((int(self.accounts[slot[k]]), counters.scope, start, end))
+
+    def succeed(self, scope: np.ndarray, slot: np.ndarray, t: np.ndarray) -> None:
+        """:meth:`LockoutCounters.succeed` for every pair."""
+        expired = self.held[scope, slot] & (self.until[scope, slot] <= t)
+        scope, slot = scope[expired], slot[expired]
+        self.held[scope, slot] = False
+        self.failures[scope, slot] = 0
+        self.until[scope, slot] = 0.0
+        self.changed[scope, slot] = True
+
+    def write_back(self) -> None:
+        """Store every changed counter in its scope's dictionary."""
+        for s, k in zip(*np.nonzero(self.changed), strict=True):
+            state = self.scopes[s].state
+            account = int(self.accounts[k])
+            if self.held[s, k]:
+                state[account] = [int(self.failures[s, k]), float(self.until[s, k]),
+                                  float(self.last[s, k])]
+            else:
+                state.pop(account, None)
