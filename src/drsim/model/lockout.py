@@ -107,13 +107,18 @@ class CounterArrays:
         touched = scopes[0].touched
         may_hold = (np.ones(len(accounts), np.bool_) if touched is None
                     else np.frombuffer(touched, dtype=np.uint8)[accounts] != 0)
-        for k in np.flatnonzero(may_hold).tolist():
-            account = int(accounts[k])
-            for s, scope in enumerate(scopes):
-                entry = scope.state.get(account)
-                if entry is not None:
-                    self.failures[s, k], self.until[s, k], self.last[s, k] = entry
-                    self.held[s, k] = True
+        slots = np.flatnonzero(may_hold)
+        keys = accounts[slots].tolist()
+        for s, scope in enumerate(scopes):
+            entries = [scope.state.get(account) for account in keys]
+            held = [k for k, entry in enumerate(entries) if entry is not None]
+            if held:
+                values = np.array([entries[k] for k in held], dtype=np.float64)
+                at = slots[held]
+                self.held[s, at] = True
+                self.failures[s, at] = values[:, 0]
+                self.until[s, at] = values[:, 1]
+                self.last[s, at] = values[:, 2]
 
     def locked(self, scope: np.ndarray | int, slot: np.ndarray, t: np.ndarray) -> np.ndarray:
         """Whether each account is locked at ``t`` in ``scope``."""
@@ -134,12 +139,15 @@ class CounterArrays:
         touched = self.scopes[0].touched
         if touched is not None:
             np.frombuffer(touched, dtype=np.uint8)[self.accounts[slot[~held]]] = 1
-        for k in np.flatnonzero(count >= policy.threshold).tolist():
-            counters = self.scopes[scope[k]]
-            start = float(t[k])
-            end = start + counters.lock_duration(int(count[k]))
-            self.until[scope[k], slot[k]] = end
-            counters.locks.append((int(self.accounts[slot[k]]), counters.scope, start, end))
+        lock = np.flatnonzero(count >= policy.threshold)
+        ends = []
+        for account, s, start, failures in zip(
+                self.accounts[slot[lock]].tolist(), scope[lock].tolist(), t[lock].tolist(),
+                count[lock].tolist(), strict=True):
+            counters = self.scopes[s]
+            ends.append(start + counters.lock_duration(failures))
+            counters.locks.append((account, counters.scope, start, ends[-1]))
+        self.until[scope[lock], slot[lock]] = ends
 
     def succeed(self, scope: np.ndarray, slot: np.ndarray, t: np.ndarray) -> None:
         """:meth:`LockoutCounters.succeed` for every pair."""
@@ -152,11 +160,13 @@ class CounterArrays:
 
     def write_back(self) -> None:
         """Store every changed counter in its scope's dictionary."""
-        for s, k in zip(*np.nonzero(self.changed), strict=True):
-            state = self.scopes[s].state
-            account = int(self.accounts[k])
-            if self.held[s, k]:
-                state[account] = [int(self.failures[s, k]), float(self.until[s, k]),
-                                  float(self.last[s, k])]
-            else:
-                state.pop(account, None)
+        for s, scope in enumerate(self.scopes):
+            k = np.flatnonzero(self.changed[s])
+            for account, held, failures, until, last in zip(
+                    self.accounts[k].tolist(), self.held[s, k].tolist(),
+                    self.failures[s, k].tolist(), self.until[s, k].tolist(),
+                    self.last[s, k].tolist(), strict=True):
+                if held:
+                    scope.state[account] = [failures, until, last]
+                else:
+                    scope.state.pop(account, None)
