@@ -786,13 +786,18 @@ class DataPlane:
         user = np.concatenate([arr.user[i:j], np.array([it[3][2] for it in requests], np.int64)])
         legit = np.concatenate([arr.attacker[i:j] < 0,
                                 np.array([it[3][4] < 0 for it in requests], np.bool_)])
-        valid = user >= 0
-        safe = np.where(valid, user, 0)
         # A request for a user whose sign-up has not succeeded acts as int(pick × population)
-        # instead (decided when served): count those stand-ins as taking part too.
+        # instead, decided when served. Unless the batch holds that sign-up, it is decided
+        # now; otherwise the stand-in counts as taking part too.
         newcomer = ((arr.user[i:j] >= d.population) & (arr.attacker[i:j] < 0)
                     & (view(d.born)[np.maximum(arr.user[i:j], 0)] == 0))
-        stand_ins = (arr.pick[i:j][newcomer] * d.population).astype(np.int64)
+        settled = newcomer & (op[:n_s] != SIGN_UP)
+        if settled.any():
+            settled &= ~np.isin(user[:n_s], user[op == SIGN_UP])
+            user[:n_s][settled] = (arr.pick[i:j][settled] * d.population).astype(np.int64)
+        stand_ins = (arr.pick[i:j][newcomer & ~settled] * d.population).astype(np.int64)
+        valid = user >= 0
+        safe = np.where(valid, user, 0)
         apply_rows = np.array([it[3][1] for it in applies], dtype=np.int64)
         apply_users = view(self.w_user)[apply_rows]
         everyone = np.concatenate([user[valid], stand_ins, apply_users])
@@ -935,7 +940,7 @@ class DataPlane:
         entries.extend((it[0], 0, it[1], it[2], it) for k, it in enumerate(requests)
                        if k in slow_heap)
         entries.extend((it[0], 0, it[1], it[2], it) for it in applies)
-        entries.sort(key=lambda e: e[:4])
+        entries.sort()  # the first four fields are unique: the items are never compared
         for entry in entries:
             key = entry[:4]
             while heap and heap[0][0] < t1 and (heap[0][0], 0, heap[0][1], heap[0][2]) < key:
