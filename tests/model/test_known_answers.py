@@ -77,6 +77,11 @@ class SplitRouter:
         return np.array([self.route(float(a), int(b)) for a, b in zip(t, users, strict=True)],
                         dtype=np.int64)
 
+    def steady(self, t: float, users: np.ndarray, t_end: float) -> np.ndarray:
+        # A user's answers differ by design. (Calling them steady would let a batch serve a
+        # write and a later read elsewhere in rounds: these known answers then fail.)
+        return np.zeros(len(users), dtype=np.bool_)
+
 
 def serve(scenario: Scenario, arrivals: Arrivals, router: object | None = None,
           replication: int = 0) -> DataPlaneOutput:

@@ -823,8 +823,10 @@ class DataPlane:
         eligible = (legit & self.is_batched[op] & valid & born & ~m2m
                     & ~(touched & (as_now == SIGN_IN)))
         # Users with several eligible requests are served in rounds (one request per user
-        # per wave, in order) if those are reads and no sign-in of theirs can meet a
-        # superseded password, lockout state or, migrating, a region without them.
+        # per wave, in order) if no sign-in of theirs can meet a superseded password,
+        # lockout state or, migrating, a region without them, and, if they write, their
+        # DNS answer stays the same through the batch (a write's replication to other
+        # regions is made at the batch's end: no later request of theirs may go there).
         shared, times = np.unique(user[eligible], return_counts=True)
         several = shared[times > 1]
         mark = self.mark
@@ -834,7 +836,10 @@ class DataPlane:
         # Served one at a time: users with a request not eligible, stand-ins, users with
         # a replication record applying in the batch, and the risky rounds above.
         blocked = [user[valid & ~eligible & ~m2m], stand_ins, apply_users[~alone],
-                   user[in_rounds & (IS_WRITE[op] | touched)]]
+                   user[in_rounds & touched]]
+        writers = np.unique(user[in_rounds & IS_WRITE[op]])
+        if len(writers):
+            blocked.append(writers[~self.router.steady(float(t.min()), writers, t1)])
         if len(several):
             risky = np.zeros(len(several), dtype=np.bool_)
             newest = view(d.newest_cred)[several]

@@ -247,6 +247,29 @@ class Router:
         result[failed] = -1
         return result
 
+    def steady(self, t: float, users: np.ndarray, t_end: float) -> np.ndarray:
+        """Whether each user's answer (:meth:`route`) stays the same from ``t`` to ``t_end``.
+
+        Conservative: False if a record change or a DNS outage falls between the
+        client's last refresh before ``t`` and ``t_end``, even if the answer does
+        not change.
+        """
+        d = self.d
+        period = view(d.dns_period)[users]
+        finite = np.isfinite(period)
+        with np.errstate(invalid="ignore"):
+            last = np.where(finite, t - np.mod(t - view(d.dns_phase)[users],
+                                               np.where(finite, period, 1.0)), -1.0)
+        steady = np.ones(len(users), dtype=np.bool_)
+        homes = np.zeros(len(users), dtype=np.int64) if self.single_home else view(d.home)[users]
+        for h, times in enumerate(self.times_np):
+            changes = np.searchsorted(times, t_end, side="right") - np.searchsorted(
+                times, last, side="right")
+            steady &= (homes != h) | (changes == 0)
+        for start, end, _ in self.outages:
+            steady &= (start > t_end) | (end <= last)
+        return steady | ~finite  # a pinned answer never changes
+
     def route(self, t: float, user: int) -> int:
         """The region user ``user``'s client sends a request to at ``t``; −1: no DNS answer."""
         d = self.d
