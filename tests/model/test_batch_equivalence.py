@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from drsim.model import simulate
-from drsim.model.dataplane import DataPlane
+from drsim.model.dataplane import LOCKED, DataPlane
 from drsim.model.directory import Router
 from drsim.scenario import load_scenario
 
@@ -64,7 +64,8 @@ STORM = ["users.population=3000", "run.duration=40m", "faults.0.start=10m",
 def test_guessing_storm_equals_sequential_reference(sets, monkeypatch):
     """Two attackers (avoid_locked and round_robin) guess a few hundred accounts many
     times per batch, some of which legitimate users also use: the batch serves most
-    guesses vectorised, in rounds per account, and must match the reference."""
+    guesses vectorised, in rounds per account, and the owners' sign-ins in waves
+    (some refused as locked out); it must match the reference."""
     scenario = load_scenario("credential-stuffing-during-failover", STORM + sets)
     stuffer = scenario.attackers[0]
     sprayer = stuffer.model_copy(update={"name": "sprayer", "endpoint_choice": "round_robin",
@@ -72,16 +73,24 @@ def test_guessing_storm_equals_sequential_reference(sets, monkeypatch):
     scenario = scenario.model_copy(update={"attackers": [stuffer, sprayer]})
     vectorised = []
     serve_guesses = DataPlane._serve_guesses
+    locked_sign_ins = []  # legitimate sign-ins refused by lockout in a wave
+    sign_in_counters = DataPlane._sign_in_counters
 
     def counting(plane, rows):
         vectorised.append(len(rows))
         serve_guesses(plane, rows)
 
+    def counting_sign_ins(plane, t, outcome, row_of, held, *rest):
+        locked_sign_ins.append(int((outcome[held] == LOCKED).sum()))
+        sign_in_counters(plane, t, outcome, row_of, held, *rest)
+
     monkeypatch.setattr(DataPlane, "_serve_guesses", counting)
+    monkeypatch.setattr(DataPlane, "_sign_in_counters", counting_sign_ins)
     batched = simulate(scenario, 0, batch=True)
     reference = simulate(scenario, 0, batch=False)
     guesses = int((batched.requests["op"] == "guess").sum())
     assert sum(vectorised) > guesses // 4
+    assert sum(locked_sign_ins) > 100
     assert len(batched.locks) > 100
     for table in ("requests", "writes", "locks", "events"):
         a, b = getattr(batched, table), getattr(reference, table)

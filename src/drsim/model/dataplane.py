@@ -269,6 +269,12 @@ class DataPlane:
             self.counters = [LockoutCounters(policy, name, self.locks, self.lock_touched)
                              for name in scenario.region_names]
             self.shadow = LockoutCounters(policy, "global", self.locks, self.lock_touched)
+        # The batch path's view of them (CounterArrays): each region's scope, the shadow's.
+        self.scopes = list(dict.fromkeys(self.counters))  # one per region, or one shared
+        self.own_scope = np.array([self.scopes.index(c) for c in self.counters])
+        self.shadow_scope = len(self.scopes) if self.shadow is not None else -1
+        if self.shadow is not None:
+            self.scopes.append(self.shadow)
 
         # Replication channels source → target (async only).
         data = scenario.replication.data
@@ -820,8 +826,7 @@ class DataPlane:
             SIGN_IN
         # Lockout state matters to sign-ins only.
         touched = view(self.lock_touched)[safe] != 0
-        eligible = (legit & self.is_batched[op] & valid & born & ~m2m
-                    & ~(touched & (as_now == SIGN_IN)))
+        eligible = legit & self.is_batched[op] & valid & born & ~m2m
         # Users with several eligible requests are served in rounds (one request per user
         # per wave, in order) if no sign-in of theirs can meet a superseded password,
         # lockout state or, migrating, a region without them, and, if they write, their
@@ -1011,12 +1016,8 @@ class DataPlane:
         t, account, luck, u = arr.time_s[rows], arr.user[rows], arr.pick[rows], arr.u[rows]
         attacker = arr.attacker[rows]
         accounts, slot = np.unique(account, return_inverse=True)
-        scopes = list(dict.fromkeys(self.counters))  # one per region, or one shared
-        own = np.array([scopes.index(c) for c in self.counters])
-        shadow = len(scopes) if self.shadow is not None else -1
-        if self.shadow is not None:
-            scopes.append(self.shadow)
-        counters = CounterArrays(scopes, accounts)
+        own, shadow = self.own_scope, self.shadow_scope
+        counters = CounterArrays(self.scopes, accounts)
         region = np.full(len(rows), -1, dtype=np.int64)  # -1: chosen when served
         odds = np.array([a.success_probability for a in self.s.attackers])[attacker]
         for a in np.unique(attacker).tolist():
@@ -1174,10 +1175,28 @@ class DataPlane:
         for k, age in effects["stale"]:
             self.stale_rows.append(int(row_of[k]))
             self.staleness.append(age)
+        if effects["lockout"] is not None:
+            self._sign_in_counters(t, outcome, row_of, *effects["lockout"])
         if reached.any():
             self.take_log.append((region[reached] * self.n_categories
                                   + self.category_of_op[op[reached]], t[reached]))
         return self._retries_of(wave, outcome, client, t1)
+
+    def _sign_in_counters(self, t: np.ndarray, outcome: np.ndarray, row_of: np.ndarray,
+                          held: np.ndarray, counters: CounterArrays, scope: np.ndarray,
+                          shadowed: np.ndarray) -> None:
+        """Sign-ins of a wave whose counters may hold state, as :meth:`_sign_in` ends them:
+        a success resets the counters (the shadow's unless it was locked), and every
+        attempt that got past the disabled check records the shadow's verdict."""
+        answer = outcome[held]
+        self.shadow_rows.extend(row_of[held[shadowed & (answer != DISABLED)]].tolist())
+        ok = answer == OK
+        slot = np.flatnonzero(ok)
+        counters.succeed(scope[ok], slot, t[held[ok]])
+        if self.shadow_scope >= 0:
+            slot = np.flatnonzero(ok & ~shadowed)
+            counters.succeed(np.full(len(slot), self.shadow_scope), slot, t[held[slot]])
+        counters.write_back()
 
     def _write_many(self, wave: dict, done: np.ndarray) -> None:
         """A wave's successful writes, as :meth:`_serve` makes them, on the origin's replica.
@@ -1368,6 +1387,7 @@ class DataPlane:
             return gather(d.disabled, r[k], safe_user[k]) != 0
 
         k = live[kind == SIGN_IN]
+        lockout = None  # sign-ins of users whose counters may hold state
         if len(k):
             out[k[pins(k)]] = TOKEN_REJECTED
             on_secondary = self.is_secondary_np[r[k]]
@@ -1377,6 +1397,15 @@ class DataPlane:
             if not limits.totp_mfa:
                 out[k[on_secondary & (mfa == MFA_TOTP)]] = MFA_UNSUPPORTED
             out[k[gather(d.cred, r[k], safe_user[k]) == NO_HASH]] = RESET_REQUIRED
+            held = k[view(self.lock_touched)[safe_user[k]] != 0]  # counters may hold state
+            if len(held):
+                counters = CounterArrays(self.scopes, safe_user[held])  # one per user here
+                slot = np.arange(len(held))
+                scope = self.own_scope[r[held]]
+                out[held[counters.locked(scope, slot, t[held])]] = LOCKED
+                shadowed = (counters.locked(self.shadow_scope, slot, t[held])
+                            if self.shadow_scope >= 0 else np.zeros(len(held), np.bool_))
+                lockout = (held, counters, scope, shadowed)
             out[k[disabled(k)]] = DISABLED
 
         k = live[kind == REFRESH]
@@ -1402,7 +1431,7 @@ class DataPlane:
         effects = {"new_session": ok & ((op == SIGN_IN) | (op == FEDERATED)),
                    "write": ok & is_write,
                    "fed_primary": ok & (op == FEDERATED) & (r == self.primary_role),
-                   "region": r, "stale": []}
+                   "region": r, "stale": [], "lockout": lockout}
         k = live[kind == PROFILE_READ]
         if len(k):
             version = gather(d.profile, r[k], safe_user[k])
