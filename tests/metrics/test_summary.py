@@ -3,9 +3,10 @@
 import json
 import math
 
+import numpy as np
 import pytest
 
-from drsim.metrics.summary import mean_ci, paired_difference, summarise
+from drsim.metrics.summary import mean_ci, mean_ci_rows, paired_difference, summarise
 
 
 def test_t_interval_of_one_two_three():
@@ -67,3 +68,16 @@ def test_paired_difference_known_interval_and_nan_pairs():
 
 def test_mean_ci_empty():
     assert all(math.isnan(v) for v in mean_ci([]))
+
+
+def test_mean_ci_rows_is_mean_ci_of_each_row_bit_for_bit():
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 3, 9, 130):  # more than 8 values: numpy sums pairwise
+        rows = rng.lognormal(0.0, 2.0, size=(6, n))
+        rows[1] = 4.5  # zero spread
+        rows[2, 0] = math.inf  # non-finite spread
+        mean, lo, hi = mean_ci_rows(rows)
+        for i, row in enumerate(rows):
+            with np.errstate(invalid="ignore"):  # inf − inf in the reference's spread
+                expected = mean_ci(row.tolist())
+            np.testing.assert_array_equal([mean[i], lo[i], hi[i]], expected, err_msg=f"{n} {i}")

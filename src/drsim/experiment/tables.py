@@ -12,9 +12,11 @@
 
 Rows are sorted by point (expansion order) then replication, and metric
 columns appear in first-seen order, so the same runs give the same tables
-whichever executor produced them. Means and 95 % Student-t intervals come
-from :func:`drsim.metrics.summarise`, the same estimator as ``drsim run``;
-failed runs and NaN values are left out of them.
+whichever executor produced them. Means and 95 % Student-t intervals are
+those of :func:`drsim.metrics.summarise`, the same estimator as ``drsim run``,
+bit for bit (computed for all points at once by
+:func:`drsim.metrics.summary.mean_ci_rows`); failed runs and NaN values are
+left out of them.
 """
 
 from __future__ import annotations
@@ -89,6 +91,9 @@ def points_table(
 ) -> pd.DataFrame:
     """Per-point mean and 95 % CI of every metric over the point's successful runs.
 
+    Vectorised over points and metrics; the numbers are those
+    :func:`drsim.metrics.summarise` gives point by point, bit for bit.
+
     Args:
         summary: The table of :func:`summary_table`.
         points: The sweep's points, in expansion order.
@@ -97,43 +102,66 @@ def points_table(
     Returns:
         One row per point (points with no stored run have zero counts and NaN estimates).
     """
-    from drsim.metrics import summarise
-
     fixed = set(FIXED_COLUMNS) | set(RUN_COLUMNS) | set(kinds)
     metrics = [c for c in summary.columns if c not in fixed]
-    by_point = {pid: frame for pid, frame in summary.groupby("point", sort=False)}
-    rows: list[dict[str, Any]] = []
-    for point in points:
-        frame = by_point.get(point.id, summary.iloc[0:0])
-        ok = frame[frame["status"] == "ok"]
-        row: dict[str, Any] = {"point": point.id, **dict(point.columns)}
-        row["runs_ok"] = int(len(ok))
-        row["runs_failed"] = int((frame["status"] != "ok").sum())
-        estimates = summarise(
-            [{m: float(v) for m, v in zip(metrics, values, strict=True)}
-             for values in ok[metrics].itertuples(index=False, name=None)]
-        )
-        for metric in metrics:
-            entry = estimates.get(metric, {})
-            lo, hi = (list(entry.get("ci95") or [None, None]) + [None, None])[:2]
-            row[f"{metric}.mean"] = _num(entry.get("mean"))
-            row[f"{metric}.ci95_lo"] = _num(lo)
-            row[f"{metric}.ci95_hi"] = _num(hi)
-        rows.append(row)
-    data: dict[str, pd.Series] = {"point": pd.Series([r["point"] for r in rows], dtype="object")}
+    ids = [point.id for point in points]
+    position = {pid: i for i, pid in enumerate(ids)}
+    point_of_run = np.fromiter((position.get(pid, -1) for pid in summary["point"]),
+                               dtype=np.intp, count=len(summary))
+    stored = point_of_run >= 0
+    ok = stored & (summary["status"] == "ok").to_numpy(dtype=bool)
+    ok_runs = np.flatnonzero(ok)
+    ok_runs = ok_runs[np.argsort(point_of_run[ok_runs], kind="stable")]
+    mean, lo, hi = _point_estimates(
+        summary[metrics].to_numpy(dtype=np.float64)[ok_runs], point_of_run[ok_runs], len(points)
+    )
+    data: dict[str, pd.Series | np.ndarray] = {"point": pd.Series(ids, dtype="object")}
+    columns = [dict(point.columns) for point in points]
     for column, kind in kinds.items():
-        data[column] = _param_series([r[column] for r in rows], kind)
-    for column in ("runs_ok", "runs_failed"):
-        data[column] = pd.Series([r[column] for r in rows], dtype="int64")
-    for metric in metrics:
-        for stat in ("mean", "ci95_lo", "ci95_hi"):
-            name = f"{metric}.{stat}"
-            data[name] = pd.Series([r[name] for r in rows], dtype="float64")
+        data[column] = _param_series([values[column] for values in columns], kind)
+    data["runs_ok"] = pd.Series(np.bincount(point_of_run[ok], minlength=len(points)),
+                                dtype="int64")
+    data["runs_failed"] = pd.Series(
+        np.bincount(point_of_run[stored & ~ok], minlength=len(points)), dtype="int64"
+    )
+    for j, metric in enumerate(metrics):
+        data[f"{metric}.mean"] = mean[:, j]
+        data[f"{metric}.ci95_lo"] = lo[:, j]
+        data[f"{metric}.ci95_hi"] = hi[:, j]
     return pd.DataFrame(data)
 
 
-def _num(value: Any) -> float:
-    if value is None:
-        return math.nan
-    x = float(value)
-    return x if not np.isnan(x) else math.nan
+def _point_estimates(
+    values: np.ndarray, point_of_run: np.ndarray, n_points: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean and 95 % CI of every (point, metric) cell over its non-NaN values.
+
+    Args:
+        values: ``(runs, metrics)`` metric values of the successful runs, sorted by
+            point (stably, so each point's runs keep their order).
+        point_of_run: Position of each run's point in the sweep's points.
+        n_points: Number of points.
+
+    Returns:
+        ``(mean, lo, hi)``, each ``(points, metrics)``; NaN where a cell has no
+        value and wherever :func:`drsim.metrics.summarise` reports None (non-finite).
+    """
+    from drsim.metrics.summary import mean_ci_rows
+
+    n_metrics = values.shape[1]
+    # metric-major, then run order: each cell's values are contiguous, in run order
+    flat = values.T.ravel()
+    cell = (np.arange(n_metrics)[:, None] * n_points + point_of_run[None, :]).ravel()
+    present = ~np.isnan(flat)
+    flat, cell = flat[present], cell[present]
+    counts = np.bincount(cell, minlength=n_metrics * n_points)
+    starts = np.cumsum(counts) - counts
+    estimates = np.full((3, n_metrics * n_points), np.nan)
+    # cells with the same number of values form one 2-D block, estimated row by row
+    for n in np.unique(counts[counts > 0]):
+        cells = np.flatnonzero(counts == n)
+        block = flat[starts[cells, None] + np.arange(n)]
+        estimates[:, cells] = mean_ci_rows(block)
+    estimates[~np.isfinite(estimates)] = np.nan
+    mean, lo, hi = (e.reshape(n_metrics, n_points).T for e in estimates)
+    return mean, lo, hi

@@ -49,6 +49,38 @@ def mean_ci(values: Iterable[float], confidence: float = CONFIDENCE) -> tuple[fl
     return mean, mean - half, mean + half
 
 
+def mean_ci_rows(
+    values: np.ndarray, confidence: float = CONFIDENCE
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`mean_ci` of every row of a 2-D array at once, with the same numbers bit for bit.
+
+    Each row is one sample (say one sweep point's replications of one metric)
+    with the NaN values already left out, so every row has the same number of
+    values. numpy sums each contiguous row the way it sums a 1-D array, so the
+    means and spreads are exactly those :func:`mean_ci` computes row by row.
+
+    Args:
+        values: ``(rows, n)`` array of non-NaN values, ``n ≥ 1``.
+        confidence: confidence level.
+
+    Returns:
+        ``(mean, lo, hi)``, one array of length ``rows`` each; ``lo = hi = mean``
+        where ``n`` is 1 or a row has zero or non-finite spread.
+    """
+    x = np.ascontiguousarray(values, dtype=np.float64)
+    n = x.shape[1]
+    with np.errstate(invalid="ignore", over="ignore"):
+        mean = x.mean(axis=1)
+        if n == 1:
+            return mean, mean.copy(), mean.copy()
+        sd = x.std(axis=1, ddof=1)
+        half = _t_quantile(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n)
+        spread = np.isfinite(sd) & (sd != 0.0)
+        lo = np.where(spread, mean - half, mean)
+        hi = np.where(spread, mean + half, mean)
+    return mean, lo, hi
+
+
 @functools.lru_cache(maxsize=256)
 def _t_quantile(p: float, dof: int) -> float:
     """Student-t quantile (cached: a sweep's tables ask for the same few thousands of times)."""
