@@ -80,9 +80,9 @@ def test_guessing_storm_equals_sequential_reference(sets, monkeypatch):
         vectorised.append(len(rows))
         serve_guesses(plane, rows)
 
-    def counting_sign_ins(plane, t, outcome, row_of, held, *rest):
+    def counting_sign_ins(plane, t, user, outcome, row_of, held, *rest):
         locked_sign_ins.append(int((outcome[held] == LOCKED).sum()))
-        sign_in_counters(plane, t, outcome, row_of, held, *rest)
+        sign_in_counters(plane, t, user, outcome, row_of, held, *rest)
 
     monkeypatch.setattr(DataPlane, "_serve_guesses", counting)
     monkeypatch.setattr(DataPlane, "_sign_in_counters", counting_sign_ins)

@@ -32,7 +32,7 @@ from drsim.model.directory import (
     Router,
     view,
 )
-from drsim.model.lockout import CounterArrays, LockoutCounters
+from drsim.model.lockout import LockoutTable
 from drsim.model.replication import Channel, LagSampler
 from drsim.model.streams import Streams
 from drsim.model.traffic import Arrivals, attacker_targets
@@ -259,22 +259,14 @@ class DataPlane:
 
         # Lockout: real counters (per region or shared) and the shadow global counter.
         self.locks: list[tuple[int, str, float, float]] = []
-        self.lock_touched = bytearray(directory.capacity)  # 1: some counter holds state
         policy = scenario.lockout
-        if policy.scope == "global":
-            shared = LockoutCounters(policy, "shared", self.locks, self.lock_touched)
-            self.counters = [shared] * n
-            self.shadow = None
-        else:
-            self.counters = [LockoutCounters(policy, name, self.locks, self.lock_touched)
-                             for name in scenario.region_names]
-            self.shadow = LockoutCounters(policy, "global", self.locks, self.lock_touched)
-        # The batch path's view of them (CounterArrays): each region's scope, the shadow's.
-        self.scopes = list(dict.fromkeys(self.counters))  # one per region, or one shared
-        self.own_scope = np.array([self.scopes.index(c) for c in self.counters])
-        self.shadow_scope = len(self.scopes) if self.shadow is not None else -1
-        if self.shadow is not None:
-            self.scopes.append(self.shadow)
+        shared = policy.scope == "global"
+        scopes = ["shared"] if shared else [*scenario.region_names, "global"]
+        self.lockout = LockoutTable(policy, scopes, self.locks, directory.capacity)
+        self.own_scope = np.zeros(n, np.int64) if shared else np.arange(n)  # each region's
+        self.shadow_scope = -1 if shared else n
+        self.counters = [self.lockout.scope(int(x)) for x in self.own_scope]
+        self.shadow = None if shared else self.lockout.scope(n)
 
         # Replication channels source → target (async only).
         data = scenario.replication.data
@@ -825,7 +817,7 @@ class DataPlane:
         as_now[k[(view(d.session_revoked)[who] != 0) | (view(d.session_expires)[who] <= t[k])]] = \
             SIGN_IN
         # Lockout state matters to sign-ins only.
-        touched = view(self.lock_touched)[safe] != 0
+        touched = self.lockout.held_any(safe)
         eligible = legit & self.is_batched[op] & valid & born & ~m2m
         # Users with several eligible requests are served in rounds (one request per user
         # per wave, in order) if no sign-in of theirs can meet a superseded password,
@@ -1007,17 +999,15 @@ class DataPlane:
         concerns, as :meth:`_attacker_region`, :meth:`_serve` and :meth:`_sign_in` would.
 
         Only the lockout counters link guesses on one account, so the k-th guesses
-        of every account form round k, served vectorised on a working copy of their
-        counters (:class:`CounterArrays`).
+        of every account form round k, served vectorised.
         """
         arr = self.arrivals
         arrays = self.epoch_arrays(self.epoch)
         status, error_rate, kms_down = arrays["status"], arrays["error_rate"], arrays["kms_down"]
         t, account, luck, u = arr.time_s[rows], arr.user[rows], arr.pick[rows], arr.u[rows]
         attacker = arr.attacker[rows]
-        accounts, slot = np.unique(account, return_inverse=True)
-        own, shadow = self.own_scope, self.shadow_scope
-        counters = CounterArrays(self.scopes, accounts)
+        slot = np.unique(account, return_inverse=True)[1]
+        own, shadow, counters = self.own_scope, self.shadow_scope, self.lockout
         region = np.full(len(rows), -1, dtype=np.int64)  # -1: chosen when served
         odds = np.array([a.success_probability for a in self.s.attackers])[attacker]
         for a in np.unique(attacker).tolist():
@@ -1038,14 +1028,14 @@ class DataPlane:
         shadowed = np.zeros(len(rows), dtype=np.bool_)
         for k in range(int(rank.max()) + 1 if len(rows) else 0):
             g = np.flatnonzero(rank == k)
-            tg, sg = t[g], slot[g]
+            tg, sg = t[g], account[g]
             chooses = g[region[g] < 0]  # avoid_locked: the first reachable, unlocked region
             for a in np.unique(attacker[chooses]).tolist():
                 mine = chooses[attacker[chooses] == a]
                 choice = np.full(len(mine), -1, dtype=np.int64)
                 up = [r for r in self.attacker_regions[a] if status[r] != DOWN]
                 for r in up:
-                    choice[(choice < 0) & ~counters.locked(own[r], slot[mine], t[mine])] = r
+                    choice[(choice < 0) & ~counters.locked(own[r], account[mine], t[mine])] = r
                 choice[choice < 0] = up[0] if up else self.attacker_regions[a][0]
                 region[mine] = choice
             r = region[g]
@@ -1057,7 +1047,7 @@ class DataPlane:
             reached = out == OK
             self.take_log.append((r[reached] * self.n_categories + self.category_of_op[GUESS],
                                   tg[reached]))
-            out[reached & (self._gather(self.d.exists, r, account[g]) == 0)] = NOT_FOUND
+            out[reached & (self._gather(self.d.exists, r, sg) == 0)] = NOT_FOUND
             live = out == OK
             scope = own[r]
             locked = live & counters.locked(scope, sg, tg)
@@ -1077,7 +1067,6 @@ class DataPlane:
                 for mask, update in ((right, counters.succeed), (wrong, counters.fail)):
                     mask = mask & ~shadow_locked
                     update(np.full(int(mask.sum()), shadow), sg[mask], tg[mask])
-        counters.write_back()
         np.frombuffer(self.out_outcome, dtype=np.uint8)[rows] = outcome
         view(self.out_region)[rows] = region
         view(self.out_user)[rows] = account
@@ -1176,14 +1165,14 @@ class DataPlane:
             self.stale_rows.append(int(row_of[k]))
             self.staleness.append(age)
         if effects["lockout"] is not None:
-            self._sign_in_counters(t, outcome, row_of, *effects["lockout"])
+            self._sign_in_counters(t, safe, outcome, row_of, *effects["lockout"])
         if reached.any():
             self.take_log.append((region[reached] * self.n_categories
                                   + self.category_of_op[op[reached]], t[reached]))
         return self._retries_of(wave, outcome, client, t1)
 
-    def _sign_in_counters(self, t: np.ndarray, outcome: np.ndarray, row_of: np.ndarray,
-                          held: np.ndarray, counters: CounterArrays, scope: np.ndarray,
+    def _sign_in_counters(self, t: np.ndarray, user: np.ndarray, outcome: np.ndarray,
+                          row_of: np.ndarray, held: np.ndarray, scope: np.ndarray,
                           shadowed: np.ndarray) -> None:
         """Sign-ins of a wave whose counters may hold state, as :meth:`_sign_in` ends them:
         a success resets the counters (the shadow's unless it was locked), and every
@@ -1191,12 +1180,11 @@ class DataPlane:
         answer = outcome[held]
         self.shadow_rows.extend(row_of[held[shadowed & (answer != DISABLED)]].tolist())
         ok = answer == OK
-        slot = np.flatnonzero(ok)
-        counters.succeed(scope[ok], slot, t[held[ok]])
+        self.lockout.succeed(scope[ok], user[held[ok]], t[held[ok]])
         if self.shadow_scope >= 0:
-            slot = np.flatnonzero(ok & ~shadowed)
-            counters.succeed(np.full(len(slot), self.shadow_scope), slot, t[held[slot]])
-        counters.write_back()
+            ok &= ~shadowed
+            self.lockout.succeed(np.full(int(ok.sum()), self.shadow_scope), user[held[ok]],
+                                 t[held[ok]])
 
     def _write_many(self, wave: dict, done: np.ndarray) -> None:
         """A wave's successful writes, as :meth:`_serve` makes them, on the origin's replica.
@@ -1273,7 +1261,7 @@ class DataPlane:
         reached = region_all >= 0
         signs_in = (op == SIGN_IN) | ((op == REFRESH) & (
             (view(d.session_revoked)[safe_all] != 0) | (view(d.session_expires)[safe_all] <= when)))
-        slow = signs_in & ((view(self.lock_touched)[safe_all] != 0) | reached & (
+        slow = signs_in & (self.lockout.held_any(safe_all) | reached & (
             self._gather(d.cred, region_all, safe_all) < view(d.newest_cred)[safe_all]))
         if self.mode == "migrate_on_sign_in":
             slow |= reached & (self._gather(d.exists, region_all, safe_all) == 0)
@@ -1397,15 +1385,14 @@ class DataPlane:
             if not limits.totp_mfa:
                 out[k[on_secondary & (mfa == MFA_TOTP)]] = MFA_UNSUPPORTED
             out[k[gather(d.cred, r[k], safe_user[k]) == NO_HASH]] = RESET_REQUIRED
-            held = k[view(self.lock_touched)[safe_user[k]] != 0]  # counters may hold state
+            held = k[self.lockout.held_any(safe_user[k])]  # counters may hold state
             if len(held):
-                counters = CounterArrays(self.scopes, safe_user[held])  # one per user here
-                slot = np.arange(len(held))
+                who, when = safe_user[held], t[held]
                 scope = self.own_scope[r[held]]
-                out[held[counters.locked(scope, slot, t[held])]] = LOCKED
-                shadowed = (counters.locked(self.shadow_scope, slot, t[held])
+                out[held[self.lockout.locked(scope, who, when)]] = LOCKED
+                shadowed = (self.lockout.locked(self.shadow_scope, who, when)
                             if self.shadow_scope >= 0 else np.zeros(len(held), np.bool_))
-                lockout = (held, counters, scope, shadowed)
+                lockout = (held, scope, shadowed)
             out[k[disabled(k)]] = DISABLED
 
         k = live[kind == REFRESH]

@@ -2,9 +2,14 @@
 
 A scope is one region's counters (the vendor's per-region design), the shared
 counters of a global design, or the *shadow* global counters drsim keeps beside
-per-region ones to measure what a global design would have refused. Only
-accounts that ever failed hold state, so an attack on a thousand accounts
-costs a thousand small entries, not a pool-sized array.
+per-region ones to measure what a global design would have refused.
+
+All scopes live in one :class:`LockoutTable` of arrays (row: scope, column: the
+slot of an account). Only accounts that ever failed take a slot, so an attack
+on a thousand accounts costs a thousand columns, not a pool-sized table. The
+one-at-a-time path reads and updates one account through a scope
+(:class:`LockoutCounters`); a batch updates many (scope, account) pairs at once
+with the same rules.
 
 Rules: the n-th cumulative failure with n ≥ threshold locks the account for
 ``first_lock × factor^(n − threshold)`` (exponential ladder) or
@@ -21,27 +26,38 @@ import numpy as np
 from drsim.scenario.schema import Lockout
 
 
-class LockoutCounters:
-    """Lockout state of one scope.
+class LockoutTable:
+    """The lockout state of every scope.
 
     Args:
         policy: The scenario's lockout policy.
-        scope: Name recorded with each lock interval (region name, "global", "shared").
-        locks: Shared list receiving ``(account, scope, start_s, end_s)`` lock intervals.
-        touched: Per-account flags set when this scope first holds state for an account.
+        scopes: Name of each scope, recorded with its lock intervals (region name,
+            "global", "shared").
+        locks: List receiving ``(account, scope, start_s, end_s)`` lock intervals.
+        accounts: How many account ids there are.
     """
 
-    __slots__ = ("policy", "scope", "locks", "state", "enabled", "touched")
-
-    def __init__(self, policy: Lockout, scope: str, locks: list,
-                 touched: bytearray | None = None) -> None:
+    def __init__(self, policy: Lockout, scopes: list[str], locks: list,
+                 accounts: int) -> None:
         self.policy = policy
-        self.scope = scope
+        self.names = scopes
         self.locks = locks
         self.enabled = policy.enabled
-        self.touched = touched  # per account: 1 once any counter held state for it
-        # account -> [failures, locked_until_s, last_counted_attempt_s]
-        self.state: dict[int, list[float]] = {}
+        self.slot = np.full(accounts, -1, dtype=np.int32)  # −1: never held state
+        self.used = 0
+        shape = (len(scopes), 64)
+        self.failures = np.zeros(shape, dtype=np.int64)
+        self.until = np.zeros(shape)  # locked while > t
+        self.last = np.zeros(shape)  # last counted attempt
+        self.held = np.zeros(shape, dtype=np.bool_)  # the scope holds state for the account
+
+    def scope(self, index: int) -> LockoutCounters:
+        """One scope's counters, one account at a time."""
+        return LockoutCounters(self, index)
+
+    def held_any(self, accounts: np.ndarray) -> np.ndarray:
+        """Whether some scope ever held state for each account."""
+        return self.slot[accounts] >= 0
 
     def lock_duration(self, failures: int) -> float:
         """Lock length (seconds) after the ``failures``-th cumulative failure."""
@@ -53,120 +69,104 @@ class LockoutCounters:
             duration = p.first_lock + p.step * excess
         return min(duration, p.cap)
 
-    def locked(self, account: int, t: float) -> bool:
-        """Whether the account is locked at ``t``."""
-        entry = self.state.get(account)
-        return entry is not None and entry[1] > t
+    def _slots(self, accounts: np.ndarray) -> np.ndarray:
+        """The accounts' slots, taking new ones for accounts without."""
+        slot = self.slot[accounts].astype(np.int64)
+        new = slot < 0
+        if new.any():
+            fresh = np.unique(accounts[new])
+            start = self.used
+            self.used += len(fresh)
+            if self.used > self.held.shape[1]:
+                width = max(self.used, 2 * self.held.shape[1])
+                for name in ("failures", "until", "last", "held"):
+                    old = getattr(self, name)
+                    grown = np.zeros((old.shape[0], width), dtype=old.dtype)
+                    grown[:, :old.shape[1]] = old
+                    setattr(self, name, grown)
+            self.slot[fresh] = np.arange(start, self.used, dtype=np.int32)
+            slot[new] = self.slot[accounts[new]]
+        return slot
 
-    def fail(self, account: int, t: float) -> None:
-        """Count a failed password evaluated at ``t`` (the caller checked it was not locked)."""
-        if not self.enabled:
-            return
-        entry = self.state.get(account)
-        if entry is None:
-            entry = self.state[account] = [0, 0.0, t]
-            if self.touched is not None:
-                self.touched[account] = 1
-        elif t - entry[2] >= self.policy.reset_after:
-            entry[0] = 0
-        entry[0] += 1
-        entry[2] = t
-        if entry[0] >= self.policy.threshold:
-            end = t + self.lock_duration(int(entry[0]))
-            entry[1] = end
-            self.locks.append((account, self.scope, t, end))
-
-    def succeed(self, account: int, t: float) -> None:
-        """A successful sign-in at ``t`` resets the counter (the lock had expired)."""
-        entry = self.state.get(account)
-        if entry is not None and entry[1] <= t:
-            del self.state[account]
-
-
-class CounterArrays:
-    """Some accounts' counters in some scopes, as arrays: a batch's working copy.
-
-    ``locked``, ``fail`` and ``succeed`` apply the rules of :class:`LockoutCounters`
-    to many (scope, account slot) pairs at once, each pair at most once per call.
-    ``write_back`` stores the changed counters in the scopes' dictionaries.
-
-    Args:
-        scopes: The counter sets (all with the same policy).
-        accounts: The accounts, unique; an account's slot is its position here.
-    """
-
-    def __init__(self, scopes: list[LockoutCounters], accounts: np.ndarray) -> None:
-        self.scopes = scopes
-        self.accounts = accounts
-        shape = (len(scopes), len(accounts))
-        self.failures = np.zeros(shape, dtype=np.int64)
-        self.until = np.zeros(shape)  # locked while > t
-        self.last = np.zeros(shape)  # last counted attempt
-        self.held = np.zeros(shape, dtype=np.bool_)  # the scope holds state for the account
-        self.changed = np.zeros(shape, dtype=np.bool_)
-        touched = scopes[0].touched
-        may_hold = (np.ones(len(accounts), np.bool_) if touched is None
-                    else np.frombuffer(touched, dtype=np.uint8)[accounts] != 0)
-        slots = np.flatnonzero(may_hold)
-        keys = accounts[slots].tolist()
-        for s, scope in enumerate(scopes):
-            entries = [scope.state.get(account) for account in keys]
-            held = [k for k, entry in enumerate(entries) if entry is not None]
-            if held:
-                values = np.array([entries[k] for k in held], dtype=np.float64)
-                at = slots[held]
-                self.held[s, at] = True
-                self.failures[s, at] = values[:, 0]
-                self.until[s, at] = values[:, 1]
-                self.last[s, at] = values[:, 2]
-
-    def locked(self, scope: np.ndarray | int, slot: np.ndarray, t: np.ndarray) -> np.ndarray:
+    def locked(self, scope: np.ndarray | int, accounts: np.ndarray,
+               t: np.ndarray) -> np.ndarray:
         """Whether each account is locked at ``t`` in ``scope``."""
-        return self.until[scope, slot] > t
+        slot = self.slot[accounts]
+        return (slot >= 0) & (self.until[scope, slot] > t)
 
-    def fail(self, scope: np.ndarray, slot: np.ndarray, t: np.ndarray) -> None:
-        """:meth:`LockoutCounters.fail` for every pair."""
-        policy = self.scopes[0].policy
-        if not policy.enabled or not len(slot):
+    def fail(self, scope: np.ndarray, accounts: np.ndarray, t: np.ndarray) -> None:
+        """Count failed passwords evaluated at ``t`` (the caller checked none was locked);
+        every (scope, account) pair at most once."""
+        if not self.enabled or not len(accounts):
             return
+        slot = self._slots(accounts)
         held = self.held[scope, slot]
-        restart = ~held | (t - self.last[scope, slot] >= policy.reset_after)
+        restart = ~held | (t - self.last[scope, slot] >= self.policy.reset_after)
         count = np.where(restart, 0, self.failures[scope, slot]) + 1
         self.failures[scope, slot] = count
         self.last[scope, slot] = t
         self.held[scope, slot] = True
-        self.changed[scope, slot] = True
-        touched = self.scopes[0].touched
-        if touched is not None:
-            np.frombuffer(touched, dtype=np.uint8)[self.accounts[slot[~held]]] = 1
-        lock = np.flatnonzero(count >= policy.threshold)
-        ends = []
-        for account, s, start, failures in zip(
-                self.accounts[slot[lock]].tolist(), scope[lock].tolist(), t[lock].tolist(),
-                count[lock].tolist(), strict=True):
-            counters = self.scopes[s]
-            ends.append(start + counters.lock_duration(failures))
-            counters.locks.append((account, counters.scope, start, ends[-1]))
-        self.until[scope[lock], slot[lock]] = ends
+        lock = np.flatnonzero(count >= self.policy.threshold)
+        if len(lock):
+            start = t[lock].tolist()
+            end = [s + self.lock_duration(n) for s, n in zip(start, count[lock].tolist(),
+                                                                strict=True)]
+            self.until[scope[lock], slot[lock]] = end
+            names = self.names
+            self.locks.extend(zip(accounts[lock].tolist(), [names[s] for s in scope[lock].tolist()],
+                                  start, end, strict=True))
 
-    def succeed(self, scope: np.ndarray, slot: np.ndarray, t: np.ndarray) -> None:
-        """:meth:`LockoutCounters.succeed` for every pair."""
-        expired = self.held[scope, slot] & (self.until[scope, slot] <= t)
-        scope, slot = scope[expired], slot[expired]
+    def succeed(self, scope: np.ndarray, accounts: np.ndarray, t: np.ndarray) -> None:
+        """Successful sign-ins at ``t`` reset the counters whose lock has expired."""
+        slot = self.slot[accounts]
+        reset = (slot >= 0) & self.held[scope, slot] & (self.until[scope, slot] <= t)
+        scope, slot = scope[reset], slot[reset]
         self.held[scope, slot] = False
         self.failures[scope, slot] = 0
         self.until[scope, slot] = 0.0
-        self.changed[scope, slot] = True
 
-    def write_back(self) -> None:
-        """Store every changed counter in its scope's dictionary."""
-        for s, scope in enumerate(self.scopes):
-            k = np.flatnonzero(self.changed[s])
-            for account, held, failures, until, last in zip(
-                    self.accounts[k].tolist(), self.held[s, k].tolist(),
-                    self.failures[s, k].tolist(), self.until[s, k].tolist(),
-                    self.last[s, k].tolist(), strict=True):
-                if held:
-                    scope.state[account] = [failures, until, last]
-                else:
-                    scope.state.pop(account, None)
+
+class LockoutCounters:
+    """One scope of a :class:`LockoutTable`, one account at a time."""
+
+    __slots__ = ("table", "index")
+
+    def __init__(self, table: LockoutTable, index: int) -> None:
+        self.table = table
+        self.index = index
+
+    def locked(self, account: int, t: float) -> bool:
+        """Whether the account is locked at ``t``."""
+        table = self.table
+        slot = table.slot[account]
+        return bool(slot >= 0 and table.until[self.index, slot] > t)
+
+    def fail(self, account: int, t: float) -> None:
+        """Count a failed password evaluated at ``t`` (the caller checked it was not locked)."""
+        table = self.table
+        if not table.enabled:
+            return
+        slot = table.slot[account]
+        if slot < 0:
+            slot = table._slots(np.array([account]))[0]
+        i = self.index
+        if table.held[i, slot] and t - table.last[i, slot] < table.policy.reset_after:
+            count = int(table.failures[i, slot]) + 1
+        else:
+            count = 1
+        table.failures[i, slot] = count
+        table.last[i, slot] = t
+        table.held[i, slot] = True
+        if count >= table.policy.threshold:
+            end = t + table.lock_duration(count)
+            table.until[i, slot] = end
+            table.locks.append((account, table.names[i], t, end))
+
+    def succeed(self, account: int, t: float) -> None:
+        """A successful sign-in at ``t`` resets the counter (the lock had expired)."""
+        table = self.table
+        slot = table.slot[account]
+        if slot >= 0 and table.held[self.index, slot] and table.until[self.index, slot] <= t:
+            table.held[self.index, slot] = False
+            table.failures[self.index, slot] = 0
+            table.until[self.index, slot] = 0.0
