@@ -20,7 +20,9 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 RESULT_PREFIX = "BENCH-RESULT "
-KINDS = ("baseline", "model", "floor", "sweep")
+KINDS = ("baseline", "model", "floor", "side_by_side", "sweep")
+SIDE_BY_SIDE = {"floor": "floor", "model": "reference"}
+"""The results a ``side_by_side`` case gives: its floor's and its model's, by case name."""
 
 
 def case(name: str, kind: str, **params: Any) -> dict[str, Any]:
@@ -51,15 +53,50 @@ def run_case(spec: dict[str, Any]) -> dict[str, Any]:
         from measure import measure_baseline
 
         return measure_baseline(scenario)
-    if kind == "floor":
-        from simpy_floor import measure_floor
+    from measure import measure_model
+    from simpy_floor import measure_floor
 
+    if kind == "floor":
         result = measure_floor(scenario, repeat=int(spec.get("repeat", 1)))
         return {**result, "users": scenario.users.population, "sim_s": scenario.run.duration}
-    from measure import measure_model
+    if kind == "side_by_side":
+        # Floor and model take turns in one process, so that both meet the same machine:
+        # a VM's speed drifts by tens of percent within minutes.
+        floors, models = [], []
+        for _ in range(max(1, int(spec.get("repeat", 1)))):
+            floors.append(measure_floor(scenario))
+            models.append(measure_model(scenario, batch=bool(spec.get("batch", True))))
+        floor = {**best_of(floors), "users": scenario.users.population,
+                 "sim_s": scenario.run.duration}
+        return {"floor": floor, "model": best_of(models),
+                "pair_ratios": [(m["requests"] / m["cpu_s"]) / (f["requests"] / f["cpu_s"])
+                                for f, m in zip(floors, models, strict=True)]}
 
     return measure_model(scenario, batch=bool(spec.get("batch", True)),
                          repeat=int(spec.get("repeat", 1)))
+
+
+def best_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The least-CPU run of several one-run measurements, with every run's times."""
+    best = min(runs, key=lambda r: r["cpu_s"])
+    return {**best, "wall_s": min(r["wall_s"] for r in runs),
+            "wall_runs_s": [r["wall_s"] for r in runs], "cpu_runs_s": [r["cpu_s"] for r in runs],
+            "repeat": len(runs)}
+
+
+def split_side_by_side(spec: dict[str, Any], result: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A ``side_by_side`` case's result as its floor's and its model's, by case name
+    (:data:`SIDE_BY_SIDE`); a failed case stays one result under its own name."""
+    if result.get("status") != "ok":
+        return {spec["name"]: result}
+    out = {}
+    for part, name in SIDE_BY_SIDE.items():
+        out[name] = {**spec, "name": name, "kind": part, **result[part],
+                     "pair_ratios": result["pair_ratios"], "status": "ok",
+                     "process_wall_s": result["process_wall_s"],
+                     "peak_rss_bytes": result["peak_rss"][part],
+                     "peak_rss_side_by_side_bytes": result["peak_rss_bytes"]}
+    return out
 
 
 def child_main(text: str) -> int:
@@ -96,6 +133,11 @@ def run_case_isolated(spec: dict[str, Any], python: str | None = None) -> dict[s
         return {**spec, **result, "status": "failed",
                 "error": f"exit code {child.returncode}; {' | '.join(tail) or 'no output'}"}
     measured = {**spec, **json.loads(lines[-1][len(RESULT_PREFIX):]), **result, "status": "ok"}
+    if spec.get("kind") == "side_by_side":  # each one's peak memory: a run alone
+        measured["peak_rss"] = {
+            part: run_case_isolated({**spec, "kind": part, "repeat": 1}, python).get(
+                "peak_rss_bytes", float("nan"))
+            for part in SIDE_BY_SIDE}
     if spec.get("kind") == "model" and int(spec.get("repeat", 1)) > 1:
         single = run_case_isolated({**spec, "repeat": 1}, python)
         if single["status"] == "ok":

@@ -9,7 +9,9 @@ records it in ``benchmarks/RESULTS.md``:
    credential-stuffing attacker), batched and one request at a time;
 2. the SimPy floor (:mod:`simpy_floor`): the same arrivals, one ``env.timeout``
    each, no model;
-3. the ratio of the two in requests per second;
+3. the ratio of the two in requests per second (the floor and the batched
+   reference take turns in one process, so that both meet the same machine;
+   each one's peak memory comes from a run alone in a fresh process);
 4. scale points at 100 k, 1 M and 10 M users (same traffic), and half the traffic;
 5. sweep scaling (:mod:`sweep_scaling`): 8 points × 2 replications on 1 and 2 workers.
 
@@ -37,11 +39,13 @@ if str(HERE) not in sys.path:  # run as a script or loaded by path: siblings imp
     sys.path.insert(0, str(HERE))
 
 from bench_report import history_row, machine_info, render_report, update_results  # noqa: E402
-from cases import case, child_main, run_case_isolated  # noqa: E402
+from cases import case, child_main, run_case_isolated, split_side_by_side  # noqa: E402
 
 RESULTS_MD = HERE / "RESULTS.md"
 REPEAT = 3
 """Runs per timed case (best kept; 2 for 10 M users, 1 for the slow one-at-a-time reference)."""
+PAIRS = 4
+"""Turns of the floor and the batched reference, side by side (best of each kept)."""
 
 
 def bench_cases(quick: bool = False, sequential: bool = True) -> list[dict[str, Any]]:
@@ -68,8 +72,8 @@ def bench_cases(quick: bool = False, sequential: bool = True) -> list[dict[str, 
     best_of = {"repeat": 1 if quick else REPEAT}
     cases = [
         case("baseline", "baseline", **ref),
-        case("floor", "floor", **ref, **best_of),
-        case("reference", "model", batch=True, **ref, **best_of),
+        case("floor+reference", "side_by_side", batch=True, **ref,
+             repeat=1 if quick else PAIRS),
     ]
     if sequential:
         cases.append(case("reference-sequential", "model", batch=False, **ref))
@@ -93,7 +97,10 @@ def run_cases(cases: list[dict[str, Any]],
             log(f"bench: {spec['name']} …")
         started = time.perf_counter()
         result = runner(spec)
-        results[spec["name"]] = result
+        if spec["kind"] == "side_by_side":
+            results.update(split_side_by_side(spec, result))
+        else:
+            results[spec["name"]] = result
         if log:
             status = result.get("status", "ok")
             log(f"bench: {spec['name']} {status} in {time.perf_counter() - started:.1f} s"

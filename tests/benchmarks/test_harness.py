@@ -98,6 +98,26 @@ def test_isolated_case_reads_its_own_child_memory_and_reports_failures(bench):
     assert broken["status"] == "failed" and "exit code" in broken["error"]
 
 
+def test_side_by_side_case_gives_the_floor_and_the_reference_their_own_figures(bench):
+    cases = bench["cases"]
+    spec = cases.case("floor+reference", "side_by_side", users=2_000, rate_per_s=5.0,
+                      sets=list(bench["workload"].TOY_SETS), repeat=2)
+    results = bench["harness"].run_cases([spec])
+    assert sorted(results) == ["floor", "reference"]
+    floor, model = results["floor"], results["reference"]
+    assert floor["status"] == model["status"] == "ok"
+    assert floor["requests"] < model["requests"]  # the floor has no retries
+    assert floor["repeat"] == model["repeat"] == len(model["pair_ratios"]) == 2
+    assert model["cpu_s"] == min(model["cpu_runs_s"]) and model["events"] > model["requests"]
+    # Each one's peak memory is a run alone (at toy size mostly the imports), and the two
+    # runs together in one process peak at least as high as either.
+    assert 20 * 2**20 < floor["peak_rss_bytes"] <= model["peak_rss_bytes"]
+    assert model["peak_rss_side_by_side_bytes"] >= model["peak_rss_bytes"] * 0.9
+    ratios = [(model["requests"] / m) / (floor["requests"] / f)
+              for f, m in zip(floor["cpu_runs_s"], model["cpu_runs_s"], strict=True)]
+    assert model["pair_ratios"] == pytest.approx(ratios)
+
+
 def test_sweep_scaling_runs_the_experiments_sweep(bench):
     sweep = bench["sweep_scaling"]
     result = sweep.measure_sweep(1, sweep.TOY_PARAM, sweep.TOY_SETS, reps=1)
@@ -110,7 +130,7 @@ def test_sweep_scaling_runs_the_experiments_sweep(bench):
 def test_quick_plan_has_every_case_at_toy_size(bench):
     cases = bench["harness"].bench_cases(quick=True)
     names = [c["name"] for c in cases]
-    assert names == ["baseline", "floor", "reference", "reference-sequential", "scale-100k",
+    assert names == ["baseline", "floor+reference", "reference-sequential", "scale-100k",
                      "scale-10M", "scale-half-traffic", "sweep-1", "sweep-2"]
     assert max(c.get("users", 0) for c in cases) <= 20_000
     full = bench["harness"].bench_cases(quick=False, sequential=False)
@@ -118,7 +138,7 @@ def test_quick_plan_has_every_case_at_toy_size(bench):
         100_000, 10_000_000, 1_000_000]
     assert "reference-sequential" not in [c["name"] for c in full]
     repeats = {c["name"]: c.get("repeat") for c in full}
-    assert repeats["reference"] == repeats["floor"] == 3 and repeats["scale-10M"] == 2
+    assert repeats["floor+reference"] == 4 and repeats["scale-10M"] == 2
 
 
 def _fake_results() -> dict:
