@@ -915,7 +915,7 @@ class DataPlane:
         rounds = _take(wave, in_rounds[fidx])
         # In user order, the waves' look-ups in the directory's columns walk them forwards.
         once = np.flatnonzero(~in_rounds[fidx])
-        wave = _take(wave, once[np.argsort(wave["user"][once])])  # users are unique here
+        wave = _take(wave, _by_value(wave["user"][once], once))
         rounds_users = np.unique(rounds["user"])
         mark[rounds_users] = 1
         while len(wave["t"]) or len(rounds["t"]):
@@ -1726,6 +1726,15 @@ class DataPlane:
             shadow.succeed(user, t)
         self._new_session(t, user, r)
         return OK, user, False, shadow_locked, None
+
+
+def _by_value(values: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Sorted non-negative ``labels`` ordered by their distinct non-negative ``values``
+    (< 2**40): one sort of packed keys, a few times faster than an argsort."""
+    if len(labels) and labels[-1] >= 1 << 23:
+        return labels[np.argsort(values)]
+    keys = np.sort((values.astype(np.int64) << np.int64(23)) | labels)
+    return keys & np.int64((1 << 23) - 1)
 
 
 def _take(items: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarray]:

@@ -44,6 +44,7 @@ class LockoutTable:
         self.locks = locks
         self.enabled = policy.enabled
         self.slot = np.full(accounts, -1, dtype=np.int32)  # −1: never held state
+        self.has_slot = np.zeros(accounts, dtype=np.bool_)  # slot ≥ 0, 4× denser to gather
         self.used = 0
         shape = (len(scopes), 64)
         self.failures = np.zeros(shape, dtype=np.int64)
@@ -57,7 +58,7 @@ class LockoutTable:
 
     def held_any(self, accounts: np.ndarray) -> np.ndarray:
         """Whether some scope ever held state for each account."""
-        return self.slot[accounts] >= 0
+        return self.has_slot[accounts]
 
     def lock_duration(self, failures: int) -> float:
         """Lock length (seconds) after the ``failures``-th cumulative failure."""
@@ -85,6 +86,7 @@ class LockoutTable:
                     grown[:, :old.shape[1]] = old
                     setattr(self, name, grown)
             self.slot[fresh] = np.arange(start, self.used, dtype=np.int32)
+            self.has_slot[fresh] = True
             slot[new] = self.slot[accounts[new]]
         return slot
 
