@@ -1008,7 +1008,7 @@ class DataPlane:
         t, account, luck, u = arr.time_s[rows], arr.user[rows], arr.pick[rows], arr.u[rows]
         attacker = arr.attacker[rows]
         slot = np.unique(account, return_inverse=True)[1]
-        own, shadow, counters = self.own_scope, self.shadow_scope, self.lockout
+        own, shadow, lockout = self.own_scope, self.shadow_scope, self.lockout
         region = np.full(len(rows), -1, dtype=np.int64)  # -1: chosen when served
         odds = np.array([a.success_probability for a in self.s.attackers])[attacker]
         for a in np.unique(attacker).tolist():
@@ -1029,14 +1029,14 @@ class DataPlane:
         shadowed = np.zeros(len(rows), dtype=np.bool_)
         for k in range(int(rank.max()) + 1 if len(rows) else 0):
             g = np.flatnonzero(rank == k)
-            tg, sg = t[g], account[g]
+            when, who = t[g], account[g]
             chooses = g[region[g] < 0]  # avoid_locked: the first reachable, unlocked region
             for a in np.unique(attacker[chooses]).tolist():
                 mine = chooses[attacker[chooses] == a]
                 choice = np.full(len(mine), -1, dtype=np.int64)
                 up = [r for r in self.attacker_regions[a] if status[r] != DOWN]
                 for r in up:
-                    choice[(choice < 0) & ~counters.locked(own[r], account[mine], t[mine])] = r
+                    choice[(choice < 0) & ~lockout.locked(own[r], account[mine], t[mine])] = r
                 choice[choice < 0] = up[0] if up else self.attacker_regions[a][0]
                 region[mine] = choice
             r = region[g]
@@ -1047,13 +1047,13 @@ class DataPlane:
             out[st == DOWN] = REGION_DOWN
             reached = out == OK
             self.take_log.append((r[reached] * self.n_categories + self.category_of_op[GUESS],
-                                  tg[reached]))
-            out[reached & (self._gather(self.d.exists, r, sg) == 0)] = NOT_FOUND
+                                  when[reached]))
+            out[reached & (self._gather(self.d.exists, r, who) == 0)] = NOT_FOUND
             live = out == OK
             scope = own[r]
-            locked = live & counters.locked(scope, sg, tg)
+            locked = live & lockout.locked(scope, who, when)
             out[locked] = LOCKED
-            shadow_locked = (live & counters.locked(shadow, sg, tg) if shadow >= 0
+            shadow_locked = (live & lockout.locked(shadow, who, when) if shadow >= 0
                              else np.zeros(len(g), dtype=np.bool_))
             shadowed[g] = shadow_locked
             tried = live & ~locked
@@ -1062,12 +1062,12 @@ class DataPlane:
             wrong = tried & ~right
             out[wrong] = WRONG_PASSWORD
             outcome[g] = out
-            counters.succeed(scope[right], sg[right], tg[right])
-            counters.fail(scope[wrong], sg[wrong], tg[wrong])
+            lockout.succeed(scope[right], who[right], when[right])
+            lockout.fail(scope[wrong], who[wrong], when[wrong])
             if shadow >= 0:
-                for mask, update in ((right, counters.succeed), (wrong, counters.fail)):
+                for mask, update in ((right, lockout.succeed), (wrong, lockout.fail)):
                     mask = mask & ~shadow_locked
-                    update(np.full(int(mask.sum()), shadow), sg[mask], tg[mask])
+                    update(np.full(int(mask.sum()), shadow), who[mask], when[mask])
         np.frombuffer(self.out_outcome, dtype=np.uint8)[rows] = outcome
         view(self.out_region)[rows] = region
         view(self.out_user)[rows] = account
