@@ -165,6 +165,14 @@ def _model_row(label: str, title: str, r: dict[str, Any] | None,
     ])
 
 
+def turn_ratios(model: dict[str, Any], floor: dict[str, Any]) -> list[float]:
+    """Model ÷ floor in requests per CPU second, turn by turn (side-by-side cases only)."""
+    if floor.get("name") not in model.get("turns_with", ()):
+        return []
+    return [(model["requests"] / m) / (floor["requests"] / f)
+            for f, m in zip(floor["cpu_runs_s"], model["cpu_runs_s"], strict=True)]
+
+
 def _ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}×" if math.isfinite(a) and math.isfinite(b) and b else "—"
 
@@ -209,7 +217,7 @@ def render_table(results: dict[str, dict[str, Any]]) -> str:
     ref_w, ref_c = rate(ref) if ref else math.nan, rate(ref, "cpu_s") if ref else math.nan
     fl_w, fl_c = rate(floor) if floor else math.nan, rate(floor, "cpu_s") if floor else math.nan
     sq_w, sq_c = rate(seq) if seq else math.nan, rate(seq, "cpu_s") if seq else math.nan
-    pairs = (ref or {}).get("pair_ratios") or []
+    pairs = turn_ratios(ref, floor) if ref and floor else []
     lines.append(_note_row("3", "ratio reference ÷ floor (requests/s)",
                            f"{_ratio(ref_w, fl_w)} · {_ratio(ref_c, fl_c)}",
                            f"goal ≥ {FLOOR_RATIO_GOAL:.1f}×" + (
@@ -221,7 +229,8 @@ def render_table(results: dict[str, dict[str, Any]]) -> str:
                            "gain of batching"))
     for label, name, note in (("4a", "scale-100k", ""), ("4b", "reference", " (= row 1)"),
                               ("4c", "scale-10M", ""),
-                              ("4d", "scale-half-traffic", ", half the traffic")):
+                              ("4d", "scale-half-traffic", ", half the traffic"),
+                              ("4e", "scale-full-traffic", ", full traffic, in turns with 4d")):
         r = get(name)
         who = f"{_users(r['users'])} users" if r and "users" in r else name
         lines.append(_model_row(label, f"scale: {who}{note}", r, base))
@@ -307,11 +316,15 @@ def goals(results: dict[str, dict[str, Any]]) -> list[str]:
         out.append(f"10 M users fit in 4 GiB: peak RSS {big['peak_rss_bytes'] / 1024**3:.2f} GiB "
                    f"— {verdict(big['peak_rss_bytes'] <= TEN_M_RSS_GOAL)}.")
     small, half = get("scale-100k"), get("scale-half-traffic")
-    if _ok(ref) and _ok(half):
-        x = half["cpu_s"] / ref["cpu_s"]
-        y = half["requests"] / ref["requests"]
+    full = get("scale-full-traffic") if _ok(get("scale-full-traffic")) else ref
+    if _ok(full) and _ok(half):
+        x = half["cpu_s"] / full["cpu_s"]
+        y = half["requests"] / full["requests"]
+        turns = [f"{h / f:.2f}×" for h, f in zip(half.get("cpu_runs_s", []),
+                                                   full.get("cpu_runs_s", []), strict=False)]
         out.append(f"Linear in requests: half the requests ({y:.2f}×) cost {x:.2f}× the CPU "
-                   f"— {verdict(x <= y * 1.15)} (allowing 15 % noise).")
+                   + (f"(each turn: {', '.join(turns)}) " if full is not ref and turns else "")
+                   + f"— {verdict(x <= y * 1.15)} (allowing 15 % noise).")
     if _ok(ref) and _ok(small) and _ok(big):
         per_user = (big["cpu_s"] - small["cpu_s"]) / (big["users"] - small["users"])
         ratio = big["cpu_s"] / small["cpu_s"]

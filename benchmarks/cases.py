@@ -21,8 +21,6 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 RESULT_PREFIX = "BENCH-RESULT "
 KINDS = ("baseline", "model", "floor", "side_by_side", "sweep")
-SIDE_BY_SIDE = {"floor": "floor", "model": "reference"}
-"""The results a ``side_by_side`` case gives: its floor's and its model's, by case name."""
 
 
 def case(name: str, kind: str, **params: Any) -> dict[str, Any]:
@@ -60,17 +58,17 @@ def run_case(spec: dict[str, Any]) -> dict[str, Any]:
         result = measure_floor(scenario, repeat=int(spec.get("repeat", 1)))
         return {**result, "users": scenario.users.population, "sim_s": scenario.run.duration}
     if kind == "side_by_side":
-        # Floor and model take turns in one process, so that both meet the same machine:
-        # a VM's speed drifts by tens of percent within minutes.
-        floors, models = [], []
+        # The parts take turns in one process, so that all meet the same machine: a VM's
+        # speed drifts by tens of percent within minutes.
+        specs = {name: {**spec, **part} for name, part in spec["parts"].items()}
+        loaded = {name: _workload(part).load() for name, part in specs.items()}
+        runs: dict[str, list[dict[str, Any]]] = {name: [] for name in specs}
         for _ in range(max(1, int(spec.get("repeat", 1)))):
-            floors.append(measure_floor(scenario))
-            models.append(measure_model(scenario, batch=bool(spec.get("batch", True))))
-        floor = {**best_of(floors), "users": scenario.users.population,
-                 "sim_s": scenario.run.duration}
-        return {"floor": floor, "model": best_of(models),
-                "pair_ratios": [(m["requests"] / m["cpu_s"]) / (f["requests"] / f["cpu_s"])
-                                for f, m in zip(floors, models, strict=True)]}
+            for name, part in specs.items():
+                one = {**part, "repeat": 1}
+                runs[name].append(run_case(one) if part["kind"] == "floor" else
+                                  measure_model(loaded[name], batch=bool(part.get("batch", True))))
+        return {name: best_of(measured) for name, measured in runs.items()}
 
     return measure_model(scenario, batch=bool(spec.get("batch", True)),
                          repeat=int(spec.get("repeat", 1)))
@@ -84,19 +82,24 @@ def best_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
             "repeat": len(runs)}
 
 
+def side_by_side(name: str, parts: dict[str, dict[str, Any]], **params: Any) -> dict[str, Any]:
+    """A case whose parts (cases by name: their own ``kind`` and parameters over ``params``)
+    take turns in one process, ``repeat`` times; each part is reported as its own case."""
+    return case(name, "side_by_side", parts=parts, **params)
+
+
 def split_side_by_side(spec: dict[str, Any], result: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """A ``side_by_side`` case's result as its floor's and its model's, by case name
-    (:data:`SIDE_BY_SIDE`); a failed case stays one result under its own name."""
+    """A ``side_by_side`` case's result as one result per part, by part name (with the
+    names of the others, ``turns_with``); a failed case stays one result under its name."""
     if result.get("status") != "ok":
         return {spec["name"]: result}
-    out = {}
-    for part, name in SIDE_BY_SIDE.items():
-        out[name] = {**spec, "name": name, "kind": part, **result[part],
-                     "pair_ratios": result["pair_ratios"], "status": "ok",
-                     "process_wall_s": result["process_wall_s"],
-                     "peak_rss_bytes": result["peak_rss"][part],
-                     "peak_rss_side_by_side_bytes": result["peak_rss_bytes"]}
-    return out
+    common = {k: v for k, v in spec.items() if k != "parts"}
+    return {name: {**common, **part, "name": name, **result[name],
+                   "turns_with": [other for other in spec["parts"] if other != name],
+                   "status": "ok", "process_wall_s": result["process_wall_s"],
+                   "peak_rss_bytes": result["peak_rss"][name],
+                   "peak_rss_side_by_side_bytes": result["peak_rss_bytes"]}
+            for name, part in spec["parts"].items()}
 
 
 def child_main(text: str) -> int:
@@ -133,11 +136,12 @@ def run_case_isolated(spec: dict[str, Any], python: str | None = None) -> dict[s
         return {**spec, **result, "status": "failed",
                 "error": f"exit code {child.returncode}; {' | '.join(tail) or 'no output'}"}
     measured = {**spec, **json.loads(lines[-1][len(RESULT_PREFIX):]), **result, "status": "ok"}
-    if spec.get("kind") == "side_by_side":  # each one's peak memory: a run alone
+    if spec.get("kind") == "side_by_side":  # each part's peak memory: a run alone
+        common = {k: v for k, v in spec.items() if k != "parts"}
         measured["peak_rss"] = {
-            part: run_case_isolated({**spec, "kind": part, "repeat": 1}, python).get(
+            name: run_case_isolated({**common, **part, "name": name, "repeat": 1}, python).get(
                 "peak_rss_bytes", float("nan"))
-            for part in SIDE_BY_SIDE}
+            for name, part in spec["parts"].items()}
     if spec.get("kind") == "model" and int(spec.get("repeat", 1)) > 1:
         single = run_case_isolated({**spec, "repeat": 1}, python)
         if single["status"] == "ok":

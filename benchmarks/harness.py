@@ -12,7 +12,8 @@ records it in ``benchmarks/RESULTS.md``:
 3. the ratio of the two in requests per second (the floor and the batched
    reference take turns in one process, so that both meet the same machine;
    each one's peak memory comes from a run alone in a fresh process);
-4. scale points at 100 k, 1 M and 10 M users (same traffic), and half the traffic;
+4. scale points at 100 k, 1 M and 10 M users (same traffic), and half the traffic
+   (taking turns with the full traffic in one process);
 5. sweep scaling (:mod:`sweep_scaling`): 8 points × 2 replications on 1 and 2 workers.
 
 Usage::
@@ -39,7 +40,13 @@ if str(HERE) not in sys.path:  # run as a script or loaded by path: siblings imp
     sys.path.insert(0, str(HERE))
 
 from bench_report import history_row, machine_info, render_report, update_results  # noqa: E402
-from cases import case, child_main, run_case_isolated, split_side_by_side  # noqa: E402
+from cases import (  # noqa: E402
+    case,
+    child_main,
+    run_case_isolated,
+    side_by_side,
+    split_side_by_side,
+)
 
 RESULTS_MD = HERE / "RESULTS.md"
 REPEAT = 3
@@ -72,15 +79,19 @@ def bench_cases(quick: bool = False, sequential: bool = True) -> list[dict[str, 
     best_of = {"repeat": 1 if quick else REPEAT}
     cases = [
         case("baseline", "baseline", **ref),
-        case("floor+reference", "side_by_side", batch=True, **ref,
-             repeat=1 if quick else PAIRS),
+        side_by_side("floor+reference", {"floor": {"kind": "floor"},
+                                         "reference": {"kind": "model", "batch": True}},
+                     **ref, repeat=1 if quick else PAIRS),
     ]
     if sequential:
         cases.append(case("reference-sequential", "model", batch=False, **ref))
     cases += [
         case("scale-100k", "model", **{**ref, "users": users["small"]}, **best_of),
         case("scale-10M", "model", **{**ref, "users": users["big"]}, repeat=1 if quick else 2),
-        case("scale-half-traffic", "model", **{**ref, "rate_per_s": rate / 2}, **best_of),
+        side_by_side("full+half-traffic", {"scale-full-traffic": {"kind": "model"},
+                                           "scale-half-traffic": {"kind": "model",
+                                                                  "rate_per_s": rate / 2}},
+                     **ref, **best_of),
         case("sweep-1", "sweep", jobs=1, **sweep),
         case("sweep-2", "sweep", jobs=2, **sweep),
     ]

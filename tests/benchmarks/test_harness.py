@@ -100,22 +100,25 @@ def test_isolated_case_reads_its_own_child_memory_and_reports_failures(bench):
 
 def test_side_by_side_case_gives_the_floor_and_the_reference_their_own_figures(bench):
     cases = bench["cases"]
-    spec = cases.case("floor+reference", "side_by_side", users=2_000, rate_per_s=5.0,
-                      sets=list(bench["workload"].TOY_SETS), repeat=2)
+    spec = cases.side_by_side("floor+reference", {"floor": {"kind": "floor"},
+                                                  "reference": {"kind": "model"}},
+                              users=2_000, rate_per_s=5.0,
+                              sets=list(bench["workload"].TOY_SETS), repeat=2)
     results = bench["harness"].run_cases([spec])
     assert sorted(results) == ["floor", "reference"]
     floor, model = results["floor"], results["reference"]
     assert floor["status"] == model["status"] == "ok"
     assert floor["requests"] < model["requests"]  # the floor has no retries
-    assert floor["repeat"] == model["repeat"] == len(model["pair_ratios"]) == 2
+    assert floor["repeat"] == model["repeat"] == len(model["cpu_runs_s"]) == 2
+    assert model["turns_with"] == ["floor"] and floor["turns_with"] == ["reference"]
     assert model["cpu_s"] == min(model["cpu_runs_s"]) and model["events"] > model["requests"]
     # Each one's peak memory is a run alone (at toy size mostly the imports), and the two
     # runs together in one process peak at least as high as either.
     assert 20 * 2**20 < floor["peak_rss_bytes"] <= model["peak_rss_bytes"]
     assert model["peak_rss_side_by_side_bytes"] >= model["peak_rss_bytes"] * 0.9
-    ratios = [(model["requests"] / m) / (floor["requests"] / f)
-              for f, m in zip(floor["cpu_runs_s"], model["cpu_runs_s"], strict=True)]
-    assert model["pair_ratios"] == pytest.approx(ratios)
+    ratio = (model["requests"] / model["cpu_runs_s"][1]) / (floor["requests"]
+                                                         / floor["cpu_runs_s"][1])
+    assert bench["bench_report"].turn_ratios(model, floor)[1] == pytest.approx(ratio)
 
 
 def test_sweep_scaling_runs_the_experiments_sweep(bench):
@@ -131,11 +134,14 @@ def test_quick_plan_has_every_case_at_toy_size(bench):
     cases = bench["harness"].bench_cases(quick=True)
     names = [c["name"] for c in cases]
     assert names == ["baseline", "floor+reference", "reference-sequential", "scale-100k",
-                     "scale-10M", "scale-half-traffic", "sweep-1", "sweep-2"]
+                     "scale-10M", "full+half-traffic", "sweep-1", "sweep-2"]
     assert max(c.get("users", 0) for c in cases) <= 20_000
     full = bench["harness"].bench_cases(quick=False, sequential=False)
     assert [c["users"] for c in full if c["name"].startswith("scale-")] == [
-        100_000, 10_000_000, 1_000_000]
+        100_000, 10_000_000]
+    traffic = next(c for c in full if c["name"] == "full+half-traffic")
+    assert traffic["users"] == 1_000_000 and traffic["parts"]["scale-half-traffic"] == {
+        "kind": "model", "rate_per_s": traffic["rate_per_s"] / 2}
     assert "reference-sequential" not in [c["name"] for c in full]
     repeats = {c["name"]: c.get("repeat") for c in full}
     assert repeats["floor+reference"] == 4 and repeats["scale-10M"] == 2
@@ -171,7 +177,7 @@ def test_table_ratios_and_goals_from_known_figures(bench):
     report = bench["bench_report"]
     results = _fake_results()
     table = report.render_table(results)
-    assert table.count("\n") == 14  # header, rule, 13 rows
+    assert table.count("\n") == 15  # header, rule, 14 rows
     assert "| 2.00× · 2.00× |" in table  # reference 400 k/s ÷ floor 200 k/s (wall), 500 ÷ 250 k
     assert "80%" in table  # 40 / (2 × 25)
     # 1 M users: (400 − 100) MiB over a goal of 200 B × 1 M + 64 B × 2 M
@@ -179,6 +185,12 @@ def test_table_ratios_and_goals_from_known_figures(bench):
     goals = "\n".join(report.goals(results))
     assert "2.00× wall, 2.00× CPU — met" in goals
     assert "Sweep parallel efficiency ≥ 90 % on 2 workers: 80% — NOT met" in goals
+    assert "half the requests (0.50×) cost 0.50× the CPU — met" in goals
+    results["scale-full-traffic"] = {**results["reference"], "cpu_s": 3.0,
+                                     "cpu_runs_s": [3.0, 3.5]}
+    results["scale-half-traffic"].update(cpu_runs_s=[2.0, 1.75], turns_with=["scale-full-traffic"])
+    assert ("half the requests (0.50×) cost 0.67× the CPU (each turn: 0.67×, 0.50×) — NOT met"
+            in "\n".join(report.goals(results)))
     assert "10 M users fit in 4 GiB: peak RSS 1.46 GiB — met" in goals
     # 80 % = utilisation 45 / (2 × 25) × overhead 40 / 38 ÷ slowdown 45 / 38
     assert "runs took 1.18× as long each on 2 workers" in goals
