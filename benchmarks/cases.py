@@ -46,32 +46,34 @@ def run_case(spec: dict[str, Any]) -> dict[str, Any]:
 
         return measure_sweep(int(spec["jobs"]), spec.get("param", SWEEP_PARAM),
                              tuple(spec.get("sets", SWEEP_SETS)), int(spec.get("reps", SWEEP_REPS)))
-    scenario = _workload(spec).load()
-    if kind == "baseline":
-        from measure import measure_baseline
+    from measure import measure_baseline, measure_model
 
-        return measure_baseline(scenario)
-    from measure import measure_model
-    from simpy_floor import measure_floor
-
-    if kind == "floor":
-        result = measure_floor(scenario, repeat=int(spec.get("repeat", 1)))
-        return {**result, "users": scenario.users.population, "sim_s": scenario.run.duration}
     if kind == "side_by_side":
         # The parts take turns in one process, so that all meet the same machine: a VM's
         # speed drifts by tens of percent within minutes.
-        specs = {name: {**spec, **part} for name, part in spec["parts"].items()}
-        loaded = {name: _workload(part).load() for name, part in specs.items()}
-        runs: dict[str, list[dict[str, Any]]] = {name: [] for name in specs}
+        parts = {name: {**spec, **part} for name, part in spec["parts"].items()}
+        loaded = {name: _workload(part).load() for name, part in parts.items()}
+        runs: dict[str, list[dict[str, Any]]] = {name: [] for name in parts}
         for _ in range(max(1, int(spec.get("repeat", 1)))):
-            for name, part in specs.items():
-                one = {**part, "repeat": 1}
-                runs[name].append(run_case(one) if part["kind"] == "floor" else
+            for name, part in parts.items():
+                runs[name].append(_floor(loaded[name]) if part["kind"] == "floor" else
                                   measure_model(loaded[name], batch=bool(part.get("batch", True))))
         return {name: best_of(measured) for name, measured in runs.items()}
-
+    scenario = _workload(spec).load()
+    if kind == "baseline":
+        return measure_baseline(scenario)
+    if kind == "floor":
+        return _floor(scenario, int(spec.get("repeat", 1)))
     return measure_model(scenario, batch=bool(spec.get("batch", True)),
                          repeat=int(spec.get("repeat", 1)))
+
+
+def _floor(scenario: Any, repeat: int = 1) -> dict[str, Any]:
+    """The SimPy floor of a workload (:func:`simpy_floor.measure_floor`), with its size."""
+    from simpy_floor import measure_floor
+
+    result = measure_floor(scenario, repeat=repeat)
+    return {**result, "users": scenario.users.population, "sim_s": scenario.run.duration}
 
 
 def best_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
