@@ -46,7 +46,7 @@ def run_case(spec: dict[str, Any]) -> dict[str, Any]:
 
         return measure_sweep(int(spec["jobs"]), spec.get("param", SWEEP_PARAM),
                              tuple(spec.get("sets", SWEEP_SETS)), int(spec.get("reps", SWEEP_REPS)))
-    from measure import measure_baseline, measure_model
+    from measure import best_of, measure_baseline, measure_model
 
     if kind == "side_by_side":
         # The parts take turns in one process, so that all meet the same machine: a VM's
@@ -74,14 +74,6 @@ def _floor(scenario: Any, repeat: int = 1) -> dict[str, Any]:
 
     result = measure_floor(scenario, repeat=repeat)
     return {**result, "users": scenario.users.population, "sim_s": scenario.run.duration}
-
-
-def best_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """The least-CPU run of several one-run measurements, with every run's times."""
-    best = min(runs, key=lambda r: r["cpu_s"])
-    return {**best, "wall_s": min(r["wall_s"] for r in runs),
-            "wall_runs_s": [r["wall_s"] for r in runs], "cpu_runs_s": [r["cpu_s"] for r in runs],
-            "repeat": len(runs)}
 
 
 def side_by_side(name: str, parts: dict[str, dict[str, Any]], **params: Any) -> dict[str, Any]:

@@ -66,12 +66,10 @@ def run_floor(times: np.ndarray) -> dict[str, float]:
 
 def measure_floor(scenario: Scenario, replication: int = 0, repeat: int = 1) -> dict[str, Any]:
     """The floor for a scenario's arrival stream (see :func:`run_floor`), best of ``repeat``."""
+    from measure import best_of
+
     times = arrival_times(scenario, replication)
-    runs = [run_floor(times) for _ in range(max(1, repeat))]
-    best = min(runs, key=lambda r: r["cpu_s"])
-    return {**best, "wall_s": min(r["wall_s"] for r in runs),
-            "wall_runs_s": [r["wall_s"] for r in runs], "cpu_runs_s": [r["cpu_s"] for r in runs],
-            "repeat": len(runs)}
+    return best_of([run_floor(times) for _ in range(max(1, repeat))])
 
 
 if __name__ == "__main__":

@@ -223,14 +223,19 @@ class Router:
         self.outages = dns_outages
         self.single_home = single_home
 
+    def _last_refresh(self, t: np.ndarray | float, users: np.ndarray) -> np.ndarray:
+        """When each client last re-resolved before ``t`` (−1: a pinned answer)."""
+        d = self.d
+        period = view(d.dns_period)[users]
+        finite = np.isfinite(period)
+        with np.errstate(invalid="ignore"):
+            return np.where(finite, t - np.mod(t - view(d.dns_phase)[users],
+                                               np.where(finite, period, 1.0)), -1.0)
+
     def route_many(self, t: np.ndarray, users: np.ndarray) -> np.ndarray:
         """:meth:`route` for many requests at once (same arithmetic, vectorised)."""
         d = self.d
-        period = view(d.dns_period)[users]
-        phase = view(d.dns_phase)[users]
-        finite = np.isfinite(period)
-        with np.errstate(invalid="ignore"):
-            last = np.where(finite, t - np.mod(t - phase, np.where(finite, period, 1.0)), -1.0)
+        last = self._last_refresh(t, users)
         failed = np.zeros(len(t), dtype=np.bool_)
         for start, end, serve_stale in self.outages:
             inside = (start <= last) & (last < end)
@@ -254,21 +259,17 @@ class Router:
         client's last refresh before ``t`` and ``t_end``, even if the answer does
         not change.
         """
-        d = self.d
-        period = view(d.dns_period)[users]
-        finite = np.isfinite(period)
-        with np.errstate(invalid="ignore"):
-            last = np.where(finite, t - np.mod(t - view(d.dns_phase)[users],
-                                               np.where(finite, period, 1.0)), -1.0)
+        last = self._last_refresh(t, users)
         steady = np.ones(len(users), dtype=np.bool_)
-        homes = np.zeros(len(users), dtype=np.int64) if self.single_home else view(d.home)[users]
+        homes = (np.zeros(len(users), dtype=np.int64) if self.single_home
+                 else view(self.d.home)[users])
         for h, times in enumerate(self.times_np):
             changes = np.searchsorted(times, t_end, side="right") - np.searchsorted(
                 times, last, side="right")
             steady &= (homes != h) | (changes == 0)
         for start, end, _ in self.outages:
             steady &= (start > t_end) | (end <= last)
-        return steady | ~finite  # a pinned answer never changes
+        return steady | ~np.isfinite(view(self.d.dns_period)[users])  # pinned: never changes
 
     def route(self, t: float, user: int) -> int:
         """The region user ``user``'s client sends a request to at ``t``; −1: no DNS answer."""
