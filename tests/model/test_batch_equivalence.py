@@ -11,8 +11,10 @@ from __future__ import annotations
 import pytest
 
 from drsim.model import simulate
-from drsim.model.dataplane import LOCKED, DataPlane
+from drsim.model.attackers import Attackers
 from drsim.model.directory import Router
+from drsim.model.operations import LOCKED
+from drsim.model.waves import WaveServer
 from drsim.scenario import load_scenario
 
 SCENARIOS = [
@@ -72,20 +74,20 @@ def test_guessing_storm_equals_sequential_reference(sets, monkeypatch):
                                          "rate": 10.0, "success_probability": 0.05})
     scenario = scenario.model_copy(update={"attackers": [stuffer, sprayer]})
     vectorised = []
-    serve_guesses = DataPlane._serve_guesses
+    serve_guesses = Attackers.serve_guesses
     locked_sign_ins = []  # legitimate sign-ins refused by lockout in a wave
-    sign_in_counters = DataPlane._sign_in_counters
+    count_sign_ins = WaveServer._count_sign_ins
 
-    def counting(plane, rows):
+    def counting(attackers, arrivals, rows, *rest):
         vectorised.append(len(rows))
-        serve_guesses(plane, rows)
+        serve_guesses(attackers, arrivals, rows, *rest)
 
-    def counting_sign_ins(plane, t, user, outcome, row_of, held, *rest):
+    def counting_sign_ins(waves, t, user, outcome, row_of, held, *rest):
         locked_sign_ins.append(int((outcome[held] == LOCKED).sum()))
-        sign_in_counters(plane, t, user, outcome, row_of, held, *rest)
+        count_sign_ins(waves, t, user, outcome, row_of, held, *rest)
 
-    monkeypatch.setattr(DataPlane, "_serve_guesses", counting)
-    monkeypatch.setattr(DataPlane, "_sign_in_counters", counting_sign_ins)
+    monkeypatch.setattr(Attackers, "serve_guesses", counting)
+    monkeypatch.setattr(WaveServer, "_count_sign_ins", counting_sign_ins)
     batched = simulate(scenario, 0, batch=True)
     reference = simulate(scenario, 0, batch=False)
     guesses = int((batched.requests["op"] == "guess").sum())

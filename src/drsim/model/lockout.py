@@ -172,3 +172,43 @@ class LockoutCounters:
             table.held[self.index, slot] = False
             table.failures[self.index, slot] = 0
             table.until[self.index, slot] = 0.0
+
+
+class RegionLockout:
+    """The lockout scopes of a run: the one each region counts in, and the shadow.
+
+    Per-region counters (the vendor's design) give each region its own scope and
+    keep a shadow ``global`` scope beside them, which measures what a global design
+    would have refused; a ``global`` policy has one ``shared`` scope and no shadow.
+
+    Args:
+        policy: The scenario's lockout policy.
+        region_names: The regions, in scenario order.
+        locks: List receiving the lock intervals.
+        accounts: How many account ids there are.
+    """
+
+    def __init__(self, policy: Lockout, region_names: list[str], locks: list,
+                 accounts: int) -> None:
+        shared = policy.scope == "global"
+        n = len(region_names)
+        scopes = ["shared"] if shared else [*region_names, "global"]
+        self.table = LockoutTable(policy, scopes, locks, accounts)
+        self.own_scope = np.zeros(n, np.int64) if shared else np.arange(n)  # each region's
+        self.shadow_scope = -1 if shared else n  # −1: no shadow
+        self.counters = [self.table.scope(int(x)) for x in self.own_scope]
+        self.shadow = None if shared else self.table.scope(n)
+
+    def shadow_locked(self, accounts: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Whether the shadow scope has each account locked (False without a shadow)."""
+        if self.shadow_scope < 0:
+            return np.zeros(len(accounts), dtype=np.bool_)
+        return self.table.locked(self.shadow_scope, accounts, t)
+
+    def count_in_shadow(self, succeeded: np.ndarray, failed: np.ndarray,
+                        accounts: np.ndarray, t: np.ndarray) -> None:
+        """Count successes and failures in the shadow scope (attempts it saw unlocked)."""
+        if self.shadow_scope < 0:
+            return
+        for mask, update in ((succeeded, self.table.succeed), (failed, self.table.fail)):
+            update(np.full(int(mask.sum()), self.shadow_scope), accounts[mask], t[mask])

@@ -37,3 +37,36 @@ class Streams:
             entropy=self.seed, spawn_key=(self.replication, stream_key(name))
         )
         return np.random.Generator(np.random.PCG64(sequence))
+
+
+# Counter-based randomness: draws that depend on a key only, not on the order in which
+# requests are served (a retry's draws derive from its parent's key).
+
+_MASK64 = (1 << 64) - 1
+
+
+def mix64(x: int) -> int:
+    """SplitMix64's finaliser: a well-mixed 64-bit integer from any integer."""
+    x = (x + 0x9E3779B97F4A7C15) & _MASK64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return x ^ (x >> 31)
+
+
+def unit(key: int) -> float:
+    """A uniform draw in [0, 1) that depends on ``key`` only."""
+    return (mix64(key) >> 11) * 2.0**-53
+
+
+def mix64_many(x: np.ndarray) -> np.ndarray:
+    """:func:`mix64` of a uint64 array (wrapping arithmetic gives the same bits)."""
+    x = x.astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def unit_many(keys: np.ndarray, salt: int) -> np.ndarray:
+    """:func:`unit` of ``key ^ salt`` for a uint64 array of keys."""
+    mixed = mix64_many(keys.astype(np.uint64) ^ np.uint64(salt))
+    return (mixed >> np.uint64(11)).astype(np.float64) * 2.0**-53

@@ -1,0 +1,380 @@
+"""Batches: serving many requests at once, exactly as one at a time would.
+
+A batch is a run of arrivals inside one epoch (and the agenda's items due in
+it). :class:`BatchServer` plans it — which requests nothing else in the batch
+can affect, so that they may be decided vectorised (:mod:`drsim.model.waves`),
+which attackers' guesses may be served in rounds per account, and which must
+be served one at a time in the reference's order — checks that no quota can
+run dry, and serves it. :class:`Batch` is the state of the batch being served:
+its end, the vectorised writes' commits still to be made in serving order, and
+the order key of the request being served one at a time. docs/model.md says
+who is served how, and why.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from drsim.model.agenda import APPLY, REQUEST
+from drsim.model.directory import view
+from drsim.model.operations import IS_WRITE, M2M, REFRESH, SIGN_IN, SIGN_UP
+from drsim.model.waves import Wave, WaveServer
+from drsim.model.writelog import WriteLog
+
+if TYPE_CHECKING:
+    from drsim.model.dataplane import DataPlane
+
+
+class Batch:
+    """The batch being served.
+
+    Commits: a write's commit draws replication lags from one stream and numbers
+    its records, so commits must be made in serving order — before a request
+    served one at a time commits, and at the end of the batch. Unless a
+    throughput cap orders every record of a channel, that is all the order
+    matters for (the commits' other effects concern only their users, who
+    appear once in the batch, and the writes table is put in write-id order at
+    the end): the lags and ids are reserved in order and the records made once,
+    at the end of the batch.
+    """
+
+    def __init__(self, end: float, writes: WriteLog) -> None:
+        self.end = end
+        self.writes = writes
+        self.serving: tuple = ()  # order key of the request served one at a time
+        self.commit_log: list[tuple[np.ndarray, ...]] = []  # the waves' commits, unordered
+        self.commits: tuple[list[np.ndarray], list[tuple], int] | None = None
+        self.reserved: list[tuple[np.ndarray, ...]] = []  # commits whose records wait
+        self.applied_now: list[tuple[np.ndarray, np.ndarray]] = []  # records due in the batch
+
+    def log_commits(self, t: np.ndarray, static: np.ndarray, index: np.ndarray,
+                    seq: np.ndarray, user: np.ndarray, kind: np.ndarray, origin: np.ndarray,
+                    value: np.ndarray) -> None:
+        """Writes acknowledged by a wave, with their serving-order keys (arrivals:
+        ``(t, 1, index, 0)``, agenda requests: ``(t, 0, REQUEST, seq)``)."""
+        self.commit_log.append((t, static.astype(np.int64),
+                                np.where(static, index, REQUEST), np.where(static, 0, seq),
+                                user, kind, origin, value))
+
+    def order_commits(self) -> None:
+        """Put the logged commits in serving order; none is made yet."""
+        log = self.commit_log
+        self.commit_log = []
+        if not log:
+            return
+        t, klass, a, b, user, kind, origin, value = (np.concatenate(c)
+                                                     for c in zip(*log, strict=True))
+        order = np.lexsort((b, a, klass, t))
+        keys = list(zip(t[order].tolist(), klass[order].tolist(), a[order].tolist(),
+                        b[order].tolist(), strict=True))
+        self.commits = ([t[order], user[order], kind[order], origin[order], value[order]],
+                        keys, 0)
+
+    def flush_commits(self, before: tuple | None) -> None:
+        """Make the commits that come before the order key ``before`` (all: None)."""
+        columns, keys, done = self.commits
+        end = len(keys) if before is None else bisect.bisect_left(keys, before, done)
+        if end > done:
+            chunk = [column[done:end] for column in columns]
+            if self.writes.capped:
+                self.writes.ship_many(self.end, self.applied_now, *chunk)
+            else:
+                self.reserved.append(self.writes.reserve(*chunk))
+        self.commits = None if end == len(keys) else (columns, keys, end)
+
+    def finish(self) -> None:
+        """Make the rest of the commits and the waiting records; apply the records due."""
+        if self.commits is not None:
+            self.flush_commits(None)
+        if self.reserved:
+            self.writes.ship_many(self.end, self.applied_now,
+                                  *(np.concatenate(c) for c in zip(*self.reserved, strict=True)))
+        if self.applied_now:
+            due, rows = (np.concatenate(c) for c in zip(*self.applied_now, strict=True))
+            self.writes.apply_rows(due, rows, scheduled=False)
+
+
+@dataclass
+class Plan:
+    """Who in a batch is served how.
+
+    ``t``, ``op``, ``user`` cover the batch's requests: its arrivals, then the agenda's
+    requests due in it. The rest is served one at a time.
+    """
+
+    i: int  # the first arrival
+    n_arrivals: int
+    t1: float  # the batch's end
+    t: np.ndarray
+    op: np.ndarray
+    user: np.ndarray  # newcomers settled on their stand-ins
+    as_now: np.ndarray  # the operation each would be served as now
+    fast: np.ndarray  # decided vectorised
+    fidx: np.ndarray  # positions of those
+    region: np.ndarray  # their DNS answers
+    in_rounds: np.ndarray  # of users with several (one per user per wave)
+    guessing: np.ndarray  # arrivals that are guesses served in rounds per account
+    requests: list[tuple]  # the agenda's requests due in the batch
+    applies: list[tuple]  # the agenda's applies due in the batch, not yet applied
+
+
+class BatchServer:
+    """Plans and serves the batches of a data plane."""
+
+    MAX_BATCH = 65536  # arrivals per batch, at most (see batch_size)
+    MAX_SPAN_S = 240.0  # simulated seconds per batch
+    MIN_BATCH = 48  # fewer arrivals than this: not worth the vector overhead
+
+    def __init__(self, plane: DataPlane) -> None:
+        self.plane = plane
+        self.waves = WaveServer(plane)
+        d = plane.directory
+        self.mark = np.zeros(d.capacity, dtype=np.int8)  # scratch flags, left all 0
+        # Larger batches amortise numpy's per-call cost, but the more users appear twice
+        # in a batch (served in rounds: more, smaller waves): √(4320 × population) balances
+        # it (measured at 100 k and 1 M users: 4–5 % faster than half that size; 65 536
+        # arrivals at 1 M users, about 220 s of the reference traffic).
+        self.batch_size = int(np.clip(np.sqrt(4320.0 * d.population), 2048, self.MAX_BATCH))
+
+    def extent(self, i: int, t1: float) -> tuple[int, float]:
+        """The batch starting at arrival ``i``: arrivals [i, j) before ``t1``, at most
+        :attr:`batch_size`; returns ``j`` and the batch's end."""
+        times = self.plane.arrivals.time_s
+        j = int(np.searchsorted(times, t1, side="left"))
+        if j - i > self.batch_size:
+            j = i + self.batch_size
+            t1 = float(times[j])
+        return j, t1
+
+    def serve(self, i: int, j: int, t1: float) -> bool:
+        """Serve arrivals [i, j) and every agenda item before ``t1``; False: not batchable
+        (too few arrivals, or a quota might run dry), nothing served."""
+        if j - i < self.MIN_BATCH:
+            return False
+        plane = self.plane
+        popped = plane.agenda.pop_before(t1)
+        requests = [item for item in popped if item[1] == REQUEST]
+        applies = [item for item in popped if item[1] == APPLY]
+        plan = self._plan(i, j, t1, requests, applies)
+        if not self._quotas_fit(plan):
+            plane.agenda.put_back(popped)
+            return False
+        plane.quotas.open_batch()
+        batch = plane.batch = Batch(t1, plane.writes)
+        self._serve_waves(plan, batch)
+        if plan.guessing.any():
+            plane.attackers.serve_guesses(plane.arrivals, i + np.flatnonzero(plan.guessing),
+                                          plane.epoch, plane.rules, plane.quotas,
+                                          plane.recorder)
+        batch.order_commits()
+        self._serve_one_at_a_time(plan, batch)
+        batch.finish()
+        plane.batch = None
+        plane.quotas.book()
+        return True
+
+    # ------------------------------------------------------------------ planning
+
+    def _plan(self, i: int, j: int, t1: float, requests: list[tuple],
+              applies: list[tuple]) -> Plan:
+        """Decide who is served vectorised, in rounds, as guesses, or one at a time."""
+        plane = self.plane
+        arrivals, d = plane.arrivals, plane.directory
+        n_arrivals = j - i
+        t = np.concatenate([arrivals.time_s[i:j], np.array([it[0] for it in requests],
+                                                           np.float64)])
+        op = np.concatenate([plane.recorder.op[i:j],
+                             np.array([it[3].op for it in requests], np.int8)])
+        user = np.concatenate([arrivals.user[i:j],
+                               np.array([it[3].user for it in requests], np.int64)])
+        legit = np.concatenate([arrivals.attacker[i:j] < 0,
+                                np.array([it[3].attacker < 0 for it in requests], np.bool_)])
+        stand_ins = self._settle_newcomers(i, j, op, user)
+        valid = user >= 0
+        safe = np.where(valid, user, 0)
+        apply_rows = np.array([it[3].row for it in applies], dtype=np.int64)
+        apply_users = view(plane.writes.user)[apply_rows]
+        everyone = np.concatenate([user[valid], stand_ins, apply_users])
+        values, counts = np.unique(everyone, return_counts=True)
+        guessing = (plane.attackers.alone(arrivals, i, j, values, counts)
+                    if plane.attackers.specs else np.zeros(n_arrivals, dtype=np.bool_))
+        # Applies to users nothing else in the batch concerns: all at once, now.
+        alone = counts[np.searchsorted(values, apply_users)] == 1
+        if alone.any():
+            plane.writes.apply_rows(np.array([it[0] for it in applies])[alone], apply_rows[alone])
+            applies = [it for it, a in zip(applies, alone.tolist(), strict=True) if not a]
+        born = (user < d.population) | (view(d.born)[safe] != 0) | (op == SIGN_UP)
+        m2m = legit & (op == M2M)  # changes no user's state
+        # The operation each request would be served as now (exact for users served once;
+        # a wave converts again when it serves them).
+        as_now = op.copy()
+        k = np.flatnonzero(valid & (op == REFRESH))
+        as_now[k] = plane.rules.served_as_many(op[k], t[k], safe[k])
+        touched = plane.lockout.table.held_any(safe)  # lockout state matters to sign-ins only
+        eligible = legit & plane.is_batched[op] & valid & born & ~m2m
+        in_rounds, blocked = self._rounds(t, op, user, safe, valid, eligible, m2m, touched,
+                                          t1, [stand_ins, apply_users[~alone]])
+        mark = self.mark
+        mark[blocked] = 1
+        fast = (eligible & (mark[safe] == 0)) | m2m
+        mark[blocked] = 0
+        as_now = np.where(fast, as_now, op)
+        fidx = np.flatnonzero(fast)
+        region = plane.router.route_many(t[fidx], safe[fidx])
+        # A sign-in against a superseded password feeds the lockout counters: one at a time.
+        reached = region >= 0
+        keep = ~((as_now[fidx] == SIGN_IN) & reached
+                 & plane.rules.superseded_many(region, safe[fidx]))
+        if plane.migrates:
+            keep &= ~(reached & plane.rules.missing_many(region, safe[fidx]))
+        fidx, region = fidx[keep], region[keep]
+        fast[:] = False
+        fast[fidx] = True
+        in_rounds &= fast
+        return Plan(i=i, n_arrivals=n_arrivals, t1=t1, t=t, op=op, user=user, as_now=as_now,
+                    fast=fast, fidx=fidx, region=region, in_rounds=in_rounds,
+                    guessing=guessing, requests=requests, applies=applies)
+
+    def _settle_newcomers(self, i: int, j: int, op: np.ndarray, user: np.ndarray) -> np.ndarray:
+        """A request for a user whose sign-up has not succeeded acts as int(pick ×
+        population) instead, decided when served. Unless the batch holds that sign-up,
+        it is decided now (``user`` is updated); otherwise the stand-in takes part in the
+        batch too: returns those stand-ins."""
+        arrivals, d = self.plane.arrivals, self.plane.directory
+        n = j - i
+        newcomer = ((arrivals.user[i:j] >= d.population) & (arrivals.attacker[i:j] < 0)
+                    & (view(d.born)[np.maximum(arrivals.user[i:j], 0)] == 0))
+        settled = newcomer & (op[:n] != SIGN_UP)
+        if settled.any():
+            settled &= ~np.isin(user[:n], user[op == SIGN_UP])
+            user[:n][settled] = (arrivals.pick[i:j][settled] * d.population).astype(np.int64)
+        return (arrivals.pick[i:j][newcomer & ~settled] * d.population).astype(np.int64)
+
+    def _rounds(self, t: np.ndarray, op: np.ndarray, user: np.ndarray, safe: np.ndarray,
+                valid: np.ndarray, eligible: np.ndarray, m2m: np.ndarray, touched: np.ndarray,
+                t1: float, taking_part: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Users with several eligible requests are served in rounds (one request per user
+        per wave, in order) if no sign-in of theirs can meet a superseded password, lockout
+        state or, migrating, a region without them, and, if they write, their DNS answer
+        stays the same through the batch (a write's replication to other regions is made
+        at the batch's end: no later request of theirs may go there).
+
+        Returns the mask of requests in rounds and the users served one at a time: those
+        with a request not eligible, ``taking_part`` (stand-ins, users with a record
+        applying in the batch), and the risky rounds above.
+        """
+        plane = self.plane
+        d = plane.directory
+        shared, times = np.unique(user[eligible], return_counts=True)
+        several = shared[times > 1]
+        mark = self.mark
+        mark[several] = 1
+        in_rounds = eligible & (mark[safe] == 1)
+        mark[several] = 0
+        blocked = [user[valid & ~eligible & ~m2m], *taking_part, user[in_rounds & touched]]
+        writers = np.unique(user[in_rounds & IS_WRITE[op]])
+        if len(writers):
+            blocked.append(writers[~plane.router.steady(float(t.min()), writers, t1)])
+        if len(several):
+            risky = np.zeros(len(several), dtype=np.bool_)
+            newest = view(d.newest_cred)[several]
+            for r in range(len(d.cred)):
+                risky |= view(d.cred[r])[several] < newest
+                if plane.migrates:
+                    risky |= view(d.exists[r])[several] == 0
+            blocked.append(several[risky])
+        return in_rounds, np.concatenate(blocked)
+
+    def _quotas_fit(self, plan: Plan) -> bool:
+        """No bucket may run dry: every request not decided vectorised is counted at every
+        region it might reach (and a refresh served in rounds, which may become a sign-in,
+        as a sign-in too)."""
+        either = plan.in_rounds & (plan.op == REFRESH)
+        return self.plane.quotas.fits(
+            self.plane.epoch, plan.region, plan.t[plan.fidx], plan.as_now[plan.fidx],
+            np.concatenate([plan.t[~plan.fast], plan.t[either]]),
+            np.concatenate([plan.as_now[~plan.fast], np.full(int(either.sum()), SIGN_IN)]))
+
+    # ------------------------------------------------------------------ serving
+
+    def _serve_waves(self, plan: Plan, batch: Batch) -> None:
+        """The vectorised requests, in waves: users served once and the first request of
+        each user in rounds; their later requests (and the retries of their failures)
+        wait in ``rounds``."""
+        plane = self.plane
+        fidx, n = plan.fidx, plan.n_arrivals
+        is_agenda = fidx >= n
+        agenda_pos = (fidx[is_agenda] - n).tolist()
+        requests = [plan.requests[k] for k in agenda_pos]
+        arrival_pos = fidx[~is_agenda]
+        keys = np.concatenate([arrival_pos.astype(np.uint64) + np.uint64(plan.i),
+                               np.array([it[3].key for it in requests], np.uint64)])
+        wave = Wave(
+            t=plan.t[fidx],
+            op=plan.op[fidx],
+            user=plan.user[fidx],
+            region=plan.region,
+            attempt=np.concatenate([np.zeros(len(arrival_pos), np.int64),
+                                    np.array([it[3].attempt for it in requests], np.int64)]),
+            key=keys,
+            seq=np.concatenate([np.full(len(arrival_pos), -1, np.int64),
+                                np.array([it[2] for it in requests], np.int64)]),
+            # Arrivals keep their own draw; agenda requests draw from their key.
+            u=np.concatenate([plane.arrivals.u[plan.i:plan.i + n][arrival_pos],
+                              self.waves.draws(keys[len(arrival_pos):])]),
+        )
+        in_rounds = plan.in_rounds[fidx]
+        rounds = wave.take(in_rounds)
+        # In user order, the waves' look-ups in the directory's columns walk them forwards.
+        once = np.flatnonzero(~in_rounds)
+        wave = wave.take(_by_value(wave.user[once], once))
+        rounds_users = np.unique(rounds.user)
+        mark = self.mark
+        mark[rounds_users] = 1
+        while len(wave) or len(rounds):
+            if len(rounds):
+                first = rounds.earliest_per_user()
+                wave = wave.join(rounds.take(first))
+                rounds = rounds.take(~first)
+            retries = self.waves.serve(wave, batch)
+            again = (retries.user >= 0) & (mark[np.maximum(retries.user, 0)] == 1)
+            rounds = rounds.join(retries.take(again))
+            wave = retries.take(~again)
+        mark[rounds_users] = 0
+
+    def _serve_one_at_a_time(self, plan: Plan, batch: Batch) -> None:
+        """The rest, in the sequential loop's order. Keys: ``(time, 0, priority, seq)``
+        for agenda items, ``(time, 1, index, 0)`` for arrivals."""
+        plane, agenda, t1, i = self.plane, self.plane.agenda, plan.t1, plan.i
+        n = plan.n_arrivals
+        arrivals = np.flatnonzero(~plan.fast[:n] & ~plan.guessing)
+        entries = [(float(plan.t[k]), 1, i + k, 0, None) for k in arrivals.tolist()]
+        slow = set(np.flatnonzero(~plan.fast[n:]).tolist())
+        entries.extend((it[0], 0, it[1], it[2], it) for k, it in enumerate(plan.requests)
+                       if k in slow)
+        entries.extend((it[0], 0, it[1], it[2], it) for it in plan.applies)
+        entries.sort()  # the first four fields are unique: the items are never compared
+        for entry in entries:
+            key = entry[:4]
+            while agenda.due_before(t1, key):
+                plane.serve_agenda_item(agenda.pop())
+            batch.serving = key
+            if entry[4] is None:
+                plane.serve_arrival(entry[2])
+            else:
+                plane.serve_agenda_item(entry[4])
+        while agenda.next_time() < t1:
+            plane.serve_agenda_item(agenda.pop())
+
+
+def _by_value(values: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Sorted non-negative ``labels`` ordered by their distinct non-negative ``values``
+    (< 2**40): one sort of packed keys, a few times faster than an argsort."""
+    if len(labels) and labels[-1] >= 1 << 23:
+        return labels[np.argsort(values)]
+    keys = np.sort((values.astype(np.int64) << np.int64(23)) | labels)
+    return keys & np.int64((1 << 23) - 1)

@@ -1,0 +1,73 @@
+"""Client retries: which failures a client kind retries, how often, after what delay.
+
+A retry's delay is ``backoff × multiplier^attempt × (1 + jitter × (2v − 1))``,
+with ``v`` taken from the failed attempt's own draw, and the retry's draws come
+from its key (derived from its parent's): nothing depends on the order in which
+failures are handled, so batches and the reference retry identically.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from drsim.model.agenda import Request
+from drsim.model.operations import OK
+from drsim.model.streams import mix64, mix64_many
+from drsim.records import OUTCOME_CODE
+from drsim.scenario.schema import Scenario
+
+
+class RetriesDue:
+    """The retries of a vectorised wave's failures (:meth:`Retries.due_many`)."""
+
+    __slots__ = ("failed", "t", "key", "attempt", "client")
+
+    def __init__(self, failed: np.ndarray, t: np.ndarray, key: np.ndarray,
+                 attempt: np.ndarray, client: np.ndarray) -> None:
+        self.failed = failed  # positions of the failed attempts retried
+        self.t = t  # when each retry is due
+        self.key = key  # each retry's randomness key
+        self.attempt = attempt  # each retry's attempt number
+        self.client = client  # each retry's client kind
+
+
+class Retries:
+    """The retry policies of the scenario's client kinds."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.policies = [k.retry for k in scenario.clients]
+        self.codes = [frozenset(OUTCOME_CODE[c] for c in p.retry_on) for p in self.policies]
+        self.attempts = np.array([p.attempts for p in self.policies], dtype=np.int64)
+        self.backoff = np.array([p.backoff for p in self.policies])
+        self.jitter = np.array([p.jitter for p in self.policies])
+        # multiplier ** attempt, computed as the scalar form computes it (bit-identical)
+        self.growth = np.array([[p.multiplier ** a for a in range(21)] for p in self.policies])
+        self.retried = np.zeros((len(self.policies), len(OUTCOME_CODE)), dtype=np.bool_)
+        for kind, codes in enumerate(self.codes):
+            self.retried[kind, list(codes)] = True
+
+    def retry(self, t: float, op: int, user: int, client: int, attempt: int, outcome: int,
+              u: float, key: int) -> tuple[float, Request] | None:
+        """The retry of a failed attempt (drawn ``u``, keyed ``key``), if its client makes one."""
+        policy = self.policies[client]
+        if attempt + 1 < policy.attempts and outcome in self.codes[client]:
+            draw = (u * 1048576.0) % 1.0
+            delay = policy.backoff * policy.multiplier ** attempt * (
+                1.0 + policy.jitter * (2.0 * draw - 1.0))
+            child = mix64(key * 64 + attempt + 1)
+            return t + delay, Request(op, user, client, -1, attempt + 1, -1, None, child)
+        return None
+
+    def due_many(self, t: np.ndarray, outcome: np.ndarray, client: np.ndarray,
+                 attempt: np.ndarray, u: np.ndarray, key: np.ndarray) -> RetriesDue:
+        """:meth:`retry` of many legitimate attempts."""
+        failed = np.flatnonzero(outcome != OK)
+        kinds = client[failed]
+        attempt = attempt[failed]
+        retry = (attempt + 1 < self.attempts[kinds]) & self.retried[kinds, outcome[failed]]
+        failed, attempt, kinds = failed[retry], attempt[retry], kinds[retry]
+        draw = np.mod(u[failed] * 1048576.0, 1.0)
+        delay = self.backoff[kinds] * self.growth[kinds, attempt] * (
+            1.0 + self.jitter[kinds] * (2.0 * draw - 1.0))
+        child = mix64_many(key[failed] * np.uint64(64) + (attempt + 1).astype(np.uint64))
+        return RetriesDue(failed, t[failed] + delay, child, attempt + 1, kinds)

@@ -1,0 +1,310 @@
+"""The outcome rules: why a request fails, each rule once, in both forms.
+
+A request is checked in this order, and the first rule that refuses it names
+its outcome cause (docs/model.md, "One run"):
+
+1. endpoint — no DNS answer, region down, gray-failure error, KMS unavailable;
+2. quota — :mod:`drsim.model.quotas`;
+3. writes — the region is read-only (or, synchronously, a peer is unreachable);
+4. user state — the user does not exist in the region;
+5. per operation — sign-in: disabled, lockout (:mod:`drsim.model.lockout`),
+   credential, second factor, issuer pinning; refresh: disabled, token region,
+   revocation, issuer pinning; federated sign-in: IdP, first sign-in at the
+   primary, disabled, issuer pinning.
+
+Each rule has a one-at-a-time form (scalars, for the reference and for requests
+served one at a time) and, beside it, a vectorised form (``*_many``: arrays,
+for batches) that must agree with it element by element; ``tests/model/
+test_rules.py`` holds each pair to that, so a drift names the rule. Vectorised
+checks run in the same order as the scalar ones: a check refuses only requests
+no earlier check refused (:func:`refuse`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from drsim.model.control import DOWN, Epoch
+from drsim.model.directory import MFA_EMAIL, MFA_SMS, MFA_TOTP, NO_HASH, Directory, view
+from drsim.model.operations import (
+    DISABLED,
+    DNS_DOWN,
+    IDP_DOWN,
+    KMS_DOWN,
+    M2M,
+    MFA_UNSUPPORTED,
+    NOT_FOUND,
+    OK,
+    READ_ONLY,
+    REFRESH,
+    REGION_DOWN,
+    REGION_ERROR,
+    RESET_REQUIRED,
+    SIGN_IN,
+    STALE_CRED,
+    SYNC_DOWN,
+    TOKEN_REJECTED,
+)
+from drsim.scenario.schema import Scenario
+
+
+def refuse(outcome: np.ndarray, which: np.ndarray, mask: np.ndarray, code: int) -> None:
+    """Refuse requests ``which[mask]`` with ``code``, unless an earlier check did."""
+    which = which[mask]
+    outcome[which[outcome[which] == OK]] = code
+
+
+def settle(outcome: np.ndarray, codes: np.ndarray) -> None:
+    """Where no earlier check refused, the next check's outcome (OK or a refusal)."""
+    np.copyto(outcome, codes, where=outcome == OK)
+
+
+def gather(columns: list, region: np.ndarray, user: np.ndarray) -> np.ndarray:
+    """``columns[region[k]][user[k]]`` for every k (region −1 reads region 0)."""
+    result = view(columns[0])[user]
+    for r in range(1, len(columns)):
+        mask = region == r
+        if mask.any():
+            result[mask] = view(columns[r])[user[mask]]
+    return result
+
+
+class EpochArrays:
+    """An epoch's per-region state as numpy arrays."""
+
+    __slots__ = ("status", "error_rate", "kms_down", "writable")
+
+    def __init__(self, epoch: Epoch) -> None:
+        self.status = np.array(epoch.status, dtype=np.int64)
+        self.error_rate = np.array(epoch.error_rate, dtype=np.float64)
+        self.kms_down = np.array(epoch.kms_down, dtype=np.bool_)
+        self.writable = np.array(epoch.writable, dtype=np.bool_)
+
+
+class Rules:
+    """The outcome rules of one run, bound to its scenario and directory."""
+
+    def __init__(self, scenario: Scenario, directory: Directory) -> None:
+        self.directory = directory
+        roles = [r.role for r in scenario.regions]
+        self.is_secondary = [role == "secondary" for role in roles]
+        self.is_secondary_np = np.array(self.is_secondary, dtype=np.bool_)
+        self.primary = roles.index("primary") if "primary" in roles else 0
+        self.sync = scenario.replication.mode == "sync"
+        self.n_regions = len(roles)
+        limits = scenario.secondary_limits
+        self.totp_on_secondary = limits.totp_mfa
+        self.sms_email_on_secondary = limits.sms_email_mfa
+        self.federation_needs_primary = limits.federated_needs_primary_sign_in
+        self.cross_region_tokens = scenario.sessions.cross_region_tokens
+        self._arrays: dict[int, EpochArrays] = {}
+
+    def arrays(self, epoch: Epoch) -> EpochArrays:
+        """The epoch's state as arrays (cached per epoch)."""
+        cached = self._arrays.get(id(epoch))
+        if cached is None:
+            cached = self._arrays[id(epoch)] = EpochArrays(epoch)
+        return cached
+
+    # ------------------------------------------------------------------ 1. endpoint
+
+    def endpoint(self, epoch: Epoch, r: int, op: int, u: float) -> int:
+        """DNS, region down, gray failure (``u``: the attempt's own draw), KMS."""
+        if r < 0:
+            return DNS_DOWN
+        status = epoch.status[r]
+        if status == DOWN:
+            return REGION_DOWN
+        if status and u < epoch.error_rate[r]:
+            return REGION_ERROR
+        if epoch.kms_down[r] and op != M2M:
+            return KMS_DOWN
+        return OK
+
+    def endpoint_many(self, epoch: Epoch, region: np.ndarray, op: np.ndarray | int,
+                      u: np.ndarray) -> np.ndarray:
+        """:meth:`endpoint` of many requests."""
+        arrays = self.arrays(epoch)
+        out = np.zeros(len(region), dtype=np.int64)
+        every = np.arange(len(region))
+        r = np.where(region >= 0, region, 0)
+        status = arrays.status[r]
+        refuse(out, every, region < 0, DNS_DOWN)
+        refuse(out, every, status == DOWN, REGION_DOWN)
+        refuse(out, every, (status != 0) & (u < arrays.error_rate[r]), REGION_ERROR)
+        refuse(out, every, arrays.kms_down[r] & (op != M2M), KMS_DOWN)
+        return out
+
+    # ------------------------------------------------------------------ 3. writes
+
+    def write(self, epoch: Epoch, r: int) -> int:
+        """A write at a read-only region; synchronously, at a region that cannot reach
+        an in-sync peer."""
+        if not epoch.writable[r]:
+            return READ_ONLY
+        if self.sync:
+            for x in range(self.n_regions):
+                if x != r and epoch.in_sync[x] and not epoch.reachable(r, x):
+                    return SYNC_DOWN
+        return OK
+
+    def write_many(self, epoch: Epoch, region: np.ndarray) -> np.ndarray:
+        """:meth:`write` of many writes (batches serve no write under synchronous
+        replication, see DataPlane.is_batched)."""
+        return np.where(self.arrays(epoch).writable[region], OK, READ_ONLY)
+
+    # ------------------------------------------------------------------ 4. user state
+
+    def missing(self, r: int, user: int) -> bool:
+        """The user does not exist in region ``r`` (before any lazy migration)."""
+        return not self.directory.exists[r][user]
+
+    def missing_many(self, region: np.ndarray, user: np.ndarray) -> np.ndarray:
+        return gather(self.directory.exists, region, user) == 0
+
+    def disabled(self, r: int, user: int) -> bool:
+        """The user is disabled in region ``r``."""
+        return bool(self.directory.disabled[r][user])
+
+    def disabled_many(self, region: np.ndarray, user: np.ndarray) -> np.ndarray:
+        return gather(self.directory.disabled, region, user) != 0
+
+    # ------------------------------------------------------------------ 5. sign-in
+
+    def credential(self, r: int, user: int) -> int:
+        """Region ``r`` holds no password hash (imported), or a superseded password."""
+        d = self.directory
+        stored = d.cred[r][user]
+        if stored == NO_HASH:
+            return RESET_REQUIRED
+        if stored < d.newest_cred[user]:
+            return STALE_CRED
+        return OK
+
+    def credential_many(self, region: np.ndarray, user: np.ndarray) -> np.ndarray:
+        stored = gather(self.directory.cred, region, user)
+        return np.where(stored == NO_HASH, RESET_REQUIRED,
+                        np.where(stored < view(self.directory.newest_cred)[user],
+                                 STALE_CRED, OK))
+
+    def superseded_many(self, region: np.ndarray, user: np.ndarray) -> np.ndarray:
+        """Whether region ``region`` holds a superseded password of each user (such a
+        sign-in feeds the lockout counters: the batch serves it one at a time)."""
+        return gather(self.directory.cred, region, user) < view(self.directory.newest_cred)[user]
+
+    def second_factor(self, r: int, user: int) -> int:
+        """The user's MFA kind is not supported in a secondary region."""
+        if not self.is_secondary[r]:
+            return OK
+        mfa = self.directory.mfa[user]
+        if mfa == MFA_TOTP and not self.totp_on_secondary:
+            return MFA_UNSUPPORTED
+        if (mfa == MFA_SMS or mfa == MFA_EMAIL) and not self.sms_email_on_secondary:
+            return MFA_UNSUPPORTED
+        return OK
+
+    def second_factor_many(self, region: np.ndarray, user: np.ndarray) -> np.ndarray:
+        mfa = view(self.directory.mfa)[user]
+        refused = np.zeros(len(user), dtype=np.bool_)
+        if not self.totp_on_secondary:
+            refused |= mfa == MFA_TOTP
+        if not self.sms_email_on_secondary:
+            refused |= (mfa == MFA_SMS) | (mfa == MFA_EMAIL)
+        return np.where(refused & self.is_secondary_np[region], MFA_UNSUPPORTED, OK)
+
+    def pinned_elsewhere(self, r: int, user: int) -> bool:
+        """The user's relying party pins the primary's issuer and ``r`` is not it."""
+        return bool(self.directory.pins_issuer[user]) and r != self.primary
+
+    def pinned_elsewhere_many(self, region: np.ndarray, user: np.ndarray) -> np.ndarray:
+        return (view(self.directory.pins_issuer)[user] != 0) & (region != self.primary)
+
+    # ------------------------------------------------------------------ 5. sessions
+
+    def has_session(self, t: float, user: int) -> bool:
+        """The user holds a refresh token that is neither revoked nor expired at ``t``
+        (a refresh without one is served, and retried, as a sign-in)."""
+        d = self.directory
+        return (not d.session_revoked[user]) and d.session_expires[user] > t
+
+    def has_session_many(self, t: np.ndarray, user: np.ndarray) -> np.ndarray:
+        d = self.directory
+        return (view(d.session_revoked)[user] == 0) & (view(d.session_expires)[user] > t)
+
+    def served_as(self, op: int, t: float, user: int) -> int:
+        """The operation a request is served as: a refresh without a session signs in."""
+        if op == REFRESH and not self.has_session(t, user):
+            return SIGN_IN
+        return op
+
+    def served_as_many(self, op: np.ndarray, t: np.ndarray, user: np.ndarray) -> np.ndarray:
+        return np.where((op == REFRESH) & ~self.has_session_many(t, user), SIGN_IN,
+                        op).astype(np.int8)
+
+    def refresh(self, r: int, user: int) -> int:
+        """A refresh of a live session: disabled, token from another region (unless
+        accepted across regions), revoked in ``r``, issuer pinned elsewhere."""
+        d = self.directory
+        if d.disabled[r][user]:
+            return DISABLED
+        if d.session_region[user] != r and not self.cross_region_tokens:
+            return TOKEN_REJECTED
+        if d.revoked_at[r][user] >= d.session_issued[user]:
+            return TOKEN_REJECTED
+        if self.pinned_elsewhere(r, user):
+            return TOKEN_REJECTED
+        return OK
+
+    def refresh_many(self, region: np.ndarray, user: np.ndarray) -> np.ndarray:
+        d = self.directory
+        out = np.zeros(len(user), dtype=np.int64)
+        every = np.arange(len(user))
+        refuse(out, every, self.disabled_many(region, user), DISABLED)
+        if not self.cross_region_tokens:
+            refuse(out, every, view(d.session_region)[user] != region, TOKEN_REJECTED)
+        refuse(out, every, gather(d.revoked_at, region, user) >= view(d.session_issued)[user],
+               TOKEN_REJECTED)
+        refuse(out, every, self.pinned_elsewhere_many(region, user), TOKEN_REJECTED)
+        return out
+
+    # ------------------------------------------------------------------ 5. federation
+
+    def federated(self, epoch: Epoch, r: int, user: int) -> int:
+        """A federated sign-in: IdP down; a secondary that has not seen the user (who
+        must first sign in at the primary); disabled; issuer pinned elsewhere."""
+        if epoch.idp_down:
+            return IDP_DOWN
+        if (self.is_secondary[r] and self.federation_needs_primary
+                and not self.directory.fed_seen[user]):
+            return NOT_FOUND
+        if self.disabled(r, user):
+            return DISABLED
+        if self.pinned_elsewhere(r, user):
+            return TOKEN_REJECTED
+        return OK
+
+    def federated_many(self, epoch: Epoch, region: np.ndarray, user: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(user), dtype=np.int64)
+        if epoch.idp_down:
+            out[:] = IDP_DOWN
+            return out
+        every = np.arange(len(user))
+        if self.federation_needs_primary:
+            refuse(out, every, self.is_secondary_np[region]
+                   & (view(self.directory.fed_seen)[user] == 0), NOT_FOUND)
+        refuse(out, every, self.disabled_many(region, user), DISABLED)
+        refuse(out, every, self.pinned_elsewhere_many(region, user), TOKEN_REJECTED)
+        return out
+
+    # ------------------------------------------------------------------ reads
+
+    def stale_version(self, r: int, user: int) -> int | None:
+        """The profile version region ``r`` serves, if older than the newest acknowledged."""
+        version = self.directory.profile[r][user]
+        return version if version < self.directory.newest_profile[user] else None
+
+    def stale_versions_many(self, region: np.ndarray,
+                            user: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which profile reads are stale, and the versions they read."""
+        version = gather(self.directory.profile, region, user)
+        return version < view(self.directory.newest_profile)[user], version

@@ -1,0 +1,335 @@
+"""The write log: every acknowledged write's replication records, and what they do.
+
+A write acknowledged at its origin becomes one record per other region (under
+asynchronous replication, with its apply time known when it ships: see
+:mod:`drsim.model.replication`). A record is applied when its agenda item
+fires, or earlier by a copy (failback, export, rejoin); a promotion cut marks
+what the new authority lacks (the RPO). The log's columns are the run's
+``writes`` table.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+
+import numpy as np
+
+from drsim.model.agenda import APPLY, Agenda, Apply
+from drsim.model.control import ControlTimeline, Epoch
+from drsim.model.directory import NO_HASH, Directory, view
+from drsim.model.operations import (
+    KIND_CRED,
+    KIND_DISABLE,
+    KIND_PROFILE,
+    KIND_REVOCATION,
+    KIND_USER,
+)
+from drsim.model.replication import Channel, LagSampler
+from drsim.model.streams import Streams
+from drsim.records import WRITE_KINDS
+from drsim.scenario.schema import Scenario
+
+
+class WriteLog:
+    """The replication records of one run, and the directory changes they make.
+
+    Args:
+        scenario: The scenario (replication mode, what is replicated, failback policy).
+        streams: The run's random streams (``lag``).
+        control: The control timeline (channel pauses).
+        directory: The user directory the records apply to.
+        agenda: Where asynchronous records wait for their apply time.
+    """
+
+    def __init__(self, scenario: Scenario, streams: Streams, control: ControlTimeline,
+                 directory: Directory, agenda: Agenda) -> None:
+        self.directory = directory
+        self.agenda = agenda
+        self.n_regions = n = len(scenario.regions)
+        self.mode = scenario.replication.mode
+        self.horizon = scenario.run.duration
+        self.failback_loses = scenario.failover.failback.unreplicated_writes == "lost"
+        data = scenario.replication.data
+        self.ships = np.array([data.users, data.credentials, data.profiles, data.revocations,
+                               data.revocations], np.bool_)  # by KIND_*
+        assert len(self.ships) == len(WRITE_KINDS)
+        self.channels: dict[tuple[int, int], Channel] = {}  # source → target, async only
+        if self.mode == "async":
+            for a in range(n):
+                for b in range(n):
+                    if a != b:
+                        self.channels[(a, b)] = Channel(control.channel_pauses(a, b, self.horizon),
+                                                        scenario.replication.throughput)
+        self.lag = LagSampler(scenario.replication.lag, streams.get("lag"))
+        self.capped = any(c.service_s for c in self.channels.values())
+        # targets_of[origin]: the other regions, in the order a commit records them
+        self.targets_of = np.array([[r for r in range(n) if r != o] for o in range(n)],
+                                   dtype=np.int64).reshape(n, n - 1)
+        self.write_id = array("q")
+        self.time_s = array("d")
+        self.user = array("q")
+        self.kind = array("b")
+        self.origin = array("b")
+        self.target = array("b")
+        self.applied_s = array("d")
+        self.value = array("d")
+        self.lost = bytearray()
+        self.conflict = bytearray()
+        self.stuck = bytearray()
+        self.pending: dict[int, int] = {}  # rows whose apply is still on the agenda
+        self.writes = 0  # acknowledged writes so far (the next write id)
+        self.profile_acks: dict[int, list[float]] = {}  # user → ack time of each version
+
+    # ------------------------------------------------------------------ shipping
+
+    def _record(self, t: float, user: int, kind: int, origin: int, target: int,
+                applied: float, value: float) -> int:
+        row = len(self.time_s)
+        self.write_id.append(self.writes)
+        self.time_s.append(t)
+        self.user.append(user)
+        self.kind.append(kind)
+        self.origin.append(origin)
+        self.target.append(target)
+        self.applied_s.append(applied)
+        self.value.append(value)
+        self.lost.append(0)
+        self.conflict.append(0)
+        self.stuck.append(0)
+        return row
+
+    def ship(self, t: float, user: int, kind: int, origin: int, value: float,
+             epoch: Epoch) -> None:
+        """Record (and, asynchronously, schedule) the replication of one write."""
+        n = self.n_regions
+        if self.mode == "sync":
+            for r in range(n):
+                if r != origin and epoch.in_sync[r]:
+                    self.apply(r, user, kind, value)
+                    self._record(t, user, kind, origin, r, t, value)
+            self.writes += 1
+            return
+        if self.mode == "async" and self.ships[kind]:
+            for r in range(n):
+                if r == origin:
+                    continue
+                applied = self.channels[(origin, r)].apply_time(user, t, self.lag.next())
+                row = self._record(t, user, kind, origin, r, math.nan, value)
+                if applied < self.horizon:
+                    self.agenda.schedule(applied, APPLY, Apply(row))
+                    self.pending[row] = 1
+        elif n > 1 and self.mode != "none":
+            for r in range(n):
+                if r != origin:
+                    self._record(t, user, kind, origin, r, math.nan, value)
+        self.writes += 1
+
+    def reserve(self, t: np.ndarray, user: np.ndarray, kind: np.ndarray, origin: np.ndarray,
+                value: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Draw the lags and take the write ids of these writes now; ship them later
+        (:meth:`ship_many` with the returned arguments)."""
+        ids = self.writes + np.arange(len(t), dtype=np.int64)
+        self.writes += len(t)
+        shipped = int(self.ships[kind].sum()) * (self.n_regions - 1)
+        lags = self.lag.take(shipped if self.mode == "async" else 0)
+        return t, user, kind, origin, value, lags, ids
+
+    def ship_many(self, batch_end: float, applied_now: list, t: np.ndarray, user: np.ndarray,
+                  kind: np.ndarray, origin: np.ndarray, value: np.ndarray,
+                  lags: np.ndarray | None = None, ids: np.ndarray | None = None) -> None:
+        """:meth:`ship` of each write in turn (asynchronous and unreplicated modes), with
+        the lags and write ids :meth:`reserve` took for them, if it did.
+
+        The writes' users appear once in their batch: records due before ``batch_end``
+        are appended to ``applied_now`` (applied at the batch's end); the rest wait on
+        the agenda.
+        """
+        m, n = len(t), self.n_regions
+        if ids is None:
+            ids = self.writes + np.arange(m, dtype=np.int64)
+            self.writes += m
+        if n == 1 or self.mode == "none":
+            return
+        # One record per (write, other region), write-major like ship.
+        rows = m * (n - 1)
+        r_time = np.repeat(t, n - 1)
+        r_user = np.repeat(user, n - 1)
+        r_origin = np.repeat(origin, n - 1)
+        r_target = self.targets_of[origin].ravel()
+        due = np.full(rows, math.nan)
+        if self.mode == "async":
+            shipped = np.flatnonzero(np.repeat(self.ships[kind], n - 1))
+            if lags is None:
+                lags = self.lag.take(len(shipped))
+            for (a, b), channel in self.channels.items():
+                mine = shipped[(r_origin[shipped] == a) & (r_target[shipped] == b)]
+                if len(mine):
+                    due[mine] = channel.apply_times(r_user[mine].tolist(), r_time[mine],
+                                                    lags[np.searchsorted(shipped, mine)])
+        first = len(self.time_s)
+        self.write_id.frombytes(np.repeat(ids, n - 1).tobytes())
+        self.time_s.frombytes(r_time.astype(np.float64).tobytes())
+        self.user.frombytes(r_user.astype(np.int64).tobytes())
+        self.kind.frombytes(np.repeat(kind, n - 1).astype(np.int8).tobytes())
+        self.origin.frombytes(r_origin.astype(np.int8).tobytes())
+        self.target.frombytes(r_target.astype(np.int8).tobytes())
+        self.applied_s.frombytes(np.full(rows, math.nan).tobytes())
+        self.value.frombytes(np.repeat(value, n - 1).astype(np.float64).tobytes())
+        for flags in (self.lost, self.conflict, self.stuck):
+            flags.extend(bytes(rows))
+        now = np.flatnonzero(due < batch_end)
+        applied_now.append((due[now], first + now))
+        pending = np.flatnonzero((due >= batch_end) & (due < self.horizon))
+        for k, when in zip(pending.tolist(), due[pending].tolist(), strict=True):
+            self.agenda.schedule(when, APPLY, Apply(first + k))
+            self.pending[first + k] = 1
+
+    # ------------------------------------------------------------------ applying
+
+    def apply(self, r: int, user: int, kind: int, value: float) -> bool:
+        """Apply a change at region ``r``; False when a newer version is there (conflict)."""
+        d = self.directory
+        if kind == KIND_USER:
+            d.exists[r][user] = 1
+        elif kind == KIND_CRED:
+            if d.cred[r][user] > value:
+                return False
+            d.cred[r][user] = int(value)
+        elif kind == KIND_PROFILE:
+            if d.profile[r][user] > value:
+                return False
+            d.profile[r][user] = int(value)
+        elif kind == KIND_REVOCATION:
+            if d.revoked_at[r][user] < value:
+                d.revoked_at[r][user] = value
+        elif kind == KIND_DISABLE:
+            d.disabled[r][user] = 1
+        return True
+
+    def apply_row(self, t: float, row: int) -> None:
+        """A replication record reaches its target (its agenda item fired, or a flush)."""
+        if self.pending.pop(row, None) is None:
+            return  # already applied by a flush, or discarded at promotion
+        applied = self.apply(self.target[row], self.user[row], self.kind[row], self.value[row])
+        if not applied and self.stuck[row]:
+            self.conflict[row] = 1
+        self.applied_s[row] = t
+
+    def apply_rows(self, times: np.ndarray, rows: np.ndarray, scheduled: bool = True) -> None:
+        """:meth:`apply_row` of records of distinct users, all at once (``scheduled``:
+        records on the agenda; otherwise records applied as they are shipped)."""
+        if scheduled:
+            live = np.array([self.pending.pop(row, None) is not None
+                             for row in rows.tolist()], dtype=np.bool_)
+            times, rows = times[live], rows[live]
+        d = self.directory
+        users = view(self.user)[rows]
+        kinds, targets = view(self.kind)[rows], view(self.target)[rows]
+        values = view(self.value)[rows]
+        applied = np.ones(len(rows), dtype=np.bool_)
+        columns = (d.exists, d.cred, d.profile, d.revoked_at, d.disabled)  # by KIND_*
+        group = targets.astype(np.int64) * len(columns) + kinds
+        groups = np.unique(group)
+        for g in groups.tolist():
+            r, kind = divmod(g, len(columns))
+            at = np.flatnonzero(group == g) if len(groups) > 1 else np.arange(len(rows))
+            who, value = users[at], values[at]
+            stored = view(columns[kind][r])
+            if kind in (KIND_CRED, KIND_PROFILE):  # a newer version there: conflict
+                applied[at] = stored[who] <= value
+                who, value = who[applied[at]], value[applied[at]]
+            elif kind == KIND_REVOCATION:
+                value = np.maximum(stored[who], value)
+            else:
+                value = 1
+            stored[who] = value
+        conflict = rows[~applied]
+        view(self.conflict)[conflict] = view(self.stuck)[conflict]
+        view(self.applied_s)[rows] = times
+
+    # ------------------------------------------------------------------ control actions
+
+    def promote(self, s: int, old: int) -> None:
+        """Promotion cut: what the old authority acknowledged and ``s`` lacks is the RPO.
+
+        Under the ``lost`` policy the old authority's records still in flight, to any
+        region, are discarded; under ``reconcile`` they keep going and are applied
+        last-writer-wins when they arrive.
+        """
+        for row in range(len(self.time_s)):
+            if self.origin[row] != old or self.lost[row]:
+                continue
+            pending = row in self.pending
+            if not pending and not math.isnan(self.applied_s[row]):
+                continue  # already applied
+            if self.target[row] == s:
+                self.stuck[row] = 1
+            if self.failback_loses or not pending:
+                self.lost[row] = 1
+                if pending:
+                    del self.pending[row]
+
+    def failback(self, t: float, p: int, s: int) -> None:
+        """The old primary takes writes again, with the authority's state merged in."""
+        d = self.directory
+        for row in list(self.pending):  # flush what is in flight to the old primary
+            if self.target[row] == p:
+                self.apply_row(t, row)
+        if self.mode in ("async", "sync"):
+            d.copy_replica(s, p)  # a full replica: it adopts the authority's state
+        else:
+            d.merge_replica(s, p)  # a partial copy must not erase what only p holds
+        self.mark_copied(t, p)
+        if self.failback_loses:
+            # Lost writes are gone for good: "newest acknowledged" is what survived.
+            view(d.newest_cred)[:] = np.maximum(view(d.cred[p]), 0)
+            survived = view(d.profile[p])
+            newest = view(d.newest_profile)
+            for user in np.nonzero(newest > survived)[0].tolist():
+                del self.profile_acks.get(user, [])[int(survived[user]):]
+            newest[:] = survived
+
+    def export(self, t: float, r: int, source: int) -> None:
+        """periodic_export: a snapshot of ``source`` into ``r``, without password hashes."""
+        d = self.directory
+        new = (view(d.exists[source]) == 1) & (view(d.exists[r]) == 0)
+        for column in (d.exists, d.profile, d.disabled, d.revoked_at):
+            view(column[r])[:] = view(column[source])
+        view(d.cred[r])[new] = NO_HASH
+        self.mark_copied(t, r)
+
+    def mark_copied(self, t: float, r: int) -> None:
+        """Writes acknowledged by now that reached ``r`` through a copy, not a record."""
+        for row in range(len(self.time_s)):
+            if (self.target[row] == r and math.isnan(self.applied_s[row])
+                    and self.time_s[row] <= t and not self.lost[row]
+                    and row not in self.pending):
+                self.applied_s[row] = t
+
+    def staleness_s(self, user: int, version: int, t: float) -> float:
+        """How long before ``t`` the user's profile version after ``version`` was
+        acknowledged (0 if unknown)."""
+        acks = self.profile_acks.get(user)
+        return t - acks[version] if acks and version < len(acks) else 0.0
+
+    # ------------------------------------------------------------------ the table
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """The ``writes`` table's columns, in write-id order."""
+        ids = np.frombuffer(self.write_id, dtype=np.int64)
+        order = (np.argsort(ids, kind="stable") if len(ids) and (np.diff(ids) < 0).any()
+                 else slice(None))  # batches make their vectorised records late
+        columns = {
+            "write_id": ids,
+            "time_s": np.frombuffer(self.time_s, dtype=np.float64),
+            "user": np.frombuffer(self.user, dtype=np.int64),
+            "kind": np.frombuffer(self.kind, dtype=np.int8),
+            "origin": np.frombuffer(self.origin, dtype=np.int8),
+            "target": np.frombuffer(self.target, dtype=np.int8),
+            "applied_s": np.frombuffer(self.applied_s, dtype=np.float64),
+            "lost": np.frombuffer(bytes(self.lost), dtype=np.bool_),
+            "conflict": np.frombuffer(bytes(self.conflict), dtype=np.bool_),
+            "stuck": np.frombuffer(bytes(self.stuck), dtype=np.bool_),
+        }
+        return {name: column[order] for name, column in columns.items()}
