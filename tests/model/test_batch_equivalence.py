@@ -12,8 +12,8 @@ import pytest
 
 from drsim.model import simulate
 from drsim.model.attackers import Attackers
-from drsim.model.directory import Router
 from drsim.model.operations import LOCKED
+from drsim.model.routing import Router
 from drsim.model.waves import WaveServer
 from drsim.scenario import load_scenario
 

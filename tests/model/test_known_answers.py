@@ -31,8 +31,9 @@ from drsim.metrics.compute import compute_metrics
 from drsim.model import dns_outages, simulate
 from drsim.model.control import run_control_plane
 from drsim.model.dataplane import DataPlane
-from drsim.model.directory import Directory, Router
+from drsim.model.directory import Directory
 from drsim.model.recorder import DataPlaneOutput
+from drsim.model.routing import Router
 from drsim.model.streams import Streams
 from drsim.model.traffic import Arrivals, scripted_arrivals
 from drsim.records import OP_CODE, OUTCOME_CODE

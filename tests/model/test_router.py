@@ -11,7 +11,8 @@ import numpy as np
 
 from drsim.model import dns_outages
 from drsim.model.control import run_control_plane
-from drsim.model.directory import Directory, Router
+from drsim.model.directory import Directory
+from drsim.model.routing import Router
 from drsim.model.streams import Streams
 from drsim.scenario import load_scenario
 

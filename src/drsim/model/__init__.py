@@ -16,10 +16,11 @@ import pandas as pd
 
 from drsim.model.control import ControlTimeline, run_control_plane
 from drsim.model.dataplane import DataPlane
-from drsim.model.directory import Directory, Router
+from drsim.model.directory import Directory
 from drsim.model.operations import base_latency_s
 from drsim.model.quotas import BatchAssumptionBroken
 from drsim.model.recorder import DataPlaneOutput
+from drsim.model.routing import Router
 from drsim.model.streams import Streams
 from drsim.model.traffic import generate_arrivals, scripted_arrivals
 from drsim.records import (

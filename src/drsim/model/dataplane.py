@@ -27,7 +27,7 @@ from drsim.model.agenda import APPLY, REQUEST, Agenda, Request
 from drsim.model.attackers import Attackers
 from drsim.model.batch import Batch, BatchServer
 from drsim.model.control import ControlTimeline, Epoch
-from drsim.model.directory import Directory, Router
+from drsim.model.directory import Directory
 from drsim.model.lockout import RegionLockout
 from drsim.model.operations import (
     ADMIN_DISABLE,
@@ -64,6 +64,7 @@ from drsim.model.operations import (
 from drsim.model.quotas import Quotas
 from drsim.model.recorder import DataPlaneOutput, Recorder, Served
 from drsim.model.retries import Retries
+from drsim.model.routing import Router
 from drsim.model.rules import Rules
 from drsim.model.streams import Streams, unit
 from drsim.model.traffic import Arrivals
