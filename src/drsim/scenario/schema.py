@@ -14,14 +14,15 @@ this module puts them together and re-exports every name, so
 
 Cross-field consistency (a fault naming a region that does not exist, two
 primaries, shares that do not add up) is checked by :func:`consistency_problems`
-so that the loader can point at the offending line.
+(:mod:`drsim.scenario.consistency`) so that the loader can point at the
+offending line.
 """
 
 from __future__ import annotations
 
 from pydantic import Field
 
-from drsim.scenario import units
+from drsim.scenario.consistency import Inconsistency, consistency_problems
 from drsim.scenario.sections.attackers import Attacker
 from drsim.scenario.sections.base import Model
 from drsim.scenario.sections.clients import (
@@ -89,6 +90,7 @@ __all__ = [
     "HealthCheck",
     "HonourTtl",
     "IdpOutage",
+    "Inconsistency",
     "KmsOutage",
     "Lockout",
     "LockoutField",
@@ -158,95 +160,3 @@ class Scenario(Model):
 
     def region_index(self, name: str) -> int:
         return self.region_names.index(name)
-
-
-def consistency_problems(scenario: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
-    """Cross-field checks. Returns ``(key path, message)`` pairs; empty when consistent."""
-    problems: list[tuple[tuple[str | int, ...], str]] = []
-    names = scenario.region_names
-    known = ", ".join(repr(n) for n in names)
-
-    seen: set[str] = set()
-    for i, region in enumerate(scenario.regions):
-        if region.name in seen:
-            problems.append((("regions", i, "name"), f"region {region.name!r} is listed twice"))
-        seen.add(region.name)
-    roles = [r.role for r in scenario.regions]
-    if "peer" in roles:
-        if any(role != "peer" for role in roles) or len(roles) < 2:
-            problems.append(
-                (("regions",), "peers form a multi-site group: use role 'peer' for all regions "
-                 "(at least two), or one 'primary' and 'secondary' replicas")
-            )
-    elif roles.count("primary") != 1:
-        where = ("regions", roles.index("primary", roles.index("primary") + 1), "role") if (
-            roles.count("primary") > 1
-        ) else ("regions",)
-        problems.append(
-            (where, f"expected exactly one region with role 'primary', found {roles.count('primary')}")
-        )
-    if "peer" in roles and scenario.replication.mode != "sync":
-        problems.append(
-            (("replication", "mode"), "peer regions need replication mode 'sync'")
-        )
-
-    def check_region(path: tuple[str | int, ...], name: str) -> None:
-        if name not in names:
-            problems.append((path, f"no region named {name!r} (regions: {known})"))
-
-    for i, fault in enumerate(scenario.faults):
-        if isinstance(fault, RegionOutage | GrayFailure):
-            check_region(("faults", i, "region"), fault.region)
-        elif isinstance(fault, Partition):
-            for j, name in enumerate(fault.regions):
-                check_region(("faults", i, "regions", j), name)
-            if fault.regions[0] == fault.regions[1]:
-                problems.append((("faults", i, "regions"), "a partition needs two different regions"))
-        elif isinstance(fault, KmsOutage) and fault.regions != "all":
-            for j, name in enumerate(fault.regions):
-                check_region(("faults", i, "regions", j), name)
-
-    for i, attacker in enumerate(scenario.attackers):
-        if attacker.regions != "all":
-            for j, name in enumerate(attacker.regions):
-                check_region(("attackers", i, "regions", j), name)
-        if attacker.targets > scenario.users.population:
-            problems.append(
-                (("attackers", i, "targets"),
-                 f"{attacker.targets} targets but only {scenario.users.population} users")
-            )
-
-    for i, client in enumerate(scenario.clients):
-        if client.home is not None:
-            check_region(("clients", i, "home"), client.home)
-        for j, cause in enumerate(client.retry.retry_on):
-            if cause not in OUTCOME_CAUSES:
-                problems.append(
-                    (("clients", i, "retry", "retry_on", j),
-                     f"unknown outcome cause {cause!r} (causes: {', '.join(OUTCOME_CAUSES)})")
-                )
-    shares = sum(c.share for c in scenario.clients)
-    if abs(shares - 1.0) > 1e-9:
-        problems.append((("clients",), f"client shares must add up to 100%, they add up to "
-                         f"{units.format_percent(round(shares, 12))}"))
-    mfa = scenario.users.mfa
-    total = mfa.none + mfa.sms + mfa.email + mfa.totp
-    if abs(total - 1.0) > 1e-9:
-        problems.append((("users", "mfa"), f"MFA shares must add up to 100%, they add up to "
-                         f"{units.format_percent(round(total, 12))}"))
-    if scenario.dns.routing == "weighted":
-        if not scenario.dns.weights:
-            problems.append((("dns", "weights"), "weighted routing needs weights per region"))
-        else:
-            for name in scenario.dns.weights:
-                check_region(("dns", "weights", name), name)
-    if scenario.dns.routing == "latency" and all(c.home is None for c in scenario.clients):
-        problems.append((("clients",), "latency routing needs a 'home' region on client kinds"))
-    for i, burst in enumerate(scenario.traffic.bursts):
-        if burst.start >= scenario.run.duration:
-            problems.append((("traffic", "bursts", i, "start"), "burst starts after the run ends"))
-    for i, fault in enumerate(scenario.faults):
-        if fault.start >= scenario.run.duration:
-            problems.append((("faults", i, "start"), "fault starts after the run ends "
-                             f"(run.duration is {units.format_duration(scenario.run.duration)})"))
-    return problems
