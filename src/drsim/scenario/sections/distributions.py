@@ -15,6 +15,9 @@ from drsim.scenario import units
 from drsim.scenario.sections.base import Model
 from drsim.scenario.types import Duration
 
+Z_99 = 2.3263478740408408
+"""The standard normal's 99th percentile: a lognormal's p99 is ``exp(mu + Z_99 * sigma)``."""
+
 
 class Constant(Model):
     """Always the same value."""
@@ -56,11 +59,13 @@ class Lognormal(Model):
 
     @property
     def mu(self) -> float:
+        """Mean of the log of the value (``numpy``'s ``mean`` parameter), log-seconds."""
         return math.log(self.median)
 
     @property
     def sigma(self) -> float:
-        return (math.log(self.p99) - math.log(self.median)) / 2.3263478740408408
+        """Standard deviation of the log of the value (``numpy``'s ``sigma`` parameter)."""
+        return (math.log(self.p99) - math.log(self.median)) / Z_99
 
     @property
     def mean_s(self) -> float:
