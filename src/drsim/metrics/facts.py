@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -59,6 +59,38 @@ class RunFacts:
         return self.fault_start_s, self.fault_end_s
 
 
+class _Event(NamedTuple):
+    """An event row and its time (NaN and None: no such event)."""
+
+    time_s: float
+    row: pd.Series | None
+
+
+_NO_EVENT = _Event(NAN, None)
+
+
+class _DnsAnswerChange(NamedTuple):
+    """When the DNS answer changed and which region it answers now (NaN, None: never)."""
+
+    time_s: float
+    region: str | None
+
+
+class _Promotion(NamedTuple):
+    """The secondary's promotion.
+
+    Attributes:
+        start_s: When it started promoting (NaN: never).
+        writable_s: When the promoted region took writes (NaN: never).
+        events: The ``writable`` and ``promotion_start`` event rows, in that order
+            (None: no such event); the region they name is the one promoted.
+    """
+
+    start_s: float
+    writable_s: float
+    events: tuple[pd.Series | None, ...]
+
+
 def _events_of(events: pd.DataFrame, kind: str) -> pd.DataFrame:
     if events is None or len(events) == 0:
         return events.iloc[0:0] if events is not None else pd.DataFrame()
@@ -66,16 +98,16 @@ def _events_of(events: pd.DataFrame, kind: str) -> pd.DataFrame:
     return rows.sort_values("time_s", kind="stable")
 
 
-def _first_time(rows: pd.DataFrame, after_s: float = -math.inf) -> tuple[float, pd.Series | None]:
+def _first_event(rows: pd.DataFrame, after_s: float = -math.inf) -> _Event:
     if len(rows) == 0:
-        return NAN, None
+        return _NO_EVENT
     after = (
         rows[rows["time_s"].to_numpy(dtype=np.float64) >= after_s] if is_number(after_s) else rows
     )
     if len(after) == 0:
-        return NAN, None
+        return _NO_EVENT
     first = after.iloc[0]
-    return float(first["time_s"]), first
+    return _Event(float(first["time_s"]), first)
 
 
 def _meta_or(meta: dict[str, Any], keys: tuple[str, ...], fallback: Any) -> Any:
@@ -99,93 +131,119 @@ def run_facts(records: RunRecords, scenario: Scenario) -> RunFacts:
     """
     meta = records.meta or {}
     events = records.events
-    duration = float(scenario.run.duration)
+    fault_start, fault_end = _fault_window(meta, events, scenario)
+    promotion = _promotion(meta, events, fault_start)
+    dns_flip, dns_region = _dns_flip(meta, events, fault_start, promotion, scenario)
+    detection = _meta_or(meta, ("detection_s",), lambda: _first_unhealthy(events, fault_start))
+    failback = _first_event(_events_of(events, "failback"), fault_start)
+    return RunFacts(
+        duration_s=float(scenario.run.duration),
+        fault_start_s=fault_start,
+        fault_end_s=fault_end,
+        detection_s=as_seconds(detection),
+        dns_flip_s=dns_flip,
+        dns_flip_region=dns_region,
+        promotion_start_s=promotion.start_s,
+        writable_s=promotion.writable_s,
+        failback_s=as_seconds(_meta_or(meta, ("failback_s",), failback.time_s)),
+        users_created=_users_created(meta, records.requests),
+    )
 
-    fault_rows = _events_of(events, "fault_start")
-    ev_fault_start, fault_row = _first_time(fault_rows)
 
-    def fault_start_fallback() -> float:
-        if is_number(ev_fault_start):
-            return ev_fault_start
+def _fault_window(
+    meta: dict[str, Any], events: pd.DataFrame, scenario: Scenario
+) -> tuple[float, float]:
+    """``[start, end)`` of the first fault, end clipped to the run (NaN, NaN without a fault).
+
+    Each instant comes from the meta, else the fault events, else the fault schedule.
+    """
+    first_fault = _first_event(_events_of(events, "fault_start"))
+
+    def start_from_events_or_schedule() -> float:
+        if is_number(first_fault.time_s):
+            return first_fault.time_s
         if scenario.faults:
             return float(min(f.start for f in scenario.faults))
         return NAN
 
-    fault_start = as_seconds(_meta_or(meta, ("fault_start_s",), fault_start_fallback))
-
-    def fault_end_fallback() -> float:
-        if fault_row is not None:
-            ends = _events_of(events, "fault_end")
-            if len(ends):
-                same = ends[ends["value"].to_numpy(dtype=np.float64) == float(fault_row["value"])]
-                t, _ = _first_time(same, ev_fault_start)
-                if is_number(t):
-                    return t
-        if scenario.faults and is_number(fault_start):
-            first = min(scenario.faults, key=lambda f: f.start)
-            if first.start == fault_start:
-                return float(first.start + first.duration)
-        return NAN
-
-    fault_end = NAN
-    if is_number(fault_start):
-        fault_end = as_seconds(_meta_or(meta, ("fault_end_s",), fault_end_fallback))
-        if not is_number(fault_end):
-            fault_end = duration
-        fault_end = min(fault_end, duration)
-
-    detection = as_seconds(
-        _meta_or(
-            meta,
-            ("detection_s",),
-            lambda: _first_unhealthy(events, fault_start),
-        )
+    start = as_seconds(_meta_or(meta, ("fault_start_s",), start_from_events_or_schedule))
+    if not is_number(start):
+        return start, NAN
+    end = as_seconds(
+        _meta_or(meta, ("fault_end_s",), lambda: _fault_end(events, first_fault, start, scenario))
     )
+    duration = float(scenario.run.duration)
+    return start, min(end if is_number(end) else duration, duration)
 
-    flip_time, _ = _dns_flip_from_events(events, fault_start)
-    dns_flip = as_seconds(_meta_or(meta, ("dns_flip_s",), flip_time))
-    dns_region = meta.get("dns_flip_region")
-    if dns_region is None and is_number(dns_flip):
-        _, dns_region = _dns_flip_from_events(events, dns_flip)
 
-    promo_t, promo_row = _first_time(_events_of(events, "promotion_start"), fault_start)
-    promotion_start = as_seconds(_meta_or(meta, ("promotion_start_s",), promo_t))
+def _fault_end(
+    events: pd.DataFrame, first_fault: _Event, start_s: float, scenario: Scenario
+) -> float:
+    """The first fault's end without a meta key: its ``fault_end`` event, else its schedule."""
+    if first_fault.row is not None:
+        ends = _events_of(events, "fault_end")
+        if len(ends):
+            fault_id = float(first_fault.row["value"])
+            same_fault = ends[ends["value"].to_numpy(dtype=np.float64) == fault_id]
+            end = _first_event(same_fault, first_fault.time_s)
+            if is_number(end.time_s):
+                return end.time_s
+    if scenario.faults:
+        scheduled = min(scenario.faults, key=lambda f: f.start)
+        if scheduled.start == start_s:
+            return float(scheduled.start + scheduled.duration)
+    return NAN
 
-    writable_t, writable_row = _first_time(_events_of(events, "writable"), promotion_start)
-    if not is_number(promotion_start):
-        writable_t, writable_row = NAN, None
-    writable = as_seconds(_meta_or(meta, ("writable_s", "promotion_end_s"), writable_t))
 
-    if dns_region is None and is_number(dns_flip):
-        for row in (writable_row, promo_row):
-            if row is not None and str(row["region"]):
-                dns_region = str(row["region"])
-                break
-        else:
-            secondaries = [r.name for r in scenario.regions if r.role == "secondary"]
-            dns_region = secondaries[0] if secondaries else None
-
-    failback_t, _ = _first_time(_events_of(events, "failback"), fault_start)
-    failback = as_seconds(_meta_or(meta, ("failback_s",), failback_t))
-
-    users_created = meta.get("users_created")
-    if not is_number(users_created):
-        req = records.requests
-        sign_ups = legit_mask(req) & op_mask(req, "sign_up") & ok_mask(req)
-        users_created = float(np.count_nonzero(sign_ups))
-
-    return RunFacts(
-        duration_s=duration,
-        fault_start_s=fault_start,
-        fault_end_s=fault_end,
-        detection_s=detection,
-        dns_flip_s=dns_flip,
-        dns_flip_region=None if dns_region is None else str(dns_region),
-        promotion_start_s=promotion_start,
-        writable_s=writable,
-        failback_s=failback,
-        users_created=float(users_created),
+def _promotion(meta: dict[str, Any], events: pd.DataFrame, fault_start: float) -> _Promotion:
+    """Promotion start (first at or after the fault) and the region becoming writable after it."""
+    started = _first_event(_events_of(events, "promotion_start"), fault_start)
+    start_s = as_seconds(_meta_or(meta, ("promotion_start_s",), started.time_s))
+    writable = (
+        _first_event(_events_of(events, "writable"), start_s) if is_number(start_s) else _NO_EVENT
     )
+    writable_s = as_seconds(_meta_or(meta, ("writable_s", "promotion_end_s"), writable.time_s))
+    return _Promotion(start_s, writable_s, (writable.row, started.row))
+
+
+def _dns_flip(
+    meta: dict[str, Any],
+    events: pd.DataFrame,
+    fault_start: float,
+    promotion: _Promotion,
+    scenario: Scenario,
+) -> tuple[float, str | None]:
+    """When the failover record started answering the new region, and which region.
+
+    The region comes from the meta, else the answer at the flip, else the region
+    the promotion events name, else the first secondary.
+    """
+    flip_s = as_seconds(
+        _meta_or(meta, ("dns_flip_s",), _dns_flip_from_events(events, fault_start).time_s)
+    )
+    region = meta.get("dns_flip_region")
+    if region is None and is_number(flip_s):
+        region = _dns_flip_from_events(events, flip_s).region
+    if region is None and is_number(flip_s):
+        region = _promoted_region(promotion, scenario)
+    return flip_s, None if region is None else str(region)
+
+
+def _promoted_region(promotion: _Promotion, scenario: Scenario) -> str | None:
+    for row in promotion.events:
+        if row is not None and str(row["region"]):
+            return str(row["region"])
+    secondaries = [r.name for r in scenario.regions if r.role == "secondary"]
+    return secondaries[0] if secondaries else None
+
+
+def _users_created(meta: dict[str, Any], requests: pd.DataFrame) -> float:
+    """Users created during the run: the meta count, else the successful sign-ups."""
+    created = meta.get("users_created")
+    if is_number(created):
+        return float(created)
+    sign_ups = legit_mask(requests) & op_mask(requests, "sign_up") & ok_mask(requests)
+    return float(np.count_nonzero(sign_ups))
 
 
 def _first_unhealthy(events: pd.DataFrame, fault_start: float) -> float:
@@ -195,25 +253,26 @@ def _first_unhealthy(events: pd.DataFrame, fault_start: float) -> float:
     if len(health) == 0:
         return NAN
     unhealthy = health[health["detail"].astype(str).to_numpy() == "unhealthy"]
-    t, _ = _first_time(unhealthy, fault_start)
-    return t
+    return _first_event(unhealthy, fault_start).time_s
 
 
-def _dns_flip_from_events(events: pd.DataFrame, after_s: float) -> tuple[float, str | None]:
+def _dns_flip_from_events(events: pd.DataFrame, after_s: float) -> _DnsAnswerChange:
     """First DNS answer change at or after ``after_s``: (time, region answered).
 
     With several client homes (latency routing) this is the first home to flip.
     """
+    no_change = _DnsAnswerChange(NAN, None)
     if not is_number(after_s):
-        return NAN, None
+        return no_change
     answers = _events_of(events, "dns_answer")
     if len(answers) == 0:
-        return NAN, None
+        return no_change
     times = answers["time_s"].to_numpy(dtype=np.float64)
-    details = answers["detail"].astype(str).to_numpy()
-    before = details[times < after_s]
+    regions = answers["detail"].astype(str).to_numpy()
+    before = regions[times < after_s]
     current = before[-1] if before.size else None
-    for t, d in zip(times[times >= after_s], details[times >= after_s], strict=True):
-        if d != current:
-            return float(t), str(d)
-    return NAN, None
+    later = times >= after_s
+    for time_s, region in zip(times[later], regions[later], strict=True):
+        if region != current:
+            return _DnsAnswerChange(float(time_s), str(region))
+    return no_change

@@ -1,0 +1,170 @@
+"""Cross-field consistency: what each section accepts alone but the scenario cannot hold together.
+
+A fault or an attacker naming a region that does not exist, two primaries,
+client or MFA shares that do not add up to 100 %, weighted routing without
+weights, a fault that starts after the run ends. Each problem carries the key
+path it is about, so that the loader can point at the offending line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, NamedTuple
+
+from drsim.scenario import units
+from drsim.scenario.errors import KeyPath
+from drsim.scenario.sections.faults import GrayFailure, KmsOutage, Partition, RegionOutage
+from drsim.scenario.sections.vocabulary import OUTCOME_CAUSES
+
+if TYPE_CHECKING:
+    from drsim.scenario.schema import Scenario
+
+
+class Inconsistency(NamedTuple):
+    """One cross-field problem.
+
+    Attributes:
+        key_path: Where it is, e.g. ``("faults", 0, "region")``.
+        message: What is wrong.
+    """
+
+    key_path: KeyPath
+    message: str
+
+
+def consistency_problems(scenario: Scenario) -> list[Inconsistency]:
+    """Cross-field checks. Returns ``(key path, message)`` pairs; empty when consistent."""
+    return [
+        *_region_list_problems(scenario),
+        *_fault_region_problems(scenario),
+        *_attacker_problems(scenario),
+        *_client_problems(scenario),
+        *_share_problems(scenario),
+        *_dns_routing_problems(scenario),
+        *_schedule_problems(scenario),
+    ]
+
+
+def _unknown_region(scenario: Scenario, key_path: KeyPath, name: str) -> Iterator[Inconsistency]:
+    names = scenario.region_names
+    if name not in names:
+        known = ", ".join(repr(n) for n in names)
+        yield Inconsistency(key_path, f"no region named {name!r} (regions: {known})")
+
+
+def _region_list_problems(scenario: Scenario) -> Iterator[Inconsistency]:
+    """Region names listed once; one primary, or peers only (at least two) replicating sync."""
+    seen: set[str] = set()
+    for i, region in enumerate(scenario.regions):
+        if region.name in seen:
+            yield Inconsistency(("regions", i, "name"), f"region {region.name!r} is listed twice")
+        seen.add(region.name)
+    roles = [region.role for region in scenario.regions]
+    if "peer" in roles:
+        if any(role != "peer" for role in roles) or len(roles) < 2:
+            yield Inconsistency(
+                ("regions",),
+                "peers form a multi-site group: use role 'peer' for all regions "
+                "(at least two), or one 'primary' and 'secondary' replicas",
+            )
+        if scenario.replication.mode != "sync":
+            yield Inconsistency(
+                ("replication", "mode"), "peer regions need replication mode 'sync'"
+            )
+        return
+    primaries = [i for i, role in enumerate(roles) if role == "primary"]
+    if len(primaries) != 1:
+        key_path = ("regions", primaries[1], "role") if len(primaries) > 1 else ("regions",)
+        yield Inconsistency(
+            key_path, f"expected exactly one region with role 'primary', found {len(primaries)}"
+        )
+
+
+def _fault_region_problems(scenario: Scenario) -> Iterator[Inconsistency]:
+    """Faults name existing regions; a partition cuts two different ones."""
+    for i, fault in enumerate(scenario.faults):
+        if isinstance(fault, RegionOutage | GrayFailure):
+            yield from _unknown_region(scenario, ("faults", i, "region"), fault.region)
+        elif isinstance(fault, Partition):
+            for j, name in enumerate(fault.regions):
+                yield from _unknown_region(scenario, ("faults", i, "regions", j), name)
+            if fault.regions[0] == fault.regions[1]:
+                yield Inconsistency(
+                    ("faults", i, "regions"), "a partition needs two different regions"
+                )
+        elif isinstance(fault, KmsOutage) and fault.regions != "all":
+            for j, name in enumerate(fault.regions):
+                yield from _unknown_region(scenario, ("faults", i, "regions", j), name)
+
+
+def _attacker_problems(scenario: Scenario) -> Iterator[Inconsistency]:
+    """Attackers reach existing regions and target no more accounts than there are users."""
+    population = scenario.users.population
+    for i, attacker in enumerate(scenario.attackers):
+        if attacker.regions != "all":
+            for j, name in enumerate(attacker.regions):
+                yield from _unknown_region(scenario, ("attackers", i, "regions", j), name)
+        if attacker.targets > population:
+            yield Inconsistency(
+                ("attackers", i, "targets"),
+                f"{attacker.targets} targets but only {population} users",
+            )
+
+
+def _client_problems(scenario: Scenario) -> Iterator[Inconsistency]:
+    """Client kinds live in existing regions and retry only on known outcome causes."""
+    for i, client in enumerate(scenario.clients):
+        if client.home is not None:
+            yield from _unknown_region(scenario, ("clients", i, "home"), client.home)
+        for j, cause in enumerate(client.retry.retry_on):
+            if cause not in OUTCOME_CAUSES:
+                yield Inconsistency(
+                    ("clients", i, "retry", "retry_on", j),
+                    f"unknown outcome cause {cause!r} (causes: {', '.join(OUTCOME_CAUSES)})",
+                )
+
+
+def _share_problems(scenario: Scenario) -> Iterator[Inconsistency]:
+    """Client shares and MFA shares each add up to 100 %."""
+    yield from _not_whole(("clients",), "client", sum(c.share for c in scenario.clients))
+    mfa = scenario.users.mfa
+    yield from _not_whole(("users", "mfa"), "MFA", mfa.none + mfa.sms + mfa.email + mfa.totp)
+
+
+def _not_whole(key_path: KeyPath, what: str, total: float) -> Iterator[Inconsistency]:
+    if abs(total - 1.0) > 1e-9:
+        yield Inconsistency(
+            key_path,
+            f"{what} shares must add up to 100%, they add up to "
+            f"{units.format_percent(round(total, 12))}",
+        )
+
+
+def _dns_routing_problems(scenario: Scenario) -> Iterator[Inconsistency]:
+    """Weighted routing has weights for existing regions; latency routing has client homes."""
+    dns = scenario.dns
+    if dns.routing == "weighted":
+        if not dns.weights:
+            yield Inconsistency(("dns", "weights"), "weighted routing needs weights per region")
+        else:
+            for name in dns.weights:
+                yield from _unknown_region(scenario, ("dns", "weights", name), name)
+    if dns.routing == "latency" and all(c.home is None for c in scenario.clients):
+        yield Inconsistency(("clients",), "latency routing needs a 'home' region on client kinds")
+
+
+def _schedule_problems(scenario: Scenario) -> Iterator[Inconsistency]:
+    """Bursts and faults start before the run ends."""
+    run_duration = scenario.run.duration
+    for i, burst in enumerate(scenario.traffic.bursts):
+        if burst.start >= run_duration:
+            yield Inconsistency(
+                ("traffic", "bursts", i, "start"), "burst starts after the run ends"
+            )
+    for i, fault in enumerate(scenario.faults):
+        if fault.start >= run_duration:
+            yield Inconsistency(
+                ("faults", i, "start"),
+                "fault starts after the run ends "
+                f"(run.duration is {units.format_duration(run_duration)})",
+            )

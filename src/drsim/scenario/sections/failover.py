@@ -1,0 +1,96 @@
+"""Steering clients away from a failed region: the DNS record, health checks, failover and failback."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from drsim.scenario import units
+from drsim.scenario.sections.base import Model
+from drsim.scenario.sections.distributions import Constant, Distribution, Exponential
+from drsim.scenario.types import Duration, Fraction
+
+
+class Dns(Model):
+    """The pool domain's DNS record."""
+
+    ttl: Duration = Field(60.0, gt=0, description="Record TTL [doc: failover records ≤ 60s].")
+    routing: Literal["failover", "latency", "weighted"] = Field(
+        "failover",
+        description="failover: primary while healthy else secondary; latency: each client's "
+        "home region while healthy; weighted: split by weights among healthy regions.",
+    )
+    weights: dict[str, Fraction] | None = Field(
+        None, description="weighted routing: share of clients per region."
+    )
+
+
+class HealthCheck(Model):
+    """Health checks of each region's endpoint (Route 53 style)."""
+
+    interval: Duration = Field(30.0, gt=0, description="Probe interval [doc: 30s or 10s].")
+    failure_threshold: int = Field(
+        3, ge=1, le=10, description="Consecutive results that flip a checker [doc: default 3]."
+    )
+    checkers: int = Field(16, ge=1, le=64, description="Independent checkers [assumption].")
+    healthy_fraction: Fraction = Field(
+        units.parse_percent("18%"),
+        description="Endpoint is healthy while more than this share of checkers say so [doc].",
+    )
+
+
+class ManualProcedure(Model):
+    """Operator-driven failover: each step a distribution."""
+
+    page: Distribution = Field(
+        default_factory=lambda: Exponential(distribution="exponential", mean="2m"),
+        description="From detection to the on-call engineer being paged [assumption].",
+    )
+    acknowledge: Distribution = Field(
+        default_factory=lambda: Exponential(distribution="exponential", mean="5m"),
+        description="Page acknowledged [assumption].",
+    )
+    decide: Distribution = Field(
+        default_factory=lambda: Exponential(distribution="exponential", mean="10m"),
+        description="Decision to fail over [assumption].",
+    )
+    runbook: Distribution = Field(
+        default_factory=lambda: Constant(value="5m"),
+        description="Running the runbook (routing control flip) [assumption].",
+    )
+
+
+class Failback(Model):
+    """How the old primary takes over again once it is healthy."""
+
+    policy: Literal["automatic", "manual", "never"] = Field(
+        "automatic", description="automatic: as soon as health checks pass; manual: after delay."
+    )
+    delay: Duration = Field(0.0, ge=0, description="Extra wait before failing back.")
+    unreplicated_writes: Literal["lost", "reconcile"] = Field(
+        "lost",
+        description="Writes the old primary acknowledged but never shipped: lost, or "
+        "reconciled last-writer-wins on failback (conflicts counted).",
+    )
+
+
+class Failover(Model):
+    """How the secondary becomes the authoritative region."""
+
+    mode: Literal["automatic", "manual", "none"] = Field(
+        "automatic",
+        description="automatic: the health check flips DNS and promotion follows; manual: an "
+        "operator flips routing control; none: never fail over.",
+    )
+    automation_delay: Distribution = Field(
+        default_factory=lambda: Constant(value="0s"),
+        description="automatic: from unhealthy verdict to starting promotion.",
+    )
+    promotion_time: Duration = Field(
+        30.0, ge=0, description="Time the secondary spends promoting (read-only) [guess]."
+    )
+    manual: ManualProcedure = Field(
+        default_factory=ManualProcedure, description="manual: the operator procedure."
+    )
+    failback: Failback = Field(default_factory=Failback, description="Failback policy.")

@@ -1,0 +1,59 @@
+"""Legitimate traffic: a Poisson rate per operation, a daily profile and bursts."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from drsim.scenario import units
+from drsim.scenario.sections.base import Model
+from drsim.scenario.sections.vocabulary import OPERATIONS
+from drsim.scenario.types import Duration, Rate
+
+
+class Burst(Model):
+    """A window in which one operation's rate (or all) is multiplied."""
+
+    operation: Literal[OPERATIONS + ("all",)] = Field(  # type: ignore[valid-type]
+        description="Operation affected, or 'all'."
+    )
+    start: Duration = Field(ge=0, description="When the burst starts.")
+    duration: Duration = Field(gt=0, description="How long it lasts.")
+    multiplier: float = Field(gt=0, description="Rate multiplier during the burst.")
+
+
+class Traffic(Model):
+    """Legitimate traffic: Poisson arrivals per operation, shaped by a daily profile and bursts."""
+
+    sign_in: Rate = Field(units.parse_rate("35/s"), description="Password sign-ins [doc: sizing].")
+    federated_sign_in: Rate = Field(units.parse_rate("2/s"), description="Federated sign-ins.")
+    refresh: Rate = Field(units.parse_rate("100/s"), description="Token refreshes [doc: sizing].")
+    sign_up: Rate = Field(units.parse_rate("1/s"), description="Sign-ups [assumption].")
+    profile_read: Rate = Field(units.parse_rate("20/s"), description="Profile reads.")
+    profile_update: Rate = Field(units.parse_rate("2/s"), description="Profile updates.")
+    password_change: Rate = Field(units.parse_rate("0.5/s"), description="Password changes/resets.")
+    sign_out: Rate = Field(units.parse_rate("1/s"), description="Sign-outs (revoke refresh token).")
+    admin_disable: Rate = Field(units.parse_rate("1/h"), description="Admin disables a user.")
+    m2m_token: Rate = Field(units.parse_rate("0/s"), description="Client-credentials tokens.")
+    daily_profile: tuple[float, ...] | None = Field(
+        None,
+        description="24 hourly rate multipliers (hour 0 first), applied from start_hour; "
+        "normalised to mean 1.",
+    )
+    start_hour: int = Field(0, ge=0, le=23, description="Hour of day at t=0.")
+    bursts: tuple[Burst, ...] = Field((), description="Rate bursts.")
+
+    @model_validator(mode="after")
+    def _profile_shape(self) -> Traffic:
+        if self.daily_profile is not None:
+            if len(self.daily_profile) != 24:
+                raise ValueError(
+                    f"daily_profile needs 24 hourly multipliers, got {len(self.daily_profile)}"
+                )
+            if any(x < 0 for x in self.daily_profile) or sum(self.daily_profile) <= 0:
+                raise ValueError("daily_profile multipliers must be ≥ 0 and not all zero")
+        return self
+
+    def rate_of(self, operation: str) -> float:
+        return float(getattr(self, operation))

@@ -1,0 +1,50 @@
+"""The words a scenario uses: the pattern of names, the operations and the outcome causes.
+
+Operations and outcome causes are listed in the order used for their codes
+everywhere in drsim (records, metrics, reports).
+"""
+
+NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
+
+OPERATIONS = (
+    "sign_in",
+    "federated_sign_in",
+    "refresh",
+    "sign_up",
+    "profile_read",
+    "profile_update",
+    "password_change",
+    "sign_out",
+    "admin_disable",
+    "m2m_token",
+)
+"""Legitimate operations, in the order used for codes everywhere in drsim."""
+
+
+OUTCOME_CAUSES = (
+    "ok",
+    "region_down",
+    "region_error",
+    "read_only",
+    "user_not_found",
+    "stale_credential",
+    "password_reset_required",
+    "mfa_unsupported",
+    "locked_out",
+    "wrong_password",
+    "throttled",
+    "token_rejected",
+    "idp_unavailable",
+    "kms_unavailable",
+    "dns_unavailable",
+    "sync_unavailable",
+    "user_disabled",
+)
+"""Every outcome a request can end in (MODEL.md causes plus drsim's additions):
+
+- ``password_reset_required``: imported without a password hash (periodic export).
+- ``wrong_password``: an attacker's wrong guess.
+- ``dns_unavailable``: the client's resolver could not answer (DNS outage, no serve-stale).
+- ``sync_unavailable``: a synchronous write could not reach the other site.
+- ``user_disabled``: the user is disabled in the serving region.
+"""
