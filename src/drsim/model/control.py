@@ -111,11 +111,11 @@ class ControlPlane:
     """SimPy model of faults, health checks, DNS and the failover controller."""
 
     def __init__(self, scenario: Scenario, streams: Streams) -> None:
-        self.s = scenario
+        self.scenario = scenario
         self.env = simpy.Environment()
         self.names = scenario.region_names
         n = len(self.names)
-        self.n = n
+        self.n_regions = n
         roles = [r.role for r in scenario.regions]
         self.peers = "peer" in roles
         self.primary = 0 if self.peers else roles.index("primary")
@@ -173,7 +173,7 @@ class ControlPlane:
     # ------------------------------------------------------------------ state snapshots
 
     def _snapshot(self) -> None:
-        n = self.n
+        n = self.n_regions
         status = []
         error_rate = []
         latency = []
@@ -244,7 +244,7 @@ class ControlPlane:
         self._apply_fault(fault, -1)
 
     def _apply_fault(self, fault: object, sign: int) -> None:
-        idx = self.s.region_index
+        idx = self.scenario.region_index
         if isinstance(fault, RegionOutage):
             r = idx(fault.region)
             self.down[r] += sign
@@ -257,7 +257,7 @@ class ControlPlane:
                 self.gray[r].remove(fault)
             self._region_state_event(r)
         elif isinstance(fault, KmsOutage):
-            regions = range(self.n) if fault.regions == "all" else [idx(x) for x in fault.regions]
+            regions = range(self.n_regions) if fault.regions == "all" else [idx(x) for x in fault.regions]
             for r in regions:
                 self.kms[r] += sign
         elif isinstance(fault, Partition):
@@ -278,7 +278,7 @@ class ControlPlane:
     # ------------------------------------------------------------------ health checks
 
     def _checker(self, r: int, health: list[int]):
-        hc = self.s.health_check
+        hc = self.scenario.health_check
         k = hc.failure_threshold
         healthy = True
         run = 0  # consecutive results contradicting the current status
@@ -305,7 +305,7 @@ class ControlPlane:
             yield self.env.timeout(hc.interval)
 
     def _verdict(self, r: int, healthy_checkers: int) -> None:
-        hc = self.s.health_check
+        hc = self.scenario.health_check
         verdict = healthy_checkers > hc.healthy_fraction * hc.checkers
         if verdict == self.healthy[r]:
             return
@@ -319,7 +319,7 @@ class ControlPlane:
         """Recompute the record's answer for each home and log the changes."""
         if self.homes == 1 and self.peers:
             # Failover routing over peers: the first peer that is healthy and in the group.
-            alive = [x for x in range(self.n) if self.healthy[x] and self.in_sync[x]]
+            alive = [x for x in range(self.n_regions) if self.healthy[x] and self.in_sync[x]]
             new = [alive[0] if alive else self.primary]
         elif self.homes == 1:
             new = [self.dns_target]
@@ -329,7 +329,7 @@ class ControlPlane:
                 if self.healthy[h] and self.in_sync[h]:
                     new.append(h)
                 else:
-                    alive = [x for x in range(self.n) if self.healthy[x] and self.in_sync[x]]
+                    alive = [x for x in range(self.n_regions) if self.healthy[x] and self.in_sync[x]]
                     new.append(alive[0] if alive else h)
         for h, answer in enumerate(new):
             if answer != self.answers[h]:
@@ -343,7 +343,7 @@ class ControlPlane:
     # ------------------------------------------------------------------ failover controller
 
     def _on_health(self, r: int, healthy: bool) -> None:
-        mode = self.s.failover.mode
+        mode = self.scenario.failover.mode
         if self.peers:
             if not healthy and self.meta["detection_s"] is None:
                 self.meta["detection_s"] = float(self.env.now)
@@ -372,7 +372,7 @@ class ControlPlane:
                 # Route 53 style: until promotion starts, the record follows the health check.
                 self._flip_dns_to(self.primary)
             if self.failed_over or self.promoting:
-                if not self.failback_pending and self.s.failover.failback.policy != "never":
+                if not self.failback_pending and self.scenario.failover.failback.policy != "never":
                     self.failback_pending = True
                     self.env.process(self._failback())
             elif self.homes > 1:
@@ -394,7 +394,7 @@ class ControlPlane:
         self._event("promotion_start", self.names[s])
         self.actions.append(Action(now, "promote", s, p))
         self._snapshot()
-        yield self.env.timeout(self.s.failover.promotion_time)
+        yield self.env.timeout(self.scenario.failover.promotion_time)
         self.writable[s] = True
         self.failed_over = True
         self.promoting = False
@@ -405,7 +405,7 @@ class ControlPlane:
 
     def _automatic_failover(self):
         self._flip_dns_to(self.secondary)  # type: ignore[arg-type]
-        delay = sample_one(self.s.failover.automation_delay, self.failover_rng)
+        delay = sample_one(self.scenario.failover.automation_delay, self.failover_rng)
         yield self.env.timeout(delay)
         if self.healthy[self.primary]:
             # The primary came back before promotion: the record already follows it again.
@@ -415,7 +415,7 @@ class ControlPlane:
         self.failover_process = None
 
     def _manual_failover(self):
-        procedure = self.s.failover.manual
+        procedure = self.scenario.failover.manual
         for step in (procedure.page, procedure.acknowledge, procedure.decide):
             yield self.env.timeout(sample_one(step, self.failover_rng))
         if self.healthy[self.primary]:
@@ -431,7 +431,7 @@ class ControlPlane:
         self.failover_process = None
 
     def _failback(self):
-        yield self.env.timeout(self.s.failover.failback.delay)
+        yield self.env.timeout(self.scenario.failover.failback.delay)
         while self.failover_process is not None:
             yield self.env.timeout(1.0)
         self.failback_pending = False
@@ -455,25 +455,25 @@ class ControlPlane:
 
     def _fence(self, r: int):
         """Peers: remove an unhealthy site from the synchronous group."""
-        delay = sample_one(self.s.failover.automation_delay, self.failover_rng)
-        yield self.env.timeout(delay + self.s.failover.promotion_time)
+        delay = sample_one(self.scenario.failover.automation_delay, self.failover_rng)
+        yield self.env.timeout(delay + self.scenario.failover.promotion_time)
         if self.healthy[r] or not self.in_sync[r]:
             return
         self.in_sync[r] = False
         self.writable[r] = False
         now = float(self.env.now)
         if self.meta["promotion_start_s"] is None:
-            self.meta["promotion_start_s"] = now - self.s.failover.promotion_time
+            self.meta["promotion_start_s"] = now - self.scenario.failover.promotion_time
             self.meta["writable_s"] = now
         self._event("promotion_start", self.names[r], 0.0, "fenced")
         self._snapshot()
 
     def _rejoin(self, r: int):
         """Peers: a recovered site resynchronises and rejoins the group."""
-        yield self.env.timeout(self.s.failover.failback.delay)
+        yield self.env.timeout(self.scenario.failover.failback.delay)
         if not self.healthy[r] or self.in_sync[r]:
             return
-        source = next((x for x in range(self.n) if x != r and self.in_sync[x]), None)
+        source = next((x for x in range(self.n_regions) if x != r and self.in_sync[x]), None)
         self.in_sync[r] = True
         self.writable[r] = True
         now = float(self.env.now)
@@ -489,12 +489,12 @@ class ControlPlane:
 
     def _exports(self):
         """periodic_export: snapshot the authority into each backup every interval."""
-        interval = self.s.replication.export_interval
+        interval = self.scenario.replication.export_interval
         yield self.env.timeout(float(self.export_rng.uniform(0.0, interval)))
         while True:
             source = self.writable.index(True) if any(self.writable) else -1
             if source >= 0 and not self.down[source]:
-                for r in range(self.n):
+                for r in range(self.n_regions):
                     if r != source and not self.down[r]:
                         self.actions.append(Action(float(self.env.now), "export", r, source))
             yield self.env.timeout(interval)
@@ -503,21 +503,21 @@ class ControlPlane:
 
     def run(self) -> ControlTimeline:
         """Run the control plane over the scenario's duration."""
-        horizon = self.s.run.duration
-        for r in range(self.n):
+        horizon = self.scenario.run.duration
+        for r in range(self.n_regions):
             self._region_state_event(r)
-            self._event("health", self.names[r], self.s.health_check.checkers, "healthy")
+            self._event("health", self.names[r], self.scenario.health_check.checkers, "healthy")
         self._event("dns_answer", "", self.answers[0], self.names[self.answers[0]])
-        for r in range(self.n):
+        for r in range(self.n_regions):
             if self.writable[r]:
                 self._event("writable", self.names[r])
-        for i, fault in enumerate(self.s.faults):
+        for i, fault in enumerate(self.scenario.faults):
             self.env.process(self._fault(i, fault))
-        health = [self.s.health_check.checkers] * self.n
-        for r in range(self.n):
-            for _ in range(self.s.health_check.checkers):
+        health = [self.scenario.health_check.checkers] * self.n_regions
+        for r in range(self.n_regions):
+            for _ in range(self.scenario.health_check.checkers):
                 self.env.process(self._checker(r, health))
-        if self.s.replication.mode == "periodic_export" and self.n > 1:
+        if self.scenario.replication.mode == "periodic_export" and self.n_regions > 1:
             self.env.process(self._exports())
         self.env.run(until=horizon)
         self.actions.sort(key=lambda a: a.time_s)
