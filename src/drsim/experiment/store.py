@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from typing import Any
 import yaml
 
 from drsim.experiment import atomic
+from drsim.experiment.jsondata import load_float, store_float
 from drsim.experiment.runner import RunResult
 
 DEFINITION_FILE = "sweep.yaml"
@@ -46,22 +46,6 @@ def fingerprint(definition: dict[str, Any]) -> str:
 def run_file_name(point_id: str, replication: int) -> str:
     """File of one run under ``runs/``: ``p0003-1a2b3c4d.r0002.json``."""
     return f"{point_id}.r{replication:04d}.json"
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    return value
-
-
-def _from_json(value: Any) -> float:
-    if value is None:
-        return math.nan
-    if value == "inf":
-        return math.inf
-    if value == "-inf":
-        return -math.inf
-    return float(value)
 
 
 class SweepStore:
@@ -118,7 +102,7 @@ class SweepStore:
             "status": result.status,
             "error": result.error,
             "wall_s": float(result.wall_s),
-            "metrics": {k: _json_safe(float(v)) for k, v in result.metrics.items()},
+            "metrics": {k: store_float(float(v)) for k, v in result.metrics.items()},
         }
         text = json.dumps(record, allow_nan=False, separators=(",", ":"))
         atomic.write_text(self.runs_path / run_file_name(point_id, result.replication), text)
@@ -136,7 +120,7 @@ class SweepStore:
                 continue
             if path.name != run_file_name(point, replication):
                 continue
-            record["metrics"] = {k: _from_json(v) for k, v in record.get("metrics", {}).items()}
+            record["metrics"] = {k: load_float(v) for k, v in record.get("metrics", {}).items()}
             yield record
 
     def load_runs(self) -> dict[tuple[str, int], dict[str, Any]]:

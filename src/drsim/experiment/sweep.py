@@ -41,6 +41,7 @@ from drsim.experiment.executors import open_executor
 from drsim.experiment.runner import RunResult
 from drsim.experiment.store import SweepStore, fingerprint
 from drsim.experiment.tables import points_table, summary_table
+from drsim.experiment.version import DRSIM_VERSION
 from drsim.scenario.schema import Scenario
 
 SUMMARY_FILES = ("summary.parquet", "summary.csv", "points.parquet", "points.csv")
@@ -88,7 +89,12 @@ class SweepPlan:
 
 @dataclass
 class SweepOutcome:
-    """What one invocation of a sweep did, and the tables it left."""
+    """What one invocation of a sweep did, and the tables it left.
+
+    ``charts`` lists the PNGs written beside the tables by whoever draws them
+    (:func:`drsim.report.chart_files.write_sweep_charts`); the experiment
+    layer draws none.
+    """
 
     directory: Path
     total: int
@@ -98,8 +104,8 @@ class SweepOutcome:
     wall_s: float
     summary: pd.DataFrame
     points: pd.DataFrame
-    charts: list[Path] = field(default_factory=list)
     interrupted: bool = False
+    charts: list[Path] = field(default_factory=list)
 
     def final_line(self) -> str:
         """``N runs: D done, F failed, S skipped (already done), wall Xs``."""
@@ -196,11 +202,9 @@ def _scenario_reference(scenario: Path) -> str:
 
 
 def _definition_document(plan: SweepPlan, created: str | None) -> dict[str, Any]:
-    from drsim import __version__
-
     identity = plan.identity
     return {
-        "drsim_version": __version__,
+        "drsim_version": DRSIM_VERSION,
         "created": created or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "fingerprint": fingerprint(identity),
         "scenario": _scenario_reference(plan.request.scenario),
@@ -259,18 +263,6 @@ def write_tables(store: SweepStore, plan: SweepPlan) -> tuple[pd.DataFrame, pd.D
     return summary, points
 
 
-def write_charts(directory: Path, plan: SweepPlan, points: pd.DataFrame) -> list[Path]:
-    """Write the sweep charts (PNG) for one or two varied parameters; returns their paths."""
-    from drsim.report.sweep_charts import sweep_figures
-
-    written = []
-    for name, figure in sweep_figures(points, plan.request.design.kinds).items():
-        path = directory / f"{name}.png"
-        atomic.write_with(path, lambda p, fig=figure: fig.savefig(p, format="png", dpi=100))
-        written.append(path)
-    return written
-
-
 def run_sweep(
     plan: SweepPlan,
     directory: Path,
@@ -279,7 +271,6 @@ def run_sweep(
     scheduler: str | None = None,
     resume: bool = False,
     progress: bool = False,
-    charts: bool = True,
 ) -> SweepOutcome:
     """Run (or resume) a sweep into ``directory``.
 
@@ -290,7 +281,6 @@ def run_sweep(
         scheduler: Dask scheduler address; overrides ``jobs``.
         resume: Require an existing sweep in ``directory``.
         progress: Show a progress bar on stderr.
-        charts: Write the charts.
 
     Returns:
         Counts, wall time and the rebuilt tables. On Ctrl-C the tables are
@@ -337,9 +327,6 @@ def run_sweep(
             failed = sum(1 for t in todo if now.get((t.key[0], t.replication), {}).get("status")
                          == "failed")
     summary, points = write_tables(store, plan)
-    written: list[Path] = []
-    if charts and not interrupted:
-        written = write_charts(store.directory, plan, points)
     return SweepOutcome(
         directory=store.directory,
         total=plan.total_runs,
@@ -349,7 +336,6 @@ def run_sweep(
         wall_s=time.perf_counter() - started,
         summary=summary,
         points=points,
-        charts=written,
         interrupted=interrupted,
     )
 

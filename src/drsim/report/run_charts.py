@@ -31,7 +31,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 if TYPE_CHECKING:
-    from drsim.api import RunOutput
+    from drsim.experiment.run import RunOutput
 
 STYLE: dict[str, Any] = {
     "figsize": (8.0, 4.5),
