@@ -23,18 +23,88 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from drsim.experiment import atomic
+from drsim.experiment.design import SweepDesign
 from drsim.experiment.jsondata import load_float, store_float
 from drsim.experiment.runner import RunResult
 
 DEFINITION_FILE = "sweep.yaml"
 RUNS_DIR = "runs"
+SUMMARY_PARQUET, SUMMARY_CSV = "summary.parquet", "summary.csv"
+POINTS_PARQUET, POINTS_CSV = "points.parquet", "points.csv"
+
+
+@dataclass
+class SweepDefinition:
+    """``sweep.yaml``: what a sweep is — written by the sweep, read on resume and by the report.
+
+    The field order is the order of the keys in the file.
+
+    Attributes:
+        drsim_version: The drsim that created it.
+        created: When (ISO 8601, UTC).
+        fingerprint: SHA-256 of the resolved base scenario and the design (:func:`fingerprint`).
+        scenario: The base scenario file (absolute) or shipped scenario name.
+        sets: ``PATH=VALUE`` overrides of every point (key ``set``).
+        design: The varied parameters.
+        replications: Replications per point.
+        runs: Points × replications.
+        points: ``{"id", "values"}`` of every point, in expansion order.
+        base_scenario: The resolved base scenario (``model_dump``).
+    """
+
+    scenario: str
+    design: SweepDesign
+    replications: int
+    drsim_version: str = "?"
+    created: str | None = None
+    fingerprint: str | None = None
+    sets: list[str] = field(default_factory=list)
+    runs: int = 0
+    points: list[dict[str, Any]] = field(default_factory=list)
+    base_scenario: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plain mapping written to ``sweep.yaml``."""
+        return {
+            "drsim_version": self.drsim_version,
+            "created": self.created,
+            "fingerprint": self.fingerprint,
+            "scenario": self.scenario,
+            "set": list(self.sets),
+            "design": self.design.to_dict(),
+            "replications": self.replications,
+            "runs": self.runs,
+            "points": list(self.points),
+            "base_scenario": self.base_scenario,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SweepDefinition:
+        """A definition read back from ``sweep.yaml``.
+
+        Raises:
+            KeyError, TypeError, ValueError: Not a drsim sweep definition.
+        """
+        return cls(
+            scenario=str(data["scenario"]),
+            design=SweepDesign.from_dict(data["design"]),
+            replications=int(data["replications"]),
+            drsim_version=str(data.get("drsim_version", "?")),
+            created=data.get("created"),
+            fingerprint=data.get("fingerprint"),
+            sets=[str(s) for s in data.get("set") or ()],
+            runs=int(data.get("runs") or 0),
+            points=list(data.get("points") or []),
+            base_scenario=data.get("base_scenario"),
+        )
 
 
 def fingerprint(definition: dict[str, Any]) -> str:
