@@ -28,6 +28,7 @@ from typing import Any
 import click
 
 from drsim.experiment.errors import SweepError
+from drsim.report.formatting import metric_kind, terminal_value
 
 
 def _fail(message: str) -> None:
@@ -35,27 +36,9 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
-def metric_kind(metric: str) -> str:
-    """How to print a metric: ``count``, ``s``, ``pct`` or ``usd`` (as ``drsim run`` does)."""
-    from drsim.cli.run_cmd import HEADLINE
-
-    for name, _, kind in HEADLINE:
-        if name == metric:
-            return kind
-    if metric.endswith("_usd"):
-        return "usd"
-    if metric.endswith("_s"):
-        return "s"
-    if metric.endswith("_fraction") or metric == "availability":
-        return "pct"
-    return "count"
-
-
 def _estimate(entry: Mapping[str, Any], kind: str, signed: bool = False) -> str:
-    from drsim.cli.run_cmd import format_value
-
     def fmt(x: Any) -> str:
-        text = format_value(x, kind)
+        text = terminal_value(x, kind)
         if signed and x is not None and text != "–" and float(x) > 0:
             return "+" + text
         return text

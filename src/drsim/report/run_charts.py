@@ -30,6 +30,8 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from drsim.report.formatting import terminal_value
+
 if TYPE_CHECKING:
     from drsim.experiment.run import RunOutput
 
@@ -378,7 +380,7 @@ def staleness_chart(
                 color="#404040",
                 linestyle=STYLE["linestyles"][i],
                 linewidth=1.0,
-                label=f"{label} = {_fmt_seconds(v)}",
+                label=f"{label} = {terminal_value(v, 's')}",
             )
         ax.set_xscale("log")
         ax.legend(fontsize=STYLE["font_size"] - 1, loc="lower right")
@@ -389,16 +391,6 @@ def staleness_chart(
     ax.set_ylabel("stale reads at most this stale (%)")
     ax.set_title(title)
     return fig
-
-
-def _fmt_seconds(seconds: float) -> str:
-    if seconds < 1:
-        return f"{seconds * 1000:.0f} ms"
-    if seconds < 120:
-        return f"{seconds:.1f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 # --------------------------------------------------------------------------- 4. lockout bypass
@@ -436,7 +428,7 @@ def lockout_bypass_chart(
             linewidth=0.8,
         )
         left.set_title(
-            f"{len(windows):,} windows, longest {_fmt_seconds(float(durations.max()))}",
+            f"{len(windows):,} windows, longest {terminal_value(float(durations.max()), 's')}",
             fontsize=STYLE["font_size"] + 1,
         )
         total = (
