@@ -24,7 +24,8 @@ A run directory holds everything needed to check and repeat a result:
     outcome, count`` (:func:`drsim.metrics.timeline`), non-zero rows only.
 ``*.png``
     The run charts, when the caller draws them: this module writes files and
-    draws nothing; :meth:`drsim.api.RunOutput.save` passes
+    draws nothing; :func:`drsim.report.chart_files.save_run` (behind
+    :meth:`drsim.api.RunOutput.save` and ``drsim run``) passes
     :func:`drsim.report.run_charts.run_figures` as ``draw_charts``.
 
 Every file is written atomically (:mod:`drsim.experiment.atomic`) — a reader

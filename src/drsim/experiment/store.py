@@ -9,7 +9,7 @@ Layout of ``DIR``::
     summary.csv
     points.parquet    one row per point: mean and 95 % CI of every metric
     points.csv
-    *.png             the sweep charts
+    *.png             the sweep charts (drawn by drsim.report.chart_files)
 
 Each run is persisted the moment it finishes, as its own file written
 atomically (temporary file, fsync, rename), so a sweep killed at any instant
