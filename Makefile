@@ -1,6 +1,6 @@
 # drsim — two commands on a fresh machine (Python 3.11+ and pip, nothing else):
 #   make demo   create .venv, install drsim, validate, describe and run the reference scenario
-#   make test   create .venv, install drsim with test extras, run ruff and pytest
+#   make test   create .venv, install drsim with test extras, run ruff, lint-imports and pytest
 # Pick another interpreter with e.g. `make test PYTHON=python3.12`.
 
 PYTHON ?= python3
@@ -15,8 +15,8 @@ all: test
 
 help:
 	@echo "make demo    validate, describe and run $(SCENARIO)"
-	@echo "make test    ruff + pytest (what CI runs)"
-	@echo "make lint    ruff only"
+	@echo "make test    ruff + import layers + pytest (what CI runs)"
+	@echo "make lint    ruff and the import-linter layers contract"
 	@echo "make docs    regenerate docs/scenarios.md from the schema"
 	@echo "make validate run every validation case, write docs/validation.md (fails if one is off)"
 	@echo "make goldens regenerate the golden summaries in tests/golden (review the diff)"
@@ -44,8 +44,10 @@ demo: $(VENV)/.installed
 	$(BIN)/drsim describe $(SCENARIO)
 	$(BIN)/drsim run $(SCENARIO)
 
+# lint-imports checks the layer order of docs/architecture.md ([tool.importlinter] in pyproject.toml).
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests
+	$(BIN)/lint-imports
 
 # Headless Chromium renders the HTML report in tests/report (skipped without it). Installed
 # with apt-get only where that needs no password (root, or password-less sudo); never a prompt.

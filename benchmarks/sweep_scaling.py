@@ -54,7 +54,7 @@ def warm_up() -> None:
     """
     with tempfile.TemporaryDirectory(prefix="drsim-bench-warm-") as tmp:
         plan = plan_sweep(sweep_request(TOY_PARAM, TOY_SETS, 1))
-        run_sweep(plan, Path(tmp) / "sweep", jobs=1, charts=False)
+        run_sweep(plan, Path(tmp) / "sweep", jobs=1)
 
 
 def measure_sweep(jobs: int, param: str = SWEEP_PARAM, sets: tuple[str, ...] = SWEEP_SETS,
@@ -71,7 +71,7 @@ def measure_sweep(jobs: int, param: str = SWEEP_PARAM, sets: tuple[str, ...] = S
     warm_up()
     with tempfile.TemporaryDirectory(prefix="drsim-bench-sweep-") as tmp:
         started = time.perf_counter()
-        outcome = run_sweep(plan, Path(tmp) / "sweep", jobs=jobs, charts=False)
+        outcome = run_sweep(plan, Path(tmp) / "sweep", jobs=jobs)
         wall = time.perf_counter() - started
     busy = float(outcome.summary["wall_s"].sum()) if "wall_s" in outcome.summary else math.nan
     return {"wall_s": wall, "busy_s": busy, "runs": outcome.total, "done": outcome.done,

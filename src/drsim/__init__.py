@@ -14,18 +14,15 @@ Public Python API (:mod:`drsim.api`), mirroring ``drsim run``::
     out.records(0).requests                   # replication 0's requests as a DataFrame
 
 ``load``, ``run`` and ``RunOutput`` are imported lazily, so ``import drsim``
-stays cheap and the lower layers can import ``drsim`` without cycles.
+stays cheap. This module belongs to the ``api`` layer (docs/architecture.md):
+no lower layer imports it.
 """
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-try:
-    __version__ = version("drsim")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0"
+from drsim.experiment.version import DRSIM_VERSION as __version__
 
 __all__ = ["RunOutput", "__version__", "compare", "load", "run", "sweep", "write_report"]
 

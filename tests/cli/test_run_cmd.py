@@ -322,6 +322,6 @@ def test_default_output_dir_is_results_scenario_timestamp(tiny: Path, tmp_path: 
     ],
 )
 def test_format_value(value, kind, text):
-    from drsim.cli.run_cmd import format_value
+    from drsim.report.formatting import terminal_value
 
-    assert format_value(value, kind) == text
+    assert terminal_value(value, kind) == text

@@ -153,7 +153,7 @@ def test_plan_validates_each_value_and_names_it(tiny_scenario):
 def test_run_sweep_api_returns_the_tables(tiny_scenario, tmp_path):
     plan = plan_sweep(SweepRequest(tiny_scenario, SweepDesign(
         params=(parse_param("lockout.threshold=3,5"),)), replications=1))
-    outcome = run_sweep(plan, tmp_path / "api", jobs=1, charts=False)
+    outcome = run_sweep(plan, tmp_path / "api", jobs=1)
     assert (outcome.total, outcome.done, outcome.failed, outcome.skipped) == (2, 2, 0, 0)
     assert outcome.summary["lockout.threshold"].tolist() == [3, 5]
     assert str(outcome.summary["lockout.threshold"].dtype) == "Int64"

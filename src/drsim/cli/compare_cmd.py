@@ -19,7 +19,6 @@ the estimates); 2 bad input — a one-line message, never a traceback.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -29,6 +28,7 @@ from typing import Any
 import click
 
 from drsim.experiment.errors import SweepError
+from drsim.report.formatting import metric_kind, terminal_value
 
 
 def _fail(message: str) -> None:
@@ -36,27 +36,9 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
-def metric_kind(metric: str) -> str:
-    """How to print a metric: ``count``, ``s``, ``pct`` or ``usd`` (as ``drsim run`` does)."""
-    from drsim.cli.run_cmd import HEADLINE
-
-    for name, _, kind in HEADLINE:
-        if name == metric:
-            return kind
-    if metric.endswith("_usd"):
-        return "usd"
-    if metric.endswith("_s"):
-        return "s"
-    if metric.endswith("_fraction") or metric == "availability":
-        return "pct"
-    return "count"
-
-
 def _estimate(entry: Mapping[str, Any], kind: str, signed: bool = False) -> str:
-    from drsim.cli.run_cmd import format_value
-
     def fmt(x: Any) -> str:
-        text = format_value(x, kind)
+        text = terminal_value(x, kind)
         if signed and x is not None and text != "–" and float(x) > 0:
             return "+" + text
         return text
@@ -126,7 +108,9 @@ def compare_command(
     no_charts: bool,
 ) -> None:
     """Compare DR designs on identical traffic; the first file is the baseline."""
-    from drsim.experiment.compare import json_ready, load_designs, run_compare, write_compare
+    from drsim.experiment.compare import load_designs, run_compare, write_compare
+    from drsim.experiment.jsondata import json_text, jsonable
+    from drsim.report.chart_files import write_compare_chart
 
     if jobs is not None and scheduler is not None:
         _fail("give either --jobs or --scheduler, not both")
@@ -142,13 +126,15 @@ def compare_command(
     directory = output_dir or Path("results") / "compare" / datetime.now(UTC).strftime(
         "%Y%m%dT%H%M%SZ")
     try:
-        write_compare(comparison, directory, charts=not no_charts)
+        write_compare(comparison, directory)
+        if not no_charts:
+            write_compare_chart(comparison, directory)
     except OSError as exc:
         click.echo(f"drsim compare: cannot write results to {directory}: {exc}", err=True)
         sys.exit(1)
-    data = json_ready(comparison.to_json())
+    data = jsonable(comparison.to_json())
     if as_json:
-        click.echo(json.dumps(data, allow_nan=False))
+        click.echo(json_text(data, indent=None))
     else:
         click.echo(comparison_text(data))
         click.echo(f"results in {directory}/", err=True)

@@ -30,6 +30,7 @@ from typing import Any
 import click
 
 from drsim.cli.common import EXIT_BAD_INPUT, report_scenario_error, set_option
+from drsim.report.formatting import number, terminal_value
 
 HEADLINE: tuple[tuple[str, str, str], ...] = (
     # (metric, label, unit kind: count | s | pct | usd)
@@ -61,48 +62,14 @@ HEADLINE: tuple[tuple[str, str, str], ...] = (
 """Metrics shown in the human summary, in order (all metrics are in the JSON)."""
 
 
-def _number(value: Any) -> float | None:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(x) else x
-
-
-def format_value(value: Any, kind: str) -> str:
-    """A metric value for people: ``1,240``, ``2.5 min``, ``99.2 %``, ``$4,500``; ``–`` for none."""
-    x = _number(value)
-    if x is None:
-        return "–"
-    if math.isinf(x):
-        return "∞"
-    if kind == "pct":
-        return f"{100 * x:.2f} %"
-    if kind == "usd":
-        return f"${x:,.2f}"
-    if kind == "s":
-        if x == 0:
-            return "0 s"
-        if abs(x) < 1:
-            return f"{x * 1000:.0f} ms"
-        if abs(x) < 120:
-            return f"{x:.1f} s"
-        if abs(x) < 7200:
-            return f"{x / 60:.1f} min"
-        return f"{x / 3600:.2f} h"
-    if float(x).is_integer():
-        return f"{x:,.0f}"
-    return f"{x:,.1f}"
-
-
 def format_metric_line(label: str, entry: Mapping[str, Any], kind: str, width: int = 38) -> str:
     """``label  mean  (95% CI lo – hi)`` for one metric."""
-    mean = format_value(entry.get("mean"), kind)
+    mean = terminal_value(entry.get("mean"), kind)
     ci = list(entry.get("ci95") or [None, None])
     lo, hi = (ci + [None, None])[:2]
     ci_text = ""
-    if _number(lo) is not None and _number(hi) is not None and lo != hi:
-        ci_text = f"  (95% CI {format_value(lo, kind)} – {format_value(hi, kind)})"
+    if number(lo) is not None and number(hi) is not None and lo != hi:
+        ci_text = f"  (95% CI {terminal_value(lo, kind)} – {terminal_value(hi, kind)})"
     return f"  {label:<{width}} {mean:>12}{ci_text}"
 
 
@@ -145,16 +112,16 @@ def timeline_lines(output: Any) -> list[str]:
         )
     except Exception:  # the raw meta is good enough for a printout
         pass
-    start = _number(instants["fault start"])
+    start = number(instants["fault start"])
     if start is None:
         return [f"  no fault in replication {result.replication}"]
-    rto = _number(result.metrics.get("rto_s"))
+    rto = number(result.metrics.get("rto_s"))
     if rto is not None and not math.isinf(rto):
         instants["recovery (RTO)"] = start + rto
-    rows = [(t, label) for label, v in instants.items() if (t := _number(v)) is not None]
+    rows = [(t, label) for label, v in instants.items() if (t := number(v)) is not None]
     lines = [f"  replication {result.replication}, time since start of run:"]
     for t, label in sorted(rows, key=lambda row: row[0]):
-        offset = "" if label == "fault start" else f"  (+{format_value(t - start, 's')})"
+        offset = "" if label == "fault start" else f"  (+{terminal_value(t - start, 's')})"
         lines.append(f"  {format_clock(t)}  {label}{offset}")
     if rto is not None and math.isinf(rto):
         lines.append("  sign-in success never recovered before the end of the run")
@@ -169,7 +136,7 @@ def summary_text(output: Any, directory: Path | None) -> str:
     lines = [
         f"drsim run: {scenario.name} — seed {scenario.run.seed}, "
         f"{n_ok} of {scenario.run.replications} replications ok, "
-        f"{format_value(scenario.run.duration, 's')} simulated each, "
+        f"{terminal_value(scenario.run.duration, 's')} simulated each, "
         f"wall time {output.wall_s:.1f} s",
     ]
     question = (scenario.description or "").strip().splitlines()
@@ -183,17 +150,17 @@ def summary_text(output: Any, directory: Path | None) -> str:
         (
             (name.split(".", 1)[1], entry)
             for name, entry in metrics.items()
-            if name.startswith("failed_logins.") and (_number(entry.get("mean")) or 0) > 0
+            if name.startswith("failed_logins.") and (number(entry.get("mean")) or 0) > 0
         ),
-        key=lambda item: -(_number(item[1].get("mean")) or 0),
+        key=lambda item: -(number(item[1].get("mean")) or 0),
     )
     lines += ["", "Failed sign-ins by cause:"]
     if causes:
-        total = _number(metrics.get("failed_logins", {}).get("mean")) or sum(
-            _number(e.get("mean")) or 0 for _, e in causes
+        total = number(metrics.get("failed_logins", {}).get("mean")) or sum(
+            number(e.get("mean")) or 0 for _, e in causes
         )
         for cause, entry in causes:
-            share = (_number(entry.get("mean")) or 0) / total if total else float("nan")
+            share = (number(entry.get("mean")) or 0) / total if total else float("nan")
             line = format_metric_line(cause, entry, "count")
             lines.append(f"{line}  [{100 * share:.0f} %]" if not math.isnan(share) else line)
     else:

@@ -119,6 +119,7 @@ def sweep_command(
 ) -> None:
     """Simulate SCENARIO at every point of a parameter sweep (grid, zip or Latin hypercube)."""
     from drsim.experiment.sweep import plan_sweep, run_sweep
+    from drsim.report.chart_files import write_sweep_charts
 
     if jobs is not None and scheduler is not None:
         _fail("give either --jobs or --scheduler, not both")
@@ -136,8 +137,9 @@ def sweep_command(
             scheduler=scheduler,
             resume=resume,
             progress=not quiet and sys.stderr.isatty(),
-            charts=not no_charts,
         )
+        if not no_charts:
+            outcome.charts = write_sweep_charts(outcome, plan.request.design.kinds)
     except SweepError as exc:
         _fail(str(exc))
         return

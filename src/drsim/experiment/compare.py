@@ -25,11 +25,17 @@ from typing import Any
 
 import pandas as pd
 
+from drsim.experiment import atomic
 from drsim.experiment.batch import RunTask, run_batch
 from drsim.experiment.errors import SweepError
 from drsim.experiment.executors import open_executor
+from drsim.experiment.jsondata import json_text
 from drsim.experiment.runner import RunResult
 from drsim.scenario.schema import Scenario
+
+COMPARE_JSON = "compare.json"
+COMPARE_PARQUET = "compare.parquet"
+COMPARE_CSV = "compare.csv"
 
 
 @dataclass(frozen=True)
@@ -281,41 +287,19 @@ def run_compare(
     return Comparison(list(designs), reps, results, warnings)
 
 
-def json_ready(value: Any) -> Any:
-    """``value`` with NaN and ±∞ replaced by None, tuples by lists (strict JSON)."""
-    if isinstance(value, dict):
-        return {str(k): json_ready(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_ready(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+def write_compare(comparison: Comparison, directory: Path) -> list[Path]:
+    """Write ``compare.json`` and ``compare.parquet``/``.csv`` (one row per design × replication).
 
-
-def write_compare(comparison: Comparison, directory: Path, *, charts: bool = True) -> list[Path]:
-    """Write ``compare.json``, ``compare.parquet``/``.csv`` (per-run rows) and the bar chart.
-
-    Every file is written atomically. Returns the paths written.
+    Every file is written atomically; NaN and ±∞ are ``null`` in the JSON
+    (:mod:`drsim.experiment.jsondata`). The bar chart is drawn by the report
+    layer (:func:`drsim.report.chart_files.write_compare_chart`). Returns the
+    paths written.
     """
-    import json
-
-    from drsim.experiment import atomic
-
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    text = json.dumps(json_ready(comparison.to_json()), indent=2, allow_nan=False) + "\n"
-    atomic.write_text(directory / "compare.json", text)
-    written.append(directory / "compare.json")
     runs = comparison.runs_table()
-    atomic.write_with(directory / "compare.parquet", lambda p: runs.to_parquet(p, index=False))
-    atomic.write_with(directory / "compare.csv", lambda p: runs.to_csv(p, index=False))
-    written += [directory / "compare.parquet", directory / "compare.csv"]
-    if charts:
-        from drsim.report.sweep_charts import compare_bars
-
-        figure = compare_bars(comparison.estimates_table())
-        atomic.write_with(directory / "compare.png",
-                          lambda p: figure.savefig(p, format="png", dpi=100))
-        written.append(directory / "compare.png")
-    return written
+    return [
+        atomic.write_text(directory / COMPARE_JSON, json_text(comparison.to_json())),
+        atomic.write_with(directory / COMPARE_PARQUET, lambda p: runs.to_parquet(p, index=False)),
+        atomic.write_with(directory / COMPARE_CSV, lambda p: runs.to_csv(p, index=False)),
+    ]

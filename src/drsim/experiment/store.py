@@ -9,7 +9,7 @@ Layout of ``DIR``::
     summary.csv
     points.parquet    one row per point: mean and 95 % CI of every metric
     points.csv
-    *.png             the sweep charts
+    *.png             the sweep charts (drawn by drsim.report.chart_files)
 
 Each run is persisted the moment it finishes, as its own file written
 atomically (temporary file, fsync, rename), so a sweep killed at any instant
@@ -23,18 +23,88 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from drsim.experiment import atomic
+from drsim.experiment.design import SweepDesign
+from drsim.experiment.jsondata import load_float, store_float
 from drsim.experiment.runner import RunResult
 
 DEFINITION_FILE = "sweep.yaml"
 RUNS_DIR = "runs"
+SUMMARY_PARQUET, SUMMARY_CSV = "summary.parquet", "summary.csv"
+POINTS_PARQUET, POINTS_CSV = "points.parquet", "points.csv"
+
+
+@dataclass
+class SweepDefinition:
+    """``sweep.yaml``: what a sweep is — written by the sweep, read on resume and by the report.
+
+    The field order is the order of the keys in the file.
+
+    Attributes:
+        drsim_version: The drsim that created it.
+        created: When (ISO 8601, UTC).
+        fingerprint: SHA-256 of the resolved base scenario and the design (:func:`fingerprint`).
+        scenario: The base scenario file (absolute) or shipped scenario name.
+        sets: ``PATH=VALUE`` overrides of every point (key ``set``).
+        design: The varied parameters.
+        replications: Replications per point.
+        runs: Points × replications.
+        points: ``{"id", "values"}`` of every point, in expansion order.
+        base_scenario: The resolved base scenario (``model_dump``).
+    """
+
+    scenario: str
+    design: SweepDesign
+    replications: int
+    drsim_version: str = "?"
+    created: str | None = None
+    fingerprint: str | None = None
+    sets: list[str] = field(default_factory=list)
+    runs: int = 0
+    points: list[dict[str, Any]] = field(default_factory=list)
+    base_scenario: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plain mapping written to ``sweep.yaml``."""
+        return {
+            "drsim_version": self.drsim_version,
+            "created": self.created,
+            "fingerprint": self.fingerprint,
+            "scenario": self.scenario,
+            "set": list(self.sets),
+            "design": self.design.to_dict(),
+            "replications": self.replications,
+            "runs": self.runs,
+            "points": list(self.points),
+            "base_scenario": self.base_scenario,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SweepDefinition:
+        """A definition read back from ``sweep.yaml``.
+
+        Raises:
+            KeyError, TypeError, ValueError: Not a drsim sweep definition.
+        """
+        return cls(
+            scenario=str(data["scenario"]),
+            design=SweepDesign.from_dict(data["design"]),
+            replications=int(data["replications"]),
+            drsim_version=str(data.get("drsim_version", "?")),
+            created=data.get("created"),
+            fingerprint=data.get("fingerprint"),
+            sets=[str(s) for s in data.get("set") or ()],
+            runs=int(data.get("runs") or 0),
+            points=list(data.get("points") or []),
+            base_scenario=data.get("base_scenario"),
+        )
 
 
 def fingerprint(definition: dict[str, Any]) -> str:
@@ -46,22 +116,6 @@ def fingerprint(definition: dict[str, Any]) -> str:
 def run_file_name(point_id: str, replication: int) -> str:
     """File of one run under ``runs/``: ``p0003-1a2b3c4d.r0002.json``."""
     return f"{point_id}.r{replication:04d}.json"
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    return value
-
-
-def _from_json(value: Any) -> float:
-    if value is None:
-        return math.nan
-    if value == "inf":
-        return math.inf
-    if value == "-inf":
-        return -math.inf
-    return float(value)
 
 
 class SweepStore:
@@ -118,7 +172,7 @@ class SweepStore:
             "status": result.status,
             "error": result.error,
             "wall_s": float(result.wall_s),
-            "metrics": {k: _json_safe(float(v)) for k, v in result.metrics.items()},
+            "metrics": {k: store_float(float(v)) for k, v in result.metrics.items()},
         }
         text = json.dumps(record, allow_nan=False, separators=(",", ":"))
         atomic.write_text(self.runs_path / run_file_name(point_id, result.replication), text)
@@ -136,7 +190,7 @@ class SweepStore:
                 continue
             if path.name != run_file_name(point, replication):
                 continue
-            record["metrics"] = {k: _from_json(v) for k, v in record.get("metrics", {}).items()}
+            record["metrics"] = {k: load_float(v) for k, v in record.get("metrics", {}).items()}
             yield record
 
     def load_runs(self) -> dict[tuple[str, int], dict[str, Any]]:

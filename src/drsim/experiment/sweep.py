@@ -39,11 +39,20 @@ from drsim.experiment.design import Point, SweepDesign
 from drsim.experiment.errors import SweepError
 from drsim.experiment.executors import open_executor
 from drsim.experiment.runner import RunResult
-from drsim.experiment.store import SweepStore, fingerprint
+from drsim.experiment.store import (
+    POINTS_CSV,
+    POINTS_PARQUET,
+    SUMMARY_CSV,
+    SUMMARY_PARQUET,
+    SweepDefinition,
+    SweepStore,
+    fingerprint,
+)
 from drsim.experiment.tables import points_table, summary_table
+from drsim.experiment.version import DRSIM_VERSION
 from drsim.scenario.schema import Scenario
 
-SUMMARY_FILES = ("summary.parquet", "summary.csv", "points.parquet", "points.csv")
+SUMMARY_FILES = (SUMMARY_PARQUET, SUMMARY_CSV, POINTS_PARQUET, POINTS_CSV)
 
 
 @dataclass(frozen=True)
@@ -88,7 +97,12 @@ class SweepPlan:
 
 @dataclass
 class SweepOutcome:
-    """What one invocation of a sweep did, and the tables it left."""
+    """What one invocation of a sweep did, and the tables it left.
+
+    ``charts`` lists the PNGs written beside the tables by whoever draws them
+    (:func:`drsim.report.chart_files.write_sweep_charts`); the experiment
+    layer draws none.
+    """
 
     directory: Path
     total: int
@@ -98,8 +112,8 @@ class SweepOutcome:
     wall_s: float
     summary: pd.DataFrame
     points: pd.DataFrame
-    charts: list[Path] = field(default_factory=list)
     interrupted: bool = False
+    charts: list[Path] = field(default_factory=list)
 
     def final_line(self) -> str:
         """``N runs: D done, F failed, S skipped (already done), wall Xs``."""
@@ -178,15 +192,15 @@ def plan_sweep(request: SweepRequest) -> SweepPlan:
 def request_from_definition(document: dict[str, Any], replications: int | None) -> SweepRequest:
     """The request stored in a sweep directory's ``sweep.yaml`` (for ``--resume``)."""
     try:
-        return SweepRequest(
-            scenario=Path(document["scenario"]),
-            design=SweepDesign.from_dict(document["design"]),
-            sets=tuple(document.get("set") or ()),
-            replications=replications if replications is not None
-            else int(document["replications"]),
-        )
+        definition = SweepDefinition.from_dict(document)
     except (KeyError, TypeError, ValueError) as exc:
         raise SweepError(f"sweep.yaml is not a drsim sweep definition ({exc})") from None
+    return SweepRequest(
+        scenario=Path(definition.scenario),
+        design=definition.design,
+        sets=tuple(definition.sets),
+        replications=definition.replications if replications is None else replications,
+    )
 
 
 def _scenario_reference(scenario: Path) -> str:
@@ -195,22 +209,20 @@ def _scenario_reference(scenario: Path) -> str:
     return str(path.resolve()) if path.exists() else str(scenario)
 
 
-def _definition_document(plan: SweepPlan, created: str | None) -> dict[str, Any]:
-    from drsim import __version__
-
+def _definition(plan: SweepPlan, created: str | None) -> SweepDefinition:
     identity = plan.identity
-    return {
-        "drsim_version": __version__,
-        "created": created or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "fingerprint": fingerprint(identity),
-        "scenario": _scenario_reference(plan.request.scenario),
-        "set": list(plan.request.sets),
-        "design": identity["design"],
-        "replications": plan.replications,
-        "runs": plan.total_runs,
-        "points": [{"id": p.id, "values": dict(p.values)} for p in plan.points],
-        "base_scenario": identity["base_scenario"],
-    }
+    return SweepDefinition(
+        drsim_version=DRSIM_VERSION,
+        created=created or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        fingerprint=fingerprint(identity),
+        scenario=_scenario_reference(plan.request.scenario),
+        sets=list(plan.request.sets),
+        design=plan.request.design,
+        replications=plan.replications,
+        runs=plan.total_runs,
+        points=[{"id": p.id, "values": dict(p.values)} for p in plan.points],
+        base_scenario=identity["base_scenario"],
+    )
 
 
 def prepare_directory(store: SweepStore, plan: SweepPlan, *, resume: bool) -> None:
@@ -230,7 +242,7 @@ def prepare_directory(store: SweepStore, plan: SweepPlan, *, resume: bool) -> No
             raise SweepError(f"-o {where}: the directory is not empty and holds no sweep; "
                              "choose a new or empty directory")
         store.directory.mkdir(parents=True, exist_ok=True)
-        store.write_definition(_definition_document(plan, None))
+        store.write_definition(_definition(plan, None).to_dict())
         return
     identity = plan.identity
     if existing.get("fingerprint") != fingerprint(identity):
@@ -243,7 +255,7 @@ def prepare_directory(store: SweepStore, plan: SweepPlan, *, resume: bool) -> No
         raise SweepError(f"-o {where} holds a different sweep ({what} differ); "
                          "use another -o DIR to start a new sweep")
     if existing.get("replications") != plan.replications:
-        store.write_definition(_definition_document(plan, existing.get("created")))
+        store.write_definition(_definition(plan, existing.get("created")).to_dict())
 
 
 def write_tables(store: SweepStore, plan: SweepPlan) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -252,23 +264,11 @@ def write_tables(store: SweepStore, plan: SweepPlan) -> tuple[pd.DataFrame, pd.D
     summary = summary_table(plan.points, kinds, plan.replications, store.load_runs())
     points = points_table(summary, plan.points, kinds)
     out = store.directory
-    atomic.write_with(out / "summary.parquet", lambda p: summary.to_parquet(p, index=False))
-    atomic.write_with(out / "summary.csv", lambda p: summary.to_csv(p, index=False))
-    atomic.write_with(out / "points.parquet", lambda p: points.to_parquet(p, index=False))
-    atomic.write_with(out / "points.csv", lambda p: points.to_csv(p, index=False))
+    atomic.write_with(out / SUMMARY_PARQUET, lambda p: summary.to_parquet(p, index=False))
+    atomic.write_with(out / SUMMARY_CSV, lambda p: summary.to_csv(p, index=False))
+    atomic.write_with(out / POINTS_PARQUET, lambda p: points.to_parquet(p, index=False))
+    atomic.write_with(out / POINTS_CSV, lambda p: points.to_csv(p, index=False))
     return summary, points
-
-
-def write_charts(directory: Path, plan: SweepPlan, points: pd.DataFrame) -> list[Path]:
-    """Write the sweep charts (PNG) for one or two varied parameters; returns their paths."""
-    from drsim.report.sweep_charts import sweep_figures
-
-    written = []
-    for name, figure in sweep_figures(points, plan.request.design.kinds).items():
-        path = directory / f"{name}.png"
-        atomic.write_with(path, lambda p, fig=figure: fig.savefig(p, format="png", dpi=100))
-        written.append(path)
-    return written
 
 
 def run_sweep(
@@ -279,7 +279,6 @@ def run_sweep(
     scheduler: str | None = None,
     resume: bool = False,
     progress: bool = False,
-    charts: bool = True,
 ) -> SweepOutcome:
     """Run (or resume) a sweep into ``directory``.
 
@@ -290,7 +289,6 @@ def run_sweep(
         scheduler: Dask scheduler address; overrides ``jobs``.
         resume: Require an existing sweep in ``directory``.
         progress: Show a progress bar on stderr.
-        charts: Write the charts.
 
     Returns:
         Counts, wall time and the rebuilt tables. On Ctrl-C the tables are
@@ -337,9 +335,6 @@ def run_sweep(
             failed = sum(1 for t in todo if now.get((t.key[0], t.replication), {}).get("status")
                          == "failed")
     summary, points = write_tables(store, plan)
-    written: list[Path] = []
-    if charts and not interrupted:
-        written = write_charts(store.directory, plan, points)
     return SweepOutcome(
         directory=store.directory,
         total=plan.total_runs,
@@ -349,7 +344,6 @@ def run_sweep(
         wall_s=time.perf_counter() - started,
         summary=summary,
         points=points,
-        charts=written,
         interrupted=interrupted,
     )
 

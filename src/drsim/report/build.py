@@ -105,9 +105,9 @@ def write_report(directory: str | os.PathLike[str],
         from drsim.report.markdown import write_markdown
 
         return write_markdown(report, path)
-    from drsim.output import atomic_write_text
+    from drsim.experiment.atomic import write_text
     from drsim.report.html import render_html
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, render_html(report))
+    write_text(path, render_html(report))
     return [path]

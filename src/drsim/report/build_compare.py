@@ -100,6 +100,98 @@ def _diff_frame(source: CompareSource, metrics: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["design", "metric", "mean", "ci95_lo", "ci95_hi"])
 
 
+def _question_section(source: CompareSource) -> Section:
+    names, base = source.names, source.baseline
+    blocks: list[Any] = [Paragraph(
+        f"Which of these {len(names)} designs holds up best under the same traffic, and what "
+        f"does each difference cost? Every design is compared with the baseline {base} on the "
+        "same replications, so each difference comes with a paired confidence interval.",
+        "lead")]
+    items = []
+    for entry in source.designs:
+        scenario = source.scenarios.get(entry["name"])
+        q = question(scenario)[0] if scenario is not None else ""
+        items.append(f"{entry['name']} ({entry.get('file', '')}): {q}".rstrip(": "))
+    blocks.append(Bullets(items))
+    for warning in source.data.get("warnings") or []:
+        blocks.append(Paragraph(str(warning), "warning"))
+    failures = source.data.get("failures") or []
+    if failures:
+        blocks.append(Paragraph(
+            f"{len(failures)} runs failed and are left out of the estimates: "
+            + "; ".join(f"{f.get('design')} replication {f.get('replication')}" for f in failures),
+            "warning"))
+    return Section("The question", blocks)
+
+
+def _readings_section(source: CompareSource) -> Section:
+    names, base = source.names, source.baseline
+    readings = compare_readings(names, base, {n: source.difference(n) for n in names})
+    return Section("Headline differences", [
+        Bullets(readings) if readings else Paragraph("No design to compare with the baseline."),
+        Paragraph("Each difference is design − baseline: negative failed sign-ins, RTO, extra "
+                  "guesses or writes at risk is better; “not significant” means the paired 95 % "
+                  "CI contains zero.", "note"),
+    ])
+
+
+def _chart_sections(source: CompareSource, available: set[str]) -> list[Section]:
+    names, base = source.names, source.baseline
+    estimates = source.estimates_table()
+    diff_metrics = [m for m in DIFF_CHART_METRICS if m in available]
+    shown = [m for m in HEADLINE_METRICS if m in available]
+    return [
+        Section("Cost against risk", [
+            image("cost_risk", cost_risk_chart(cost_risk_frame(estimates)),
+                  "Monthly cost against failed sign-ins and extra guesses, one point per design",
+                  "Each point is a design (mean, whiskers 95 % CI); lower left is cheaper and "
+                  "safer."),
+        ]),
+        Section("Paired differences", [
+            image("paired_differences",
+                  paired_differences_chart(_diff_frame(source, diff_metrics), base, diff_metrics),
+                  f"Paired differences of each design against {base}"),
+        ]),
+        Section("Each metric per design", [
+            image("compare_bars", compare_bars(estimates, shown or None),
+                  "Headline metrics per design with 95 % CIs"),
+        ]),
+        Section("Cost", [
+            image("cost", cost_chart(cost_frame({n: source.estimates(n) for n in names})),
+                  "Monthly cost by component per design"),
+        ]),
+    ]
+
+
+def _every_metric_section(source: CompareSource, available: set[str]) -> Section:
+    names = source.names
+    top_level = sorted(m for m in available if "." not in m)
+    rows = [[m] + [fmt_value((source.estimates(n).get(m) or {}).get("mean"), metric_kind(m))
+                   for n in names] for m in top_level]
+    return Section("Every metric", [
+        Table(["metric"] + names, rows, "Mean per design of every top-level metric",
+              numeric=frozenset(range(1, len(names) + 1)))])
+
+
+def _reproduce_section(source: CompareSource, reps: int) -> Section:
+    names = source.names
+    stored = [source.directory / "designs" / f"{n}.yaml" for n in names]
+    if all(p.is_file() for p in stored):
+        files = " ".join(f"designs/{p.name}" for p in stored)
+        how = ("Each design's resolved scenario (overrides included) is stored in designs/; "
+               "from the comparison directory:")
+    else:
+        files = " ".join(str(d.get("file", d["name"])) for d in source.designs)
+        how = "From the directory the comparison was run in (add the same --set overrides):"
+    return Section("Reproduce", [
+        Paragraph(how),
+        Paragraph(f"drsim compare {files} --reps {reps}"),
+        Paragraph("The per-run metrics are in compare.parquet / compare.csv (one row per "
+                  "design × replication).", "note"),
+        Paragraph(f"Source directory: {source.directory}", "note"),
+    ])
+
+
 def build_compare_report(source: CompareSource, targets: Sequence[Target] = ()) -> Report:
     """The report of a comparison directory.
 
@@ -124,97 +216,20 @@ def build_compare_report(source: CompareSource, targets: Sequence[Target] = ()) 
                 + ("common random numbers (same users, arrivals and attacks in replication r of "
                    "every design)" if crn else "different seeds: no common random numbers")]
     report = Report(f"DR design comparison: {', '.join(names)}", "compare", subtitle)
-
-    # the question
-    blocks: list[Any] = [Paragraph(
-        f"Which of these {len(names)} designs holds up best under the same traffic, and what "
-        f"does each difference cost? Every design is compared with the baseline {base} on the "
-        "same replications, so each difference comes with a paired confidence interval.",
-        "lead")]
-    items = []
-    for entry in source.designs:
-        scenario = source.scenarios.get(entry["name"])
-        q = question(scenario)[0] if scenario is not None else ""
-        items.append(f"{entry['name']} ({entry.get('file', '')}): {q}".rstrip(": "))
-    blocks.append(Bullets(items))
-    for warning in data.get("warnings") or []:
-        blocks.append(Paragraph(str(warning), "warning"))
-    failures = data.get("failures") or []
-    if failures:
-        blocks.append(Paragraph(
-            f"{len(failures)} runs failed and are left out of the estimates: "
-            + "; ".join(f"{f.get('design')} replication {f.get('replication')}" for f in failures),
-            "warning"))
-    report.sections.append(Section("The question", blocks))
-
+    report.sections.append(_question_section(source))
     design_blocks = _designs_table(source)
-    for note in source.scenario_notes:
-        design_blocks.append(Paragraph(note, "note"))
+    design_blocks += [Paragraph(note, "note") for note in source.scenario_notes]
     if design_blocks:
         report.sections.append(Section("The designs", design_blocks))
-
-    # readings
-    differences = {n: source.difference(n) for n in names}
-    readings = compare_readings(names, base, differences)
-    report.sections.append(Section("Headline differences", [
-        Bullets(readings) if readings else Paragraph("No design to compare with the baseline."),
-        Paragraph("Each difference is design − baseline: negative failed sign-ins, RTO, extra "
-                  "guesses or writes at risk is better; “not significant” means the paired 95 % "
-                  "CI contains zero.", "note"),
-    ]))
-
-    metrics = review_metrics(available)
+    report.sections.append(_readings_section(source))
     report.sections.append(Section("Designs side by side", [
-        *_side_by_side(source, metrics), Paragraph(CI_NOTE, "note")]))
-
+        *_side_by_side(source, review_metrics(available)), Paragraph(CI_NOTE, "note")]))
     if targets:
         report.sections.append(targets_section(
             targets, [(n, source.estimates(n)) for n in names], "design"))
-
-    estimates = source.estimates_table()
-    report.sections.append(Section("Cost against risk", [
-        image("cost_risk", cost_risk_chart(cost_risk_frame(estimates)),
-              "Monthly cost against failed sign-ins and extra guesses, one point per design",
-              "Each point is a design (mean, whiskers 95 % CI); lower left is cheaper and "
-              "safer."),
-    ]))
-    diff_metrics = [m for m in DIFF_CHART_METRICS if m in available]
-    report.sections.append(Section("Paired differences", [
-        image("paired_differences",
-              paired_differences_chart(_diff_frame(source, diff_metrics), base, diff_metrics),
-              f"Paired differences of each design against {base}"),
-    ]))
-    shown = [m for m in HEADLINE_METRICS if m in available]
-    report.sections.append(Section("Each metric per design", [
-        image("compare_bars", compare_bars(estimates, shown or None),
-              "Headline metrics per design with 95 % CIs"),
-    ]))
-    report.sections.append(Section("Cost", [
-        image("cost", cost_chart(cost_frame({n: source.estimates(n) for n in names})),
-              "Monthly cost by component per design"),
-    ]))
-
-    top_level = sorted(m for m in available if "." not in m)
-    rows = [[m] + [fmt_value((source.estimates(n).get(m) or {}).get("mean"), metric_kind(m))
-                   for n in names] for m in top_level]
-    report.sections.append(Section("Every metric", [
-        Table(["metric"] + names, rows, "Mean per design of every top-level metric",
-              numeric=frozenset(range(1, len(names) + 1)))]))
-    stored = [source.directory / "designs" / f"{n}.yaml" for n in names]
-    if all(p.is_file() for p in stored):
-        files = " ".join(f"designs/{p.name}" for p in stored)
-        how = ("Each design's resolved scenario (overrides included) is stored in designs/; "
-               "from the comparison directory:")
-    else:
-        files = " ".join(str(d.get("file", d["name"])) for d in source.designs)
-        how = "From the directory the comparison was run in (add the same --set overrides):"
-    report.sections.append(Section("Reproduce", [
-        Paragraph(how),
-        Paragraph(f"drsim compare {files} --reps {reps}"),
-        Paragraph("The per-run metrics are in compare.parquet / compare.csv (one row per "
-                  "design × replication).", "note"),
-        Paragraph(f"Source directory: {source.directory}", "note"),
-    ]))
+    report.sections += [*_chart_sections(source, available),
+                        _every_metric_section(source, available),
+                        _reproduce_section(source, reps)]
     report.footer = (f"Generated by drsim report from {source.directory.name}/ — a "
                      "self-contained file: no script, no external resource.")
     return report

@@ -108,6 +108,160 @@ def _causes_table(metrics: dict[str, Any]) -> Table:
                  "they reached (“none”: no region answered)", numeric=frozenset({1, 2, 3}))
 
 
+def _title(source: RunSource, n_reps: int) -> Report:
+    manifest = source.manifest
+    subtitle = [f"drsim run of scenario {source.name} — {n_reps} replication"
+                f"{'s' if n_reps != 1 else ''}, seed {source.summary.get('seed')}, "
+                f"status {manifest.status}"]
+    if manifest.started_utc:
+        subtitle.append(f"Run started {manifest.started_utc} (UTC), wall time "
+                        f"{fmt_seconds(float(manifest.wall_time_s or 0))}, drsim "
+                        f"{manifest.drsim_version}")
+    return Report(f"DR design review: {source.name}", "run", subtitle)
+
+
+def _question_section(source: RunSource, n_reps: int) -> Section:
+    blocks: list[Any] = []
+    if source.scenario is not None:
+        q, rest = question(source.scenario)
+        blocks.append(Paragraph(q, "lead"))
+        if rest:
+            blocks.append(Paragraph(rest))
+    else:
+        blocks.append(Paragraph("The manifest's copy of the scenario could not be read: the "
+                                "design is not described.", "warning"))
+    failed = source.manifest.failed_replications
+    if failed:
+        blocks.append(Paragraph(
+            f"{len(failed)} of {n_reps} replications failed and are left out of every estimate: "
+            + "; ".join(f"replication {f.replication}: "
+                        f"{f.error.splitlines()[0] if f.error else ''}"
+                        for f in failed), "warning"))
+    return Section("The question", blocks)
+
+
+class _Replication:
+    """The first kept replication's records and run facts (both None without them)."""
+
+    def __init__(self, source: RunSource) -> None:
+        kept = source.kept_replications
+        self.records = self.facts = None
+        if kept and source.scenario is not None:
+            from drsim.metrics import run_facts
+
+            self.records = source.records(kept[0])
+            self.facts = run_facts(self.records, source.scenario)
+        self.index = kept[0] if kept else None
+        self.name = f"{source.name}, replication {kept[0]}" if kept else source.name
+
+
+def _timeline_section(source: RunSource, rep: _Replication) -> Section:
+    records, facts, scenario = rep.records, rep.facts, source.scenario
+    if records is None or facts is None or scenario is None:
+        return Section("Fault timeline", _png_fallback(
+            source, "signin_success.png", "signin_success", "Sign-in success per minute by region"))
+    from drsim.metrics import signin_success_by_minute
+    from drsim.metrics.recovery import rto
+
+    marks = dict(records.meta)
+    for key, _, _ in run_charts.EVENT_MARKS:
+        marks[key] = getattr(facts, key, marks.get(key))
+    chart = image(
+        "signin_success",
+        run_charts.signin_success_chart(
+            signin_success_by_minute(records), marks=marks,
+            overall=run_charts.overall_success_by_minute(records.requests),
+            title=f"{rep.name}: sign-in success per minute"),
+        "Sign-in success per minute by region with the incident's instants marked",
+        f"Replication {rep.index}: the share of sign-in attempts that succeeded each minute, "
+        "overall and by the region that served them; numbered lines mark the incident.")
+    rto_s, _ = rto(records.requests, facts.fault_start_s, facts.duration_s,
+                   float(scenario.run.rto_threshold))
+    return Section("Fault timeline", [chart, _instants(facts, number(rto_s))])
+
+
+def _causes_section(source: RunSource, n_reps: int) -> Section:
+    metrics = source.metrics
+    return Section("Failures by cause", [
+        image("failures_by_cause",
+              run_charts.failures_by_cause_chart(
+                  run_charts.failures_by_cause_frame(metrics),
+                  title=f"{source.name}: failed sign-ins by cause (mean of {n_reps} "
+                  f"run{'s' if n_reps != 1 else ''})"),
+              "Failed sign-ins by cause with 95 % confidence intervals"),
+        _causes_table(metrics),
+    ])
+
+
+def _staleness_section(source: RunSource, rep: _Replication) -> Section:
+    blocks: list[Any] = []
+    if not (number((source.metrics.get("stale_reads") or {}).get("mean")) or 0):
+        blocks.append(Paragraph("No stale profile read in any replication: every read "
+                                "saw the newest acknowledged version.", "lead"))
+    elif rep.records is not None:
+        req = rep.records.requests
+        stale = req.loc[req["stale"].to_numpy(dtype=bool), ["staleness_s"]]
+        blocks.append(image(
+            "staleness", run_charts.staleness_chart(stale, title=f"{rep.name}: staleness of "
+                                                    "stale reads"),
+            "Cumulative distribution of the staleness of stale profile reads"))
+    else:
+        blocks += _png_fallback(source, "staleness.png", "staleness", "Staleness")
+    blocks.append(Paragraph(
+        "A read is stale when the replica that served it held an older version of the user's "
+        "profile than the newest acknowledged anywhere; its staleness is how long ago the "
+        "oldest version it missed was acknowledged."))
+    return Section("Staleness", blocks)
+
+
+def _lockout_section(source: RunSource, rep: _Replication) -> Section:
+    blocks: list[Any] = []
+    scenario = source.scenario
+    if rep.records is not None and scenario is not None:
+        from drsim.metrics import lockout_bypass_windows, reachable_regions
+
+        windows = lockout_bypass_windows(rep.records.locks, reachable_regions(scenario),
+                                         float(scenario.run.duration))
+        blocks.append(image(
+            "lockout_bypass",
+            run_charts.lockout_bypass_chart(windows, title=f"{rep.name}: lockout bypass windows"),
+            "Lockout bypass windows: durations and when they were open per account"))
+    else:
+        blocks += _png_fallback(source, "lockout_bypass.png", "lockout_bypass",
+                                "Lockout bypass windows")
+    blocks.append(Paragraph(
+        "A bypass window is a time during which one global lockout counter would hold the "
+        "account locked while some region the attacker can reach still evaluates guesses; an "
+        "extra guess is a guess made in such a window."))
+    return Section("Lockout bypass windows", blocks)
+
+
+def _recovery_section(source: RunSource) -> Section:
+    flip_offsets = [number(m.get("dns_flip_s")) - number(m.get("fault_start_s"))
+                    for m in source.meta.values()
+                    if number(m.get("dns_flip_s")) is not None
+                    and number(m.get("fault_start_s")) is not None]
+    flip = sum(flip_offsets) / len(flip_offsets) if flip_offsets else None
+    phases, rpo = recovery_frames(source.metrics, flip)
+    return Section("RTO and RPO", [
+        image("recovery", recovery_chart(phases, rpo, title=f"{source.name}: where the RTO "
+                                         "went, and what the RPO put at risk"),
+              "RTO phases on a time line and writes at risk at promotion by kind",
+              "Left: mean phases of the incident from the fault start; the RTO bar ends when "
+              "sign-in success is back to its threshold and stays there. Right: acknowledged "
+              "writes not yet at the promoted region when promotion started."),
+    ])
+
+
+def _reproduce_section(source: RunSource) -> Section:
+    repro = [Paragraph("Re-running the same scenario with the same seed reproduces these "
+                       "numbers bit for bit; the manifest holds the fully resolved scenario.")]
+    if source.manifest.command:
+        repro.append(Paragraph("Command: " + " ".join(source.manifest.command)))
+    repro.append(Paragraph(f"Source directory: {source.directory}", "note"))
+    return Section("Reproduce", repro)
+
+
 def build_run_report(source: RunSource, targets: Sequence[Target] = ()) -> Report:
     """The report of a run directory.
 
@@ -123,163 +277,31 @@ def build_run_report(source: RunSource, targets: Sequence[Target] = ()) -> Repor
     """
     metrics = source.metrics
     check_metrics(targets, metrics)
-    scenario = source.scenario
-    manifest = source.manifest
-    n_reps = int(source.summary.get("replications") or manifest.get("replications") or 0)
-    failed = manifest.get("failed_replications") or []
-
-    subtitle = [f"drsim run of scenario {source.name} — {n_reps} replication"
-                f"{'s' if n_reps != 1 else ''}, seed {source.summary.get('seed')}, "
-                f"status {manifest.get('status', 'unknown')}"]
-    if manifest.get("started_utc"):
-        subtitle.append(f"Run started {manifest['started_utc']} (UTC), wall time "
-                        f"{fmt_seconds(float(manifest.get('wall_time_s') or 0))}, drsim "
-                        f"{manifest.get('drsim_version', '?')}")
-    report = Report(f"DR design review: {source.name}", "run", subtitle)
-
-    # 1. the question
-    blocks: list[Any] = []
-    if scenario is not None:
-        q, rest = question(scenario)
-        blocks.append(Paragraph(q, "lead"))
-        if rest:
-            blocks.append(Paragraph(rest))
-    else:
-        blocks.append(Paragraph("The manifest's copy of the scenario could not be read: the "
-                                "design is not described.", "warning"))
-    if failed:
-        blocks.append(Paragraph(
-            f"{len(failed)} of {n_reps} replications failed and are left out of every estimate: "
-            + "; ".join(f"replication {f.get('replication')}: "
-                        f"{str(f.get('error', '')).splitlines()[0] if f.get('error') else ''}"
-                        for f in failed), "warning"))
-    report.sections.append(Section("The question", blocks))
-
-    # 2. the design
-    if scenario is not None:
-        report.sections.append(Section("The design", [Facts(design_aspects(scenario))]))
-
-    # 3. headline metrics, 4. target
-    report.sections.append(_headline_section(source))
+    n_reps = int(source.summary.get("replications") or source.manifest.replications or 0)
+    report = _title(source, n_reps)
+    rep = _Replication(source)
+    sections = [_question_section(source, n_reps)]
+    if source.scenario is not None:
+        sections.append(Section("The design", [Facts(design_aspects(source.scenario))]))
+    sections.append(_headline_section(source))
     if targets:
-        report.sections.append(targets_section(targets, [(source.name, metrics)], "run"))
-
-    # 5.–8. charts from the records of the first kept replication
-    kept = source.kept_replications
-    records = facts = None
-    if kept and scenario is not None:
-        from drsim.metrics import run_facts
-
-        records = source.records(kept[0])
-        facts = run_facts(records, scenario)
-    rep_name = f"{source.name}, replication {kept[0]}" if kept else source.name
-
-    timeline: list[Any] = []
-    if records is not None and facts is not None:
-        from drsim.metrics import signin_success_by_minute
-
-        marks = dict(records.meta)
-        for key, _, _ in run_charts.EVENT_MARKS:
-            marks[key] = getattr(facts, key, marks.get(key))
-        timeline.append(image(
-            "signin_success",
-            run_charts.signin_success_chart(
-                signin_success_by_minute(records), marks=marks,
-                overall=run_charts.overall_success_by_minute(records.requests),
-                title=f"{rep_name}: sign-in success per minute"),
-            "Sign-in success per minute by region with the incident's instants marked",
-            f"Replication {kept[0]}: the share of sign-in attempts that succeeded each minute, "
-            "overall and by the region that served them; numbered lines mark the incident."))
-        from drsim.metrics.recovery import rto
-
-        rto_s, _ = rto(records.requests, facts.fault_start_s, facts.duration_s,
-                       float(scenario.run.rto_threshold))
-        timeline.append(_instants(facts, number(rto_s)))
-    else:
-        timeline += _png_fallback(source, "signin_success.png", "signin_success",
-                                  "Sign-in success per minute by region")
-    report.sections.append(Section("Fault timeline", timeline))
-
-    report.sections.append(Section("Failures by cause", [
-        image("failures_by_cause",
-              run_charts.failures_by_cause_chart(
-                  run_charts.failures_by_cause_frame(metrics),
-                  title=f"{source.name}: failed sign-ins by cause (mean of {n_reps} "
-                  f"run{'s' if n_reps != 1 else ''})"),
-              "Failed sign-ins by cause with 95 % confidence intervals"),
-        _causes_table(metrics),
-    ]))
-
-    stale_blocks: list[Any] = []
-    if not (number((metrics.get("stale_reads") or {}).get("mean")) or 0):
-        stale_blocks.append(Paragraph("No stale profile read in any replication: every read "
-                                      "saw the newest acknowledged version.", "lead"))
-    elif records is not None:
-        req = records.requests
-        stale = req.loc[req["stale"].to_numpy(dtype=bool), ["staleness_s"]]
-        stale_blocks.append(image(
-            "staleness", run_charts.staleness_chart(stale, title=f"{rep_name}: staleness of "
-                                                    "stale reads"),
-            "Cumulative distribution of the staleness of stale profile reads"))
-    else:
-        stale_blocks += _png_fallback(source, "staleness.png", "staleness", "Staleness")
-    stale_blocks.append(Paragraph(
-        "A read is stale when the replica that served it held an older version of the user's "
-        "profile than the newest acknowledged anywhere; its staleness is how long ago the "
-        "oldest version it missed was acknowledged."))
-    report.sections.append(Section("Staleness", stale_blocks))
-
-    lock_blocks: list[Any] = []
-    if records is not None and scenario is not None:
-        from drsim.metrics import lockout_bypass_windows, reachable_regions
-
-        windows = lockout_bypass_windows(records.locks, reachable_regions(scenario),
-                                         float(scenario.run.duration))
-        lock_blocks.append(image(
-            "lockout_bypass",
-            run_charts.lockout_bypass_chart(windows, title=f"{rep_name}: lockout bypass windows"),
-            "Lockout bypass windows: durations and when they were open per account"))
-    else:
-        lock_blocks += _png_fallback(source, "lockout_bypass.png", "lockout_bypass",
-                                     "Lockout bypass windows")
-    lock_blocks.append(Paragraph(
-        "A bypass window is a time during which one global lockout counter would hold the "
-        "account locked while some region the attacker can reach still evaluates guesses; an "
-        "extra guess is a guess made in such a window."))
-    report.sections.append(Section("Lockout bypass windows", lock_blocks))
-
-    flip_offsets = [number(m.get("dns_flip_s")) - number(m.get("fault_start_s"))
-                    for m in source.meta.values()
-                    if number(m.get("dns_flip_s")) is not None
-                    and number(m.get("fault_start_s")) is not None]
-    flip = sum(flip_offsets) / len(flip_offsets) if flip_offsets else None
-    phases, rpo = recovery_frames(metrics, flip)
-    report.sections.append(Section("RTO and RPO", [
-        image("recovery", recovery_chart(phases, rpo, title=f"{source.name}: where the RTO "
-                                         "went, and what the RPO put at risk"),
-              "RTO phases on a time line and writes at risk at promotion by kind",
-              "Left: mean phases of the incident from the fault start; the RTO bar ends when "
-              "sign-in success is back to its threshold and stays there. Right: acknowledged "
-              "writes not yet at the promoted region when promotion started."),
-    ]))
-
-    report.sections.append(Section("Cost", [
-        image("cost", cost_chart(cost_frame({source.name: metrics}),
-                                 title=f"{source.name}: cost per month by component"),
-              "Monthly cost by component"),
-    ]))
-
-    report.sections.append(Section("Every metric", [
-        all_metrics_table(metrics, "Every metric of the run: mean and 95 % CI over the "
-                          "replications (suffix _s: seconds, _usd: US dollars)")]))
-
-    command = manifest.get("command")
-    repro = [Paragraph("Re-running the same scenario with the same seed reproduces these "
-                       "numbers bit for bit; the manifest holds the fully resolved scenario.")]
-    if command:
-        repro.append(Paragraph("Command: " + " ".join(str(c) for c in command)))
-    repro.append(Paragraph(f"Source directory: {source.directory}", "note"))
-    report.sections.append(Section("Reproduce", repro))
+        sections.append(targets_section(targets, [(source.name, metrics)], "run"))
+    sections += [
+        _timeline_section(source, rep),
+        _causes_section(source, n_reps),
+        _staleness_section(source, rep),
+        _lockout_section(source, rep),
+        _recovery_section(source),
+        Section("Cost", [image("cost", cost_chart(cost_frame({source.name: metrics}),
+                                                  title=f"{source.name}: cost per month by "
+                                                  "component"),
+                               "Monthly cost by component")]),
+        Section("Every metric", [all_metrics_table(
+            metrics, "Every metric of the run: mean and 95 % CI over the replications "
+            "(suffix _s: seconds, _usd: US dollars)")]),
+        _reproduce_section(source),
+    ]
+    report.sections.extend(sections)
     report.footer = (f"Generated by drsim report from {source.directory.name}/ — a "
                      "self-contained file: no script, no external resource.")
     return report

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from drsim.experiment.design import SweepDesign
 from drsim.report.common import CI_NOTE, review_metrics
 from drsim.report.design_text import design_aspects, question, with_replications
 from drsim.report.document import Facts, Paragraph, Report, Section, Table, image
@@ -44,16 +45,19 @@ def _value(value: Any) -> str:
     return str(value)
 
 
+def _sample_text(design: SweepDesign) -> str | None:
+    """``lhs:40`` as written in ``--sample``, or None."""
+    return None if design.sample is None else f"{design.sample.method}:{design.sample.n}"
+
+
 def _values_text(source: SweepSource) -> str:
-    design = source.definition.get("design") or {}
-    parts = [f"{p['path']} ∈ {{{', '.join(str(v) for v in p['values'])}}}"
-             for p in design.get("params") or []]
-    parts += [f"{r['path']} sampled in [{r['low']}, {r['high']}]"
-              for r in design.get("ranges") or []]
-    how = "zipped" if design.get("zip") else "every combination"
-    if design.get("sample"):
-        how = f"Latin hypercube {design['sample']}" + (" crossed with the grid" if
-                                                        design.get("params") else "")
+    design = source.definition.design
+    parts = [f"{p.path} ∈ {{{', '.join(str(v) for v in p.values)}}}" for p in design.params]
+    parts += [f"{r.path} sampled in [{r.low}, {r.high}]" for r in design.ranges]
+    how = "zipped" if design.zip else "every combination"
+    if design.sample is not None:
+        how = f"Latin hypercube {_sample_text(design)}" + (" crossed with the grid" if
+                                                            design.params else "")
     return f"{' × '.join(parts)} ({how})"
 
 
@@ -88,6 +92,87 @@ def _charts(source: SweepSource, metrics: list[str]) -> list[Any]:
     return blocks
 
 
+def _question_section(source: SweepSource, paths: list[str], reps: int, failed: int) -> Section:
+    blocks: list[Any] = [Paragraph(
+        f"How do failed sign-ins, RTO and the other headline metrics change with "
+        f"{' and '.join(paths)}?", "lead"),
+        Paragraph(f"Swept: {_values_text(source)}; every setting runs the same "
+                  f"{reps} replications (common random numbers), so differences between "
+                  "settings are differences of the design, not of luck.")]
+    if source.scenario is not None:
+        q, rest = question(source.scenario)
+        blocks.append(Paragraph(f"Base scenario {source.name}: {q} {rest}".strip()))
+    if failed:
+        blocks.append(Paragraph(f"{failed} runs failed and are left out of the estimates; "
+                                f"retry them with drsim sweep --resume -o {source.directory}.",
+                                "warning"))
+    return Section("The question", blocks)
+
+
+def _target_section(source: SweepSource, targets: Sequence[Target]) -> Section:
+    title = "Settings that meet the target"
+    if not targets:
+        return Section(title, [Paragraph(
+            "No target given: run drsim report DIR --target \"failed_logins<1000,rto_s<300\" to "
+            "list the settings that meet one.", "note")])
+    points, params = source.points, source.params
+    rows, met_mean, met_ci = [], 0, 0
+    for _, row in points.iterrows():
+        estimates = {t.metric: source.estimate(row, t.metric) for t in targets}
+        a, b = evaluate(targets, estimates)
+        met_mean += a
+        met_ci += b
+        if a:
+            rows.append([_setting(row, params)]
+                        + [fmt_estimate(estimates[t.metric], metric_kind(t.metric))
+                           for t in targets] + ["yes" if b else "on the mean only"])
+    summary = (f"Target: {describe(targets)}. {met_mean} of {len(points)} settings meet it on "
+               f"the mean, {met_ci} with 95 % confidence (the whole interval on the right "
+               "side).")
+    blocks: list[Any] = [Paragraph(summary, "lead")]
+    if rows:
+        blocks.append(Table(["setting"] + [str(t) for t in targets] + ["with 95 % confidence"],
+                            rows, "The settings that meet the target"))
+    else:
+        blocks.append(Paragraph("No setting meets the target.", "warning"))
+    return Section(title, blocks)
+
+
+def _settings_section(source: SweepSource, metrics: list[str]) -> Section:
+    params = source.params
+    shown = [m for m, _ in review_metrics(source.metrics)]
+    table_metrics = [m for m in shown if m in metrics or m in ("rto_s", "failed_logins")]
+    header = [param_label(p) for p in params] + table_metrics
+    rows = []
+    for _, row in source.points.iterrows():
+        rows.append([_value(row[p]) for p in params]
+                    + [fmt_estimate(source.estimate(row, m), metric_kind(m), compact=True)
+                       for m in table_metrics])
+    return Section("Every setting", [
+        Table(header, rows, "Mean (95 % CI) per setting",
+              numeric=frozenset(range(len(params), len(header)))),
+        Paragraph(CI_NOTE, "note")])
+
+
+def _reproduce_section(source: SweepSource) -> Section:
+    definition = source.definition
+    design = definition.design
+    command = ["drsim sweep", definition.scenario]
+    command += [f"--param {p.path}={','.join(str(v) for v in p.values)}" for p in design.params]
+    command += [f"--range {r.path}={r.low}..{r.high}" for r in design.ranges]
+    if design.sample is not None:
+        command.append(f"--sample {_sample_text(design)}")
+    if design.zip:
+        command.append("--zip")
+    command += [f"--set {s}" for s in definition.sets]
+    command.append(f"--reps {definition.replications}")
+    return Section("Reproduce", [
+        Paragraph(" ".join(command)),
+        Paragraph("Per-run metrics: summary.parquet / summary.csv; per-setting estimates: "
+                  "points.parquet / points.csv.", "note"),
+        Paragraph(f"Source directory: {source.directory}", "note")])
+
+
 def build_sweep_report(source: SweepSource, targets: Sequence[Target] = ()) -> Report:
     """The report of a sweep directory.
 
@@ -102,96 +187,27 @@ def build_sweep_report(source: SweepSource, targets: Sequence[Target] = ()) -> R
         ReportError: A target names an unknown metric.
     """
     check_metrics(targets, source.metrics)
-    points, params = source.points, source.params
-    reps = int(source.definition.get("replications") or 0)
+    points = source.points
+    reps = source.definition.replications
     failed = int(points["runs_failed"].sum()) if "runs_failed" in points.columns else 0
     subtitle = [f"drsim sweep of {source.name} — {len(points)} settings × {reps} replication"
                 f"{'s' if reps != 1 else ''}" + (f", {failed} runs failed" if failed else "")]
-    paths = [p["path"] for p in (source.definition.get("design") or {}).get("params") or []]
-    paths += [r["path"] for r in (source.definition.get("design") or {}).get("ranges") or []]
-    paths = paths or [param_label(p) for p in params]
+    design = source.definition.design
+    paths = [p.path for p in design.params] + [r.path for r in design.ranges]
+    paths = paths or [param_label(p) for p in source.params]
     report = Report(f"DR sweep: {source.name} over {' × '.join(paths)}", "sweep", subtitle)
-
     metrics = chart_metrics(list(points.columns))
-    words = " and ".join(paths)
-    blocks: list[Any] = [Paragraph(
-        f"How do failed sign-ins, RTO and the other headline metrics change with {words}?",
-        "lead"), Paragraph(f"Swept: {_values_text(source)}; every setting runs the same "
-                           f"{reps} replications (common random numbers), so differences between "
-                           "settings are differences of the design, not of luck.")]
-    if source.scenario is not None:
-        q, rest = question(source.scenario)
-        blocks.append(Paragraph(f"Base scenario {source.name}: {q} {rest}".strip()))
-    if failed:
-        blocks.append(Paragraph(f"{failed} runs failed and are left out of the estimates; "
-                                f"retry them with drsim sweep --resume -o {source.directory}.",
-                                "warning"))
-    report.sections.append(Section("The question", blocks))
+    report.sections.append(_question_section(source, paths, reps, failed))
     if source.scenario is not None:
         report.sections.append(Section("The base design", [
             Paragraph("Every setting is this design with the swept values replaced.", "note"),
             Facts(design_aspects(with_replications(source.scenario, reps)))]))
-
-    # target
-    shown = [m for m, _ in review_metrics(source.metrics)]
-    if targets:
-        rows, met_mean, met_ci = [], 0, 0
-        for _, row in points.iterrows():
-            estimates = {t.metric: source.estimate(row, t.metric) for t in targets}
-            a, b = evaluate(targets, estimates)
-            met_mean += a
-            met_ci += b
-            if a:
-                rows.append([_setting(row, params)]
-                            + [fmt_estimate(estimates[t.metric], metric_kind(t.metric))
-                               for t in targets] + ["yes" if b else "on the mean only"])
-        summary = (f"Target: {describe(targets)}. {met_mean} of {len(points)} settings meet it on "
-                   f"the mean, {met_ci} with 95 % confidence (the whole interval on the right "
-                   "side).")
-        target_blocks: list[Any] = [Paragraph(summary, "lead")]
-        if rows:
-            target_blocks.append(Table(["setting"] + [str(t) for t in targets]
-                                       + ["with 95 % confidence"], rows,
-                                       "The settings that meet the target"))
-        else:
-            target_blocks.append(Paragraph("No setting meets the target.", "warning"))
-        report.sections.append(Section("Settings that meet the target", target_blocks))
-    else:
-        report.sections.append(Section("Settings that meet the target", [Paragraph(
-            "No target given: run drsim report DIR --target \"failed_logins<1000,rto_s<300\" to "
-            "list the settings that meet one.", "note")]))
-
-    report.sections.append(Section("Charts", _charts(source, metrics)))
-
-    table_metrics = [m for m in shown if m in metrics or m in ("rto_s", "failed_logins")]
-    header = [param_label(p) for p in params] + table_metrics
-    rows = []
-    for _, row in points.iterrows():
-        rows.append([_value(row[p]) for p in params]
-                    + [fmt_estimate(source.estimate(row, m), metric_kind(m), compact=True)
-                       for m in table_metrics])
-    report.sections.append(Section("Every setting", [
-        Table(header, rows, "Mean (95 % CI) per setting",
-              numeric=frozenset(range(len(params), len(header)))),
-        Paragraph(CI_NOTE, "note")]))
-
-    definition = source.definition
-    command = ["drsim sweep", str(definition.get("scenario", ""))]
-    for p in (definition.get("design") or {}).get("params") or []:
-        command.append(f"--param {p['path']}={','.join(str(v) for v in p['values'])}")
-    for r in (definition.get("design") or {}).get("ranges") or []:
-        command.append(f"--range {r['path']}={r['low']}..{r['high']}")
-    if (definition.get("design") or {}).get("sample"):
-        command.append(f"--sample {definition['design']['sample']}")
-    if (definition.get("design") or {}).get("zip"):
-        command.append("--zip")
-    command += [f"--set {s}" for s in definition.get("set") or []]
-    command.append(f"--reps {reps}")
-    report.sections.append(Section("Reproduce", [
-        Paragraph(" ".join(command)),
-        Paragraph("Per-run metrics: summary.parquet / summary.csv; per-setting estimates: "
-                  "points.parquet / points.csv.", "note"),
-        Paragraph(f"Source directory: {source.directory}", "note")]))
+    report.sections += [
+        _target_section(source, targets),
+        Section("Charts", _charts(source, metrics)),
+        _settings_section(source, metrics),
+        _reproduce_section(source),
+    ]
     report.footer = (f"Generated by drsim report from {source.directory.name}/ — a "
                      "self-contained file: no script, no external resource.")
     return report

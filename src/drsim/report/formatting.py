@@ -1,8 +1,14 @@
-"""Numbers for people: how a design-review report writes counts, durations, shares and money.
+"""Numbers for people: how drsim writes counts, durations, shares and money.
 
-One place for the report's number style, so that a reading, a table cell and
-a chart label say the same thing: ``1,240``, ``2.5 min``, ``99.20 %``,
-``$11,782``; ``–`` for a value that is undefined (NaN / None).
+The one module for number formatting (the report layer is the lowest that
+needs it; the CLI imports it from here). Two styles:
+
+* the report's (:func:`fmt_value` and friends), so that a reading, a table
+  cell and a chart label say the same thing: ``1,240``, ``2.5 min``,
+  ``99.20 %``, ``$11,782``; ``–`` for a value that is undefined (NaN / None);
+* the terminal's (:func:`terminal_value`), fixed decimals that line up in the
+  columns of ``drsim run`` and ``drsim compare``: ``26,743.4``, ``2.50 h``,
+  ``$11,741.20``; chart annotations use it too.
 """
 
 from __future__ import annotations
@@ -62,6 +68,32 @@ def fmt_seconds(x: float) -> str:
     if abs(x) < 3 * 86400:
         return f"{_trim(f'{x / 3600:.2f}')} h"
     return f"{_trim(f'{x / 86400:.1f}')} d"
+
+
+def terminal_value(value: Any, kind: str) -> str:
+    """A value for a terminal: ``1,240``, ``2.5 min``, ``99.20 %``, ``$4,500.00``; ``–`` for none."""
+    x = number(value)
+    if x is None:
+        return DASH
+    if math.isinf(x):
+        return "∞"
+    if kind == "pct":
+        return f"{100 * x:.2f} %"
+    if kind == "usd":
+        return f"${x:,.2f}"
+    if kind == "s":
+        if x == 0:
+            return "0 s"
+        if abs(x) < 1:
+            return f"{x * 1000:.0f} ms"
+        if abs(x) < 120:
+            return f"{x:.1f} s"
+        if abs(x) < 7200:
+            return f"{x / 60:.1f} min"
+        return f"{x / 3600:.2f} h"
+    if float(x).is_integer():
+        return f"{x:,.0f}"
+    return f"{x:,.1f}"
 
 
 def _trim(text: str) -> str:

@@ -95,15 +95,15 @@ def render_markdown(report: Report, stem: str) -> str:
 
 def write_markdown(report: Report, path: Path) -> list[Path]:
     """Write ``path`` (Markdown) and its PNGs beside it, atomically; returns every file written."""
-    from drsim.output import atomic_write_bytes, atomic_write_text
+    from drsim.experiment.atomic import write_bytes, write_text
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     written = []
     for img in report.images():
         target = path.parent / image_name(path.stem, img.key)
-        atomic_write_bytes(target, img.png)
+        write_bytes(target, img.png)
         written.append(target)
-    atomic_write_text(path, render_markdown(report, path.stem))
+    write_text(path, render_markdown(report, path.stem))
     written.append(path)
     return written

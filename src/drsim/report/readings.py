@@ -14,7 +14,7 @@ absent metric simply has no reading.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -205,6 +205,66 @@ def failed_logins_text(metrics: Metrics, shares: SignInShares | None,
     return text + "."
 
 
+def _failed_users_text(m: Metrics) -> str:
+    text = _with_ci(m, "failed_login_users", "users failed at least one sign-in")
+    never = _mean(m, "users_locked_out_of_fault")
+    if never is not None:
+        text += f"; {fmt_value(never, 'count')} of them never got in during the fault"
+    return text + "."
+
+
+def _failed_operations_text(m: Metrics) -> str:
+    text = _with_ci(m, "failed_operations", "other operations failed")
+    total = _mean(m, "failed_operations") or 0.0
+    ops = _top(m, "failed_operations")
+    causes = _top(m, "failed_operations_by_cause")
+    if ops and total:
+        text += f", {fmt_share(ops[0][1], total)} of them {OPERATION_WORDS.get(ops[0][0], humanize(ops[0][0]))}"
+    if causes and total:
+        text += f"; main cause {humanize(causes[0][0])} ({fmt_share(causes[0][1], total)})"
+    return text + "."
+
+
+def _availability_text(m: Metrics) -> str:
+    text = f"{_fmt(m, 'availability')} of sign-in attempts succeeded over the run"
+    during = _mean(m, "availability_during_fault")
+    if during is not None:
+        text += f", {fmt_value(during, 'pct')} during the fault"
+    return text + "."
+
+
+def _stale_reads_text(m: Metrics) -> str:
+    if not (_mean(m, "stale_reads") or 0.0):
+        return "No profile read returned an older version than the newest acknowledged."
+    return (_with_ci(m, "stale_reads", "profile reads served an older version")
+            + f" ({_fmt(m, 'stale_read_fraction', 'pct')} of reads); staleness p50 "
+            f"{_fmt(m, 'staleness_p50_s')}, p99 {_fmt(m, 'staleness_p99_s')}, "
+            f"max {_fmt(m, 'staleness_max_s')}.")
+
+
+EXPOSURE = (("stale_credential_signins", "sign-ins with a superseded password"),
+            ("revoked_token_accepts", "revoked refresh tokens accepted"),
+            ("disabled_user_signins", "sign-ins of disabled users"))
+"""Exposure metrics read together in one sentence, and their words."""
+
+
+def _exposure_text(m: Metrics) -> str:
+    text = "; ".join(f"{_fmt(m, name)} {words}" for name, words in EXPOSURE if name in m)
+    longest = _mean(m, "exposure_credential_max_s")
+    if longest:
+        text += f"; a password change took up to {fmt_seconds(longest)} to reach every region"
+    return text[0].upper() + text[1:] + "."
+
+
+def _cost_text(m: Metrics) -> str:
+    parts = [f"replication {_fmt(m, 'cost_replication_per_month_usd')}",
+             f"baseline {_fmt(m, 'cost_baseline_per_month_usd')}"]
+    if _mean(m, "cost_m2m_per_month_usd"):
+        parts.append(f"machine-to-machine tokens {_fmt(m, 'cost_m2m_per_month_usd')}")
+    return (f"{_fmt(m, 'cost_per_month_usd')} per month for "
+            f"{_fmt(m, 'monthly_active_users')} monthly active users: " + ", ".join(parts) + ".")
+
+
 def run_readings(metrics: Metrics, scenario: Scenario | None = None,
                  shares: SignInShares | None = None) -> list[Reading]:
     """The headline readings of a run.
@@ -217,74 +277,26 @@ def run_readings(metrics: Metrics, scenario: Scenario | None = None,
     Returns:
         One :class:`Reading` per headline metric present, in report order.
     """
-    out: list[Reading] = []
-    region = failed_region(scenario)
     m = metrics
-
-    if "failed_logins" in m:
-        out.append(_reading(m, "failed_logins", failed_logins_text(m, shares, region)))
-    if "failed_login_users" in m:
-        text = _with_ci(m, "failed_login_users", "users failed at least one sign-in")
-        never = _mean(m, "users_locked_out_of_fault")
-        if never is not None:
-            text += f"; {fmt_value(never, 'count')} of them never got in during the fault"
-        out.append(_reading(m, "failed_login_users", text + "."))
-    if "failed_operations" in m:
-        text = _with_ci(m, "failed_operations", "other operations failed")
-        total = _mean(m, "failed_operations") or 0.0
-        ops = _top(m, "failed_operations")
-        causes = _top(m, "failed_operations_by_cause")
-        if ops and total:
-            text += f", {fmt_share(ops[0][1], total)} of them {OPERATION_WORDS.get(ops[0][0], humanize(ops[0][0]))}"
-        if causes and total:
-            text += f"; main cause {humanize(causes[0][0])} ({fmt_share(causes[0][1], total)})"
-        out.append(_reading(m, "failed_operations", text + "."))
-    if "availability" in m:
-        text = f"{_fmt(m, 'availability')} of sign-in attempts succeeded over the run"
-        during = _mean(m, "availability_during_fault")
-        if during is not None:
-            text += f", {fmt_value(during, 'pct')} during the fault"
-        out.append(_reading(m, "availability", text + "."))
-    if "rto_s" in m:
-        out.append(_reading(m, "rto_s", rto_text(m, scenario)))
-    if "rpo_lost_writes" in m:
-        out.append(_reading(m, "rpo_lost_writes", rpo_text(m)))
-    if "stale_reads" in m:
-        n = _mean(m, "stale_reads") or 0.0
-        if n:
-            text = (_with_ci(m, "stale_reads", "profile reads served an older version")
-                    + f" ({_fmt(m, 'stale_read_fraction', 'pct')} of reads); staleness p50 "
-                    f"{_fmt(m, 'staleness_p50_s')}, p99 {_fmt(m, 'staleness_p99_s')}, "
-                    f"max {_fmt(m, 'staleness_max_s')}.")
-        else:
-            text = "No profile read returned an older version than the newest acknowledged."
-        out.append(_reading(m, "stale_reads", text))
-    if "lockout_extra_guesses" in m:
-        out.append(_reading(m, "lockout_extra_guesses", lockout_text(m, scenario)))
-    exposure = [("stale_credential_signins", "sign-ins with a superseded password"),
-                ("revoked_token_accepts", "revoked refresh tokens accepted"),
-                ("disabled_user_signins", "sign-ins of disabled users")]
-    if any(name in m for name, _ in exposure):
-        parts = [f"{_fmt(m, name)} {words}" for name, words in exposure if name in m]
-        text = "; ".join(parts)
-        longest = _mean(m, "exposure_credential_max_s")
-        if longest:
-            text += (f"; a password change took up to {fmt_seconds(longest)} to reach every "
-                     "region")
-        out.append(_reading(m, "stale_credential_signins", text[0].upper() + text[1:] + "."))
+    texts: list[tuple[str, Callable[[], str]]] = [  # (metric, its sentence), in report order
+        ("failed_logins", lambda: failed_logins_text(m, shares, failed_region(scenario))),
+        ("failed_login_users", lambda: _failed_users_text(m)),
+        ("failed_operations", lambda: _failed_operations_text(m)),
+        ("availability", lambda: _availability_text(m)),
+        ("rto_s", lambda: rto_text(m, scenario)),
+        ("rpo_lost_writes", lambda: rpo_text(m)),
+        ("stale_reads", lambda: _stale_reads_text(m)),
+        ("lockout_extra_guesses", lambda: lockout_text(m, scenario)),
+    ]
+    out = [_reading(m, name, text()) for name, text in texts if name in m]
+    if any(name in m for name, _ in EXPOSURE):
+        out.append(_reading(m, "stale_credential_signins", _exposure_text(m)))
     if "sessions_disrupted" in m:
-        text = _with_ci(m, "sessions_disrupted",
-                        "users holding a valid session were forced to sign in again")
-        out.append(_reading(m, "sessions_disrupted", text + "."))
+        out.append(_reading(m, "sessions_disrupted", _with_ci(
+            m, "sessions_disrupted",
+            "users holding a valid session were forced to sign in again") + "."))
     if "cost_per_month_usd" in m:
-        parts = [f"replication {_fmt(m, 'cost_replication_per_month_usd')}",
-                 f"baseline {_fmt(m, 'cost_baseline_per_month_usd')}"]
-        if _mean(m, "cost_m2m_per_month_usd"):
-            parts.append(f"machine-to-machine tokens {_fmt(m, 'cost_m2m_per_month_usd')}")
-        text = (f"{_fmt(m, 'cost_per_month_usd')} per month for "
-                f"{_fmt(m, 'monthly_active_users')} monthly active users: " + ", ".join(parts)
-                + ".")
-        out.append(_reading(m, "cost_per_month_usd", text))
+        out.append(_reading(m, "cost_per_month_usd", _cost_text(m)))
     return out
 
 

@@ -30,8 +30,10 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from drsim.report.formatting import terminal_value
+
 if TYPE_CHECKING:
-    from drsim.api import RunOutput
+    from drsim.experiment.run import RunOutput
 
 STYLE: dict[str, Any] = {
     "figsize": (8.0, 4.5),
@@ -159,6 +161,27 @@ def signin_success_chart(
         The figure: success (%) against time (min).
     """
     fig, ax = new_figure(figsize=(STYLE["figsize"][0] + 2.5, STYLE["figsize"][1]))
+    _plot_success_lines(ax, by_region, overall)
+    if not len(by_region) and (overall is None or not len(overall)):
+        _empty_note(ax, "no sign-ins recorded")
+    ax.set_ylim(-2, 102)
+    _mark_instants(ax, marks or {})
+    ax.set_ylim(-2, 102)
+    ax.set_xlabel("time since start of run (min)")
+    ax.set_ylabel("sign-in success (% of attempts)")
+    ax.set_title(title)
+    if ax.get_legend_handles_labels()[0]:
+        fig.legend(
+            *ax.get_legend_handles_labels(),
+            loc="outside right upper",
+            fontsize=STYLE["font_size"] - 1,
+            frameon=False,
+        )
+    return fig
+
+
+def _plot_success_lines(ax: Any, by_region: pd.DataFrame, overall: pd.Series | None) -> None:
+    """The overall success line (bold) and one line per serving region."""
     if overall is not None and len(overall):
         ax.plot(
             np.asarray(overall.index, dtype=float),
@@ -182,15 +205,18 @@ def signin_success_chart(
                 drawstyle="steps-post",
                 **style,
             )
-    if not len(by_region) and (overall is None or not len(overall)):
-        _empty_note(ax, "no sign-ins recorded")
-    # Incident instants: a numbered vertical line each; the legend says what and when.
+
+
+def _mark_instants(ax: Any, marks: Mapping[str, Any]) -> None:
+    """Incident instants: a numbered vertical line each; the legend says what and when.
+
+    Instants at the same minute share a line; numbers of close lines are staggered.
+    """
     instants: dict[float, list[tuple[str, Any]]] = {}
     for key, label, linestyle in EVENT_MARKS:
-        value = (marks or {}).get(key)
+        value = marks.get(key)
         if _finite(value):
             instants.setdefault(round(float(value) / 60.0, 6), []).append((label, linestyle))
-    ax.set_ylim(-2, 102)
     x_lo, x_hi = ax.get_xlim()
     close = 0.02 * (x_hi - x_lo)  # numbers nearer than this would overlap: stagger them
     previous, level = -math.inf, 0
@@ -218,18 +244,6 @@ def signin_success_chart(
             color="#303030",
             bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8},
         )
-    ax.set_ylim(-2, 102)
-    ax.set_xlabel("time since start of run (min)")
-    ax.set_ylabel("sign-in success (% of attempts)")
-    ax.set_title(title)
-    if ax.get_legend_handles_labels()[0]:
-        fig.legend(
-            *ax.get_legend_handles_labels(),
-            loc="outside right upper",
-            fontsize=STYLE["font_size"] - 1,
-            frameon=False,
-        )
-    return fig
 
 
 # --------------------------------------------------------------------------- 2. failures by cause
@@ -366,7 +380,7 @@ def staleness_chart(
                 color="#404040",
                 linestyle=STYLE["linestyles"][i],
                 linewidth=1.0,
-                label=f"{label} = {_fmt_seconds(v)}",
+                label=f"{label} = {terminal_value(v, 's')}",
             )
         ax.set_xscale("log")
         ax.legend(fontsize=STYLE["font_size"] - 1, loc="lower right")
@@ -377,16 +391,6 @@ def staleness_chart(
     ax.set_ylabel("stale reads at most this stale (%)")
     ax.set_title(title)
     return fig
-
-
-def _fmt_seconds(seconds: float) -> str:
-    if seconds < 1:
-        return f"{seconds * 1000:.0f} ms"
-    if seconds < 120:
-        return f"{seconds:.1f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 # --------------------------------------------------------------------------- 4. lockout bypass
@@ -424,7 +428,7 @@ def lockout_bypass_chart(
             linewidth=0.8,
         )
         left.set_title(
-            f"{len(windows):,} windows, longest {_fmt_seconds(float(durations.max()))}",
+            f"{len(windows):,} windows, longest {terminal_value(float(durations.max()), 's')}",
             fontsize=STYLE["font_size"] + 1,
         )
         total = (

@@ -25,16 +25,16 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from drsim.experiment.compare import COMPARE_JSON
+from drsim.experiment.store import (
+    DEFINITION_FILE,
+    POINTS_CSV,
+    POINTS_PARQUET,
+    SweepDefinition,
+)
+from drsim.output import MANIFEST_FILE, RECORD_FILES, SUMMARY_FILE, RunManifest
 from drsim.report.errors import ReportError
 from drsim.scenario.schema import Scenario
-
-RECORD_FILES = {
-    "requests": "records.parquet",
-    "writes": "writes.parquet",
-    "locks": "locks.parquet",
-    "events": "events.parquet",
-}
-"""Record table → file name in a run directory (as :data:`drsim.output.RECORD_FILES`)."""
 
 
 @dataclass
@@ -43,7 +43,7 @@ class RunSource:
 
     Attributes:
         directory: The run directory.
-        manifest: ``manifest.yaml`` as a mapping.
+        manifest: ``manifest.yaml`` (:class:`~drsim.output.RunManifest`).
         summary: ``summary.json`` as a mapping (``metrics``: mean, ci95, per_replication).
         scenario: The scenario as run (rebuilt from the manifest), or None when
             the manifest's copy cannot be read.
@@ -52,7 +52,7 @@ class RunSource:
     """
 
     directory: Path
-    manifest: dict[str, Any]
+    manifest: RunManifest
     summary: dict[str, Any]
     scenario: Scenario | None
     meta: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -64,15 +64,14 @@ class RunSource:
 
     @property
     def name(self) -> str:
-        return str(self.summary.get("scenario") or self.manifest.get("scenario_name") or "run")
+        return str(self.summary.get("scenario") or self.manifest.scenario_name or "run")
 
     @property
     def kept_replications(self) -> list[int]:
         """Replications whose record tables are in the directory."""
         if not (self.directory / RECORD_FILES["requests"]).exists():
             return []
-        kept = (self.manifest.get("records") or {}).get("replications_kept") or []
-        return [int(r) for r in kept]
+        return list(self.manifest.records.replications_kept)
 
     def read_table(
         self, table: str, replication: int | None = None, columns: list[str] | None = None
@@ -174,8 +173,7 @@ class SweepSource:
 
     Attributes:
         directory: The sweep directory.
-        definition: ``sweep.yaml`` (scenario, set, design, replications, points,
-            base_scenario).
+        definition: ``sweep.yaml`` (:class:`~drsim.experiment.store.SweepDefinition`).
         points: The ``points`` table: one row per point, the varied parameters
             (columns named with their base unit, e.g. ``dns.ttl_s``), ``runs_ok``,
             ``runs_failed`` and ``<metric>.mean/.ci95_lo/.ci95_hi``.
@@ -184,7 +182,7 @@ class SweepSource:
     """
 
     directory: Path
-    definition: dict[str, Any]
+    definition: SweepDefinition
     points: pd.DataFrame
     kinds: dict[str, str]
     scenario: Scenario | None
@@ -203,7 +201,7 @@ class SweepSource:
     def name(self) -> str:
         if self.scenario is not None:
             return self.scenario.name
-        return Path(str(self.definition.get("scenario", "sweep"))).stem
+        return Path(self.definition.scenario).stem
 
     def estimate(self, row: pd.Series, metric: str) -> dict[str, Any]:
         """A point's estimate of ``metric`` as ``{"mean", "ci95"}`` (None for NaN)."""
@@ -274,13 +272,13 @@ def detect(directory: Path) -> str:
     if not directory.is_dir():
         raise ReportError(f"{directory}: not a directory (give the output directory of "
                           "drsim run, compare or sweep)")
-    if (directory / "sweep.yaml").is_file():
+    if (directory / DEFINITION_FILE).is_file():
         return "sweep"
-    if (directory / "compare.json").is_file():
+    if (directory / COMPARE_JSON).is_file():
         return "compare"
-    if (directory / "manifest.yaml").is_file() and (directory / "summary.json").is_file():
+    if (directory / MANIFEST_FILE).is_file() and (directory / SUMMARY_FILE).is_file():
         return "run"
-    if (directory / "summary.json").is_file():
+    if (directory / SUMMARY_FILE).is_file():
         raise ReportError(f"{directory}: summary.json without manifest.yaml: the run did not "
                           "finish writing (re-run drsim run)")
     raise ReportError(f"{directory}: not a drsim output directory (expected manifest.yaml and "
@@ -291,17 +289,15 @@ def detect(directory: Path) -> str:
 def read_run(directory: Path) -> RunSource:
     """Read a ``drsim run`` directory."""
     directory = Path(directory)
-    manifest = _read_yaml(directory / "manifest.yaml")
-    summary = _read_json(directory / "summary.json")
+    try:
+        manifest = RunManifest.from_dict(_read_yaml(directory / MANIFEST_FILE))
+    except ValueError as exc:
+        raise ReportError(f"{directory / MANIFEST_FILE}: {exc}") from None
+    summary = _read_json(directory / SUMMARY_FILE)
     if not isinstance(summary.get("metrics"), dict):
-        raise ReportError(f"{directory / 'summary.json'}: no 'metrics' object")
-    scenario = scenario_from_mapping(manifest.get("scenario"), str(directory / "manifest.yaml"))
-    meta = {}
-    for entry in manifest.get("meta") or []:
-        if isinstance(entry, dict) and "replication" in entry:
-            meta[int(entry["replication"])] = {k: v for k, v in entry.items()
-                                               if k != "replication"}
-    return RunSource(directory, manifest, summary, scenario, meta)
+        raise ReportError(f"{directory / SUMMARY_FILE}: no 'metrics' object")
+    scenario = scenario_from_mapping(manifest.scenario, str(directory / MANIFEST_FILE))
+    return RunSource(directory, manifest, summary, scenario, manifest.meta_by_replication)
 
 
 def read_compare(directory: Path) -> CompareSource:
@@ -309,14 +305,14 @@ def read_compare(directory: Path) -> CompareSource:
     from drsim.scenario import ScenarioError, load_scenario
 
     directory = Path(directory)
-    data = _read_json(directory / "compare.json")
+    data = _read_json(directory / COMPARE_JSON)
     if not isinstance(data.get("designs"), list) or not data["designs"]:
-        raise ReportError(f"{directory / 'compare.json'}: no designs")
+        raise ReportError(f"{directory / COMPARE_JSON}: no designs")
     source = CompareSource(directory, data)
     for entry in data["designs"]:
         name = str(entry.get("name"))
         resolved = entry.get("resolved_scenario") or entry.get("scenario_resolved")
-        scenario = scenario_from_mapping(resolved, f"{directory / 'compare.json'}: {name}")
+        scenario = scenario_from_mapping(resolved, f"{directory / COMPARE_JSON}: {name}")
         stored = directory / "designs" / f"{name}.yaml"
         if scenario is None and stored.is_file():
             scenario = scenario_from_mapping(_read_yaml(stored), str(stored))
@@ -346,29 +342,25 @@ def read_compare(directory: Path) -> CompareSource:
 
 def read_sweep(directory: Path) -> SweepSource:
     """Read a ``drsim sweep`` directory (its definition and ``points`` table)."""
-    from drsim.experiment.design import SweepDesign
-    from drsim.experiment.errors import SweepError
-
     directory = Path(directory)
-    definition = _read_yaml(directory / "sweep.yaml")
     try:
-        kinds = SweepDesign.from_dict(definition["design"]).kinds
-    except (KeyError, TypeError, ValueError, SweepError) as exc:
-        raise ReportError(f"{directory / 'sweep.yaml'}: not a drsim sweep definition "
+        definition = SweepDefinition.from_dict(_read_yaml(directory / DEFINITION_FILE))
+        kinds = definition.design.kinds
+    except (KeyError, TypeError, ValueError) as exc:  # SweepError is a ValueError
+        raise ReportError(f"{directory / DEFINITION_FILE}: not a drsim sweep definition "
                           f"({exc})") from None
-    if (directory / "points.parquet").is_file():
-        points = pd.read_parquet(directory / "points.parquet")
-    elif (directory / "points.csv").is_file():
-        points = pd.read_csv(directory / "points.csv")
+    if (directory / POINTS_PARQUET).is_file():
+        points = pd.read_parquet(directory / POINTS_PARQUET)
+    elif (directory / POINTS_CSV).is_file():
+        points = pd.read_csv(directory / POINTS_CSV)
     else:
         raise ReportError(f"{directory}: the sweep has no points table yet (points.parquet); "
                           f"finish it with: drsim sweep --resume -o {directory}")
     missing = [c for c in kinds if c not in points.columns]
     if missing:
-        raise ReportError(f"{directory / 'points.parquet'}: missing parameter column "
+        raise ReportError(f"{directory / POINTS_PARQUET}: missing parameter column "
                           f"{missing[0]!r}")
-    scenario = scenario_from_mapping(definition.get("base_scenario"),
-                                     str(directory / "sweep.yaml"))
+    scenario = scenario_from_mapping(definition.base_scenario, str(directory / DEFINITION_FILE))
     return SweepSource(directory, definition, points, kinds, scenario)
 
 
