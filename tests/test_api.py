@@ -122,3 +122,13 @@ def test_version_and_lazy_exports():
     assert drsim.run is drsim.api.run and drsim.load is drsim.api.load
     with pytest.raises(AttributeError):
         drsim.no_such_name  # noqa: B018
+
+
+def test_dir_lists_the_public_api():
+    """``dir(drsim)`` shows the lazily imported functions (tab completion, help)."""
+    import drsim
+
+    names = dir(drsim)
+    for name in ("load", "run", "compare", "sweep", "write_report", "RunOutput", "__version__"):
+        assert name in names
+        assert getattr(drsim, name) is not None

@@ -30,10 +30,18 @@ if TYPE_CHECKING:
     from drsim.api import RunOutput, compare, load, run, sweep, write_report
 
 
+_LAZY = ("RunOutput", "compare", "load", "run", "sweep", "write_report")
+
+
 def __getattr__(name: str) -> Any:
     """Lazy re-exports of the public API (PEP 562)."""
-    if name in ("load", "run", "RunOutput", "compare", "sweep", "write_report"):
+    if name in _LAZY:
         from drsim import api
 
         return getattr(api, name)
     raise AttributeError(f"module 'drsim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The public API first of all (``dir(drsim)``, tab completion), lazy names included."""
+    return sorted(set(__all__) | set(globals()))

@@ -93,8 +93,9 @@ def test_problems_come_in_section_order() -> None:
         ("attackers.0.targets", "1000 targets but only 10 users"),
         ("clients.0.home", f"no region named 'mars' {REGIONS}"),
         ("clients.0.retry.retry_on.1", f"unknown outcome cause 'bogus' (causes: {CAUSES})"),
-        ("clients", "client shares must add up to 100%, they add up to 30%"),
-        ("users.mfa", "MFA shares must add up to 100%, they add up to 71%"),
+        ("clients", "client shares must add up to 100%, they add up to 30%: c 30%"),
+        ("users.mfa", "MFA shares must add up to 100%, they add up to 71%: none 50%, "
+                      "sms 1%, email 5% (default), totp 15% (default)"),
         ("dns.weights.zz", f"no region named 'zz' {REGIONS}"),
         ("traffic.bursts.0.start", "burst starts after the run ends"),
         ("faults.1.start", "fault starts after the run ends (run.duration is 2h)"),

@@ -126,17 +126,27 @@ def _client_problems(scenario: Scenario) -> Iterator[Inconsistency]:
 
 def _share_problems(scenario: Scenario) -> Iterator[Inconsistency]:
     """Client shares and MFA shares each add up to 100 %."""
-    yield from _not_whole(("clients",), "client", sum(c.share for c in scenario.clients))
+    clients = [(c.name, c.share, "share" not in c.model_fields_set) for c in scenario.clients]
+    yield from _not_whole(("clients",), "client", clients)
     mfa = scenario.users.mfa
-    yield from _not_whole(("users", "mfa"), "MFA", mfa.none + mfa.sms + mfa.email + mfa.totp)
+    kinds = ("none", "sms", "email", "totp")
+    yield from _not_whole(("users", "mfa"), "MFA", [
+        (kind, getattr(mfa, kind), kind not in mfa.model_fields_set) for kind in kinds])
 
 
-def _not_whole(key_path: KeyPath, what: str, total: float) -> Iterator[Inconsistency]:
+def _not_whole(key_path: KeyPath, what: str,
+               terms: list[tuple[str, float, bool]]) -> Iterator[Inconsistency]:
+    """A problem if the shares ``(name, share, defaulted)`` do not add up to 100 %; the
+    message lists every term, and says which ones took their default."""
+    total = sum(share for _, share, _ in terms)
     if abs(total - 1.0) > 1e-9:
+        listed = ", ".join(
+            f"{name} {units.format_percent(share)}{' (default)' if defaulted else ''}"
+            for name, share, defaulted in terms)
         yield Inconsistency(
             key_path,
             f"{what} shares must add up to 100%, they add up to "
-            f"{units.format_percent(round(total, 12))}",
+            f"{units.format_percent(round(total, 12))}: {listed}",
         )
 
 

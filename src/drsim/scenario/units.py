@@ -67,8 +67,37 @@ def parse_duration(value: object, *, allow_forever: bool = False) -> float:
     if not match:
         raise UnitError(
             f"expected a duration such as '250ms', '30s', '5m', '2h' or '30d', got {value!r}"
+            + _clock_hint(text)
         )
     return _finite(float(match.group(1)) * DURATION_UNITS[match.group(2)], value)
+
+
+def _percent_hint(value: float) -> str:
+    """The percentage a bare number most likely means: a fraction below 1 is one
+    (0.05 → '5%'), a larger number is already in percent (99.9 → '99.9%')."""
+    if 0 < value < 1:
+        return f"'{_num(float(Decimal(repr(value)).scaleb(2)))}%' (the fraction {value} as a percentage)"
+    return f"'{value}%'"
+
+
+_CLOCK_RE = re.compile(r"^([0-9]+):([0-5][0-9])(?::([0-5][0-9]))?$")
+
+
+def _clock_hint(text: str) -> str:
+    """For a clock-like text (``14:00``, ``1:30:00``): the duration it probably means."""
+    match = _CLOCK_RE.match(text)
+    if not match:
+        return ""
+    hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    if minutes == seconds == 0:
+        meant = f"{hours}h"
+    elif seconds == 0:
+        meant = f"{hours * 60 + minutes}m"
+    else:
+        meant = f"{hours * 3600 + minutes * 60 + seconds}s"
+    read_as = "hours:minutes:seconds" if match.group(3) else "hours:minutes"
+    return (f"; did you mean '{meant}'? (read as {read_as}: a duration needs a unit, "
+            f"not a clock time)")
 
 
 def parse_rate(value: object) -> float:
@@ -90,7 +119,7 @@ def parse_percent(value: object) -> float:
     """Parse a percentage such as ``'99.9%'``. Returns a fraction (0.999)."""
     if _is_bare_number(value):
         raise UnitError(
-            f"expected a percentage such as '{value}%', got the bare number {value!r}"
+            f"expected a percentage such as {_percent_hint(value)}, got the bare number {value!r}"
         )
     if not isinstance(value, str):
         raise UnitError(f"expected a percentage such as '99.9%', got {_describe(value)}")

@@ -28,6 +28,7 @@ MAX_VALUES = 200_000
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 
 
 class SourceMap:
@@ -165,6 +166,10 @@ class _Builder:
         return None
 
     def scalar(self, node: ScalarNode, path: KeyPath) -> Any:
+        if node.tag in _NUMBER_TAGS and ":" in node.value:
+            # YAML 1.1 reads 14:00 as the base-60 number 840; YAML 1.2 (and people) read
+            # text: keep it, so that a duration's error can say what was probably meant.
+            return node.value
         try:
             return self.constructor.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
