@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from drsim.scenario import Scenario, ScenarioError, load_scenario
+from drsim.scenario import Problem, Scenario, ScenarioError, check_scenario
 
 EXIT_BAD_INPUT = 2
 """Exit status for invalid scenarios and usage errors (same as click's usage errors)."""
@@ -38,9 +38,20 @@ def exit_on_scenario_error() -> Iterator[None]:
 
 
 def load_or_exit(source: str | Path, overrides: Sequence[str] = ()) -> Scenario:
-    """Load a scenario; on bad input print the problems and exit with status 2."""
+    """Load a scenario; on bad input print the problems and exit with status 2.
+    Warnings about legal but suspect settings go to stderr."""
     with exit_on_scenario_error():
-        return load_scenario(source, overrides)
+        scenario, warnings = check_scenario(source, overrides)
+    report_warnings(warnings)
+    return scenario
+
+
+def report_warnings(warnings: Sequence[Problem], as_errors: bool = False) -> None:
+    """Print warnings to stderr: ``FILE:LINE: key.path: warning: message`` (``error:``
+    instead with ``as_errors``)."""
+    label = "error" if as_errors else "warning"
+    for warning in warnings:
+        click.echo(str(warning._replace(message=f"{label}: {warning.message}")), err=True)
 
 
 def set_option(function: F) -> F:

@@ -17,9 +17,16 @@ from drsim.cli.common import (
     first_line,
     load_or_exit,
     report_scenario_error,
+    report_warnings,
     set_option,
 )
-from drsim.scenario import ScenarioError, load_scenario, resolved_yaml, shipped_scenarios
+from drsim.scenario import (
+    ScenarioError,
+    check_scenario,
+    load_scenario,
+    resolved_yaml,
+    shipped_scenarios,
+)
 from drsim.scenario.describe import describe as describe_text
 from drsim.scenario.jsonschema import scenario_json_schema
 
@@ -27,14 +34,24 @@ from drsim.scenario.jsonschema import scenario_json_schema
 @click.command()
 @click.argument("files", nargs=-1, required=True)
 @set_option
-def validate(files: tuple[str, ...], overrides: tuple[str, ...]) -> None:
-    """Check scenario FILES (paths or shipped names); exit 2 if any is invalid."""
+@click.option("--strict", is_flag=True,
+              help="Treat warnings (legal but suspect settings) as errors: exit 2.")
+def validate(files: tuple[str, ...], overrides: tuple[str, ...], strict: bool) -> None:
+    """Check scenario FILES (paths or shipped names); exit 2 if any is invalid.
+
+    Legal but suspect settings (a fault outlasting the run, no clients named) print a
+    ``warning:`` line each and do not change the exit status unless ``--strict``.
+    """
     failed = False
     for file in files:
         try:
-            scenario = load_scenario(file, overrides)
+            scenario, warnings = check_scenario(file, overrides)
         except ScenarioError as error:
             report_scenario_error(error)
+            failed = True
+            continue
+        report_warnings(warnings, as_errors=strict)
+        if strict and warnings:
             failed = True
             continue
         question = first_line(scenario.description)

@@ -7,6 +7,7 @@ whose text is one ``FILE:LINE: key.path: message`` line per problem.
 
 from drsim.scenario.errors import Problem, ScenarioError
 from drsim.scenario.loader import (
+    check_scenario,
     load_scenario,
     parse_scenario,
     resolved_yaml,
@@ -19,6 +20,7 @@ __all__ = [
     "Problem",
     "Scenario",
     "ScenarioError",
+    "check_scenario",
     "load_scenario",
     "parse_scenario",
     "resolved_yaml",

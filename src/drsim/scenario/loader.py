@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from drsim.scenario.advisories import suspect_settings
 from drsim.scenario.empirical import inline_empirical_files
 from drsim.scenario.errors import KeyPath, Problem, ScenarioError, describe_value, dotted
 from drsim.scenario.messages import did_you_mean, problems_from_validation
@@ -75,6 +76,13 @@ def load_scenario(source: str | Path, overrides: Sequence[str] = ()) -> Scenario
     Raises:
         ScenarioError: anything wrong, each problem as ``FILE:LINE: key.path: message``.
     """
+    return check_scenario(source, overrides)[0]
+
+
+def check_scenario(source: str | Path,
+                   overrides: Sequence[str] = ()) -> tuple[Scenario, list[Problem]]:
+    """:func:`load_scenario`, and the warnings about legal but suspect settings
+    (:mod:`drsim.scenario.advisories`), each located like an error."""
     path = Path(source)
     label = str(source)
     if not path.exists() and path.suffix not in SCENARIO_SUFFIXES and os.sep not in label:
@@ -82,7 +90,8 @@ def load_scenario(source: str | Path, overrides: Sequence[str] = ()) -> Scenario
         label = _label(path)
     loaded = _Loader()
     data, source_map = loaded.document(path, label, chain=())
-    return loaded.finish(data, source_map, overrides)
+    scenario = loaded.finish(data, source_map, overrides)
+    return scenario, loaded.warnings
 
 
 def parse_scenario(
@@ -142,6 +151,7 @@ class _Loader:
 
     def __init__(self) -> None:
         self.base_dirs: dict[str, Path] = {}
+        self.warnings: list[Problem] = []  # legal but suspect settings, found by finish
 
     def base_dir(self, label: str) -> Path:
         return self.base_dirs.get(label, Path.cwd())
@@ -241,6 +251,10 @@ class _Loader:
         ]
         if problems:
             raise ScenarioError(sorted(problems, key=lambda p: (p.file, p.line)))
+        self.warnings = sorted(
+            (Problem(*source_map.locate(path), dotted(path), message)
+             for path, message in suspect_settings(scenario, data)),
+            key=lambda p: (p.file, p.line))
         return scenario
 
 
