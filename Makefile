@@ -17,7 +17,7 @@ help:
 	@echo "make demo    validate, describe and run $(SCENARIO)"
 	@echo "make test    ruff + import layers + pytest (what CI runs)"
 	@echo "make lint    ruff and the import-linter layers contract"
-	@echo "make docs    regenerate docs/scenarios.md from the schema"
+	@echo "make docs    regenerate docs/scenarios.md (schema) and docs/metrics.md (glossary)"
 	@echo "make validate run every validation case, write docs/validation.md (fails if one is off)"
 	@echo "make goldens regenerate the golden summaries in tests/golden (review the diff)"
 	@echo "make bench   performance benchmarks (< 10 min), recorded in benchmarks/RESULTS.md"
@@ -74,7 +74,8 @@ goldens: $(VENV)/.installed-test
 
 docs: $(VENV)/.installed
 	$(BIN)/python -m drsim.scenario.reference > docs/scenarios.md
-	@echo "wrote docs/scenarios.md"
+	$(BIN)/python -m drsim.metrics.glossary > docs/metrics.md
+	@echo "wrote docs/scenarios.md and docs/metrics.md"
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/harness.py $(BENCH_ARGS)

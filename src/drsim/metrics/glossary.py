@@ -1,0 +1,230 @@
+"""The metric glossary: every metric drsim reports, its unit, definition and known answer.
+
+One entry per metric name or family (``failed_logins.<cause>``); ``python -m
+drsim.metrics.glossary`` writes ``docs/metrics.md`` from it (``make docs``), and
+a test fails when that file is stale or when a metric the model reports has no
+entry here. Definitions say what the number means to a reviewer; the metric
+modules' docstrings say how it is computed. *Known answer* names the test or
+validation case (``docs/validation.md``) that checks the metric against a value
+computed by hand.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from drsim.records import OUTCOMES, WRITE_KINDS
+
+
+class Entry(NamedTuple):
+    """One metric, or a family of metrics (``<cause>``, ``<region>``, ``<kind>``, ``<op>``)."""
+
+    name: str
+    unit: str  # count | fraction | seconds | USD | users
+    definition: str
+    known_answer: str
+
+
+_T = "tests/metrics/"
+GLOSSARY: tuple[Entry, ...] = (
+    # Failed logins and operations (MODEL.md 1–2)
+    Entry("failed_logins", "count", "Sign-in and federated sign-in attempts by legitimate "
+          "users that did not end ok; every retry is an attempt.",
+          f"{_T}test_failures.py; validation 1.8 (rate × (D + T/2))"),
+    Entry("failed_logins.<cause>", "count", "Failed sign-in attempts by outcome cause "
+          "(the causes are listed below); 0 when a cause did not occur.",
+          f"{_T}test_failures.py::test_failed_logins_count_attempts_causes_regions_and_users"),
+    Entry("failed_logins_by_region.<region>", "count", "Failed sign-in attempts by the region "
+          "that answered (`none`: no DNS answer).", f"{_T}test_failures.py"),
+    Entry("failed_login_users", "users", "Distinct users with at least one failed sign-in.",
+          f"{_T}test_failures.py"),
+    Entry("failed_logins_during_fault", "count", "Failed sign-in attempts within the fault "
+          "window; NaN without a fault.", f"{_T}test_failures.py"),
+    Entry("failed_login_users_during_fault", "users", "Distinct users who failed a sign-in "
+          "within the fault window; NaN without a fault.", f"{_T}test_failures.py"),
+    Entry("users_locked_out_of_fault", "users", "Users who failed during the fault window and "
+          "never got in during it; NaN without a fault.",
+          f"{_T}test_failures.py::test_users_locked_out_of_the_fault_window"),
+    Entry("failed_operations", "count", "Failed attempts of sign-ups, profile updates, password "
+          "changes, refreshes and sign-outs (e.g. `read_only` during failover).",
+          f"{_T}test_failures.py::test_failed_operations_by_operation_and_cause"),
+    Entry("failed_operations.<op>", "count", "Failed attempts of one operation.",
+          f"{_T}test_failures.py::test_failed_operations_by_operation_and_cause"),
+    Entry("failed_operations_by_cause.<cause>", "count", "Failed operation attempts by "
+          "outcome cause.", f"{_T}test_failures.py::test_failed_operations_by_operation_and_cause"),
+    # Stale reads (MODEL.md 3)
+    Entry("stale_reads", "count", "Successful profile reads served by a replica whose version "
+          "is older than the newest acknowledged anywhere at that instant.",
+          "validation 1.1–1.3, 2.2 (P(lag > d), PBS)"),
+    Entry("profile_reads_ok", "count", "Successful profile reads (the denominator).",
+          f"{_T}test_staleness.py"),
+    Entry("stale_read_fraction", "fraction", "stale_reads / profile_reads_ok; NaN without a "
+          "successful read.", "validation 1.1–1.3"),
+    Entry("staleness_p50_s", "seconds", "Median staleness age of stale reads (now − "
+          "acknowledgement of the oldest version missed); NaN without a stale read.",
+          f"{_T}test_staleness.py::test_stale_reads_fraction_and_quantiles"),
+    Entry("staleness_p99_s", "seconds", "99th percentile of the staleness age.",
+          f"{_T}test_staleness.py::test_stale_reads_fraction_and_quantiles"),
+    Entry("staleness_max_s", "seconds", "Largest staleness age.",
+          f"{_T}test_staleness.py::test_stale_reads_fraction_and_quantiles"),
+    # Lockout bypass (MODEL.md 4)
+    Entry("lockout_extra_guesses", "count", "Attacker guesses the real (per-region) counters "
+          "evaluated but a shared global counter would have refused.",
+          "validation 1.9 (k·L guesses before the first lock)"),
+    Entry("lockout_targeted_accounts", "count", "Distinct accounts an attacker guessed.",
+          f"{_T}test_lockout.py"),
+    Entry("lockout_extra_guesses_per_account", "count", "Extra guesses per targeted account; "
+          "NaN when nothing was guessed.", f"{_T}test_lockout.py"),
+    Entry("lockout_bypass_windows", "count", "Maximal intervals during which the shadow global "
+          "counter holds an account locked while a region the attacker reaches does not.",
+          f"{_T}test_lockout.py::test_union_of_open_regions_makes_one_window"),
+    Entry("lockout_bypass_total_s", "seconds", "Total length of the bypass windows.",
+          f"{_T}test_lockout.py"),
+    Entry("lockout_bypass_max_s", "seconds", "Longest bypass window.", f"{_T}test_lockout.py"),
+    Entry("accounts_compromised", "count", "Accounts an attacker guessed right with an extra "
+          "guess: compromised beyond what a shared (global) counter would have allowed.",
+          f"{_T}test_lockout.py::test_extra_guesses_and_compromised_accounts"),
+    Entry("accounts_compromised_total", "count", "Accounts an attacker guessed right at all.",
+          f"{_T}test_lockout.py::test_extra_guesses_and_compromised_accounts"),
+    # Security exposure (MODEL.md 5)
+    Entry("stale_credential_signins", "count", "Sign-ins accepted with a superseded password "
+          "(token-replay attacker).", f"{_T}test_exposure.py::test_accepted_replays_are_counted"),
+    Entry("revoked_token_accepts", "count", "Refresh tokens accepted after their revocation.",
+          f"{_T}test_exposure.py::test_accepted_replays_are_counted"),
+    Entry("disabled_user_signins", "count", "Sign-ins of users after they were disabled.",
+          f"{_T}test_exposure.py::test_accepted_replays_are_counted"),
+    Entry("exposure_<kind>_windows", "count", "Security writes (credential change, "
+          "revocation, disable) with a window during which some region still honoured the "
+          "old state.",
+          f"{_T}test_exposure.py::test_exposure_window_per_write_until_last_region_applies"),
+    Entry("exposure_<kind>_total_s", "seconds", "Total length of those windows.",
+          f"{_T}test_exposure.py"),
+    Entry("exposure_<kind>_max_s", "seconds", "Longest such window.", f"{_T}test_exposure.py"),
+    # Sessions (MODEL.md 6)
+    Entry("sessions_disrupted", "users", "Users holding a valid session whose refresh was "
+          "refused for a reason other than expiry: forced to sign in again.",
+          f"{_T}test_sessions.py::test_refused_refreshes_disrupt_distinct_users"),
+    Entry("sessions_disrupted_refreshes", "count", "The refused refresh attempts.",
+          f"{_T}test_sessions.py"),
+    # RPO (MODEL.md 7)
+    Entry("rpo_lost_writes", "count", "Writes acknowledged by the old primary but not applied "
+          "at the promoted region at promotion (the RPO).",
+          "validation 1.5 (Little's law), 1.6"),
+    Entry("rpo_lost_writes.<kind>", "count", "The same by kind: user (sign-ups), credential, "
+          "profile, revocation, disable.", f"{_T}test_rpo.py::test_stuck_writes_by_kind_and_span"),
+    Entry("rpo_span_s", "seconds", "Time between the first and last acknowledgement among "
+          "the lost writes.", f"{_T}test_rpo.py::test_stuck_writes_by_kind_and_span"),
+    Entry("writes_lost", "count", "Writes discarded for good (fewer than the RPO when "
+          "failback reconciles).", f"{_T}test_rpo.py"),
+    Entry("writes_lost.<kind>", "count", "The same by kind.", f"{_T}test_rpo.py"),
+    Entry("failback_conflicts", "count", "Reconciled writes found overwritten by a newer one "
+          "at failback (per write and region).", f"{_T}test_rpo.py"),
+    Entry("failback_conflicts.<kind>", "count", "The same by kind.", f"{_T}test_rpo.py"),
+    # RTO (MODEL.md 8)
+    Entry("rto_s", "seconds", "From the fault start until the per-minute sign-in success rate "
+          "is back to ≥ run.rto_threshold × its pre-fault baseline and stays there; the run's "
+          "length when it never recovers.",
+          f"{_T}test_recovery.py::test_rto_ends_with_the_last_bad_minute"),
+    Entry("rto_recovered", "fraction", "1 when sign-ins recovered before the run ended, 0 when "
+          "rto_s is censored at the run's end.",
+          f"{_T}test_recovery.py::test_rto_never_recovered_is_censored_at_run_end"),
+    Entry("detection_s", "seconds", "From the fault start to the unhealthy verdict.",
+          "validation 1.7 (uniform on [(k−1)I, kI])"),
+    Entry("decision_s", "seconds", "From detection to the start of promotion.",
+          f"{_T}test_recovery.py::test_parts_from_meta"),
+    Entry("promotion_s", "seconds", "From the start of promotion until the region takes "
+          "writes.", f"{_T}test_recovery.py::test_parts_from_meta"),
+    Entry("dns_convergence_s", "seconds", "From the DNS flip until ≥ run.dns_converged of "
+          "legitimate traffic reaches the new region, and stays so.",
+          f"{_T}test_recovery.py::test_dns_convergence_is_the_end_of_the_last_unconverged_bucket"),
+    Entry("dns_converged", "fraction", "1 when that share was reached before the fault ended, "
+          "0 when dns_convergence_s is censored (clients that never re-resolve).",
+          f"{_T}test_recovery.py::test_dns_never_converged_is_censored_and_no_flip_is_undefined"),
+    Entry("dns_share_moved_60s", "fraction", "Share of legitimate traffic on the new region "
+          "60 s after the flip.", "validation 3.1 (Flavel et al. 2014)"),
+    # Availability and traffic (MODEL.md 9)
+    Entry("availability", "fraction", "Share of legitimate sign-in attempts that succeeded "
+          "over the run.", "validation 1.11"),
+    Entry("availability_during_fault", "fraction", "The same within the fault window; NaN "
+          "without a fault.", f"{_T}test_availability.py"),
+    Entry("requests_total", "count", "Legitimate request attempts.",
+          "validation 1.10 (Poisson counts)"),
+    Entry("attack_requests_total", "count", "Attackers' requests.", f"{_T}test_availability.py"),
+    Entry("sign_ins_total", "count", "Legitimate sign-in attempts.", f"{_T}test_availability.py"),
+    # Cost (MODEL.md 10)
+    Entry("monthly_active_users", "users", "Users active in a month, from the population and "
+          "the sign-ups.", f"{_T}test_cost.py"),
+    Entry("cost_replication_per_month_usd", "USD", "MAU × replica price × (regions − 1).",
+          f"{_T}test_cost.py::test_cost_with_one_replica"),
+    Entry("cost_baseline_per_month_usd", "USD", "MAU × baseline price.", f"{_T}test_cost.py"),
+    Entry("cost_m2m_per_month_usd", "USD", "Machine-to-machine tokens per month / 1000 × "
+          "price, with the replication surcharge.", f"{_T}test_cost.py"),
+    Entry("cost_m2m_surcharge_per_month_usd", "USD", "The replication surcharge on M2M tokens.",
+          f"{_T}test_cost.py"),
+    Entry("cost_per_month_usd", "USD", "Replication + baseline + M2M.", f"{_T}test_cost.py"),
+)
+
+CAUSES: dict[str, str] = {
+    "ok": "served",
+    "region_down": "the region the client reached is down",
+    "region_error": "a degraded region (gray failure) failed the request",
+    "read_only": "a write reached a region that does not take writes (passive, promoting)",
+    "user_not_found": "the region does not hold the user (not replicated yet, or lost); also "
+                      "a federated user the secondary has never seen",
+    "stale_credential": "the region holds a superseded password",
+    "password_reset_required": "the user was imported without a password hash",
+    "mfa_unsupported": "the user's MFA kind does not work in a secondary region",
+    "locked_out": "the region's lockout counter has the account locked",
+    "wrong_password": "an attacker's guess was wrong",
+    "throttled": "the region's request quota was exhausted",
+    "token_rejected": "a token from another region, revoked, or an issuer pinned elsewhere",
+    "idp_unavailable": "the external identity provider is down",
+    "kms_unavailable": "the region's KMS key is unavailable",
+    "dns_unavailable": "the client's resolver could not answer (DNS outage, no serve-stale)",
+    "sync_unavailable": "a synchronous write could not reach its peer",
+    "user_disabled": "the user is disabled in the serving region",
+}
+"""Every outcome cause, in words (``<cause>`` in the names above)."""
+
+
+def _pattern(name: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"<[a-z]+>", r"[^.]+", re.escape(name).replace(
+        r"\<", "<").replace(r"\>", ">")) + "$")
+
+
+_PATTERNS = [(_pattern(entry.name), entry) for entry in GLOSSARY]
+
+
+def entry_for(metric: str) -> Entry | None:
+    """The glossary entry of a metric name (``failed_logins.throttled`` → its family)."""
+    for pattern, entry in _PATTERNS:
+        if pattern.match(metric):
+            return entry
+    return None
+
+
+def markdown() -> str:
+    """``docs/metrics.md``."""
+    lines = [
+        "# Metrics",
+        "",
+        "<!-- Generated by `python -m drsim.metrics.glossary` (make docs); do not edit. -->",
+        "",
+        "Every metric drsim reports per replication (and as a mean with a 95 % interval over",
+        "replications), its unit, what it means and the known answer that tests it.",
+        "NaN means undefined for the run (no fault, no stale read…), never zero.",
+        "`<cause>` stands for an outcome cause, `<region>` for a region name, `<kind>` for a",
+        f"write kind ({', '.join(WRITE_KINDS)}) or exposure kind, `<op>` for an operation.",
+        "",
+        "| metric | unit | definition | known answer |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| `{e.name}` | {e.unit} | {e.definition} | {e.known_answer} |" for e in GLOSSARY]
+    lines += ["", "## Outcome causes", "", "| cause | meaning |", "|---|---|"]
+    lines += [f"| `{cause}` | {CAUSES[cause]} |" for cause in OUTCOMES]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown(), end="")
