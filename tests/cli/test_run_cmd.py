@@ -211,6 +211,9 @@ def test_readable_summary(full_run):
     assert "Headline metrics" in text and "95% CI" in text
     assert "failed sign-in attempts" in text and "RTO" in text and "cost per month" in text
     assert "Failed sign-ins by cause:" in text and "region_down" in text
+    # A write refused by the passive secondary shows in the terminal, by cause.
+    operations = text.split("Failed other operations")[1].split("Fault timeline:")[0]
+    assert "read_only" in operations and "%]" in operations
     assert "Fault timeline:" in text
     assert "00:04:00  fault start" in text
     for instant in ("detection", "DNS flip", "promotion start", "failback", "recovery (RTO)"):

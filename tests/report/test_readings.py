@@ -70,11 +70,12 @@ def test_rto_rpo_and_lockout_readings():
     assert rpo_text({"rpo_lost_writes": est(0.0)}).startswith("No acknowledged write")
     lock = {"lockout_extra_guesses": est(335.0), "lockout_extra_guesses_per_account": est(0.335),
             "lockout_bypass_windows": est(4987.0), "lockout_bypass_max_s": est(900.0),
-            "accounts_compromised": est(0.0)}
+            "accounts_compromised": est(0.0), "accounts_compromised_total": est(19.3)}
     assert lockout_text(lock) == (
         "335 extra password guesses beyond what one global lockout counter allows (0.34 per "
         "targeted account); 4,987 bypass windows, longest 15 min; 0 accounts compromised "
-        "beyond what the global counter would have allowed.")
+        "beyond what a shared (global) counter would have allowed (of 19.3 compromised in "
+        "all).")
 
 
 def test_compare_readings_name_each_design_against_the_baseline():

@@ -43,7 +43,8 @@ HEADLINE: tuple[tuple[str, str, str], ...] = (
     ("lockout_extra_guesses", "lockout: extra attacker guesses", "count"),
     ("lockout_bypass_windows", "lockout: bypass windows", "count"),
     ("lockout_bypass_max_s", "lockout: longest bypass window", "s"),
-    ("accounts_compromised", "accounts compromised", "count"),
+    ("accounts_compromised", "accounts compromised beyond a shared counter", "count"),
+    ("accounts_compromised_total", "  accounts compromised (total)", "count"),
     ("stale_credential_signins", "sign-ins with a superseded password", "count"),
     ("revoked_token_accepts", "revoked refresh tokens accepted", "count"),
     ("sessions_disrupted", "sessions disrupted", "count"),
@@ -128,6 +129,29 @@ def timeline_lines(output: Any) -> list[str]:
     return lines
 
 
+def cause_lines(metrics: Mapping[str, Mapping[str, Any]], prefix: str, total: str) -> list[str]:
+    """One line per outcome cause that occurred (metrics named ``prefix + cause``), largest
+    first, with its share of ``total``; ``none`` when no cause occurred."""
+    causes = sorted(
+        (
+            (name[len(prefix):], entry)
+            for name, entry in metrics.items()
+            if name.startswith(prefix) and (number(entry.get("mean")) or 0) > 0
+        ),
+        key=lambda item: -(number(item[1].get("mean")) or 0),
+    )
+    if not causes:
+        return ["  none"]
+    whole = number(metrics.get(total, {}).get("mean")) or sum(
+        number(e.get("mean")) or 0 for _, e in causes)
+    lines = []
+    for cause, entry in causes:
+        line = format_metric_line(cause, entry, "count")
+        lines.append(f"{line}  [{100 * (number(entry.get('mean')) or 0) / whole:.0f} %]"
+                     if whole else line)
+    return lines
+
+
 def summary_text(output: Any, directory: Path | None) -> str:
     """The human-readable summary of a run."""
     scenario = output.scenario
@@ -146,25 +170,11 @@ def summary_text(output: Any, directory: Path | None) -> str:
     for name, label, kind in HEADLINE:
         if name in metrics:
             lines.append(format_metric_line(label, metrics[name], kind))
-    causes = sorted(
-        (
-            (name.split(".", 1)[1], entry)
-            for name, entry in metrics.items()
-            if name.startswith("failed_logins.") and (number(entry.get("mean")) or 0) > 0
-        ),
-        key=lambda item: -(number(item[1].get("mean")) or 0),
-    )
-    lines += ["", "Failed sign-ins by cause:"]
-    if causes:
-        total = number(metrics.get("failed_logins", {}).get("mean")) or sum(
-            number(e.get("mean")) or 0 for _, e in causes
-        )
-        for cause, entry in causes:
-            share = (number(entry.get("mean")) or 0) / total if total else float("nan")
-            line = format_metric_line(cause, entry, "count")
-            lines.append(f"{line}  [{100 * share:.0f} %]" if not math.isnan(share) else line)
-    else:
-        lines.append("  none")
+    lines += ["", "Failed sign-ins by cause:",
+              *cause_lines(metrics, "failed_logins.", "failed_logins")]
+    lines += ["", "Failed other operations (sign-up, update, password, refresh, sign-out) "
+                  "by cause:",
+              *cause_lines(metrics, "failed_operations_by_cause.", "failed_operations")]
     lines += ["", "Fault timeline:", *timeline_lines(output)]
     if output.failed:
         lines += [

@@ -29,7 +29,8 @@ REVIEW_METRICS: tuple[tuple[str, str], ...] = (
     ("staleness_p99_s", "staleness p99"),
     ("lockout_extra_guesses", "extra attacker guesses"),
     ("lockout_bypass_max_s", "longest lockout bypass window"),
-    ("accounts_compromised", "accounts compromised"),
+    ("accounts_compromised", "accounts compromised beyond a shared counter"),
+    ("accounts_compromised_total", "accounts compromised (total)"),
     ("sessions_disrupted", "sessions disrupted"),
     ("cost_per_month_usd", "cost per month"),
 )

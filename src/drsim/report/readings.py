@@ -378,8 +378,11 @@ def lockout_text(m: Metrics, scenario: Scenario | None = None) -> str:
                      f"{_fmt(m, 'lockout_bypass_max_s')}")
     compromised = _mean(m, "accounts_compromised")
     if compromised is not None:
-        text += (f"; {fmt_value(compromised, 'count')} accounts compromised beyond what the "
-                 "global counter would have allowed")
+        text += (f"; {fmt_value(compromised, 'count')} accounts compromised beyond what a "
+                 "shared (global) counter would have allowed")
+        total = _mean(m, "accounts_compromised_total")
+        if total is not None:
+            text += f" (of {fmt_value(total, 'count')} compromised in all)"
     return text + "."
 
 
