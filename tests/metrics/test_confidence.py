@@ -84,6 +84,14 @@ def test_over_dispersed_count_is_poisson_scaled_at_the_t_level() -> None:
     assert lo > 0
 
 
+def test_two_replications_give_a_finite_count_interval() -> None:
+    """With n = 2 the Student-t tail level is 3e-37: the upper Poisson limit must not
+    round to the quantile at probability 1 (infinite)."""
+    _, lo, hi = mean_ci([743.0, 846.0], kind="count")
+    t_hi = 794.5 + stats.t.ppf(0.975, 1) * np.std([743.0, 846.0], ddof=1) / math.sqrt(2)
+    assert 0 < lo < 794.5 and t_hi < hi < 2 * t_hi
+
+
 def test_poisson_like_count_keeps_student_t_when_it_is_wider() -> None:
     x = [10.0, 12.0, 17.0]
     assert mean_ci(x, kind="count") == mean_ci(x, kind="other")
@@ -166,4 +174,5 @@ def test_intervals_stay_in_the_kinds_range_and_hold_the_mean(kind: str, data) ->
     mean, lo, hi, _ = interval_rows(x[None, :], kind)
     low, high = RANGE[kind]
     assert low <= lo[0] <= hi[0] <= high
+    assert math.isfinite(hi[0])
     assert lo[0] <= mean[0] * (1 + 1e-12) + 1e-300 and mean[0] <= hi[0] * (1 + 1e-12) + 1e-300

@@ -190,7 +190,7 @@ def _count(rows: Rows) -> Interval:
     tail = np.where(over, _normal_tail(rows.t), rows.alpha / 2)
     events = np.where(ok, total / phi, 0.0)
     p_lo = np.where(events > 0, stats.gamma.ppf(tail, np.where(events > 0, events, 1.0)), 0.0)
-    p_hi = stats.gamma.ppf(1 - tail, events + 1.0)
+    p_hi = stats.gamma.isf(tail, events + 1.0)  # not ppf(1 − tail): 1 − 1e-37 rounds to 1
     lo = np.where(ok, np.maximum(np.minimum(rows.lo, phi * p_lo / rows.n), 0.0), rows.lo)
     hi = np.where(ok, np.maximum(rows.hi, phi * p_hi / rows.n), rows.hi)
     return lo, hi, np.where(ok, "poisson-exact+student-t", "student-t").astype(object)
@@ -232,18 +232,21 @@ def _duration(rows: Rows) -> Interval:
     Cox's interval for the mean of a log-normal sample, with y = ln x of mean
     ȳ and variance s²: ``exp(ȳ + s²/2 ± t·√(s²/n + s⁴/(2(n−1))))`` —
     right-skewed like the durations. A zero value leaves no logarithm: then
-    Student-t clipped at 0.
+    Student-t clipped at 0, as where Cox's upper limit overflows.
     """
     lo, hi, method = _student_t_clipped(rows)
     positive = rows.within(np.finfo(np.float64).tiny)
-    cox = positive & (rows.sd > 0)
-    logs = np.log(np.where(cox[:, None], rows.x, 1.0))
+    logs = np.log(np.where(positive[:, None], rows.x, 1.0))
     s2 = logs.var(axis=1, ddof=1)
     centre = logs.mean(axis=1) + s2 / 2
     half = rows.t * np.sqrt(s2 / rows.n + s2 * s2 / (2 * (rows.n - 1)))
-    lo = np.where(cox, np.minimum(lo, np.exp(centre - half)), lo)
-    hi = np.where(cox, np.maximum(hi, np.exp(centre + half)), hi)
-    return lo, hi, np.where(positive, "lognormal-cox+student-t", method).astype(object)
+    cox_lo, cox_hi = np.exp(centre - half), np.exp(centre + half)
+    # Cox's limit overflows only for absurd spreads (values 10³⁰⁰ apart): Student-t there
+    cox = positive & (rows.sd > 0) & np.isfinite(cox_hi)
+    lo = np.where(cox, np.minimum(lo, cox_lo), lo)
+    hi = np.where(cox, np.maximum(hi, cox_hi), hi)
+    return lo, hi, np.where(cox | (positive & (rows.sd == 0)), "lognormal-cox+student-t",
+                            method).astype(object)
 
 
 FORMS: dict[str, Callable[[Rows], Interval]] = {
