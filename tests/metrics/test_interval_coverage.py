@@ -54,6 +54,7 @@ def _negative_binomial(mean: float, k: float) -> Draw:
 
 
 def _lognormal(sigma: float) -> Draw:
+    """Durations around e⁵ ≈ 148 s, right-skewed by ``sigma``."""
     return lambda rng, size: rng.lognormal(5.0, sigma, size)
 
 
