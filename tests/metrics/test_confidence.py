@@ -26,7 +26,7 @@ Z = stats.norm.ppf(0.975)
     ("staleness_p99_s", "duration"), ("cost_per_month_usd", "money"),
     ("availability", "share"), ("availability_during_fault", "share"),
     ("incident.2.availability", "share"), ("stale_read_fraction", "share"),
-    ("dns_share_moved_60s", "share"), ("dns_converged", "share"), ("rto_recovered", "share"),
+    ("dns_share_moved_60s", "share"), ("dns_converged", "yes_no"), ("rto_recovered", "yes_no"),
     ("lockout_extra_guesses_per_account", "ratio"), ("failed_logins", "count"),
     ("failed_logins.idp_unavailable", "count"), ("failed_logins_by_region.us-east-1", "count"),
     ("writes_lost", "count"), ("incident.1.writes_lost", "count"),
@@ -40,14 +40,14 @@ def test_metric_kind_by_pattern(name: str, kind: str) -> None:
 def test_every_golden_metric_has_the_kind_its_values_and_the_report_say() -> None:
     """Shares lie in [0, 1], counts are whole and ≥ 0 (MAU excepted: an estimate), and
     the report writes shares as %, durations as time and money as $."""
-    written = {"share": "pct", "duration": "s", "money": "usd"}
+    written = {"share": "pct", "yes_no": "pct", "duration": "s", "money": "usd"}
     for path in sorted(GOLDEN.glob("*.json")):
         for name, value in json.loads(path.read_text()).items():
             kind = metric_kind(name)
             assert written.get(kind, "count") == report_kind(name), (path.name, name)
             if value is None or math.isnan(value):
                 continue
-            if kind == "share":
+            if kind in ("share", "yes_no"):
                 assert 0.0 <= value <= 1.0, (path.name, name)
             elif kind == "count" and name != "monthly_active_users":
                 assert value >= 0 and float(value).is_integer(), (path.name, name)
@@ -98,13 +98,22 @@ def test_poisson_like_count_keeps_student_t_when_it_is_wider() -> None:
 
 
 def test_yes_no_share_is_wilson_over_replications() -> None:
-    assert mean_ci([1.0] * 5, kind="share") == pytest.approx((1.0, 5 / (5 + Z**2), 1.0))
-    _, lo, hi, method = estimate([1.0, 0.0, 1.0, 1.0, 1.0], "share")
+    assert mean_ci([1.0] * 5, kind="yes_no") == pytest.approx((1.0, 5 / (5 + Z**2), 1.0))
+    _, lo, hi, method = estimate([1.0, 0.0, 1.0, 1.0, 1.0], "yes_no")
     p, n = 0.8, 5
     centre, half = p + Z**2 / (2 * n), Z * math.sqrt(p * (1 - p) / n + Z**2 / (4 * n * n))
     t_lo = p - T4 * math.sqrt(0.2 / n)  # s² = 0.2
     assert (lo, hi) == pytest.approx((min(t_lo, (centre - half) / (1 + Z**2 / n)), 1.0))
     assert method == "wilson+student-t"
+
+
+def test_values_the_design_fixes_are_points() -> None:
+    """A share equal in every replication (no sign-in succeeded during the fault) and a
+    count equal and non-zero in every replication (the accounts on the attacker's list)
+    are what the design fixes: a point, not a binomial or Poisson spread."""
+    assert estimate([0.0] * 5, "share") == (0.0, 0.0, 0.0, "constant")
+    assert estimate([1000.0] * 5, "count") == (1000.0, 1000.0, 1000.0, "constant")
+    assert estimate([0.0] * 5, "count")[2] > 0  # a rare event never seen: an upper limit
 
 
 def test_share_uses_wilson_with_the_effective_sample_size() -> None:

@@ -24,7 +24,7 @@ neg. binomial, mean 20, k = 2  failed_logins (count)             0.947 / 0.911  
 neg. binomial, mean 5, k = 1   writes_lost (count)               0.939 / 0.884  0.945 / 0.900
 beta(1, 99), mean 0.01         stale_read_fraction (share)       0.941 / 0.881  0.956 / 0.906
 beta(20, 20), mean 0.5         availability (share)              0.949 / 0.948  0.952 / 0.952
-yes/no, p = 0.3                rto_recovered (share)             0.999 / 0.843  0.963 / 0.963
+yes/no, p = 0.3                rto_recovered (yes_no)            0.999 / 0.843  0.963 / 0.963
 log-normal, σ = 0.5            rto_s (duration)                  0.946 / 0.912  0.951 / 0.918
 log-normal, σ = 1              detection_s (duration)            0.941 / 0.832  0.949 / 0.854
 =============================  ================================  =============  =============

@@ -19,8 +19,9 @@ count     ``poisson-exact+student-t`` the hull of the Student-t interval and the
                                       level); divided by n, never below 0
 share     ``wilson+student-t``        the hull of the Student-t interval clipped to
                                       [0, 1] and a Wilson score interval with the
-                                      effective sample size mean·(1−mean)/(s²/n);
-                                      0/1 values (yes/no per replication): Wilson
+                                      effective sample size mean·(1−mean)/(s²/n)
+yes_no    ``wilson+student-t``        a yes/no outcome per replication
+                                      (``*_converged``, ``*_recovered``): Wilson
                                       with n = replications
 duration  ``lognormal-cox+student-t`` the hull of the Student-t interval and Cox's
                                       interval for a log-normal mean; with a zero
@@ -35,8 +36,9 @@ ratios ≥ 0, shares in [0, 1]); a sample outside it gets the plain Student-t
 interval, and so does a sample with a non-finite value (a point interval at
 its mean, as :func:`drsim.metrics.summarise` then reports None). One value
 gives a point interval (method ``none``). Zero spread gives a zero-width
-interval, except for the forms that know better: counts (all 0 in five
-replications still allows a mean of up to 3.69 / 5) and 0/1 shares (Wilson).
+interval (method ``constant``: a value the design fixes), except for the forms
+that know better: a count 0 in every replication (a rare event: five zeros
+still allow a mean of up to 3.69 / 5) and a yes/no outcome (Wilson).
 docs/model.md ("Intervals") gives the reasons and the measured coverage.
 """
 
@@ -49,7 +51,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy import stats
 
-KINDS = ("count", "share", "duration", "money", "ratio", "other")
+KINDS = ("count", "share", "yes_no", "duration", "money", "ratio", "other")
 """The metric kinds :func:`metric_kind` returns."""
 
 SHARE_WORDS = frozenset({"share", "fraction", "availability"})
@@ -68,9 +70,9 @@ def metric_kind(name: str) -> str:
     """The kind of a metric, read from its name.
 
     The rules, first match wins: ends in ``_s`` → ``duration`` (``rto_s``,
-    ``incident.1.rto_s``, ``rto_90_s``); ends in ``_usd`` → ``money``; has a
-    word ``share``, ``fraction`` or ``availability``, or ends in
-    ``converged`` / ``recovered`` → ``share``; has the word ``per`` →
+    ``incident.1.rto_s``, ``rto_90_s``); ends in ``_usd`` → ``money``; ends in
+    ``converged`` / ``recovered`` → ``yes_no`` (1 or 0 per replication); has a
+    word ``share``, ``fraction`` or ``availability`` → ``share``; has the word ``per`` →
     ``ratio`` (``lockout_extra_guesses_per_account``); has a word ``delta``,
     ``diff``, ``difference``, ``change`` or ``net`` → ``other``; anything else
     is a ``count`` (drsim's convention: plain names are counts, including
@@ -87,7 +89,9 @@ def metric_kind(name: str) -> str:
     if name.endswith("_usd"):
         return "money"
     words = _WORD.split(name.lower())
-    if SHARE_WORDS.intersection(words) or words[-1] in YES_NO_WORDS:
+    if words[-1] in YES_NO_WORDS:
+        return "yes_no"
+    if SHARE_WORDS.intersection(words):
         return "share"
     if "per" in words:
         return "ratio"
@@ -182,7 +186,7 @@ def _count(rows: Rows) -> Interval:
     interval of the mean; the hull with Student-t keeps the coverage where
     either alone falls short (rare counts: Student-t; skewed counts: Poisson).
     """
-    ok = rows.within(0.0)
+    ok = rows.within(0.0) & ~_constant_nonzero(rows)
     total = rows.x.sum(axis=1)
     # over-dispersed: s² above the mean, beyond rounding (s² = mean is Poisson)
     over = ok & (rows.sd**2 > rows.mean * (1.0 + 1e-9))
@@ -193,24 +197,43 @@ def _count(rows: Rows) -> Interval:
     p_hi = stats.gamma.isf(tail, events + 1.0)  # not ppf(1 − tail): 1 − 1e-37 rounds to 1
     lo = np.where(ok, np.maximum(np.minimum(rows.lo, phi * p_lo / rows.n), 0.0), rows.lo)
     hi = np.where(ok, np.maximum(rows.hi, phi * p_hi / rows.n), rows.hi)
-    return lo, hi, np.where(ok, "poisson-exact+student-t", "student-t").astype(object)
+    return lo, hi, _method(rows, ok, "poisson-exact+student-t")
 
 
-def _share(rows: Rows) -> Interval:
+def _constant_nonzero(rows: Rows) -> np.ndarray:
+    """Rows whose values are all the same and not 0: a quantity the design fixes (targeted
+    accounts, the population's cost), not a rare count — a point interval. (Five equal
+    draws of a count with any real spread are too unlikely to mean otherwise.)"""
+    return rows.finite & (rows.sd == 0.0) & (rows.mean != 0.0)
+
+
+def _method(rows: Rows, ok: np.ndarray, name: str) -> np.ndarray:
+    """The method name of each row: ``name`` where the form applied, ``constant`` for rows
+    with one repeated value the form leaves as a point, else ``student-t``."""
+    return np.where(ok, name, np.where(rows.finite & (rows.sd == 0.0), "constant",
+                                       "student-t")).astype(object)
+
+
+def _yes_no(rows: Rows) -> Interval:
+    """:func:`_share` of a yes/no outcome per replication: Wilson over the replications."""
+    return _share(rows, yes_no=True)
+
+
+def _share(rows: Rows, yes_no: bool = False) -> Interval:
     """Hull of Student-t clipped to [0, 1] and a Wilson score interval.
 
     Wilson's interval for a proportion p̂ out of m trials is
     ``(p̂ + q²/2m ± q·√(p̂(1−p̂)/m + q²/4m²)) / (1 + q²/m)``: asymmetric, inside
     [0, 1], wider towards the middle. For shares m is the effective sample
     size p̂(1−p̂)/(s²/n) (the m trials whose binomial spread equals the
-    replications') and q the Student-t quantile; for 0/1 values (a yes/no
-    outcome per replication, or a share 0 or 1 in every replication) m = n and
-    q the normal quantile — the binomial interval, which does not shrink to a
-    point when every replication gives the same answer.
+    replications') and q the Student-t quantile; for a yes/no outcome per
+    replication m = n and q the normal quantile — the binomial interval, which
+    does not shrink to a point when every replication gives the same answer.
+    A share equal in every replication (all sign-ins failed: 0) is a point.
     """
     ok = rows.within(0.0, 1.0)
     x, p = rows.x, rows.mean
-    binary = ok & np.all((x == 0.0) | (x == 1.0), axis=1)
+    binary = ok & yes_no & np.all((x == 0.0) | (x == 1.0), axis=1)
     var = rows.sd**2
     spread = var > 0
     m = np.where(binary, rows.n, p * (1 - p) * rows.n / np.where(spread, var, 1.0))
@@ -223,7 +246,7 @@ def _share(rows: Rows) -> Interval:
     hi = np.where(ok, np.clip(rows.hi, 0.0, 1.0), rows.hi)
     lo = np.where(wilson, np.clip(np.minimum(lo, w_lo), 0.0, 1.0), lo)
     hi = np.where(wilson, np.clip(np.maximum(hi, w_hi), 0.0, 1.0), hi)
-    return lo, hi, np.where(ok, "wilson+student-t", "student-t").astype(object)
+    return lo, hi, _method(rows, ok & (binary | spread), "wilson+student-t")
 
 
 def _duration(rows: Rows) -> Interval:
@@ -252,6 +275,7 @@ def _duration(rows: Rows) -> Interval:
 FORMS: dict[str, Callable[[Rows], Interval]] = {
     "count": _count,
     "share": _share,
+    "yes_no": _yes_no,
     "duration": _duration,
     "money": _student_t_clipped,
     "ratio": _student_t_clipped,
