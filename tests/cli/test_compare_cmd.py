@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from tiny_scenario import tiny_scenario
 
 from drsim.cli import main
-from drsim.cli.compare_text import WIDTH, comparison_text
+from drsim.cli.compare_text import comparison_text
 
 TINY = tiny_scenario(seed=5, attacker=True, head="name: tiny\n")
 
@@ -142,14 +142,14 @@ def test_the_table_fits_100_columns_and_hides_rows_zero_everywhere():
                           "values": dict(zip(names, ["region", "global", "global"], strict=True))}]}
     text = comparison_text(data)
     lines = text.splitlines()
-    assert max(len(line) for line in lines) <= WIDTH
+    assert max(len(line) for line in lines) <= 100
     assert "  A = cognito-active-passive-reference-design (baseline)" in lines
     assert any(line.startswith("metric") and "Δ C − A" in line for line in lines)
     assert not any("throttled" in line or "password_reset" in line for line in lines)
     assert "2 metrics are zero or undefined in every design" in text
     every = comparison_text(data, show_all=True)
     assert "throttled" in every and "password_reset_required" in every
-    assert max(len(line) for line in every.splitlines()) <= WIDTH
+    assert max(len(line) for line in every.splitlines()) <= 100
 
 
 def test_three_long_named_designs_fit_100_columns_from_the_command_line(files):
@@ -159,5 +159,5 @@ def test_three_long_named_designs_fit_100_columns_from_the_command_line(files):
     result = compare("tiny.yaml", "a-rather-long-design-name-number-one.yaml",
                      "a-rather-long-design-name-number-two.yaml", "-o", "out")
     assert result.exit_code == 0, result.output
-    assert max(len(line) for line in result.stdout.splitlines()) <= WIDTH
+    assert max(len(line) for line in result.stdout.splitlines()) <= 100
     assert "  C = a-rather-long-design-name-number-two" in result.stdout.splitlines()
