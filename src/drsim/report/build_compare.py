@@ -79,7 +79,8 @@ def _settings_table(source: CompareSource) -> list[Any]:
             for s in settings]
     design = [s["key"] for s in settings if s["kind"] == "design"]
     lead = (f"The designs differ in {len(design)} design setting{'s' if len(design) != 1 else ''}"
-            + (": " + ", ".join(design) + "." if design else "."))
+            ": " + ", ".join(design) + "." if design else
+            "The designs differ in no design setting, only in their workload.")
     return [Paragraph(lead), Table(
         ["setting", "kind", *names], rows,
         "Every resolved setting that differs (design: chosen by the architect; workload: "
@@ -185,7 +186,11 @@ def _question_section(source: CompareSource) -> Section:
 def _readings_section(source: CompareSource) -> Section:
     names, base = source.names, source.baseline
     readings = compare_readings(names, base, {n: source.difference(n) for n in names})
+    caveat = ([Paragraph("These differences are not the designs' alone: their workloads "
+                         "differ (see the warning above).", "warning")]
+              if workload_warning(source) else [])
     return Section("Headline differences", [
+        *caveat,
         Bullets(readings) if readings else Paragraph("No design to compare with the baseline."),
         Paragraph("Each difference is design − baseline: negative failed sign-ins, RTO, extra "
                   "guesses or writes at risk is better; “not significant” means the paired 95 % "
@@ -236,9 +241,8 @@ def _reproduce_section(source: CompareSource, reps: int) -> Section:
     command = compare_command(source.data)
     if command is not None:
         blocks += [Paragraph("From the directory the comparison was run in, this command gives "
-                             "the same numbers (the designs, every --set override, "
-                             "--same-workload, the seed and the replications of this "
-                             "comparison):"), Paragraph(command_text(command))]
+                             "the same numbers (the same designs, overrides, workload, seed and "
+                             "replications):"), Paragraph(command_text(command))]
     stored = [source.directory / "designs" / f"{n}.yaml" for n in source.names]
     if all(p.is_file() for p in stored):
         blocks += [Paragraph(("Or, from" if command else "From") + " the comparison directory, "
@@ -280,7 +284,9 @@ def build_compare_report(source: CompareSource, targets: Sequence[Target] = ()) 
     crn = bool(data.get("common_random_numbers"))
     subtitle = [f"drsim compare of {len(names)} designs — {reps} replication"
                 f"{'s' if reps != 1 else ''} each, baseline {base}, "
-                + ("common random numbers (same users, arrivals and attacks in replication r of "
+                + ("different workloads: not like for like (see the warning)"
+                   if workload_warning(source) else
+                   "common random numbers (same users, arrivals and attacks in replication r of "
                    "every design)" if crn else "different seeds: no common random numbers")]
     report = Report(f"DR design comparison: {', '.join(names)}", "compare", subtitle)
     report.sections.append(_question_section(source))
