@@ -85,7 +85,10 @@ def compare_command(
     quiet: bool,
     no_charts: bool,
 ) -> None:
-    """Compare DR designs on identical traffic; the first file is the baseline."""
+    """Compare DR designs run on the same replications; the first file is the baseline.
+
+    Lists every design setting that differs and warns when the workloads differ
+    too (--same-workload FILE gives every design the same one)."""
     from drsim.experiment.compare import (
         apply_workload,
         load_designs,
