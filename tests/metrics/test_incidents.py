@@ -125,7 +125,7 @@ def test_writes_stuck_at_a_promotion_belong_to_its_incident(make_records, make_s
 
 @pytest.mark.parametrize("interval, threshold", [(10.0, 3), (7.0, 2)])
 def test_simulated_two_outages_are_detected_at_their_closed_forms(interval, threshold):
-    """One checker at phase φ probes at φ + n·I: each outage is detected at its k-th failed probe."""
+    """One checker at phase φ probes at φ + n·I: each outage is caught at its k-th failed probe."""
     from drsim.model import simulate
     from drsim.model.streams import Streams
     from tests.model.conftest import build_scenario

@@ -251,9 +251,9 @@ def primary_region(scenario: Scenario) -> str | None:
 
 def headline_incident(found: list[Incident], scenario: Scenario) -> Incident | None:
     """The incident the unprefixed keys describe (see the module); None without one."""
-    primary = primary_region(scenario)
-    for wanted in (lambda i: primary is not None and i.verdict_region == primary, lambda i: i.verdict_region is not None):
-        for incident in found:
-            if wanted(incident):
-                return incident
-    return found[0] if found else None
+    unhealthy = [i for i in found if i.verdict_region is not None]
+    on_primary = [i for i in unhealthy if i.verdict_region == primary_region(scenario)]
+    for candidates in (on_primary, unhealthy, found):
+        if candidates:
+            return candidates[0]
+    return None

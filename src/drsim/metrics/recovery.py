@@ -38,9 +38,10 @@ RTO_BUCKET_S = 60.0
 DNS_BUCKET_S = 10.0
 
 
-def _windows(t: np.ndarray, hit: np.ndarray, origin_s: float, horizon_s: float, bucket_s: float
-             ) -> tuple[np.ndarray, np.ndarray]:
-    """Per window from ``origin_s``: (hits, attempts) of the rows in ``[origin, origin + horizon)``."""
+def _windows(
+    t: np.ndarray, hit: np.ndarray, origin_s: float, horizon_s: float, bucket_s: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per window from ``origin_s``: (hits, attempts) of rows in ``[origin, origin + horizon)``."""
     n_buckets = max(1, math.ceil(horizon_s / bucket_s))
     inside = (t >= origin_s) & (t < origin_s + horizon_s)
     b = ((t[inside] - origin_s) // bucket_s).astype(np.int64)
