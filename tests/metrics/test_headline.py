@@ -54,3 +54,13 @@ def test_nothing_to_say_without_a_fault_or_sign_ins():
 
 def test_duration_words():
     assert [duration_words(s) for s in (45.0, 126.0, 1860.0)] == ["45 s", "2.1 min", "31 min"]
+
+
+def test_small_groups_are_summed_and_unbroken_levels_are_held():
+    metrics = {**REFERENCE_LIKE, "rto_50_s": 0.0, "never_recovered_users.throttled": 3.0,
+               "never_recovered_users.locked_out": 2.0}
+    assert headline_words(metrics) == (
+        "50 % of sign-ins held from the start, 90 % restored after 2.1 min, 99 % not restored "
+        "before the end of the observation; TOTP users (15 %), clients still sent to the "
+        "failed region (2 %) and 5 other users out until failback at 31 min."
+    )

@@ -169,3 +169,13 @@ def test_an_incident_does_not_take_the_next_ones_promotion(make_records, make_sc
     m = incident_metrics(make_records(events=events), scenario)
     assert math.isnan(m["incident.1.decision_s"]) and math.isnan(m["incident.1.promotion_s"])
     assert (m["incident.2.decision_s"], m["incident.2.promotion_s"]) == (8.0, 10.0)
+
+
+def test_peers_log_the_fence_when_it_is_done(make_records, make_scenario):
+    # model/control.py _fence: the event comes promotion_time after the fence started.
+    scenario = make_scenario(faults=[{**OUTAGE, "start": "100s", "duration": "5m"}],
+                             failover={"mode": "automatic", "promotion_time": "20s"})
+    events = fault_events((0, 100, 400)) + [unhealthy(125.0)]
+    events += [{"time_s": 155.0, "kind": "promotion_start", "region": "r1", "detail": "fenced"}]
+    m = incident_metrics(make_records(events=events), scenario)
+    assert (m["detection_s"], m["decision_s"], m["promotion_s"]) == (25.0, 10.0, 20.0)

@@ -66,3 +66,18 @@ def test_nearest_rank():
     assert nearest_rank(np.array([3.0, 1.0, 2.0, 4.0]), 0.5) == 2.0
     assert nearest_rank(np.array([3.0, 1.0, 2.0, 4.0]), 0.9) == 4.0
     assert math.isnan(nearest_rank(np.array([]), 0.5))
+
+
+def test_only_users_still_failing_after_the_restoration_count(make_records):
+    rows = [
+        attempt(110, 1, "region_down"),  # failed during the outage, never tried again
+        attempt(110, 2, "region_down"), attempt(160, 2, "mfa_unsupported"),  # still failing
+        attempt(120, 3, "region_down"), attempt(170, 3),  # recovered
+    ]
+    requests = make_records(requests=rows).requests
+    m = user_recovery_metrics(requests, 100.0, 600.0, restored_s=150.0)
+    assert m["never_recovered_users"] == 1 and m["never_recovered_users.mfa_unsupported"] == 1
+    assert m["never_recovered_users.region_down"] == 0
+    # Never restored: everyone without a success counts.
+    m = user_recovery_metrics(requests, 100.0, 600.0)
+    assert m["never_recovered_users"] == 2 and m["never_recovered_users.region_down"] == 1

@@ -38,6 +38,9 @@ GROUP_NAMES: dict[str, str] = {
 }
 """How a never-recovered group is named in words, by the cause of its last failure."""
 
+MIN_GROUP_SHARE = 0.01
+"""Never-recovered groups below this share of the users are summed as "others"."""
+
 _LEVEL_KEY = re.compile(r"^rto_(\d+(?:_\d+)?)_s$")
 
 
@@ -70,7 +73,9 @@ def _recovery_clause(metrics: Mapping[str, float], labels: list[str]) -> str:
     for label in labels:
         value = metrics.get(f"rto_{label}_s", math.nan)
         recovered = metrics.get(f"rto_{label}_recovered", math.nan)
-        if recovered == 1.0 and is_number(value):
+        if recovered == 1.0 and value == 0.0:
+            outcome = "held from the start"
+        elif recovered == 1.0 and is_number(value):
             outcome = f"restored after {duration_words(value)}"
         elif recovered == 0.0:
             outcome = "not restored before the end of the observation"
@@ -95,11 +100,16 @@ def _groups_clause(metrics: Mapping[str, float]) -> str:
     if not groups:
         return ""
     base = metrics.get("sign_in_users_after_fault", math.nan)
+    shares = {c: counts[c] / base if is_number(base) and base > 0 else math.nan for c in groups}
+    shown = [c for c in groups if shares[c] >= MIN_GROUP_SHARE] or groups[:1]
     named = []
-    for cause in groups:
+    for cause in shown:
         name = GROUP_NAMES.get(cause, cause.replace("_", " "))
-        share = counts[cause] / base if is_number(base) and base > 0 else math.nan
-        named.append(f"{name} ({_percent_words(share)})" if is_number(share) else name)
+        named.append(f"{name} ({_percent_words(shares[cause])})" if is_number(shares[cause])
+                     else name)
+    others = sum(counts[c] for c in groups if c not in shown)
+    if others:
+        named.append(f"{others:.0f} other user{'s' if others != 1 else ''}")
     failback = metrics.get("time_to_failback_s", math.nan)
     if is_number(failback):
         until = f"out until failback at {duration_words(failback)}"
@@ -107,7 +117,8 @@ def _groups_clause(metrics: Mapping[str, float]) -> str:
         until = "not back before the next incident"
     else:
         until = "not back before the end of the run"
-    return f"{' and '.join(named)} {until}"
+    listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    return f"{listed} {until}"
 
 
 def headline_words(metrics: Mapping[str, float], scenario: Scenario | None = None) -> str:

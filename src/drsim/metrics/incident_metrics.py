@@ -9,7 +9,8 @@ endpoint unhealthy), ``faults`` (count), the recovery metrics of
 ``dns_share_moved_60s``, ``rto_s``, ``rto_recovered``, ``rto_<level>_s``,
 ``rto_<level>_recovered``; durations from the anchor), ``time_to_failback_s``
 (failback − anchor), ``affected_users``, ``time_to_first_success_p50_s`` and
-``…_p90_s``, ``never_recovered_users`` (:mod:`drsim.metrics.users`) and
+``…_p90_s``, ``never_recovered_users`` (:mod:`drsim.metrics.users`; still
+failing after the lowest RTO level was reached, no success before failback) and
 ``rpo_writes`` (writes stuck at the incident's promotion).
 
 Unprefixed, ``incidents`` counts them and ``headline_incident`` names the one
@@ -25,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from drsim.metrics._common import NAN
+from drsim.metrics.evidence import level_label
 from drsim.metrics.facts import run_facts
 from drsim.metrics.incidents import FaultSpan, Incident, headline_incident, incidents
 from drsim.metrics.recovery import recovery_metrics
@@ -51,8 +53,11 @@ def _one_incident(records: RunRecords, scenario: Scenario, incident: Incident,
         run.min_attempts_per_window, incident.observe_end_s, baseline_before_s,
     )
     out["time_to_failback_s"] = facts.failback_s - facts.fault_start_s
+    lowest = level_label(min(run.rto_levels))
+    restored = (facts.fault_start_s + out[f"rto_{lowest}_s"]
+                if out[f"rto_{lowest}_recovered"] == 1.0 else NAN)
     out.update(user_recovery_metrics(records.requests, incident.anchor_s,
-                                     incident.observe_end_s, facts.failback_s))
+                                     incident.observe_end_s, facts.failback_s, restored))
     return out
 
 

@@ -186,7 +186,7 @@ def _incident(number: int, group: tuple[FaultSpan, ...], observe_end: float,
     verdict_s, verdict_region = _first_verdict(events, start, observe_end, scenario)
     anchor = _anchor(group, verdict_s, verdict_region)
     a = anchor.start_s
-    promotion = _promotion_in(events, a, observe_end)
+    promotion = _promotion_in(events, a, observe_end, scenario.failover.promotion_time)
     flip = _dns_flip_from_events(events, a)
     flip_s, flip_region = (flip.time_s, flip.region) if flip.time_s < observe_end else (NAN, None)
     if is_number(flip_s) and flip_region is None:
@@ -233,11 +233,21 @@ def _anchor(group: tuple[FaultSpan, ...], verdict_s: float, region: str | None) 
     return causes[-1] if causes else group[0]
 
 
-def _promotion_in(events: pd.DataFrame, after_s: float, end_s: float) -> _Promotion:
-    """The first promotion started in ``[after, end)`` and when its region became writable."""
+def _promotion_in(
+    events: pd.DataFrame, after_s: float, end_s: float, promotion_time_s: float
+) -> _Promotion:
+    """The first promotion started in ``[after, end)`` and when its region became writable.
+
+    Peers (``promotion_start`` with detail ``fenced``) log the fence when it is
+    done: the group took writes without the site at the event, the promotion
+    time before it.
+    """
     started = _first_event(_events_of(events, "promotion_start"), after_s)
     if not (is_number(started.time_s) and started.time_s < end_s):
         return _Promotion(NAN, NAN, (None, None))
+    if str(started.row["detail"]) == "fenced":  # type: ignore[index]
+        start = started.time_s - float(promotion_time_s)
+        return _Promotion(start, started.time_s, (None, None))
     writable = _first_event(_events_of(events, "writable"), started.time_s)
     if writable is _NO_EVENT:
         return _Promotion(started.time_s, NAN, (None, started.row))

@@ -10,8 +10,10 @@ is undefined (NaN; :mod:`drsim.metrics.notes` says why).
 
 *Never recovered before failback*: affected users (first failure before the
 failback, or the end of the observation without one) with no ``ok`` sign-in
-from their first failure until then, grouped by the cause of their last
-failed sign-in — e.g. ``mfa_unsupported`` (TOTP users on a secondary without
+from their first failure until then and still failing after the service was
+restored — their last failed sign-in came after ``restored_s`` (the lowest RTO
+level reached), so a user who failed once during the outage and did not try
+again is not counted — grouped by the cause of their last failed sign-in — e.g. ``mfa_unsupported`` (TOTP users on a secondary without
 TOTP), ``region_down`` (clients still sent to the failed region by a DNS
 answer they never re-resolve).
 """
@@ -49,7 +51,11 @@ def _first_success_after_failure(frame: pd.DataFrame) -> tuple[pd.Series, pd.Ser
 
 
 def user_recovery_metrics(
-    requests: pd.DataFrame, anchor_s: float, end_s: float, failback_s: float = NAN
+    requests: pd.DataFrame,
+    anchor_s: float,
+    end_s: float,
+    failback_s: float = NAN,
+    restored_s: float = NAN,
 ) -> dict[str, float]:
     """Affected users, their time to first success, and who never recovered before failback.
 
@@ -58,6 +64,8 @@ def user_recovery_metrics(
         anchor_s: the incident's anchor (s); NaN without an incident.
         end_s: end of the observation (s).
         failback_s: failback instant (s); NaN when there was none.
+        restored_s: when sign-ins were restored (s; the lowest RTO level); NaN
+            when they never were: every user without a success then counts.
 
     Returns:
         ``affected_users``; ``time_to_first_success_p50_s`` and ``…_p90_s``
@@ -88,16 +96,19 @@ def user_recovery_metrics(
         out[f"time_to_first_success_{key}_s"] = nearest_rank(waits, q)
     before = frame["time_s"].to_numpy() < until
     out["sign_in_users_after_fault"] = float(pd.unique(frame["user"].to_numpy()[before]).size)
-    out.update(_never_recovered(frame[before], first_fail, first_ok, until))
+    out.update(_never_recovered(frame[before], first_fail, first_ok, until, restored_s))
     return out
 
 
 def _never_recovered(frame: pd.DataFrame, first_fail: pd.Series, first_ok: pd.Series,
-                     until: float) -> dict[str, float]:
-    """Users failing before ``until`` with no success by then, by their last failure's cause."""
+                     until: float, restored_s: float) -> dict[str, float]:
+    """Users still failing after ``restored_s`` with no success by ``until``, by last cause."""
     stuck = first_fail.index[(first_fail < until) & ~(first_ok < until)]
     fails = frame.loc[~frame["ok"] & frame["user"].isin(stuck)]
     last = fails.sort_values("time_s", kind="stable").groupby("user").tail(1)
+    if is_number(restored_s):
+        last = last[last["time_s"].to_numpy() >= restored_s]
+    stuck = last["user"].to_numpy()
     causes = pd.Series(pd.Categorical(last["outcome"].astype(str), categories=list(FAILURE_CAUSES)))
     out = {"never_recovered_users": float(stuck.size)}
     for cause, n in count_by(causes, FAILURE_CAUSES, np.ones(len(causes), dtype=bool)).items():
