@@ -278,3 +278,16 @@ def test_dns_convergence_compares_counts_exactly(make_records):
     rec = make_records(requests=dns_rows([(97, 3, 0)] * 3))
     assert dns_convergence_state(rec.requests, 200.0, "r2", 230.0, 0.97) == (0.0, 1.0)
     assert dns_convergence_state(rec.requests, 200.0, "r2", 230.0, 0.9701) == (30.0, 0.0)
+    # 56 of 100 is 56 % (in floats 0.56 × 100 = 56.00000000000001 > 56)
+    rec = make_records(requests=dns_rows([(56, 44, 0)] * 3))
+    assert dns_convergence_state(rec.requests, 200.0, "r2", 230.0, 0.56) == (0.0, 1.0)
+
+
+def test_rto_compares_with_the_baseline_exactly(make_records):
+    from drsim.metrics.recovery import rto_curve
+
+    # Baseline 90 % (18 of 20); after the fault at 60 s: 81 of 100 = exactly 90 % × 90 %.
+    rows = sign_ins(0, 18, 2) + sign_ins(60, 0, 20) + sign_ins(120, 81, 19, step=0.1)
+    rec = make_records(requests=rows)
+    assert rto_curve(rec.requests, 60.0, 180.0, [0.9])[0.9] == (60.0, 1.0)
+    assert rto_curve(rec.requests, 60.0, 180.0, [0.91])[0.91] == (120.0, 0.0)
