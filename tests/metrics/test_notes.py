@@ -77,7 +77,7 @@ def test_censored_values_are_flagged(make_records, make_scenario):
                              make_scenario(faults=[OUTAGE]))
     assert values["exposure_credential_censored"] == 2
     assert notes["exposure_credential_max_s"].startswith(
-        "2 of 3 credential exposure windows (67%) were still open at the end of the run")
+        "2 of 3 credential exposure windows (67 %) were still open at the end of the run")
     assert values["rto_recovered"] == 0.0 and "censored" in notes["rto_s"]
     assert "rto_recovered" not in notes
     assert "exposure_revocation_max_s" not in notes

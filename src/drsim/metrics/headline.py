@@ -53,7 +53,8 @@ def duration_words(seconds: float) -> str:
     return f"{seconds / 60.0:.0f} min"
 
 
-def _percent_words(share: float) -> str:
+def percent_words(share: float) -> str:
+    """A share as a person reads it: ``15 %``, ``<1 %``."""
     if 0.0 < share < 0.01:
         return "<1 %"
     return f"{100.0 * share:.0f} %"
@@ -105,7 +106,7 @@ def _groups_clause(metrics: Mapping[str, float]) -> str:
     named = []
     for cause in shown:
         name = GROUP_NAMES.get(cause, cause.replace("_", " "))
-        named.append(f"{name} ({_percent_words(shares[cause])})" if is_number(shares[cause])
+        named.append(f"{name} ({percent_words(shares[cause])})" if is_number(shares[cause])
                      else name)
     others = sum(counts[c] for c in groups if c not in shown)
     if others:

@@ -19,6 +19,7 @@ import numpy as np
 
 from drsim.metrics._common import is_number, legit_mask, legit_sign_in_mask, time_mask
 from drsim.metrics.exposure import EXPOSURE_KINDS
+from drsim.metrics.headline import percent_words
 from drsim.metrics.incident_metrics import INCIDENT_PREFIX
 from drsim.metrics.incidents import Incident, headline_incident, incidents
 from drsim.metrics.recovery import DNS_BUCKET_S, dns_end
@@ -206,7 +207,7 @@ def _censored_note(base: str, value_of: ValueOf) -> str | None:
             windows = value_of(f"exposure_{kind}_windows")
             if is_number(censored) and censored > 0:
                 return (f"{censored:.0f} of {windows:.0f} {kind} exposure windows "
-                        f"({censored / windows:.0%}) were still open at the end of the run: "
+                        f"({percent_words(censored / windows)}) were still open at the end of the run: "
                         "they stop at the run end (censored), so this grows with the run "
                         "length and is a lower bound")
     return None
