@@ -60,3 +60,25 @@ def test_no_security_writes_no_windows(make_records):
         assert m[f"exposure_{kind}_windows"] == 0
         assert m[f"exposure_{kind}_total_s"] == 0
         assert m[f"exposure_{kind}_max_s"] == 0
+
+
+def test_windows_open_at_the_end_of_the_run_are_censored(make_records):
+    rec = make_records(
+        writes=[
+            {"write_id": 1, "kind": "credential", "time_s": 10, "applied_s": 13},
+            # lost at promotion for r3: open until the run end, censored
+            {"write_id": 2, "kind": "credential", "time_s": 20, "target": "r2", "applied_s": 21},
+            {"write_id": 2, "kind": "credential", "time_s": 20, "target": "r3"},
+            {"write_id": 3, "kind": "credential", "time_s": 30},
+            {"write_id": 4, "kind": "revocation", "time_s": 40, "applied_s": 41},
+        ]
+    )
+    w = exposure_windows(rec.writes, 600.0)
+    assert list(w["censored"]) == [False, True, True, False]
+    m = exposure_metrics(rec.requests, rec.writes, 600.0)
+    assert m["exposure_credential_censored"] == 2
+    assert m["exposure_credential_censored_share"] == 2 / 3
+    assert m["exposure_revocation_censored"] == 0
+    assert m["exposure_revocation_censored_share"] == 0.0
+    assert m["exposure_disable_censored"] == 0
+    assert m["exposure_disable_censored_share"] != m["exposure_disable_censored_share"]  # NaN

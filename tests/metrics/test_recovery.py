@@ -62,11 +62,36 @@ def test_rto_never_recovered_is_censored_at_run_end(make_records):
     assert rto(rec.requests, 120.0, 600.0, 0.99) == (480.0, 0.0)
 
 
-def test_rto_buckets_are_aligned_on_the_fault_and_empty_minutes_are_neutral(make_records):
-    rows = sign_ins(0, 10) + sign_ins(90, 0, 4) + sign_ins(190, 0, 2) + sign_ins(400, 10)
+def test_rto_buckets_are_aligned_on_the_fault_and_thin_minutes_are_unknown(make_records):
+    rows = sign_ins(0, 10) + sign_ins(90, 0, 10) + sign_ins(160, 10) + sign_ins(220, 0, 2)
+    rows += sign_ins(400, 10)
     rec = make_records(requests=rows)
-    # fault at 90: buckets [90,150) bad, [150,210) bad, [210,270) … empty, [390,450) ok
-    assert rto(rec.requests, 90.0, 600.0, 0.99) == (120.0, 1.0)
+    # fault at 90: [90,150) bad, [150,210) good, [210,270) 2 failures, …, [390,450) good.
+    # Two attempts are too few to judge (unknown): recovered at the good minute after 150.
+    assert rto(rec.requests, 90.0, 600.0, 0.99) == (60.0, 1.0)
+    # Judged with one attempt, [210,270) is bad; the next evidence is the minute at 390.
+    assert rto(rec.requests, 90.0, 600.0, 0.99, min_attempts=1) == (300.0, 1.0)
+
+
+def test_rto_needs_a_good_minute_after_the_last_bad_one(make_records):
+    # Empty minutes after the bad one are no evidence of recovery: censored at the end.
+    rec = make_records(requests=sign_ins(0, 10) + sign_ins(120, 0, 10))
+    assert rto(rec.requests, 120.0, 600.0, 0.99) == (480.0, 0.0)
+    # No judged minute at all after the fault: unknown, not 0.
+    value, recovered = rto(make_records(requests=sign_ins(0, 10)).requests, 120.0, 600.0, 0.99)
+    assert math.isnan(value) and math.isnan(recovered)
+
+
+def test_rto_at_several_levels_is_a_recovery_curve(make_records):
+    from drsim.metrics.recovery import rto_curve
+
+    # baseline 100 %; after the fault at 120 s: 0 %, 60 %, 95 %, then 100 %.
+    per_minute = [(10, 0), (10, 0), (0, 10), (6, 4), (19, 1), (10, 0), (10, 0)]
+    rec = make_records(requests=minute_rows(per_minute))
+    curve = rto_curve(rec.requests, 120.0, 420.0, [0.5, 0.9, 0.99])
+    assert curve == {0.5: (60.0, 1.0), 0.9: (120.0, 1.0), 0.99: (180.0, 1.0)}
+    # exact arithmetic: 19/20 is exactly 95 %
+    assert rto_curve(rec.requests, 120.0, 420.0, [0.95])[0.95] == (120.0, 1.0)
 
 
 def test_rto_fault_at_time_zero_uses_full_success_as_baseline(make_records):
@@ -230,3 +255,39 @@ def test_dns_flip_region_from_the_event_at_the_meta_flip(make_records, make_scen
     # no event at all: the promoted region, else the first secondary
     f = run_facts(make_records(meta=meta), make_scenario())
     assert f.dns_flip_region == "r2"
+
+
+def test_dns_convergence_without_traffic_is_unknown_not_converged(make_records):
+    from drsim.metrics.recovery import dns_convergence_state
+
+    # Before the flip only: nothing after it to judge.
+    rec = make_records(requests=[{"time_s": 100.0, "op": "refresh", "region": "r1"}] * 20)
+    value, converged = dns_convergence_state(rec.requests, 200.0, "r2", 300.0, 0.99)
+    assert math.isnan(value) and math.isnan(converged)
+    # Thin windows (fewer than 10 requests) are unknown: the first judged one decides.
+    rows = dns_rows([(0, 3, 0), (9, 0, 0), (10, 0, 0), (10, 0, 0)])
+    rec = make_records(requests=rows)
+    assert dns_convergence_state(rec.requests, 200.0, "r2", 240.0, 0.99) == (20.0, 1.0)
+    assert dns_convergence_state(rec.requests, 200.0, "r2", 240.0, 0.99, 1) == (10.0, 1.0)
+
+
+def test_dns_convergence_compares_counts_exactly(make_records):
+    from drsim.metrics.recovery import dns_convergence_state
+
+    # 97 of 100 moved is exactly 97 %: converged at 97 %, not at 97.01 %.
+    rec = make_records(requests=dns_rows([(97, 3, 0)] * 3))
+    assert dns_convergence_state(rec.requests, 200.0, "r2", 230.0, 0.97) == (0.0, 1.0)
+    assert dns_convergence_state(rec.requests, 200.0, "r2", 230.0, 0.9701) == (30.0, 0.0)
+    # 56 of 100 is 56 % (in floats 0.56 × 100 = 56.00000000000001 > 56)
+    rec = make_records(requests=dns_rows([(56, 44, 0)] * 3))
+    assert dns_convergence_state(rec.requests, 200.0, "r2", 230.0, 0.56) == (0.0, 1.0)
+
+
+def test_rto_compares_with_the_baseline_exactly(make_records):
+    from drsim.metrics.recovery import rto_curve
+
+    # Baseline 90 % (18 of 20); after the fault at 60 s: 81 of 100 = exactly 90 % × 90 %.
+    rows = sign_ins(0, 18, 2) + sign_ins(60, 0, 20) + sign_ins(120, 81, 19, step=0.1)
+    rec = make_records(requests=rows)
+    assert rto_curve(rec.requests, 60.0, 180.0, [0.9])[0.9] == (60.0, 1.0)
+    assert rto_curve(rec.requests, 60.0, 180.0, [0.91])[0.91] == (120.0, 0.0)

@@ -3,8 +3,9 @@
 :func:`compute_metrics` is the entry point the run command and the
 experiments call per replication; every value is a float in the unit its name
 says (``_s`` seconds, ``_usd`` US dollars, fractions in 0..1, plain names are
-counts). NaN means "undefined for this run" (e.g. ``rto_s`` without a fault,
-``staleness_p99_s`` without a stale read); 0 means truly zero.
+counts). NaN means "undefined for this run" (e.g. ``rto_s`` without a fault or
+without sign-ins to judge, ``staleness_p99_s`` without a stale read) and
+:func:`~drsim.metrics.notes.metric_notes` says why; 0 means truly zero.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from drsim.metrics.cost import cost_metrics
 from drsim.metrics.exposure import exposure_metrics
 from drsim.metrics.facts import run_facts
 from drsim.metrics.failures import failed_login_metrics, failed_operation_metrics
+from drsim.metrics.incident_metrics import incident_metrics
+from drsim.metrics.incidents import headline_incident, incidents
 from drsim.metrics.lockout import lockout_metrics, reachable_regions
-from drsim.metrics.recovery import recovery_metrics
 from drsim.metrics.rpo import rpo_metrics
 from drsim.metrics.sessions import sessions_disrupted_metrics
 from drsim.metrics.staleness import stale_read_metrics
@@ -33,10 +35,14 @@ def compute_metrics(records: RunRecords, scenario: Scenario) -> dict[str, float]
     Returns:
         A flat ``{name: value}`` dict; the names and their definitions are
         documented in the metric modules (failures, staleness, lockout, exposure,
-        sessions, rpo, recovery, availability, cost).
+        sessions, rpo, incident_metrics — recovery and users per incident —,
+        availability, cost). Fault-window metrics (``*_during_fault``) use the
+        headline incident's window: from its anchor to its last fault's end.
     """
     req = records.requests
-    facts = run_facts(records, scenario)
+    found = incidents(records, scenario)
+    headline = headline_incident(found, scenario)
+    facts = headline.facts if headline is not None else run_facts(records, scenario)
     duration = facts.duration_s
     out: dict[str, float] = {}
     out.update(failed_login_metrics(req, scenario.region_names, *facts.fault_window))
@@ -46,7 +52,7 @@ def compute_metrics(records: RunRecords, scenario: Scenario) -> dict[str, float]
     out.update(exposure_metrics(req, records.writes, duration))
     out.update(sessions_disrupted_metrics(req))
     out.update(rpo_metrics(records.writes))
-    out.update(recovery_metrics(req, facts, scenario.run.rto_threshold, scenario.run.dns_converged))
+    out.update(incident_metrics(records, scenario, found))
     out.update(availability_metrics(req, facts))
     out.update(cost_metrics(req, scenario, facts.users_created))
     return {name: float(value) for name, value in out.items()}

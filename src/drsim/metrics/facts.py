@@ -1,5 +1,11 @@
 """Run facts: the timeline of one incident (fault, detection, DNS flip, promotion, failback).
 
+:func:`run_facts` reads the run's *first* fault and what followed it (the
+model's meta). The metrics use one :class:`RunFacts` per incident, built by
+:mod:`drsim.metrics.incidents` from the events, anchored on the fault that
+made the endpoint unhealthy; :func:`run_facts` remains for records without
+fault events and for callers that want the first fault's timeline.
+
 RTO and its parts are differences between these instants. They come from
 ``RunRecords.meta`` (the model writes them); a key the model did not write is
 recovered from the ``events`` level table, and the fault window finally from
