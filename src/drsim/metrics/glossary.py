@@ -101,6 +101,10 @@ GLOSSARY: tuple[Entry, ...] = (
     Entry("exposure_<kind>_total_s", "seconds", "Total length of those windows.",
           f"{_T}test_exposure.py"),
     Entry("exposure_<kind>_max_s", "seconds", "Longest such window.", f"{_T}test_exposure.py"),
+    Entry("exposure_<kind>_censored", "count", "Windows still open when the run ended: their "
+          "length is a lower bound.", f"{_T}test_exposure.py"),
+    Entry("exposure_<kind>_censored_share", "fraction", "Censored windows / windows; NaN "
+          "without windows.", f"{_T}test_exposure.py"),
     # Sessions (MODEL.md 6)
     Entry("sessions_disrupted", "users", "Users holding a valid session whose refresh was "
           "refused for a reason other than expiry: forced to sign in again.",
@@ -129,6 +133,48 @@ GLOSSARY: tuple[Entry, ...] = (
     Entry("rto_recovered", "fraction", "1 when sign-ins recovered before the run ended, 0 when "
           "rto_s is censored at the run's end.",
           f"{_T}test_recovery.py::test_rto_never_recovered_is_censored_at_run_end"),
+    Entry("rto_<level>_s", "seconds", "The recovery curve: from the fault until sign-in "
+          "success is back to ≥ level % of its baseline and stays there (run.rto_levels; "
+          "windows with fewer than run.min_attempts_per_window attempts are unknown, never "
+          "good).", f"{_T}test_recovery.py; {_T}test_headline.py"),
+    Entry("rto_<level>_recovered", "fraction", "1 when that level was reached before the "
+          "observation ended, 0 when censored.", f"{_T}test_recovery.py"),
+    Entry("incidents", "count", "Incidents in the run: faults whose windows overlap or touch "
+          "form one.", f"{_T}test_incidents.py::test_faults_that_overlap_or_touch_form_one_incident"),
+    Entry("headline_incident", "count", "Which incident the unprefixed recovery metrics "
+          "describe: the first that made the primary unhealthy.",
+          f"{_T}test_incidents.py::test_headline_is_the_first_incident_that_made_the_primary_unhealthy"),
+    Entry("incident.<n>.start_s", "seconds", "When incident n's first fault started.",
+          f"{_T}test_incidents.py"),
+    Entry("incident.<n>.end_s", "seconds", "When its last fault ended (the run's end if later).",
+          f"{_T}test_incidents.py"),
+    Entry("incident.<n>.anchor_s", "seconds", "The start of the fault that made the endpoint "
+          "unhealthy: what incident n's durations are measured from.",
+          f"{_T}test_incidents.py::test_compound_fault_is_measured_from_the_outage_not_the_partition"),
+    Entry("incident.<n>.faults", "count", "Faults grouped into incident n.",
+          f"{_T}test_incidents.py"),
+    Entry("incident.<n>.rpo_writes", "count", "Writes stuck at incident n's promotion.",
+          f"{_T}test_incidents.py::test_writes_stuck_at_a_promotion_belong_to_its_incident"),
+    Entry("incident.<n>.<metric>", "as <metric>", "The unprefixed metric, for incident n, "
+          "measured from its anchor.",
+          f"{_T}test_incidents.py::test_two_faults_give_two_incidents_with_their_own_times"),
+    Entry("time_to_failback_s", "seconds", "From the anchor to failback; NaN without one.",
+          f"{_T}test_users.py"),
+    Entry("affected_users", "users", "Legitimate users with a failed sign-in during the "
+          "incident.", f"{_T}test_users.py"),
+    Entry("sign_in_users_after_fault", "users", "Users who tried to sign in from the anchor "
+          "until failback (the denominator of the never-recovered shares).",
+          f"{_T}test_users.py"),
+    Entry("time_to_first_success_p50_s", "seconds", "Median time from the anchor to an "
+          "affected user's first success (users who never succeed count as infinite).",
+          f"{_T}test_users.py::test_time_to_first_success_counts_from_the_fault_for_users_who_failed"),
+    Entry("time_to_first_success_p90_s", "seconds", "Its 90th percentile (nearest rank).",
+          f"{_T}test_users.py::test_nearest_rank"),
+    Entry("never_recovered_users", "users", "Users with no success before failback who still "
+          "failed after sign-ins were restored (e.g. TOTP users on a secondary without TOTP).",
+          f"{_T}test_users.py::test_never_recovered_stops_at_failback"),
+    Entry("never_recovered_users.<cause>", "users", "The same by the cause of the user's last "
+          "failure.", f"{_T}test_users.py"),
     Entry("detection_s", "seconds", "From the fault start to the unhealthy verdict.",
           "validation 1.7 (uniform on [(k−1)I, kI])"),
     Entry("decision_s", "seconds", "From detection to the start of promotion.",

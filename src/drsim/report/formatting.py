@@ -17,11 +17,13 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from drsim.metrics.confidence import metric_kind as kind_of_metric
+
 DASH = "–"
 
-FRACTIONS = frozenset({"availability", "availability_during_fault", "rto_recovered",
-                       "dns_converged", "dns_share_moved_60s"})
-"""Metrics that are fractions (0..1) without a ``_fraction`` suffix."""
+WRITTEN_AS = {"share": "pct", "yes_no": "pct", "duration": "s", "money": "usd"}
+"""How each metric kind (:func:`drsim.metrics.confidence.metric_kind`) is written; other
+kinds are counts."""
 
 
 def number(value: Any) -> float | None:
@@ -34,14 +36,9 @@ def number(value: Any) -> float | None:
 
 
 def metric_kind(metric: str) -> str:
-    """How a metric is written: ``count``, ``s`` (seconds), ``pct`` (fraction) or ``usd``."""
-    if metric.endswith("_usd"):
-        return "usd"
-    if metric.endswith("_s"):
-        return "s"
-    if metric in FRACTIONS or metric.endswith("_fraction"):
-        return "pct"
-    return "count"
+    """How a metric is written: ``count``, ``s`` (seconds), ``pct`` (fraction) or ``usd``;
+    from the metric's kind, the one rule its interval follows too."""
+    return WRITTEN_AS.get(kind_of_metric(metric), "count")
 
 
 def fmt_count(x: float) -> str:
