@@ -134,19 +134,37 @@ class RunOutput:
 
 def summary_dict(scenario: Scenario, results: Sequence[RunResult]) -> dict[str, Any]:
     """The summary of a run from its replications' results (JSON-able, NaN → None)."""
-    from drsim.metrics import summarise
+    from drsim.metrics import headline_words, summarise
 
-    ok = [r.metrics for r in results if r.status == "ok"]
-    metrics = summarise(ok) if ok else {}
+    ok = [r for r in results if r.status == "ok"]
+    metrics = summarise([r.metrics for r in ok]) if ok else {}
+    means = {name: entry["mean"] for name, entry in metrics.items()
+             if entry["mean"] is not None}
     return jsonable(
         {
             "scenario": scenario.name,
             "seed": int(scenario.run.seed),
             "replications": int(scenario.run.replications),
+            "headline": headline_words(means, scenario) if ok else None,
+            "notes": merged_notes(ok),
             "metrics": {name: metrics[name] for name in sorted(metrics)},
         },
         digits=FLOAT_DIGITS,
     )
+
+
+def merged_notes(results: Sequence[RunResult]) -> dict[str, str]:
+    """Each metric's note (why it is NaN or censored) over the replications: the first
+    replication's words, and in how many replications it applies when not in all."""
+    counts: dict[str, int] = {}
+    words: dict[str, str] = {}
+    for result in results:
+        for name, note in result.notes.items():
+            counts[name] = counts.get(name, 0) + 1
+            words.setdefault(name, note)
+    return {name: words[name] + ("" if counts[name] == len(results)
+                                 else f" (in {counts[name]} of {len(results)} replications)")
+            for name in sorted(words)}
 
 
 def run_replications(

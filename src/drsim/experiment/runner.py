@@ -23,6 +23,7 @@ class RunResult:
     replication: int
     status: str  # "ok" | "failed"
     metrics: dict[str, float] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)  # why a metric is NaN or censored
     records: RunRecords | None = None
     wall_s: float = 0.0
     error: str | None = None
@@ -42,11 +43,12 @@ def run_one(scenario: Scenario, replication: int, keep_records: bool = False) ->
     """
     started = time.perf_counter()
     try:
-        from drsim.metrics import compute_metrics
+        from drsim.metrics import compute_metrics, metric_notes
         from drsim.model import simulate
 
         records = simulate(scenario, replication)
         metrics = compute_metrics(records, scenario)
+        notes = metric_notes(records, scenario, metrics)
     except Exception as exc:  # a failed run is data, not a crash
         return RunResult(
             replication=replication,
@@ -58,6 +60,7 @@ def run_one(scenario: Scenario, replication: int, keep_records: bool = False) ->
         replication=replication,
         status="ok",
         metrics=metrics,
+        notes=notes,
         records=records if keep_records else None,
         wall_s=time.perf_counter() - started,
     )

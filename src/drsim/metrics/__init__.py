@@ -17,7 +17,7 @@ from drsim.metrics.compute import compute_metrics
 from drsim.metrics.exposure import exposure_windows
 from drsim.metrics.facts import RunFacts, run_facts
 from drsim.metrics.headline import headline_words
-from drsim.metrics.incidents import Incident, headline_incident, incidents
+from drsim.metrics.incidents import Incident, headline_facts, headline_incident, incidents
 from drsim.metrics.lockout import lockout_bypass_windows, reachable_regions
 from drsim.metrics.notes import metric_notes
 from drsim.metrics.summary import mean_ci, paired_difference, summarise
@@ -27,6 +27,7 @@ __all__ = [
     "RunFacts",
     "compute_metrics",
     "exposure_windows",
+    "headline_facts",
     "headline_incident",
     "headline_words",
     "incidents",

@@ -267,3 +267,13 @@ def headline_incident(found: list[Incident], scenario: Scenario) -> Incident | N
         if candidates:
             return candidates[0]
     return None
+
+
+def headline_facts(records: RunRecords, scenario: Scenario) -> tuple[RunFacts, int, int]:
+    """The headline incident's timeline (``fault_start_s``: its anchor), its number and the
+    number of incidents; without an incident, the run's facts and (0, 0)."""
+    found = incidents(records, scenario)
+    incident = headline_incident(found, scenario)
+    if incident is None:
+        return run_facts(records, scenario), 0, 0
+    return incident.facts, incident.number, len(found)
