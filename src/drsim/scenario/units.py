@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 from decimal import Decimal
+from fractions import Fraction
 
 _NUMBER = r"([0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)"
 
@@ -102,6 +103,25 @@ def parse_percent(value: object) -> float:
     except ArithmeticError:
         fraction = math.inf
     return _finite(fraction, value)
+
+
+def percent_share(fraction: float) -> Fraction:
+    """The exact share a parsed percentage was written as: ``0.58`` → ``Fraction(29, 50)``.
+
+    :func:`parse_percent` rounds the written decimal once to the nearest float,
+    so the shortest percentage text that parses back to ``fraction`` (what
+    :func:`format_percent` writes) is the text the user wrote whenever it has
+    at most 15 significant digits. Use it wherever a share is compared with a
+    ratio of counts (a vote of checkers): ``k > 0.58 * 50`` is true for ``k = 29``
+    in floating point, ``k > Fraction(29, 50) * 50`` is not.
+
+    Args:
+        fraction: A share as :func:`parse_percent` returns it.
+
+    Returns:
+        The share as an exact fraction.
+    """
+    return Fraction(Decimal(format_percent(fraction)[:-1])) / 100
 
 
 def parse_money(value: object) -> float:
