@@ -157,6 +157,45 @@ def parse_count(value: object) -> int:
     return int(number)
 
 
+EXACT_KINDS = ("duration", "percent", "money", "count")
+
+
+def parse_exact(value: str, kind: str) -> Fraction | None:
+    """The exact rational a quantity text stands for, before any float rounding.
+
+    ``'1.1h'`` is 3960 s exactly (``parse_duration`` gives 3960.0000000000005),
+    ``'99.9%'`` is 999/1000. Use it where a written threshold is compared with a
+    value at its boundary.
+
+    Args:
+        value: The text, e.g. ``'1.1h'``, ``'99.9%'``, ``'$10000'``, ``'1k'``.
+        kind: One of :data:`EXACT_KINDS`.
+
+    Returns:
+        The exact value in the base unit, or None for an infinite duration (``forever``).
+
+    Raises:
+        UnitError: As the float parser of that kind (``parse_duration`` …).
+    """
+    parsers = {"duration": lambda v: parse_duration(v, allow_forever=True),
+               "percent": parse_percent, "money": parse_money, "count": parse_count}
+    if math.isinf(parsers[kind](value)):
+        return None
+    text = value.replace("_", "") if kind == "count" else value
+    pattern = {"duration": _DURATION_RE, "percent": _PERCENT_RE, "money": _MONEY_RE,
+               "count": _COUNT_RE}[kind]
+    match = pattern.match(text.strip())
+    assert match is not None  # the float parser accepted it
+    number = Fraction(Decimal(match.group(1)))
+    if kind == "duration":
+        return number * Fraction(repr(DURATION_UNITS[match.group(2)]))
+    if kind == "percent":
+        return number / 100
+    if kind == "count":
+        return number * COUNT_SUFFIXES[match.group(2) or ""]
+    return number
+
+
 def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(float(x))
 
