@@ -75,11 +75,11 @@ def detection_delays(interval_s: float, threshold: int, checkers: int, share: st
     return detection_runs(interval_s, threshold, checkers, share, reps, seed)[0]
 
 
-def _vote_check(passing: np.ndarray, checkers: int, share: str) -> Check:
+def _vote_check(passing: np.ndarray, checkers: int, share: str, label: str) -> Check:
     """Checkers passing at the unhealthy verdict: ⌊h·n⌋ (exact) in every replication."""
     expected = unhealthy_at_most(checkers, share)
     worst = passing[np.argmax(np.abs(passing - expected))] if passing.size else math.nan
-    return Check(f"{checkers} checkers / {share}: checkers passing at the unhealthy verdict",
+    return Check(f"{label}: checkers passing at the unhealthy verdict",
                  expected, Estimate.exact(worst, f"{passing.size} reps (the farthest)"),
                  exact(f"⌊h·n⌋ in exact arithmetic: healthy while more than {share} of "
                        f"{checkers} pass"), unit="count")
@@ -121,10 +121,11 @@ def run_detection(quick: bool) -> Outcome:
         m = deciding_checker(n_checkers, share)
         delays, passing = detection_runs(interval, k, n_checkers, share, reps, seed + 99 + i)
         law = stats.beta(m, n_checkers - m + 1, loc=(k - 1) * interval, scale=interval)
-        checks += _checks(delays, f"{n_checkers} checkers / {share}, {interval:g} s × {k}",
+        label = f"{n_checkers} checkers / {share.replace('%', ' %')}"
+        checks += _checks(delays, f"{label}, {interval:g} s × {k}",
                           (k - 1) * interval, interval, float(law.mean()), law.cdf)
-        checks.append(_vote_check(passing, n_checkers, share))
-        lines.append(f"{interval:g} s × {k}, {n_checkers} checkers voting at {share}: the "
+        checks.append(_vote_check(passing, n_checkers, share, label))
+        lines.append(f"{interval:g} s × {k}, {label.replace(' / ', ' voting at ')}: "
                      f"checker number {m} to flip decides, (k−1)·I + I·Beta({m}, "
                      f"{n_checkers - m + 1}), mean {float(law.mean()):.3f} s")
     setup = (f"{reps} replications per configuration. Expected laws: " + "; ".join(lines)
