@@ -60,3 +60,35 @@ def test_mean_and_confidence_verdicts():
     assert evaluate([below, above], both) == (True, False)
     assert evaluate([above], both) == (True, True)
     assert evaluate([Target("rto_s", "<", 5.0)], both) == (False, False)  # missing metric
+
+
+def test_a_threshold_is_compared_exactly_as_written():
+    """``1.1h`` is 3960 s exactly, not the float 3960.0000000000005: an RTO of 3960 s
+    meets ``>=`` and misses ``<``."""
+    at_least, below = parse_targets("rto_s>=1.1h,rto_s<1.1h")
+    assert at_least.holds(3960.0) and not below.holds(3960.0)
+    assert at_least.threshold == 3960
+    assert parse_targets("cost_per_month_usd<=$0.0045")[0].holds(0.0045)
+    assert parse_targets("failed_logins<=2.5k")[0].holds(2500.0)
+    assert parse_targets("rto_s<inf")[0].holds(1e300) and not Target("rto_s", "<", 1.0).holds(
+        float("inf"))
+
+
+@pytest.mark.parametrize("share", ["99.9%", "99.5%", "58%", "66.67%", "0.1%"])
+def test_a_ratio_of_counts_at_the_threshold_meets_it_exactly(share):
+    """k good of n, computed as the metric is (k / n), against ``availability>=share``:
+    exactly at the share it meets ``>=`` and not ``>``; one count below meets neither."""
+    at_least, above = parse_targets(f"availability>={share},availability>{share}")
+    basis_points = round(float(share[:-1]) * 100)
+    boundaries = 0
+    for n in range(1, 20_001):
+        if basis_points * n % 10_000:
+            continue
+        k = basis_points * n // 10_000
+        boundaries += 1
+        assert at_least.holds(k / n) and not above.holds(k / n), (k, n)
+        if k:
+            assert not at_least.holds((k - 1) / n), (k - 1, n)
+        if k < n:
+            assert above.holds((k + 1) / n), (k + 1, n)
+    assert boundaries >= 2

@@ -126,3 +126,18 @@ def test_bare_number_in_a_scenario_suggests_the_unit() -> None:
     (problem,) = caught.value.problems
     assert (problem.file, problem.line, problem.key_path) == ("x.yaml", 3, "health_check.interval")
     assert "'30s'" in problem.message
+
+
+def test_exact_values_are_the_written_decimals() -> None:
+    from fractions import Fraction
+
+    assert u.parse_exact("1.1h", "duration") == 3960  # the float is 3960.0000000000005
+    assert u.parse_exact("250ms", "duration") == Fraction(1, 4)
+    assert u.parse_exact("forever", "duration") is None
+    assert u.parse_exact("99.9%", "percent") == Fraction(999, 1000)
+    assert u.parse_exact("$0.0045", "money") == Fraction(45, 10_000)
+    assert u.parse_exact("2.5k", "count") == 2500 and u.parse_exact("1_000", "count") == 1000
+    with pytest.raises(u.UnitError):
+        u.parse_exact("soon", "duration")
+    assert u.percent_share(u.parse_percent("58%")) == Fraction(29, 50)
+    assert u.percent_share(u.parse_percent("66.67%")) == Fraction(6667, 10_000)

@@ -26,6 +26,7 @@ from drsim.validation.dns_failover import expected_detection_s
 from drsim.validation.dns_wild import old_answer_probability
 from drsim.validation.pbs import LNKD_DISK_W, YMMR_W
 from drsim.validation.report import markdown
+from drsim.validation.scenarios import deciding_checker, unhealthy_at_most
 
 
 def test_estimate_over_replications_uses_student_t():
@@ -66,9 +67,21 @@ def test_tolerance_verdicts(tolerance, estimate, expected, passes):
     assert tolerance.passes(estimate, expected) is passes
 
 
+def test_vote_expected_values_are_exact_at_share_boundaries():
+    assert unhealthy_at_most(50, "58%") == 29 and deciding_checker(50, "58%") == 21
+    assert unhealthy_at_most(16, "18%") == 2 and deciding_checker(16, "18%") == 14
+    assert unhealthy_at_most(10, "70%") == 7 and unhealthy_at_most(3, "66.67%") == 2
+    for basis_points in range(0, 10_001, 7):
+        share = f"{basis_points / 100:.2f}%"
+        for n in range(1, 65):
+            assert unhealthy_at_most(n, share) == basis_points * n // 10_000
+
+
 def test_expected_value_helpers_match_hand_values():
-    assert expected_detection_s(30.0, 3, 1, 0.18) == pytest.approx(75.0)  # (k − ½)·I
-    assert expected_detection_s(10.0, 3, 16, 0.18) == pytest.approx(20 + 10 * 14 / 17)
+    assert expected_detection_s(30.0, 3, 1, "18%") == pytest.approx(75.0)  # (k − ½)·I
+    assert expected_detection_s(10.0, 3, 16, "18%") == pytest.approx(20 + 10 * 14 / 17)
+    # 29 of 50 is exactly 58 %, not more: the 21st checker decides (a float vote says 22nd).
+    assert expected_detection_s(10.0, 3, 50, "58%") == pytest.approx(20 + 10 * 21 / 51)
     finite, long_run = expected_availability(1e9)
     assert long_run == pytest.approx(8 / 9) and finite == pytest.approx(long_run, abs=1e-6)
     assert old_answer_probability(0.0) == pytest.approx(1.0)  # nobody has re-resolved yet

@@ -11,7 +11,10 @@ file (charts embedded, inline style, no script, nothing fetched) — default
 Markdown with the charts as PNG files beside it.
 
 ``--target`` lists the settings (sweep points, designs, or the run) that meet
-every condition, on the mean and with 95 % confidence.
+every condition, on the mean and with 95 % confidence. The comparison is exact
+at the boundary: the value as the results write it against the threshold as
+written (``availability>=99.9%`` is met by 999 of 1000; see
+:mod:`drsim.report.targets`).
 
 Exit codes: 0 written; 2 bad input (not a drsim output directory, bad
 ``--target`` or ``--format``) — a one-line message, never a traceback; 1 the

@@ -21,9 +21,15 @@ Writes ``DIR`` (default ``results/<scenario>/sweep-<UTC timestamp>/``): see
 same command into the same ``DIR`` (or ``--resume``) skips finished runs and
 retries failed ones.
 
+One sweep at a time writes a directory: a second ``drsim sweep -o DIR`` (or
+``--resume``) while another is running there is refused, naming the running
+one (PID, host, start time); a lock left by a killed sweep on this host is
+taken over with a warning (see :mod:`drsim.experiment.lock`).
+
 Exit codes: 0 every run succeeded; 1 some runs failed (recorded in the
-tables); 2 bad input (scenario, ``--set``, parameter, range, directory) — a
-one-line message, never a traceback; 130 interrupted (finished runs are kept).
+tables); 2 bad input (scenario, ``--set``, parameter, range, directory) or a
+directory in use by another sweep — a one-line message, never a traceback;
+130 interrupted (finished runs are kept).
 """
 
 from __future__ import annotations
@@ -137,6 +143,7 @@ def sweep_command(
             scheduler=scheduler,
             resume=resume,
             progress=not quiet and sys.stderr.isatty(),
+            warn=lambda message: click.echo(f"drsim sweep: warning: {message}", err=True),
         )
         if not no_charts:
             outcome.charts = write_sweep_charts(outcome, plan.request.design.kinds)

@@ -11,7 +11,11 @@ streams results to disk does not care which one runs the work:
 * **Dask** (``--scheduler tcp://host:port``): the executor of a
   ``distributed.Client`` connected to a running scheduler. ``distributed`` is
   imported only then (install it with the ``drsim[cluster]`` extra); workers
-  need the same drsim version installed.
+  need the same drsim version installed. A worker that dies mid-sweep loses
+  no run: the scheduler gives its tasks to other workers (up to
+  ``distributed.scheduler.allowed-failures`` deaths per task, default 3);
+  a task it gives up on comes back as ``KilledWorker``, which the batch
+  records as a failed run and ``--resume`` runs again.
 
 Results are identical whichever executor runs them: a run's random streams
 derive from the scenario seed and the replication index inside the model,

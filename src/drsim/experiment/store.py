@@ -4,6 +4,8 @@ Layout of ``DIR``::
 
     sweep.yaml        the definition (scenario, --set, params, ranges, replications),
                       the resolved base scenario, the points, and a fingerprint
+    .drsim.lock       held (flock) by the sweep writing the directory; names it
+                      (see drsim.experiment.lock)
     runs/             one small JSON file per finished run: <point id>.r<replication>.json
     summary.parquet   one row per point × replication (rebuilt from runs/)
     summary.csv
@@ -33,6 +35,7 @@ import yaml
 from drsim.experiment import atomic
 from drsim.experiment.design import SweepDesign
 from drsim.experiment.jsondata import load_float, store_float
+from drsim.experiment.lock import LOCK_FILE
 from drsim.experiment.runner import RunResult
 
 DEFINITION_FILE = "sweep.yaml"
@@ -148,10 +151,10 @@ class SweepStore:
         atomic.write_text(self.definition_path, text)
 
     def holds_other_files(self) -> bool:
-        """True when the directory exists and has files that are not a sweep's."""
+        """True when the directory exists and has files other than a sweep lock's."""
         if not self.directory.exists():
             return False
-        return any(True for _ in self.directory.iterdir())
+        return any(path.name != LOCK_FILE for path in self.directory.iterdir())
 
     # ------------------------------------------------------------------ runs
 

@@ -17,7 +17,8 @@ them. (Sweep ``run.seed`` itself to get independent streams per point.)
 :mod:`drsim.experiment.store`); re-running the same definition into the same
 directory (or ``--resume``) skips finished runs and retries failed ones; a
 different definition (base scenario, ``--set`` or swept parameters) in the same
-directory is refused. The replication count is not part of the definition:
+directory is refused, and so is a second sweep while one is writing the directory
+(an OS lock, :mod:`drsim.experiment.lock`). The replication count is not part of the definition:
 resuming with a larger ``--reps`` adds replications, a smaller one leaves the
 extra runs on disk but out of the tables.
 """
@@ -25,7 +26,8 @@ extra runs on disk but out of the tables.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +40,7 @@ from drsim.experiment.batch import RunTask, run_batch
 from drsim.experiment.design import Point, SweepDesign
 from drsim.experiment.errors import SweepError
 from drsim.experiment.executors import open_executor
+from drsim.experiment.lock import SweepLock
 from drsim.experiment.runner import RunResult
 from drsim.experiment.store import (
     POINTS_CSV,
@@ -271,6 +274,23 @@ def write_tables(store: SweepStore, plan: SweepPlan) -> tuple[pd.DataFrame, pd.D
     return summary, points
 
 
+def _check_target(store: SweepStore, *, resume: bool) -> None:
+    """Refuse a directory that cannot take this sweep before anything is written into it."""
+    if store.read_definition() is not None:
+        return
+    where = str(store.directory)
+    if resume:
+        raise SweepError(f"--resume: {where} holds no sweep ({store.definition_path.name} "
+                         "not found)")
+    if store.holds_other_files():
+        raise SweepError(f"-o {where}: the directory is not empty and holds no sweep; "
+                         "choose a new or empty directory")
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, RuntimeWarning, stacklevel=3)
+
+
 def run_sweep(
     plan: SweepPlan,
     directory: Path,
@@ -279,8 +299,9 @@ def run_sweep(
     scheduler: str | None = None,
     resume: bool = False,
     progress: bool = False,
+    warn: Callable[[str], None] | None = None,
 ) -> SweepOutcome:
-    """Run (or resume) a sweep into ``directory``.
+    """Run (or resume) a sweep into ``directory``, holding its lock throughout.
 
     Args:
         plan: The validated sweep (:func:`plan_sweep`).
@@ -289,18 +310,31 @@ def run_sweep(
         scheduler: Dask scheduler address; overrides ``jobs``.
         resume: Require an existing sweep in ``directory``.
         progress: Show a progress bar on stderr.
+        warn: Receives one-line warnings (a stale lock taken over); default
+            :func:`warnings.warn`.
 
     Returns:
         Counts, wall time and the rebuilt tables. On Ctrl-C the tables are
         rebuilt from the runs finished so far and ``interrupted`` is True.
 
     Raises:
-        SweepError: See :func:`prepare_directory` and
+        SweepError: Another sweep is writing ``directory``
+            (:class:`~drsim.experiment.lock.SweepLock`); see also
+            :func:`prepare_directory` and
             :func:`~drsim.experiment.executors.open_executor`.
     """
     started = time.perf_counter()
     store = SweepStore(directory)
-    prepare_directory(store, plan, resume=resume)
+    _check_target(store, resume=resume)
+    store.directory.mkdir(parents=True, exist_ok=True)
+    with SweepLock(store.directory, warn or _warn):
+        prepare_directory(store, plan, resume=resume)
+        return _run_locked(plan, store, jobs, scheduler, progress, started)
+
+
+def _run_locked(plan: SweepPlan, store: SweepStore, jobs: int | None, scheduler: str | None,
+                progress: bool, started: float) -> SweepOutcome:
+    """The body of :func:`run_sweep`, once the directory is locked and prepared."""
     store.clean_leftovers()
     stored = store.load_runs()
     todo: list[RunTask] = []

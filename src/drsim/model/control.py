@@ -22,6 +22,7 @@ import simpy
 
 from drsim.model.distributions import sample_one
 from drsim.model.streams import Streams
+from drsim.scenario import units
 from drsim.scenario.schema import (
     DnsOutage,
     GrayFailure,
@@ -107,6 +108,26 @@ class ControlTimeline:
         return np.array(pauses, dtype=np.float64).reshape(-1, 2)
 
 
+def healthy_vote_floor(checkers: int, healthy_fraction: float) -> int:
+    """The most healthy checkers that still make an unhealthy verdict: ``⌊h·n⌋``, exactly.
+
+    The endpoint is healthy while *more* than the share ``h`` of its ``n``
+    checkers say so, i.e. while more than ``⌊h·n⌋`` do. The product is taken on
+    the share as written (``58%`` is 29/50, see
+    :func:`~drsim.scenario.units.percent_share`), not on its float: with 50
+    checkers at 58 %, ``0.58 * 50`` is 28.999999999999996 and a float vote would
+    still call 29 healthy checkers healthy, one checker late.
+
+    Args:
+        checkers: The number of checkers ``n``.
+        healthy_fraction: The share ``h`` as the scenario holds it.
+
+    Returns:
+        ``⌊h·n⌋``: the endpoint is healthy while more checkers than this say so.
+    """
+    return math.floor(units.percent_share(healthy_fraction) * checkers)
+
+
 class ControlPlane:
     """SimPy model of faults, health checks, DNS and the failover controller."""
 
@@ -122,6 +143,9 @@ class ControlPlane:
         secondaries = [i for i, role in enumerate(roles) if role == "secondary"]
         self.secondary = secondaries[0] if secondaries else None
         self.health_rng = streams.get("health")
+        self.healthy_above = healthy_vote_floor(
+            scenario.health_check.checkers, scenario.health_check.healthy_fraction
+        )
         self.failover_rng = streams.get("failover")
         self.export_rng = streams.get("export")
 
@@ -305,8 +329,7 @@ class ControlPlane:
             yield self.env.timeout(hc.interval)
 
     def _verdict(self, r: int, healthy_checkers: int) -> None:
-        hc = self.scenario.health_check
-        verdict = healthy_checkers > hc.healthy_fraction * hc.checkers
+        verdict = healthy_checkers > self.healthy_above
         if verdict == self.healthy[r]:
             return
         self.healthy[r] = verdict

@@ -10,21 +10,34 @@ metric (``rto_s<5m``, ``cost_per_month_usd<=$10000``, ``availability>99.5%``).
 A setting **meets** a condition when its mean does, and meets it **with 95 %
 confidence** when its whole confidence interval does (the upper bound for
 ``<``/``<=``, the lower bound for ``>``/``>=``).
+
+Comparisons are exact: the target is the decimal as written, converted to
+the base unit without rounding (``rto_s>=1.1h`` is 3960 s, not the float
+3960.0000000000005; ``availability>=99.9%`` is 999/1000), and the value is the
+decimal the results show (the shortest decimal that reads back as the same
+float, as in ``summary.json``). A ratio of counts exactly at the threshold —
+999 good sign-ins of 1000 against ``availability>=99.9%`` — therefore meets
+``>=`` and not ``>``: a ratio of counts below 10¹³ never rounds onto a
+different written threshold of a few digits. What is exact is the comparison
+of the value as reported; a mean over replications carries its own rounding.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from typing import Any
 
 from drsim.report.errors import ReportError
 from drsim.report.formatting import ci_bounds, fmt_value, metric_kind, number
 
-OPERATORS: dict[str, Callable[[float, float], bool]] = {
+OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "<=": operator.le,
     ">=": operator.ge,
     "<": operator.lt,
@@ -34,20 +47,47 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
 _CONDITION = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*(<=|>=|<|>)\s*(\S.*?)\s*$")
 
 
+def as_written(x: float) -> Fraction | None:
+    """The exact decimal a float is written as (``repr``): ``0.999`` → 999/1000; None if infinite."""
+    return Fraction(repr(float(x))) if math.isfinite(x) else None
+
+
 @dataclass(frozen=True)
 class Target:
-    """One condition: ``metric op value`` (value in the metric's base unit)."""
+    """One condition: ``metric op value`` (value in the metric's base unit).
+
+    Attributes:
+        metric: The metric's name.
+        op: ``<``, ``<=``, ``>`` or ``>=``.
+        value: The threshold as a float (for display).
+        exact: The threshold exactly as written (None: ``value`` written as a decimal).
+    """
 
     metric: str
     op: str
     value: float
+    exact: Fraction | None = field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
         return f"{self.metric} {self.op} {fmt_value(self.value, metric_kind(self.metric))}"
 
+    @property
+    def threshold(self) -> Fraction | None:
+        """The exact threshold (None when infinite)."""
+        return self.exact if self.exact is not None else as_written(self.value)
+
     def holds(self, x: float | None) -> bool:
-        """True when ``x`` satisfies the condition (False for a missing value)."""
-        return x is not None and OPERATORS[self.op](x, self.value)
+        """True when ``x`` satisfies the condition (False for a missing value).
+
+        Exact: ``x`` as the decimal it is written as against the threshold as
+        written (see the module docstring); infinities compare as floats.
+        """
+        if x is None:
+            return False
+        value, threshold = as_written(x), self.threshold
+        if value is None or threshold is None:
+            return OPERATORS[self.op](x, self.value)
+        return OPERATORS[self.op](value, threshold)
 
     def check(self, entry: Mapping[str, Any] | None) -> tuple[bool, bool]:
         """``(meets on the mean, meets with 95 % confidence)`` for an estimate
@@ -62,22 +102,27 @@ class Target:
         return self.holds(mean), self.holds(mean) and self.holds(bound)
 
 
-def _value(metric: str, text: str) -> float:
+def _value(metric: str, text: str) -> tuple[float, Fraction | None]:
+    """The threshold as ``(float, exact)``; ``exact`` None for an infinite one."""
     from drsim.scenario import units
 
     kind = metric_kind(metric)
     try:
-        return float(text)
-    except ValueError:
+        number = Decimal(text)
+    except InvalidOperation:
         pass
+    else:
+        return float(number), Fraction(number) if number.is_finite() else None
     parsers = {
         "s": units.parse_duration,
         "usd": units.parse_money,
         "pct": units.parse_percent,
         "count": units.parse_count,
     }
+    exact_kinds = {"s": "duration", "usd": "money", "pct": "percent", "count": "count"}
     try:
-        return float(parsers[kind](text))
+        value = float(parsers[kind](text))
+        return value, units.parse_exact(text, exact_kinds[kind])
     except (units.UnitError, ValueError, TypeError):
         raise ReportError(
             f"--target {metric}: expected a number or a {_KIND_WORDS[kind]}, got {text!r}"
@@ -110,8 +155,9 @@ def parse_targets(text: str | None) -> list[Target]:
                 f"--target {raw.strip()!r}: expected METRIC<VALUE (or <=, >, >=), "
                 "such as 'failed_logins<1000' or 'rto_s<5m'"
             )
-        metric, op, value = match.groups()
-        targets.append(Target(metric, op, _value(metric, value)))
+        metric, op, text = match.groups()
+        value, exact = _value(metric, text)
+        targets.append(Target(metric, op, value, exact))
     return targets
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 from decimal import Decimal
+from fractions import Fraction
 
 _NUMBER = r"([0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)"
 
@@ -133,6 +134,25 @@ def parse_percent(value: object) -> float:
     return _finite(fraction, value)
 
 
+def percent_share(fraction: float) -> Fraction:
+    """The exact share a parsed percentage was written as: ``0.58`` → ``Fraction(29, 50)``.
+
+    :func:`parse_percent` rounds the written decimal once to the nearest float,
+    so the shortest percentage text that parses back to ``fraction`` (what
+    :func:`format_percent` writes) is the text the user wrote whenever it has
+    at most 15 significant digits. Use it wherever a share is compared with a
+    ratio of counts (a vote of checkers): ``k > 0.58 * 50`` is true for ``k = 29``
+    in floating point, ``k > Fraction(29, 50) * 50`` is not.
+
+    Args:
+        fraction: A share as :func:`parse_percent` returns it.
+
+    Returns:
+        The share as an exact fraction.
+    """
+    return Fraction(Decimal(format_percent(fraction)[:-1])) / 100
+
+
 def parse_money(value: object) -> float:
     """Parse an amount of US dollars such as ``'$0.0045'``. Returns dollars."""
     if _is_bare_number(value):
@@ -164,6 +184,45 @@ def parse_count(value: object) -> int:
     if not number.is_integer():
         raise UnitError(f"expected a whole number, got {value!r}")
     return int(number)
+
+
+EXACT_KINDS = ("duration", "percent", "money", "count")
+
+
+def parse_exact(value: str, kind: str) -> Fraction | None:
+    """The exact rational a quantity text stands for, before any float rounding.
+
+    ``'1.1h'`` is 3960 s exactly (``parse_duration`` gives 3960.0000000000005),
+    ``'99.9%'`` is 999/1000. Use it where a written threshold is compared with a
+    value at its boundary.
+
+    Args:
+        value: The text, e.g. ``'1.1h'``, ``'99.9%'``, ``'$10000'``, ``'1k'``.
+        kind: One of :data:`EXACT_KINDS`.
+
+    Returns:
+        The exact value in the base unit, or None for an infinite duration (``forever``).
+
+    Raises:
+        UnitError: As the float parser of that kind (``parse_duration`` …).
+    """
+    parsers = {"duration": lambda v: parse_duration(v, allow_forever=True),
+               "percent": parse_percent, "money": parse_money, "count": parse_count}
+    if math.isinf(parsers[kind](value)):
+        return None
+    text = value.replace("_", "") if kind == "count" else value
+    pattern = {"duration": _DURATION_RE, "percent": _PERCENT_RE, "money": _MONEY_RE,
+               "count": _COUNT_RE}[kind]
+    match = pattern.match(text.strip())
+    assert match is not None  # the float parser accepted it
+    number = Fraction(Decimal(match.group(1)))
+    if kind == "duration":
+        return number * Fraction(repr(DURATION_UNITS[match.group(2)]))
+    if kind == "percent":
+        return number / 100
+    if kind == "count":
+        return number * COUNT_SUFFIXES[match.group(2) or ""]
+    return number
 
 
 def _num(x: float) -> str:

@@ -18,19 +18,17 @@ retries, sign-ins as drsim's Poisson traffic, region outage of ``r1`` from
 
 from __future__ import annotations
 
-import math
-
 from drsim.metrics import compute_metrics
 from drsim.model import simulate
 from drsim.validation.core import Case, Check, Estimate, Outcome, case_seed, exact, statistical
-from drsim.validation.scenarios import scenario, seconds
+from drsim.validation.scenarios import deciding_checker, scenario, seconds
 
 FAMILY = "1. Closed forms (MODEL.md known answers, queueing theory)"
 
 
-def expected_detection_s(interval_s: float, threshold: int, checkers: int, share: float) -> float:
-    """E[D]: (k−1)·I + I·E[U₍ₘ:ₙ₎] with m = n − ⌊share·n⌋ (one checker: (k − ½)·I)."""
-    m = checkers - math.floor(share * checkers)
+def expected_detection_s(interval_s: float, threshold: int, checkers: int, share: str) -> float:
+    """E[D]: (k−1)·I + I·E[U₍ₘ:ₙ₎] with m = n − ⌊share·n⌋ exactly (one checker: (k − ½)·I)."""
+    m = deciding_checker(checkers, share)
     return (threshold - 1) * interval_s + interval_s * m / (checkers + 1)
 
 
@@ -62,7 +60,7 @@ def run_dns_failover(quick: bool) -> Outcome:
             for key, value in metrics.items():
                 if key.startswith("failed_logins.") and value:
                     causes[key.split(".", 1)[1]] = causes.get(key.split(".", 1)[1], 0) + value
-        detection = expected_detection_s(interval, k, checkers, 0.18)
+        detection = expected_detection_s(interval, k, checkers, "18%")
         expected = rate * (detection + ttl / 2)
         label = f"T = {ttl:g} s, {checkers} checker{'s' if checkers > 1 else ''} {interval:g} s × {k}"
         checks.append(Check(f"{label}: failed sign-ins", expected,

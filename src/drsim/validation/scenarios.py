@@ -11,6 +11,8 @@ merges into them instead); values carry units exactly as in YAML.
 from __future__ import annotations
 
 import copy
+import math
+from fractions import Fraction
 from typing import Any
 
 from drsim.scenario.schema import OPERATIONS, Scenario, consistency_problems
@@ -80,3 +82,24 @@ def scenario(**sections: Any) -> Scenario:
 def seconds(value: float) -> str:
     """A duration in seconds written for the scenario language (exact round trip)."""
     return f"{float(value)!r}s"
+
+
+def unhealthy_at_most(checkers: int, share: str) -> int:
+    """⌊h·n⌋ in exact arithmetic on the percentage as written (``"58%"`` → 29/50).
+
+    The endpoint is healthy while more than the share ``h`` of its ``n``
+    checkers say so, so the unhealthy verdict holds while at most ``⌊h·n⌋`` do.
+    Computed from the text, independently of the model's own arithmetic: a
+    float product (``0.58 * 50 = 28.999999999999996``) is one checker off at
+    exact boundaries.
+
+    Args:
+        checkers: ``n``.
+        share: ``h`` written as a percentage, e.g. ``"18%"``.
+    """
+    return math.floor(Fraction(share.strip().rstrip("%")) / 100 * checkers)
+
+
+def deciding_checker(checkers: int, share: str) -> int:
+    """``m = n − ⌊h·n⌋``: the checker whose flip turns the verdict unhealthy (exactly)."""
+    return checkers - unhealthy_at_most(checkers, share)

@@ -52,15 +52,16 @@ from drsim.validation.core import (
     exact,
     statistical,
 )
+from drsim.validation.scenarios import deciding_checker
 
 FAMILY = "4. Vendor statements"
 HONOUR = "clients=[{name: all, share: 100%, dns: {behaviour: honour}}]"
 COMMON = [HONOUR, "attackers=[]", "users.population=200k", "run.duration=45m"]
-CHECKERS, SHARE = 16, 0.18
+CHECKERS, SHARE = 16, "18%"
 
 
 def expected_detection_s(interval_s: float, threshold: int) -> float:
-    m = CHECKERS - math.floor(SHARE * CHECKERS)
+    m = deciding_checker(CHECKERS, SHARE)
     return (threshold - 1) * interval_s + interval_s * m / (CHECKERS + 1)
 
 
