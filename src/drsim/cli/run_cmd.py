@@ -30,6 +30,7 @@ from typing import Any
 import click
 
 from drsim.cli.common import EXIT_BAD_INPUT, report_scenario_error, set_option
+from drsim.metrics.evidence import level_label
 from drsim.report.formatting import number, terminal_value
 
 HEADLINE: tuple[tuple[str, str, str], ...] = (
@@ -97,9 +98,9 @@ def timeline_lines(output: Any) -> list[str]:
         "failback": meta.get("failback_s"),
     }
     try:
-        from drsim.metrics.facts import run_facts
+        from drsim.metrics import headline_facts
 
-        facts = run_facts(result.records, output.scenario)
+        facts, _, _ = headline_facts(result.records, output.scenario)
         instants.update(
             {
                 "fault start": facts.fault_start_s,
@@ -152,6 +153,38 @@ def cause_lines(metrics: Mapping[str, Mapping[str, Any]], prefix: str, total: st
     return lines
 
 
+def recovery_lines(summary: Mapping[str, Any], scenario: Any) -> list[str]:
+    """The recovery first: the headline in words, the recovery curve and, with several
+    incidents, each one's detection and recovery."""
+    metrics: Mapping[str, Mapping[str, Any]] = summary.get("metrics", {})
+    lines = ["Recovery:", f"  {summary.get('headline') or 'not measured'}"]
+    levels = [(level, f"rto_{level_label(level)}_s") for level in scenario.run.rto_levels]
+    if any(name in metrics for _, name in levels):
+        lines.append("  Recovery curve (from the fault that made the endpoint unhealthy):")
+        for level, name in levels:
+            if name in metrics:
+                label = f"sign-ins back to {100 * level:g} % of baseline"
+                lines.append(format_metric_line("  " + label, metrics[name], "s", width=36))
+    count = int(number(metrics.get("incidents", {}).get("mean")) or 0)
+    for n in range(1, count + 1) if count > 1 else ():
+        start = number(metrics.get(f"incident.{n}.start_s", {}).get("mean"))
+        parts = [f"incident {n}" + (f" at {format_clock(start)}" if start is not None else "")]
+        for key, label in (("detection_s", "detection"), ("rto_s", "RTO"),
+                           ("rpo_writes", "writes at risk")):
+            entry = metrics.get(f"incident.{n}.{key}")
+            if entry is not None and number(entry.get("mean")) is not None:
+                kind = "count" if key == "rpo_writes" else "s"
+                parts.append(f"{label} {terminal_value(entry.get('mean'), kind)}")
+        lines.append("  " + ", ".join(parts))
+    notes = summary.get("notes") or {}
+    shown = [name for name, _, _ in HEADLINE if name in notes]
+    shown += [name for _, name in levels if name in notes]
+    if shown:
+        lines.append("  Notes:")
+        lines += [f"    {name}: {notes[name]}" for name in dict.fromkeys(shown)]
+    return lines
+
+
 def summary_text(output: Any, directory: Path | None) -> str:
     """The human-readable summary of a run."""
     scenario = output.scenario
@@ -166,6 +199,7 @@ def summary_text(output: Any, directory: Path | None) -> str:
     question = (scenario.description or "").strip().splitlines()
     if question:
         lines.append(f"  {question[0]}")
+    lines += ["", *recovery_lines(output.summary, scenario)]
     lines += ["", "Headline metrics (mean over replications, 95% CI):"]
     for name, label, kind in HEADLINE:
         if name in metrics:
