@@ -99,7 +99,12 @@ def test_json_is_exactly_one_object_with_the_required_metrics(json_run):
     result, out = json_run
     assert result.exit_code == 0, result.stderr
     summary = json.loads(result.stdout)  # the whole stdout is one JSON document
-    assert set(summary) == {"scenario", "seed", "replications", "metrics"}
+    assert set(summary) == {"scenario", "seed", "replications", "headline", "notes", "metrics"}
+    assert summary["headline"].endswith(".")  # the recovery in words
+    for name, note in summary["notes"].items():  # a NaN metric says why
+        in_every_replication = not note.endswith("replications)")
+        if in_every_replication and "censored" not in note:
+            assert summary["metrics"][name]["mean"] is None, (name, note)
     assert summary["scenario"] == "tiny-outage"
     assert summary["seed"] == 11 and summary["replications"] == 2
     metrics = summary["metrics"]

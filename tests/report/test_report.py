@@ -171,8 +171,15 @@ def test_run_report_says_what_the_run_found(outputs, reports):
     assert "2 regions: us-east-1 (primary" in text
     assert "TTL 60 s" in text and "Health checks every 30 s" in text
     assert "region outage of us-east-1 from 2 min to 7 min" in text
+    # the recovery leads: the headline in words and the recovery curve, before the metrics
+    assert summary["headline"] in text
+    assert text.index(summary["headline"]) < text.rindex("Headline metrics")  # its section
+    assert "The recovery curve, from the start of the fault" in text
+    for level in (50, 90, 99):
+        assert f"{level} % of the pre-fault success rate" in text
     # every section the review needs
-    for section in ("the-question", "the-design", "headline-metrics", "fault-timeline",
+    for section in ("the-question", "the-design", "recovery", "headline-metrics",
+                    "fault-timeline",
                     "failures-by-cause", "staleness", "lockout-bypass-windows", "rto-and-rpo",
                     "cost", "every-metric", "reproduce"):
         assert section in checker.ids, section

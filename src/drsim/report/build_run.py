@@ -26,7 +26,15 @@ from drsim.report.document import (
     Table,
     image,
 )
-from drsim.report.formatting import fmt_ci, fmt_seconds, fmt_share, fmt_value, humanize, number
+from drsim.report.formatting import (
+    fmt_ci,
+    fmt_estimate,
+    fmt_seconds,
+    fmt_share,
+    fmt_value,
+    humanize,
+    number,
+)
 from drsim.report.readings import run_readings, sign_in_shares
 from drsim.report.reproduce import command_text, run_command, version_note
 from drsim.report.review_charts import cost_chart, cost_frame, recovery_chart, recovery_frames
@@ -87,6 +95,42 @@ def _headline_section(source: RunSource) -> Section:
     return Section("Headline metrics", blocks)
 
 
+def _recovery_first_section(source: RunSource) -> Section:
+    """The recovery in words, the recovery curve and each incident: what a reviewer reads
+    first (the RTO alone hides the shape)."""
+    metrics, summary = source.metrics, source.summary
+    blocks: list[Any] = [Paragraph(summary.get("headline") or
+                                   "This run's summary has no recovery headline.")]
+    levels = sorted(int(name[4:-2]) for name in metrics
+                    if name.startswith("rto_") and name[4:-2].isdigit() and name.endswith("_s"))
+    if levels:
+        rows = [[f"{level} % of the pre-fault success rate",
+                 fmt_estimate(metrics.get(f"rto_{level}_s"), "s"),
+                 fmt_value((metrics.get(f"rto_{level}_recovered") or {}).get("mean"), "pct")]
+                for level in levels]
+        blocks.append(Table(["sign-ins back to", "after (mean, 95 % CI)",
+                             "replications recovered"], rows,
+                            "The recovery curve, from the start of the fault that made the "
+                            "endpoint unhealthy", numeric=frozenset({1, 2})))
+    incidents = int(number((metrics.get("incidents") or {}).get("mean")) or 0)
+    if incidents > 1:
+        rows = []
+        for n in range(1, incidents + 1):
+            def cell(key: str, kind: str, n: int = n) -> str:
+                return fmt_estimate(metrics.get(f"incident.{n}.{key}"), kind)
+            rows.append([str(n), cell("start_s", "s"), cell("detection_s", "s"),
+                         cell("rto_s", "s"), cell("rpo_writes", "count")])
+        blocks.append(Table(["incident", "starts at", "detection", "RTO", "writes at risk"],
+                            rows, "Each incident, measured from its own fault",
+                            numeric=frozenset({1, 2, 3, 4})))
+    notes = summary.get("notes") or {}
+    shown = [[name, notes[name]] for name in sorted(notes) if not name.startswith("incident.")]
+    if shown:
+        blocks.append(Table(["metric", "why it is missing, or only a lower bound"], shown,
+                            "Notes: numbers without evidence are left out, never shown as 0"))
+    return Section("Recovery", blocks)
+
+
 def _causes_table(metrics: dict[str, Any]) -> Table:
     total = number((metrics.get("failed_logins") or {}).get("mean")) or 0.0
     frame = run_charts.failures_by_cause_frame(metrics)
@@ -142,16 +186,17 @@ def _question_section(source: RunSource, n_reps: int) -> Section:
 
 
 class _Replication:
-    """The first kept replication's records and run facts (both None without them)."""
+    """The first kept replication's records and its headline incident's timeline (both
+    None without records)."""
 
     def __init__(self, source: RunSource) -> None:
         kept = source.kept_replications
         self.records = self.facts = None
         if kept and source.scenario is not None:
-            from drsim.metrics import run_facts
+            from drsim.metrics import headline_facts
 
             self.records = source.records(kept[0])
-            self.facts = run_facts(self.records, source.scenario)
+            self.facts, _, _ = headline_facts(self.records, source.scenario)
         self.index = kept[0] if kept else None
         self.name = f"{source.name}, replication {kept[0]}" if kept else source.name
 
@@ -162,7 +207,7 @@ def _timeline_section(source: RunSource, rep: _Replication) -> Section:
         return Section("Fault timeline", _png_fallback(
             source, "signin_success.png", "signin_success", "Sign-in success per minute by region"))
     from drsim.metrics import signin_success_by_minute
-    from drsim.metrics.recovery import rto
+    from drsim.metrics.incident_metrics import incident_metrics
 
     marks = dict(records.meta)
     for key, _, _ in run_charts.EVENT_MARKS:
@@ -176,8 +221,7 @@ def _timeline_section(source: RunSource, rep: _Replication) -> Section:
         "Sign-in success per minute by region with the incident's instants marked",
         f"Replication {rep.index}: the share of sign-in attempts that succeeded each minute, "
         "overall and by the region that served them; numbered lines mark the incident.")
-    rto_s, _ = rto(records.requests, facts.fault_start_s, facts.duration_s,
-                   float(scenario.run.rto_threshold))
+    rto_s = incident_metrics(records, scenario).get("rto_s")  # the headline incident's
     return Section("Fault timeline", [chart, _instants(facts, number(rto_s))])
 
 
@@ -295,6 +339,7 @@ def build_run_report(source: RunSource, targets: Sequence[Target] = ()) -> Repor
     sections = [_question_section(source, n_reps)]
     if source.scenario is not None:
         sections.append(Section("The design", [Facts(design_aspects(source.scenario))]))
+    sections.append(_recovery_first_section(source))
     sections.append(_headline_section(source))
     if targets:
         sections.append(targets_section(targets, [(source.name, metrics)], "run"))
