@@ -33,6 +33,7 @@ SCENARIOS = [
     "global-lockout",
     "kms-outage",
     "single-region",
+    "read-local-write-primary",
 ]
 
 EXTRA = {"token-replay-during-failover": ["attackers.1.targets=5000"]}  # ≤ the population

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from drsim.model.distributions import sample
 from drsim.model.streams import Streams
 from drsim.records import OP_CODE
 from drsim.scenario.schema import OPERATIONS, Attacker, Scenario
@@ -180,7 +181,51 @@ def generate_arrivals(scenario: Scenario, streams: Streams) -> Arrivals:
     del order
     user = _picked_users(op, pick, scenario.users.population)
     user[guesses] = guess_accounts
-    return Arrivals(time_s=time_s, op=op, user=user, pick=pick, u=u, attacker=attacker)
+    arrivals = Arrivals(time_s=time_s, op=op, user=user, pick=pick, u=u, attacker=attacker)
+    if scenario.traffic.follow_ups:
+        arrivals = with_follow_ups(scenario, streams, arrivals)
+    return arrivals
+
+
+def with_follow_ups(scenario: Scenario, streams: Streams, arrivals: Arrivals) -> Arrivals:
+    """The arrivals and the requests that follow them (``traffic.follow_ups``), in time order.
+
+    Rule ``k`` draws from its own stream ``follow_up/k``: for each legitimate request of
+    its ``after`` operation (including earlier rules' follow-ups), ``count`` chances with
+    its probability, each ``delay`` later, by the same user. A follow-up keeps the user
+    pick of the request it follows, so a newcomer whose sign-up has not succeeded is
+    stood in for by the same initial user.
+    """
+    legit = arrivals.attacker < 0
+    pool = {"t": arrivals.time_s[legit], "op": arrivals.op[legit],
+            "user": arrivals.user[legit], "pick": arrivals.pick[legit]}
+    added: list[dict[str, np.ndarray]] = []
+    for index, rule in enumerate(scenario.traffic.follow_ups):
+        rng = streams.get(f"follow_up/{index}")
+        chances = np.repeat(np.flatnonzero(pool["op"] == OP_CODE[rule.after]), rule.count)
+        chosen = chances[rng.random(len(chances)) < rule.probability]
+        when = pool["t"][chosen] + sample(rule.delay, rng, len(chosen))
+        inside = when < scenario.run.duration
+        chosen, when = chosen[inside], when[inside]
+        new = {"t": when, "op": np.full(len(chosen), OP_CODE[rule.then], np.int8),
+               "user": pool["user"][chosen], "pick": pool["pick"][chosen],
+               "u": rng.random(len(chosen))}
+        added.append(new)
+        pool = {name: np.concatenate([pool[name], new[name]]) for name in pool}
+    if not added:
+        return arrivals
+    extra = {name: np.concatenate([a[name] for a in added]) for name in added[0]}
+    time_s = np.concatenate([arrivals.time_s, extra["t"]])
+    order = np.argsort(time_s, kind="stable")
+    return Arrivals(
+        time_s=time_s[order],
+        op=np.concatenate([arrivals.op, extra["op"]])[order],
+        user=np.concatenate([arrivals.user, extra["user"]])[order],
+        pick=np.concatenate([arrivals.pick, extra["pick"]])[order],
+        u=np.concatenate([arrivals.u, extra["u"]])[order],
+        attacker=np.concatenate([arrivals.attacker,
+                                 np.full(len(extra["t"]), -1, np.int16)])[order],
+    )
 
 
 def _merged_draws(generators: list[np.random.Generator], bounds: np.ndarray,

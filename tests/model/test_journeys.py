@@ -1,0 +1,191 @@
+"""People, not arrivals: follow-up requests and per-operation endpoints, through YAML alone.
+
+Known answers:
+
+- a profile read back ``d`` after an update, the update at the primary and the read at
+  the user's home secondary (``dns.endpoints: {profile_read: latency}``), is stale with
+  probability P(L > d) for a replication lag L: exponential, lognormal and an empirical
+  PBS fit (Bailis et al., VLDB 2012);
+- a follow-up rule with ``count`` n and probability p yields n·p follow-ups per request.
+
+Batches reproduce the reference with both: ``test_batch_equivalence.py``
+(``read-local-write-primary``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from drsim.model import simulate
+from drsim.records import RunRecords
+from drsim.scenario import parse_scenario
+from drsim.scenario.schema import Scenario
+
+Z = 4.0  # tolerance in standard errors
+
+READ_BACK = """\
+name: read-back
+regions:
+  - {{name: primary, role: primary}}
+  - {{name: secondary, role: secondary}}
+users: {{population: 400k}}
+clients:
+  - {{name: app, share: 100%, home: secondary, dns: {{behaviour: honour}}}}
+dns:
+  endpoints: {{profile_read: latency}}   # writes go to the primary's failover record
+traffic:
+  sign_in: 0/s
+  federated_sign_in: 0/s
+  refresh: 0/s
+  sign_up: 0/s
+  profile_read: 0/s
+  profile_update: 5/s
+  password_change: 0/s
+  sign_out: 0/s
+  admin_disable: 0/s
+  follow_ups:
+    - {{after: profile_update, then: profile_read, delay: {delay}}}
+replication:
+  lag: {lag}
+run: {{duration: 30m, seed: 3}}
+"""
+
+
+def read_back(lag: str, delay: str) -> tuple[Scenario, RunRecords]:
+    scenario = parse_scenario(READ_BACK.format(lag=lag, delay=delay))
+    return scenario, simulate(scenario, 0)
+
+
+def _stale_share(records: RunRecords) -> tuple[float, int]:
+    requests = records.requests
+    reads = requests[requests["op"] == "profile_read"]
+    assert (reads["outcome"] == "ok").all()
+    assert (reads["region"] == "secondary").all()  # the latency endpoint: the user's home
+    updates = requests[requests["op"] == "profile_update"]
+    assert (updates["region"] == "primary").all()  # the failover record
+    assert 0.99 * len(updates) < len(reads) <= len(updates)  # read-backs inside the run
+    return float(reads["stale"].mean()), len(reads)
+
+
+def _check(share: float, n: int, expected: float) -> None:
+    se = math.sqrt(expected * (1 - expected) / n)
+    assert abs(share - expected) < Z * se + 1e-3, (share, expected, n)
+
+
+@pytest.mark.parametrize(("mean_s", "delay_s"), [(2.0, 1.0), (1.0, 2.0)])
+def test_read_back_after_exponential_lag(mean_s, delay_s):
+    _, records = read_back(f"{{distribution: exponential, mean: {mean_s}s}}", f"{delay_s}s")
+    share, n = _stale_share(records)
+    assert n > 8000
+    _check(share, n, math.exp(-delay_s / mean_s))
+
+
+def test_read_back_after_lognormal_lag():
+    scenario, records = read_back("{distribution: lognormal, median: 1s, p99: 10s}", "2s")
+    lag = scenario.replication.lag
+    _check(*_stale_share(records), 1.0 - stats.lognorm.cdf(2.0, lag.sigma,
+                                                           scale=math.exp(lag.mu)))
+
+
+def test_read_back_after_an_empirical_pbs_lag():
+    """The LNKD-DISK write-latency fit of PBS, sampled, as an empirical lag (ms → s)."""
+    from drsim.validation.pbs import LNKD_DISK_W
+
+    samples_ms = LNKD_DISK_W.sample(np.random.default_rng(1), 2000)
+    samples = ", ".join(f"{x / 1000.0:.6f}s" for x in samples_ms)
+    delay_ms = 5.0
+    _, records = read_back(f"{{distribution: empirical, samples: [{samples}]}}",
+                           f"{delay_ms / 1000.0}s")
+    share, n = _stale_share(records)
+    _check(share, n, float(np.mean(np.round(samples_ms, 3) > delay_ms)))
+    assert abs(share - (1.0 - LNKD_DISK_W.cdf(delay_ms))) < 0.05  # the fit itself
+
+
+def test_follow_ups_per_request_are_count_times_probability():
+    text = READ_BACK.format(lag="1s", delay="{distribution: uniform, low: 0s, high: 10s}")
+    text = text.replace("    - {after: profile_update, then: profile_read, delay: "
+                        "{distribution: uniform, low: 0s, high: 10s}}",
+                        "    - {after: profile_update, then: profile_read, count: 3, "
+                        "probability: 40%, delay: {distribution: uniform, low: 0s, high: 10s}}")
+    records = simulate(parse_scenario(text), 0)
+    ops = records.requests["op"]
+    updates, reads = int((ops == "profile_update").sum()), int((ops == "profile_read").sum())
+    expected = 1.2 * updates
+    assert abs(reads - expected) < Z * math.sqrt(updates * 3 * 0.4 * 0.6)
+
+
+def test_a_follow_up_is_by_the_same_user_after_its_request():
+    text = READ_BACK.format(lag="1s", delay="{distribution: exponential, mean: 5s}")
+    requests = simulate(parse_scenario(text), 0).requests
+    first = requests[requests["attempt"] == 0]
+    updates = first[first["op"] == "profile_update"][["time_s", "user"]]
+    reads = first[first["op"] == "profile_read"][["time_s", "user"]]
+    matched = pd.merge_asof(reads.sort_values("time_s"),
+                            updates.rename(columns={"time_s": "update_s"}).sort_values("update_s"),
+                            left_on="time_s", right_on="update_s", by="user",
+                            direction="backward")
+    assert len(reads) > 8000
+    assert matched["update_s"].notna().all()  # each read follows an update of its user
+
+
+LOCAL_READS = """\
+name: local-reads
+regions:
+  - {name: primary, role: primary}
+  - {name: secondary, role: secondary}
+users: {population: 5000}
+clients:
+  - {name: app, share: 100%, home: secondary, dns: {behaviour: honour}}
+dns:
+  ttl: 30s
+  endpoints: {profile_read: local}      # a backend in the user's home region, no DNS
+traffic:
+  sign_in: 5/s
+  federated_sign_in: 0/s
+  refresh: 0/s
+  sign_up: 0/s
+  profile_read: 5/s
+  profile_update: 0/s
+  password_change: 0/s
+  sign_out: 0/s
+  admin_disable: 0/s
+faults:
+  - {kind: dns_outage, start: 5m, duration: 10m, serve_stale: 0%}
+  - {kind: region_outage, region: secondary, start: 20m, duration: 5m}
+run: {duration: 30m, seed: 4}
+"""
+
+
+def test_a_local_endpoint_needs_no_dns_and_goes_down_with_its_region():
+    requests = simulate(parse_scenario(LOCAL_READS), 0).requests
+    first = requests[requests["attempt"] == 0]
+    reads = first[first["op"] == "profile_read"]
+    sign_ins = first[first["op"] == "sign_in"]
+    assert (reads["region"] == "secondary").all()
+    assert (sign_ins["region"].isin(["primary", "none"])).all()  # the failover record
+
+    def within(rows, start_s, end_s):
+        return rows[(rows["time_s"] >= start_s) & (rows["time_s"] < end_s)]["outcome"]
+
+    dns_outage = (5 * 60 + 30, 15 * 60)  # every cached answer has expired
+    assert (within(reads, *dns_outage) == "ok").all()
+    assert (within(sign_ins, *dns_outage) == "dns_unavailable").mean() > 0.9
+    region_outage = (20 * 60, 25 * 60)
+    assert (within(reads, *region_outage) == "region_down").all()
+    assert (within(sign_ins, *region_outage) == "ok").all()
+
+
+def test_a_latency_endpoint_needs_client_homes():
+    from drsim.scenario import ScenarioError
+
+    text = READ_BACK.format(lag="1s", delay="1s").replace(
+        "  - {name: app, share: 100%, home: secondary, dns: {behaviour: honour}}",
+        "  - {name: app, share: 100%, dns: {behaviour: honour}}")
+    with pytest.raises(ScenarioError, match="dns.endpoints.profile_read: a latency endpoint "
+                                            "needs a 'home' region on client kinds"):
+        parse_scenario(text)
