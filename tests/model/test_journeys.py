@@ -189,3 +189,58 @@ def test_a_latency_endpoint_needs_client_homes():
     with pytest.raises(ScenarioError, match="dns.endpoints.profile_read: a latency endpoint "
                                             "needs a 'home' region on client kinds"):
         parse_scenario(text)
+
+
+SESSIONS = """\
+name: sessions
+regions:
+  - {{name: primary, role: primary}}
+  - {{name: secondary, role: secondary}}
+users: {{population: 1M, with_session: 0%}}
+clients: honour
+sessions:
+  access_token: {token}
+  refresh_policy: {policy}
+  refresh_before: 5m
+  active_for: {{distribution: exponential, mean: 2h}}
+traffic:
+  sign_in: 0.2/s
+  federated_sign_in: 0/s
+  refresh: 0/s
+  sign_up: 0/s
+  profile_read: 0/s
+  profile_update: 0/s
+  password_change: 0/s
+  sign_out: 0/s
+  admin_disable: 0/s
+run: {{duration: 16h, seed: 6}}
+"""
+
+
+@pytest.mark.parametrize(("token", "policy", "interval_s"), [
+    ("5m", "reactive", 300.0), ("20m", "proactive", 900.0), ("10m", "half_life", 300.0)])
+def test_refreshes_follow_the_tokens_users_hold(token, policy, interval_s):
+    """N = λ·m active sessions (Little's law), each refreshing every I: ≈ N / I refreshes
+    per second, less λ/2 for the sessions that end between two refreshes (a session of
+    exponential length A refreshes ⌊A / I⌋ times: E = 1/(e^{I/m} − 1) = m/I − ½ + O(I/m)).
+    Exactly, a sign-in at s adds refreshes at s + kI, k ≥ 1, while kI < A."""
+    scenario = parse_scenario(SESSIONS.format(token=token, policy=policy))
+    requests = simulate(scenario, 0).requests
+    rate, mean_s, horizon = 0.2, 7200.0, scenario.run.duration
+    sign_ins = requests[(requests["op"] == "sign_in") & (requests["attempt"] == 0)]
+    assert abs(len(sign_ins) - rate * horizon) < Z * math.sqrt(rate * horizon)
+    refreshes = requests[(requests["op"].isin(["refresh", "sign_in"]))
+                         & (requests["attempt"] == 0)]
+    window = (horizon / 2, horizon)  # steady state: 4 mean session lengths after the start
+    in_window = refreshes["time_s"].between(*window, inclusive="left").sum() - \
+        sign_ins["time_s"].between(*window, inclusive="left").sum()
+    k = np.arange(1, int(horizon // interval_s) + 1)
+    survive = np.exp(-k * interval_s / mean_s)
+    overlap = np.clip(np.minimum(horizon - k * interval_s, horizon)
+                      - np.maximum(window[0] - k * interval_s, 0.0), 0.0, None)
+    expected = rate * float((survive * overlap).sum())
+    q = math.exp(-interval_s / mean_s)
+    per_session_sq = q * (1 + q) / (1 - q) ** 2
+    assert abs(in_window - expected) < Z * math.sqrt(rate * horizon * per_session_sq)
+    little = rate * (mean_s / interval_s - 0.5) * (window[1] - window[0])  # N / I − λ/2
+    assert abs(expected - little) / little < 0.01

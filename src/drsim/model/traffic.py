@@ -184,7 +184,54 @@ def generate_arrivals(scenario: Scenario, streams: Streams) -> Arrivals:
     arrivals = Arrivals(time_s=time_s, op=op, user=user, pick=pick, u=u, attacker=attacker)
     if scenario.traffic.follow_ups:
         arrivals = with_follow_ups(scenario, streams, arrivals)
+    if scenario.sessions.active_for is not None:
+        arrivals = _merged(arrivals, session_refreshes(scenario, streams, arrivals))
     return arrivals
+
+
+def refresh_interval(scenario: Scenario, lifetime: np.ndarray) -> np.ndarray:
+    """How long after a token is issued its client refreshes it (``sessions.refresh_policy``)."""
+    sessions = scenario.sessions
+    if sessions.refresh_policy == "half_life":
+        return lifetime / 2.0
+    if sessions.refresh_policy == "reactive":
+        return lifetime
+    return np.maximum(lifetime - sessions.refresh_before, 1.0)
+
+
+def session_refreshes(scenario: Scenario, streams: Streams,
+                      arrivals: Arrivals) -> dict[str, np.ndarray]:
+    """Per-user tokens: the refreshes of the sessions that sign-ins start.
+
+    A legitimate sign-in (password or federated) starts a session that stays active for
+    ``sessions.active_for``; while it is, the client refreshes each access token (lifetime
+    uniform on ``[access_token, access_token + spread]``) per the refresh policy. With N
+    active sessions and a refresh every I, refreshes arrive at ≈ N / I per second
+    (Little's law). Open loop: the refreshes happen whether or not the sign-in succeeded
+    (one that finds no session is served as the sign-in it becomes).
+    """
+    sessions = scenario.sessions
+    rng = streams.get("sessions")
+    starts = np.flatnonzero((arrivals.attacker < 0) & np.isin(
+        arrivals.op, [OP_CODE["sign_in"], OP_CODE["federated_sign_in"]]))
+    end = np.minimum(arrivals.time_s[starts] + sample(sessions.active_for, rng, len(starts)),
+                     scenario.run.duration)
+    session = np.arange(len(starts))
+    t = arrivals.time_s[starts]
+    times, owners = [], []
+    while len(session):
+        lifetime = rng.uniform(sessions.access_token,
+                               sessions.access_token + sessions.access_token_spread, len(t))
+        t = t + refresh_interval(scenario, lifetime)
+        alive = t < end[session]
+        session, t = session[alive], t[alive]
+        times.append(t)
+        owners.append(starts[session])
+    rows = np.concatenate([np.empty(0, np.int64), *owners])
+    return {"t": np.concatenate([np.empty(0), *times]),
+            "op": np.full(len(rows), OP_CODE["refresh"], np.int8),
+            "user": arrivals.user[rows], "pick": arrivals.pick[rows],
+            "u": rng.random(len(rows))}
 
 
 def with_follow_ups(scenario: Scenario, streams: Streams, arrivals: Arrivals) -> Arrivals:
@@ -214,7 +261,13 @@ def with_follow_ups(scenario: Scenario, streams: Streams, arrivals: Arrivals) ->
         pool = {name: np.concatenate([pool[name], new[name]]) for name in pool}
     if not added:
         return arrivals
-    extra = {name: np.concatenate([a[name] for a in added]) for name in added[0]}
+    return _merged(arrivals, {name: np.concatenate([a[name] for a in added])
+                              for name in added[0]})
+
+
+def _merged(arrivals: Arrivals, extra: dict[str, np.ndarray]) -> Arrivals:
+    """The arrivals and legitimate ``extra`` first attempts (columns t, op, user, pick, u),
+    in time order (at equal times, the arrivals first)."""
     time_s = np.concatenate([arrivals.time_s, extra["t"]])
     order = np.argsort(time_s, kind="stable")
     return Arrivals(
