@@ -244,3 +244,33 @@ def test_refreshes_follow_the_tokens_users_hold(token, policy, interval_s):
     assert abs(in_window - expected) < Z * math.sqrt(rate * horizon * per_session_sq)
     little = rate * (mean_s / interval_s - 0.5) * (window[1] - window[0])  # N / I − λ/2
     assert abs(expected - little) / little < 0.01
+
+
+@pytest.mark.parametrize("policy", ["sign_in", "give_up"])
+def test_a_refused_refresh_forces_an_interactive_sign_in(policy):
+    """Tokens not accepted across regions: after the failover every session issued by the
+    primary is refused at the secondary, and its client signs in again 20 s later."""
+    from drsim.metrics.compute import compute_metrics
+    from drsim.scenario import load_scenario
+
+    scenario = load_scenario("cognito-active-passive", [
+        "users.population=20000", "run.duration=40m", "faults.0.start=10m",
+        "faults.0.duration=15m", "attackers=[]", "sessions.cross_region_tokens=false",
+        f"sessions.on_refused_refresh={policy}", "sessions.reauthentication_delay=20s"])
+    records = simulate(scenario, 0)
+    requests = records.requests
+    refused = requests[(requests["op"] == "refresh")
+                       & requests["outcome"].isin(["token_rejected", "user_not_found"])]
+    refused = refused[refused["time_s"] < scenario.run.duration - 20.0]
+    assert len(refused) > 1000
+    follow = pd.merge(refused[["time_s", "user"]].assign(due=refused["time_s"] + 20.0),
+                      requests[(requests["op"] == "sign_in") & (requests["attempt"] == 0)],
+                      left_on=["user", "due"], right_on=["user", "time_s"], how="left",
+                      suffixes=("", "_sign_in"))
+    forced = compute_metrics(records, scenario)["forced_reauthentications"]
+    if policy == "sign_in":
+        assert follow["outcome"].notna().all()  # each refusal: a sign-in by the user, 20 s on
+        assert forced == len(refused)
+    else:
+        assert follow["outcome"].isna().all()
+        assert forced == 0

@@ -273,14 +273,15 @@ class WaveServer:
         """Retries of a wave's failures: those due before ``t1`` form the next wave, if the
         batch's conditions hold for them too; the others go on the agenda."""
         plane = self.plane
-        due = plane.retries.due_many(wave.t, outcome, client, wave.attempt, wave.u, wave.key)
+        due = plane.retries.due_many(wave.t, wave.op, outcome, client, wave.attempt, wave.u,
+                                     wave.key)
         failed = due.failed
         if not len(failed):
             return wave.take(failed)
         when = due.t
         first_seq = plane.agenda.take_numbers(len(failed))
         seq = np.arange(first_seq, first_seq + len(failed), dtype=np.int64)
-        op = wave.op[failed]
+        op = due.op
         user = wave.user[failed]
         # A retry may reach another region than its first attempt (DNS moved), and a
         # refresh whose session has expired meanwhile is a sign-in: the batch's

@@ -32,6 +32,14 @@ class Sessions(Model):
         "on the next call: Amplify) [doc].")
     refresh_before: Duration = Field(
         300.0, ge=0, description="proactive: how long before expiry the client refreshes.")
+    on_refused_refresh: Literal["sign_in", "give_up"] = Field(
+        "sign_in",
+        description="A refresh refused because the region does not accept the token or know "
+        "the user (token_rejected, user_not_found): the client signs in interactively "
+        "(a forced re-authentication) after reauthentication_delay, or gives up.")
+    reauthentication_delay: Duration = Field(
+        0.0, ge=0, description="From the refused refresh to the interactive sign-in "
+        "[assumption].")
     active_for: Distribution | None = Field(
         None,
         description="How long a user keeps using the app after a sign-in; while active, the "
