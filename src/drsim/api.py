@@ -10,8 +10,9 @@ It mirrors ``drsim run`` for notebooks and scripts::
 
 A run is a set of independent replications of one scenario (seeds spawned
 from ``run.seed``); each replication's metrics are summarised as a mean with a
-95 % Student-t confidence interval. Failed replications never raise: they are
-reported in :attr:`RunOutput.failed` and in the saved manifest.
+95 % confidence interval of the metric's kind (:mod:`drsim.metrics.confidence`).
+Failed replications never raise: they are reported in :attr:`RunOutput.failed`
+and in the saved manifest.
 """
 
 from __future__ import annotations

@@ -105,8 +105,10 @@ def test_json_is_exactly_one_object_with_the_required_metrics(json_run):
     metrics = summary["metrics"]
     for name in REQUIRED_METRICS:
         entry = metrics[name]
-        assert set(entry) == {"mean", "ci95", "per_replication"}, name
+        assert set(entry) == {"mean", "ci95", "interval", "per_replication"}, name
         assert len(entry["ci95"]) == 2 and len(entry["per_replication"]) == 2, name
+        if entry["mean"] is not None:  # defined (two values): a finite interval of its kind
+            assert None not in entry["ci95"] and entry["interval"] != "none", name
     # the outage fails sign-ins with region_down, and the cause is reported
     assert metrics["failed_logins.region_down"]["mean"] > 0
     assert metrics["failed_logins"]["mean"] >= metrics["failed_logins.region_down"]["mean"]

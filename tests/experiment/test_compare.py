@@ -68,7 +68,8 @@ def test_outputs_are_written_and_failed_runs_are_left_out(tmp_path, monkeypatch)
     designs = load_designs(["cognito-active-passive", "global-lockout"], TINY)
     comparison = run_compare(designs, 3, jobs=1)
     written = write_compare(comparison, tmp_path)
-    assert {p.name for p in written} == {"compare.json", "compare.parquet", "compare.csv"}
+    assert {p.name for p in written} == {"compare.json", "compare.parquet", "compare.csv",
+                                         "cognito-active-passive.yaml", "global-lockout.yaml"}
     data = json.loads((tmp_path / "compare.json").read_text())
     assert data["baseline"] == "cognito-active-passive" and data["replications"] == 3
     assert data["common_random_numbers"] is True

@@ -15,6 +15,8 @@ from drsim.experiment.tables import points_table, summary_table
 from drsim.metrics import summarise
 
 NAN = math.nan
+METRICS = ("a", "rare", "b_s", "c_fraction", "dns_converged", "d_usd", "d_delta")
+"""Metric names of every kind: count, count, duration, share, share (yes/no), money, other."""
 
 
 def _design() -> SweepDesign:
@@ -39,6 +41,31 @@ def _by_hand(values: list[float]) -> tuple[float, float, float]:
     mean = float(np.mean(x))
     half = stats.t.ppf(0.975, x.size - 1) * np.std(x, ddof=1) / math.sqrt(x.size)
     return mean, mean - half, mean + half
+
+
+def _count_by_hand(values: list[float]) -> tuple[float, float, float]:
+    """A count's interval: hull of Student-t and the exact Poisson interval of the total
+    scaled by the over-dispersion φ = s²/mean (at the t level), from chi² quantiles."""
+    x = np.array(values)
+    mean, lo, hi = _by_hand(values)
+    phi, tail = max(np.var(x, ddof=1) / mean, 1.0), 0.025
+    if phi > 1.0:
+        tail = stats.norm.sf(stats.t.ppf(0.975, x.size - 1))
+    events = x.sum() / phi
+    p_lo = phi * stats.chi2.ppf(tail, 2 * events) / 2 / x.size
+    p_hi = phi * stats.chi2.ppf(1 - tail, 2 * (events + 1)) / 2 / x.size
+    return mean, max(min(lo, p_lo), 0.0), max(hi, p_hi)
+
+
+def _duration_by_hand(values: list[float]) -> tuple[float, float, float]:
+    """A duration's interval: hull of Student-t (≥ 0) and Cox's log-normal interval."""
+    x = np.array([v for v in values if not math.isnan(v)])
+    mean, lo, hi = _by_hand(values)
+    y = np.log(x)
+    s2 = np.var(y, ddof=1)
+    half = stats.t.ppf(0.975, x.size - 1) * math.sqrt(s2 / x.size + s2**2 / (2 * (x.size - 1)))
+    centre = np.mean(y) + s2 / 2
+    return mean, min(max(lo, 0.0), math.exp(centre - half)), max(hi, math.exp(centre + half))
 
 
 def test_points_table_matches_estimates_computed_by_hand():
@@ -78,24 +105,29 @@ def test_points_table_matches_estimates_computed_by_hand():
     def row(i: int, metric: str) -> list[float]:
         return [points[f"{metric}.{s}"][i] for s in ("mean", "ci95_lo", "ci95_hi")]
 
-    # 10, 12, 17: mean 13, s = √13, t(0.975, 2) = 4.302653 → half-width 8.9566
+    # 10, 12, 17: mean 13, s = √13, t(0.975, 2) = 4.302653 → half-width 8.9566, wider
+    # than the exact Poisson interval of 39 events (s²/mean = 1): Student-t
     assert row(0, "failed_logins") == pytest.approx([13.0, 13.0 - 8.9566, 13.0 + 8.9566],
                                                     abs=1e-4)
     assert row(0, "failed_logins") == pytest.approx(_by_hand([10.0, 12.0, 17.0]), rel=1e-12)
-    assert row(0, "rto_s") == pytest.approx(_by_hand([1.0, NAN, 3.0]), rel=1e-12)
+    assert row(0, "rto_s") == pytest.approx(_duration_by_hand([1.0, NAN, 3.0]), rel=1e-12)
     assert row(1, "failed_logins") == [4.0, 4.0, 4.0]  # one replication: a point interval
-    assert row(4, "failed_logins") == [7.0, 7.0, 7.0]  # zero spread: a point interval
+    # zero spread: a count keeps the exact Poisson interval (of 14 events over 2)
+    assert row(4, "failed_logins") == pytest.approx(_count_by_hand([7.0, 7.0]), rel=1e-9)
     for i, metric in ((2, "failed_logins"), (3, "rto_s"), (4, "rto_s")):
         assert all(math.isnan(v) for v in row(i, metric)), (i, metric)
     values = [3.0, 9.0, 4.0, 11.0, 6.0]
-    assert row(5, "failed_logins") == pytest.approx(_by_hand(values), rel=1e-12)
-    assert row(5, "rto_s") == pytest.approx(_by_hand([v / 10 for v in values]), rel=1e-12)
+    assert row(5, "failed_logins") == pytest.approx(_count_by_hand(values), rel=1e-9)
+    assert row(5, "failed_logins")[2] > _by_hand(values)[2]  # over-dispersed: Poisson wider
+    assert row(5, "rto_s") == pytest.approx(_duration_by_hand([v / 10 for v in values]),
+                                            rel=1e-12)
 
 
 def test_points_table_is_summarise_point_by_point_bit_for_bit():
     """Many replications (numpy sums more than 8 values pairwise), NaN values, failed and
-    missing runs, and summary rows out of order: the vectorised table gives exactly the
-    numbers :func:`summarise` gives one point at a time."""
+    missing runs, summary rows out of order, and metrics of every kind (each with its own
+    interval): the vectorised table gives exactly the numbers :func:`summarise` gives one
+    point at a time."""
     design = _design()
     p = design.expand(seed=0)
     rng = np.random.default_rng(5)
@@ -106,9 +138,11 @@ def test_points_table_is_summarise_point_by_point_bit_for_bit():
             if rng.random() < 0.1:
                 runs[(point.id, rep)] = _failed(point, rep)
                 continue
-            values = rng.lognormal(3.0, 1.5, size=3)
-            values[rng.random(3) < 0.15] = NAN
-            runs[(point.id, rep)] = _ok(point, rep, a=values[0], b=values[1], c=values[2])
+            values = np.array([rng.lognormal(3.0, 1.5), rng.poisson(0.5), rng.lognormal(3.0, 1.5),
+                               rng.beta(0.5, 5.0), float(rng.random() < 0.7),
+                               rng.lognormal(3.0, 1.5), rng.normal()])
+            values[rng.random(values.size) < 0.15] = NAN
+            runs[(point.id, rep)] = _ok(point, rep, **dict(zip(METRICS, values, strict=True)))
     summary = summary_table(p, design.kinds, reps, runs)
     shuffled = summary.sample(frac=1.0, random_state=1).reset_index(drop=True)
 
@@ -117,8 +151,8 @@ def test_points_table_is_summarise_point_by_point_bit_for_bit():
     for i, point in enumerate(p):
         frame = shuffled[shuffled["point"] == point.id]
         ok = frame[frame["status"] == "ok"]
-        estimates = summarise(ok[["a", "b", "c"]].to_dict("records"))
-        for metric in ("a", "b", "c"):
+        estimates = summarise(ok[list(METRICS)].to_dict("records"))
+        for metric in METRICS:
             entry = estimates.get(metric, {"mean": None, "ci95": [None, None]})
             expected = [entry["mean"], *entry["ci95"]]
             got = [points[f"{metric}.{s}"][i] for s in ("mean", "ci95_lo", "ci95_hi")]

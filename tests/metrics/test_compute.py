@@ -217,6 +217,7 @@ def test_a_small_incident_end_to_end(make_records, make_scenario):
     assert summary["rto_s"] == {
         "mean": 120.0,
         "ci95": [120.0, 120.0],
+        "interval": "lognormal-cox+student-t",
         "per_replication": [120.0, 120.0],
     }
     json.dumps(summary, allow_nan=False)

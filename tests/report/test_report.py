@@ -197,7 +197,8 @@ def test_compare_report_shows_designs_side_by_side(outputs, reports):
     for section in ("the-designs", "headline-differences", "designs-side-by-side",
                     "cost-against-risk", "paired-differences", "target"):
         assert section in checker.ids, section
-    assert "The designs differ in: lockout." in text
+    assert "The designs differ in 1 design setting: lockout.scope." in text
+    assert "Not a like-for-like comparison" not in text  # same workload: no warning
     assert "tiny-global − tiny" in text  # the paired-difference column
     # a global counter removes the extra guesses: the paired difference is minus the
     # baseline's extra guesses, and the reading says so with the unicode minus

@@ -3,81 +3,51 @@
 Usage::
 
     drsim compare A.yaml B.yaml [C.yaml ...] [--reps N] [--jobs N | --scheduler ADDR]
-                  [--set PATH=VALUE ...] [--json] [-o DIR] [--quiet] [--no-charts]
+                  [--set PATH=VALUE ...] [--same-workload FILE] [--all] [--json]
+                  [-o DIR] [--quiet] [--no-charts]
 
 Every design runs replications ``0 … N−1`` with the same seeds (common random
-numbers, see :mod:`drsim.experiment.compare`). Prints each metric per design
-(mean and 95 % CI) and the paired difference of every later design against the
-first one, or with ``--json`` exactly one JSON object on stdout. Writes
-``DIR`` (default ``results/compare/<UTC timestamp>/``): ``compare.json`` (the
-same object), ``compare.parquet``/``compare.csv`` (one row per design ×
-replication) and ``compare.png`` (bars with CI whiskers).
+numbers, see :mod:`drsim.experiment.compare`). Prints every design setting
+that differs, each metric per design (mean and 95 % CI; metrics zero in every
+design hidden unless ``--all``) and the paired difference of every later
+design against the first one, in 100 columns (:mod:`drsim.cli.compare_text`),
+or with ``--json`` exactly one JSON object on stdout. When the designs'
+workloads differ (users, clients, traffic, attackers, faults, run) a warning
+on stderr names the keys; ``--same-workload FILE`` runs every design on FILE's
+workload. Writes ``DIR`` (default ``results/compare/<UTC timestamp>/``):
+``compare.json`` (the same object, with the settings that differ, the
+warnings and the command that reproduces it), ``compare.parquet``/``.csv``
+(one row per design × replication), ``designs/<name>.yaml`` (each design as
+run) and ``compare.png`` (bars with CI whiskers).
 
 Exit codes: 0 every run succeeded; 1 some runs failed (reported, left out of
-the estimates); 2 bad input — a one-line message, never a traceback.
+the estimates); 2 bad input — ``FILE:LINE: key: message`` lines, never a
+traceback.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping, Sequence
+import textwrap
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import click
 
+from drsim.cli.common import EXIT_BAD_INPUT, report_scenario_error
+from drsim.cli.compare_text import WIDTH, comparison_text
 from drsim.experiment.errors import SweepError
-from drsim.report.formatting import metric_kind, terminal_value
 
 
 def _fail(message: str) -> None:
     click.echo(f"drsim compare: {message}", err=True)
-    sys.exit(2)
+    sys.exit(EXIT_BAD_INPUT)
 
 
-def _estimate(entry: Mapping[str, Any], kind: str, signed: bool = False) -> str:
-    def fmt(x: Any) -> str:
-        text = terminal_value(x, kind)
-        if signed and x is not None and text != "–" and float(x) > 0:
-            return "+" + text
-        return text
-
-    lo, hi = (list(entry.get("ci95") or [None, None]) + [None, None])[:2]
-    if lo is None or hi is None:
-        return fmt(entry.get("mean"))
-    return f"{fmt(entry.get('mean'))} [{fmt(lo)}, {fmt(hi)}]"
-
-
-def comparison_text(data: Mapping[str, Any]) -> str:
-    """A readable table of a comparison's JSON object: metrics × designs, then differences."""
-    designs = data["designs"]
-    names = list(designs[0]["metrics"]) if designs else []
-    header = ["metric"] + [d["name"] for d in designs]
-    for diff in data["differences"]:
-        header.append(f"Δ {diff['design']} − {diff['versus']}")
-    rows = [header]
-    for metric in names:
-        kind = metric_kind(metric)
-        row = [metric] + [_estimate(d["metrics"].get(metric, {}), kind) for d in designs]
-        row += [_estimate(diff["metrics"].get(metric, {}), kind, signed=True)
-                for diff in data["differences"]]
-        rows.append(row)
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    lines = [
-        f"Comparison on the same traffic (common random numbers), {data['replications']} "
-        f"replications; mean [95 % CI]; Δ = paired difference with its 95 % CI",
-        "",
-    ]
-    for i, row in enumerate(rows):
-        lines.append("  ".join(cell.ljust(w) if j == 0 else cell.rjust(w)
-                               for j, (cell, w) in enumerate(zip(row, widths, strict=True))))
-        if i == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    for failure in data.get("failures", []):
-        first = (failure["error"] or "").splitlines()[0] if failure["error"] else ""
-        lines.append(f"failed: {failure['design']} replication {failure['replication']}: {first}")
-    return "\n".join(lines)
+def _warn(message: str) -> None:
+    click.echo(textwrap.fill(f"drsim compare: warning: {message}", WIDTH,
+                             subsequent_indent="  "), err=True)
 
 
 @click.command("compare")
@@ -91,6 +61,12 @@ def comparison_text(data: Mapping[str, Any]) -> str:
               help="Run on a Dask cluster: scheduler address tcp://HOST:PORT.")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
               help="Override a value in every design (repeatable).")
+@click.option("--same-workload", metavar="FILE", default=None,
+              help="Run every design on the workload (users, clients, traffic, attackers, "
+              "faults, run) of FILE, a scenario file or shipped name, so that the differences "
+              "measure the designs only.")
+@click.option("--all", "show_all", is_flag=True,
+              help="Also show metrics that are zero or undefined in every design.")
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object on stdout.")
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output directory [default: results/compare/<timestamp>/].")
@@ -102,27 +78,47 @@ def compare_command(
     jobs: int | None,
     scheduler: str | None,
     overrides: tuple[str, ...],
+    same_workload: str | None,
+    show_all: bool,
     as_json: bool,
     output_dir: Path | None,
     quiet: bool,
     no_charts: bool,
 ) -> None:
-    """Compare DR designs on identical traffic; the first file is the baseline."""
-    from drsim.experiment.compare import load_designs, run_compare, write_compare
+    """Compare DR designs run on the same replications; the first file is the baseline.
+
+    Lists every design setting that differs and warns when the workloads differ
+    too (--same-workload FILE gives every design the same one)."""
+    from drsim.experiment.compare import (
+        apply_workload,
+        load_designs,
+        reproduce_command,
+        run_compare,
+        write_compare,
+    )
     from drsim.experiment.jsondata import json_text, jsonable
     from drsim.report.chart_files import write_compare_chart
+    from drsim.scenario import ScenarioError
 
     if jobs is not None and scheduler is not None:
         _fail("give either --jobs or --scheduler, not both")
     try:
         designs = load_designs(list(scenarios), overrides)
+        if same_workload is not None:
+            designs = apply_workload(designs, same_workload, overrides)
+        command = reproduce_command(designs, list(scenarios), overrides, same_workload,
+                                    reps or designs[0].scenario.run.replications)
         comparison = run_compare(designs, reps, jobs=jobs, scheduler=scheduler,
-                                 progress=not quiet and sys.stderr.isatty())
+                                 progress=not quiet and sys.stderr.isatty(),
+                                 command=command, same_workload=same_workload)
+    except ScenarioError as exc:
+        report_scenario_error(exc)
+        sys.exit(EXIT_BAD_INPUT)
     except SweepError as exc:
         _fail(str(exc))
         return
     for warning in comparison.warnings:
-        click.echo(f"drsim compare: warning: {warning}", err=True)
+        _warn(warning)
     directory = output_dir or Path("results") / "compare" / datetime.now(UTC).strftime(
         "%Y%m%dT%H%M%SZ")
     try:
@@ -136,7 +132,7 @@ def compare_command(
     if as_json:
         click.echo(json_text(data, indent=None))
     else:
-        click.echo(comparison_text(data))
+        click.echo(comparison_text(data, show_all))
         click.echo(f"results in {directory}/", err=True)
     if data["failures"]:
         click.echo(f"drsim compare: {len(data['failures'])} runs failed and are left out of "

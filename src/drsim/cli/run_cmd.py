@@ -166,7 +166,7 @@ def summary_text(output: Any, directory: Path | None) -> str:
     question = (scenario.description or "").strip().splitlines()
     if question:
         lines.append(f"  {question[0]}")
-    lines += ["", "Headline metrics (mean over replications, 95% Student-t CI):"]
+    lines += ["", "Headline metrics (mean over replications, 95% CI):"]
     for name, label, kind in HEADLINE:
         if name in metrics:
             lines.append(format_metric_line(label, metrics[name], kind))

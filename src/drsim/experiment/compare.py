@@ -12,7 +12,12 @@ and ``ci95_unpaired`` (what independent runs would give:
 ``mean ± √(h_A² + h_B²)`` with ``h`` each design's own CI half-width).
 
 Designs should share ``run.seed`` for common random numbers; when they do not,
-a warning says so.
+a warning says so. More generally the difference is only the *design's* when
+the designs face the same workload (users, clients, traffic, attackers, faults,
+run — :mod:`drsim.experiment.scenario_diff`): every differing setting is
+listed in ``compare.json`` (``settings``), a differing workload is warned
+about, and :func:`apply_workload` (``--same-workload FILE``) runs every design
+on one workload.
 """
 
 from __future__ import annotations
@@ -31,11 +36,21 @@ from drsim.experiment.errors import SweepError
 from drsim.experiment.executors import open_executor
 from drsim.experiment.jsondata import json_text
 from drsim.experiment.runner import RunResult
+from drsim.experiment.scenario_diff import (
+    WORKLOAD_SECTIONS,
+    SettingDifference,
+    section_kind,
+    setting_differences,
+    with_workload,
+    workload_keys,
+)
+from drsim.experiment.version import DRSIM_VERSION
 from drsim.scenario.schema import Scenario
 
 COMPARE_JSON = "compare.json"
 COMPARE_PARQUET = "compare.parquet"
 COMPARE_CSV = "compare.csv"
+DESIGNS_DIR = "designs"
 
 
 @dataclass(frozen=True)
@@ -74,6 +89,82 @@ def load_designs(files: Sequence[Path], sets: Sequence[str] = ()) -> list[Design
     return designs
 
 
+def apply_workload(designs: Sequence[Design], source: str | Path,
+                   sets: Sequence[str] = ()) -> list[Design]:
+    """Every design on the workload sections of ``source`` (``--same-workload FILE``).
+
+    The workload scenario is loaded with the same ``--set`` overrides as the
+    designs; its users, clients, traffic, attackers, faults and run settings
+    replace each design's, so paired differences measure the design only.
+
+    Args:
+        designs: The loaded designs.
+        source: A scenario file or shipped scenario name whose workload to use.
+        sets: The comparison's ``--set`` overrides.
+
+    Returns:
+        The designs, each with the shared workload.
+
+    Raises:
+        ScenarioError: The workload scenario is missing or invalid, or does not
+            fit a design (a fault in a region the design lacks), each problem as
+            ``FILE:LINE: key.path: message``.
+    """
+    from drsim.scenario import Problem, ScenarioError, load_scenario
+
+    workload = load_scenario(source, list(sets))
+    out, problems = [], []
+    for design in designs:
+        scenario, found = with_workload(design.scenario, workload)
+        for path, message in found:
+            in_workload = section_kind(str(path[0])) == "workload"
+            file, line = _locate(Path(source) if in_workload else design.file, path)
+            problems.append(Problem(file, line, ".".join(str(p) for p in path),
+                                    f"{message} (with the workload of {source} "
+                                    f"in design {design.label})"))
+        out.append(Design(design.label, design.file, scenario))
+    if problems:
+        raise ScenarioError(problems)
+    return out
+
+
+def _locate(file: Path, path: tuple[Any, ...]) -> tuple[str, int]:
+    """Where ``path`` is written in ``file`` (a path or shipped name): the line of the key
+    or of its nearest ancestor written there, 0 when there is none."""
+    from drsim.scenario import ScenarioError, scenarios_dir
+    from drsim.scenario.yamlsource import read_yaml
+
+    shipped = scenarios_dir() / f"{file}.yaml"
+    readable = file if file.is_file() or not shipped.is_file() else shipped
+    try:
+        _data, source_map = read_yaml(readable.read_text(encoding="utf-8"), str(file))
+    except (OSError, UnicodeDecodeError, ScenarioError):
+        return str(file), 0
+    return str(file), source_map.locate(tuple(path))[1]
+
+
+def reproduce_command(designs: Sequence[Design], files: Sequence[str | Path],
+                      sets: Sequence[str], same_workload: str | Path | None,
+                      replications: int) -> list[str]:
+    """The ``drsim compare`` command that runs this comparison again, result for result.
+
+    The files as given, every ``--set``, ``--same-workload``, the replications,
+    and the seed pinned as ``--set run.seed=S`` when every design shares one
+    and no override names it (so that editing a file's seed does not change
+    the result). Output options (``-o``, ``--jobs``, ``--json`` …) are left out:
+    they change no number.
+    """
+    command = ["drsim", "compare", *(str(f) for f in files)]
+    for item in sets:
+        command += ["--set", item]
+    if same_workload is not None:
+        command += ["--same-workload", str(same_workload)]
+    seeds = {d.scenario.run.seed for d in designs}
+    if len(seeds) == 1 and not any(s.split("=")[0].strip() == "run.seed" for s in sets):
+        command += ["--set", f"run.seed={seeds.pop()}"]
+    return [*command, "--reps", str(replications)]
+
+
 def _half_width(entry: dict[str, Any]) -> float:
     mean = entry.get("mean")
     hi = (list(entry.get("ci95") or [None, None]) + [None, None])[1]
@@ -94,6 +185,12 @@ class Comparison:
     replications: int
     results: dict[tuple[int, int], RunResult]
     warnings: list[str] = field(default_factory=list)
+    command: list[str] | None = None
+    same_workload: str | None = None
+
+    def settings(self) -> list[SettingDifference]:
+        """Every resolved setting that differs between the designs (design keys first)."""
+        return setting_differences([d.scenario for d in self.designs])
 
     @property
     def baseline(self) -> Design:
@@ -186,10 +283,16 @@ class Comparison:
                 # The design exactly as run (overrides included): enough to reproduce it.
                 "resolved_scenario": design.scenario.model_dump(mode="json"),
             })
+        labels = [d.label for d in self.designs]
         return {
             "baseline": self.baseline.label,
             "replications": self.replications,
             "common_random_numbers": len({d.scenario.run.seed for d in self.designs}) == 1,
+            "drsim_version": DRSIM_VERSION,
+            "command": list(self.command) if self.command else None,
+            "same_workload": self.same_workload,
+            "workload_differs": bool(workload_keys(self.settings())),
+            "settings": [d.to_json(labels) for d in self.settings()],
             "designs": designs,
             "differences": [
                 {"design": self.designs[i + 1].label, "versus": self.baseline.label,
@@ -242,6 +345,18 @@ class Comparison:
         return pd.DataFrame(rows, columns=["design", "metric", "mean", "ci95_lo", "ci95_hi"])
 
 
+def workload_warning(designs: Sequence[Design]) -> str | None:
+    """The warning for designs that do not face the same workload, or None when they do."""
+    keys = workload_keys(setting_differences([d.scenario for d in designs]))
+    if not keys:
+        return None
+    sections = [s for s in WORKLOAD_SECTIONS if any(k.split(".")[0] == s for k in keys)]
+    shown = ", ".join(keys[:12]) + (f" and {len(keys) - 12} more" if len(keys) > 12 else "")
+    return (f"the designs differ in their workload ({', '.join(sections)}: {shown}), so each "
+            "difference mixes the design with the workload; run every design on one workload "
+            "with --same-workload FILE")
+
+
 def run_compare(
     designs: Sequence[Design],
     replications: int | None = None,
@@ -249,6 +364,8 @@ def run_compare(
     jobs: int | None = None,
     scheduler: str | None = None,
     progress: bool = False,
+    command: Sequence[str] | None = None,
+    same_workload: str | None = None,
 ) -> Comparison:
     """Run every design for replications ``0 … N−1`` (common random numbers).
 
@@ -258,6 +375,8 @@ def run_compare(
         jobs: Local worker processes (1: in this process; None: all cores).
         scheduler: Dask scheduler address; overrides ``jobs``.
         progress: Show a progress bar on stderr.
+        command: The command line that asked for it (recorded in ``compare.json``).
+        same_workload: The ``--same-workload`` scenario the designs were given, if any.
 
     Returns:
         The :class:`Comparison`; failed runs are recorded, never raised.
@@ -268,7 +387,7 @@ def run_compare(
     reps = designs[0].scenario.run.replications if replications is None else replications
     if reps < 1:
         raise SweepError(f"--reps must be at least 1, got {reps}")
-    warnings = []
+    warnings = [w for w in [workload_warning(designs)] if w]
     seeds = {d.label: d.scenario.run.seed for d in designs}
     if len(set(seeds.values())) > 1:
         listed = ", ".join(f"{k}: {v}" for k, v in seeds.items())
@@ -284,17 +403,21 @@ def run_compare(
     with open_executor(jobs, scheduler, tasks=len(tasks)) as handle:
         run_batch(tasks, handle, collect, total=len(tasks), progress=progress,
                   description="compare")
-    return Comparison(list(designs), reps, results, warnings)
+    return Comparison(list(designs), reps, results, warnings,
+                      list(command) if command else None, same_workload)
 
 
 def write_compare(comparison: Comparison, directory: Path) -> list[Path]:
-    """Write ``compare.json`` and ``compare.parquet``/``.csv`` (one row per design × replication).
+    """Write ``compare.json``, ``compare.parquet``/``.csv`` (one row per design × replication)
+    and ``designs/<name>.yaml`` (each design's resolved scenario, as it ran).
 
     Every file is written atomically; NaN and ±∞ are ``null`` in the JSON
     (:mod:`drsim.experiment.jsondata`). The bar chart is drawn by the report
     layer (:func:`drsim.report.chart_files.write_compare_chart`). Returns the
     paths written.
     """
+    from drsim.scenario import resolved_yaml
+
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     runs = comparison.runs_table()
@@ -302,4 +425,6 @@ def write_compare(comparison: Comparison, directory: Path) -> list[Path]:
         atomic.write_text(directory / COMPARE_JSON, json_text(comparison.to_json())),
         atomic.write_with(directory / COMPARE_PARQUET, lambda p: runs.to_parquet(p, index=False)),
         atomic.write_with(directory / COMPARE_CSV, lambda p: runs.to_csv(p, index=False)),
+        *(atomic.write_text(directory / DESIGNS_DIR / f"{d.label}.yaml", resolved_yaml(d.scenario))
+          for d in comparison.designs),
     ]

@@ -9,8 +9,9 @@ way everywhere: a :class:`~drsim.experiment.runner.RunResult` with status
 ``failed`` and the error text, never an exception.
 
 A run is a set of independent replications (seeds spawned from
-``run.seed``); each metric is summarised as a mean with a 95 % Student-t
-confidence interval over the successful replications.
+``run.seed``); each metric is summarised as a mean with a 95 % confidence
+interval of its kind (:mod:`drsim.metrics.confidence`) over the successful
+replications.
 """
 
 from __future__ import annotations

@@ -12,10 +12,11 @@
 
 Rows are sorted by point (expansion order) then replication, and metric
 columns appear in first-seen order, so the same runs give the same tables
-whichever executor produced them. Means and 95 % Student-t intervals are
-those of :func:`drsim.metrics.summarise`, the same estimator as ``drsim run``,
-bit for bit (computed for all points at once by
-:func:`drsim.metrics.summary.mean_ci_rows`); failed runs and NaN values are
+whichever executor produced them. Means and 95 % intervals are those of
+:func:`drsim.metrics.summarise`, the same estimator as ``drsim run``, bit for
+bit: each metric's interval is the form of its kind (read from its name by
+:func:`drsim.metrics.confidence.metric_kind`), computed for all points at once
+by :func:`drsim.metrics.summary.mean_ci_rows`; failed runs and NaN values are
 left out of them.
 """
 
@@ -113,7 +114,8 @@ def points_table(
     ok_runs = np.flatnonzero(ok)
     ok_runs = ok_runs[np.argsort(point_of_run[ok_runs], kind="stable")]
     mean, lo, hi = _point_estimates(
-        summary[metrics].to_numpy(dtype=np.float64)[ok_runs], point_of_run[ok_runs], len(points)
+        summary[metrics].to_numpy(dtype=np.float64)[ok_runs], point_of_run[ok_runs], len(points),
+        metrics,
     )
     data: dict[str, pd.Series | np.ndarray] = {"point": pd.Series(ids, dtype="object")}
     columns = [dict(point.columns) for point in points]
@@ -132,7 +134,7 @@ def points_table(
 
 
 def _point_estimates(
-    values: np.ndarray, point_of_run: np.ndarray, n_points: int
+    values: np.ndarray, point_of_run: np.ndarray, n_points: int, metrics: Sequence[str]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mean and 95 % CI of every (point, metric) cell over its non-NaN values.
 
@@ -141,14 +143,17 @@ def _point_estimates(
             point (stably, so each point's runs keep their order).
         point_of_run: Position of each run's point in the sweep's points.
         n_points: Number of points.
+        metrics: Name of each metric column (its kind picks the interval).
 
     Returns:
         ``(mean, lo, hi)``, each ``(points, metrics)``; NaN where a cell has no
         value and wherever :func:`drsim.metrics.summarise` reports None (non-finite).
     """
+    from drsim.metrics.confidence import metric_kind
     from drsim.metrics.summary import mean_ci_rows
 
     n_metrics = values.shape[1]
+    kind_of_cell = np.repeat(np.array([metric_kind(m) for m in metrics], dtype=object), n_points)
     # metric-major, then run order: each cell's values are contiguous, in run order
     flat = values.T.ravel()
     cell = (np.arange(n_metrics)[:, None] * n_points + point_of_run[None, :]).ravel()
@@ -157,11 +162,13 @@ def _point_estimates(
     counts = np.bincount(cell, minlength=n_metrics * n_points)
     starts = np.cumsum(counts) - counts
     estimates = np.full((3, n_metrics * n_points), np.nan)
-    # cells with the same number of values form one 2-D block, estimated row by row
-    for n in np.unique(counts[counts > 0]):
-        cells = np.flatnonzero(counts == n)
-        block = flat[starts[cells, None] + np.arange(n)]
-        estimates[:, cells] = mean_ci_rows(block)
+    # cells with the same number of values and metric kind form one 2-D block,
+    # estimated row by row
+    for kind in dict.fromkeys(kind_of_cell.tolist()):
+        for n in np.unique(counts[(counts > 0) & (kind_of_cell == kind)]):
+            cells = np.flatnonzero((counts == n) & (kind_of_cell == kind))
+            block = flat[starts[cells, None] + np.arange(n)]
+            estimates[:, cells] = mean_ci_rows(block, kind=kind)
     estimates[~np.isfinite(estimates)] = np.nan
     mean, lo, hi = (e.reshape(n_metrics, n_points).T for e in estimates)
     return mean, lo, hi

@@ -28,6 +28,7 @@ from drsim.report.document import (
 )
 from drsim.report.formatting import fmt_ci, fmt_seconds, fmt_share, fmt_value, humanize, number
 from drsim.report.readings import run_readings, sign_in_shares
+from drsim.report.reproduce import command_text, run_command, version_note
 from drsim.report.review_charts import cost_chart, cost_frame, recovery_chart, recovery_frames
 from drsim.report.sources import RunSource
 from drsim.report.targets import Target, check_metrics
@@ -254,10 +255,21 @@ def _recovery_section(source: RunSource) -> Section:
 
 
 def _reproduce_section(source: RunSource) -> Section:
-    repro = [Paragraph("Re-running the same scenario with the same seed reproduces these "
-                       "numbers bit for bit; the manifest holds the fully resolved scenario.")]
-    if source.manifest.command:
-        repro.append(Paragraph("Command: " + " ".join(source.manifest.command)))
+    manifest = source.manifest
+    command = run_command(manifest)
+    if command is not None:
+        repro = [Paragraph("From the directory the run was made in, this command gives the "
+                           "same numbers (the scenario, every --set override, the seed and "
+                           "the replications of this run):"),
+                 Paragraph(command_text(command))]
+    else:
+        repro = [Paragraph("This run was made from Python; manifest.yaml holds its fully "
+                           "resolved scenario (key scenario). Save that mapping as "
+                           "scenario.yaml and run:"),
+                 Paragraph(command_text(["drsim", "run", "scenario.yaml", "--seed",
+                                         str(manifest.seed), "--reps",
+                                         str(manifest.replications)]))]
+    repro.append(Paragraph(version_note(manifest.drsim_version), "note"))
     repro.append(Paragraph(f"Source directory: {source.directory}", "note"))
     return Section("Reproduce", repro)
 

@@ -19,6 +19,7 @@ from drsim.report.common import CI_NOTE, review_metrics
 from drsim.report.design_text import design_aspects, question, with_replications
 from drsim.report.document import Facts, Paragraph, Report, Section, Table, image
 from drsim.report.formatting import fmt_estimate, metric_kind
+from drsim.report.reproduce import command_text, sweep_command, version_note
 from drsim.report.review_charts import sweep_lines_by
 from drsim.report.sources import SweepSource
 from drsim.report.sweep_charts import (
@@ -155,19 +156,11 @@ def _settings_section(source: SweepSource, metrics: list[str]) -> Section:
 
 
 def _reproduce_section(source: SweepSource) -> Section:
-    definition = source.definition
-    design = definition.design
-    command = ["drsim sweep", definition.scenario]
-    command += [f"--param {p.path}={','.join(str(v) for v in p.values)}" for p in design.params]
-    command += [f"--range {r.path}={r.low}..{r.high}" for r in design.ranges]
-    if design.sample is not None:
-        command.append(f"--sample {_sample_text(design)}")
-    if design.zip:
-        command.append("--zip")
-    command += [f"--set {s}" for s in definition.sets]
-    command.append(f"--reps {definition.replications}")
     return Section("Reproduce", [
-        Paragraph(" ".join(command)),
+        Paragraph("This command gives the same numbers again (the base scenario, every --set "
+                  "override, the seed, the parameter grid and the replications of this sweep):"),
+        Paragraph(command_text(sweep_command(source.definition))),
+        Paragraph(version_note(source.definition.drsim_version), "note"),
         Paragraph("Per-run metrics: summary.parquet / summary.csv; per-setting estimates: "
                   "points.parquet / points.csv.", "note"),
         Paragraph(f"Source directory: {source.directory}", "note")])

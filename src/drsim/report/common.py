@@ -36,8 +36,10 @@ REVIEW_METRICS: tuple[tuple[str, str], ...] = (
 )
 """(metric, label) pairs shown in the tables of a review, in order."""
 
-CI_NOTE = ("Means over replications with 95 % Student-t confidence intervals "
-           "(“95 % CI lo–hi”); counts are per run of the scenario.")
+CI_NOTE = ("Means over replications with 95 % confidence intervals (“95 % CI lo–hi”) that "
+           "respect each metric: counts never below 0, shares within 0–100 %, durations "
+           "skewed (docs/model.md, Intervals); counts are per run of the scenario. "
+           "Every metric's meaning: docs/metrics.md.")
 
 
 def review_metrics(available: Iterable[str]) -> list[tuple[str, str]]:

@@ -14,11 +14,13 @@ import math
 from drsim.report.formatting import fmt_seconds
 from drsim.scenario.describe import describe_distribution
 from drsim.scenario.schema import (
+    LOCKOUT_PRESETS,
     ClampTtl,
     Constant,
     ExtendTtl,
     GrayFailure,
     HonourTtl,
+    Lockout,
     Partition,
     PinAnswer,
     RegionOutage,
@@ -195,6 +197,20 @@ def failover_text(s: Scenario) -> str:
     return text
 
 
+def lockout_name(lockout: Lockout) -> str:
+    """The vendor preset whose values the lockout has (whether or not it was written by the
+    preset's name), or ``custom``: identical policies are never named differently."""
+    settings = lockout.model_dump(exclude={"preset"})
+    for name, values in LOCKOUT_PRESETS.items():
+        if name == "none":
+            continue
+        preset = Lockout.model_validate({**values, "scope": lockout.scope,
+                                         "enabled": lockout.enabled})
+        if preset.model_dump(exclude={"preset"}) == settings:
+            return name
+    return "custom"
+
+
 def lockout_text(s: Scenario) -> str:
     """The lockout ladder and whether counters are per region."""
     lo = s.lockout
@@ -205,7 +221,7 @@ def lockout_text(s: Scenario) -> str:
               + f" per failure up to {_dur(lo.cap)}")
     scope = ("counters per region: an attacker who reaches k regions gets k ladders"
              if lo.scope == "region" else "one counter shared by every region")
-    return f"Lockout ({lo.preset or 'custom'}): {ladder}; {scope}."
+    return f"Lockout ({lockout_name(lo)}): {ladder}; {scope}."
 
 
 def attackers_text(s: Scenario) -> str:
@@ -304,7 +320,7 @@ def short_aspects(s: Scenario) -> dict[str, str]:
         "health check": f"{_dur(hc.interval)} × {hc.failure_threshold}",
         "failover": f"{f.mode}, promotion {_dur(f.promotion_time)}"
         if len(s.regions) > 1 else "none",
-        "lockout": "off" if not lo.enabled else f"{lo.preset or 'custom'}, "
+        "lockout": "off" if not lo.enabled else f"{lockout_name(lo)}, "
         + ("per region" if lo.scope == "region" else "global"),
         "tokens across regions": "accepted" if s.sessions.cross_region_tokens else "rejected",
         "faults": "; ".join(fault_text(x) for x in s.faults) or "none",

@@ -111,7 +111,11 @@ class CompareSource:
         data: ``compare.json``: ``baseline``, ``replications``, ``designs`` (name,
             scenario, file, seed, runs_ok, runs_failed, metrics), ``differences``
             (design, versus, metrics: paired mean, ci95, ci95_unpaired, n,
-            significant), ``failures``, ``warnings``.
+            significant), ``failures``, ``warnings``; comparisons written since
+            ``--same-workload`` exists also hold
+            ``settings`` (every resolved setting that differs: key, kind design or
+            workload, value per design), ``workload_differs``, ``same_workload``,
+            ``command`` (the command that reproduces it) and ``drsim_version``.
         scenarios: Each design's scenario by design name, when it could be
             recovered: a resolved copy (``resolved_scenario`` in ``compare.json``,
             or ``designs/<name>.yaml`` as :func:`drsim.compare` writes), else
