@@ -34,6 +34,7 @@ SCENARIOS = [
     "kms-outage",
     "single-region",
     "read-local-write-primary",
+    "password-change-during-failover",
 ]
 
 EXTRA = {"token-replay-during-failover": ["attackers.1.targets=5000"]}  # ≤ the population
