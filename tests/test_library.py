@@ -29,7 +29,8 @@ SHRINK_EXTRA = {"token-replay-during-failover": ["attackers.1.targets=2000"]}  #
 REGENERATE = os.environ.get("DRSIM_REGENERATE_GOLDENS") == "1"
 LIBRARY = sorted(p.stem for p in scenarios_dir().glob("*.yaml"))
 DIRECTION = ["cognito-active-passive", "single-region", "global-lockout", "keycloak-multisite",
-             "custom-export-import", "fast-health-check"]
+             "custom-export-import", "fast-health-check", "read-local-write-primary",
+             "password-change-during-failover"]
 REPS = 3
 
 _cache: dict[tuple[str, int], dict[str, float]] = {}
@@ -81,6 +82,26 @@ def _ci(summary: dict, metric: str) -> tuple[float, float]:
 def test_single_region_fails_more_logins_than_active_passive():
     single, reference = summary_of("single-region"), summary_of("cognito-active-passive")
     assert _ci(single, "failed_logins")[0] > _ci(reference, "failed_logins")[1]
+
+
+def test_read_local_reads_stale_and_fails_fewer_sign_ins_during_the_outage():
+    """Reads at the nearest region see replication lag (read-backs after the user's own
+    update); users nearest the secondary keep signing in while the primary is down."""
+    local, reference = summary_of("read-local-write-primary"), summary_of("cognito-active-passive")
+    assert _ci(local, "stale_reads")[0] > _ci(reference, "stale_reads")[1]
+    assert _ci(local, "stale_reads")[0] > 0
+    assert (_ci(local, "failed_logins_during_fault")[1]
+            < _ci(reference, "failed_logins_during_fault")[0])
+
+
+def test_other_devices_meet_a_superseded_password_after_a_password_change():
+    """A password change at the primary, then sign-ins on the user's other devices at the
+    secondary before the change has replicated: refused as stale_credential."""
+    race = summary_of("password-change-during-failover")
+    reference = summary_of("cognito-active-passive")
+    assert _ci(race, "failed_logins.stale_credential")[0] > 0
+    assert (_ci(race, "failed_logins.stale_credential")[0]
+            > _ci(reference, "failed_logins.stale_credential")[1])
 
 
 def test_global_lockout_gives_no_extra_guesses_where_the_reference_gives_some():

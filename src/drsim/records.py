@@ -77,6 +77,9 @@ OP_CODE = {name: i for i, name in enumerate(OPERATIONS)}
 
 OUTCOMES: tuple[str, ...] = OUTCOME_CAUSES
 OUTCOME_CODE = {name: i for i, name in enumerate(OUTCOMES)}
+SESSION_ENDING_OUTCOMES: tuple[str, ...] = ("token_rejected", "user_not_found")
+"""Refresh refusals that end the session: the region does not accept the token or know the
+user, so the client can only sign in again (a forced re-authentication)."""
 
 SIGN_IN_OPERATIONS = ("sign_in", "federated_sign_in")
 """Operations that count as logins in the failed-login metric."""

@@ -33,6 +33,8 @@ SCENARIOS = [
     "global-lockout",
     "kms-outage",
     "single-region",
+    "read-local-write-primary",
+    "password-change-during-failover",
 ]
 
 EXTRA = {"token-replay-during-failover": ["attackers.1.targets=5000"]}  # ≤ the population

@@ -18,6 +18,9 @@ that one run costs a fraction of a second. On the records of each run:
   the sign-ups never appear, a failed sign-up has user −1, a created user
   is served nowhere before its creation and only where its record is);
 * every request has exactly one outcome;
+* with journeys (follow-ups, per-operation endpoints, sessions that refresh their
+  tokens, forced re-authentication): every refresh has a token — without sessions
+  at the start, a refresh follows a successful sign-in of its user;
 * the same seed gives identical records, and so does serving one request at a
   time instead of in vectorised batches;
 * changing only the failover design leaves the arrival stream identical.
@@ -266,7 +269,7 @@ def scenario_dicts(draw) -> dict[str, Any]:
                        "duration": f"{draw(st.floats(0.05, 0.5)) * duration_s:.3f}s"})
     attackers = [draw(attacker(f"a{i}", names, population, duration_s))
                  for i in range(draw(st.integers(0, 2)))]
-    return {
+    data = {
         "name": "random",
         "regions": regions,
         "replication": replication,
@@ -303,6 +306,42 @@ def scenario_dicts(draw) -> dict[str, Any]:
         "faults": faults,
         "run": {"duration": f"{duration_s:.3f}s", "seed": draw(st.integers(0, 2**31))},
     }
+    follow_ups, sessions = draw(journeys(routing, dns))
+    data["traffic"]["follow_ups"] = follow_ups
+    data["sessions"].update(sessions)
+    if "active_for" in sessions:  # every session comes from a sign-in in the run
+        data["users"]["with_session"] = "0%"
+    return data
+
+
+@st.composite
+def journeys(draw, routing: str, dns: dict[str, Any]) -> tuple[list, dict[str, Any]]:
+    """People: follow-ups, per-operation endpoints (set in ``dns``), sessions that refresh
+    their tokens; drawn last, so that the rest of each example stays put."""
+    if not draw(st.booleans()):
+        return [], {}
+    follow_ups = [{
+        "after": draw(st.sampled_from(LEGIT_OPERATIONS)),
+        "then": draw(st.sampled_from([op for op in LEGIT_OPERATIONS if op != "sign_up"])),
+        "probability": draw(percent()),
+        "count": draw(st.integers(1, 3)),
+        "delay": draw(distribution(0, 60)),
+    } for _ in range(draw(st.integers(0, 3)))]
+    if routing != "weighted" and draw(st.booleans()):
+        kinds = ["failover", "latency", "local"]
+        dns["endpoints"] = {op: draw(st.sampled_from(kinds))
+                            for op in draw(st.lists(st.sampled_from(LEGIT_OPERATIONS),
+                                                    max_size=4, unique=True))}
+    sessions = {
+        "access_token_spread": draw(seconds(0, 300)),
+        "refresh_policy": draw(st.sampled_from(["proactive", "half_life", "reactive"])),
+        "refresh_before": draw(seconds(0, 300)),
+        "on_refused_refresh": draw(st.sampled_from(["sign_in", "give_up"])),
+        "reauthentication_delay": draw(seconds(0, 30)),
+    }
+    if draw(st.booleans()):
+        sessions["active_for"] = draw(distribution(0, 1800))
+    return follow_ups, sessions
 
 
 def valid(data: dict[str, Any]) -> Scenario:
@@ -530,7 +569,7 @@ def check_lockout_consistent(records: RunRecords, scenario: Scenario) -> None:
 def check_clients_go_where_dns_sent_them(records: RunRecords, scenario: Scenario) -> None:
     """With failover routing, a legitimate request reaches only a region the record had
     named at or before that instant (clients cache, they do not invent answers)."""
-    if scenario.dns.routing != "failover":
+    if scenario.dns.routing != "failover" or scenario.dns.endpoints:
         return
     ev = records.events
     answers = ev[ev.kind == "dns_answer"]
@@ -541,6 +580,22 @@ def check_clients_go_where_dns_sent_them(records: RunRecords, scenario: Scenario
         first = named.min() if len(named) else math.inf
         early = legit[(legit.region == name) & (legit.time_s < first)]
         assert early.empty, f"requests reached {name} before DNS ever named it:\n{early.head()}"
+
+
+def check_every_refresh_has_a_token(records: RunRecords, scenario: Scenario) -> None:
+    """A refresh is served as one only while its user holds a session: without sessions at
+    the start, each legitimate refresh follows a successful sign-in of its user (a refresh
+    without a token is served, and recorded, as the sign-in it becomes)."""
+    if scenario.users.with_session > 0:
+        return
+    req = records.requests
+    legit = req[~req.attacker]
+    signed_in = legit[legit.op.isin(["sign_in", "federated_sign_in"])
+                      & (legit.outcome == "ok")].groupby("user", observed=True).time_s.min()
+    refreshes = legit[legit.op == "refresh"]
+    first = refreshes.user.map(signed_in)
+    orphans = refreshes[~(first < refreshes.time_s)]
+    assert orphans.empty, f"refreshes without a token:\n{orphans.head()}"
 
 
 def check_writes_match_requests(records: RunRecords, scenario: Scenario) -> None:
@@ -681,6 +736,12 @@ def test_clients_only_reach_regions_dns_named(scenario):
 @given(scenarios)
 def test_replicated_writes_match_acknowledged_requests(scenario):
     check_writes_match_requests(run_of(scenario), scenario)
+
+
+@deterministic
+@given(scenarios)
+def test_every_refresh_has_a_token(scenario):
+    check_every_refresh_has_a_token(run_of(scenario), scenario)
 
 
 @deterministic

@@ -33,7 +33,7 @@ from drsim.model.control import run_control_plane
 from drsim.model.dataplane import DataPlane
 from drsim.model.directory import Directory
 from drsim.model.recorder import DataPlaneOutput
-from drsim.model.routing import Router
+from drsim.model.routing import build_router
 from drsim.model.streams import Streams
 from drsim.model.traffic import Arrivals, scripted_arrivals
 from drsim.records import OP_CODE, OUTCOME_CODE
@@ -69,20 +69,19 @@ class SplitRouter:
         self.first = first
         self.other = other
 
-    def route(self, t: float, user: int) -> int:
+    # A user's operations reach different regions by design, as with dns.endpoints: the
+    # batch must not serve a writer's later requests in rounds (these known answers then fail).
+    per_operation = True
+
+    def route(self, t: float, user: int, op: int) -> int:
         if (t, user) in self.to_first:  # once: a read at the write's instant goes elsewhere
             self.to_first.discard((t, user))
             return self.first
         return self.other
 
-    def route_many(self, t: np.ndarray, users: np.ndarray) -> np.ndarray:
-        return np.array([self.route(float(a), int(b)) for a, b in zip(t, users, strict=True)],
-                        dtype=np.int64)
-
-    def steady(self, t: float, users: np.ndarray, t_end: float) -> np.ndarray:
-        # A user's answers differ by design. (Calling them steady would let a batch serve a
-        # write and a later read elsewhere in rounds: these known answers then fail.)
-        return np.zeros(len(users), dtype=np.bool_)
+    def route_many(self, t: np.ndarray, users: np.ndarray, ops: np.ndarray) -> np.ndarray:
+        return np.array([self.route(float(a), int(b), int(c))
+                         for a, b, c in zip(t, users, ops, strict=True)], dtype=np.int64)
 
 
 def serve(scenario: Scenario, arrivals: Arrivals, router: object | None = None,
@@ -92,8 +91,7 @@ def serve(scenario: Scenario, arrivals: Arrivals, router: object | None = None,
     control = run_control_plane(scenario, streams)
     directory = Directory(scenario, streams, scenario.users.population)
     if router is None:
-        router = Router(directory, control.record_times, control.record_answers,
-                        dns_outages(control), single_home=True)
+        router = build_router(scenario, control, directory, dns_outages(control))
     return DataPlane(scenario, streams, control, arrivals, directory, router).run()
 
 

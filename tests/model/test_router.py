@@ -12,7 +12,7 @@ import numpy as np
 from drsim.model import dns_outages
 from drsim.model.control import run_control_plane
 from drsim.model.directory import Directory
-from drsim.model.routing import Router
+from drsim.model.routing import build_router
 from drsim.model.streams import Streams
 from drsim.scenario import load_scenario
 
@@ -24,9 +24,9 @@ def test_a_steady_answer_never_changes():
     streams = Streams(scenario.run.seed, 0)
     control = run_control_plane(scenario, streams)
     assert len(control.record_times[0]) > 2  # a failover and a failback move the answer
-    router = Router(Directory(scenario, streams, scenario.users.population),
-                    control.record_times, control.record_answers, dns_outages(control),
-                    single_home=True)
+    router = build_router(scenario, control, Directory(scenario, streams,
+                                                       scenario.users.population),
+                          dns_outages(control))
     rng = np.random.default_rng(5)
     users = np.arange(3000)
     verdicts = []
@@ -34,7 +34,8 @@ def test_a_steady_answer_never_changes():
         end = start + rng.uniform(10.0, 300.0)
         steady = router.steady(start, users, end)
         grid = np.linspace(start, end, 400, endpoint=False)
-        answers = np.array([router.route_many(np.full(len(users), x), users) for x in grid])
+        answers = np.array([router.route_many(np.full(len(users), x), users, users * 0)
+                            for x in grid])
         constant = (answers == answers[0]).all(axis=0)
         assert not (steady & ~constant).any(), f"called steady, yet moved in [{start}, {end})"
         verdicts.append((steady.mean(), constant.mean()))

@@ -50,7 +50,10 @@ def compute_metrics(records: RunRecords, scenario: Scenario) -> dict[str, float]
     out.update(stale_read_metrics(req))
     out.update(lockout_metrics(req, records.locks, reachable_regions(scenario), duration))
     out.update(exposure_metrics(req, records.writes, duration))
-    out.update(sessions_disrupted_metrics(req))
+    sessions = scenario.sessions
+    out.update(sessions_disrupted_metrics(
+        req, duration - sessions.reauthentication_delay
+        if sessions.on_refused_refresh == "sign_in" else None))
     out.update(rpo_metrics(records.writes))
     out.update(incident_metrics(records, scenario, found))
     out.update(availability_metrics(req, facts))

@@ -111,6 +111,10 @@ GLOSSARY: tuple[Entry, ...] = (
           f"{_T}test_sessions.py::test_refused_refreshes_disrupt_distinct_users"),
     Entry("sessions_disrupted_refreshes", "count", "The refused refresh attempts.",
           f"{_T}test_sessions.py"),
+    Entry("forced_reauthentications", "count", "Interactive sign-ins forced by a refresh the "
+          "region refused for good (sessions.on_refused_refresh: sign_in): forced by the "
+          "design (tokens not accepted across regions) or the fault (user not replicated).",
+          "tests/model/test_journeys.py::test_a_refused_refresh_forces_an_interactive_sign_in"),
     # RPO (MODEL.md 7)
     Entry("rpo_lost_writes", "count", "Writes acknowledged by the old primary but not applied "
           "at the promoted region at promotion (the RPO).",

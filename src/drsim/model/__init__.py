@@ -20,7 +20,7 @@ from drsim.model.directory import Directory
 from drsim.model.operations import base_latency_s
 from drsim.model.quotas import BatchAssumptionBroken
 from drsim.model.recorder import DataPlaneOutput
-from drsim.model.routing import Router
+from drsim.model.routing import build_router
 from drsim.model.streams import Streams
 from drsim.model.traffic import generate_arrivals, scripted_arrivals
 from drsim.records import (
@@ -72,13 +72,7 @@ def simulate(
     signups = int(np.count_nonzero(arrivals.op == OP_CODE["sign_up"]))
     directory = Directory(scenario, streams, scenario.users.population + signups)
     directory_bytes = directory.nbytes()
-    router = Router(
-        directory,
-        control.record_times,
-        control.record_answers,
-        dns_outages(control),
-        single_home=scenario.dns.routing == "failover",
-    )
+    router = build_router(scenario, control, directory, dns_outages(control))
     plane = DataPlane(scenario, streams, control, arrivals, directory, router, batch)
     # From here on the plane holds the run's state alone, so that it is freed with the plane.
     del arrivals, directory, router

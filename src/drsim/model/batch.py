@@ -224,7 +224,7 @@ class BatchServer:
         mark[blocked] = 0
         as_now = np.where(fast, as_now, op)
         fidx = np.flatnonzero(fast)
-        region = plane.router.route_many(t[fidx], safe[fidx])
+        region = plane.router.route_many(t[fidx], safe[fidx], as_now[fidx])
         # A sign-in against a superseded password feeds the lockout counters: one at a time.
         reached = region >= 0
         keep = ~((as_now[fidx] == SIGN_IN) & reached
@@ -261,7 +261,8 @@ class BatchServer:
         per wave, in order) if no sign-in of theirs can meet a superseded password, lockout
         state or, migrating, a region without them, and, if they write, their DNS answer
         stays the same through the batch (a write's replication to other regions is made
-        at the batch's end: no later request of theirs may go there).
+        at the batch's end: no later request of theirs may go there) and every operation
+        uses the same record (no dns.endpoints).
 
         Returns the mask of requests in rounds and the users served one at a time: those
         with a request not eligible, ``taking_part`` (stand-ins, users with a record
@@ -277,7 +278,9 @@ class BatchServer:
         mark[several] = 0
         blocked = [user[valid & ~eligible & ~m2m], *taking_part, user[in_rounds & touched]]
         writers = np.unique(user[in_rounds & IS_WRITE[op]])
-        if len(writers):
+        if len(writers) and plane.router.per_operation:
+            blocked.append(writers)  # their requests may go to other regions than the write
+        elif len(writers):
             blocked.append(writers[~plane.router.steady(float(t.min()), writers, t1)])
         if len(several):
             risky = np.zeros(len(several), dtype=np.bool_)

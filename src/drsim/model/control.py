@@ -94,6 +94,10 @@ class ControlTimeline:
     actions: list[Action]
     events: list[tuple[float, str, str, float, str]]
     meta: dict[str, float | None] = field(default_factory=dict)
+    # The other record kind (per home, or the failover record) a design sends some
+    # operations to (dns.endpoints; see alternate_record_homes); empty otherwise.
+    alt_times: list[np.ndarray] = field(default_factory=list)
+    alt_answers: list[np.ndarray] = field(default_factory=list)
 
     def channel_pauses(self, source: int, target: int, horizon_s: float) -> np.ndarray:
         """Intervals ``[[start, end], ...]`` in which the channel source→target cannot run."""
@@ -126,6 +130,16 @@ def healthy_vote_floor(checkers: int, healthy_fraction: float) -> int:
         ``⌊h·n⌋``: the endpoint is healthy while more checkers than this say so.
     """
     return math.floor(units.percent_share(healthy_fraction) * checkers)
+
+
+def alternate_record_homes(scenario: Scenario) -> int:
+    """Homes of the DNS record kind that ``dns.endpoints`` uses besides ``dns.routing``: the
+    regions (a per-home latency record beside a failover one), 1 (a failover record beside
+    latency or weighted routing), or 0 (none)."""
+    kinds = set(scenario.dns.endpoints.values())
+    if scenario.dns.routing == "failover":
+        return len(scenario.regions) if "latency" in kinds else 0
+    return 1 if "failover" in kinds else 0
 
 
 class ControlPlane:
@@ -171,14 +185,19 @@ class ControlPlane:
         self.failover_process: simpy.Process | None = None
         self.failback_pending = False
 
-        # DNS record homes.
+        # DNS record homes: the main record (dns.routing: one home for failover, one per
+        # region otherwise), and the other kind when dns.endpoints sends operations there.
         routing = scenario.dns.routing
         self.homes = 1 if routing == "failover" else n
         self.dns_target = self.primary
-        self.answers = [self.primary if self.homes == 1 else h for h in range(self.homes)]
+        self.answers = self._answers(self.homes)
         self.record: list[list[tuple[float, int]]] = [
             [(0.0, self.answers[h])] for h in range(self.homes)
         ]
+        self.alt_homes = alternate_record_homes(scenario)
+        self.alt_answers = self._answers(self.alt_homes) if self.alt_homes else []
+        self.alt_record = [[(0.0, a)] for a in self.alt_answers]
+        self.per_home = self.homes > 1 or self.alt_homes > 1
 
         self.epochs: list[Epoch] = []
         self.actions: list[Action] = []
@@ -338,22 +357,25 @@ class ControlPlane:
 
     # ------------------------------------------------------------------ DNS record
 
-    def _set_answers(self) -> None:
-        """Recompute the record's answer for each home and log the changes."""
-        if self.homes == 1 and self.peers:
+    def _answers(self, homes: int) -> list[int]:
+        """A record's answer for each of its homes now (one home: the failover record)."""
+        alive = [x for x in range(self.n_regions) if self.healthy[x] and self.in_sync[x]]
+        if homes == 1 and self.peers:
             # Failover routing over peers: the first peer that is healthy and in the group.
-            alive = [x for x in range(self.n_regions) if self.healthy[x] and self.in_sync[x]]
-            new = [alive[0] if alive else self.primary]
-        elif self.homes == 1:
-            new = [self.dns_target]
-        else:
-            new = []
-            for h in range(self.homes):
-                if self.healthy[h] and self.in_sync[h]:
-                    new.append(h)
-                else:
-                    alive = [x for x in range(self.n_regions) if self.healthy[x] and self.in_sync[x]]
-                    new.append(alive[0] if alive else h)
+            return [alive[0] if alive else self.primary]
+        if homes == 1:
+            return [self.dns_target]
+        return [h if self.healthy[h] and self.in_sync[h] else (alive[0] if alive else h)
+                for h in range(homes)]
+
+    def _set_answers(self) -> None:
+        """Recompute the records' answers for each home and log the main record's changes."""
+        if self.alt_homes:
+            for h, answer in enumerate(self._answers(self.alt_homes)):
+                if answer != self.alt_answers[h]:
+                    self.alt_answers[h] = answer
+                    self.alt_record[h].append((float(self.env.now), answer))
+        new = self._answers(self.homes)
         for h, answer in enumerate(new):
             if answer != self.answers[h]:
                 self.answers[h] = answer
@@ -378,7 +400,7 @@ class ControlPlane:
                     self.env.process(self._rejoin(r))
             return
         if self.secondary is None or r != self.primary:
-            if self.homes > 1:
+            if self.per_home:
                 self._set_answers()
             return
         if not healthy:
@@ -388,7 +410,7 @@ class ControlPlane:
                 self.failover_process = self.env.process(self._automatic_failover())
             elif mode == "manual" and not self.failed_over and self.failover_process is None:
                 self.failover_process = self.env.process(self._manual_failover())
-            elif mode == "none" and self.homes > 1:
+            elif mode == "none" and self.per_home:
                 self._set_answers()
         else:
             if mode == "automatic" and not self.failed_over and not self.promoting:
@@ -398,7 +420,7 @@ class ControlPlane:
                 if not self.failback_pending and self.scenario.failover.failback.policy != "never":
                     self.failback_pending = True
                     self.env.process(self._failback())
-            elif self.homes > 1:
+            elif self.per_home:
                 self._set_answers()
 
     def _flip_dns_to(self, target: int) -> None:
@@ -549,6 +571,8 @@ class ControlPlane:
             epoch_starts=np.array([e.start_s for e in self.epochs], dtype=np.float64),
             record_times=[np.array([t for t, _ in rec], dtype=np.float64) for rec in self.record],
             record_answers=[np.array([a for _, a in rec], dtype=np.int64) for rec in self.record],
+            alt_times=[np.array([t for t, _ in rec], dtype=np.float64) for rec in self.alt_record],
+            alt_answers=[np.array([a for _, a in rec], dtype=np.int64) for rec in self.alt_record],
             actions=self.actions,
             events=self.events,
             meta=self.meta,

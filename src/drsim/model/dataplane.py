@@ -8,7 +8,7 @@ within an epoch, so serving a request is a few look-ups: route → endpoint →
 quota → writes → user state → the operation's own rules
 (:mod:`drsim.model.rules`). Every attempt ends in exactly one outcome cause.
 
-The rooms: routing (:mod:`~drsim.model.directory`'s ``Router``), the outcome
+The rooms: routing (:mod:`~drsim.model.routing`), the outcome
 rules (:mod:`~drsim.model.rules`), quotas (:mod:`~drsim.model.quotas`), the
 write log (:mod:`~drsim.model.writelog`), lockout (:mod:`~drsim.model.lockout`),
 attackers (:mod:`~drsim.model.attackers`), retries (:mod:`~drsim.model.retries`),
@@ -187,7 +187,7 @@ class DataPlane:
         op, user, client, attacker, attempt, region = payload[:6]
         if attacker < 0:
             op = self.rules.served_as(op, t, user)
-            region = self.router.route(t, user if user >= 0 else 0)
+            region = self.router.route(t, user if user >= 0 else 0, op)
         key = payload.key
         u = unit(key ^ self.salt)
         luck = unit(key ^ (self.salt >> 1))
@@ -213,7 +213,7 @@ class DataPlane:
             served_as = self.rules.served_as(op, t, user)
             if served_as != op:
                 op = self.recorder.op[index] = served_as
-            region = self.router.route(t, user if user >= 0 else 0)
+            region = self.router.route(t, user if user >= 0 else 0, op)
         self.serve_one(t, op, user, client, attacker, 0, region, None, arrivals.u.item(index),
                        luck, index, 0, index)
 

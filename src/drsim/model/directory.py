@@ -148,7 +148,10 @@ class Directory:
         finite = np.isfinite(period)
         phase = np.where(finite, rng.random(capacity) * np.where(finite, period, 0.0), -1.0)
         names = scenario.region_names
-        if scenario.dns.routing == "latency":
+        homed = scenario.dns.routing == "latency" or (
+            scenario.dns.routing == "failover"
+            and any(kind != "failover" for kind in scenario.dns.endpoints.values()))
+        if homed:
             homes = np.array([names.index(k.home) if k.home else 0 for k in kinds], dtype=np.int8)
             home = homes[client]
         elif scenario.dns.routing == "weighted":

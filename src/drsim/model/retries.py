@@ -11,21 +11,24 @@ from __future__ import annotations
 import numpy as np
 
 from drsim.model.agenda import Request
-from drsim.model.operations import OK
+from drsim.model.operations import OK, REFRESH, SIGN_IN
 from drsim.model.streams import mix64, mix64_many
-from drsim.records import OUTCOME_CODE
+from drsim.records import OUTCOME_CODE, SESSION_ENDING_OUTCOMES
 from drsim.scenario.schema import Scenario
+
+FALLBACK_KEY = 63  # a fallback sign-in's key: mix64(key × 64 + 63) (retries use 1..20)
 
 
 class RetriesDue:
     """The retries of a vectorised wave's failures (:meth:`Retries.due_many`)."""
 
-    __slots__ = ("failed", "t", "key", "attempt", "client")
+    __slots__ = ("failed", "t", "op", "key", "attempt", "client")
 
-    def __init__(self, failed: np.ndarray, t: np.ndarray, key: np.ndarray,
+    def __init__(self, failed: np.ndarray, t: np.ndarray, op: np.ndarray, key: np.ndarray,
                  attempt: np.ndarray, client: np.ndarray) -> None:
-        self.failed = failed  # positions of the failed attempts retried
+        self.failed = failed  # positions of the failed attempts retried or followed up
         self.t = t  # when each retry is due
+        self.op = op  # each retry's operation (a sign-in after a refused refresh)
         self.key = key  # each retry's randomness key
         self.attempt = attempt  # each retry's attempt number
         self.client = client  # each retry's client kind
@@ -35,6 +38,11 @@ class Retries:
     """The retry policies of the scenario's client kinds."""
 
     def __init__(self, scenario: Scenario) -> None:
+        sessions = scenario.sessions
+        self.reauthenticates = sessions.on_refused_refresh == "sign_in"
+        self.reauthentication_delay = sessions.reauthentication_delay
+        self.forcing = np.zeros(len(OUTCOME_CODE), dtype=np.bool_)
+        self.forcing[[OUTCOME_CODE[c] for c in SESSION_ENDING_OUTCOMES]] = self.reauthenticates
         self.policies = [k.retry for k in scenario.clients]
         self.codes = [frozenset(OUTCOME_CODE[c] for c in p.retry_on) for p in self.policies]
         self.attempts = np.array([p.attempts for p in self.policies], dtype=np.int64)
@@ -48,7 +56,12 @@ class Retries:
 
     def retry(self, t: float, op: int, user: int, client: int, attempt: int, outcome: int,
               u: float, key: int) -> tuple[float, Request] | None:
-        """The retry of a failed attempt (drawn ``u``, keyed ``key``), if its client makes one."""
+        """The retry of a failed attempt (drawn ``u``, keyed ``key``), if its client makes one;
+        a refresh the region refused for good is followed by an interactive sign-in instead."""
+        if op == REFRESH and self.forcing[outcome]:
+            child = mix64(key * 64 + FALLBACK_KEY)
+            return (t + self.reauthentication_delay,
+                    Request(SIGN_IN, user, client, -1, 0, -1, None, child))
         policy = self.policies[client]
         if attempt + 1 < policy.attempts and outcome in self.codes[client]:
             draw = (u * 1048576.0) % 1.0
@@ -58,16 +71,22 @@ class Retries:
             return t + delay, Request(op, user, client, -1, attempt + 1, -1, None, child)
         return None
 
-    def due_many(self, t: np.ndarray, outcome: np.ndarray, client: np.ndarray,
+    def due_many(self, t: np.ndarray, op: np.ndarray, outcome: np.ndarray, client: np.ndarray,
                  attempt: np.ndarray, u: np.ndarray, key: np.ndarray) -> RetriesDue:
         """:meth:`retry` of many legitimate attempts."""
         failed = np.flatnonzero(outcome != OK)
         kinds = client[failed]
         attempt = attempt[failed]
-        retry = (attempt + 1 < self.attempts[kinds]) & self.retried[kinds, outcome[failed]]
-        failed, attempt, kinds = failed[retry], attempt[retry], kinds[retry]
+        forced = (op[failed] == REFRESH) & self.forcing[outcome[failed]]
+        retry = forced | ((attempt + 1 < self.attempts[kinds])
+                          & self.retried[kinds, outcome[failed]])
+        failed, attempt, kinds, forced = failed[retry], attempt[retry], kinds[retry], forced[retry]
         draw = np.mod(u[failed] * 1048576.0, 1.0)
         delay = self.backoff[kinds] * self.growth[kinds, attempt] * (
             1.0 + self.jitter[kinds] * (2.0 * draw - 1.0))
-        child = mix64_many(key[failed] * np.uint64(64) + (attempt + 1).astype(np.uint64))
-        return RetriesDue(failed, t[failed] + delay, child, attempt + 1, kinds)
+        delay[forced] = self.reauthentication_delay
+        salt = np.where(forced, FALLBACK_KEY, attempt + 1).astype(np.uint64)
+        child = mix64_many(key[failed] * np.uint64(64) + salt)
+        return RetriesDue(failed, t[failed] + delay,
+                          np.where(forced, SIGN_IN, op[failed]).astype(op.dtype), child,
+                          np.where(forced, 0, attempt + 1), kinds)

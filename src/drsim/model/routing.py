@@ -1,9 +1,11 @@
 """Routing: which region a client's request reaches (DOMAIN.md, DNS and clients).
 
-A client sends every request to the region its cached DNS answer names: the
+A client sends a request to the region its cached DNS answer names: the
 failover record's answer (or, with latency/weighted routing, the answer for the
-user's home region) as of the client's last re-resolution. Attackers call
-regional endpoints directly (:mod:`drsim.model.attackers`).
+user's home region) as of the client's last re-resolution. A design may send
+some operations elsewhere (``dns.endpoints``): to the other kind of record, or
+to a backend in the user's home region that reads its local replica without DNS.
+Attackers call regional endpoints directly (:mod:`drsim.model.attackers`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,25 @@ from bisect import bisect_right
 
 import numpy as np
 
+from drsim.model.control import ControlTimeline
 from drsim.model.directory import Directory, view
+from drsim.records import OP_CODE
+from drsim.scenario.schema import OPERATIONS, Scenario
+
+LOCAL = -1
+"""The endpoint of an operation served by a backend in the user's home region (no DNS)."""
+
+
+class Record:
+    """A DNS record as it answered over the run: per home, when the answer changed and
+    the region answered from then on (one home: the failover record)."""
+
+    def __init__(self, times: list[np.ndarray], answers: list[np.ndarray]) -> None:
+        self.times_np = times
+        self.answers_np = answers
+        self.times = [t.tolist() for t in times]
+        self.answers = [a.tolist() for a in answers]
+        self.single_home = len(times) == 1
 
 
 class Router:
@@ -25,18 +45,24 @@ class Router:
     the client had at the start. During a DNS outage a refresh fails: a
     serve-stale resolver keeps the answer it had when the outage began, the
     others cannot answer (−1, ``dns_unavailable``) until the outage ends.
+
+    Args:
+        directory: The users (DNS caching period and phase, home region).
+        records: The DNS records; the first is the main one (``dns.routing``).
+        dns_outages: ``(start_s, end_s, serve_stale_share)`` of each DNS outage.
+        record_of_op: Per operation code, the index of the record it resolves, or
+            :data:`LOCAL`; None: every operation uses the main record.
     """
 
-    def __init__(self, directory: Directory, record_times: list[np.ndarray],
-                 record_answers: list[np.ndarray], dns_outages: list[tuple[float, float, float]],
-                 single_home: bool) -> None:
+    def __init__(self, directory: Directory, records: list[Record],
+                 dns_outages: list[tuple[float, float, float]],
+                 record_of_op: np.ndarray | None = None) -> None:
         self.directory = directory
-        self.times = [t.tolist() for t in record_times]
-        self.answers = [a.tolist() for a in record_answers]
-        self.times_np = record_times
-        self.answers_np = record_answers
+        self.records = records
+        self.main = records[0]
         self.outages = dns_outages
-        self.single_home = single_home
+        self.per_operation = record_of_op is not None
+        self.record_of_op = record_of_op
 
     def _last_refresh(self, t: np.ndarray | float, users: np.ndarray) -> np.ndarray:
         """When each client last re-resolved before ``t`` (−1: a pinned answer)."""
@@ -47,8 +73,19 @@ class Router:
             return np.where(finite, t - np.mod(t - view(d.dns_phase)[users],
                                                np.where(finite, period, 1.0)), -1.0)
 
-    def route_many(self, t: np.ndarray, users: np.ndarray) -> np.ndarray:
+    def route_many(self, t: np.ndarray, users: np.ndarray, ops: np.ndarray) -> np.ndarray:
         """:meth:`route` for many requests at once (same arithmetic, vectorised)."""
+        if not self.per_operation:
+            return self._resolve_many(self.main, t, users)
+        kinds = self.record_of_op[ops]
+        result = np.empty(len(t), dtype=np.int64)
+        for kind in np.unique(kinds).tolist():
+            mask = kinds == kind
+            result[mask] = (view(self.directory.home)[users[mask]] if kind == LOCAL
+                            else self._resolve_many(self.records[kind], t[mask], users[mask]))
+        return result
+
+    def _resolve_many(self, record: Record, t: np.ndarray, users: np.ndarray) -> np.ndarray:
         d = self.directory
         last = self._last_refresh(t, users)
         failed = np.zeros(len(t), dtype=np.bool_)
@@ -58,17 +95,17 @@ class Router:
             last = np.where(inside & stale_ok, start - 1e-9, last)
             failed |= inside & ~stale_ok & (t < end)
         result = np.empty(len(t), dtype=np.int64)
-        homes = np.zeros(len(t), dtype=np.int64) if self.single_home else view(d.home)[users]
-        for h in range(len(self.times)):
+        homes = np.zeros(len(t), dtype=np.int64) if record.single_home else view(d.home)[users]
+        for h in range(len(record.times)):
             mask = homes == h
             if mask.any():
-                index = np.searchsorted(self.times_np[h], last[mask], side="right") - 1
-                result[mask] = self.answers_np[h][np.maximum(index, 0)]
+                index = np.searchsorted(record.times_np[h], last[mask], side="right") - 1
+                result[mask] = record.answers_np[h][np.maximum(index, 0)]
         result[failed] = -1
         return result
 
     def steady(self, t: float, users: np.ndarray, t_end: float) -> np.ndarray:
-        """Whether each user's answer (:meth:`route`) stays the same from ``t`` to ``t_end``.
+        """Whether each user's main-record answer stays the same from ``t`` to ``t_end``.
 
         Conservative: False if a record change or a DNS outage falls between the
         client's last refresh before ``t`` and ``t_end``, even if the answer does
@@ -76,18 +113,25 @@ class Router:
         """
         last = self._last_refresh(t, users)
         steady = np.ones(len(users), dtype=np.bool_)
-        homes = (np.zeros(len(users), dtype=np.int64) if self.single_home
+        homes = (np.zeros(len(users), dtype=np.int64) if self.main.single_home
                  else view(self.directory.home)[users])
-        for h, times in enumerate(self.times_np):
+        for h, times in enumerate(self.main.times_np):
             changes = np.searchsorted(times, t_end, side="right") - np.searchsorted(
                 times, last, side="right")
             steady &= (homes != h) | (changes == 0)
         for start, end, _ in self.outages:
             steady &= (start > t_end) | (end <= last)
-        return steady | ~np.isfinite(view(self.directory.dns_period)[users])  # pinned: never changes
+        return steady | ~np.isfinite(view(self.directory.dns_period)[users])  # pinned
 
-    def route(self, t: float, user: int) -> int:
-        """The region user ``user``'s client sends a request to at ``t``; −1: no DNS answer."""
+    def route(self, t: float, user: int, op: int) -> int:
+        """The region user ``user``'s client sends operation ``op`` to at ``t``; −1: no
+        DNS answer."""
+        record = self.main
+        if self.per_operation:
+            kind = self.record_of_op[op]
+            if kind == LOCAL:
+                return self.directory.home[user]
+            record = self.records[kind]
         d = self.directory
         period = d.dns_period[user]
         if period == math.inf:
@@ -100,7 +144,26 @@ class Router:
                     last = start - 1e-9
                 elif t < end:
                     return -1
-        home = 0 if self.single_home else d.home[user]
-        times = self.times[home]
+        home = 0 if record.single_home else d.home[user]
+        times = record.times[home]
         index = bisect_right(times, last) - 1
-        return self.answers[home][index if index > 0 else 0]
+        return record.answers[home][index if index > 0 else 0]
+
+
+def build_router(scenario: Scenario, control: ControlTimeline, directory: Directory,
+                 dns_outages: list[tuple[float, float, float]]) -> Router:
+    """The router of a run: the control plane's records and the design's endpoints."""
+    records = [Record(control.record_times, control.record_answers)]
+    if control.alt_times:
+        records.append(Record(control.alt_times, control.alt_answers))
+    dns = scenario.dns
+    record_of_op = None
+    if dns.endpoints:
+        main = dns.routing
+        index = {main: 0, "latency" if main == "failover" else "failover": 1, "local": LOCAL}
+        if main == "weighted":
+            index["latency"] = 0  # per-home answers, homes drawn by weight
+        record_of_op = np.zeros(len(OP_CODE), dtype=np.int64)
+        for operation in OPERATIONS:
+            record_of_op[OP_CODE[operation]] = index[dns.routing_of(operation)]
+    return Router(directory, records, dns_outages, record_of_op)

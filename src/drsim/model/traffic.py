@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from drsim.model.distributions import sample
 from drsim.model.streams import Streams
 from drsim.records import OP_CODE
 from drsim.scenario.schema import OPERATIONS, Attacker, Scenario
@@ -180,7 +181,104 @@ def generate_arrivals(scenario: Scenario, streams: Streams) -> Arrivals:
     del order
     user = _picked_users(op, pick, scenario.users.population)
     user[guesses] = guess_accounts
-    return Arrivals(time_s=time_s, op=op, user=user, pick=pick, u=u, attacker=attacker)
+    arrivals = Arrivals(time_s=time_s, op=op, user=user, pick=pick, u=u, attacker=attacker)
+    if scenario.traffic.follow_ups:
+        arrivals = with_follow_ups(scenario, streams, arrivals)
+    if scenario.sessions.active_for is not None:
+        arrivals = _merged(arrivals, session_refreshes(scenario, streams, arrivals))
+    return arrivals
+
+
+def refresh_interval(scenario: Scenario, lifetime: np.ndarray) -> np.ndarray:
+    """How long after a token is issued its client refreshes it (``sessions.refresh_policy``)."""
+    sessions = scenario.sessions
+    if sessions.refresh_policy == "half_life":
+        return lifetime / 2.0
+    if sessions.refresh_policy == "reactive":
+        return lifetime
+    return np.maximum(lifetime - sessions.refresh_before, 1.0)
+
+
+def session_refreshes(scenario: Scenario, streams: Streams,
+                      arrivals: Arrivals) -> dict[str, np.ndarray]:
+    """Per-user tokens: the refreshes of the sessions that sign-ins start.
+
+    A legitimate sign-in (password or federated) starts a session that stays active for
+    ``sessions.active_for``; while it is, the client refreshes each access token (lifetime
+    uniform on ``[access_token, access_token + spread]``) per the refresh policy. With N
+    active sessions and a refresh every I, refreshes arrive at ≈ N / I per second
+    (Little's law). Open loop: the refreshes happen whether or not the sign-in succeeded
+    (one that finds no session is served as the sign-in it becomes).
+    """
+    sessions = scenario.sessions
+    rng = streams.get("sessions")
+    starts = np.flatnonzero((arrivals.attacker < 0) & np.isin(
+        arrivals.op, [OP_CODE["sign_in"], OP_CODE["federated_sign_in"]]))
+    end = np.minimum(arrivals.time_s[starts] + sample(sessions.active_for, rng, len(starts)),
+                     scenario.run.duration)
+    session = np.arange(len(starts))
+    t = arrivals.time_s[starts]
+    times, owners = [], []
+    while len(session):
+        lifetime = rng.uniform(sessions.access_token,
+                               sessions.access_token + sessions.access_token_spread, len(t))
+        t = t + refresh_interval(scenario, lifetime)
+        alive = t < end[session]
+        session, t = session[alive], t[alive]
+        times.append(t)
+        owners.append(starts[session])
+    rows = np.concatenate([np.empty(0, np.int64), *owners])
+    return {"t": np.concatenate([np.empty(0), *times]),
+            "op": np.full(len(rows), OP_CODE["refresh"], np.int8),
+            "user": arrivals.user[rows], "pick": arrivals.pick[rows],
+            "u": rng.random(len(rows))}
+
+
+def with_follow_ups(scenario: Scenario, streams: Streams, arrivals: Arrivals) -> Arrivals:
+    """The arrivals and the requests that follow them (``traffic.follow_ups``), in time order.
+
+    Rule ``k`` draws from its own stream ``follow_up/k``: for each legitimate request of
+    its ``after`` operation (including earlier rules' follow-ups), ``count`` chances with
+    its probability, each ``delay`` later, by the same user. A follow-up keeps the user
+    pick of the request it follows, so a newcomer whose sign-up has not succeeded is
+    stood in for by the same initial user.
+    """
+    legit = arrivals.attacker < 0
+    pool = {"t": arrivals.time_s[legit], "op": arrivals.op[legit],
+            "user": arrivals.user[legit], "pick": arrivals.pick[legit]}
+    added: list[dict[str, np.ndarray]] = []
+    for index, rule in enumerate(scenario.traffic.follow_ups):
+        rng = streams.get(f"follow_up/{index}")
+        chances = np.repeat(np.flatnonzero(pool["op"] == OP_CODE[rule.after]), rule.count)
+        chosen = chances[rng.random(len(chances)) < rule.probability]
+        when = pool["t"][chosen] + sample(rule.delay, rng, len(chosen))
+        inside = when < scenario.run.duration
+        chosen, when = chosen[inside], when[inside]
+        new = {"t": when, "op": np.full(len(chosen), OP_CODE[rule.then], np.int8),
+               "user": pool["user"][chosen], "pick": pool["pick"][chosen],
+               "u": rng.random(len(chosen))}
+        added.append(new)
+        pool = {name: np.concatenate([pool[name], new[name]]) for name in pool}
+    if not added:
+        return arrivals
+    return _merged(arrivals, {name: np.concatenate([a[name] for a in added])
+                              for name in added[0]})
+
+
+def _merged(arrivals: Arrivals, extra: dict[str, np.ndarray]) -> Arrivals:
+    """The arrivals and legitimate ``extra`` first attempts (columns t, op, user, pick, u),
+    in time order (at equal times, the arrivals first)."""
+    time_s = np.concatenate([arrivals.time_s, extra["t"]])
+    order = np.argsort(time_s, kind="stable")
+    return Arrivals(
+        time_s=time_s[order],
+        op=np.concatenate([arrivals.op, extra["op"]])[order],
+        user=np.concatenate([arrivals.user, extra["user"]])[order],
+        pick=np.concatenate([arrivals.pick, extra["pick"]])[order],
+        u=np.concatenate([arrivals.u, extra["u"]])[order],
+        attacker=np.concatenate([arrivals.attacker,
+                                 np.full(len(extra["t"]), -1, np.int16)])[order],
+    )
 
 
 def _merged_draws(generators: list[np.random.Generator], bounds: np.ndarray,

@@ -117,7 +117,11 @@ class WaveServer:
         valid = user >= 0
         safe = np.where(valid, user, 0)
         if (wave.op == REFRESH).any():  # a refresh without a session signs in (and retries)
-            wave.op = plane.rules.served_as_many(wave.op, t, safe)
+            served_as = plane.rules.served_as_many(wave.op, t, safe)
+            if plane.router.per_operation:  # a refresh and a sign-in may resolve differently
+                k = np.flatnonzero(wave.op == REFRESH)
+                region[k] = plane.router.route_many(t[k], safe[k], served_as[k])
+            wave.op = served_as
         op = wave.op
         decision = self._decide(t, op, safe, region, wave.u)
         outcome = decision.outcome
@@ -269,23 +273,25 @@ class WaveServer:
         """Retries of a wave's failures: those due before ``t1`` form the next wave, if the
         batch's conditions hold for them too; the others go on the agenda."""
         plane = self.plane
-        due = plane.retries.due_many(wave.t, outcome, client, wave.attempt, wave.u, wave.key)
+        due = plane.retries.due_many(wave.t, wave.op, outcome, client, wave.attempt, wave.u,
+                                     wave.key)
         failed = due.failed
         if not len(failed):
             return wave.take(failed)
         when = due.t
         first_seq = plane.agenda.take_numbers(len(failed))
         seq = np.arange(first_seq, first_seq + len(failed), dtype=np.int64)
-        op = wave.op[failed]
+        op = due.op
         user = wave.user[failed]
         # A retry may reach another region than its first attempt (DNS moved), and a
         # refresh whose session has expired meanwhile is a sign-in: the batch's
         # one-at-a-time conditions must hold for the retry too, else it goes on the agenda.
         rules = plane.rules
         safe = np.where(user >= 0, user, 0)
-        region = plane.router.route_many(when, safe)
+        served_as = rules.served_as_many(op, when, safe)
+        region = plane.router.route_many(when, safe, served_as)
         reached = region >= 0
-        signs_in = rules.served_as_many(op, when, safe) == SIGN_IN
+        signs_in = served_as == SIGN_IN
         slow = signs_in & (plane.lockout.table.held_any(safe)
                            | reached & rules.superseded_many(region, safe))
         if plane.migrates:

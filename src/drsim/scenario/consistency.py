@@ -161,6 +161,12 @@ def _dns_routing_problems(scenario: Scenario) -> Iterator[Inconsistency]:
                 yield from _unknown_region(scenario, ("dns", "weights", name), name)
     if dns.routing == "latency" and all(c.home is None for c in scenario.clients):
         yield Inconsistency(("clients",), "latency routing needs a 'home' region on client kinds")
+    homed = [op for op, kind in dns.endpoints.items() if kind in ("latency", "local")]
+    if (homed and dns.routing == "failover"
+            and all(c.home is None for c in scenario.clients)):
+        yield Inconsistency(("dns", "endpoints", homed[0]),
+                            f"a {dns.endpoints[homed[0]]} endpoint needs a 'home' region on "
+                            "client kinds")
 
 
 def _schedule_problems(scenario: Scenario) -> Iterator[Inconsistency]:

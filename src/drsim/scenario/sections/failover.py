@@ -9,6 +9,7 @@ from pydantic import Field
 from drsim.scenario import units
 from drsim.scenario.sections.base import Model
 from drsim.scenario.sections.distributions import Constant, Distribution, Exponential
+from drsim.scenario.sections.vocabulary import OPERATIONS
 from drsim.scenario.types import Duration, Fraction
 
 
@@ -24,6 +25,18 @@ class Dns(Model):
     weights: dict[str, Fraction] | None = Field(
         None, description="weighted routing: share of clients per region."
     )
+    endpoints: dict[Literal[OPERATIONS], Literal["failover", "latency", "local"]] = Field(  # type: ignore[valid-type]
+        default_factory=dict,
+        description="Per operation, the endpoint it is sent to when it is not dns.routing: "
+        "failover (the primary's failover record), latency (the client's home region while "
+        "healthy, else the first healthy one), local (an application backend in the client's "
+        "home region reading its local replica, without DNS). E.g. read-local/write-primary: "
+        "{sign_in: latency, refresh: latency, profile_read: latency}.",
+    )
+
+    def routing_of(self, operation: str) -> str:
+        """The endpoint kind ``operation`` is sent to."""
+        return self.endpoints.get(operation, self.routing)
 
 
 class HealthCheck(Model):

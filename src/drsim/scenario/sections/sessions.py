@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from drsim.scenario.sections.base import Model
+from drsim.scenario.sections.distributions import Distribution
 from drsim.scenario.types import Duration, Fraction
 
 
@@ -15,9 +18,33 @@ class Sessions(Model):
         3600.0,
         ge=300,
         le=86400,
-        description="Access/ID token lifetime [doc]. Recorded only: refreshes are traffic.refresh "
-        "(a rate), not simulated per token expiry.",
+        description="Access/ID token lifetime [doc]. Used by sessions that follow sign-ins "
+        "(active_for); otherwise refreshes are the rate traffic.refresh.",
     )
+    access_token_spread: Duration = Field(
+        0.0, ge=0, le=86400,
+        description="Lifetimes drawn uniformly from access_token to access_token + spread, to "
+        "spread refreshes (Entra ID: 60–90 min) [doc].")
+    refresh_policy: Literal["proactive", "half_life", "reactive"] = Field(
+        "proactive",
+        description="When a client refreshes its access token: proactive (refresh_before "
+        "expiry, Firebase: 5 min), half_life (MSAL, long-lived tokens), reactive (at expiry, "
+        "on the next call: Amplify) [doc].")
+    refresh_before: Duration = Field(
+        300.0, ge=0, description="proactive: how long before expiry the client refreshes.")
+    on_refused_refresh: Literal["sign_in", "give_up"] = Field(
+        "sign_in",
+        description="A refresh refused because the region does not accept the token or know "
+        "the user (token_rejected, user_not_found): the client signs in interactively "
+        "(a forced re-authentication) after reauthentication_delay, or gives up.")
+    reauthentication_delay: Duration = Field(
+        0.0, ge=0, description="From the refused refresh to the interactive sign-in "
+        "[assumption].")
+    active_for: Distribution | None = Field(
+        None,
+        description="How long a user keeps using the app after a sign-in; while active, the "
+        "client refreshes per refresh_policy (per-user tokens). None: refreshes are the rate "
+        "traffic.refresh only [assumption].")
     refresh_token: Duration = Field(
         30 * 86400.0, ge=3600, le=10 * 365 * 86400.0, description="Refresh token [doc]."
     )

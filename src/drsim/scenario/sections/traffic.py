@@ -8,8 +8,9 @@ from pydantic import Field, model_validator
 
 from drsim.scenario import units
 from drsim.scenario.sections.base import Model
+from drsim.scenario.sections.distributions import Distribution
 from drsim.scenario.sections.vocabulary import OPERATIONS
-from drsim.scenario.types import Duration, Rate
+from drsim.scenario.types import Duration, Fraction, Rate
 
 
 class Burst(Model):
@@ -21,6 +22,25 @@ class Burst(Model):
     start: Duration = Field(ge=0, description="When the burst starts.")
     duration: Duration = Field(gt=0, description="How long it lasts.")
     multiplier: float = Field(gt=0, description="Rate multiplier during the burst.")
+
+
+class FollowUp(Model):
+    """What a user does next: after each ``after`` request, ``count`` chances of a ``then``
+    request by the same user, each with ``probability``, ``delay`` later.
+
+    Journeys are built from these: a read-back after a profile update (read-your-writes),
+    a sign-in and a profile update seconds after a sign-up, sign-ins on the user's other
+    devices after a password change. A follow-up of one rule can trigger a later rule.
+    """
+
+    after: Literal[OPERATIONS] = Field(description="The request that is followed.")  # type: ignore[valid-type]
+    then: Literal[tuple(o for o in OPERATIONS if o != "sign_up")] = Field(  # type: ignore[valid-type]
+        description="The follow-up request, by the same user (never a sign-up).")
+    probability: Fraction = Field(
+        units.parse_percent("100%"), description="Chance of each follow-up.")
+    count: int = Field(1, ge=1, le=20, description="Follow-ups per request (each with the "
+                       "probability and its own delay), e.g. the user's other devices.")
+    delay: Distribution = Field(description="From the followed request to the follow-up.")
 
 
 class Traffic(Model):
@@ -43,6 +63,8 @@ class Traffic(Model):
     )
     start_hour: int = Field(0, ge=0, le=23, description="Hour of day at t=0.")
     bursts: tuple[Burst, ...] = Field((), description="Rate bursts.")
+    follow_ups: tuple[FollowUp, ...] = Field(
+        (), description="Requests that follow others by the same user (journeys), in order.")
 
     @model_validator(mode="after")
     def _profile_shape(self) -> Traffic:

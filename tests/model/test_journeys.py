@@ -1,0 +1,276 @@
+"""People, not arrivals: follow-up requests and per-operation endpoints, through YAML alone.
+
+Known answers:
+
+- a profile read back ``d`` after an update, the update at the primary and the read at
+  the user's home secondary (``dns.endpoints: {profile_read: latency}``), is stale with
+  probability P(L > d) for a replication lag L: exponential, lognormal and an empirical
+  PBS fit (Bailis et al., VLDB 2012);
+- a follow-up rule with ``count`` n and probability p yields n·p follow-ups per request.
+
+Batches reproduce the reference with both: ``test_batch_equivalence.py``
+(``read-local-write-primary``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from drsim.model import simulate
+from drsim.records import RunRecords
+from drsim.scenario import parse_scenario
+from drsim.scenario.schema import Scenario
+
+Z = 4.0  # tolerance in standard errors
+
+READ_BACK = """\
+name: read-back
+regions:
+  - {{name: primary, role: primary}}
+  - {{name: secondary, role: secondary}}
+users: {{population: 400k}}
+clients:
+  - {{name: app, share: 100%, home: secondary, dns: {{behaviour: honour}}}}
+dns:
+  endpoints: {{profile_read: latency}}   # writes go to the primary's failover record
+traffic:
+  sign_in: 0/s
+  federated_sign_in: 0/s
+  refresh: 0/s
+  sign_up: 0/s
+  profile_read: 0/s
+  profile_update: 5/s
+  password_change: 0/s
+  sign_out: 0/s
+  admin_disable: 0/s
+  follow_ups:
+    - {{after: profile_update, then: profile_read, delay: {delay}}}
+replication:
+  lag: {lag}
+run: {{duration: 30m, seed: 3}}
+"""
+
+
+def read_back(lag: str, delay: str) -> tuple[Scenario, RunRecords]:
+    scenario = parse_scenario(READ_BACK.format(lag=lag, delay=delay))
+    return scenario, simulate(scenario, 0)
+
+
+def _stale_share(records: RunRecords) -> tuple[float, int]:
+    requests = records.requests
+    reads = requests[requests["op"] == "profile_read"]
+    assert (reads["outcome"] == "ok").all()
+    assert (reads["region"] == "secondary").all()  # the latency endpoint: the user's home
+    updates = requests[requests["op"] == "profile_update"]
+    assert (updates["region"] == "primary").all()  # the failover record
+    assert 0.99 * len(updates) < len(reads) <= len(updates)  # read-backs inside the run
+    return float(reads["stale"].mean()), len(reads)
+
+
+def _check(share: float, n: int, expected: float) -> None:
+    se = math.sqrt(expected * (1 - expected) / n)
+    assert abs(share - expected) < Z * se + 1e-3, (share, expected, n)
+
+
+@pytest.mark.parametrize(("mean_s", "delay_s"), [(2.0, 1.0), (1.0, 2.0)])
+def test_read_back_after_exponential_lag(mean_s, delay_s):
+    _, records = read_back(f"{{distribution: exponential, mean: {mean_s}s}}", f"{delay_s}s")
+    share, n = _stale_share(records)
+    assert n > 8000
+    _check(share, n, math.exp(-delay_s / mean_s))
+
+
+def test_read_back_after_lognormal_lag():
+    scenario, records = read_back("{distribution: lognormal, median: 1s, p99: 10s}", "2s")
+    lag = scenario.replication.lag
+    _check(*_stale_share(records), 1.0 - stats.lognorm.cdf(2.0, lag.sigma,
+                                                           scale=math.exp(lag.mu)))
+
+
+def test_read_back_after_an_empirical_pbs_lag():
+    """The LNKD-DISK write-latency fit of PBS, sampled, as an empirical lag (ms → s)."""
+    from drsim.validation.pbs import LNKD_DISK_W
+
+    samples_ms = LNKD_DISK_W.sample(np.random.default_rng(1), 2000)
+    samples = ", ".join(f"{x / 1000.0:.6f}s" for x in samples_ms)
+    delay_ms = 5.0
+    _, records = read_back(f"{{distribution: empirical, samples: [{samples}]}}",
+                           f"{delay_ms / 1000.0}s")
+    share, n = _stale_share(records)
+    _check(share, n, float(np.mean(np.round(samples_ms, 3) > delay_ms)))
+    assert abs(share - (1.0 - LNKD_DISK_W.cdf(delay_ms))) < 0.05  # the fit itself
+
+
+def test_follow_ups_per_request_are_count_times_probability():
+    text = READ_BACK.format(lag="1s", delay="{distribution: uniform, low: 0s, high: 10s}")
+    text = text.replace("    - {after: profile_update, then: profile_read, delay: "
+                        "{distribution: uniform, low: 0s, high: 10s}}",
+                        "    - {after: profile_update, then: profile_read, count: 3, "
+                        "probability: 40%, delay: {distribution: uniform, low: 0s, high: 10s}}")
+    records = simulate(parse_scenario(text), 0)
+    ops = records.requests["op"]
+    updates, reads = int((ops == "profile_update").sum()), int((ops == "profile_read").sum())
+    expected = 1.2 * updates
+    assert abs(reads - expected) < Z * math.sqrt(updates * 3 * 0.4 * 0.6)
+
+
+def test_a_follow_up_is_by_the_same_user_after_its_request():
+    text = READ_BACK.format(lag="1s", delay="{distribution: exponential, mean: 5s}")
+    requests = simulate(parse_scenario(text), 0).requests
+    first = requests[requests["attempt"] == 0]
+    updates = first[first["op"] == "profile_update"][["time_s", "user"]]
+    reads = first[first["op"] == "profile_read"][["time_s", "user"]]
+    matched = pd.merge_asof(reads.sort_values("time_s"),
+                            updates.rename(columns={"time_s": "update_s"}).sort_values("update_s"),
+                            left_on="time_s", right_on="update_s", by="user",
+                            direction="backward")
+    assert len(reads) > 8000
+    assert matched["update_s"].notna().all()  # each read follows an update of its user
+
+
+LOCAL_READS = """\
+name: local-reads
+regions:
+  - {name: primary, role: primary}
+  - {name: secondary, role: secondary}
+users: {population: 5000}
+clients:
+  - {name: app, share: 100%, home: secondary, dns: {behaviour: honour}}
+dns:
+  ttl: 30s
+  endpoints: {profile_read: local}      # a backend in the user's home region, no DNS
+traffic:
+  sign_in: 5/s
+  federated_sign_in: 0/s
+  refresh: 0/s
+  sign_up: 0/s
+  profile_read: 5/s
+  profile_update: 0/s
+  password_change: 0/s
+  sign_out: 0/s
+  admin_disable: 0/s
+faults:
+  - {kind: dns_outage, start: 5m, duration: 10m, serve_stale: 0%}
+  - {kind: region_outage, region: secondary, start: 20m, duration: 5m}
+run: {duration: 30m, seed: 4}
+"""
+
+
+def test_a_local_endpoint_needs_no_dns_and_goes_down_with_its_region():
+    requests = simulate(parse_scenario(LOCAL_READS), 0).requests
+    first = requests[requests["attempt"] == 0]
+    reads = first[first["op"] == "profile_read"]
+    sign_ins = first[first["op"] == "sign_in"]
+    assert (reads["region"] == "secondary").all()
+    assert (sign_ins["region"].isin(["primary", "none"])).all()  # the failover record
+
+    def within(rows, start_s, end_s):
+        return rows[(rows["time_s"] >= start_s) & (rows["time_s"] < end_s)]["outcome"]
+
+    dns_outage = (5 * 60 + 30, 15 * 60)  # every cached answer has expired
+    assert (within(reads, *dns_outage) == "ok").all()
+    assert (within(sign_ins, *dns_outage) == "dns_unavailable").mean() > 0.9
+    region_outage = (20 * 60, 25 * 60)
+    assert (within(reads, *region_outage) == "region_down").all()
+    assert (within(sign_ins, *region_outage) == "ok").all()
+
+
+def test_a_latency_endpoint_needs_client_homes():
+    from drsim.scenario import ScenarioError
+
+    text = READ_BACK.format(lag="1s", delay="1s").replace(
+        "  - {name: app, share: 100%, home: secondary, dns: {behaviour: honour}}",
+        "  - {name: app, share: 100%, dns: {behaviour: honour}}")
+    with pytest.raises(ScenarioError, match="dns.endpoints.profile_read: a latency endpoint "
+                                            "needs a 'home' region on client kinds"):
+        parse_scenario(text)
+
+
+SESSIONS = """\
+name: sessions
+regions:
+  - {{name: primary, role: primary}}
+  - {{name: secondary, role: secondary}}
+users: {{population: 1M, with_session: 0%}}
+clients: honour
+sessions:
+  access_token: {token}
+  refresh_policy: {policy}
+  refresh_before: 5m
+  active_for: {{distribution: exponential, mean: 2h}}
+traffic:
+  sign_in: 0.2/s
+  federated_sign_in: 0/s
+  refresh: 0/s
+  sign_up: 0/s
+  profile_read: 0/s
+  profile_update: 0/s
+  password_change: 0/s
+  sign_out: 0/s
+  admin_disable: 0/s
+run: {{duration: 16h, seed: 6}}
+"""
+
+
+@pytest.mark.parametrize(("token", "policy", "interval_s"), [
+    ("5m", "reactive", 300.0), ("20m", "proactive", 900.0), ("10m", "half_life", 300.0)])
+def test_refreshes_follow_the_tokens_users_hold(token, policy, interval_s):
+    """N = λ·m active sessions (Little's law), each refreshing every I: ≈ N / I refreshes
+    per second, less λ/2 for the sessions that end between two refreshes (a session of
+    exponential length A refreshes ⌊A / I⌋ times: E = 1/(e^{I/m} − 1) = m/I − ½ + O(I/m)).
+    Exactly, a sign-in at s adds refreshes at s + kI, k ≥ 1, while kI < A."""
+    scenario = parse_scenario(SESSIONS.format(token=token, policy=policy))
+    requests = simulate(scenario, 0).requests
+    rate, mean_s, horizon = 0.2, 7200.0, scenario.run.duration
+    sign_ins = requests[(requests["op"] == "sign_in") & (requests["attempt"] == 0)]
+    assert abs(len(sign_ins) - rate * horizon) < Z * math.sqrt(rate * horizon)
+    refreshes = requests[(requests["op"].isin(["refresh", "sign_in"]))
+                         & (requests["attempt"] == 0)]
+    window = (horizon / 2, horizon)  # steady state: 4 mean session lengths after the start
+    in_window = refreshes["time_s"].between(*window, inclusive="left").sum() - \
+        sign_ins["time_s"].between(*window, inclusive="left").sum()
+    k = np.arange(1, int(horizon // interval_s) + 1)
+    survive = np.exp(-k * interval_s / mean_s)
+    overlap = np.clip(np.minimum(horizon - k * interval_s, horizon)
+                      - np.maximum(window[0] - k * interval_s, 0.0), 0.0, None)
+    expected = rate * float((survive * overlap).sum())
+    q = math.exp(-interval_s / mean_s)
+    per_session_sq = q * (1 + q) / (1 - q) ** 2
+    assert abs(in_window - expected) < Z * math.sqrt(rate * horizon * per_session_sq)
+    little = rate * (mean_s / interval_s - 0.5) * (window[1] - window[0])  # N / I − λ/2
+    assert abs(expected - little) / little < 0.01
+
+
+@pytest.mark.parametrize("policy", ["sign_in", "give_up"])
+def test_a_refused_refresh_forces_an_interactive_sign_in(policy):
+    """Tokens not accepted across regions: after the failover every session issued by the
+    primary is refused at the secondary, and its client signs in again 20 s later."""
+    from drsim.metrics.compute import compute_metrics
+    from drsim.scenario import load_scenario
+
+    scenario = load_scenario("cognito-active-passive", [
+        "users.population=20000", "run.duration=40m", "faults.0.start=10m",
+        "faults.0.duration=15m", "attackers=[]", "sessions.cross_region_tokens=false",
+        f"sessions.on_refused_refresh={policy}", "sessions.reauthentication_delay=20s"])
+    records = simulate(scenario, 0)
+    requests = records.requests
+    refused = requests[(requests["op"] == "refresh")
+                       & requests["outcome"].isin(["token_rejected", "user_not_found"])]
+    refused = refused[refused["time_s"] < scenario.run.duration - 20.0]
+    assert len(refused) > 1000
+    follow = pd.merge(refused[["time_s", "user"]].assign(due=refused["time_s"] + 20.0),
+                      requests[(requests["op"] == "sign_in") & (requests["attempt"] == 0)],
+                      left_on=["user", "due"], right_on=["user", "time_s"], how="left",
+                      suffixes=("", "_sign_in"))
+    forced = compute_metrics(records, scenario)["forced_reauthentications"]
+    if policy == "sign_in":
+        assert follow["outcome"].notna().all()  # each refusal: a sign-in by the user, 20 s on
+        assert forced == len(refused)
+    else:
+        assert follow["outcome"].isna().all()
+        assert forced == 0
