@@ -26,7 +26,7 @@ from drsim.model import simulate
 from drsim.validation.core import Case, Check, Estimate, Outcome, case_seed, rng_for, statistical
 from drsim.validation.scenarios import UNLIMITED, scenario, seconds
 
-FAMILY = "1. Closed forms (MODEL.md known answers, queueing theory)"
+FAMILY = "1. Closed forms (known answers, queueing theory)"
 MTBF_S = 2 * 3600.0
 MTTR_S = 15 * 60.0
 

@@ -20,7 +20,7 @@ from drsim.metrics import compute_metrics
 from drsim.model import simulate
 from drsim.validation.core import Case, Check, Estimate, Outcome, case_seed, exact
 
-FAMILY = "1. Closed forms (MODEL.md known answers, queueing theory)"
+FAMILY = "1. Closed forms (known answers, queueing theory)"
 ZERO = ("failed_logins", "failed_operations", "stale_reads", "rpo_lost_writes", "writes_lost",
         "failback_conflicts", "lockout_extra_guesses", "lockout_bypass_windows",
         "stale_credential_signins", "revoked_token_accepts", "disabled_user_signins",
@@ -66,5 +66,5 @@ def run_baseline(quick: bool) -> Outcome:
 
 CASES = [
     Case("1.13", "null-case", FAMILY, "Zero lag, no fault: nothing fails",
-         "MODEL.md known answers (every metric but traffic totals is zero)", run_baseline),
+         "Known answer (every metric but traffic totals is zero)", run_baseline),
 ]

@@ -40,7 +40,7 @@ from drsim.validation.core import (
 )
 from drsim.validation.scenarios import deciding_checker, scenario, seconds, unhealthy_at_most
 
-FAMILY = "1. Closed forms (MODEL.md known answers, queueing theory)"
+FAMILY = "1. Closed forms (known answers, queueing theory)"
 FAULT_S = 100.0
 VOTES = ((16, "18%"), (50, "58%"))
 """(checkers, share) voting: the reference design's, and the one exact float boundary."""
@@ -136,6 +136,6 @@ def run_detection(quick: bool) -> Outcome:
 
 CASES = [
     Case("1.7", "detection", FAMILY, "Health-check detection time",
-         "MODEL.md known answers (uniform on [(k−1)·I, k·I]); order statistics",
+         "Known answer (uniform on [(k−1)·I, k·I]); order statistics",
          run_detection),
 ]

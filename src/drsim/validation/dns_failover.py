@@ -23,7 +23,7 @@ from drsim.model import simulate
 from drsim.validation.core import Case, Check, Estimate, Outcome, case_seed, exact, statistical
 from drsim.validation.scenarios import deciding_checker, scenario, seconds
 
-FAMILY = "1. Closed forms (MODEL.md known answers, queueing theory)"
+FAMILY = "1. Closed forms (known answers, queueing theory)"
 
 
 def expected_detection_s(interval_s: float, threshold: int, checkers: int, share: str) -> float:
@@ -83,5 +83,5 @@ def run_dns_failover(quick: bool) -> Outcome:
 
 CASES = [
     Case("1.8", "dns-failover", FAMILY, "DNS failover: failed sign-ins",
-         "MODEL.md known answers (rate × (D + T/2))", run_dns_failover),
+         "Known answer (rate × (D + T/2))", run_dns_failover),
 ]

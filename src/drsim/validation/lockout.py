@@ -25,7 +25,7 @@ from drsim.scenario.schema import LOCKOUT_PRESETS
 from drsim.validation.core import Case, Check, Estimate, Outcome, exact
 from drsim.validation.scenarios import UNLIMITED, scenario
 
-FAMILY = "1. Closed forms (MODEL.md known answers, queueing theory)"
+FAMILY = "1. Closed forms (known answers, queueing theory)"
 
 
 def _design(regions: int, preset: str, scope: str):
@@ -84,5 +84,5 @@ def run_lockout(quick: bool) -> Outcome:
 
 CASES = [
     Case("1.9", "lockout", FAMILY, "Lockout guesses across regions",
-         "MODEL.md known answers (k·L per region, L global); DOMAIN.md §1–2", run_lockout),
+         "Known answer (k·L per region, L global); Amazon Cognito Developer Guide (lockout per Region)", run_lockout),
 ]

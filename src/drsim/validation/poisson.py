@@ -16,7 +16,7 @@ from drsim.model import simulate
 from drsim.validation.core import Case, Check, Estimate, Outcome, case_seed, statistical
 from drsim.validation.scenarios import scenario
 
-FAMILY = "1. Closed forms (MODEL.md known answers, queueing theory)"
+FAMILY = "1. Closed forms (known answers, queueing theory)"
 
 
 def run_poisson(quick: bool) -> Outcome:
@@ -50,5 +50,5 @@ def run_poisson(quick: bool) -> Outcome:
 
 CASES = [
     Case("1.10", "poisson", FAMILY, "Poisson arrival counts",
-         "MODEL.md known answers (mean = variance = λ·W)", run_poisson),
+         "Known answer (mean = variance = λ·W)", run_poisson),
 ]

@@ -36,7 +36,7 @@ from drsim.validation.core import (
 )
 from drsim.validation.scenarios import UNLIMITED, scenario, seconds
 
-FAMILY = "1. Closed forms (MODEL.md known answers, queueing theory)"
+FAMILY = "1. Closed forms (known answers, queueing theory)"
 
 
 def _throttling(quota: str, burst: str, rate: float, duration_s: float, reps: int,

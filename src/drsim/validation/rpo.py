@@ -41,7 +41,7 @@ from drsim.validation.core import (
 )
 from drsim.validation.scenarios import scenario, seconds
 
-FAMILY = "1. Closed forms (MODEL.md known answers, queueing theory)"
+FAMILY = "1. Closed forms (known answers, queueing theory)"
 
 LOGNORMAL = {"distribution": "lognormal", "median": "1s", "p99": "10s"}
 EXPONENTIAL = {"distribution": "exponential", "mean": "2s"}

@@ -31,7 +31,7 @@ from drsim.validation.core import (
 )
 from drsim.validation.harness import read_after_write
 
-FAMILY = "1. Closed forms (MODEL.md known answers, queueing theory)"
+FAMILY = "1. Closed forms (known answers, queueing theory)"
 
 
 def _fmt_delay(delay: float) -> str:
@@ -95,16 +95,16 @@ def run_lognormal(quick: bool) -> Outcome:
     return _run("stale-lognormal",
                 {"distribution": "lognormal", "median": "1s", "p99": "10s"}, delays,
                 lambda d: float(stats.norm.sf((math.log(d) - mu) / sigma)), quick,
-                f"Lognormal lag with median {median_s:g} s and p99 {p99_s:g} s (DOMAIN.md's "
+                f"Lognormal lag with median {median_s:g} s and p99 {p99_s:g} s (the reference's "
                 f"guess for Cognito): μ = ln(median) = {mu:.3f}, σ = (ln p99 − μ)/z₀.₉₉ = "
                 f"{sigma:.4f}; P(stale) = 1 − Φ((ln Δ − μ)/σ).")
 
 
 CASES = [
     Case("1.1", "stale-constant", FAMILY, "Stale-read probability, constant lag",
-         "MODEL.md known answers (stale iff Δ < L)", run_constant),
+         "Known answer (stale iff Δ < L)", run_constant),
     Case("1.2", "stale-exponential", FAMILY, "Stale-read probability, exponential lag",
-         "MODEL.md known answers (exp(−Δ/m))", run_exponential),
+         "Known answer (exp(−Δ/m))", run_exponential),
     Case("1.3", "stale-lognormal", FAMILY, "Stale-read probability, lognormal lag",
-         "Closed form P(lag > Δ); DOMAIN.md §1 lag guess", run_lognormal),
+         "Closed form P(lag > Δ); the reference's lag assumption", run_lognormal),
 ]

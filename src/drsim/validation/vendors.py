@@ -126,7 +126,7 @@ def run_auth0(quick: bool) -> Outcome:
         _downtime_check(data, interval, threshold, ttl, rate),
     ]
     setup = (
-        f"{reps} replications. drsim's RTO (MODEL.md 8: fault start → per-minute sign-in "
+        f"{reps} replications. drsim's RTO (docs/metrics.md: fault start → per-minute sign-in "
         "success back to 99 % of its baseline for good; 1-minute resolution, rounded up) per "
         f"replication: {', '.join(f'{x:g}' for x in data['rto'])} s. Exact time from the fault "
         f"to the last sign-in that reached the failed region: "
@@ -177,8 +177,8 @@ def run_keycloak(quick: bool) -> Outcome:
 
 CASES = [
     Case("4.1", "vendor-auth0-2014", FAMILY, "Auth0 2014 DNS failover design",
-         "Auth0 (2014), DOMAIN.md §5–6 [report]: 10 s × 3, TTL 60 s, ≈ 2 min", run_auth0),
+         "Auth0 (Romaniello, High Scalability, 2014) [report]: 10 s × 3, TTL 60 s, ≈ 2 min", run_auth0),
     Case("4.2", "vendor-keycloak", FAMILY, "Keycloak multi-site",
-         "Keycloak multi-site docs, DOMAIN.md §6 [doc]: RPO 0, failover < 2 min",
+         "Keycloak High Availability Guide, multi-site [doc]: RPO 0, failover < 2 min",
          run_keycloak),
 ]
