@@ -27,9 +27,35 @@ def test_stale_reads_fraction_and_quantiles(make_records):
     assert m["profile_reads_ok"] == 5
     assert m["stale_read_fraction"] == pytest.approx(0.6)
     assert m["staleness_p50_s"] == 2.0
-    # linear interpolation: position 0.99·(3−1) = 1.98 → 2 + 0.98·(4 − 2)
-    assert m["staleness_p99_s"] == pytest.approx(3.96)
+    # three stale reads are too few for a 99th percentile (it needs 100): not the maximum
+    assert math.isnan(m["staleness_p99_s"])
     assert m["staleness_max_s"] == 4.0
+
+
+@pytest.mark.parametrize(("n", "p99"), [(99, None), (100, 98.01), (101, 99.0)])
+def test_a_p99_needs_a_hundred_stale_reads(make_records, n, p99):
+    """⌈1 / (1 − q)⌉ observations, so that the top 1 % holds at least one; linear
+    interpolation: position 0.99·(n − 1) over ages 0, 1, …, n − 1."""
+    rows = [{"op": "profile_read", "user": k, "stale": True, "staleness_s": float(k)}
+            for k in range(n)]
+    m = stale_read_metrics(make_records(requests=rows).requests)
+    if p99 is None:
+        assert math.isnan(m["staleness_p99_s"])
+    else:
+        assert m["staleness_p99_s"] == pytest.approx(p99)
+    assert m["staleness_max_s"] == n - 1
+
+
+def test_too_few_stale_reads_say_why(make_records, make_scenario):
+    from drsim.metrics.notes import metric_notes
+
+    rows = [{"op": "profile_read", "user": 1, "stale": True, "staleness_s": 60.0}]
+    records = make_records(requests=rows)
+    values = stale_read_metrics(records.requests)
+    notes = metric_notes(records, make_scenario(), values)
+    assert notes["staleness_p99_s"] == ("only 1 stale profile read: a 99th percentile needs "
+                                        "at least 100")
+    assert notes["staleness_p50_s"].endswith("a 50th percentile needs at least 2")
 
 
 def test_no_stale_read_gives_zero_count_and_undefined_ages(make_records):

@@ -64,7 +64,8 @@ def test_nearest_rank():
     import numpy as np
 
     assert nearest_rank(np.array([3.0, 1.0, 2.0, 4.0]), 0.5) == 2.0
-    assert nearest_rank(np.array([3.0, 1.0, 2.0, 4.0]), 0.9) == 4.0
+    assert math.isnan(nearest_rank(np.array([3.0, 1.0, 2.0, 4.0]), 0.9))  # needs 10 values
+    assert nearest_rank(np.arange(10.0)[::-1], 0.9) == 8.0  # the ⌈9⌉-th smallest
     assert math.isnan(nearest_rank(np.array([]), 0.5))
 
 

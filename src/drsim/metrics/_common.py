@@ -110,3 +110,17 @@ def count_by(values: pd.Series, names: Iterable[str], mask: np.ndarray) -> dict[
         counted = pd.Series(values.to_numpy()[mask]).value_counts()
         found = {str(k): int(v) for k, v in counted.items()}
     return {name: found.get(name, 0) for name in names}
+
+
+def min_sample(q: float) -> int:
+    """The fewest observations a q-quantile needs: ⌈1 / (1 − q)⌉, so that the share
+    1 − q above it holds at least one of them (a median 2, a p90 10, a p99 100). Below
+    it the quantile is NaN, with the reason in the run's notes, never the largest value
+    in disguise ("p99 27 min" from a single stale read)."""
+    return math.ceil(round(1.0 / (1.0 - q), 9))
+
+
+def quantile_or_nan(values: np.ndarray, q: float) -> float:
+    """The q-quantile (numpy's linear interpolation) of ``values``, NaN when there are
+    fewer than :func:`min_sample` of them."""
+    return float(np.percentile(values, 100.0 * q)) if len(values) >= min_sample(q) else NAN

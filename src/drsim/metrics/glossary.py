@@ -62,10 +62,11 @@ GLOSSARY: tuple[Entry, ...] = (
     Entry("stale_read_fraction", "fraction", "stale_reads / profile_reads_ok; NaN without a "
           "successful read.", "validation 1.1–1.3"),
     Entry("staleness_p50_s", "seconds", "Median staleness age of stale reads (now − "
-          "acknowledgement of the oldest version missed); NaN without a stale read.",
+          "acknowledgement of the oldest version missed). A q-quantile needs ⌈1/(1−q)⌉ "
+          "observations (2 here, 100 for p99): below that it is NaN, with the reason.",
           f"{_T}test_staleness.py::test_stale_reads_fraction_and_quantiles"),
-    Entry("staleness_p99_s", "seconds", "99th percentile of the staleness age.",
-          f"{_T}test_staleness.py::test_stale_reads_fraction_and_quantiles"),
+    Entry("staleness_p99_s", "seconds", "99th percentile of the staleness age (needs 100 "
+          "stale reads).", f"{_T}test_staleness.py::test_a_p99_needs_a_hundred_stale_reads"),
     Entry("staleness_max_s", "seconds", "Largest staleness age.",
           f"{_T}test_staleness.py::test_stale_reads_fraction_and_quantiles"),
     # Lockout bypass (MODEL.md 4)
@@ -172,7 +173,8 @@ GLOSSARY: tuple[Entry, ...] = (
     Entry("time_to_first_success_p50_s", "seconds", "Median time from the anchor to an "
           "affected user's first success (users who never succeed count as infinite).",
           f"{_T}test_users.py::test_time_to_first_success_counts_from_the_fault_for_users_who_failed"),
-    Entry("time_to_first_success_p90_s", "seconds", "Its 90th percentile (nearest rank).",
+    Entry("time_to_first_success_p90_s", "seconds", "Its 90th percentile (nearest rank; "
+          "needs 10 affected users).",
           f"{_T}test_users.py::test_nearest_rank"),
     Entry("never_recovered_users", "users", "Users with no success before failback who still "
           "failed after sign-ins were restored (e.g. TOTP users on a secondary without TOTP).",

@@ -17,7 +17,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from drsim.metrics._common import is_number, legit_mask, legit_sign_in_mask, time_mask
+from drsim.metrics._common import (
+    is_number,
+    legit_mask,
+    legit_sign_in_mask,
+    min_sample,
+    time_mask,
+)
 from drsim.metrics.exposure import EXPOSURE_KINDS
 from drsim.metrics.headline import percent_words
 from drsim.metrics.incident_metrics import INCIDENT_PREFIX
@@ -37,6 +43,8 @@ _RUN_REASONS: dict[str, str] = {
     "staleness_max_s": "no stale profile read in this run",
     "lockout_extra_guesses_per_account": "no attacker targeted an account in this run",
 }
+_QUANTILES = {"staleness_p50_s": 0.50, "staleness_p99_s": 0.99}
+"""Quantile metrics of the stale reads, and their level (see min_sample)."""
 ValueOf = Callable[[str], float]
 """Looks up a sibling metric of the same incident (NaN when absent)."""
 _FAULT_WINDOW_KEYS = ("availability_during_fault", "failed_logins_during_fault",
@@ -102,6 +110,11 @@ def _nan_reason(
     base: str, ctx: _Context, records: RunRecords, value_of: ValueOf
 ) -> str | None:
     """Why metric ``base`` of the incident in ``ctx`` is NaN (None: no specific reason)."""
+    if base in _QUANTILES and value_of("stale_reads") > 0:
+        q = _QUANTILES[base]
+        n = value_of("stale_reads")
+        return (f"only {n:.0f} stale profile read{'s' if n != 1 else ''}: a "
+                f"{100 * q:g}th percentile needs at least {min_sample(q)}")
     if base in _RUN_REASONS:
         return _RUN_REASONS[base]
     if base.startswith("exposure_") and base.endswith("_censored_share"):
@@ -188,6 +201,9 @@ def _users_reason(
     if not affected:
         return "no legitimate user failed a sign-in during the incident"
     quantile = int(base[len("time_to_first_success_p"):-len("_s")])
+    if affected < min_sample(quantile / 100):
+        return (f"only {affected:.0f} users failed a sign-in: a {quantile}th percentile needs "
+                f"at least {min_sample(quantile / 100)}")
     return (f"more than {100 - quantile} % of the {affected:.0f} users who failed a sign-in "
             "had no successful sign-in before the end of the observation (censored)")
 

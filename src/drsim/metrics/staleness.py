@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from drsim.metrics._common import NAN, legit_mask, ok_mask, op_mask
+from drsim.metrics._common import NAN, legit_mask, ok_mask, op_mask, quantile_or_nan
 
 
 def stale_read_metrics(requests: pd.DataFrame) -> dict[str, float]:
@@ -25,8 +25,10 @@ def stale_read_metrics(requests: pd.DataFrame) -> dict[str, float]:
         denominator), ``stale_read_fraction`` (stale / successful reads; NaN when
         there was no successful read), and ``staleness_p50_s``,
         ``staleness_p99_s``, ``staleness_max_s`` — quantiles of the staleness age
-        of stale reads (seconds; numpy's linear interpolation; NaN when no read
-        was stale).
+        of stale reads (seconds; numpy's linear interpolation; a quantile needs
+        :func:`~drsim.metrics._common.min_sample` stale reads — 2 for the median,
+        100 for p99 — and is NaN below; the maximum is the largest observed, NaN
+        when no read was stale).
     """
     reads = legit_mask(requests) & op_mask(requests, "profile_read") & ok_mask(requests)
     stale = reads & requests["stale"].to_numpy(dtype=bool)
@@ -39,13 +41,9 @@ def stale_read_metrics(requests: pd.DataFrame) -> dict[str, float]:
     }
     ages = requests["staleness_s"].to_numpy(dtype=np.float64)[stale]
     ages = ages[~np.isnan(ages)]
-    if ages.size:
-        p50, p99 = np.percentile(ages, [50.0, 99.0])
-        out.update(
-            staleness_p50_s=float(p50),
-            staleness_p99_s=float(p99),
-            staleness_max_s=float(ages.max()),
-        )
-    else:
-        out.update(staleness_p50_s=NAN, staleness_p99_s=NAN, staleness_max_s=NAN)
+    out.update(
+        staleness_p50_s=quantile_or_nan(ages, 0.50),
+        staleness_p99_s=quantile_or_nan(ages, 0.99),
+        staleness_max_s=float(ages.max()) if ages.size else NAN,
+    )
     return out

@@ -25,7 +25,15 @@ import math
 import numpy as np
 import pandas as pd
 
-from drsim.metrics._common import NAN, count_by, is_number, legit_sign_in_mask, ok_mask, time_mask
+from drsim.metrics._common import (
+    NAN,
+    count_by,
+    is_number,
+    legit_sign_in_mask,
+    min_sample,
+    ok_mask,
+    time_mask,
+)
 from drsim.metrics.failures import FAILURE_CAUSES
 
 QUANTILES: dict[str, float] = {"p50": 0.5, "p90": 0.9}
@@ -33,8 +41,9 @@ QUANTILES: dict[str, float] = {"p50": 0.5, "p90": 0.9}
 
 
 def nearest_rank(values: np.ndarray, q: float) -> float:
-    """The ⌈q·n⌉-th smallest value (NaN when empty or when it is +∞, i.e. censored)."""
-    if values.size == 0:
+    """The ⌈q·n⌉-th smallest value (NaN with fewer than :func:`min_sample` values, or when
+    it is +∞, i.e. censored)."""
+    if values.size == 0 or values.size < min_sample(q):
         return NAN
     value = float(np.sort(values)[max(0, math.ceil(q * values.size) - 1)])
     return value if math.isfinite(value) else NAN
