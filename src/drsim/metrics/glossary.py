@@ -222,8 +222,10 @@ CAUSES: dict[str, str] = {
     "region_down": "the region the client reached is down",
     "region_error": "a degraded region (gray failure) failed the request",
     "read_only": "a write reached a region that does not take writes (passive, promoting)",
-    "user_not_found": "the region does not hold the user (not replicated yet, or lost); also "
-                      "a federated user the secondary has never seen",
+    "user_not_found": "the region does not hold the user (not replicated yet, or lost)",
+    "federated_user_unseen": "a federated user who never signed in at the primary, at a "
+                             "secondary that only serves federated users the primary has seen "
+                             "(not data loss)",
     "stale_credential": "the region holds a superseded password",
     "password_reset_required": "the user was imported without a password hash",
     "mfa_unsupported": "the user's MFA kind does not work in a secondary region",

@@ -25,6 +25,7 @@ GROUP_NAMES: dict[str, str] = {
     "region_error": "users hitting regional errors",
     "read_only": "users needing a write",
     "user_not_found": "users missing on the secondary",
+    "federated_user_unseen": "federated users the primary had never seen",
     "stale_credential": "users whose new password had not replicated",
     "password_reset_required": "users forced to reset their password",
     "locked_out": "locked-out users",

@@ -29,11 +29,11 @@ from drsim.model.directory import MFA_EMAIL, MFA_SMS, MFA_TOTP, NO_HASH, Directo
 from drsim.model.operations import (
     DISABLED,
     DNS_DOWN,
+    FEDERATED_UNSEEN,
     IDP_DOWN,
     KMS_DOWN,
     M2M,
     MFA_UNSUPPORTED,
-    NOT_FOUND,
     OK,
     READ_ONLY,
     REFRESH,
@@ -276,7 +276,7 @@ class Rules:
             return IDP_DOWN
         if (self.is_secondary[r] and self.federation_needs_primary
                 and not self.directory.fed_seen[user]):
-            return NOT_FOUND
+            return FEDERATED_UNSEEN
         if self.disabled(r, user):
             return DISABLED
         if self.pinned_elsewhere(r, user):
@@ -291,7 +291,7 @@ class Rules:
         every = np.arange(len(user))
         if self.federation_needs_primary:
             refuse(out, every, self.is_secondary_np[region]
-                   & (view(self.directory.fed_seen)[user] == 0), NOT_FOUND)
+                   & (view(self.directory.fed_seen)[user] == 0), FEDERATED_UNSEEN)
         refuse(out, every, self.disabled_many(region, user), DISABLED)
         refuse(out, every, self.pinned_elsewhere_many(region, user), TOKEN_REJECTED)
         return out

@@ -38,8 +38,8 @@ class Sessions(Model):
         "the user (token_rejected, user_not_found): the client signs in interactively "
         "(a forced re-authentication) after reauthentication_delay, or gives up.")
     reauthentication_delay: Duration = Field(
-        0.0, ge=0, description="From the refused refresh to the interactive sign-in "
-        "[assumption].")
+        10.0, ge=0, description="From the refused refresh to the interactive sign-in: the "
+        "person types their password again [assumption].")
     active_for: Distribution | None = Field(
         None,
         description="How long a user keeps using the app after a sign-in; while active, the "

@@ -39,6 +39,7 @@ OUTCOME_CAUSES = (
     "dns_unavailable",
     "sync_unavailable",
     "user_disabled",
+    "federated_user_unseen",
 )
 """Every outcome a request can end in (MODEL.md causes plus drsim's additions):
 
@@ -47,4 +48,6 @@ OUTCOME_CAUSES = (
 - ``dns_unavailable``: the client's resolver could not answer (DNS outage, no serve-stale).
 - ``sync_unavailable``: a synchronous write could not reach the other site.
 - ``user_disabled``: the user is disabled in the serving region.
+- ``federated_user_unseen``: a federated user who never signed in at the primary, at a
+  secondary that only knows federated users the primary has seen (not data loss).
 """
