@@ -295,8 +295,11 @@ class BatchServer:
     def _quotas_fit(self, plan: Plan) -> bool:
         """No bucket may run dry: every request not decided vectorised is counted at every
         region it might reach (and a refresh served in rounds, which may become a sign-in,
-        as a sign-in too)."""
-        either = plan.in_rounds & (plan.op == REFRESH)
+        as a sign-in too; so is every refresh when a refused one is followed by a sign-in,
+        which may fall inside the batch)."""
+        either = plan.op == REFRESH
+        if not self.plane.retries.reauthenticates:
+            either &= plan.in_rounds
         return self.plane.quotas.fits(
             self.plane.epoch, plan.region, plan.t[plan.fidx], plan.as_now[plan.fidx],
             np.concatenate([plan.t[~plan.fast], plan.t[either]]),

@@ -61,7 +61,7 @@ class Retries:
         if op == REFRESH and self.forcing[outcome]:
             child = mix64(key * 64 + FALLBACK_KEY)
             return (t + self.reauthentication_delay,
-                    Request(SIGN_IN, user, client, -1, 0, -1, None, child))
+                    Request(SIGN_IN, user, client, -1, attempt + 1, -1, None, child))
         policy = self.policies[client]
         if attempt + 1 < policy.attempts and outcome in self.codes[client]:
             draw = (u * 1048576.0) % 1.0
@@ -89,4 +89,4 @@ class Retries:
         child = mix64_many(key[failed] * np.uint64(64) + salt)
         return RetriesDue(failed, t[failed] + delay,
                           np.where(forced, SIGN_IN, op[failed]).astype(op.dtype), child,
-                          np.where(forced, 0, attempt + 1), kinds)
+                          attempt + 1, kinds)
