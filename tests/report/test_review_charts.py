@@ -82,3 +82,98 @@ def test_paired_differences_and_sweep_lines():
     lines = [line for line in ax.lines if len(line.get_xdata()) == 2]
     assert [list(np.asarray(line.get_ydata())) for line in lines] == [[1.0, 2.0], [3.0, 4.0]]
     assert ax.get_xlabel() == "dns.ttl (s)" and ax.get_ylabel() == "rto (s)"
+
+
+# --------------------------------------------------------------------------- axes span the data
+
+
+def _inside(ax, values_x, values_y) -> None:
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    for v in values_x:
+        assert x0 < v < x1, (v, (x0, x1))
+    for v in values_y:
+        assert y0 < v < y1, (v, (y0, y1))
+
+
+def _close_to_the_data(limits, values, times: float = 3.0) -> None:
+    low, high = min(values), max(values)
+    span = high - low
+    assert limits[0] >= low - times * span and limits[1] <= high + times * span, (limits, values)
+
+
+def test_cost_risk_axes_span_the_data_and_close_designs_stay_apart():
+    # three designs around $1,250 a month and 3,000 failed sign-ins: far from 0, close together
+    rows = []
+    for name, cost, failed, guesses in (("a", 1250.0, 2950.0, 40.0), ("b", 1250.3, 2980.0, 41.0),
+                                        ("c", 1251.0, 3010.0, 43.0)):
+        rows += [(name, "cost_per_month_usd", cost, cost - 0.2, cost + 0.2),
+                 (name, "failed_logins", failed, failed - 15.0, failed + 15.0),
+                 (name, "lockout_extra_guesses", guesses, guesses - 1.0, guesses + 1.0)]
+    frame = rc.cost_risk_frame(pd.DataFrame(rows, columns=["design", "metric", "mean", "ci95_lo",
+                                                           "ci95_hi"]))
+    fig = rc.cost_risk_chart(frame)
+    _units(fig)
+    for ax, metric in zip(fig.axes[:2], ["failed_logins", "lockout_extra_guesses"], strict=True):
+        xs = [*frame["cost_per_month_usd"], *frame["cost_per_month_usd.lo"],
+              *frame["cost_per_month_usd.hi"]]
+        ys = [*frame[metric], *frame[f"{metric}.lo"], *frame[f"{metric}.hi"]]
+        _inside(ax, xs, ys)
+        _close_to_the_data(ax.get_xlim(), xs)
+        _close_to_the_data(ax.get_ylim(), ys)
+        # an axis that leaves 0 out says so
+        assert "axis not from 0" in ax.get_xlabel() and "axis not from 0" in ax.get_ylabel()
+        # each design is labelled beside its point
+        labels = " ".join(t.get_text() for t in ax.texts)
+        assert all(f"{n}" in labels for n in (1, 2, 3)), labels
+
+
+def test_cost_risk_axis_keeps_zero_when_it_is_near_the_data():
+    rows = [("a", "cost_per_month_usd", 10.0, 9.0, 11.0), ("a", "failed_logins", 0.0, 0.0, 0.0),
+            ("b", "cost_per_month_usd", 20.0, 19.0, 21.0), ("b", "failed_logins", 50.0, 40.0, 60.0)]
+    frame = rc.cost_risk_frame(pd.DataFrame(rows, columns=["design", "metric", "mean", "ci95_lo",
+                                                           "ci95_hi"]))
+    ax = rc.cost_risk_chart(frame).axes[0]
+    _inside(ax, [0.0, 9.0, 21.0], [0.0, 60.0])
+    assert ax.get_xlabel() == "cost (US$ per month)"
+    assert ax.get_ylabel() == "failed sign-ins (count per run)"
+    # designs drawn on top of each other share one label
+    same = rc.cost_risk_frame(pd.DataFrame(
+        [("a", "cost_per_month_usd", 10.0, 10.0, 10.0), ("a", "failed_logins", 5.0, 5.0, 5.0),
+         ("b", "cost_per_month_usd", 10.0, 10.0, 10.0), ("b", "failed_logins", 5.0, 5.0, 5.0)],
+        columns=["design", "metric", "mean", "ci95_lo", "ci95_hi"]))
+    assert [t.get_text() for t in rc.cost_risk_chart(same).axes[0].texts] == ["(1, 2)"]
+
+
+def test_data_limits():
+    assert rc.data_limits([np.nan]) is None
+    low, high = rc.data_limits([1250.0, 1250.3])
+    assert 1249.9 < low < 1250.0 and 1250.3 < high < 1250.4
+    low, high = rc.data_limits([10.0, 20.0])
+    assert low < 0.0 < 10.0 < 20.0 < high < 22.0
+    low, high = rc.data_limits([5.0, 5.0])
+    assert low < 0.0 and high > 5.0
+
+
+def test_paired_differences_span_zero_and_every_whisker_and_label_each_value():
+    diffs = pd.DataFrame([("b", "cost_per_month_usd", 0.82, 0.52, 1.12),
+                          ("c", "cost_per_month_usd", -2380.1, -2381.6, -2378.6),
+                          ("d", "cost_per_month_usd", -558.2, -559.4, -557.1)],
+                         columns=["design", "metric", "mean", "ci95_lo", "ci95_hi"])
+    ax = rc.paired_differences_chart(diffs, "a", ["cost_per_month_usd"]).axes[0]
+    _inside(ax, [0.0, *diffs["ci95_lo"], *diffs["ci95_hi"]], [])
+    _close_to_the_data(ax.get_xlim(), [0.0, *diffs["ci95_lo"], *diffs["ci95_hi"]], times=0.2)
+    # the $0.82 difference can be read next to the $2,380 one
+    assert sorted(t.get_text() for t in ax.texts) == ["+$0.82", "−$2,380", "−$558"]
+
+
+def test_bars_from_zero_leave_room_for_their_labels_and_whiskers():
+    costs = rc.cost_frame({"a": {"cost_baseline_per_month_usd": _est(1250.0)},
+                           "b": {"cost_baseline_per_month_usd": _est(1250.3)}})
+    ax = rc.cost_chart(costs).axes[0]
+    assert ax.get_xlim()[0] == 0.0 and ax.get_xlim()[1] >= 1.1 * 1250.3
+    phases, rpo = rc.recovery_frames({"detection_s": _est(60.0), "rto_s": _est(900.0, 840.0,
+                                                                                1200.0),
+                                      "rpo_lost_writes.user": _est(3.0, 1.0, 6.0)})
+    left, right = rc.recovery_chart(phases, rpo).axes[:2]
+    assert left.get_xlim()[0] == 0.0 and left.get_xlim()[1] >= 1.1 * 1200.0 / 60.0
+    assert right.get_ylim()[0] == 0.0 and right.get_ylim()[1] > 6.0

@@ -111,3 +111,75 @@ def test_compare_bars_draw_means_with_ci_whiskers_and_hatches():
     rto = fig.axes[1]
     assert len(rto.patches) == 2
     assert sum(isinstance(c, ErrorbarContainer) for c in rto.containers) == 1
+
+
+# --------------------------------------------------------------------------- honest shading
+
+
+def _cost_grid(values):
+    rows = []
+    for (ttl, interval), value in zip([(20.0, 10.0), (60.0, 10.0), (20.0, 30.0), (60.0, 30.0)],
+                                      values, strict=True):
+        rows.append({"dns.ttl_s": ttl, "health_check.interval_s": interval,
+                     "cost_per_month_usd.mean": value, "cost_per_month_usd.ci95_lo": value,
+                     "cost_per_month_usd.ci95_hi": value, "rto_s.mean": 1200.0 + ttl,
+                     "rto_s.ci95_lo": 1100.0, "rto_s.ci95_hi": 1400.0,
+                     "availability.mean": 0.8 + interval / 1000, "availability.ci95_lo": 0.7,
+                     "availability.ci95_hi": 0.9})
+    return pd.DataFrame(rows)
+
+
+def _colorbars(fig):
+    return [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
+
+
+def _luminance(colour) -> float:
+    from matplotlib.colors import to_rgb
+
+    r, g, b = to_rgb(colour)
+    return 0.299 * r + 0.587 * g + 0.114 * b
+
+
+def test_heatmap_shading_is_proportional_and_labelled_in_the_unit():
+    # $0.375 apart around $1,250 (0.03 %): two nearly equal shades, not black against white
+    points = _cost_grid([1250.0, 1250.375, 1250.2, 1250.1])
+    fig = sweep_heatmap(points, "dns.ttl_s", "health_check.interval_s",
+                        ["cost_per_month_usd", "rto_s", "availability"])
+    ax = fig.axes[0]
+    norm = ax.get_images()[0].norm
+    assert abs(float(norm(1250.375)) - float(norm(1250.0))) < 0.05
+    assert norm.vmin == 0.0
+    # a colour bar on every panel, naming the metric and its unit
+    labels = [bar.get_ylabel() for bar in _colorbars(fig)]
+    assert labels == ["cost (US$ per month)", "rto (min)", "availability (%)"]
+    # cells written in the metric's unit, readable on their shade
+    assert sorted(t.get_text() for t in ax.texts) == ["$1,250"] * 4
+    rto, availability = fig.axes[1], fig.axes[2]
+    assert sorted(t.get_text() for t in rto.texts) == ["20.3 min", "20.3 min", "21 min", "21 min"]
+    assert sorted(t.get_text() for t in availability.texts) == ["81.00 %", "81.00 %", "83.00 %",
+                                                                "83.00 %"]
+    for panel in fig.axes[:3]:
+        image = panel.get_images()[0]
+        for text in panel.texts:
+            j, i = (round(c) for c in text.get_position())
+            cell = image.cmap(image.norm(image.get_array()[i, j]))
+            assert abs(_luminance(text.get_color()) - _luminance(cell)) > 0.4
+
+
+def test_heatmap_shade_is_the_value_over_the_largest():
+    # large differences stay visible, and half the value is half the shade
+    points = _cost_grid([200.0, 1000.0, 500.0, 250.0])
+    ax = sweep_heatmap(points, "dns.ttl_s", "health_check.interval_s",
+                       ["cost_per_month_usd"]).axes[0]
+    norm = ax.get_images()[0].norm
+    assert [round(float(norm(v)), 9) for v in (200.0, 500.0, 1000.0)] == [0.2, 0.5, 1.0]
+
+
+def test_scatter_shading_is_proportional_too():
+    from drsim.report.sweep_charts import sweep_scatter
+
+    points = _cost_grid([1250.0, 1250.375, 1250.2, 1250.1])
+    fig = sweep_scatter(points, "dns.ttl_s", "health_check.interval_s", ["cost_per_month_usd"])
+    norm = fig.axes[0].collections[0].norm
+    assert abs(float(norm(1250.375)) - float(norm(1250.0))) < 0.05
+    assert [bar.get_ylabel() for bar in _colorbars(fig)] == ["cost (US$ per month)"]

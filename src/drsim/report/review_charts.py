@@ -17,6 +17,11 @@ and the sweep charts (:mod:`drsim.report.sweep_charts`), in the same style:
 Every function is pure: DataFrame in, :class:`~matplotlib.figure.Figure` out
 (Agg canvas, no pyplot). Series differ by marker and dash as well as shade,
 bars by hatch; every axis names its unit.
+
+Axes scale to their data (:func:`data_limits`): a point chart's axis spans
+its points and their CI whiskers with a margin, and keeps 0 only when 0 is
+near the data; an axis that does not start at 0 says so in its label. Bars
+start at 0 (their length is the value) and leave room for their labels.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from drsim.report.formatting import fmt_signed, metric_kind
 from drsim.report.run_charts import STYLE, _empty_note, new_figure, series_style
 from drsim.report.sweep_charts import metric_label, param_label
 
@@ -68,6 +74,109 @@ def _ci(metrics: Mapping[str, Mapping[str, Any]], name: str) -> tuple[float, flo
     lo, hi = (list(entry.get("ci95") or [None, None]) + [None, None])[:2]
     return (float(lo) if lo is not None else float("nan"),
             float(hi) if hi is not None else float("nan"))
+
+
+# --------------------------------------------------------------------------- axis limits
+
+MARGIN = 0.08
+"""Room left on either side of the data, as a share of the axis's data span."""
+
+NOT_FROM_ZERO = "axis not from 0"
+"""Said in the label of an axis whose range leaves 0 out."""
+
+
+def data_limits(values: Sequence[float] | np.ndarray, margin: float = MARGIN
+                ) -> tuple[float, float] | None:
+    """Axis limits that span the finite ``values`` (means and CI bounds) with a margin.
+
+    0 is kept in range when it is near the data (no further from it than the data's
+    span), so a cost of $10 to $20 is drawn from $0 but $1,250.0 to $1,250.3 is drawn
+    zoomed; all-equal values are drawn from 0.
+
+    Returns:
+        ``(low, high)``, or None when no value is finite.
+    """
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if not v.size:
+        return None
+    low, high = float(v.min()), float(v.max())
+    span = high - low
+    if low > 0 and (low <= span or span == 0):
+        low = 0.0
+    elif high < 0 and (-high <= span or span == 0):
+        high = 0.0
+    span = high - low
+    pad = margin * span if span > 0 else 1.0
+    return low - pad, high + pad
+
+
+def _zoomed(limits: tuple[float, float]) -> bool:
+    """Whether the axis leaves 0 out."""
+    return limits[0] > 0 or limits[1] < 0
+
+
+def _zoom_label(label: str, limits: tuple[float, float] | None) -> str:
+    """``cost (US$ per month)`` → ``cost (US$ per month)`` and ``(axis not from 0)`` on a
+    second line, when the axis leaves 0 out."""
+    if limits is None or not _zoomed(limits):
+        return label
+    return f"{label}\n({NOT_FROM_ZERO})"
+
+
+def _bar_limit(ends: Sequence[float] | np.ndarray, room: float = 0.15) -> float:
+    """Right (or top) limit of bars from 0: the longest bar or whisker plus room for labels."""
+    v = np.asarray(ends, dtype=float)
+    v = v[np.isfinite(v)]
+    top = float(v.max()) if v.size else 0.0
+    return top * (1.0 + room) if top > 0 else 1.0
+
+
+def _label_points(ax: Any, points: Sequence[tuple[float, float, str]],
+                  gap_pt: float = 10.0) -> None:
+    """Label points beside them, legibly when they crowd.
+
+    Points drawn on top of each other (closer than ``gap_pt``) share one label,
+    ``(1, 4)``; labels that would overlap are moved apart vertically, with a thin leader
+    line to their point. Call once the axis limits are final.
+    """
+    if not points:
+        return
+    fig = ax.figure
+    fig.draw_without_rendering()
+    to_pt = 72.0 / fig.dpi
+    box = ax.get_window_extent()
+    display = ax.transData.transform(np.array([(x, y) for x, y, _ in points], dtype=float))
+    at = display * to_pt
+    groups: list[list[int]] = []
+    for i in range(len(points)):
+        for group in groups:
+            if np.all(np.abs(at[group[0]] - at[i]) < gap_pt):
+                group.append(i)
+                break
+        else:
+            groups.append([i])
+    right_edge = (box.x0 + 0.82 * box.width) * to_pt
+    placed: list[tuple[float, float, float]] = []  # (text y, x from, x to) in points
+    line_pt = STYLE["font_size"] + 2.0
+    for group in sorted(groups, key=lambda g: (at[g[0]][1], at[g[0]][0])):
+        x_pt, y_pt = at[group[0]]
+        text = "(" + ", ".join(points[i][2] for i in group) + ")"
+        width = 0.62 * STYLE["font_size"] * len(text)
+        left_side = x_pt > right_edge
+        x_from = x_pt - 7 - width if left_side else x_pt + 7
+        text_y = y_pt + 3
+        for other_y, a, b in sorted(placed):
+            if a < x_from + width and x_from < b and abs(other_y - text_y) < line_pt:
+                text_y = other_y + line_pt
+        placed.append((text_y, x_from, x_from + width))
+        moved = abs(text_y - (y_pt + 3)) > 1
+        x0, y0 = points[group[0]][:2]
+        ax.annotate(text, (x0, y0), xytext=(-7 if left_side else 7, text_y - y_pt),
+                    textcoords="offset points", ha="right" if left_side else "left",
+                    va="center", fontsize=STYLE["font_size"] - 1,
+                    arrowprops={"arrowstyle": "-", "color": "#707070", "linewidth": 0.6,
+                                "shrinkA": 0, "shrinkB": 4} if moved else None)
 
 
 # --------------------------------------------------------------------------- recovery
@@ -163,8 +272,10 @@ def recovery_chart(phases: pd.DataFrame, rpo: pd.DataFrame,
                               ecolor="#1a1a1a", capsize=4, linewidth=1.0, label="95 % CI")
                 left.legend(fontsize=STYLE["font_size"] - 1, loc="lower right")
         left.set_yticks(y, frame["phase"].astype(str))
-        left.set_xlim(0, None)
-        left.margins(x=0.15)
+        ends_all = list(starts + widths)
+        if "ci_low_s" in frame.columns:
+            ends_all += list(frame["ci_high_s"].to_numpy(dtype=float) / 60.0)
+        left.set_xlim(0, _bar_limit(ends_all, room=0.18))
     else:
         _empty_note(left, "no fault: nothing to recover from")
         left.set_yticks([])
@@ -185,7 +296,10 @@ def recovery_chart(phases: pd.DataFrame, rpo: pd.DataFrame,
                 right.errorbar(x[have], means[have], yerr=err[:, have], fmt="none",
                                ecolor="#1a1a1a", capsize=4, linewidth=1.0)
         right.set_xticks(x, rpo["kind"].astype(str), rotation=25, ha="right")
-        right.set_ylim(0, None)
+        tops = list(means)
+        if {"ci_low", "ci_high"} <= set(rpo.columns):
+            tops += list(rpo["ci_high"].to_numpy(dtype=float))
+        right.set_ylim(0, _bar_limit(tops, room=0.08))
     else:
         _empty_note(right, "no write at risk at promotion")
         right.set_xticks([])
@@ -249,8 +363,7 @@ def cost_chart(costs: pd.DataFrame, title: str = "Cost per month by component") 
             ax.annotate(f"${total:,.0f}", (total, yi), xytext=(4, 0), textcoords="offset points",
                         va="center", fontsize=STYLE["font_size"] - 1)
         ax.set_yticks(y, frame["design"].astype(str))
-        ax.set_xlim(0, None)
-        ax.margins(x=0.15)
+        ax.set_xlim(0, _bar_limit(left))
         fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center",
                    ncols=len(parts), fontsize=STYLE["font_size"] - 1, frameon=False)
     ax.set_xlabel("cost (US$ per month)")
@@ -296,13 +409,19 @@ def cost_risk_chart(frame: pd.DataFrame,
         title: Figure title.
 
     Returns:
-        The figure: two panels, every design a distinct marker (named in the legend).
+        The figure: two panels, every design a distinct marker (named in the legend) and
+        labelled with its number beside it (one label for designs drawn on top of each
+        other); each axis spans the points and their whiskers (:func:`data_limits`).
     """
     fig, axes = new_figure(1, len(RISKS), figsize=(STYLE["figsize"][0] + 3.0, 4.2))
     designs = list(frame["design"]) if len(frame) else []
+    labels_per_axis = []
     for ax, (metric, label) in zip(axes, RISKS, strict=True):
         if not designs or metric not in frame.columns:
             _empty_note(ax, f"no {metric}")
+        xs: list[float] = []
+        ys: list[float] = []
+        named: list[tuple[float, float, str]] = []
         for i, design in enumerate(designs):
             row = frame.iloc[i]
             x, y = float(row["cost_per_month_usd"]), float(row.get(metric, np.nan))
@@ -314,20 +433,32 @@ def cost_risk_chart(frame: pd.DataFrame,
             ax.errorbar(x, y, xerr=xerr, yerr=yerr, fmt=style["marker"], color=style["color"],
                         markersize=8, markeredgecolor="#1a1a1a", ecolor="#505050", capsize=3,
                         linewidth=1.0, label=design)
-            ax.annotate(f"({i + 1})", (x, y), xytext=(6, 4 + 9 * (i % 3)), textcoords="offset points",
-                        fontsize=STYLE["font_size"] - 1)
-        ax.set_xlabel("cost (US$ per month)")
-        ax.set_ylabel(label)
-        ax.set_xlim(left=min(0.0, ax.get_xlim()[0]))
-        ax.set_ylim(bottom=min(0.0, ax.get_ylim()[0]))
-        ax.margins(0.12)
+            xs += [x, *_whisker_ends(x, xerr)]
+            ys += [y, *_whisker_ends(y, yerr)]
+            named.append((x, y, str(i + 1)))
+        xlim, ylim = data_limits(xs), data_limits(ys)
+        if xlim is not None and ylim is not None:
+            ax.set_xlim(*xlim)
+            ax.set_ylim(*ylim)
+        ax.set_xlabel(_zoom_label("cost (US$ per month)", xlim))
+        ax.set_ylabel(_zoom_label(label, ylim))
+        labels_per_axis.append(named)
     handles, labels = axes[0].get_legend_handles_labels()
     if handles:
         fig.legend(handles, [f"({i + 1}) {name}" for i, name in enumerate(labels)],
                    loc="outside lower center", ncols=min(3, len(labels)),
                    fontsize=STYLE["font_size"] - 1, frameon=False)
     fig.suptitle(title + " (lower left is better)", fontsize=STYLE["font_size"] + 2)
+    for ax, named in zip(axes, labels_per_axis, strict=True):
+        _label_points(ax, named)
     return fig
+
+
+def _whisker_ends(centre: float, err: list[list[float]] | None) -> list[float]:
+    """Where a point's whiskers end (none without an interval)."""
+    if err is None:
+        return []
+    return [centre - err[0][0], centre + err[1][0]]
 
 
 def _err(centre: float, lo: Any, hi: Any) -> list[list[float]] | None:
@@ -356,7 +487,9 @@ def paired_differences_chart(diffs: pd.DataFrame, baseline: str,
             design keeps the marker it has in :func:`cost_risk_chart`).
 
     Returns:
-        The figure; a CI that crosses the dashed zero line is not significant.
+        The figure; a CI that crosses the dashed zero line is not significant. Each axis
+        spans 0 and every point with its whiskers; each point is labelled with its value,
+        so a small difference next to a large one can still be read.
     """
     metrics = list(metrics if metrics is not None else pd.unique(diffs["metric"]))
     designs = list(pd.unique(diffs["design"])) if len(diffs) else []
@@ -373,6 +506,7 @@ def paired_differences_chart(diffs: pd.DataFrame, baseline: str,
     for ax, metric in zip(axes, metrics, strict=False):
         sub = diffs[diffs["metric"] == metric].set_index("design")
         y = np.arange(len(designs))[::-1]
+        spans: list[float] = []
         for i, design in enumerate(designs):
             if design not in sub.index:
                 continue
@@ -382,7 +516,13 @@ def paired_differences_chart(diffs: pd.DataFrame, baseline: str,
             xerr = _err(mean, lo, hi)
             ax.errorbar(mean, y[i], xerr=xerr, fmt=style["marker"], color=style["color"],
                         markeredgecolor="#1a1a1a", ecolor="#1a1a1a", capsize=3, markersize=6)
+            ax.annotate(fmt_signed(mean, metric_kind(metric)), (mean, y[i]), xytext=(0, 6),
+                        textcoords="offset points", ha="center", va="bottom",
+                        fontsize=STYLE["font_size"] - 2)
+            spans += [mean, *_whisker_ends(mean, xerr)]
         ax.axvline(0.0, color="#505050", linestyle="--", linewidth=1.0)
+        low, high = data_limits([0.0, *spans]) or (-1.0, 1.0)
+        ax.set_xlim(low, high)
         ax.set_yticks(y, designs, fontsize=STYLE["font_size"] - 1)
         ax.set_ylim(-0.7, len(designs) - 0.3)
         ax.set_xlabel(f"Δ {metric_label(metric)}", fontsize=STYLE["font_size"])

@@ -3,7 +3,8 @@
 * :func:`sweep_lines` — one varied parameter: each metric's mean against the
   parameter, with its 95 % confidence band;
 * :func:`sweep_heatmap` — two varied parameters on a grid: each metric's mean
-  in a cell per combination (the value printed in the cell);
+  in a cell per combination (the value printed in the cell, in the metric's
+  unit);
 * :func:`sweep_scatter` — two sampled (Latin hypercube) parameters: each
   point placed by its parameters, shaded and labelled by the metric;
 * :func:`compare_bars` — designs side by side: each metric's mean per design
@@ -14,6 +15,11 @@ the per-design estimates of a comparison), a :class:`matplotlib.figure.Figure`
 out, drawn on the Agg canvas with no pyplot state. Shading runs from light to
 dark and bars differ by hatch, so a grey-scale print stays readable; every
 axis names its unit.
+
+Shading is proportional to the value (:func:`shade_norm`): white is 0 and
+black the largest value (a share runs 0 to 1), so a $0.30 spread around
+$1,250 is two nearly equal shades, not black against white; every shaded
+panel has a colour bar naming the metric and its unit.
 """
 
 from __future__ import annotations
@@ -23,9 +29,13 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import CenteredNorm, Colormap, Normalize
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from drsim.report.formatting import fmt_value, metric_kind
 from drsim.report.run_charts import STYLE
 
 HEADLINE_METRICS: tuple[str, ...] = (
@@ -137,10 +147,85 @@ def sweep_lines(points: pd.DataFrame, param: str, metrics: Sequence[str]) -> Fig
     return fig
 
 
-def _text_color(value: float, low: float, high: float) -> str:
-    if not np.isfinite(value) or high <= low:
+def shade_norm(values: np.ndarray | Sequence[float], metric: str) -> tuple[Normalize, str]:
+    """Colour normalisation and colour map that shade a metric in proportion to its value.
+
+    The scale is anchored at 0, not at the smallest value, so the shade difference of two
+    cells is their difference relative to the largest value: non-negative values run from
+    0 (white) to the largest (black), a share (``pct`` kind, within 0..1) from 0 to 1,
+    non-positive ones from the smallest to 0; values of both signs get a diverging map
+    centred on 0.
+
+    Args:
+        values: The values shaded (NaN ignored).
+        metric: The metric's name (for its kind).
+
+    Returns:
+        ``(norm, colour map name)``.
+    """
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if not v.size:
+        return Normalize(0.0, 1.0), "Greys"
+    low, high = float(v.min()), float(v.max())
+    if metric_kind(metric) == "pct" and low >= 0.0 and high <= 1.0:
+        return Normalize(0.0, 1.0), "Greys"
+    if low >= 0.0:
+        return Normalize(0.0, high if high > 0 else 1.0), "Greys"
+    if high <= 0.0:
+        return Normalize(low, 0.0), "Greys"
+    return CenteredNorm(0.0, max(-low, high)), "RdBu_r"
+
+
+def _text_color(value: float, norm: Normalize, cmap: Colormap) -> str:
+    """Black on light cells, white on dark ones (by the cell colour's luminance)."""
+    if not np.isfinite(value):
         return "black"
-    return "white" if (value - low) / (high - low) > 0.55 else "black"
+    r, g, b, _ = cmap(float(np.clip(norm(value), 0.0, 1.0)))
+    return "white" if 0.299 * r + 0.587 * g + 0.114 * b < 0.5 else "black"
+
+
+def colorbar_scale(metric: str, values: np.ndarray | Sequence[float]
+                   ) -> tuple[str, FuncFormatter, float]:
+    """A colour bar's label (metric and unit), tick formatter and tick unit, in the
+    metric's unit.
+
+    Durations are written in s, min or h (by the largest value), shares in %, money in
+    US$, counts with thousands separators. The tick unit is what one tick step is a
+    round multiple of (60 for minutes, 3600 for hours, 1 otherwise).
+    """
+    kind = metric_kind(metric)
+    name = metric_label(metric).rsplit(" (", 1)[0]
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    top = float(np.abs(v).max()) if v.size else 0.0
+    if kind == "pct":
+        return f"{name} (%)", FuncFormatter(lambda x, _pos: f"{100 * x:.4g} %"), 1.0
+    if kind == "usd":
+        return metric_label(metric), FuncFormatter(
+            lambda x, _pos: f"${x:,.0f}" if top >= 100 else f"${x:,.2f}"), 1.0
+    if kind == "s":
+        unit, div = ("h", 3600.0) if top >= 7200 else ("min", 60.0) if top >= 120 else ("s", 1.0)
+        return f"{name} ({unit})", FuncFormatter(lambda x, _pos: _number(x / div)), div
+    return metric_label(metric), FuncFormatter(lambda x, _pos: _number(x)), 1.0
+
+
+def _number(x: float) -> str:
+    text = f"{x:,.0f}" if abs(x) >= 1000 or float(x).is_integer() else f"{x:.3g}"
+    return text.replace("-", "−")
+
+
+def _colorbar(fig: Figure, mappable: object, ax: object, metric: str,
+              values: np.ndarray | Sequence[float]) -> None:
+    label, formatter, step = colorbar_scale(metric, values)
+    bar = fig.colorbar(mappable, ax=ax, shrink=0.85)
+    bar.set_label(label, fontsize=STYLE["font_size"] - 1)
+    if step != 1.0:
+        low, high = bar.mappable.norm.vmin, bar.mappable.norm.vmax
+        ticks = MaxNLocator(6).tick_values(low / step, high / step) * step
+        bar.set_ticks([t for t in ticks if low - 1e-9 <= t <= high + 1e-9])
+    bar.ax.yaxis.set_major_formatter(formatter)
+    bar.ax.tick_params(labelsize=STYLE["font_size"] - 1)
 
 
 def sweep_heatmap(points: pd.DataFrame, x: str, y: str, metrics: Sequence[str]) -> Figure:
@@ -153,7 +238,9 @@ def sweep_heatmap(points: pd.DataFrame, x: str, y: str, metrics: Sequence[str]) 
         metrics: Metric names, one panel each.
 
     Returns:
-        The figure (light = low, dark = high; each cell prints its mean).
+        The figure: darker is higher, the shade proportional to the value on a scale
+        from 0 (:func:`shade_norm`); each cell prints its mean in the metric's unit, each
+        panel has a colour bar naming the metric and its unit.
     """
     if not metrics or points.empty:
         return _empty("no metrics to chart")
@@ -166,23 +253,23 @@ def sweep_heatmap(points: pd.DataFrame, x: str, y: str, metrics: Sequence[str]) 
         grid = np.full((len(ys), len(xs)), np.nan)
         for _, row in points.iterrows():
             grid[ys.index(row[y]), xs.index(row[x])] = row[f"{metric}.mean"]
-        finite = grid[np.isfinite(grid)]
-        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-        image = ax.imshow(np.ma.masked_invalid(grid), cmap="Greys", origin="lower",
-                          aspect="auto", vmin=low, vmax=high if high > low else low + 1)
+        norm, cmap_name = shade_norm(grid, metric)
+        cmap = colormaps[cmap_name]
+        image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, norm=norm, origin="lower",
+                          aspect="auto")
+        kind = metric_kind(metric)
         for i in range(len(ys)):
             for j in range(len(xs)):
                 value = grid[i, j]
-                text = _cell(value)
-                ax.text(j, i, text, ha="center", va="center", fontsize=STYLE["font_size"] - 1,
-                        color=_text_color(value, low, high))
+                ax.text(j, i, fmt_value(value, kind), ha="center", va="center",
+                        fontsize=STYLE["font_size"] - 1, color=_text_color(value, norm, cmap))
         ax.set_xticks(range(len(xs)), [_tick(v) for v in xs])
         ax.set_yticks(range(len(ys)), [_tick(v) for v in ys])
         ax.set_xlabel(param_label(x), fontsize=STYLE["font_size"])
         ax.set_ylabel(param_label(y), fontsize=STYLE["font_size"])
         ax.set_title(metric_label(metric), fontsize=STYLE["font_size"])
         ax.grid(False)
-        fig.colorbar(image, ax=ax, shrink=0.85)
+        _colorbar(fig, image, ax, metric, grid)
     fig.suptitle("Sweep: mean per point", fontsize=STYLE["font_size"] + 1)
     return fig
 
@@ -204,20 +291,15 @@ def sweep_scatter(points: pd.DataFrame, x: str, y: str, metrics: Sequence[str]) 
     fig, axes = _grid(len(metrics), width=3.9, height=3.0)
     for ax, metric in zip(axes, metrics, strict=False):
         values = points[f"{metric}.mean"].to_numpy(dtype=float)
-        shown = ax.scatter(points[x], points[y], c=values, cmap="Greys", edgecolors="black",
-                           linewidths=0.6, s=60)
+        norm, cmap_name = shade_norm(values, metric)
+        shown = ax.scatter(points[x], points[y], c=values, cmap=cmap_name, norm=norm,
+                           edgecolors="black", linewidths=0.6, s=60)
         ax.set_xlabel(param_label(x), fontsize=STYLE["font_size"])
         ax.set_ylabel(param_label(y), fontsize=STYLE["font_size"])
         ax.set_title(metric_label(metric), fontsize=STYLE["font_size"])
-        fig.colorbar(shown, ax=ax, shrink=0.85)
+        _colorbar(fig, shown, ax, metric, values)
     fig.suptitle("Sweep (sampled points): mean per point", fontsize=STYLE["font_size"] + 1)
     return fig
-
-
-def _cell(value: float) -> str:
-    if not np.isfinite(value):
-        return "–"
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
 
 
 def _tick(value: object) -> str:
