@@ -321,8 +321,9 @@ def journeys(draw, routing: str, dns: dict[str, Any]) -> tuple[list, dict[str, A
     if not draw(st.booleans()):
         return [], {}
     follow_ups = [{
-        "after": draw(st.sampled_from(LEGIT_OPERATIONS)),
-        "then": draw(st.sampled_from([op for op in LEGIT_OPERATIONS if op != "sign_up"])),
+        "after": draw(st.sampled_from([op for op in LEGIT_OPERATIONS if op != "m2m_token"])),
+        "then": draw(st.sampled_from([op for op in LEGIT_OPERATIONS
+                                      if op not in ("sign_up", "m2m_token")])),
         "probability": draw(percent()),
         "count": draw(st.integers(1, 3)),
         "delay": draw(distribution(0, 60)),

@@ -24,6 +24,10 @@ class Burst(Model):
     multiplier: float = Field(gt=0, description="Rate multiplier during the burst.")
 
 
+USER_OPERATIONS = tuple(o for o in OPERATIONS if o != "m2m_token")
+"""Operations a user makes (machine-to-machine tokens have no user to follow up)."""
+
+
 class FollowUp(Model):
     """What a user does next: after each ``after`` request, ``count`` chances of a ``then``
     request by the same user, each with ``probability``, ``delay`` later.
@@ -33,8 +37,9 @@ class FollowUp(Model):
     devices after a password change. A follow-up of one rule can trigger a later rule.
     """
 
-    after: Literal[OPERATIONS] = Field(description="The request that is followed.")  # type: ignore[valid-type]
-    then: Literal[tuple(o for o in OPERATIONS if o != "sign_up")] = Field(  # type: ignore[valid-type]
+    after: Literal[USER_OPERATIONS] = Field(  # type: ignore[valid-type]
+        description="The request that is followed (a user's: not m2m_token).")
+    then: Literal[tuple(o for o in USER_OPERATIONS if o != "sign_up")] = Field(  # type: ignore[valid-type]
         description="The follow-up request, by the same user (never a sign-up).")
     probability: Fraction = Field(
         units.parse_percent("100%"), description="Chance of each follow-up.")
