@@ -119,7 +119,7 @@ def test_write(case):
                                                         for r in region.tolist()]
 
 
-@pytest.mark.parametrize("name", ["missing", "disabled", "pinned_elsewhere"])
+@pytest.mark.parametrize("name", ["missing", "disabled", "pinned_elsewhere", "ends_session"])
 def test_user_state(case, name):
     rules, _, region, user, _ = case
     expected = [getattr(rules, name)(r, u) for r, u in _pairs(region, user)]

@@ -21,7 +21,7 @@ import numpy as np
 
 from drsim.model.agenda import APPLY, REQUEST
 from drsim.model.directory import view
-from drsim.model.operations import IS_WRITE, M2M, REFRESH, SIGN_IN, SIGN_UP, TOKEN_REJECTED
+from drsim.model.operations import IS_WRITE, M2M, REFRESH, SIGN_IN, SIGN_UP
 from drsim.model.waves import Wave, WaveServer
 from drsim.model.writelog import WriteLog
 
@@ -319,10 +319,7 @@ class BatchServer:
         region[slow] = plane.router.route_many(plan.t[slow], plan.user[slow], plan.as_now[slow])
         k = np.flatnonzero((plan.as_now == REFRESH) & (region >= 0) & (plan.user >= 0)
                            & (plan.t + plane.retries.reauthentication_delay < plan.t1))
-        r, user = region[k], plan.user[k]
-        refused = plane.rules.missing_many(r, user)
-        refused |= plane.rules.refresh_many(r, user) == TOKEN_REJECTED
-        return k[refused]
+        return k[plane.rules.ends_session_many(region[k], plan.user[k])]
 
     # ------------------------------------------------------------------ serving
 

@@ -97,6 +97,7 @@ class Rules:
         self.sms_email_on_secondary = limits.sms_email_mfa
         self.federation_needs_primary = limits.federated_needs_primary_sign_in
         self.cross_region_tokens = scenario.sessions.cross_region_tokens
+        self.any_pinned = scenario.sessions.issuer_pinning > 0
         self._arrays: dict[int, EpochArrays] = {}
 
     def arrays(self, epoch: Epoch) -> EpochArrays:
@@ -266,6 +267,25 @@ class Rules:
                TOKEN_REJECTED)
         refuse(out, every, self.pinned_elsewhere_many(region, user), TOKEN_REJECTED)
         return out
+
+    def ends_session(self, r: int, user: int) -> bool:
+        """A refresh of a live session at ``r`` is refused for good — the user is not
+        there, or the token is rejected (a forced re-authentication follows)."""
+        return self.missing(r, user) or self.refresh(r, user) == TOKEN_REJECTED
+
+    def ends_session_many(self, region: np.ndarray, user: np.ndarray) -> np.ndarray:
+        """:meth:`ends_session` of many refreshes: only the terms that can apply in this
+        design are gathered (a batch asks it of every refresh)."""
+        d = self.directory
+        rejected = gather(d.revoked_at, region, user) >= view(d.session_issued)[user]
+        if not self.cross_region_tokens:
+            rejected |= view(d.session_region)[user] != region
+        if self.any_pinned:
+            rejected |= self.pinned_elsewhere_many(region, user)
+        missing = self.missing_many(region, user)
+        k = np.flatnonzero(rejected & ~missing)  # a disabled user is refused as disabled
+        rejected[k] = ~self.disabled_many(region[k], user[k])
+        return missing | rejected
 
     # ------------------------------------------------------------------ 5. federation
 
