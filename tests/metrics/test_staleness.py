@@ -73,3 +73,32 @@ def test_no_successful_read_makes_fraction_undefined(make_records):
     m = stale_read_metrics(rec.requests)
     assert m["stale_reads"] == 0
     assert math.isnan(m["stale_read_fraction"])
+
+
+def test_stale_reads_by_cause(make_records):
+    """The first write the reader missed: in flight (lag), discarded at promotion (lost),
+    or no record at all (other)."""
+    from drsim.metrics.staleness import stale_read_causes
+
+    stale = {"op": "profile_read", "region": "r2", "stale": True, "staleness_s": 1.0}
+    rec = make_records(
+        requests=[{**stale, "user": 1, "time_s": 10.0},   # write at 9 applies at 12: lag
+                  {**stale, "user": 2, "time_s": 10.0},   # write at 5 lost, at 8 in flight
+                  {**stale, "user": 3, "time_s": 10.0},   # no profile record to r2
+                  {**stale, "user": 4, "time_s": 10.0},   # applied before the read: other
+                  {"op": "profile_read", "region": "r2", "user": 5, "time_s": 10.0}],
+        writes=[
+            {"write_id": 0, "time_s": 9.0, "user": 1, "kind": "profile", "target": "r2",
+             "applied_s": 12.0},
+            {"write_id": 1, "time_s": 5.0, "user": 2, "kind": "profile", "target": "r2",
+             "applied_s": float("nan"), "lost": True, "stuck": True},
+            {"write_id": 2, "time_s": 8.0, "user": 2, "kind": "profile", "target": "r2",
+             "applied_s": 11.0},
+            {"write_id": 3, "time_s": 9.0, "user": 3, "kind": "credential", "target": "r2",
+             "applied_s": 12.0},
+            {"write_id": 4, "time_s": 4.0, "user": 4, "kind": "profile", "target": "r2",
+             "applied_s": 6.0},
+        ])
+    assert stale_read_causes(rec.requests, rec.writes) == {
+        "stale_reads.replication_lag": 1.0, "stale_reads.lost_at_promotion": 1.0,
+        "stale_reads.other": 2.0}

@@ -209,6 +209,8 @@ def summary_text(output: Any, directory: Path | None) -> str:
     lines += ["", "Failed other operations (sign-up, update, password, refresh, sign-out) "
                   "by cause:",
               *cause_lines(metrics, "failed_operations_by_cause.", "failed_operations")]
+    lines += ["", "Stale profile reads by cause:",
+              *cause_lines(metrics, "stale_reads.", "stale_reads")]
     lines += ["", "Fault timeline:", *timeline_lines(output)]
     if output.failed:
         lines += [

@@ -20,7 +20,7 @@ from drsim.metrics.incidents import headline_incident, incidents
 from drsim.metrics.lockout import lockout_metrics, reachable_regions
 from drsim.metrics.rpo import rpo_metrics
 from drsim.metrics.sessions import sessions_disrupted_metrics
-from drsim.metrics.staleness import stale_read_metrics
+from drsim.metrics.staleness import stale_read_causes, stale_read_metrics
 from drsim.records import RunRecords
 from drsim.scenario.schema import Scenario
 
@@ -48,6 +48,7 @@ def compute_metrics(records: RunRecords, scenario: Scenario) -> dict[str, float]
     out.update(failed_login_metrics(req, scenario.region_names, *facts.fault_window))
     out.update(failed_operation_metrics(req))
     out.update(stale_read_metrics(req))
+    out.update(stale_read_causes(req, records.writes))
     out.update(lockout_metrics(req, records.locks, reachable_regions(scenario), duration))
     out.update(exposure_metrics(req, records.writes, duration))
     sessions = scenario.sessions

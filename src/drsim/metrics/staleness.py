@@ -47,3 +47,47 @@ def stale_read_metrics(requests: pd.DataFrame) -> dict[str, float]:
         staleness_max_s=float(ages.max()) if ages.size else NAN,
     )
     return out
+
+
+STALE_CAUSES = ("replication_lag", "lost_at_promotion", "other")
+"""Why a replica served an old profile version (:func:`stale_read_causes`)."""
+
+
+def stale_read_causes(requests: pd.DataFrame, writes: pd.DataFrame) -> dict[str, float]:
+    """Stale profile reads by cause: what happened to the first write the reader missed.
+
+    For a stale read of user u at region r at t, the write missed first is the earliest
+    profile write of u acknowledged by t whose record to r had not applied by t. It was
+    ``lost_at_promotion`` when that record was discarded at a promotion (the RPO), else
+    ``replication_lag`` (in flight, or applied later); ``other`` when no such record
+    exists (a design that does not replicate profiles, or a copy that replaced the
+    replica).
+
+    Returns:
+        ``stale_reads.<cause>`` for every cause of :data:`STALE_CAUSES`.
+    """
+    out = {f"stale_reads.{cause}": 0.0 for cause in STALE_CAUSES}
+    reads = (legit_mask(requests) & op_mask(requests, "profile_read") & ok_mask(requests)
+             & requests["stale"].to_numpy(dtype=bool))
+    if not reads.any():
+        return out
+    stale = pd.DataFrame({"read": np.flatnonzero(reads),
+                          "user": requests["user"].to_numpy()[reads],
+                          "target": requests["region"].astype(str).to_numpy()[reads],
+                          "t": requests["time_s"].to_numpy()[reads]})
+    profile = writes[writes["kind"].astype(str) == "profile"]
+    candidates = stale.merge(
+        pd.DataFrame({"user": profile["user"].to_numpy(),
+                      "target": profile["target"].astype(str).to_numpy(),
+                      "ack": profile["time_s"].to_numpy(),
+                      "applied": profile["applied_s"].to_numpy(),
+                      "lost": profile["lost"].to_numpy(dtype=bool)}),
+        on=["user", "target"])
+    missed = candidates[(candidates["ack"] <= candidates["t"])
+                        & ~(candidates["applied"] <= candidates["t"])]
+    first = missed.sort_values(["read", "ack"]).drop_duplicates("read")
+    lost = int(first["lost"].sum())
+    out["stale_reads.lost_at_promotion"] = float(lost)
+    out["stale_reads.replication_lag"] = float(len(first) - lost)
+    out["stale_reads.other"] = float(len(stale) - len(first))
+    return out
