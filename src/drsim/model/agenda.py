@@ -42,9 +42,6 @@ class Agenda:
         self.heap: list[tuple] = []
         self.seq = 0  # items scheduled so far
 
-    def __bool__(self) -> bool:
-        return bool(self.heap)
-
     def next_time(self) -> float:
         """When the next item is due (∞ if none)."""
         return self.heap[0][0] if self.heap else float("inf")
