@@ -111,6 +111,8 @@ def test_users_failed_on_a_toy_table(make_records, scenario):
                  "users_failed_share.app": 0.0,
                  "users_failed_share.home.r2": pytest.approx(2 / 3),
                  "users_failed_share.home.r1": 0.0}
+    sparse = rec.requests.assign(user=rec.requests["user"] * 10**9)  # ids far apart
+    assert users_failed_metrics(sparse, final, scenario, 100.0, 600.0) == m
     late = users_failed_metrics(rec.requests, final, scenario, 590.0, 600.0)
     assert late["active_users"] == 0 and math.isnan(late["users_failed_share"])
     assert math.isnan(late["users_failed_share.home.r1"])

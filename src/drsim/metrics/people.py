@@ -79,8 +79,9 @@ def final_attempt_mask(requests: pd.DataFrame, scenario: Scenario) -> np.ndarray
     again = retried[kind, outcome] & (attempt + 1 < limit[kind])
     forced = np.zeros(len(requests), dtype=bool)
     if scenario.sessions.on_refused_refresh == "sign_in":
-        refused = np.isin(outcome, [OUTCOMES.index(c) for c in SESSION_ENDING_OUTCOMES])
-        forced = refused & op_mask(requests, "refresh")
+        ending = np.zeros(len(OUTCOMES) + 1, dtype=bool)  # [−1]: not an outcome
+        ending[[OUTCOMES.index(c) for c in SESSION_ENDING_OUTCOMES]] = True
+        forced = ending[outcome] & op_mask(requests, "refresh")
     again = (again | forced) & legit_mask(requests) & (outcome != OUTCOMES.index("ok"))
     final = np.ones(len(requests), dtype=bool)
     final[_continued(requests, np.flatnonzero(again), forced)] = False
@@ -164,14 +165,16 @@ def users_failed_metrics(requests: pd.DataFrame, final: np.ndarray, scenario: Sc
     rows = (legit_mask(requests) & ~op_mask(requests, NOT_A_USERS_OWN)
             & time_mask(requests, start_s, end_s) & (requests["user"].to_numpy() >= 0))
     names = [k.name for k in scenario.clients]
-    user_codes, _ = pd.factorize(requests["user"].to_numpy()[rows])
-    n_users = int(user_codes.max()) + 1 if user_codes.size else 0
-    failed = np.zeros(n_users, dtype=bool)
-    failed[user_codes[(final & (requests["outcome"] != "ok").to_numpy())[rows]]] = True
-    kind = np.full(n_users, -1, dtype=np.int64)
-    kind[user_codes] = _codes(requests["client"], names)[rows]
-    active_by = np.bincount(kind + 1, minlength=len(names) + 1)[1:]
+    users = _dense(requests["user"].to_numpy()[rows])
+    active = np.zeros(users.max() + 1 if users.size else 0, dtype=bool)
+    active[users] = True
+    failed = np.zeros_like(active)
+    failed[users[(final & (requests["outcome"] != "ok").to_numpy())[rows]]] = True
+    kind = np.full(active.size, -1, dtype=np.int64)
+    kind[users] = _codes(requests["client"], names)[rows]
+    active_by = np.bincount(kind[active] + 1, minlength=len(names) + 1)[1:]
     failed_by = np.bincount(kind[failed] + 1, minlength=len(names) + 1)[1:]
+    n_users = int(np.count_nonzero(active))
     out = {"active_users": float(n_users), "users_failed": float(np.count_nonzero(failed)),
            "users_failed_share": _share(np.count_nonzero(failed), n_users)}
     for i, name in enumerate(names):
@@ -182,6 +185,14 @@ def users_failed_metrics(requests: pd.DataFrame, final: np.ndarray, scenario: Sc
         out[f"users_failed_share.home.{region}"] = _share(failed_by[of].sum(),
                                                           active_by[of].sum())
     return out
+
+
+def _dense(users: np.ndarray) -> np.ndarray:
+    """User ids as indexes into a small array: themselves (the model numbers users 0, 1 …),
+    or their rank among the distinct ids when they are sparse."""
+    if users.size and users.max() > 4 * users.size + 1024:
+        return pd.factorize(users)[0]
+    return users.astype(np.int64, copy=False)
 
 
 def _share(part: float, whole: float) -> float:
