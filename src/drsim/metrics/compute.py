@@ -48,7 +48,7 @@ def compute_metrics(records: RunRecords, scenario: Scenario) -> dict[str, float]
     out.update(failed_login_metrics(req, scenario.region_names, *facts.fault_window))
     out.update(failed_operation_metrics(req))
     out.update(stale_read_metrics(req))
-    out.update(stale_read_causes(req, records.writes))
+    out.update(stale_read_causes(req, records.writes, records.events))
     out.update(lockout_metrics(req, records.locks, reachable_regions(scenario), duration))
     out.update(exposure_metrics(req, records.writes, duration))
     sessions = scenario.sessions

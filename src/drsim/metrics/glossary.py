@@ -58,9 +58,12 @@ GLOSSARY: tuple[Entry, ...] = (
           "is older than the newest acknowledged anywhere at that instant.",
           "validation 1.1–1.3, 2.2 (P(lag > d), PBS)"),
     Entry("stale_reads.<cause>", "count", "Stale reads by what happened to the first write "
-          "the reader missed: replication_lag (in flight), lost_at_promotion (discarded at a "
-          "promotion), other (no record: profiles not replicated, or a copy replaced the "
-          "replica).", f"{_T}test_staleness.py::test_stale_reads_by_cause"),
+          "the reader missed: replication_lag (in flight in normal operation), "
+          "lost_at_promotion (discarded at a promotion), failback_backlog (taken by the "
+          "promoted region and still on its way back to the old primary after failback: "
+          "failback.catch_up replicate), other (no record: profiles not replicated, or a "
+          "copy replaced the replica).", f"{_T}test_staleness.py::test_stale_reads_by_cause; "
+          "tests/model/test_failback_backlog.py"),
     Entry("profile_reads_ok", "count", "Successful profile reads (the denominator).",
           f"{_T}test_staleness.py"),
     Entry("stale_read_fraction", "fraction", "stale_reads / profile_reads_ok; NaN without a "

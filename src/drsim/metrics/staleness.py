@@ -49,19 +49,28 @@ def stale_read_metrics(requests: pd.DataFrame) -> dict[str, float]:
     return out
 
 
-STALE_CAUSES = ("replication_lag", "lost_at_promotion", "other")
+STALE_CAUSES = ("replication_lag", "lost_at_promotion", "failback_backlog", "other")
 """Why a replica served an old profile version (:func:`stale_read_causes`)."""
 
 
-def stale_read_causes(requests: pd.DataFrame, writes: pd.DataFrame) -> dict[str, float]:
+def stale_read_causes(requests: pd.DataFrame, writes: pd.DataFrame,
+                      events: pd.DataFrame | None = None) -> dict[str, float]:
     """Stale profile reads by cause: what happened to the first write the reader missed.
 
     For a stale read of user u at region r at t, the write missed first is the earliest
     profile write of u acknowledged by t whose record to r had not applied by t. It was
-    ``lost_at_promotion`` when that record was discarded at a promotion (the RPO), else
+    ``lost_at_promotion`` when that record was discarded at a promotion (the RPO);
+    ``failback_backlog`` when r had failed back between the write's acknowledgement and
+    the read (a write the promoted region took, still on its way back to the old primary:
+    ``failback.catch_up: replicate``; a copy on failback leaves no such record); else
     ``replication_lag`` (in flight, or applied later); ``other`` when no such record
     exists (a design that does not replicate profiles, or a copy that replaced the
     replica).
+
+    Args:
+        requests: the ``requests`` table.
+        writes: the ``writes`` table.
+        events: the ``events`` table (its ``failback`` rows); None: no failback.
 
     Returns:
         ``stale_reads.<cause>`` for every cause of :data:`STALE_CAUSES`.
@@ -86,8 +95,28 @@ def stale_read_causes(requests: pd.DataFrame, writes: pd.DataFrame) -> dict[str,
     missed = candidates[(candidates["ack"] <= candidates["t"])
                         & ~(candidates["applied"] <= candidates["t"])]
     first = missed.sort_values(["read", "ack"]).drop_duplicates("read")
-    lost = int(first["lost"].sum())
-    out["stale_reads.lost_at_promotion"] = float(lost)
-    out["stale_reads.replication_lag"] = float(len(first) - lost)
+    lost = first["lost"].to_numpy(dtype=bool)
+    backlog = ~lost & _failed_back_between(first, events)
+    out["stale_reads.lost_at_promotion"] = float(np.count_nonzero(lost))
+    out["stale_reads.failback_backlog"] = float(np.count_nonzero(backlog))
+    out["stale_reads.replication_lag"] = float(len(first) - np.count_nonzero(lost | backlog))
     out["stale_reads.other"] = float(len(stale) - len(first))
+    return out
+
+
+def _failed_back_between(first: pd.DataFrame, events: pd.DataFrame | None) -> np.ndarray:
+    """For each missed write (``target``, ``ack``, read at ``t``): did ``target`` fail back
+    after the write's acknowledgement and by the read?"""
+    out = np.zeros(len(first), dtype=bool)
+    if events is None or not len(first):
+        return out
+    failbacks = events[events["kind"].astype(str) == "failback"]
+    targets = first["target"].to_numpy()
+    for region, rows in failbacks.groupby(failbacks["region"].astype(str)):
+        times = np.sort(rows["time_s"].to_numpy(dtype=np.float64))
+        mine = targets == region
+        t = first["t"].to_numpy(dtype=np.float64)[mine]
+        latest = np.searchsorted(times, t, side="right") - 1  # the last failback by the read
+        ack = first["ack"].to_numpy(dtype=np.float64)[mine]
+        out[mine] = (latest >= 0) & (ack < times[np.maximum(latest, 0)])
     return out

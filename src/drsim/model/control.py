@@ -98,6 +98,10 @@ class ControlTimeline:
     # operations to (dns.endpoints; see alternate_record_homes); empty otherwise.
     alt_times: list[np.ndarray] = field(default_factory=list)
     alt_answers: list[np.ndarray] = field(default_factory=list)
+    # A failback waiting for the reverse backlog whose drain time the control plane was
+    # not given: (the instant writes stopped, the old primary, the promoted secondary).
+    # The timeline after that instant is incomplete (see drsim.model.simulate).
+    undrained: tuple[float, int, int] | None = None
 
     def channel_pauses(self, source: int, target: int, horizon_s: float) -> np.ndarray:
         """Intervals ``[[start, end], ...]`` in which the channel source→target cannot run."""
@@ -143,10 +147,20 @@ def alternate_record_homes(scenario: Scenario) -> int:
 
 
 class ControlPlane:
-    """SimPy model of faults, health checks, DNS and the failover controller."""
+    """SimPy model of faults, health checks, DNS and the failover controller.
 
-    def __init__(self, scenario: Scenario, streams: Streams) -> None:
+    Args:
+        drains: With ``failback.wait_for_backlog``, the instant each waiting failback
+            (in order) completes — its reverse backlog drained or its wait ran out —,
+            as far as known: the data plane finds them (:func:`drsim.model.simulate`).
+    """
+
+    def __init__(self, scenario: Scenario, streams: Streams,
+                 drains: list[float] | None = None) -> None:
         self.scenario = scenario
+        self.drains = list(drains or [])
+        self.waits = 0  # waiting failbacks so far
+        self.undrained: tuple[float, int, int] | None = None
         self.env = simpy.Environment()
         self.names = scenario.region_names
         n = len(self.names)
@@ -476,17 +490,24 @@ class ControlPlane:
         self.failover_process = None
 
     def _failback(self):
-        yield self.env.timeout(self.scenario.failover.failback.delay)
+        policy = self.scenario.failover.failback
+        yield self.env.timeout(policy.delay)
         while self.failover_process is not None:
             yield self.env.timeout(1.0)
-        self.failback_pending = False
         if not self.healthy[self.primary]:
+            self.failback_pending = False
             return
         if not self.failed_over:
+            self.failback_pending = False
             self._flip_dns_to(self.primary)
             return
         s, p = self.secondary, self.primary
         assert s is not None
+        if policy.wait_for_backlog:
+            drained = yield from self._wait_for_backlog(p, s)
+            if not drained:
+                return
+        self.failback_pending = False
         now = float(self.env.now)
         self.actions.append(Action(now, "failback", p, s))
         if self.meta["failback_s"] is None:
@@ -497,6 +518,33 @@ class ControlPlane:
         self._event("failback", self.names[p])
         self._flip_dns_to(p)
         self._snapshot()
+
+    def _wait_for_backlog(self, p: int, s: int):
+        """The promoted secondary stops taking writes until the reverse backlog has
+        drained at the old primary (the next known drain instant). False when the
+        failback does not happen: its drain instant is not known yet (the timeline
+        stops being complete here), it is never, or the old primary failed again."""
+        now = float(self.env.now)
+        self.writable[s] = False
+        self._event("failback_start", self.names[p])
+        self._snapshot()
+        k = self.waits
+        self.waits += 1
+        if k >= len(self.drains):
+            if self.undrained is None:
+                self.undrained = (now, p, s)
+            return False
+        if math.isinf(self.drains[k]):
+            return False  # the backlog never drains within the run: writes stay stopped
+        yield self.env.timeout(max(self.drains[k] - now, 0.0))
+        if self.healthy[p]:
+            return True
+        # The old primary failed again while the backlog drained: the secondary goes on.
+        self.failback_pending = False
+        self.writable[s] = True
+        self._event("writable", self.names[s])
+        self._snapshot()
+        return False
 
     def _fence(self, r: int):
         """Peers: remove an unhealthy site from the synchronous group."""
@@ -576,9 +624,12 @@ class ControlPlane:
             actions=self.actions,
             events=self.events,
             meta=self.meta,
+            undrained=self.undrained,
         )
 
 
-def run_control_plane(scenario: Scenario, streams: Streams) -> ControlTimeline:
-    """Simulate faults, health checks, DNS and failover for one replication."""
-    return ControlPlane(scenario, streams).run()
+def run_control_plane(scenario: Scenario, streams: Streams,
+                      drains: list[float] | None = None) -> ControlTimeline:
+    """Simulate faults, health checks, DNS and failover for one replication (``drains``:
+    see :class:`ControlPlane`)."""
+    return ControlPlane(scenario, streams, drains).run()
