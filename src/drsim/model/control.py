@@ -22,7 +22,7 @@ import simpy
 
 from drsim.model.distributions import sample_one
 from drsim.model.streams import Streams
-from drsim.scenario import units
+from drsim.model.votes import alternate_record_homes, healthy_vote_floor
 from drsim.scenario.schema import (
     DnsOutage,
     GrayFailure,
@@ -98,9 +98,8 @@ class ControlTimeline:
     # operations to (dns.endpoints; see alternate_record_homes); empty otherwise.
     alt_times: list[np.ndarray] = field(default_factory=list)
     alt_answers: list[np.ndarray] = field(default_factory=list)
-    # A failback waiting for the reverse backlog whose drain time the control plane was
-    # not given: (the instant writes stopped, the old primary, the promoted secondary).
-    # The timeline after that instant is incomplete (see drsim.model.simulate).
+    # A failback waiting for a backlog whose drain instant was not given: (when writes
+    # stopped, old primary, promoted secondary); the timeline after it is incomplete.
     undrained: tuple[float, int, int] | None = None
 
     def channel_pauses(self, source: int, target: int, horizon_s: float) -> np.ndarray:
@@ -116,43 +115,11 @@ class ControlTimeline:
         return np.array(pauses, dtype=np.float64).reshape(-1, 2)
 
 
-def healthy_vote_floor(checkers: int, healthy_fraction: float) -> int:
-    """The most healthy checkers that still make an unhealthy verdict: ``⌊h·n⌋``, exactly.
-
-    The endpoint is healthy while *more* than the share ``h`` of its ``n``
-    checkers say so, i.e. while more than ``⌊h·n⌋`` do. The product is taken on
-    the share as written (``58%`` is 29/50, see
-    :func:`~drsim.scenario.units.percent_share`), not on its float: with 50
-    checkers at 58 %, ``0.58 * 50`` is 28.999999999999996 and a float vote would
-    still call 29 healthy checkers healthy, one checker late.
-
-    Args:
-        checkers: The number of checkers ``n``.
-        healthy_fraction: The share ``h`` as the scenario holds it.
-
-    Returns:
-        ``⌊h·n⌋``: the endpoint is healthy while more checkers than this say so.
-    """
-    return math.floor(units.percent_share(healthy_fraction) * checkers)
-
-
-def alternate_record_homes(scenario: Scenario) -> int:
-    """Homes of the DNS record kind that ``dns.endpoints`` uses besides ``dns.routing``: the
-    regions (a per-home latency record beside a failover one), 1 (a failover record beside
-    latency or weighted routing), or 0 (none)."""
-    kinds = set(scenario.dns.endpoints.values())
-    if scenario.dns.routing == "failover":
-        return len(scenario.regions) if "latency" in kinds else 0
-    return 1 if "failover" in kinds else 0
-
-
 class ControlPlane:
     """SimPy model of faults, health checks, DNS and the failover controller.
 
-    Args:
-        drains: With ``failback.wait_for_backlog``, the instant each waiting failback
-            (in order) completes — its reverse backlog drained or its wait ran out —,
-            as far as known: the data plane finds them (:func:`drsim.model.simulate`).
+    ``drains``: when each waiting failback completes (backlog drained or wait over), as
+    far as known; the data plane finds them (:func:`drsim.model.simulate`).
     """
 
     def __init__(self, scenario: Scenario, streams: Streams,
@@ -520,10 +487,9 @@ class ControlPlane:
         self._snapshot()
 
     def _wait_for_backlog(self, p: int, s: int):
-        """The promoted secondary stops taking writes until the reverse backlog has
-        drained at the old primary (the next known drain instant). False when the
-        failback does not happen: its drain instant is not known yet (the timeline
-        stops being complete here), it is never, or the old primary failed again."""
+        """The promoted secondary stops taking writes until the reverse backlog has drained
+        at the old primary; False when the failback does not follow: the drain instant is
+        unknown yet (the timeline is incomplete from here), never, or p failed again."""
         now = float(self.env.now)
         self.writable[s] = False
         self._event("failback_start", self.names[p])
@@ -539,8 +505,7 @@ class ControlPlane:
         yield self.env.timeout(max(self.drains[k] - now, 0.0))
         if self.healthy[p]:
             return True
-        # The old primary failed again while the backlog drained: the secondary goes on.
-        self.failback_pending = False
+        self.failback_pending = False  # p failed again while the backlog drained
         self.writable[s] = True
         self._event("writable", self.names[s])
         self._snapshot()
