@@ -107,6 +107,26 @@ def test_other_devices_meet_a_superseded_password_after_a_password_change():
             > _ci(reference, "failed_logins.stale_credential")[1])
 
 
+def test_a_failback_that_does_not_wait_reads_the_backlog_stale_and_waiting_fails_back_later():
+    """Failing back with the reverse backlog in flight: reads at the old primary miss the
+    secondary's writes (failback_backlog); waiting for it fails back later, without them,
+    refusing writes meanwhile (read_only)."""
+    eager = summary_of("failback-while-backlog-drains")
+    waiting = summarise([
+        run_one(load_scenario("failback-while-backlog-drains",
+                              [*SHRINK, "failover.failback.wait_for_backlog=true"]), rep).metrics
+        for rep in range(REPS)])
+    assert _ci(eager, "stale_reads.failback_backlog")[0] > 0
+    assert waiting["stale_reads.failback_backlog"]["per_replication"] == [0.0] * REPS
+    assert (_ci(waiting, "incident.1.time_to_failback_s")[0]
+            > _ci(eager, "incident.1.time_to_failback_s")[1])
+    assert (_ci(waiting, "failed_operations_by_cause.read_only")[0]
+            > _ci(eager, "failed_operations_by_cause.read_only")[1])
+    # the reference copies on failback: nothing is stale for the backlog
+    reference = summary_of("cognito-active-passive")
+    assert reference["stale_reads.failback_backlog"]["per_replication"] == [0.0] * REPS
+
+
 def test_global_lockout_gives_no_extra_guesses_where_the_reference_gives_some():
     reference, fixed = summary_of("cognito-active-passive"), summary_of("global-lockout")
     assert all(v == 0 for v in fixed["lockout_extra_guesses"]["per_replication"])

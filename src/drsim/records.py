@@ -96,6 +96,7 @@ EVENT_KINDS = (
     "writable",  # region: the region now accepting writes
     "failback",  # region: the old primary taking writes again
     "link",  # detail: up | down; region: "a|b"
+    "failback_start",  # region: the old primary; writes stop until the reverse backlog drains
 )
 
 REQUEST_COLUMNS = (

@@ -102,7 +102,7 @@ def test_stale_reads_by_cause(make_records):
     counts = {k: v for k, v in stale_read_causes(rec.requests, rec.writes).items()
               if k.startswith("stale_reads.")}
     assert counts == {"stale_reads.replication_lag": 1.0, "stale_reads.lost_at_promotion": 1.0,
-                      "stale_reads.other": 2.0}
+                      "stale_reads.failback_backlog": 0.0, "stale_reads.other": 2.0}
 
 
 def test_staleness_age_quantiles_by_cause(make_records):
@@ -127,3 +127,28 @@ def test_staleness_age_quantiles_by_cause(make_records):
     assert math.isnan(m["staleness_p90_s.lost_at_promotion"])
     assert all(math.isnan(m[f"staleness_{q}_s.other"]) for q in ("p50", "p90", "p99"))
     assert {k.split(".")[1] for k in m if k.startswith("staleness_")} == set(STALE_CAUSES)
+
+
+def test_a_write_missed_after_its_region_failed_back_is_failback_backlog(make_records):
+    """The write missed first was acknowledged before the reading region failed back and
+    had not applied by the read: the reverse backlog (catch_up: replicate). Missed writes
+    acknowledged after the failback, or read before it, are replication lag."""
+    from drsim.metrics.staleness import stale_read_causes
+
+    stale = {"op": "profile_read", "region": "r1", "stale": True, "staleness_s": 1.0}
+    rec = make_records(
+        requests=[{**stale, "user": 1, "time_s": 30.0},   # acked at 5, failback at 20
+                  {**stale, "user": 2, "time_s": 30.0},   # acked at 25, after the failback
+                  {**stale, "user": 3, "time_s": 15.0},   # read before the failback
+                  {**stale, "user": 4, "time_s": 30.0, "region": "r2"}],  # r2 did not
+        writes=[{"write_id": i, "time_s": ack, "user": i + 1, "kind": "profile",
+                 "origin": origin, "target": target, "applied_s": 40.0}
+                for i, (ack, origin, target) in enumerate(
+                    [(5.0, "r2", "r1"), (25.0, "r2", "r1"), (5.0, "r2", "r1"),
+                     (5.0, "r1", "r2")])],
+        events=[{"time_s": 20.0, "kind": "failback", "region": "r1"}])
+    counts = {k: v for k, v in stale_read_causes(rec.requests, rec.writes, rec.events).items()
+              if k.startswith("stale_reads.")}
+    assert counts == {
+        "stale_reads.replication_lag": 3.0, "stale_reads.lost_at_promotion": 0.0,
+        "stale_reads.failback_backlog": 1.0, "stale_reads.other": 0.0}

@@ -4,7 +4,8 @@ Every scenario is drawn from the whole scenario language — one, two or three
 regions or a synchronous peer pair, every replication mode and lag
 distribution, throughput caps, every DNS behaviour and routing, retry
 policies, health-check votes, automatic / manual / no failover, failback
-policies, lockout presets and scopes, all three attacker kinds, and faults of
+policies (a copy or replication back, waiting for the backlog or not), lockout presets
+and scopes, all three attacker kinds, and faults of
 every kind at random times — kept small (50–500 users, 2–10 minutes) so
 that one run costs a fraction of a second. On the records of each run:
 
@@ -40,6 +41,7 @@ from hypothesis import strategies as st
 
 from drsim.model import simulate
 from drsim.records import ATTACK_OPERATIONS, OPERATIONS, RunRecords
+from drsim.scenario import units
 from drsim.scenario.schema import OPERATIONS as LEGIT_OPERATIONS
 from drsim.scenario.schema import OUTCOME_CAUSES, Scenario, consistency_problems
 
@@ -311,7 +313,22 @@ def scenario_dicts(draw) -> dict[str, Any]:
     data["sessions"].update(sessions)
     if "active_for" in sessions:  # every session comes from a sign-in in the run
         data["users"]["with_session"] = "0%"
+    if replication["mode"] == "async":  # drawn last too: a failback that replicates
+        data["failover"]["failback"].update(draw(catch_up()))
     return data
+
+
+@st.composite
+def catch_up(draw) -> dict[str, Any]:
+    """How the old primary catches up on failback: a copy, or the channel (waiting for
+    the backlog or not, for at most a while or not)."""
+    how = draw(st.sampled_from(["copy", "replicate", "replicate"]))
+    if how == "copy":
+        return {"catch_up": how}
+    out: dict[str, Any] = {"catch_up": how, "wait_for_backlog": draw(st.booleans())}
+    if draw(st.booleans()):
+        out["max_wait"] = draw(seconds(1, 120))
+    return out
 
 
 @st.composite
@@ -369,12 +386,14 @@ def writable_timeline(records: RunRecords, scenario: Scenario) -> tuple[np.ndarr
     ``writable``: the region takes writes (single-writer designs: it alone);
     ``promotion_start``: active-passive — no region takes writes while the
     secondary promotes; peers ("fenced") — that site leaves the group;
+    ``failback_start``: active-passive — no region takes writes while the reverse
+    backlog drains (``failback.wait_for_backlog``);
     ``failback``: active-passive — the old primary alone takes writes again;
     peers ("rejoined") — that site is back in the group.
     """
     peers = any(r.role == "peer" for r in scenario.regions)
     ev = records.events
-    ev = ev[ev.kind.isin(["writable", "promotion_start", "failback"])]
+    ev = ev[ev.kind.isin(["writable", "promotion_start", "failback_start", "failback"])]
     current: set[str] = set()
     times: list[float] = []
     states: list[frozenset[str]] = []
@@ -384,6 +403,8 @@ def writable_timeline(records: RunRecords, scenario: Scenario) -> tuple[np.ndarr
             current = current | {region} if peers else {region}
         elif kind == "promotion_start":
             current = current - {region} if peers else set()
+        elif kind == "failback_start":
+            current = set()
         else:
             current = current | {region} if peers else {region}
         times.append(float(t))
@@ -764,6 +785,38 @@ def test_batched_serving_equals_the_sequential_reference(scenario):
     assert_records_equal(run_of(scenario), simulate(scenario, batch=False))
 
 
+def with_a_replicated_failback(data: dict[str, Any]) -> dict[str, Any]:
+    """The story a failback that replicates is about: two regions replicating
+    asynchronously, the primary down for a while, automatic failover and failback over
+    the channel (the rest of the example as drawn)."""
+    duration_s = units.parse_duration(data["run"]["duration"])
+    failback = data["failover"]["failback"]
+    return {**data,
+            "regions": [{"name": "r1", "role": "primary"}, {"name": "r2", "role": "secondary"}],
+            "replication": {**data["replication"], "mode": "async"},
+            "dns": {**data["dns"], "routing": "failover", "weights": None, "endpoints": {}},
+            "failover": {**data["failover"], "mode": "automatic", "failback": {
+                **failback, "policy": "automatic", "catch_up": "replicate",
+                "wait_for_backlog": failback.get("wait_for_backlog",
+                                                 data["run"]["seed"] % 2 == 0)}},
+            "attackers": [a for a in data["attackers"] if a.get("regions") == "all"],
+            "faults": [{"kind": "region_outage", "region": "r1",
+                        "start": f"{0.2 * duration_s:.3f}s",
+                        "duration": f"{0.3 * duration_s:.3f}s"}]}
+
+
+@deterministic
+@given(scenario_dicts().map(with_a_replicated_failback).map(valid))
+def test_a_failback_that_replicates_keeps_every_invariant(scenario):
+    records = run_of(scenario)
+    for check in (check_never_ok_while_down, check_passive_never_writes,
+                  check_replication_order, check_never_existed_never_served,
+                  check_served_only_where_present, check_lockout_consistent,
+                  check_writes_match_requests, check_one_outcome):
+        check(records, scenario)
+    assert_records_equal(records, simulate(scenario, batch=False))
+
+
 def other_failover_design(data: dict[str, Any], choice: int) -> dict[str, Any]:
     changed = {**data, "failover": dict(data["failover"]),
                "health_check": dict(data["health_check"])}
@@ -817,6 +870,8 @@ def test_the_strategy_reaches_the_whole_language():
         seen.add(f"regions:{len(scenario.regions)}")
         seen.update(f"fault:{f.kind}" for f in scenario.faults)
         seen.update(f"attacker:{a.kind}" for a in scenario.attackers)
+        failback = scenario.failover.failback
+        seen.add(f"catch_up:{failback.catch_up}:wait={failback.wait_for_backlog}")
 
     collect()
     expected = {f"mode:{m}" for m in ("async", "sync", "periodic_export", "migrate_on_sign_in",
@@ -827,6 +882,8 @@ def test_the_strategy_reaches_the_whole_language():
                  "regions:2", "regions:3"}
     expected |= {f"attacker:{k}" for k in ("credential_stuffing", "password_spraying",
                                            "token_replay")}
+    expected |= {"catch_up:copy:wait=False", "catch_up:replicate:wait=False",
+                 "catch_up:replicate:wait=True"}
     assert expected <= seen, expected - seen
 
 

@@ -117,3 +117,16 @@ def test_problems_come_in_section_order() -> None:
 )
 def test_dns_routing(dns: dict[str, str], expected: list[Inconsistency]) -> None:
     assert _problems(dns=dns) == expected
+
+
+def test_a_replicated_failback_needs_an_async_channel_and_waiting_needs_it() -> None:
+    key = ("failover", "failback")
+    assert _problems(replication={"mode": "sync"},
+                     failover={"failback": {"catch_up": "replicate"}}) == [
+        ((*key, "catch_up"), "catch_up 'replicate' needs replication mode 'async' (it ships "
+                             "the backlog over the replication channel), not 'sync'")]
+    assert _problems(failover={"failback": {"wait_for_backlog": True}}) == [
+        ((*key, "wait_for_backlog"), "wait_for_backlog needs catch_up 'replicate' (with 'copy' "
+                                     "there is no backlog to wait for)")]
+    assert _problems(failover={"failback": {"catch_up": "replicate", "wait_for_backlog": True,
+                                            "max_wait": "10m"}}) == []

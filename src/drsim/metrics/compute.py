@@ -21,7 +21,7 @@ from drsim.metrics.lockout import lockout_metrics, reachable_regions
 from drsim.metrics.people import final_attempt_mask, read_your_writes_metrics, users_failed_metrics
 from drsim.metrics.rpo import rpo_metrics
 from drsim.metrics.sessions import sessions_disrupted_metrics
-from drsim.metrics.staleness import stale_read_cause_of, stale_read_causes, stale_read_metrics
+from drsim.metrics.staleness import stale_read_causes, stale_read_metrics
 from drsim.records import RunRecords
 from drsim.scenario.schema import Scenario
 
@@ -51,7 +51,7 @@ def compute_metrics(records: RunRecords, scenario: Scenario) -> dict[str, float]
     out.update(failed_login_metrics(req, scenario.region_names, *facts.fault_window))
     out.update(failed_operation_metrics(req))
     out.update(stale_read_metrics(req))
-    out.update(stale_read_causes(req, records.writes, stale_read_cause_of(req, records.writes)))
+    out.update(stale_read_causes(req, records.writes, records.events))
     final = final_attempt_mask(req, scenario)
     out.update(read_your_writes_metrics(req, final))
     people_from = headline.start_s if headline is not None else 0.0

@@ -59,9 +59,12 @@ GLOSSARY: tuple[Entry, ...] = (
           "is older than the newest acknowledged anywhere at that instant.",
           "validation 1.1–1.3, 2.2 (P(lag > d), PBS)"),
     Entry("stale_reads.<cause>", "count", "Stale reads by what happened to the first write "
-          "the reader missed: replication_lag (in flight), lost_at_promotion (discarded at a "
-          "promotion), other (no record: profiles not replicated, or a copy replaced the "
-          "replica).", f"{_T}test_staleness.py::test_stale_reads_by_cause"),
+          "the reader missed: replication_lag (in flight in normal operation), "
+          "lost_at_promotion (discarded at a promotion), failback_backlog (taken by the "
+          "promoted region and still on its way back to the old primary after failback: "
+          "failback.catch_up replicate), other (no record: profiles not replicated, or a "
+          "copy replaced the replica).", f"{_T}test_staleness.py::test_stale_reads_by_cause; "
+          "tests/model/test_failback_backlog.py"),
     Entry("staleness_<q>_s.<cause>", "seconds", "Staleness age of the stale reads of one "
           "cause (q = p50, p90, p99): lag ages say how far behind a replica runs, "
           "lost-at-promotion ages how long since the promotion. NaN below ⌈1/(1−q)⌉ reads "

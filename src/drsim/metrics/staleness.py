@@ -49,22 +49,30 @@ def stale_read_metrics(requests: pd.DataFrame) -> dict[str, float]:
     return out
 
 
-STALE_CAUSES = ("replication_lag", "lost_at_promotion", "other")
+STALE_CAUSES = ("replication_lag", "lost_at_promotion", "failback_backlog", "other")
 """Why a replica served an old profile version (:func:`stale_read_cause_of`)."""
 
 AGE_QUANTILES: dict[str, float] = {"p50": 0.50, "p90": 0.90, "p99": 0.99}
 """Quantiles of the staleness age reported per cause (``staleness_p90_s.<cause>``)."""
 
 
-def stale_read_cause_of(requests: pd.DataFrame, writes: pd.DataFrame) -> pd.DataFrame:
+def stale_read_cause_of(requests: pd.DataFrame, writes: pd.DataFrame,
+                        events: pd.DataFrame | None = None) -> pd.DataFrame:
     """The cause of every stale read: what happened to the first write the reader missed.
 
     For a stale read of user u at region r at t, the write missed first is the earliest
     profile write of u acknowledged by t whose record to r had not applied by t. It was
-    ``lost_at_promotion`` when that record was discarded at a promotion (the RPO), else
+    ``lost_at_promotion`` when that record was discarded at a promotion (the RPO);
+    ``failback_backlog`` when it was acknowledged before region r failed back and the
+    read came after the failback (the reverse backlog of ``catch_up: replicate``); else
     ``replication_lag`` (in flight, or applied later); ``other`` when no such record
     exists (a design that does not replicate profiles, or a copy that replaced the
     replica).
+
+    Args:
+        requests: the ``requests`` table.
+        writes: the ``writes`` table.
+        events: the ``events`` table (its ``failback`` rows); None: no failback.
 
     Returns:
         One row per legitimate, successful, stale profile read: ``read`` (its row
@@ -92,21 +100,23 @@ def stale_read_cause_of(requests: pd.DataFrame, writes: pd.DataFrame) -> pd.Data
                             & ~(candidates["applied"] <= candidates["t"])]
         first = missed.sort_values(["read", "ack"]).drop_duplicates("read")
         at = np.searchsorted(stale["read"].to_numpy(), first["read"].to_numpy())
-        cause[at] = np.where(first["lost"].to_numpy(dtype=bool),
-                             "lost_at_promotion", "replication_lag")
+        lost = first["lost"].to_numpy(dtype=bool)
+        backlog = ~lost & _failed_back_between(first, events)
+        cause[at] = np.where(lost, "lost_at_promotion",
+                             np.where(backlog, "failback_backlog", "replication_lag"))
     ages = requests["staleness_s"].to_numpy(dtype=np.float64)[reads]
     return pd.DataFrame({"read": stale["read"].to_numpy(), "cause": cause, "staleness_s": ages})
 
 
 def stale_read_causes(requests: pd.DataFrame, writes: pd.DataFrame,
-                      causes: pd.DataFrame | None = None) -> dict[str, float]:
+                      events: pd.DataFrame | None = None) -> dict[str, float]:
     """Stale profile reads by cause (:func:`stale_read_cause_of`), and the staleness age
     of each cause's reads.
 
     Args:
         requests: the ``requests`` table.
         writes: the ``writes`` table.
-        causes: :func:`stale_read_cause_of` of the two, when already computed.
+        events: the ``events`` table (its ``failback`` rows); None: no failback.
 
     Returns:
         ``stale_reads.<cause>`` for every cause of :data:`STALE_CAUSES`, and
@@ -116,8 +126,7 @@ def stale_read_causes(requests: pd.DataFrame, writes: pd.DataFrame,
         notes say so). Lag ages show how far behind a replica runs; lost-at-promotion
         ages grow with the time since the promotion, until failback or for good.
     """
-    if causes is None:
-        causes = stale_read_cause_of(requests, writes)
+    causes = stale_read_cause_of(requests, writes, events)
     label = causes["cause"].to_numpy()
     ages = causes["staleness_s"].to_numpy(dtype=np.float64)
     out: dict[str, float] = {}
@@ -127,4 +136,22 @@ def stale_read_causes(requests: pd.DataFrame, writes: pd.DataFrame,
         of = ages[(label == cause) & ~np.isnan(ages)]
         for key, q in AGE_QUANTILES.items():
             out[f"staleness_{key}_s.{cause}"] = quantile_or_nan(of, q)
+    return out
+
+
+def _failed_back_between(first: pd.DataFrame, events: pd.DataFrame | None) -> np.ndarray:
+    """For each missed write (``target``, ``ack``, read at ``t``): did ``target`` fail back
+    after the write's acknowledgement and by the read?"""
+    out = np.zeros(len(first), dtype=bool)
+    if events is None or not len(first):
+        return out
+    failbacks = events[events["kind"].astype(str) == "failback"]
+    targets = first["target"].to_numpy()
+    for region, rows in failbacks.groupby(failbacks["region"].astype(str)):
+        times = np.sort(rows["time_s"].to_numpy(dtype=np.float64))
+        mine = targets == region
+        t = first["t"].to_numpy(dtype=np.float64)[mine]
+        latest = np.searchsorted(times, t, side="right") - 1  # the last failback by the read
+        ack = first["ack"].to_numpy(dtype=np.float64)[mine]
+        out[mine] = (latest >= 0) & (ack < times[np.maximum(latest, 0)])
     return out

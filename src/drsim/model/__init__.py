@@ -62,13 +62,12 @@ def simulate(
         The run's record tables (see :mod:`drsim.records`).
     """
     streams = Streams(scenario.run.seed, replication)
+    drains: list[float] = []
     control = run_control_plane(scenario, streams)
-    population = scenario.users.population
-    arrivals = (
-        generate_arrivals(scenario, streams)
-        if script is None
-        else scripted_arrivals(script, population)
-    )
+    while control.undrained is not None:  # failback.wait_for_backlog
+        drains.append(_drain_s(scenario, streams, control, script, batch))
+        control = run_control_plane(scenario, streams, drains)
+    arrivals = _arrivals(scenario, streams, script)
     signups = int(np.count_nonzero(arrivals.op == OP_CODE["sign_up"]))
     directory = Directory(scenario, streams, scenario.users.population + signups)
     directory_bytes = directory.nbytes()
@@ -102,6 +101,40 @@ def simulate(
         events=_events_table(scenario, control),
         meta=meta,
     )
+
+
+def _arrivals(scenario: Scenario, streams: Streams,
+              script: list[tuple[float, str, int]] | None):
+    """The run's first attempts: the scenario's traffic, or the script."""
+    if script is None:
+        return generate_arrivals(scenario, streams)
+    return scripted_arrivals(script, scenario.users.population)
+
+
+def _drain_s(scenario: Scenario, streams: Streams, control: ControlTimeline,
+             script: list[tuple[float, str, int]] | None, batch: bool) -> float:
+    """When the failback waiting at ``control.undrained`` completes: the data plane serves
+    the run up to that instant (the timeline before it is complete, and a data plane's
+    state at an instant depends only on what came before), the reverse backlog's last
+    apply time, capped by ``failback.max_wait``.
+
+    The control plane then runs again with this instant known; the run before it is the
+    same, so the final pass finds the same backlog (each waiting failback costs one
+    partial extra pass of the data plane).
+    """
+    start, p, s = control.undrained  # type: ignore[misc]
+    arrivals = _arrivals(scenario, streams, script)
+    signups = int(np.count_nonzero(arrivals.op == OP_CODE["sign_up"]))
+    directory = Directory(scenario, streams, scenario.users.population + signups)
+    router = build_router(scenario, control, directory, dns_outages(control))
+    plane = DataPlane(scenario, streams, control, arrivals, directory, router, batch)
+    del arrivals, directory, router
+    try:
+        drained = plane.drain_s(start, p, s)
+    except BatchAssumptionBroken:
+        del plane
+        return _drain_s(scenario, streams, control, script, batch=False)
+    return min(drained, start + scenario.failover.failback.max_wait)
 
 
 def dns_outages(control: ControlTimeline) -> list[tuple[float, float, float]]:

@@ -22,7 +22,7 @@ import simpy
 
 from drsim.model.distributions import sample_one
 from drsim.model.streams import Streams
-from drsim.scenario import units
+from drsim.model.votes import alternate_record_homes, healthy_vote_floor
 from drsim.scenario.schema import (
     DnsOutage,
     GrayFailure,
@@ -98,6 +98,9 @@ class ControlTimeline:
     # operations to (dns.endpoints; see alternate_record_homes); empty otherwise.
     alt_times: list[np.ndarray] = field(default_factory=list)
     alt_answers: list[np.ndarray] = field(default_factory=list)
+    # A failback waiting for a backlog whose drain instant was not given: (when writes
+    # stopped, old primary, promoted secondary); the timeline after it is incomplete.
+    undrained: tuple[float, int, int] | None = None
 
     def channel_pauses(self, source: int, target: int, horizon_s: float) -> np.ndarray:
         """Intervals ``[[start, end], ...]`` in which the channel source→target cannot run."""
@@ -112,41 +115,19 @@ class ControlTimeline:
         return np.array(pauses, dtype=np.float64).reshape(-1, 2)
 
 
-def healthy_vote_floor(checkers: int, healthy_fraction: float) -> int:
-    """The most healthy checkers that still make an unhealthy verdict: ``⌊h·n⌋``, exactly.
-
-    The endpoint is healthy while *more* than the share ``h`` of its ``n``
-    checkers say so, i.e. while more than ``⌊h·n⌋`` do. The product is taken on
-    the share as written (``58%`` is 29/50, see
-    :func:`~drsim.scenario.units.percent_share`), not on its float: with 50
-    checkers at 58 %, ``0.58 * 50`` is 28.999999999999996 and a float vote would
-    still call 29 healthy checkers healthy, one checker late.
-
-    Args:
-        checkers: The number of checkers ``n``.
-        healthy_fraction: The share ``h`` as the scenario holds it.
-
-    Returns:
-        ``⌊h·n⌋``: the endpoint is healthy while more checkers than this say so.
-    """
-    return math.floor(units.percent_share(healthy_fraction) * checkers)
-
-
-def alternate_record_homes(scenario: Scenario) -> int:
-    """Homes of the DNS record kind that ``dns.endpoints`` uses besides ``dns.routing``: the
-    regions (a per-home latency record beside a failover one), 1 (a failover record beside
-    latency or weighted routing), or 0 (none)."""
-    kinds = set(scenario.dns.endpoints.values())
-    if scenario.dns.routing == "failover":
-        return len(scenario.regions) if "latency" in kinds else 0
-    return 1 if "failover" in kinds else 0
-
-
 class ControlPlane:
-    """SimPy model of faults, health checks, DNS and the failover controller."""
+    """SimPy model of faults, health checks, DNS and the failover controller.
 
-    def __init__(self, scenario: Scenario, streams: Streams) -> None:
+    ``drains``: when each waiting failback completes (backlog drained or wait over), as
+    far as known; the data plane finds them (:func:`drsim.model.simulate`).
+    """
+
+    def __init__(self, scenario: Scenario, streams: Streams,
+                 drains: list[float] | None = None) -> None:
         self.scenario = scenario
+        self.drains = list(drains or [])
+        self.waits = 0  # waiting failbacks so far
+        self.undrained: tuple[float, int, int] | None = None
         self.env = simpy.Environment()
         self.names = scenario.region_names
         n = len(self.names)
@@ -476,17 +457,24 @@ class ControlPlane:
         self.failover_process = None
 
     def _failback(self):
-        yield self.env.timeout(self.scenario.failover.failback.delay)
+        policy = self.scenario.failover.failback
+        yield self.env.timeout(policy.delay)
         while self.failover_process is not None:
             yield self.env.timeout(1.0)
-        self.failback_pending = False
         if not self.healthy[self.primary]:
+            self.failback_pending = False
             return
         if not self.failed_over:
+            self.failback_pending = False
             self._flip_dns_to(self.primary)
             return
         s, p = self.secondary, self.primary
         assert s is not None
+        if policy.wait_for_backlog:
+            drained = yield from self._wait_for_backlog(p, s)
+            if not drained:
+                return
+        self.failback_pending = False
         now = float(self.env.now)
         self.actions.append(Action(now, "failback", p, s))
         if self.meta["failback_s"] is None:
@@ -497,6 +485,31 @@ class ControlPlane:
         self._event("failback", self.names[p])
         self._flip_dns_to(p)
         self._snapshot()
+
+    def _wait_for_backlog(self, p: int, s: int):
+        """The promoted secondary stops taking writes until the reverse backlog has drained
+        at the old primary; False when the failback does not follow: the drain instant is
+        unknown yet (the timeline is incomplete from here), never, or p failed again."""
+        now = float(self.env.now)
+        self.writable[s] = False
+        self._event("failback_start", self.names[p])
+        self._snapshot()
+        k = self.waits
+        self.waits += 1
+        if k >= len(self.drains):
+            if self.undrained is None:
+                self.undrained = (now, p, s)
+            return False
+        if math.isinf(self.drains[k]):
+            return False  # the backlog never drains within the run: writes stay stopped
+        yield self.env.timeout(max(self.drains[k] - now, 0.0))
+        if self.healthy[p]:
+            return True
+        self.failback_pending = False  # p failed again while the backlog drained
+        self.writable[s] = True
+        self._event("writable", self.names[s])
+        self._snapshot()
+        return False
 
     def _fence(self, r: int):
         """Peers: remove an unhealthy site from the synchronous group."""
@@ -576,9 +589,12 @@ class ControlPlane:
             actions=self.actions,
             events=self.events,
             meta=self.meta,
+            undrained=self.undrained,
         )
 
 
-def run_control_plane(scenario: Scenario, streams: Streams) -> ControlTimeline:
-    """Simulate faults, health checks, DNS and failover for one replication."""
-    return ControlPlane(scenario, streams).run()
+def run_control_plane(scenario: Scenario, streams: Streams,
+                      drains: list[float] | None = None) -> ControlTimeline:
+    """Simulate faults, health checks, DNS and failover for one replication (``drains``:
+    see :class:`ControlPlane`)."""
+    return ControlPlane(scenario, streams, drains).run()

@@ -121,10 +121,24 @@ class DataPlane:
 
     def run(self) -> DataPlaneOutput:
         """Serve every request of the run; returns the raw record columns."""
+        self._serve_until(self.horizon)
+        time_s, attacker = self.arrivals.time_s, self.arrivals.attacker
+        self.arrivals = None  # pick, u, user and op are not recorded
+        return self.recorder.output(time_s, attacker, self.writes.columns(), self.locks,
+                                    self.directory.created)
+
+    def drain_s(self, t: float, p: int, s: int) -> float:
+        """Serve everything before ``t``, when a failback waiting for the reverse backlog
+        stops the writes of ``s``; returns when that backlog will have applied at ``p``."""
+        self._serve_until(t)
+        return self.writes.drain_s(t, p, s)
+
+    def _serve_until(self, horizon: float) -> None:
+        """Serve arrivals, agenda items and control actions in time order, up to ``horizon``."""
         times = self.arrivals.time_s
         n_arrivals = len(times)
         epochs, actions = self.control.epochs, self.control.actions
-        agenda, horizon, inf = self.agenda, self.horizon, float("inf")
+        agenda, inf = self.agenda, float("inf")
         batches = BatchServer(self) if self.batched else None
         epoch_i = action_i = i = 0
         next_epoch = epochs[1].start_s if len(epochs) > 1 else inf
@@ -155,11 +169,6 @@ class DataPlane:
                     i = j
                 else:
                     one_at_a_time_until = t1
-        del times
-        time_s, attacker = self.arrivals.time_s, self.arrivals.attacker
-        self.arrivals = None  # pick, u, user and op are not recorded
-        return self.recorder.output(time_s, attacker, self.writes.columns(), self.locks,
-                                    self.directory.created)
 
     def _act(self, action) -> None:
         """A control action at its instant."""

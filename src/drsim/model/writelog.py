@@ -50,6 +50,7 @@ class WriteLog:
         self.mode = scenario.replication.mode
         self.horizon = scenario.run.duration
         self.failback_loses = scenario.failover.failback.unreplicated_writes == "lost"
+        self.replicates_back = scenario.failover.failback.catch_up == "replicate"
         data = scenario.replication.data
         self.ships = np.array([data.users, data.credentials, data.profiles, data.revocations,
                                data.revocations], np.bool_)  # by KIND_*
@@ -77,7 +78,7 @@ class WriteLog:
         self.lost = bytearray()
         self.conflict = bytearray()
         self.stuck = bytearray()
-        self.pending: dict[int, int] = {}  # rows whose apply is still on the agenda
+        self.pending: dict[int, float] = {}  # rows whose apply is on the agenda: when
         self.writes = 0  # acknowledged writes so far (the next write id)
         self.profile_acks: dict[int, list[float]] = {}  # user → ack time of each version
 
@@ -118,7 +119,7 @@ class WriteLog:
                 row = self._record(t, user, kind, origin, r, math.nan, value)
                 if applied < self.horizon:
                     self.agenda.schedule(applied, APPLY, Apply(row))
-                    self.pending[row] = 1
+                    self.pending[row] = applied
         elif n > 1 and self.mode != "none":
             for r in range(n):
                 if r != origin:
@@ -183,7 +184,7 @@ class WriteLog:
         pending = np.flatnonzero((due >= batch_end) & (due < self.horizon))
         for k, when in zip(pending.tolist(), due[pending].tolist(), strict=True):
             self.agenda.schedule(when, APPLY, Apply(first + k))
-            self.pending[first + k] = 1
+            self.pending[first + k] = when
 
     # ------------------------------------------------------------------ applying
 
@@ -271,24 +272,60 @@ class WriteLog:
                     del self.pending[row]
 
     def failback(self, t: float, p: int, s: int) -> None:
-        """The old primary takes writes again, with the authority's state merged in."""
+        """The old primary ``p`` takes writes again; what the authority ``s`` acknowledged
+        reaches it by a copy now (``catch_up: copy``) or keeps coming over the channel
+        (``replicate``: the records in flight apply when they arrive)."""
         d = self.directory
-        for row in list(self.pending):  # flush what is in flight to the old primary
-            if self.target[row] == p:
-                self.apply_row(t, row)
-        if self.mode in ("async", "sync"):
-            d.copy_replica(s, p)  # a full replica: it adopts the authority's state
+        if self.replicates_back:
+            if self.failback_loses:
+                self._rewind(t, p, s)
+            authority = s
         else:
-            d.merge_replica(s, p)  # a partial copy must not erase what only p holds
-        self.mark_copied(t, p)
+            for row in list(self.pending):  # flush what is in flight to the old primary
+                if self.target[row] == p:
+                    self.apply_row(t, row)
+            if self.mode in ("async", "sync"):
+                d.copy_replica(s, p)  # a full replica: it adopts the authority's state
+            else:
+                d.merge_replica(s, p)  # a partial copy must not erase what only p holds
+            self.mark_copied(t, p)
+            authority = p
         if self.failback_loses:
             # Lost writes are gone for good: "newest acknowledged" is what survived.
-            view(d.newest_cred)[:] = np.maximum(view(d.cred[p]), 0)
-            survived = view(d.profile[p])
+            view(d.newest_cred)[:] = np.maximum(view(d.cred[authority]), 0)
+            survived = view(d.profile[authority])
             newest = view(d.newest_profile)
             for user in np.nonzero(newest > survived)[0].tolist():
                 del self.profile_acks.get(user, [])[int(survived[user]):]
             newest[:] = survived
+
+    def _rewind(self, t: float, p: int, s: int) -> None:
+        """``catch_up: replicate`` under ``lost``: the old primary drops its own writes the
+        authority never received (as a database is rewound before it follows the new
+        primary): the users they touched take the authority's record. [assumption: for
+        those users the authority's newer writes still in the backlog arrive early.]"""
+        rows = np.flatnonzero((view(self.lost) != 0)
+                              & (view(self.origin) == p) & (view(self.time_s) < t))
+        users = np.unique(view(self.user)[rows])
+        if not len(users):
+            return
+        d = self.directory
+        for column in (d.exists, d.cred, d.profile, d.revoked_at, d.disabled):
+            view(column[p])[users] = view(column[s])[users]
+
+    def drain_s(self, t: float, p: int, s: int) -> float:
+        """When the reverse backlog at ``t`` — records from ``s`` to ``p`` acknowledged
+        before ``t``, of replicated kinds, not lost — has applied at ``p``: the last one's
+        apply time (``t`` if none is left; inf if one applies only after the run)."""
+        rows = np.flatnonzero((view(self.origin) == s) & (view(self.target) == p)
+                              & (view(self.time_s) < t)
+                              & self.ships[view(self.kind)]
+                              & (view(self.lost) == 0))
+        applied = view(self.applied_s)[rows]
+        last = float(applied[~np.isnan(applied)].max(initial=t))
+        for row in rows[np.isnan(applied)].tolist():
+            last = max(last, self.pending.get(row, math.inf))
+        return last
 
     def export(self, t: float, r: int, source: int) -> None:
         """periodic_export: a snapshot of ``source`` into ``r``, without password hashes."""

@@ -42,6 +42,7 @@ def consistency_problems(scenario: Scenario) -> list[Inconsistency]:
         *_share_problems(scenario),
         *_dns_routing_problems(scenario),
         *_schedule_problems(scenario),
+        *_failback_problems(scenario),
     ]
 
 
@@ -184,3 +185,19 @@ def _schedule_problems(scenario: Scenario) -> Iterator[Inconsistency]:
                 "fault starts after the run ends "
                 f"(run.duration is {units.format_duration(run_duration)})",
             )
+
+
+def _failback_problems(scenario: Scenario) -> Iterator[Inconsistency]:
+    """A replicated catch-up needs an asynchronous channel to carry it; waiting for the
+    backlog needs a backlog (catch_up replicate)."""
+    failback = scenario.failover.failback
+    key = ("failover", "failback")
+    if failback.catch_up == "replicate" and scenario.replication.mode != "async":
+        yield Inconsistency((*key, "catch_up"),
+                            "catch_up 'replicate' needs replication mode 'async' (it ships "
+                            f"the backlog over the replication channel), not "
+                            f"{scenario.replication.mode!r}")
+    if failback.wait_for_backlog and failback.catch_up != "replicate":
+        yield Inconsistency((*key, "wait_for_backlog"),
+                            "wait_for_backlog needs catch_up 'replicate' (with 'copy' there "
+                            "is no backlog to wait for)")

@@ -10,7 +10,7 @@ from drsim.scenario import units
 from drsim.scenario.sections.base import Model
 from drsim.scenario.sections.distributions import Constant, Distribution, Exponential
 from drsim.scenario.sections.vocabulary import OPERATIONS
-from drsim.scenario.types import Duration, Fraction
+from drsim.scenario.types import Duration, DurationOrForever, Fraction
 
 
 class Dns(Model):
@@ -85,6 +85,28 @@ class Failback(Model):
         "lost",
         description="Writes the old primary acknowledged but never shipped: lost, or "
         "reconciled last-writer-wins on failback (conflicts counted).",
+    )
+    catch_up: Literal["copy", "replicate"] = Field(
+        "copy",
+        description="How the old primary gets the writes the promoted secondary acknowledged: "
+        "copy: it adopts the authority's state at the failback instant; replicate: they reach "
+        "it over the secondary → primary replication channel (replication.lag and throughput, "
+        "the same as the forward channel), the backlog built while it was down shipped from "
+        "its return, so reads and sign-ins after failback see only what has arrived "
+        "(replication.mode async only) [assumption: reverse replication as in a database "
+        "failback].",
+    )
+    wait_for_backlog: bool = Field(
+        False,
+        description="catch_up replicate: at the failback instant the promoted secondary stops "
+        "taking writes, and writes and DNS move back only once the reverse backlog has applied "
+        "at the old primary (or max_wait has passed) [doc: Aurora global database switchover "
+        "synchronises before switching]; false: fail back at once, with the backlog in flight.",
+    )
+    max_wait: DurationOrForever = Field(
+        float("inf"), gt=0,
+        description="wait_for_backlog: the longest the failback waits for the backlog "
+        "[assumption]; forever: until it has drained.",
     )
 
 
