@@ -17,11 +17,11 @@ import numpy as np
 import pytest
 
 import drsim.model as model
+from drsim.model.arrivals import generate_arrivals
 from drsim.model.streams import Streams
 from drsim.model.traffic import (
     _reserve_signups,
     attacker_guesses,
-    generate_arrivals,
     operation_times,
 )
 from drsim.records import OP_CODE

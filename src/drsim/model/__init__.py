@@ -22,7 +22,8 @@ from drsim.model.quotas import BatchAssumptionBroken
 from drsim.model.recorder import DataPlaneOutput
 from drsim.model.routing import build_router
 from drsim.model.streams import Streams
-from drsim.model.traffic import generate_arrivals, scripted_arrivals
+from drsim.model.arrivals import generate_arrivals
+from drsim.model.traffic import scripted_arrivals
 from drsim.records import (
     EVENT_KINDS,
     OP_CODE,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 
 import numpy as np
 
@@ -30,3 +31,21 @@ def sample(spec: object, rng: np.random.Generator, size: int) -> np.ndarray:
 def sample_one(spec: object, rng: np.random.Generator) -> float:
     """Draw one value (seconds)."""
     return float(sample(spec, rng, 1)[0])
+
+
+def upper_quantile(spec: object, tail: float) -> float:
+    """The value (seconds) that a draw of ``spec`` exceeds with probability ``tail``
+    (at most; the largest value of a bounded distribution)."""
+    if isinstance(spec, Constant):
+        return float(spec.value)
+    if isinstance(spec, Exponential):
+        return spec.mean * math.log(1.0 / tail)
+    if isinstance(spec, Lognormal):
+        return math.exp(spec.mu + spec.sigma * NormalDist().inv_cdf(1.0 - tail))
+    if isinstance(spec, Uniform):
+        return float(spec.high)
+    if isinstance(spec, Empirical):
+        return float(max(spec.samples))
+    if spec == "forever":
+        return math.inf
+    raise TypeError(f"not a distribution: {spec!r}")

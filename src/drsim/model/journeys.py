@@ -1,0 +1,156 @@
+"""Journeys: what signed-in people do while their session is active.
+
+A legitimate sign-in (password or federated) starts a session that stays active for
+``sessions.active_for``. While it is, its client holds an access token and refreshes
+it per ``sessions.refresh_policy`` (per-user tokens), its user makes the requests of
+``sessions.actions`` (Poisson over the active time), and at its end the user signs out
+with probability ``sessions.sign_out_at_end``. With ``sessions.in_progress_at_start``,
+sessions that began before t = 0 (sign-ins at the t = 0 rate for up to
+:data:`HISTORY_S`) are in progress when the run starts, so every session-driven rate
+is stationary from the first second.
+
+Little's law gives the known answers: with sign-ins at λ per second and a mean
+active time m, N = λ·m sessions are active; refreshes every I arrive at ≈ N / I per
+second, and an action at rate r at N·r.
+
+Open loop: a session's requests happen whether or not its sign-in succeeded (a
+refresh that finds no session is served as the sign-in it becomes). Everything is
+arrays: one row per session, never an object per user.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from drsim.model.distributions import sample, upper_quantile
+from drsim.model.streams import Streams
+from drsim.model.traffic import (
+    Arrivals,
+    follow_ups,
+    merged,
+    picked_users,
+    rate_multiplier,
+)
+from drsim.records import OP_CODE
+from drsim.scenario.schema import Scenario
+
+HISTORY_S = 86400.0
+"""How far before t = 0 in-progress sessions may have begun: longer ones are not modelled."""
+
+UNMODELLED = 1e-6
+"""Sessions longer than the history are at most this share of all sessions (or capped)."""
+
+SIGN_INS = ("sign_in", "federated_sign_in")
+
+
+def refresh_interval(scenario: Scenario, lifetime: np.ndarray) -> np.ndarray:
+    """How long after a token is issued its client refreshes it (``sessions.refresh_policy``)."""
+    sessions = scenario.sessions
+    if sessions.refresh_policy == "half_life":
+        return lifetime / 2.0
+    if sessions.refresh_policy == "reactive":
+        return lifetime
+    return np.maximum(lifetime - sessions.refresh_before, 1.0)
+
+
+def with_sessions(scenario: Scenario, streams: Streams, arrivals: Arrivals) -> Arrivals:
+    """The arrivals and every request their sessions make, in time order.
+
+    Sessions start at the arrivals' legitimate sign-ins, follow-ups included (``sessions``
+    stream) and, with ``in_progress_at_start``, before the run (``sessions/before``). The
+    sessions' requests are followed per ``traffic.follow_ups`` too (streams
+    ``follow_up/k/sessions``), e.g. a read-back after an in-session update; a sign-in that
+    follows a session's request does not start a session of its own.
+    """
+    starts = np.flatnonzero((arrivals.attacker < 0) & np.isin(
+        arrivals.op, [OP_CODE[op] for op in SIGN_INS]))
+    rng = streams.get("sessions")
+    begin = arrivals.time_s[starts]
+    end = begin + sample(scenario.sessions.active_for, rng, len(starts))
+    parts = [_refreshes(scenario, rng, begin, end, arrivals.user[starts],
+                        arrivals.pick[starts])]
+    user, pick = arrivals.user[starts], arrivals.pick[starts]
+    if scenario.sessions.in_progress_at_start:
+        before = streams.get("sessions/before")
+        b_begin, b_end, b_user, b_pick = _sessions_before(scenario, before)
+        parts.append(_refreshes(scenario, before, b_begin, b_end, b_user, b_pick))
+        begin, end = np.concatenate([begin, b_begin]), np.concatenate([end, b_end])
+        user, pick = np.concatenate([user, b_user]), np.concatenate([pick, b_pick])
+    parts.extend(_actions(scenario, streams.get("sessions/actions"), begin, end, user, pick))
+    made = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+    following = follow_ups(scenario, streams, made, "/sessions")
+    return merged(arrivals, {name: np.concatenate([made[name], following[name]])
+                             for name in made})
+
+
+def _sessions_before(scenario: Scenario, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    """Sessions begun before t = 0 and still active at t = 0: sign-ins at the t = 0 rate
+    over the history, kept when their active time reaches past 0."""
+    history = min(HISTORY_S, upper_quantile(scenario.sessions.active_for, UNMODELLED))
+    rate = sum(scenario.traffic.rate_of(op) * float(rate_multiplier(scenario, op,
+                                                                    np.zeros(1))[0])
+               for op in SIGN_INS)
+    count = rng.poisson(rate * history) if math.isfinite(history) else 0
+    begin = -rng.uniform(0.0, history, count)
+    end = begin + sample(scenario.sessions.active_for, rng, count)
+    alive = end > 0.0
+    begin, end = begin[alive], end[alive]
+    pick = rng.random(len(begin))
+    user = picked_users(np.full(len(begin), OP_CODE["sign_in"], np.int8), pick,
+                        scenario.users.population)
+    return begin, end, user, pick
+
+
+def _refreshes(scenario: Scenario, rng: np.random.Generator, begin: np.ndarray,
+               end: np.ndarray, user: np.ndarray, pick: np.ndarray) -> dict[str, np.ndarray]:
+    """Each session's token refreshes inside the run: every access token (lifetime uniform
+    on ``[access_token, access_token + spread]``) is refreshed per the refresh policy while
+    the session is active."""
+    sessions = scenario.sessions
+    end = np.minimum(end, scenario.run.duration)
+    session = np.arange(len(begin))
+    t = begin
+    times, owners = [], []
+    while len(session):
+        lifetime = rng.uniform(sessions.access_token,
+                               sessions.access_token + sessions.access_token_spread, len(t))
+        t = t + refresh_interval(scenario, lifetime)
+        alive = t < end[session]
+        session, t = session[alive], t[alive]
+        inside = t >= 0.0
+        times.append(t[inside])
+        owners.append(session[inside])
+    rows = np.concatenate([np.empty(0, np.int64), *owners])
+    return {"t": np.concatenate([np.empty(0), *times]),
+            "op": np.full(len(rows), OP_CODE["refresh"], np.int8),
+            "user": user[rows], "pick": pick[rows], "u": rng.random(len(rows))}
+
+
+def _actions(scenario: Scenario, rng: np.random.Generator, begin: np.ndarray,
+             end: np.ndarray, user: np.ndarray, pick: np.ndarray) -> list[dict[str, np.ndarray]]:
+    """The requests of ``sessions.actions`` (Poisson over each session's active time in the
+    run) and the sign-outs that end sessions (``sessions.sign_out_at_end``)."""
+    sessions = scenario.sessions
+    horizon = scenario.run.duration
+    active_from = np.maximum(begin, 0.0)
+    active_to = np.minimum(end, horizon)
+    span = np.clip(active_to - active_from, 0.0, None)
+    parts = []
+    for op, rate in sessions.actions.items():
+        counts = rng.poisson(rate * span)
+        owner = np.repeat(np.arange(len(begin)), counts)
+        t = active_from[owner] + rng.random(len(owner)) * span[owner]
+        parts.append(_rows(t, op, user[owner], pick[owner], rng))
+    if sessions.sign_out_at_end > 0:
+        ends = np.flatnonzero((end >= 0.0) & (end < horizon))
+        ends = ends[rng.random(len(ends)) < sessions.sign_out_at_end]
+        parts.append(_rows(end[ends], "sign_out", user[ends], pick[ends], rng))
+    return parts
+
+
+def _rows(t: np.ndarray, op: str, user: np.ndarray, pick: np.ndarray,
+          rng: np.random.Generator) -> dict[str, np.ndarray]:
+    return {"t": t, "op": np.full(len(t), OP_CODE[op], np.int8), "user": user, "pick": pick,
+            "u": rng.random(len(t))}
