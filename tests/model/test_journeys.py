@@ -370,3 +370,26 @@ def test_an_action_is_made_by_the_user_of_a_session_while_it_is_active():
 def test_journey_settings_need_sessions():
     with pytest.raises(Exception, match="needs sessions.active_for"):
         parse_scenario("name: x\nsessions: {actions: {profile_read: 1/h}}\n")
+
+
+@pytest.mark.parametrize(("spec", "second_moment"), [
+    ({"distribution": "exponential", "mean": "10s"}, 200.0),
+    ({"distribution": "lognormal", "median": "10s", "p99": "40s"}, None),
+    ({"distribution": "uniform", "low": "2s", "high": "8s"}, (8**3 - 2**3) / (3 * 6)),
+    ({"distribution": "empirical", "samples": ["1s", "3s"]}, 5.0),
+    ({"distribution": "constant", "value": "7s"}, 49.0),
+])
+def test_sessions_in_progress_are_length_biased(spec, second_moment):
+    """An interval in progress at an instant has mean length E[A²] / E[A] (the inspection
+    paradox): the lengths of the sessions in progress at t = 0."""
+    from pydantic import TypeAdapter
+
+    from drsim.model.distributions import length_biased
+    from drsim.scenario.sections.distributions import Distribution
+
+    dist = TypeAdapter(Distribution).validate_python(spec)
+    if second_moment is None:  # lognormal: E[A²] = exp(2μ + 2σ²)
+        second_moment = math.exp(2 * dist.mu + 2 * dist.sigma**2)
+    draws = length_biased(dist, np.random.default_rng(1), 400_000)
+    expected = second_moment / dist.mean_s
+    assert abs(draws.mean() - expected) < 0.01 * expected, (draws.mean(), expected)

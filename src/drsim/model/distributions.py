@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from statistics import NormalDist
 
 import numpy as np
 
@@ -33,19 +32,24 @@ def sample_one(spec: object, rng: np.random.Generator) -> float:
     return float(sample(spec, rng, 1)[0])
 
 
-def upper_quantile(spec: object, tail: float) -> float:
-    """The value (seconds) that a draw of ``spec`` exceeds with probability ``tail``
-    (at most; the largest value of a bounded distribution)."""
+
+def length_biased(spec: object, rng: np.random.Generator, size: int) -> np.ndarray:
+    """Draw ``size`` values from the length-biased form of ``spec`` (density x·f(x)/E[X]):
+    the lengths of the intervals in progress at an instant of a stationary stream of
+    intervals (the inspection paradox). Lognormal(μ, σ) → lognormal(μ + σ², σ);
+    exponential(m) → gamma(2, m); uniform(a, b) → density ∝ x on [a, b]."""
     if isinstance(spec, Constant):
-        return float(spec.value)
+        return np.full(size, spec.value, dtype=np.float64)
     if isinstance(spec, Exponential):
-        return spec.mean * math.log(1.0 / tail)
+        return rng.gamma(2.0, spec.mean, size)
     if isinstance(spec, Lognormal):
-        return math.exp(spec.mu + spec.sigma * NormalDist().inv_cdf(1.0 - tail))
+        return rng.lognormal(spec.mu + spec.sigma**2, spec.sigma, size)
     if isinstance(spec, Uniform):
-        return float(spec.high)
+        low2, high2 = spec.low**2, spec.high**2
+        return np.sqrt(low2 + rng.random(size) * (high2 - low2))
     if isinstance(spec, Empirical):
-        return float(max(spec.samples))
-    if spec == "forever":
-        return math.inf
-    raise TypeError(f"not a distribution: {spec!r}")
+        samples = np.asarray(spec.samples, dtype=np.float64)
+        if samples.sum() == 0:
+            return np.zeros(size)
+        return rng.choice(samples, size, p=samples / samples.sum())
+    raise TypeError(f"no length-biased form: {spec!r}")

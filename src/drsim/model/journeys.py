@@ -5,9 +5,10 @@ A legitimate sign-in (password or federated) starts a session that stays active 
 it per ``sessions.refresh_policy`` (per-user tokens), its user makes the requests of
 ``sessions.actions`` (Poisson over the active time), and at its end the user signs out
 with probability ``sessions.sign_out_at_end``. With ``sessions.in_progress_at_start``,
-sessions that began before t = 0 (sign-ins at the t = 0 rate for up to
-:data:`HISTORY_S`) are in progress when the run starts, so every session-driven rate
-is stationary from the first second.
+the sessions of a stationary stream of sign-ins at the t = 0 rate λ are in progress
+when the run starts: Poisson(λ·E[A]) of them, each of length-biased length ℓ
+(density ℓ·f(ℓ)/E[A]) begun U·ℓ before t = 0 — so every session-driven rate is
+stationary from the first second, long sessions included.
 
 Little's law gives the known answers: with sign-ins at λ per second and a mean
 active time m, N = λ·m sessions are active; refreshes every I arrive at ≈ N / I per
@@ -20,27 +21,20 @@ arrays: one row per session, never an object per user.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from drsim.model.distributions import sample, upper_quantile
+from drsim.model.distributions import length_biased, sample
 from drsim.model.streams import Streams
 from drsim.model.traffic import (
     Arrivals,
     follow_ups,
+    followed_rates,
     merged,
     picked_users,
     rate_multiplier,
 )
 from drsim.records import OP_CODE
-from drsim.scenario.schema import Scenario
-
-HISTORY_S = 86400.0
-"""How far before t = 0 in-progress sessions may have begun: longer ones are not modelled."""
-
-UNMODELLED = 1e-6
-"""Sessions longer than the history are at most this share of all sessions (or capped)."""
+from drsim.scenario.schema import OPERATIONS, Scenario
 
 SIGN_INS = ("sign_in", "federated_sign_in")
 
@@ -86,21 +80,22 @@ def with_sessions(scenario: Scenario, streams: Streams, arrivals: Arrivals) -> A
 
 
 def _sessions_before(scenario: Scenario, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
-    """Sessions begun before t = 0 and still active at t = 0: sign-ins at the t = 0 rate
-    over the history, kept when their active time reaches past 0."""
-    history = min(HISTORY_S, upper_quantile(scenario.sessions.active_for, UNMODELLED))
-    rate = sum(scenario.traffic.rate_of(op) * float(rate_multiplier(scenario, op,
-                                                                    np.zeros(1))[0])
-               for op in SIGN_INS)
-    count = rng.poisson(rate * history) if math.isfinite(history) else 0
-    begin = -rng.uniform(0.0, history, count)
-    end = begin + sample(scenario.sessions.active_for, rng, count)
-    alive = end > 0.0
-    begin, end = begin[alive], end[alive]
-    pick = rng.random(len(begin))
-    user = picked_users(np.full(len(begin), OP_CODE["sign_in"], np.int8), pick,
+    """The sessions in progress at t = 0 of sign-ins (their follow-ups included) at the
+    t = 0 rate λ since forever:
+    N ~ Poisson(λ·E[A]) (Little's law), each of length-biased length, begun a uniform
+    share of it before 0 (the age of an interval in progress)."""
+    active_for = scenario.sessions.active_for
+    at_start = {op: scenario.traffic.rate_of(op) * float(rate_multiplier(
+        scenario, op, np.zeros(1))[0]) for op in OPERATIONS}
+    rates = followed_rates(scenario, at_start)
+    rate = sum(rates[op] for op in SIGN_INS)
+    count = rng.poisson(rate * active_for.mean_s)
+    length = length_biased(active_for, rng, count)
+    begin = -rng.random(count) * length
+    pick = rng.random(count)
+    user = picked_users(np.full(count, OP_CODE["sign_in"], np.int8), pick,
                         scenario.users.population)
-    return begin, end, user, pick
+    return begin, begin + length, user, pick
 
 
 def _refreshes(scenario: Scenario, rng: np.random.Generator, begin: np.ndarray,

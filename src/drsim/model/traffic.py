@@ -220,6 +220,16 @@ def follow_ups(scenario: Scenario, streams: Streams, rows: dict[str, np.ndarray]
     return {name: np.concatenate([a[name] for a in added]) for name in added[0]}
 
 
+def followed_rates(scenario: Scenario, rates: dict[str, float]) -> dict[str, float]:
+    """Per-operation ``rates`` (per second) plus the expected rates of their follow-ups,
+    rule by rule: a rule follows earlier rules' follow-ups too, as :func:`follow_ups` does
+    (follow-ups past the end of the run aside)."""
+    rates = dict(rates)
+    for rule in scenario.traffic.follow_ups:
+        rates[rule.then] += rule.count * rule.probability * rates[rule.after]
+    return rates
+
+
 def _no_rows() -> dict[str, np.ndarray]:
     return {"t": np.empty(0), "op": np.empty(0, np.int8), "user": np.empty(0, np.int64),
             "pick": np.empty(0), "u": np.empty(0)}
