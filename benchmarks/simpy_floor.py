@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 import simpy
 
-from drsim.model.streams import Streams
 from drsim.model.arrivals import generate_arrivals
+from drsim.model.streams import Streams
 from drsim.scenario.schema import Scenario
 
 
