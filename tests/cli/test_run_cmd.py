@@ -222,6 +222,8 @@ def test_readable_summary(full_run):
     operations = text.split("Failed other operations")[1].split("Fault timeline:")[0]
     assert "read_only" in operations and "%]" in operations
     assert "Fault timeline:" in text
+    assert "Users who could not complete what they came to do" in text
+    assert "population honour" in text and "home region us-east-1" in text
     assert "00:04:00  fault start" in text
     for instant in ("detection", "DNS flip", "promotion start", "failback", "recovery (RTO)"):
         assert instant in text
@@ -335,3 +337,32 @@ def test_format_value(value, kind, text):
     from drsim.report.formatting import terminal_value
 
     assert terminal_value(value, kind) == text
+
+
+def test_people_lines_in_words():
+    """Ages by cause for the causes that occurred, read-your-writes in words, the users who
+    could not complete a request overall, by population and by home region."""
+    from drsim.cli.run_cmd import people_lines, staleness_age_lines
+
+    metrics = {
+        "stale_reads.replication_lag": {"mean": 12.0},
+        "stale_reads.other": {"mean": 0.0},
+        "staleness_p50_s.replication_lag": {"mean": 0.5},
+        "staleness_p90_s.replication_lag": {"mean": 2.0},
+        "staleness_p99_s.replication_lag": {"mean": None},
+        "read_your_writes_violations": {"mean": 3.0},
+        "read_your_writes_read_backs": {"mean": 40.0},
+        "read_your_writes_violation_share": {"mean": 0.075},
+        "users_failed_share": {"mean": 0.25, "ci95": [0.2, 0.3]},
+        "users_failed_share.east": {"mean": 0.5},
+        "users_failed_share.home.us-east-1": {"mean": 0.5},
+    }
+    assert staleness_age_lines(metrics) == [f"  {'replication lag':<38} 500 ms / 2.0 s / –"]
+    text = "\n".join(people_lines(metrics))
+    assert ("Read-your-writes: 3 of 40 profile read-backs (7.50 %) missed the user's own "
+            "update") in text
+    assert "all active users" in text and "25.00 %  (95% CI 20.00 % – 30.00 %)" in text
+    lines = text.splitlines()
+    assert [ln.split()[:2] for ln in lines if "population" in ln or "home region" in ln][-2:] \
+        == [["population", "east"], ["home", "region"]]
+    assert not any("population home" in ln for ln in lines)

@@ -91,6 +91,12 @@ def undefined_without_incident(name: str) -> bool:
     """True for the metrics a run without fault leaves NaN."""
     if name in UNDEFINED_WITHOUT_INCIDENT or name.startswith("never_recovered_users."):
         return True
+    if name.startswith("staleness_p") and "." in name:  # by cause: no stale read
+        return True
+    if name == "read_your_writes_violation_share":  # the reads come before the updates
+        return True
+    if name.startswith("users_failed_share."):  # the rows' client is no scenario kind
+        return True
     return name.startswith("exposure_") and name.endswith("_censored_share")
 # Not zero in a healthy run: traffic totals, success ratios, cost.
 TRAFFIC_AND_COST = {
@@ -98,6 +104,7 @@ TRAFFIC_AND_COST = {
     "sign_ins_total",
     "profile_reads_ok",
     "availability",
+    "active_users",
     "monthly_active_users",
     "cost_per_month_usd",
     "cost_replication_per_month_usd",

@@ -32,6 +32,11 @@ Z = stats.norm.ppf(0.975)
     ("writes_lost", "count"), ("incident.1.writes_lost", "count"),
     ("lockout_extra_guesses", "count"), ("accounts_compromised", "count"),
     ("failed_logins_delta", "other"), ("net_change", "other"),
+    # the stem decides, not the member (a cause, a region, a client kind)
+    ("staleness_p90_s.replication_lag", "duration"),
+    ("incident.1.staleness_p99_s.other", "duration"),
+    ("users_failed_share.home.us-east-1", "share"), ("users_failed_share.mobile_s", "share"),
+    ("failed_operations.password_change", "count"), ("read_your_writes_violations", "count"),
 ])
 def test_metric_kind_by_pattern(name: str, kind: str) -> None:
     assert metric_kind(name) == kind

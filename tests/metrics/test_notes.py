@@ -97,3 +97,27 @@ def test_every_nan_of_a_simulated_run_has_a_note():
     values = compute_metrics(records, scenario)
     assert values["incidents"] == 2
     assert_every_nan_has_a_note(values, metric_notes(records, scenario, values))
+
+
+def test_people_metrics_say_why_they_are_nan(make_records, make_scenario):
+    """Staleness ages by cause: none of that cause, or too few; read-your-writes: no
+    read-back; users who failed: nobody of that population or home was active."""
+    stale = {"op": "profile_read", "region": "r2", "stale": True, "staleness_s": 2.0}
+    records = make_records(
+        requests=[{**stale, "user": 1, "time_s": 10.0}, {**stale, "user": 2, "time_s": 11.0}],
+        writes=[{"write_id": u, "user": u, "time_s": 9.0, "applied_s": 20.0} for u in (1, 2)])
+    scenario = make_scenario(clients=[
+        {"name": "web", "share": "50%", "dns": {"behaviour": "honour"}},
+        {"name": "far", "share": "50%", "home": "r2", "dns": {"behaviour": "honour"}}])
+    values, notes = notes_of(records, scenario)
+    assert values["staleness_p50_s.replication_lag"] == 2.0
+    assert notes["staleness_p90_s.replication_lag"] == (
+        "only 2 stale profile reads caused by replication lag: a 90th percentile needs at "
+        "least 10")
+    assert notes["staleness_p50_s.other"] == "no stale profile read caused by other in this run"
+    assert notes["read_your_writes_violation_share"] == (
+        "no user read their profile back right after updating it in this run")
+    assert values["users_failed_share.web"] == 0.0
+    assert notes["users_failed_share.far"] == "no user of the population far made a request in the run"
+    assert notes["users_failed_share.home.r2"] == "no user homed in r2 made a request in the run"
+    assert_every_nan_has_a_note(values, notes)

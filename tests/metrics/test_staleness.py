@@ -99,6 +99,31 @@ def test_stale_reads_by_cause(make_records):
             {"write_id": 4, "time_s": 4.0, "user": 4, "kind": "profile", "target": "r2",
              "applied_s": 6.0},
         ])
-    assert stale_read_causes(rec.requests, rec.writes) == {
-        "stale_reads.replication_lag": 1.0, "stale_reads.lost_at_promotion": 1.0,
-        "stale_reads.other": 2.0}
+    counts = {k: v for k, v in stale_read_causes(rec.requests, rec.writes).items()
+              if k.startswith("stale_reads.")}
+    assert counts == {"stale_reads.replication_lag": 1.0, "stale_reads.lost_at_promotion": 1.0,
+                      "stale_reads.other": 2.0}
+
+
+def test_staleness_age_quantiles_by_cause(make_records):
+    """Each cause's ages on their own: ten lag reads aged 1..10 s give p50 5.5 s and
+    p90 9.1 s (linear interpolation), p99 NaN (needs 100); two lost reads a median; a
+    cause without reads NaN throughout."""
+    from drsim.metrics.staleness import STALE_CAUSES, stale_read_causes
+
+    stale = {"op": "profile_read", "region": "r2", "stale": True, "time_s": 10.0}
+    lag = [{**stale, "user": u, "staleness_s": float(u)} for u in range(1, 11)]
+    lost = [{**stale, "user": u, "staleness_s": age} for u, age in ((20, 100.0), (21, 300.0))]
+    writes = [{"write_id": u, "time_s": 9.0, "user": u, "kind": "profile", "target": "r2",
+               "applied_s": 12.0} for u in range(1, 11)]
+    writes += [{"write_id": u, "time_s": 1.0, "user": u, "kind": "profile", "target": "r2",
+                "lost": True, "stuck": True} for u in (20, 21)]
+    rec = make_records(requests=[*lost, *lag], writes=writes)
+    m = stale_read_causes(rec.requests, rec.writes)
+    assert m["staleness_p50_s.replication_lag"] == pytest.approx(5.5)
+    assert m["staleness_p90_s.replication_lag"] == pytest.approx(9.1)
+    assert math.isnan(m["staleness_p99_s.replication_lag"])
+    assert m["staleness_p50_s.lost_at_promotion"] == pytest.approx(200.0)
+    assert math.isnan(m["staleness_p90_s.lost_at_promotion"])
+    assert all(math.isnan(m[f"staleness_{q}_s.other"]) for q in ("p50", "p90", "p99"))
+    assert {k.split(".")[1] for k in m if k.startswith("staleness_")} == set(STALE_CAUSES)

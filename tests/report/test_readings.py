@@ -85,3 +85,34 @@ def test_compare_readings_name_each_design_against_the_baseline():
     assert compare_readings(["a", "b"], "a", diffs) == [
         "b against a: failed sign-ins −478 (95 % CI −623 to −333); RTO −20 s (95 % CI −106 s "
         "to +66 s) (not significant)."]
+
+
+def test_stale_reads_by_cause_read_your_writes_and_users_who_failed_readings():
+    from drsim.report.readings import run_readings
+
+    m = {"stale_reads": est(673.0), "stale_read_fraction": est(0.0068),
+         "staleness_p50_s": est(0.57), "staleness_p99_s": est(6.4), "staleness_max_s": est(1841.0),
+         "stale_reads.replication_lag": est(666.0), "stale_reads.lost_at_promotion": est(7.0),
+         "stale_reads.other": est(0.0),
+         "staleness_p50_s.replication_lag": est(0.56), "staleness_p90_s.replication_lag": est(1.93),
+         "staleness_p99_s.replication_lag": est(4.14), "staleness_p50_s.lost_at_promotion":
+         est(714.0), "staleness_p90_s.lost_at_promotion": est(None),
+         "read_your_writes_violations": est(661.0), "read_your_writes_read_backs": est(5169.0),
+         "read_your_writes_violation_share": est(0.1279),
+         "users_failed_share": est(0.396, 0.39, 0.40), "users_failed_share.east-pinned": est(0.95),
+         "users_failed_share.west-honour": est(0.20), "users_failed_share.east-honour": est(0.57),
+         "users_failed_share.west-jvm": est(0.21),
+         "users_failed_share.home.us-east-1": est(0.58),
+         "users_failed_share.home.eu-west-1": est(0.21)}
+    readings = {r.metric: r for r in run_readings(m)}
+    assert readings["stale_reads"].text.endswith(
+        "By cause: replication lag 666 (p50 560 ms, p90 1.9 s, p99 4.1 s); lost at promotion 7 "
+        "(p50 11.9 min). 661 of 5,169 reads right after the user's own update (12.79 %) "
+        "missed it.")
+    users = readings["users_failed_share"]
+    assert users.label == "Users who could not complete a request"
+    assert users.text == (
+        "39.60 % of active users could not complete what they came to do (95 % CI "
+        "39.00 %–40.00 %) (a request whose last attempt failed, from the fault to the end of "
+        "the run); hardest hit: east-pinned 95.00 %, east-honour 57.00 %, west-jvm 21.00 %; by "
+        "home region: us-east-1 58.00 %, eu-west-1 21.00 %.")

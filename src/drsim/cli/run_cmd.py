@@ -153,6 +153,45 @@ def cause_lines(metrics: Mapping[str, Mapping[str, Any]], prefix: str, total: st
     return lines
 
 
+def staleness_age_lines(metrics: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """One line per cause of stale reads that occurred: p50 / p90 / p99 of its staleness
+    age (``–`` where too few reads make a quantile)."""
+    lines = []
+    for name, entry in metrics.items():
+        cause = name[len("stale_reads."):] if name.startswith("stale_reads.") else None
+        if cause is None or not (number(entry.get("mean")) or 0) > 0:
+            continue
+        ages = " / ".join(terminal_value(metrics.get(f"staleness_{q}_s.{cause}", {}).get("mean"),
+                                         "s") for q in ("p50", "p90", "p99"))
+        lines.append(f"  {cause.replace('_', ' '):<38} {ages}")
+    return lines
+
+
+def people_lines(metrics: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Read-your-writes violations and the users who could not complete a request, overall,
+    by population and by home region."""
+    lines = []
+    backs = number(metrics.get("read_your_writes_read_backs", {}).get("mean"))
+    if backs:
+        violations = metrics.get("read_your_writes_violations", {}).get("mean")
+        share = metrics.get("read_your_writes_violation_share", {}).get("mean")
+        lines += ["", f"Read-your-writes: {terminal_value(violations, 'count')} of "
+                      f"{terminal_value(backs, 'count')} profile read-backs "
+                      f"({terminal_value(share, 'pct')}) missed the user's own update"]
+    if "users_failed_share" not in metrics:
+        return lines
+    lines += ["", "Users who could not complete what they came to do (a request whose last "
+                  "attempt failed, from the fault to the end of the run):",
+              format_metric_line("all active users", metrics["users_failed_share"], "pct")]
+    home = "users_failed_share.home."
+    for prefix, label in (("users_failed_share.", "population"), (home, "home region")):
+        for name, entry in metrics.items():
+            member = name[len(prefix):]
+            if name.startswith(prefix) and (prefix == home or not name.startswith(home)):
+                lines.append(format_metric_line(f"{label} {member}", entry, "pct"))
+    return lines
+
+
 def recovery_lines(summary: Mapping[str, Any], scenario: Any) -> list[str]:
     """The recovery first: the headline in words, the recovery curve and, with several
     incidents, each one's detection and recovery."""
@@ -211,6 +250,10 @@ def summary_text(output: Any, directory: Path | None) -> str:
               *cause_lines(metrics, "failed_operations_by_cause.", "failed_operations")]
     lines += ["", "Stale profile reads by cause:",
               *cause_lines(metrics, "stale_reads.", "stale_reads")]
+    ages = staleness_age_lines(metrics)
+    if ages:
+        lines += ["", "Staleness age of stale reads by cause (p50 / p90 / p99):", *ages]
+    lines += people_lines(metrics)
     lines += ["", "Fault timeline:", *timeline_lines(output)]
     if output.failed:
         lines += [

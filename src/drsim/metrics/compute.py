@@ -18,9 +18,10 @@ from drsim.metrics.failures import failed_login_metrics, failed_operation_metric
 from drsim.metrics.incident_metrics import incident_metrics
 from drsim.metrics.incidents import headline_incident, incidents
 from drsim.metrics.lockout import lockout_metrics, reachable_regions
+from drsim.metrics.people import final_attempt_mask, read_your_writes_metrics, users_failed_metrics
 from drsim.metrics.rpo import rpo_metrics
 from drsim.metrics.sessions import sessions_disrupted_metrics
-from drsim.metrics.staleness import stale_read_causes, stale_read_metrics
+from drsim.metrics.staleness import stale_read_cause_of, stale_read_causes, stale_read_metrics
 from drsim.records import RunRecords
 from drsim.scenario.schema import Scenario
 
@@ -36,8 +37,10 @@ def compute_metrics(records: RunRecords, scenario: Scenario) -> dict[str, float]
         A flat ``{name: value}`` dict; the names and their definitions are
         documented in the metric modules (failures, staleness, lockout, exposure,
         sessions, rpo, incident_metrics — recovery and users per incident —,
-        availability, cost). Fault-window metrics (``*_during_fault``) use the
-        headline incident's window: from its anchor to its last fault's end.
+        availability, cost, people). Fault-window metrics (``*_during_fault``) use the
+        headline incident's window: from its anchor to its last fault's end; the
+        users who could not complete a request count from the headline incident's
+        first fault to the end of the run (the whole run without a fault).
     """
     req = records.requests
     found = incidents(records, scenario)
@@ -48,7 +51,11 @@ def compute_metrics(records: RunRecords, scenario: Scenario) -> dict[str, float]
     out.update(failed_login_metrics(req, scenario.region_names, *facts.fault_window))
     out.update(failed_operation_metrics(req))
     out.update(stale_read_metrics(req))
-    out.update(stale_read_causes(req, records.writes))
+    out.update(stale_read_causes(req, records.writes, stale_read_cause_of(req, records.writes)))
+    final = final_attempt_mask(req, scenario)
+    out.update(read_your_writes_metrics(req, final))
+    people_from = headline.start_s if headline is not None else 0.0
+    out.update(users_failed_metrics(req, final, scenario, people_from, duration))
     out.update(lockout_metrics(req, records.locks, reachable_regions(scenario), duration))
     out.update(exposure_metrics(req, records.writes, duration))
     sessions = scenario.sessions

@@ -69,7 +69,9 @@ _WORD = re.compile(r"[._]")
 def metric_kind(name: str) -> str:
     """The kind of a metric, read from its name.
 
-    The rules, first match wins: ends in ``_s`` → ``duration`` (``rto_s``,
+    The rules apply to the name's stem (:func:`metric_stem`: ``staleness_p90_s.other``
+    is a duration, ``users_failed_share.home.eu-west-1`` a share), first match wins:
+    ends in ``_s`` → ``duration`` (``rto_s``,
     ``incident.1.rto_s``, ``rto_90_s``); ends in ``_usd`` → ``money``; ends in
     ``converged`` / ``recovered`` → ``yes_no`` (1 or 0 per replication); has a
     word ``share``, ``fraction`` or ``availability`` → ``share``; has the word ``per`` →
@@ -84,6 +86,7 @@ def metric_kind(name: str) -> str:
     Returns:
         One of :data:`KINDS`.
     """
+    name = metric_stem(name)
     if name.endswith("_s"):
         return "duration"
     if name.endswith("_usd"):
@@ -98,6 +101,17 @@ def metric_kind(name: str) -> str:
     if SIGNED_WORDS.intersection(words):
         return "other"
     return "count"
+
+
+def metric_stem(name: str) -> str:
+    """The metric a name is of, without its incident prefix and its member suffix:
+    ``incident.1.staleness_p90_s.replication_lag`` → ``staleness_p90_s``. A member (a
+    cause, region, client kind …) names a part, not the unit, so a region or client kind
+    whose name happens to end in ``_s`` or hold ``share`` never changes the kind."""
+    words = name.split(".")
+    if len(words) > 2 and words[0] == "incident":
+        words = words[2:]
+    return words[0]
 
 
 class Rows:

@@ -18,7 +18,8 @@ from drsim.records import OUTCOMES, WRITE_KINDS
 
 
 class Entry(NamedTuple):
-    """One metric, or a family of metrics (``<cause>``, ``<region>``, ``<kind>``, ``<op>``)."""
+    """One metric, or a family of metrics (``<cause>``, ``<region>``, ``<kind>``, ``<op>``,
+    ``<client>``, ``<q>``)."""
 
     name: str
     unit: str  # count | fraction | seconds | USD | users
@@ -61,6 +62,21 @@ GLOSSARY: tuple[Entry, ...] = (
           "the reader missed: replication_lag (in flight), lost_at_promotion (discarded at a "
           "promotion), other (no record: profiles not replicated, or a copy replaced the "
           "replica).", f"{_T}test_staleness.py::test_stale_reads_by_cause"),
+    Entry("staleness_<q>_s.<cause>", "seconds", "Staleness age of the stale reads of one "
+          "cause (q = p50, p90, p99): lag ages say how far behind a replica runs, "
+          "lost-at-promotion ages how long since the promotion. NaN below ⌈1/(1−q)⌉ reads "
+          "of that cause, with the reason.",
+          f"{_T}test_staleness.py::test_staleness_age_quantiles_by_cause"),
+    Entry("read_your_writes_violations", "count", "Read-backs that were stale: a successful "
+          "profile read by a user whose previous request (by final attempt) was their own "
+          "successful profile update, served without that update.",
+          f"{_T}test_people.py::test_read_your_writes_on_a_toy_table; "
+          "tests/model/test_people_known_answers.py (P(L > d))"),
+    Entry("read_your_writes_read_backs", "count", "Those read-backs, stale or not (the "
+          "denominator).", f"{_T}test_people.py::test_read_your_writes_on_a_toy_table"),
+    Entry("read_your_writes_violation_share", "fraction", "read_your_writes_violations / "
+          "read_your_writes_read_backs; NaN without a read-back.",
+          "tests/model/test_people_known_answers.py::test_read_back_violations_are_p_lag_over_d"),
     Entry("profile_reads_ok", "count", "Successful profile reads (the denominator).",
           f"{_T}test_staleness.py"),
     Entry("stale_read_fraction", "fraction", "stale_reads / profile_reads_ok; NaN without a "
@@ -120,6 +136,26 @@ GLOSSARY: tuple[Entry, ...] = (
           "region refused for good (sessions.on_refused_refresh: sign_in): forced by the "
           "design (tokens not accepted across regions) or the fault (user not replicated).",
           "tests/model/test_journeys.py::test_a_refused_refresh_forces_an_interactive_sign_in"),
+    # People (issue #14)
+    Entry("active_users", "users", "Users with a request of their own (not admin_disable or "
+          "m2m_token) from the headline incident's first fault to the end of the run; the "
+          "whole run without a fault.", f"{_T}test_people.py::test_users_failed_on_a_toy_table"),
+    Entry("users_failed", "users", "Active users with at least one request in that window "
+          "whose final attempt failed (after the client's retries; a forced sign-in "
+          "continues a refused refresh; a sign-in refused by an attacker's lockout counts).",
+          f"{_T}test_people.py::test_users_failed_on_a_toy_table"),
+    Entry("users_failed_share", "fraction", "users_failed / active_users: the share of "
+          "active users who could not complete what they came to do; NaN without an active "
+          "user.", "tests/model/test_people_known_answers.py::"
+          "test_a_pinned_population_fails_and_a_local_one_does_not"),
+    Entry("users_failed_share.<client>", "fraction", "The same among the active users of one "
+          "population (clients[].name).",
+          "tests/model/test_people_known_answers.py::"
+          "test_a_pinned_population_fails_and_a_local_one_does_not"),
+    Entry("users_failed_share.home.<region>", "fraction", "The same among the active users "
+          "homed in a region (clients[].home; the first region when unset).",
+          "tests/model/test_people_known_answers.py::"
+          "test_a_pinned_population_fails_and_a_local_one_does_not"),
     # RPO (MODEL.md 7)
     Entry("rpo_lost_writes", "count", "Writes acknowledged by the old primary but not applied "
           "at the promoted region at promotion (the RPO).",
@@ -273,7 +309,8 @@ def markdown() -> str:
         "replications), its unit, what it means and the known answer that tests it.",
         "NaN means undefined for the run (no fault, no stale read…), never zero.",
         "`<cause>` stands for an outcome cause, `<region>` for a region name, `<kind>` for a",
-        f"write kind ({', '.join(WRITE_KINDS)}) or exposure kind, `<op>` for an operation.",
+        f"write kind ({', '.join(WRITE_KINDS)}) or exposure kind, `<op>` for an operation,",
+        "`<client>` for a client kind (a population), `<q>` for a quantile (p50, p90, p99).",
         "",
         "| metric | unit | definition | known answer |",
         "|---|---|---|---|",

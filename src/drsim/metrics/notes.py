@@ -12,6 +12,7 @@ NaN and no lower bound is shown without its reason.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -115,6 +116,9 @@ def _nan_reason(
         n = value_of("stale_reads")
         return (f"only {n:.0f} stale profile read{'s' if n != 1 else ''}: a "
                 f"{100 * q:g}th percentile needs at least {min_sample(q)}")
+    people = _people_reason(base, ctx, value_of)
+    if people:
+        return people
     if base in _RUN_REASONS:
         return _RUN_REASONS[base]
     if base.startswith("exposure_") and base.endswith("_censored_share"):
@@ -128,6 +132,36 @@ def _nan_reason(
         found = reason(base, ctx, records, value_of)
         if found:
             return found
+    return None
+
+
+_AGE_BY_CAUSE = re.compile(r"^staleness_p(\d+)_s\.(.+)$")
+
+
+def _people_reason(base: str, ctx: _Context, value_of: ValueOf) -> str | None:
+    """Why a staleness age by cause, the read-your-writes share or a share of users who
+    could not complete a request is NaN (None: not one of those)."""
+    age = _AGE_BY_CAUSE.match(base)
+    if age:
+        quantile, cause = int(age.group(1)), age.group(2)
+        n = value_of(f"stale_reads.{cause}")
+        if not n:
+            return f"no stale profile read caused by {cause.replace('_', ' ')} in this run"
+        return (f"only {n:.0f} stale profile read{'s' if n != 1 else ''} caused by "
+                f"{cause.replace('_', ' ')}: a {quantile}th percentile needs at least "
+                f"{min_sample(quantile / 100)}")
+    if base == "read_your_writes_violation_share":
+        return "no user read their profile back right after updating it in this run"
+    window = ("from the headline incident's first fault to the end of the run"
+              if ctx.incident is not None else "in the run")
+    if base == "users_failed_share":
+        return f"no user made a request of their own {window}"
+    if base.startswith("users_failed_share.home."):
+        return (f"no user homed in {base[len('users_failed_share.home.'):]} made a request "
+                f"{window}")
+    if base.startswith("users_failed_share."):
+        return (f"no user of the population {base[len('users_failed_share.'):]} made a "
+                f"request {window}")
     return None
 
 

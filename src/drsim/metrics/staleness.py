@@ -50,11 +50,14 @@ def stale_read_metrics(requests: pd.DataFrame) -> dict[str, float]:
 
 
 STALE_CAUSES = ("replication_lag", "lost_at_promotion", "other")
-"""Why a replica served an old profile version (:func:`stale_read_causes`)."""
+"""Why a replica served an old profile version (:func:`stale_read_cause_of`)."""
+
+AGE_QUANTILES: dict[str, float] = {"p50": 0.50, "p90": 0.90, "p99": 0.99}
+"""Quantiles of the staleness age reported per cause (``staleness_p90_s.<cause>``)."""
 
 
-def stale_read_causes(requests: pd.DataFrame, writes: pd.DataFrame) -> dict[str, float]:
-    """Stale profile reads by cause: what happened to the first write the reader missed.
+def stale_read_cause_of(requests: pd.DataFrame, writes: pd.DataFrame) -> pd.DataFrame:
+    """The cause of every stale read: what happened to the first write the reader missed.
 
     For a stale read of user u at region r at t, the write missed first is the earliest
     profile write of u acknowledged by t whose record to r had not applied by t. It was
@@ -64,30 +67,64 @@ def stale_read_causes(requests: pd.DataFrame, writes: pd.DataFrame) -> dict[str,
     replica).
 
     Returns:
-        ``stale_reads.<cause>`` for every cause of :data:`STALE_CAUSES`.
+        One row per legitimate, successful, stale profile read: ``read`` (its row
+        position in ``requests``), ``cause`` (one of :data:`STALE_CAUSES`) and
+        ``staleness_s``.
     """
-    out = {f"stale_reads.{cause}": 0.0 for cause in STALE_CAUSES}
     reads = (legit_mask(requests) & op_mask(requests, "profile_read") & ok_mask(requests)
              & requests["stale"].to_numpy(dtype=bool))
-    if not reads.any():
-        return out
     stale = pd.DataFrame({"read": np.flatnonzero(reads),
                           "user": requests["user"].to_numpy()[reads],
-                          "target": requests["region"].astype(str).to_numpy()[reads],
+                          "target": requests["region"].take(np.flatnonzero(reads))
+                          .astype(str).to_numpy(),
                           "t": requests["time_s"].to_numpy()[reads]})
-    profile = writes[writes["kind"].astype(str) == "profile"]
-    candidates = stale.merge(
-        pd.DataFrame({"user": profile["user"].to_numpy(),
-                      "target": profile["target"].astype(str).to_numpy(),
-                      "ack": profile["time_s"].to_numpy(),
-                      "applied": profile["applied_s"].to_numpy(),
-                      "lost": profile["lost"].to_numpy(dtype=bool)}),
-        on=["user", "target"])
-    missed = candidates[(candidates["ack"] <= candidates["t"])
-                        & ~(candidates["applied"] <= candidates["t"])]
-    first = missed.sort_values(["read", "ack"]).drop_duplicates("read")
-    lost = int(first["lost"].sum())
-    out["stale_reads.lost_at_promotion"] = float(lost)
-    out["stale_reads.replication_lag"] = float(len(first) - lost)
-    out["stale_reads.other"] = float(len(stale) - len(first))
+    cause = np.full(len(stale), "other", dtype=object)
+    if len(stale):
+        profile = writes[writes["kind"].astype(str) == "profile"]
+        candidates = stale.merge(
+            pd.DataFrame({"user": profile["user"].to_numpy(),
+                          "target": profile["target"].astype(str).to_numpy(),
+                          "ack": profile["time_s"].to_numpy(),
+                          "applied": profile["applied_s"].to_numpy(),
+                          "lost": profile["lost"].to_numpy(dtype=bool)}),
+            on=["user", "target"])
+        missed = candidates[(candidates["ack"] <= candidates["t"])
+                            & ~(candidates["applied"] <= candidates["t"])]
+        first = missed.sort_values(["read", "ack"]).drop_duplicates("read")
+        at = np.searchsorted(stale["read"].to_numpy(), first["read"].to_numpy())
+        cause[at] = np.where(first["lost"].to_numpy(dtype=bool),
+                             "lost_at_promotion", "replication_lag")
+    ages = requests["staleness_s"].to_numpy(dtype=np.float64)[reads]
+    return pd.DataFrame({"read": stale["read"].to_numpy(), "cause": cause, "staleness_s": ages})
+
+
+def stale_read_causes(requests: pd.DataFrame, writes: pd.DataFrame,
+                      causes: pd.DataFrame | None = None) -> dict[str, float]:
+    """Stale profile reads by cause (:func:`stale_read_cause_of`), and the staleness age
+    of each cause's reads.
+
+    Args:
+        requests: the ``requests`` table.
+        writes: the ``writes`` table.
+        causes: :func:`stale_read_cause_of` of the two, when already computed.
+
+    Returns:
+        ``stale_reads.<cause>`` for every cause of :data:`STALE_CAUSES`, and
+        ``staleness_<q>_s.<cause>`` for every quantile of :data:`AGE_QUANTILES`: the
+        staleness age of that cause's stale reads (numpy's linear interpolation), NaN
+        with fewer than :func:`~drsim.metrics._common.min_sample` of them (the run's
+        notes say so). Lag ages show how far behind a replica runs; lost-at-promotion
+        ages grow with the time since the promotion, until failback or for good.
+    """
+    if causes is None:
+        causes = stale_read_cause_of(requests, writes)
+    label = causes["cause"].to_numpy()
+    ages = causes["staleness_s"].to_numpy(dtype=np.float64)
+    out: dict[str, float] = {}
+    for cause in STALE_CAUSES:
+        out[f"stale_reads.{cause}"] = float(np.count_nonzero(label == cause))
+    for cause in STALE_CAUSES:
+        of = ages[(label == cause) & ~np.isnan(ages)]
+        for key, q in AGE_QUANTILES.items():
+            out[f"staleness_{key}_s.{cause}"] = quantile_or_nan(of, q)
     return out
