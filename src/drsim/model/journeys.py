@@ -63,20 +63,19 @@ def with_sessions(scenario: Scenario, streams: Streams, arrivals: Arrivals) -> A
     rng = streams.get("sessions")
     begin = arrivals.time_s[starts]
     end = begin + sample(scenario.sessions.active_for, rng, len(starts))
-    parts = [_refreshes(scenario, rng, begin, end, arrivals.user[starts],
-                        arrivals.pick[starts])]
     user, pick = arrivals.user[starts], arrivals.pick[starts]
+    sessions = [(rng, begin, end, user, pick)]
     if scenario.sessions.in_progress_at_start:
         before = streams.get("sessions/before")
-        b_begin, b_end, b_user, b_pick = _sessions_before(scenario, before)
-        parts.append(_refreshes(scenario, before, b_begin, b_end, b_user, b_pick))
-        begin, end = np.concatenate([begin, b_begin]), np.concatenate([end, b_end])
-        user, pick = np.concatenate([user, b_user]), np.concatenate([pick, b_pick])
-    parts.extend(_actions(scenario, streams.get("sessions/actions"), begin, end, user, pick))
+        sessions.append((before, *_sessions_before(scenario, before)))
+    parts = [_refreshes(scenario, *session) for session in sessions]
+    acting = streams.get("sessions/actions")
+    for _, *session in sessions:
+        parts.extend(_actions(scenario, acting, *session))
+    del sessions
     made = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
-    following = follow_ups(scenario, streams, made, "/sessions")
-    return merged(arrivals, {name: np.concatenate([made[name], following[name]])
-                             for name in made})
+    del parts
+    return merged(arrivals, [made, follow_ups(scenario, streams, made, "/sessions")])
 
 
 def _sessions_before(scenario: Scenario, rng: np.random.Generator) -> tuple[np.ndarray, ...]:

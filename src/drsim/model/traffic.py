@@ -190,7 +190,7 @@ def with_follow_ups(scenario: Scenario, streams: Streams, arrivals: Arrivals) ->
     rows = {"t": arrivals.time_s[legit], "op": arrivals.op[legit],
             "user": arrivals.user[legit], "pick": arrivals.pick[legit]}
     added = follow_ups(scenario, streams, rows)
-    return merged(arrivals, added) if len(added["t"]) else arrivals
+    return merged(arrivals, [added]) if len(added["t"]) else arrivals
 
 
 def follow_ups(scenario: Scenario, streams: Streams, rows: dict[str, np.ndarray],
@@ -235,20 +235,23 @@ def _no_rows() -> dict[str, np.ndarray]:
             "pick": np.empty(0), "u": np.empty(0)}
 
 
-def merged(arrivals: Arrivals, extra: dict[str, np.ndarray]) -> Arrivals:
-    """The arrivals and legitimate ``extra`` first attempts (columns t, op, user, pick, u),
-    in time order (at equal times, the arrivals first)."""
-    time_s = np.concatenate([arrivals.time_s, extra["t"]])
+def merged(arrivals: Arrivals, parts: list[dict[str, np.ndarray]]) -> Arrivals:
+    """The arrivals and the legitimate first attempts of ``parts`` (each with columns t, op,
+    user, pick, u), in time order (at equal times, the arrivals first, then the parts in
+    order). Each column is concatenated once and taken in time order at once, so the peak
+    is the old and the new arrivals plus one column."""
+    time_s = np.concatenate([arrivals.time_s, *(part["t"] for part in parts)])
     order = np.argsort(time_s, kind="stable")
+    time_s = time_s[order]
+
+    def column(name: str, key: str) -> np.ndarray:
+        return np.concatenate([getattr(arrivals, name), *(part[key] for part in parts)])[order]
+
+    added = len(time_s) - len(arrivals)
     return Arrivals(
-        time_s=time_s[order],
-        op=np.concatenate([arrivals.op, extra["op"]])[order],
-        user=np.concatenate([arrivals.user, extra["user"]])[order],
-        pick=np.concatenate([arrivals.pick, extra["pick"]])[order],
-        u=np.concatenate([arrivals.u, extra["u"]])[order],
-        attacker=np.concatenate([arrivals.attacker,
-                                 np.full(len(extra["t"]), -1, np.int16)])[order],
-    )
+        time_s=time_s, op=column("op", "op"), user=column("user", "user"),
+        pick=column("pick", "pick"), u=column("u", "u"),
+        attacker=np.concatenate([arrivals.attacker, np.full(added, -1, np.int16)])[order])
 
 
 def _merged_draws(generators: list[np.random.Generator], bounds: np.ndarray,
