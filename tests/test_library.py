@@ -145,6 +145,14 @@ def test_custom_export_import_forces_password_resets():
     assert reference["failed_logins.password_reset_required"]["mean"] == 0
 
 
+def test_tokens_not_accepted_across_regions_force_people_to_sign_in_again():
+    """A separate backup pool refuses the primary's refresh tokens: after the failover
+    every session's next refresh is refused and its person signs in again."""
+    export, reference = summary_of("custom-export-import"), summary_of("cognito-active-passive")
+    assert _ci(export, "forced_reauthentications")[0] > 0
+    assert reference["forced_reauthentications"]["per_replication"] == [0.0] * REPS
+
+
 def test_fast_health_check_detects_sooner():
     fast, reference = summary_of("fast-health-check"), summary_of("cognito-active-passive")
     assert _ci(fast, "detection_s")[1] < _ci(reference, "detection_s")[0]

@@ -9,6 +9,7 @@ replays, shared lockout counters and one region.
 from __future__ import annotations
 
 import pytest
+from rates_only import RATES_ONLY
 
 from drsim.model import simulate
 from drsim.model.attackers import Attackers
@@ -125,7 +126,7 @@ def test_busy_writers_equal_sequential_reference(monkeypatch):
     failover that moves their DNS answers, with lags short enough to apply in the batch.
     Writers whose answer stays put are served in rounds; the run must match the reference."""
     scenario = load_scenario("cognito-active-passive", [
-        "users.population=2000", "run.duration=30m", "faults.0.start=8m",
+        *RATES_ONLY, "users.population=2000", "run.duration=30m", "faults.0.start=8m",
         "faults.0.duration=10m", "traffic.profile_update=20/s", "traffic.password_change=5/s",
         "traffic.sign_out=5/s", "traffic.profile_read=20/s", "replication.lag=0.5s"])
     in_rounds = []

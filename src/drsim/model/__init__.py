@@ -14,6 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from drsim.model.arrivals import generate_arrivals
 from drsim.model.control import ControlTimeline, run_control_plane
 from drsim.model.dataplane import DataPlane
 from drsim.model.directory import Directory
@@ -22,7 +23,7 @@ from drsim.model.quotas import BatchAssumptionBroken
 from drsim.model.recorder import DataPlaneOutput
 from drsim.model.routing import build_router
 from drsim.model.streams import Streams
-from drsim.model.traffic import generate_arrivals, scripted_arrivals
+from drsim.model.traffic import scripted_arrivals
 from drsim.records import (
     EVENT_KINDS,
     OP_CODE,
