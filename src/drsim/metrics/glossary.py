@@ -242,6 +242,8 @@ CAUSES: dict[str, str] = {
     "dns_unavailable": "the client's resolver could not answer (DNS outage, no serve-stale)",
     "sync_unavailable": "a synchronous write could not reach its peer",
     "user_disabled": "the user is disabled in the serving region",
+    "timeout": "the client gave up waiting for a region's queue (`clients[].timeout`); the "
+               "region did the work anyway",
 }
 """Every outcome cause, in words (``<cause>`` in the names above)."""
 
