@@ -10,7 +10,8 @@
    and is retried up to n attempts in all: attempts ÷ first attempts =
    (1 − pⁿ)/(1 − p).
 4. A retry budget of C tokens at k tokens a retry, nothing refunded (every
-   attempt fails): exactly ⌊C/k⌋ retries, then none.
+   attempt fails): exactly ⌊C/k⌋ retries, then none; after timeouts, ⌊C/10⌋.
+5. A batch's queue, booked at its end, equals the queue served one at a time.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import numpy as np
 import pytest
 
 from drsim.model import simulate
-from drsim.model.capacity import sojourn_s
+from drsim.model.capacity import TICKS_PER_S, Queues, service_ticks, sojourn_s
+from drsim.records import OP_CODE
 
 from .conftest import build_scenario
 from .test_known_answers import ONLY_PASSWORD_USERS, Z
@@ -169,3 +171,27 @@ def test_a_retry_after_a_timeout_costs_the_timeout_cost():
         req = simulate(scenario, 0, batch=batch).requests
         assert (req.outcome == "timeout").sum() > 1000
         assert int((req.attempt > 0).sum()) == 50 // 10
+
+
+def test_a_batch_books_its_queue_as_one_at_a_time_would():
+    """The queue after a batch (attempts logged, booked at its end, in any order) is the
+    queue after the same attempts one at a time: the next attempt's sojourn agrees to the
+    microsecond."""
+    scenario = one_region(1.0, 10.0, "1m", app(timeout="10s"))
+    ticks = service_ticks(scenario)
+    rng = np.random.default_rng(0)
+    t = np.sort(rng.uniform(0.0, 2.0, 200))
+    op = np.full(len(t), OP_CODE["sign_in"])
+    one_by_one = Queues(scenario, ticks)
+    for when in t.tolist():
+        one_by_one.take(0, OP_CODE["sign_in"], when)
+    batched = Queues(scenario, ticks)
+    batched.limit_ticks = np.array([10**12])
+    batched.open_batch()
+    half = rng.permutation(len(t))
+    batched.take_many(np.zeros(100, np.int64), op[:100], t[half[:100]])
+    for k in half[100:].tolist():
+        batched.take(0, OP_CODE["sign_in"], float(t[k]))
+    assert batched.book()
+    assert batched.free == one_by_one.free and one_by_one.free[0] > 2.0 * TICKS_PER_S
+    assert batched.take(0, 0, 2.5) == one_by_one.take(0, 0, 2.5) > 0

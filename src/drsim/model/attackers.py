@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from drsim.model.agenda import REQUEST, Agenda, Request
+from drsim.model.capacity import Queues
 from drsim.model.control import DOWN, Epoch
 from drsim.model.lockout import RegionLockout
 from drsim.model.operations import (
@@ -31,7 +32,6 @@ from drsim.model.operations import (
     SIGN_OUT,
     WRONG_PASSWORD,
 )
-from drsim.model.capacity import Queues
 from drsim.model.quotas import Quotas
 from drsim.model.recorder import Recorder
 from drsim.model.replication import LagSampler
