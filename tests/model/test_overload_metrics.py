@@ -25,12 +25,12 @@ def test_timeline_of_a_region_offered_twice_its_capacity():
     assert np.allclose(steady.offered_per_s, 60.0, rtol=0.05)
     assert np.allclose(steady.utilisation, steady.offered_per_s / 30.0)
     assert np.all(np.abs(steady.goodput_per_s - 30.0) <= 1 / 60)
-    assert (timeline.timeouts_per_s == 0).all() and (timeline.retry_amplification == 1).all()
+    assert (timeline.timeouts_per_s == 0).all() and (timeline.attempts_per_first_attempt == 1).all()
     growth = np.diff(steady.latency_p50_s.to_numpy())
     assert np.all(np.abs(growth - 60.0) <= 4 * 2.83), growth
     metrics = overload_metrics(records, scenario)
     assert metrics["overloaded_minutes.r1"] == 20 and metrics["timeouts"] == 0
-    assert metrics["retry_amplification"] == 1.0
+    assert metrics["attempts_per_first_attempt"] == 1.0
 
 
 def test_timeouts_are_counted_and_metrics_appear_only_when_modelled():

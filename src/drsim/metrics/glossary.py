@@ -225,8 +225,8 @@ GLOSSARY: tuple[Entry, ...] = (
           "(`clients[].timeout`); the region did their work anyway.",
           "tests/model/test_overload_metrics.py; tests/model/test_overload.py::"
           "test_fifo_timeouts_do_abandoned_work_and_goodput_collapses"),
-    Entry("retry_amplification", "count", "Legitimate attempts ÷ legitimate first attempts "
-          "(1: nothing retried).", "tests/model/test_overload.py::"
+    Entry("attempts_per_first_attempt", "ratio", "Retry amplification: legitimate attempts ÷ "
+          "legitimate first attempts (1: nothing retried).", "tests/model/test_overload.py::"
           "test_retry_amplification_is_one_minus_p_to_the_n_over_one_minus_p ((1 − pⁿ)/(1 − p))"),
     Entry("latency_p50_s", "seconds", "Median latency of legitimate attempts that reached a "
           "region: the operation's own, the region's added latency, the wait and service at "

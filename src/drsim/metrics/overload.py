@@ -20,7 +20,8 @@ from drsim.records import OUTCOME_CODE, RunRecords
 from drsim.scenario.schema import Scenario
 
 TIMELINE_COLUMNS = ("start_s", "region", "offered_per_s", "utilisation", "goodput_per_s",
-                    "timeouts_per_s", "latency_p50_s", "latency_p99_s", "retry_amplification")
+                    "timeouts_per_s", "latency_p50_s", "latency_p99_s",
+                    "attempts_per_first_attempt")
 
 
 def models_overload(scenario: Scenario) -> bool:
@@ -36,7 +37,7 @@ def overload_timeline(records: RunRecords, scenario: Scenario,
     entered its queue ÷ its capacity over the window; NaN without a capacity; above 1
     the backlog grows), ``goodput_per_s`` (ok attempts per second by completion:
     arrival + latency), ``timeouts_per_s``, ``latency_p50_s`` and ``latency_p99_s`` (of
-    the attempts arriving in the window; NaN without one) and ``retry_amplification``
+    the attempts arriving in the window; NaN without one) and ``attempts_per_first_attempt``
     (attempts ÷ first attempts arriving in the window; NaN without a first attempt)."""
     req = records.requests
     t = req["time_s"].to_numpy()
@@ -73,7 +74,7 @@ def overload_timeline(records: RunRecords, scenario: Scenario,
             "timeouts_per_s": np.bincount(arrive, weights=timed_out[here],
                                           minlength=n_bins) / bin_s,
             "latency_p50_s": p50, "latency_p99_s": p99,
-            "retry_amplification": amplification}))
+            "attempts_per_first_attempt": amplification}))
     return pd.concat(rows, ignore_index=True)[list(TIMELINE_COLUMNS)]
 
 
@@ -92,7 +93,7 @@ def _quantiles(bins: np.ndarray, values: np.ndarray, n_bins: int) -> tuple[np.nd
 
 def overload_metrics(records: RunRecords, scenario: Scenario) -> dict[str, float]:
     """The run's overload figures, when the scenario models capacity or timeouts (else
-    none): ``timeouts`` (legitimate attempts that timed out), ``retry_amplification``
+    none): ``timeouts`` (legitimate attempts that timed out), ``attempts_per_first_attempt``
     (legitimate attempts ÷ legitimate first attempts; NaN without one),
     ``latency_p50_s``/``latency_p99_s`` (legitimate attempts that reached a region; NaN
     without one) and ``overloaded_minutes.<region>`` (minutes in which the work
@@ -107,7 +108,7 @@ def overload_metrics(records: RunRecords, scenario: Scenario) -> dict[str, float
     n_first = int(first.sum())
     out = {
         "timeouts": float((legit & (req["outcome"] == "timeout").to_numpy()).sum()),
-        "retry_amplification": legit.sum() / n_first if n_first else np.nan,
+        "attempts_per_first_attempt": legit.sum() / n_first if n_first else np.nan,
         "latency_p50_s": float(np.quantile(latency, 0.5)) if len(latency) else np.nan,
         "latency_p99_s": float(np.quantile(latency, 0.99)) if len(latency) else np.nan,
     }
