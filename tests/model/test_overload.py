@@ -12,6 +12,7 @@
 4. A retry budget of C tokens at k tokens a retry, nothing refunded (every
    attempt fails): exactly ⌊C/k⌋ retries, then none; after timeouts, ⌊C/10⌋.
 5. A batch's queue, booked at its end, equals the queue served one at a time.
+6. Full jitter waits U(0, b) before a retry, equal jitter U(b/2, b).
 """
 
 from __future__ import annotations
@@ -195,3 +196,28 @@ def test_a_batch_books_its_queue_as_one_at_a_time_would():
     assert batched.book()
     assert batched.free == one_by_one.free and one_by_one.free[0] > 2.0 * TICKS_PER_S
     assert batched.take(0, 0, 2.5) == one_by_one.take(0, 0, 2.5) > 0
+
+
+@pytest.mark.parametrize("kind,low,high", [("full", 0.0, 1.0), ("equal", 0.5, 1.0)])
+def test_full_and_equal_jitter_draw_the_backoff_uniformly(kind, low, high):
+    """Full jitter: the first retry waits U(0, b); equal jitter: U(b/2, b) (b = 2 s)."""
+    scenario = build_scenario(
+        regions=ONE_REGION,
+        users={"population": 200_000, **ONLY_PASSWORD_USERS},
+        clients=[{"name": "app", "share": "100%", "dns": {"behaviour": "honour"},
+                  "retry": {"attempts": 2, "backoff": "2s", "jitter_kind": kind}}],
+        traffic={"sign_in": "10/s"},
+        faults=[{"kind": "gray_failure", "region": "r1", "error_rate": "100%",
+                 "start": "0s", "duration": "forever"}],
+        run={"duration": "10m", "seed": 5},
+    )
+    req = simulate(scenario, 0).requests
+    once = req.groupby("user").filter(lambda g: len(g) == 2)
+    first = once[once.attempt == 0].set_index("user").time_s
+    retry = once[once.attempt == 1].set_index("user").time_s
+    delay = (retry - first.reindex(retry.index)).to_numpy() / 2.0
+    assert len(delay) > 5000
+    assert delay.min() >= low and delay.max() <= high
+    # Uniform on [low, high]: mean (low + high)/2, SD (high − low)/√12.
+    standard_error = (high - low) / math.sqrt(12 * len(delay))
+    assert abs(delay.mean() - (low + high) / 2) <= Z * standard_error

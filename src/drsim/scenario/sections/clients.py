@@ -107,6 +107,7 @@ class ClientKind(Model):
     retry: RetryPolicy = Field(default_factory=RetryPolicy, description="Retry policy.")
     home: str | None = Field(None, description="Home region for latency/geo routing.")
     timeout: Duration | None = Field(
-        None, gt=0, description="The client gives up on an attempt whose latency would "
-        "exceed this (outcome ``timeout``; the region still does the work); absent: never "
-        "[assumption: e.g. 10 s for an SDK's socket timeout].")
+        None, gt=0, description="The client gives up on an attempt at a region with a "
+        "capacity whose latency would exceed this (outcome ``timeout``; the region still "
+        "does the work); absent: never [assumption: e.g. 10 s for an SDK's socket "
+        "timeout].")
