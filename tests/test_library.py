@@ -169,3 +169,14 @@ def test_token_replay_is_honoured_where_revocations_lag_and_more_when_they_never
         for rep in range(REPS)
     ])
     assert _ci(never, "revoked_token_accepts")[0] > _ci(lagging, "revoked_token_accepts")[1]
+
+
+def test_a_half_size_secondary_is_overloaded_through_the_failover_and_the_primary_never():
+    """The secondary's 3 vCPUs are offered ≈ 1.2× their capacity (plus retries) from the
+    failover to failback (≈ 29 minutes); the primary's 6 vCPUs never are; the clients'
+    10 s timeouts fire and retries amplify the load (replication 0, the golden's run)."""
+    metrics = metrics_of("failover-to-small-secondary", 0)
+    assert metrics["overloaded_minutes.us-east-1"] == 0
+    assert 25 <= metrics["overloaded_minutes.eu-west-1"] <= 35
+    assert metrics["timeouts"] > 0 and metrics["latency_p99_s"] == 10.0
+    assert metrics["attempts_per_first_attempt"] > 1.2
