@@ -69,7 +69,8 @@ def simulate(
         control = run_control_plane(scenario, streams, drains)
     arrivals = _arrivals(scenario, streams, script)
     signups = int(np.count_nonzero(arrivals.op == OP_CODE["sign_up"]))
-    directory = Directory(scenario, streams, scenario.users.population + signups)
+    directory = Directory(scenario, streams, scenario.users.population + signups,
+                          arrivals.signup_kinds)
     directory_bytes = directory.nbytes()
     router = build_router(scenario, control, directory, dns_outages(control))
     plane = DataPlane(scenario, streams, control, arrivals, directory, router, batch)
