@@ -39,7 +39,7 @@ HOUR_S, DAY_S = 3600.0, 86400.0
 def clock_origin_s(scenario: Scenario) -> float:
     """Seconds since Monday 00:00 UTC at t = 0."""
     start = scenario.run.start
-    return start if start is not None else scenario.traffic.start_hour * HOUR_S
+    return start if start is not None else (scenario.traffic.start_hour or 0) * HOUR_S
 
 
 def homed(scenario: Scenario) -> bool:

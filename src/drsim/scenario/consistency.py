@@ -208,7 +208,7 @@ def _clock_problems(scenario: Scenario) -> Iterator[Inconsistency]:
     """One origin of the clock (run.start or traffic.start_hour); a weekly profile knows the
     weekday of t = 0; time zones on every client kind or on none."""
     traffic = scenario.traffic
-    if scenario.run.start is not None and "start_hour" in traffic.model_fields_set:
+    if scenario.run.start is not None and traffic.start_hour is not None:
         yield Inconsistency(("traffic", "start_hour"),
                             "give run.start (weekday and UTC time of t = 0) or "
                             "traffic.start_hour, not both")

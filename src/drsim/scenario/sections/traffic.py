@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from drsim.scenario import units
 from drsim.scenario.sections.base import Model
@@ -73,8 +73,10 @@ class Traffic(Model):
         "time; normalised to mean 1, so the week's mean rate is the configured rate. Needs "
         "run.start.",
     )
-    start_hour: int = Field(0, ge=0, le=23, description="Hour of day (UTC) at t=0, Monday; "
-                            "run.start replaces it.")
+    start_hour: int | None = Field(
+        None, ge=0, le=23,
+        description="Hour of day (UTC) at t=0, a Monday; null means 0. run.start replaces it "
+        "(giving both is an error).")
     bursts: tuple[Burst, ...] = Field((), description="Rate bursts.")
     follow_ups: tuple[FollowUp, ...] = Field(
         (), description="Requests that follow others by the same user (journeys), in order.")
@@ -88,13 +90,18 @@ class Traffic(Model):
                 )
             if any(x < 0 for x in self.daily_profile) or sum(self.daily_profile) <= 0:
                 raise ValueError("daily_profile multipliers must be ≥ 0 and not all zero")
-        if self.weekly_profile is not None:
-            if len(self.weekly_profile) != 7:
-                raise ValueError("weekly_profile needs 7 daily multipliers (Monday first), "
-                                 f"got {len(self.weekly_profile)}")
-            if any(x < 0 for x in self.weekly_profile) or sum(self.weekly_profile) <= 0:
-                raise ValueError("weekly_profile multipliers must be ≥ 0 and not all zero")
         return self
+
+    @field_validator("weekly_profile")
+    @classmethod
+    def _weekly_shape(cls, profile: tuple[float, ...] | None) -> tuple[float, ...] | None:
+        if profile is not None:
+            if len(profile) != 7:
+                raise ValueError("weekly_profile needs 7 daily multipliers (Monday first), "
+                                 f"got {len(profile)}")
+            if any(x < 0 for x in profile) or sum(profile) <= 0:
+                raise ValueError("weekly_profile multipliers must be ≥ 0 and not all zero")
+        return profile
 
     def rate_of(self, operation: str) -> float:
         return float(getattr(self, operation))
