@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from drsim.model.traffic import followed_rates
 from drsim.scenario import load_scenario
 from drsim.scenario.schema import OPERATIONS, Scenario
 
@@ -29,8 +30,42 @@ QUOTA_NAMES = ("sign_in", "sign_up", "federation", "recovery", "user_read", "use
 
 
 def legit_rate_per_s(scenario: Scenario) -> float:
-    """Sum of the base rates of every legitimate operation (requests/s)."""
-    return sum(scenario.traffic.rate_of(op) for op in OPERATIONS)
+    """Expected legitimate first attempts per second: the operations' rates, the requests
+    that follow them (``traffic.follow_ups``) and what the sessions their sign-ins start
+    make (refreshes, ``sessions.actions``, sign-outs, and their follow-ups).
+
+    Linear in the rates: a session's expected requests do not depend on them (they are
+    taken from a fixed-seed sample of sessions), so scaling every rate by a factor scales
+    this by exactly that factor.
+    """
+    rates = followed_rates(scenario, {op: scenario.traffic.rate_of(op) for op in OPERATIONS})
+    total = sum(rates.values())
+    sessions = scenario.sessions
+    if sessions.active_for is not None:
+        starts = rates["sign_in"] + rates["federated_sign_in"]
+        refreshes, active_s = _per_session(scenario)
+        made = {op: 0.0 for op in OPERATIONS}
+        made["refresh"] = starts * refreshes
+        made["sign_out"] = starts * sessions.sign_out_at_end
+        for op, per_s in sessions.actions.items():
+            made[op] += starts * active_s * per_s
+        total += sum(followed_rates(scenario, made).values())
+    return total
+
+
+def _per_session(scenario: Scenario, sample_size: int = 200_000) -> tuple[float, float]:
+    """Mean refreshes and mean active time (s) of one session, from a fixed-seed sample."""
+    import numpy as np
+
+    from drsim.model.distributions import sample
+    from drsim.model.journeys import refresh_interval
+
+    sessions = scenario.sessions
+    rng = np.random.default_rng(0)
+    active = sample(sessions.active_for, rng, sample_size)
+    lifetime = np.full(sample_size, sessions.access_token + sessions.access_token_spread / 2)
+    interval = refresh_interval(scenario, lifetime)
+    return float(np.floor(active / interval).mean()), float(active.mean())
 
 
 def _rate(value: float) -> str:

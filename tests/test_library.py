@@ -145,6 +145,14 @@ def test_custom_export_import_forces_password_resets():
     assert reference["failed_logins.password_reset_required"]["mean"] == 0
 
 
+def test_tokens_not_accepted_across_regions_force_people_to_sign_in_again():
+    """A separate backup pool refuses the primary's refresh tokens: after the failover
+    every session's next refresh is refused and its person signs in again."""
+    export, reference = summary_of("custom-export-import"), summary_of("cognito-active-passive")
+    assert _ci(export, "forced_reauthentications")[0] > 0
+    assert reference["forced_reauthentications"]["per_replication"] == [0.0] * REPS
+
+
 def test_fast_health_check_detects_sooner():
     fast, reference = summary_of("fast-health-check"), summary_of("cognito-active-passive")
     assert _ci(fast, "detection_s")[1] < _ci(reference, "detection_s")[0]
@@ -161,6 +169,17 @@ def test_token_replay_is_honoured_where_revocations_lag_and_more_when_they_never
         for rep in range(REPS)
     ])
     assert _ci(never, "revoked_token_accepts")[0] > _ci(lagging, "revoked_token_accepts")[1]
+
+
+def test_a_half_size_secondary_is_overloaded_through_the_failover_and_the_primary_never():
+    """The secondary's 3 vCPUs are offered ≈ 1.2× their capacity (plus retries) from the
+    failover to failback (≈ 29 minutes); the primary's 6 vCPUs never are; the clients'
+    10 s timeouts fire and retries amplify the load (replication 0, the golden's run)."""
+    metrics = metrics_of("failover-to-small-secondary", 0)
+    assert metrics["overloaded_minutes.us-east-1"] == 0
+    assert 25 <= metrics["overloaded_minutes.eu-west-1"] <= 35
+    assert metrics["timeouts"] > 0 and metrics["latency_p99_s"] == 10.0
+    assert metrics["attempts_per_first_attempt"] > 1.2
 
 
 def test_an_outage_at_the_primary_markets_business_peak_fails_more_sign_ins_than_at_night():

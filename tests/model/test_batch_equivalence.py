@@ -9,6 +9,7 @@ replays, shared lockout counters, one region and client kinds in time zones.
 from __future__ import annotations
 
 import pytest
+from rates_only import RATES_ONLY
 
 from drsim.model import simulate
 from drsim.model.attackers import Attackers
@@ -36,6 +37,7 @@ SCENARIOS = [
     "read-local-write-primary",
     "password-change-during-failover",
     "failback-while-backlog-drains",
+    "failover-to-small-secondary",
     "outage-at-business-peak",
 ]
 
@@ -72,6 +74,34 @@ def test_batched_run_equals_sequential_reference(name):
         a, b = getattr(batched, table), getattr(reference, table)
         assert a.equals(b), f"{name}: {table} differ"
     assert batched.meta == reference.meta
+
+
+OVERLOAD = ["regions.0.capacity.vcpus=6", "regions.1.capacity.vcpus=3",
+            *(f"clients.{k}.timeout=10s" for k in range(5)),
+            "clients.1.retry.budget.capacity=500", "clients.2.retry.jitter_kind=full",
+            "clients.3.retry.jitter_kind=equal"]
+
+
+@pytest.mark.parametrize("sets", [
+    pytest.param(OVERLOAD, id="timeouts-budget-jitter"),
+    pytest.param(["regions.0.capacity.vcpus=4", "regions.1.capacity.vcpus=4"],
+                 id="capacity-without-timeouts"),
+])
+def test_overload_equals_sequential_reference(sets):
+    """Capacity with client timeouts (batches checked against the queue's bound, spans
+    of overload one at a time), a retry budget (its kind one at a time), full and equal
+    jitter; and capacity alone (the sojourns worked out from the records)."""
+    scenario = load_scenario("cognito-active-passive", [
+        "users.population=20000", "run.duration=40m", "faults.0.start=10m",
+        "faults.0.duration=15m", *sets])
+    batched = simulate(scenario, 0, batch=True)
+    reference = simulate(scenario, 0, batch=False)
+    assert "batch_fallback" not in batched.meta
+    for table in ("requests", "writes", "locks", "events"):
+        assert getattr(batched, table).equals(getattr(reference, table)), table
+    assert batched.meta == reference.meta
+    if sets is OVERLOAD:
+        assert (batched.requests.outcome == "timeout").sum() > 1000
 
 
 STORM = ["users.population=3000", "run.duration=40m", "faults.0.start=10m",
@@ -126,7 +156,7 @@ def test_busy_writers_equal_sequential_reference(monkeypatch):
     failover that moves their DNS answers, with lags short enough to apply in the batch.
     Writers whose answer stays put are served in rounds; the run must match the reference."""
     scenario = load_scenario("cognito-active-passive", [
-        "users.population=2000", "run.duration=30m", "faults.0.start=8m",
+        *RATES_ONLY, "users.population=2000", "run.duration=30m", "faults.0.start=8m",
         "faults.0.duration=10m", "traffic.profile_update=20/s", "traffic.password_change=5/s",
         "traffic.sign_out=5/s", "traffic.profile_read=20/s", "replication.lag=0.5s"])
     in_rounds = []

@@ -20,8 +20,9 @@ that one run costs a fraction of a second. On the records of each run:
   is served nowhere before its creation and only where its record is);
 * every request has exactly one outcome;
 * with journeys (follow-ups, per-operation endpoints, sessions that refresh their
-  tokens, forced re-authentication): every refresh has a token — without sessions
-  at the start, a refresh follows a successful sign-in of its user;
+  tokens and act while active, forced re-authentication): every refresh has a token
+  — without sessions at the start, a refresh follows a successful sign-in of its
+  user; when every profile read is a read-back, it follows an update by its user;
 * the same seed gives identical records, and so does serving one request at a
   time instead of in vectorised batches;
 * changing only the failover design leaves the arrival stream identical.
@@ -309,10 +310,16 @@ def scenario_dicts(draw) -> dict[str, Any]:
         "run": {"duration": f"{duration_s:.3f}s", "seed": draw(st.integers(0, 2**31))},
     }
     follow_ups, sessions = draw(journeys(routing, dns))
+    if follow_ups and draw(st.booleans()):  # every profile read is a read-back
+        data["traffic"]["profile_read"] = "0/s"
+        sessions.get("actions", {}).pop("profile_read", None)
+        follow_ups = [rule for rule in follow_ups if rule["then"] != "profile_read"]
+        follow_ups.append({"after": "profile_update", "then": "profile_read",
+                           "delay": draw(distribution(0, 60))})
     data["traffic"]["follow_ups"] = follow_ups
     data["sessions"].update(sessions)
-    if "active_for" in sessions:  # every session comes from a sign-in in the run
-        data["users"]["with_session"] = "0%"
+    if "active_for" in sessions and not sessions["in_progress_at_start"]:
+        data["users"]["with_session"] = "0%"  # every session comes from a sign-in in the run
     if replication["mode"] == "async":  # drawn last too: a failback that replicates
         data["failover"]["failback"].update(draw(catch_up()))
     return data
@@ -359,6 +366,11 @@ def journeys(draw, routing: str, dns: dict[str, Any]) -> tuple[list, dict[str, A
     }
     if draw(st.booleans()):
         sessions["active_for"] = draw(distribution(0, 1800))
+        sessions["in_progress_at_start"] = draw(st.booleans())
+        sessions["sign_out_at_end"] = draw(percent())
+        sessions["actions"] = {op: draw(rate(0.02)) for op in draw(st.lists(
+            st.sampled_from(["profile_read", "profile_update", "password_change"]),
+            max_size=3, unique=True))}
     return follow_ups, sessions
 
 
@@ -620,6 +632,25 @@ def check_every_refresh_has_a_token(records: RunRecords, scenario: Scenario) -> 
     assert orphans.empty, f"refreshes without a token:\n{orphans.head()}"
 
 
+def check_read_backs_follow_their_updates(records: RunRecords, scenario: Scenario) -> None:
+    """When every profile read is a read-back (a follow-up of a profile update), each is
+    made by a user who made a profile update at or before it."""
+    reads_are_read_backs = (
+        scenario.traffic.profile_read == 0
+        and "profile_read" not in scenario.sessions.actions
+        and all(rule.after == "profile_update" for rule in scenario.traffic.follow_ups
+                if rule.then == "profile_read"))
+    if not reads_are_read_backs:
+        return
+    req = records.requests
+    first = req[~req.attacker & (req.attempt == 0)]
+    updated = first[first.op == "profile_update"].groupby("user", observed=True).time_s.min()
+    reads = first[first.op == "profile_read"]
+    since = reads.user.map(updated)
+    orphans = reads[~(since <= reads.time_s)]
+    assert orphans.empty, f"read-backs without an update before them:\n{orphans.head()}"
+
+
 def check_writes_match_requests(records: RunRecords, scenario: Scenario) -> None:
     """Every replicated write is an acknowledged write request at its origin and instant;
     lost and conflicting writes are stuck ones; a write stuck at a promotion is exactly
@@ -764,6 +795,12 @@ def test_replicated_writes_match_acknowledged_requests(scenario):
 @given(scenarios)
 def test_every_refresh_has_a_token(scenario):
     check_every_refresh_has_a_token(run_of(scenario), scenario)
+
+
+@deterministic
+@given(scenarios)
+def test_a_read_back_follows_its_update(scenario):
+    check_read_backs_follow_their_updates(run_of(scenario), scenario)
 
 
 @deterministic

@@ -203,6 +203,7 @@ sessions:
   refresh_policy: {policy}
   refresh_before: 5m
   active_for: {{distribution: exponential, mean: 2h}}
+  in_progress_at_start: {before}
 traffic:
   sign_in: 0.2/s
   federated_sign_in: 0/s
@@ -224,7 +225,7 @@ def test_refreshes_follow_the_tokens_users_hold(token, policy, interval_s):
     per second, less λ/2 for the sessions that end between two refreshes (a session of
     exponential length A refreshes ⌊A / I⌋ times: E = 1/(e^{I/m} − 1) = m/I − ½ + O(I/m)).
     Exactly, a sign-in at s adds refreshes at s + kI, k ≥ 1, while kI < A."""
-    scenario = parse_scenario(SESSIONS.format(token=token, policy=policy))
+    scenario = parse_scenario(SESSIONS.format(token=token, policy=policy, before="false"))
     requests = simulate(scenario, 0).requests
     rate, mean_s, horizon = 0.2, 7200.0, scenario.run.duration
     sign_ins = requests[(requests["op"] == "sign_in") & (requests["attempt"] == 0)]
@@ -275,3 +276,120 @@ def test_a_refused_refresh_forces_an_interactive_sign_in(policy):
     else:
         assert follow["outcome"].isna().all()
         assert forced == 0
+
+
+JOURNEYS = """\
+name: journeys
+regions:
+  - {{name: primary, role: primary}}
+  - {{name: secondary, role: secondary}}
+users: {{population: 1M, with_session: 100%}}
+clients: honour
+sessions:
+  access_token: 10m
+  refresh_policy: reactive
+  active_for: {{distribution: exponential, mean: 1h}}
+  actions: {{profile_read: {read_rate}, profile_update: 0/h}}
+  sign_out_at_end: {sign_out}
+  in_progress_at_start: true
+traffic:
+  sign_in: 0.5/s
+  federated_sign_in: 0/s
+  refresh: 0/s
+  sign_up: 0/s
+  profile_read: 0/s
+  profile_update: 0/s
+  password_change: 0/s
+  sign_out: 0/s
+  admin_disable: 0/s
+run: {{duration: 4h, seed: 8}}
+"""
+
+
+def _first_attempts(text: str) -> tuple[Scenario, pd.DataFrame]:
+    scenario = parse_scenario(text)
+    requests = simulate(scenario, 0).requests
+    return scenario, requests[(requests["attempt"] == 0) & ~requests["attacker"]]
+
+
+def test_sessions_in_progress_at_the_start_make_refreshes_stationary():
+    """Sessions begun before t = 0 are in progress when the run starts: sign-ins at λ, each
+    active for an exponential time of mean m and refreshing every I, give an expected
+    λ·q/(1 − q) refreshes per second from the first second (q = e^{−I/m}; Little's law:
+    N / I − λ/2 + O(I/m)), in the first quarter of the run as in the last."""
+    scenario, first = _first_attempts(JOURNEYS.format(read_rate="0/h", sign_out="0%"))
+    rate, mean_s, interval_s = 0.5, 3600.0, 600.0
+    q = math.exp(-interval_s / mean_s)
+    per_second = rate * q / (1 - q)
+    per_session_sq = q * (1 + q) / (1 - q) ** 2
+    refreshes = first[first["op"] == "refresh"]["time_s"]
+    quarter = scenario.run.duration / 4
+    for start in (0.0, 3 * quarter):
+        count = refreshes.between(start, start + quarter, inclusive="left").sum()
+        expected = per_second * quarter
+        assert abs(count - expected) < Z * math.sqrt(rate * quarter * per_session_sq), (
+            start, count, expected)
+
+
+def test_in_session_actions_arrive_at_active_sessions_times_their_rate():
+    """An action at r per hour of activity: N = λ·m active sessions make N·r per second."""
+    scenario, first = _first_attempts(JOURNEYS.format(read_rate="6/h", sign_out="0%"))
+    rate, mean_s, per_s = 0.5, 3600.0, 6 / 3600
+    reads = int((first["op"] == "profile_read").sum())
+    horizon = scenario.run.duration
+    expected = rate * mean_s * per_s * horizon
+    # Each session adds Poisson(r·A) reads, A exponential: Var = λ·T·E[r·A + (r·A)²].
+    sd = math.sqrt(rate * horizon * (per_s * mean_s + 2 * (per_s * mean_s) ** 2))
+    assert abs(reads - expected) < Z * sd, (reads, expected)
+
+
+def test_sessions_end_with_a_sign_out_at_the_configured_share():
+    """At stationarity sessions end at the sign-in rate λ: a share p sign out, λ·p·T."""
+    scenario, first = _first_attempts(JOURNEYS.format(read_rate="0/h", sign_out="40%"))
+    expected = 0.5 * 0.4 * scenario.run.duration
+    sign_outs = int((first["op"] == "sign_out").sum())
+    assert abs(sign_outs - expected) < Z * math.sqrt(expected), (sign_outs, expected)
+
+
+def test_an_action_is_made_by_the_user_of_a_session_while_it_is_active():
+    """Without sessions at the start, every in-session read is by a user who signed in
+    earlier in the run, and no later than the longest session after that sign-in."""
+    text = JOURNEYS.format(read_rate="6/h", sign_out="0%").replace(
+        "in_progress_at_start: true", "in_progress_at_start: false").replace(
+        "{distribution: exponential, mean: 1h}", "{distribution: uniform, low: 10m, high: 20m}")
+    _, first = _first_attempts(text)
+    sign_ins = first[first["op"] == "sign_in"][["user", "time_s"]].sort_values("time_s")
+    reads = first[first["op"] == "profile_read"][["user", "time_s"]].sort_values("time_s")
+    assert len(reads) > 100
+    last = pd.merge_asof(reads, sign_ins.rename(columns={"time_s": "signed_in"}),
+                         left_on="time_s", right_on="signed_in", by="user")
+    assert last["signed_in"].notna().all()
+    assert ((last["time_s"] - last["signed_in"]) <= 20 * 60).all()
+
+
+def test_journey_settings_need_sessions():
+    with pytest.raises(Exception, match="needs sessions.active_for"):
+        parse_scenario("name: x\nsessions: {actions: {profile_read: 1/h}}\n")
+
+
+@pytest.mark.parametrize(("spec", "second_moment"), [
+    ({"distribution": "exponential", "mean": "10s"}, 200.0),
+    ({"distribution": "lognormal", "median": "10s", "p99": "40s"}, None),
+    ({"distribution": "uniform", "low": "2s", "high": "8s"}, (8**3 - 2**3) / (3 * 6)),
+    ({"distribution": "empirical", "samples": ["1s", "3s"]}, 5.0),
+    ({"distribution": "constant", "value": "7s"}, 49.0),
+])
+def test_sessions_in_progress_are_length_biased(spec, second_moment):
+    """An interval in progress at an instant has mean length E[A²] / E[A] (the inspection
+    paradox): the lengths of the sessions in progress at t = 0."""
+    from pydantic import TypeAdapter
+
+    from drsim.model.distributions import length_biased
+    from drsim.scenario.sections.distributions import Distribution
+
+    dist = TypeAdapter(Distribution).validate_python(spec)
+    if second_moment is None:  # lognormal: E[A²] = exp(2μ + 2σ²)
+        second_moment = math.exp(2 * dist.mu + 2 * dist.sigma**2)
+    draws = length_biased(dist, np.random.default_rng(1), 400_000)
+    expected = second_moment / dist.mean_s
+    assert abs(draws.mean() - expected) < 0.01 * expected, (draws.mean(), expected)

@@ -15,14 +15,15 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from rates_only import RATES_ONLY
 
 import drsim.model as model
 from drsim.model.streams import Streams
 from drsim.model.traffic import (
     _reserve_signups,
     attacker_guesses,
-    generate_arrivals,
     operation_times,
+    rate_arrivals,
 )
 from drsim.records import OP_CODE
 from drsim.scenario import load_scenario
@@ -83,14 +84,19 @@ def straightforward_arrivals(scenario, streams):
 def test_merged_arrivals_equal_the_straightforward_construction(variant):
     scenario = load_scenario("cognito-active-passive", SHORT + VARIANTS[variant])
     for replication in (0, 1):
-        merged = generate_arrivals(scenario, Streams(scenario.run.seed, replication))
+        merged = rate_arrivals(scenario, Streams(scenario.run.seed, replication))
         expected = straightforward_arrivals(scenario, Streams(scenario.run.seed, replication))
         for name, column in expected.items():
             got = getattr(merged, name)
             assert got.dtype == column.dtype and np.array_equal(got, column), name
 
 
-def test_arrivals_and_requests_table_peaks_stay_near_their_size(monkeypatch):
+@pytest.mark.parametrize(("traffic", "arrivals_peak"), [
+    (RATES_ONLY, 50),  # 35 bytes an arrival are kept, ≈ 44 at the peak
+    ([], 130),  # journeys: the old and new arrivals, the sessions' rows, ≈ 115 at the peak
+])
+def test_arrivals_and_requests_table_peaks_stay_near_their_size(monkeypatch, traffic,
+                                                                arrivals_peak):
     peak_per_row: dict[str, float] = {}
 
     def traced(function, key):
@@ -108,7 +114,7 @@ def test_arrivals_and_requests_table_peaks_stay_near_their_size(monkeypatch):
     monkeypatch.setattr(model, "generate_arrivals", traced(model.generate_arrivals, "arrivals"))
     monkeypatch.setattr(model, "_requests_table", traced(model._requests_table, "requests"))
     scenario = load_scenario("cognito-active-passive", ["users.population=20000",
-                                                        "run.duration=1h"])
+                                                        "run.duration=1h", *traffic])
     assert len(model.simulate(scenario).requests) > 500_000
-    assert peak_per_row["arrivals"] < 50  # 35 bytes an arrival are kept, ≈ 44 at the peak
+    assert peak_per_row["arrivals"] < arrivals_peak
     assert peak_per_row["requests"] < 48  # 33 bytes a row are kept, ≈ 42 at the peak

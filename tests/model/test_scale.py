@@ -18,6 +18,7 @@ import sys
 import time
 
 import pytest
+from rates_only import RATES_ONLY
 
 from drsim.model import simulate
 from drsim.scenario import load_scenario
@@ -39,7 +40,7 @@ def peak_rss_mb() -> float:
 @pytest.mark.slow
 def test_a_million_users_for_an_hour():
     scale = TARGET_RATE / sum(BASE_RATES.values())
-    overrides = [f"users.population={USERS}", "run.duration=1h",
+    overrides = [*RATES_ONLY, f"users.population={USERS}", "run.duration=1h",
                  "faults.0.start=20m", "faults.0.duration=20m", "traffic.admin_disable=0/h",
                  # 186 refreshes/s: a pool this busy has its token quota raised in both regions.
                  "regions.0.quotas.token=400/s", "regions.1.quotas.token=400/s"]

@@ -127,6 +127,19 @@ CASES = [
      "no shipped scenario named 'no-such-scenario'"),
     ("extends-wrong-type", "extends: [a, b]\nname: x\n", 1, "extends",
      "expected a scenario name or a path"),
+    ("capacity-zero-vcpus", "name: x\nregions:\n  - name: a\n    role: primary\n"
+     "    capacity:\n      vcpus: 0\n", 6, "regions.0.capacity.vcpus", "expected more than 0"),
+    ("capacity-bare-rate", "name: x\nregions:\n  - name: a\n    role: primary\n"
+     "    capacity:\n      vcpus: 4\n      per_vcpu: {sign_in: 15}\n", 7,
+     "regions.0.capacity.per_vcpu.sign_in", "'15/s'"),
+    ("client-timeout-zero", "name: x\nclients:\n  - {name: a, share: 100%, timeout: 0s,\n"
+     "     dns: {behaviour: honour}}\n", 3, "clients.0.timeout", "expected more than 0, got '0s'"),
+    ("bad-jitter-kind", "name: x\nclients:\n  - name: a\n    share: 100%\n"
+     "    dns: {behaviour: honour}\n    retry: {jitter_kind: ful}\n", 6,
+     "clients.0.retry.jitter_kind", "did you mean 'full'?"),
+    ("budget-negative-cost", "name: x\nclients:\n  - name: a\n    share: 100%\n"
+     "    dns: {behaviour: honour}\n    retry:\n      budget: {retry_cost: -5}\n", 7,
+     "clients.0.retry.budget.retry_cost", "expected at least 0"),
 ]
 
 

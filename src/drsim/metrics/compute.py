@@ -18,6 +18,7 @@ from drsim.metrics.failures import failed_login_metrics, failed_operation_metric
 from drsim.metrics.incident_metrics import incident_metrics
 from drsim.metrics.incidents import headline_incident, incidents
 from drsim.metrics.lockout import lockout_metrics, reachable_regions
+from drsim.metrics.overload import overload_metrics
 from drsim.metrics.people import final_attempt_mask, read_your_writes_metrics, users_failed_metrics
 from drsim.metrics.rpo import rpo_metrics
 from drsim.metrics.sessions import sessions_disrupted_metrics
@@ -37,10 +38,11 @@ def compute_metrics(records: RunRecords, scenario: Scenario) -> dict[str, float]
         A flat ``{name: value}`` dict; the names and their definitions are
         documented in the metric modules (failures, staleness, lockout, exposure,
         sessions, rpo, incident_metrics — recovery and users per incident —,
-        availability, cost, people). Fault-window metrics (``*_during_fault``) use the
-        headline incident's window: from its anchor to its last fault's end; the
-        users who could not complete a request count from the headline incident's
-        first fault to the end of the run (the whole run without a fault).
+        availability, cost, people, overload — only when capacity or timeouts are
+        modelled). Fault-window metrics (``*_during_fault``) use the headline incident's
+        window: from its anchor to its last fault's end; the users who could not complete
+        a request count from the headline incident's first fault to the end of the run
+        (the whole run without a fault).
     """
     req = records.requests
     found = incidents(records, scenario)
@@ -66,4 +68,5 @@ def compute_metrics(records: RunRecords, scenario: Scenario) -> dict[str, float]
     out.update(incident_metrics(records, scenario, found))
     out.update(availability_metrics(req, facts))
     out.update(cost_metrics(req, scenario, facts.users_created))
+    out.update(overload_metrics(records, scenario))
     return {name: float(value) for name, value in out.items()}

@@ -258,6 +258,25 @@ GLOSSARY: tuple[Entry, ...] = (
     Entry("cost_m2m_surcharge_per_month_usd", "USD", "The replication surcharge on M2M tokens.",
           f"{_T}test_cost.py"),
     Entry("cost_per_month_usd", "USD", "Replication + baseline + M2M.", f"{_T}test_cost.py"),
+    # Overload (MODEL.md 11): only when the scenario models capacity or client timeouts;
+    # the per-minute series is drsim.metrics.overload.overload_timeline.
+    Entry("timeouts", "count", "Legitimate attempts whose client gave up waiting "
+          "(`clients[].timeout`); the region did their work anyway.",
+          "tests/model/test_overload_metrics.py; tests/model/test_overload.py::"
+          "test_fifo_timeouts_do_abandoned_work_and_goodput_collapses"),
+    Entry("attempts_per_first_attempt", "ratio", "Retry amplification: legitimate attempts ÷ "
+          "legitimate first attempts (1: nothing retried).", "tests/model/test_overload.py::"
+          "test_retry_amplification_is_one_minus_p_to_the_n_over_one_minus_p ((1 − pⁿ)/(1 − p))"),
+    Entry("latency_p50_s", "seconds", "Median latency of legitimate attempts that reached a "
+          "region: the operation's own, the region's added latency, the wait and service at "
+          "its queue (a timed-out attempt: the timeout).",
+          "tests/model/test_overload.py::test_md1_mean_wait_is_pollaczek_khinchine"),
+    Entry("latency_p99_s", "seconds", "Its 99th percentile.",
+          "tests/model/test_overload_metrics.py"),
+    Entry("overloaded_minutes.<region>", "count", "Minutes in which the work offered to a "
+          "region with a capacity exceeded it (utilisation > 1: its backlog grew).",
+          "tests/model/test_overload_metrics.py::"
+          "test_timeline_of_a_region_offered_twice_its_capacity"),
 )
 
 CAUSES: dict[str, str] = {
@@ -281,6 +300,8 @@ CAUSES: dict[str, str] = {
     "dns_unavailable": "the client's resolver could not answer (DNS outage, no serve-stale)",
     "sync_unavailable": "a synchronous write could not reach its peer",
     "user_disabled": "the user is disabled in the serving region",
+    "timeout": "the client gave up waiting for a region's queue (`clients[].timeout`); the "
+               "region did the work anyway",
 }
 """Every outcome cause, in words (``<cause>`` in the names above)."""
 

@@ -36,6 +36,7 @@ GROUP_NAMES: dict[str, str] = {
     "dns_unavailable": "users without DNS answers",
     "sync_unavailable": "users needing a synchronous write",
     "user_disabled": "disabled users",
+    "timeout": "users timed out by an overloaded region",
 }
 """How a never-recovered group is named in words, by the cause of its last failure."""
 

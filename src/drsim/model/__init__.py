@@ -14,6 +14,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from drsim.model.arrivals import generate_arrivals
+from drsim.model.capacity import sojourn_s
 from drsim.model.control import ControlTimeline, run_control_plane
 from drsim.model.dataplane import DataPlane
 from drsim.model.directory import Directory
@@ -22,7 +24,7 @@ from drsim.model.quotas import BatchAssumptionBroken
 from drsim.model.recorder import DataPlaneOutput
 from drsim.model.routing import build_router
 from drsim.model.streams import Streams
-from drsim.model.traffic import generate_arrivals, scripted_arrivals
+from drsim.model.traffic import scripted_arrivals
 from drsim.records import (
     EVENT_KINDS,
     OP_CODE,
@@ -126,7 +128,8 @@ def _drain_s(scenario: Scenario, streams: Streams, control: ControlTimeline,
     start, p, s = control.undrained  # type: ignore[misc]
     arrivals = _arrivals(scenario, streams, script)
     signups = int(np.count_nonzero(arrivals.op == OP_CODE["sign_up"]))
-    directory = Directory(scenario, streams, scenario.users.population + signups)
+    directory = Directory(scenario, streams, scenario.users.population + signups,
+                          arrivals.signup_kinds)
     router = build_router(scenario, control, directory, dns_outages(control))
     plane = DataPlane(scenario, streams, control, arrivals, directory, router, batch)
     del arrivals, directory, router
@@ -181,6 +184,7 @@ def _requests_table(scenario: Scenario, control: ControlTimeline,
     shadow = _flags(n, out.shadow_locked_index, order)
     del order
     latency = _latency_s(scenario, control, time_s, op, region, outcome)
+    _add_queueing(scenario, latency, time_s, op, region, outcome, client, attacker)
 
     names = list(scenario.region_names) + ["none"]
     region_codes = np.where(region >= 0, region, len(names) - 1)
@@ -244,6 +248,22 @@ def _latency_s(scenario: Scenario, control: ControlTimeline, time_s: np.ndarray,
             "sign_up", "profile_update", "password_change", "sign_out", "admin_disable")])
         latency[writes & (outcome == OUTCOME_CODE["ok"])] += scenario.replication.sync_latency
     return latency
+
+
+def _add_queueing(scenario: Scenario, latency: np.ndarray, time_s: np.ndarray, op: np.ndarray,
+                  region: np.ndarray, outcome: np.ndarray, client: np.ndarray,
+                  attacker: np.ndarray) -> None:
+    """Add each attempt's wait and service at its region's queue to its latency (regions
+    with a capacity, :mod:`drsim.model.capacity`); an attempt that timed out took its
+    client's timeout."""
+    sojourn = sojourn_s(scenario, time_s, op, region, outcome)
+    if sojourn is not None:
+        latency += sojourn.astype(np.float32)
+    timed_out = np.flatnonzero(outcome == OUTCOME_CODE["timeout"])
+    if len(timed_out):
+        limits = np.array([k.timeout or np.inf for k in scenario.clients], dtype=np.float32)
+        legit = attacker[timed_out] < 0
+        latency[timed_out[legit]] = limits[client[timed_out[legit]]]
 
 
 def _unique_categories(names: list[str]) -> tuple[list[str], np.ndarray]:

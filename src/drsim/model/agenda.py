@@ -25,7 +25,8 @@ class Request(NamedTuple):
     attacker: int  # attacker index; −1 for a legitimate user
     attempt: int  # 0 for a first attempt
     region: int  # the endpoint an attacker calls; −1: the client's DNS answer
-    value: float | None  # what a replay presents: the session's issue time, an old version
+    value: float | None  # what a replay presents: the session's issue time, an old version;
+    # a budgeted client's retry: the retry-quota tokens it took
     key: int  # the counter-based randomness key of this attempt
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from drsim.model.agenda import REQUEST, Agenda, Request
+from drsim.model.capacity import Queues
 from drsim.model.control import DOWN, Epoch
 from drsim.model.lockout import RegionLockout
 from drsim.model.operations import (
@@ -171,7 +172,7 @@ class Attackers:
         return choice
 
     def serve_guesses(self, arrivals: Arrivals, rows: np.ndarray, epoch: Epoch, rules: Rules,
-                      quotas: Quotas, recorder: Recorder) -> None:
+                      quotas: Quotas, recorder: Recorder, queues: Queues | None) -> None:
         """Serve guesses (arrival rows) whose accounts nothing else in the batch concerns,
         as :meth:`region_for` and the one-at-a-time sign-in would, in rounds: the k-th
         guesses of every account together."""
@@ -200,6 +201,8 @@ class Attackers:
             out = rules.endpoint_many(epoch, r, GUESS, u[g])
             reached = out == OK
             quotas.take_many(r[reached], GUESS, when[reached])
+            if queues is not None:
+                queues.take_many(r[reached], np.full(int(reached.sum()), GUESS), when[reached])
             out[reached & rules.missing_many(r, who)] = NOT_FOUND
             live = out == OK
             scope = lockout.own_scope[r]

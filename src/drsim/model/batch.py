@@ -22,6 +22,7 @@ import numpy as np
 from drsim.model.agenda import APPLY, REQUEST
 from drsim.model.directory import view
 from drsim.model.operations import IS_WRITE, M2M, REFRESH, SIGN_IN, SIGN_UP
+from drsim.model.quotas import BatchAssumptionBroken
 from drsim.model.waves import Wave, WaveServer
 from drsim.model.writelog import WriteLog
 
@@ -160,21 +161,28 @@ class BatchServer:
         requests = [item for item in popped if item[1] == REQUEST]
         applies = [item for item in popped if item[1] == APPLY]
         plan = self._plan(i, j, t1, requests, applies)
-        if not self._quotas_fit(plan):
+        maybe_t, maybe_op = self._maybe(plan)
+        if not (self._quotas_fit(plan, maybe_t, maybe_op)
+                and self._queues_fit(plan, maybe_t, maybe_op)):
             plane.agenda.put_back(popped)
             return False
         plane.quotas.open_batch()
+        if plane.queues is not None:
+            plane.queues.open_batch()
         batch = plane.batch = Batch(t1, plane.writes)
         self._serve_waves(plan, batch)
         if plan.guessing.any():
             plane.attackers.serve_guesses(plane.arrivals, i + np.flatnonzero(plan.guessing),
                                           plane.epoch, plane.rules, plane.quotas,
-                                          plane.recorder)
+                                          plane.recorder, plane.queues)
         batch.order_commits()
         self._serve_one_at_a_time(plan, batch)
         batch.finish()
         plane.batch = None
         plane.quotas.book()
+        if plane.queues is not None and not plane.queues.book():
+            raise BatchAssumptionBroken(f"a batched request would have timed out before "
+                                        f"t={t1:.3f}s")
         return True
 
     # ------------------------------------------------------------------ planning
@@ -196,6 +204,8 @@ class BatchServer:
         stand_ins = self._settle_newcomers(i, j, op, user)
         valid = user >= 0
         safe = np.where(valid, user, 0)
+        if plane.retries.budgeted_any:  # a retry budget orders its kind's requests
+            legit &= ~plane.retries.budgeted[np.where(valid, view(d.client)[safe], 0)]
         apply_rows = np.array([it[3].row for it in applies], dtype=np.int64)
         apply_users = view(plane.writes.user)[apply_rows]
         everyone = np.concatenate([user[valid], stand_ins, apply_users])
@@ -292,21 +302,38 @@ class BatchServer:
             blocked.append(several[risky])
         return in_rounds, np.concatenate(blocked)
 
-    def _quotas_fit(self, plan: Plan) -> bool:
-        """No bucket may run dry: every request not decided vectorised is counted at every
-        region it might reach (and a refresh served in rounds, which may become a sign-in,
-        as a sign-in too). When a refresh refused for good is followed by a sign-in, so are
-        the vectorised refreshes the region will refuse early enough for that sign-in to
-        fall inside the batch. (A request served one at a time whose state changes in the
-        batch may still take a token this count missed: the margin covers a few, and the
-        booking at the batch's end catches the rest.)"""
+    def _maybe(self, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
+        """The requests a batch's quota and queue checks count at every region they might
+        reach: those not decided vectorised, and a refresh served in rounds (which may
+        become a sign-in) as a sign-in too. When a refresh refused for good is followed by
+        a sign-in, so are the vectorised refreshes the region will refuse early enough for
+        that sign-in to fall inside the batch. Returns their times and operations."""
         either = plan.in_rounds & (plan.op == REFRESH)
         if self.plane.retries.reauthenticates:
             either[self._refused_refreshes(plan)] = True
-        return self.plane.quotas.fits(
-            self.plane.epoch, plan.region, plan.t[plan.fidx], plan.as_now[plan.fidx],
-            np.concatenate([plan.t[~plan.fast], plan.t[either]]),
-            np.concatenate([plan.as_now[~plan.fast], np.full(int(either.sum()), SIGN_IN)]))
+        return (np.concatenate([plan.t[~plan.fast], plan.t[either]]),
+                np.concatenate([plan.as_now[~plan.fast], np.full(int(either.sum()), SIGN_IN)]))
+
+    def _quotas_fit(self, plan: Plan, maybe_t: np.ndarray, maybe_op: np.ndarray) -> bool:
+        """No bucket may run dry (:meth:`_maybe` says who is counted where). (A request
+        served one at a time whose state changes in the batch may still take a token this
+        count missed: the margin covers a few, and the booking at the batch's end catches
+        the rest.)"""
+        return self.plane.quotas.fits(self.plane.epoch, plan.region, plan.t[plan.fidx],
+                                      plan.as_now[plan.fidx], maybe_t, maybe_op)
+
+    def _queues_fit(self, plan: Plan, maybe_t: np.ndarray, maybe_op: np.ndarray) -> bool:
+        """When clients time out, no attempt may wait long enough to: the bound on every
+        sojourn, counted as :meth:`_quotas_fit` counts, must leave half the shortest
+        timeout less the longest fixed latency (the booking at the batch's end checks the
+        attempts really made)."""
+        plane = self.plane
+        if plane.queues is None:
+            return True
+        fixed = max(plane.base_latency_s) + np.array(plane.epoch.added_latency_s)
+        limit = min(plane.timeout_s) - fixed
+        return plane.queues.fits(plane.epoch, limit, plan.region, plan.t[plan.fidx],
+                                 plan.as_now[plan.fidx], maybe_t, maybe_op)
 
     def _refused_refreshes(self, plan: Plan) -> np.ndarray:
         """Positions of the refreshes the region will refuse for good (the user is not

@@ -26,6 +26,7 @@ import numpy as np
 from drsim.model.agenda import APPLY, REQUEST, Agenda, Request
 from drsim.model.attackers import Attackers
 from drsim.model.batch import Batch, BatchServer
+from drsim.model.capacity import Queues, service_ticks
 from drsim.model.control import ControlTimeline, Epoch
 from drsim.model.directory import Directory
 from drsim.model.lockout import RegionLockout
@@ -57,9 +58,11 @@ from drsim.model.operations import (
     SIGN_UP,
     STALE_CRED,
     THROTTLED,
+    TIMEOUT,
     TOKEN_REJECTED,
     WRITE_OPS,
     WRONG_PASSWORD,
+    base_latency_s,
 )
 from drsim.model.quotas import Quotas
 from drsim.model.recorder import DataPlaneOutput, Recorder, Served
@@ -71,6 +74,8 @@ from drsim.model.traffic import Arrivals
 from drsim.model.writelog import WriteLog
 from drsim.records import OP_CODE, OUTCOME_CODE
 from drsim.scenario.schema import Scenario
+
+inf = float("inf")
 
 REFUSED = tuple(Served(code) for code in range(len(OUTCOME_CODE)))
 """The result of an attempt refused (or served) with nothing else to record, by outcome."""
@@ -106,6 +111,12 @@ class DataPlane:
         self.writes = WriteLog(scenario, streams, control, directory, self.agenda)
         self.attackers = Attackers(scenario, streams, self.lockout)
         self.retries = Retries(scenario)
+        # Client timeouts (∞: none); the queues are tracked only when a wait can time out.
+        self.timeout_s = [inf if k.timeout is None else k.timeout for k in scenario.clients]
+        ticks = service_ticks(scenario)
+        timeouts = any(k.timeout is not None for k in scenario.clients)
+        self.queues = Queues(scenario, ticks) if ticks is not None and timeouts else None
+        self.base_latency_s = base_latency_s().astype(np.float64).tolist()
         self.recorder = Recorder(arrivals)
         self.migrates = scenario.replication.mode == "migrate_on_sign_in"
         batched = list(READ_OPS)
@@ -230,21 +241,29 @@ class DataPlane:
                   region: int, request: Request | None, u: float, luck: float, index: int,
                   seq: int, key: int) -> None:
         """Serve one attempt, record it, schedule its retry."""
-        served = self._serve(t, op, user, region, attacker, self.epoch, request, u, luck)
+        limit = self.timeout_s[client] if attacker < 0 else inf
+        served = self._serve(t, op, user, region, attacker, self.epoch, request, u, luck,
+                             limit)
         recorded_user = user if (op != SIGN_UP or served.outcome == OK) else -1
         self.recorder.record(index, t, op, recorded_user, client, attacker, attempt, region,
                              seq, served)
+        if attacker < 0 and served.outcome == OK and self.retries.budgeted_any:
+            self.retries.succeed(client, request)
         if served.outcome != OK and attacker < 0:
             retry = self.retries.retry(t, op, user, client, attempt, served.outcome, u, key)
             if retry is not None:
                 self.agenda.schedule(retry[0], REQUEST, retry[1])
 
     def _serve(self, t: float, op: int, user: int, r: int, attacker: int, epoch: Epoch,
-               request: Request | None, u: float, luck: float) -> Served:
+               request: Request | None, u: float, luck: float,
+               limit: float = inf) -> Served:
         """The outcome of one attempt, with its effects on the run's state.
 
         ``u`` and ``luck`` are the attempt's own uniform draws: ``u`` decides whether
         a degraded region fails it, ``luck`` whether an attacker's guess is right.
+        ``limit``: the client's timeout; an attempt whose latency (the operation's own,
+        the region's added latency, its wait and service at the region's queue) would
+        exceed it times out, with no effect but the work the region does anyway.
         """
         rules = self.rules
         refused = rules.endpoint(epoch, r, op, u)
@@ -252,6 +271,10 @@ class DataPlane:
             return REFUSED[refused]
         if not self.quotas.take(r, op, t):
             return REFUSED[THROTTLED]
+        if self.queues is not None:
+            sojourn = self.queues.take(r, op, t)
+            if sojourn and self.base_latency_s[op] + epoch.added_latency_s[r] + sojourn > limit:
+                return REFUSED[TIMEOUT]
         d = self.directory
         if op in WRITE_OPS:
             refused = rules.write(epoch, r)

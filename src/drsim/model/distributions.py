@@ -30,3 +30,26 @@ def sample(spec: object, rng: np.random.Generator, size: int) -> np.ndarray:
 def sample_one(spec: object, rng: np.random.Generator) -> float:
     """Draw one value (seconds)."""
     return float(sample(spec, rng, 1)[0])
+
+
+
+def length_biased(spec: object, rng: np.random.Generator, size: int) -> np.ndarray:
+    """Draw ``size`` values from the length-biased form of ``spec`` (density x·f(x)/E[X]):
+    the lengths of the intervals in progress at an instant of a stationary stream of
+    intervals (the inspection paradox). Lognormal(μ, σ) → lognormal(μ + σ², σ);
+    exponential(m) → gamma(2, m); uniform(a, b) → density ∝ x on [a, b]."""
+    if isinstance(spec, Constant):
+        return np.full(size, spec.value, dtype=np.float64)
+    if isinstance(spec, Exponential):
+        return rng.gamma(2.0, spec.mean, size)
+    if isinstance(spec, Lognormal):
+        return rng.lognormal(spec.mu + spec.sigma**2, spec.sigma, size)
+    if isinstance(spec, Uniform):
+        low2, high2 = spec.low**2, spec.high**2
+        return np.sqrt(low2 + rng.random(size) * (high2 - low2))
+    if isinstance(spec, Empirical):
+        samples = np.asarray(spec.samples, dtype=np.float64)
+        if samples.sum() == 0:
+            return np.zeros(size)
+        return rng.choice(samples, size, p=samples / samples.sum())
+    raise TypeError(f"no length-biased form: {spec!r}")

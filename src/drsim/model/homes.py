@@ -103,8 +103,8 @@ class Picked:
     signup_kinds: np.ndarray | None  # int8 kind of the k-th sign-up (None: not homed)
 
 
-def picked_users(scenario: Scenario, streams: Streams, op: np.ndarray, pick: np.ndarray,
-                 population_of_row: np.ndarray) -> Picked:
+def population_picks(scenario: Scenario, streams: Streams, op: np.ndarray, pick: np.ndarray,
+                     population_of_row: np.ndarray) -> Picked:
     """Acting users drawn within each row's population (see the module docstring).
 
     Args:
@@ -140,6 +140,25 @@ def picked_users(scenario: Scenario, streams: Streams, op: np.ndarray, pick: np.
         new_pick[rows] = (stand_in + 0.5) / population
     return Picked(user=user, pick=new_pick,
                   signup_kinds=signup_kinds.astype(np.int8) if is_homed else None)
+
+
+def users_in_progress(scenario: Scenario, streams: Streams,
+                      pick: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The users (and rewritten picks) of sessions in progress at t = 0: each session's
+    population is drawn with probability ∝ share × its profile at t = 0 in local time
+    (stream ``sessions/before/population``), then its user within that population."""
+    count = len(pick)
+    if homed(scenario):
+        zero = np.zeros(1)
+        weight = population_shares(scenario) * np.array(
+            [profile_factor(scenario, zero, kind.time_zone or 0.0)[0] for kind in scenario.clients])
+        rng = streams.get("sessions/before/population")
+        kinds = rng.choice(len(weight), count, p=weight / weight.sum()).astype(np.int8)
+    else:
+        kinds = np.zeros(count, dtype=np.int8)
+    picked = population_picks(scenario, streams, np.full(count, OP_CODE["sign_in"], np.int8),
+                              pick, kinds)
+    return picked.user, picked.pick
 
 
 def _drawn(pool: np.ndarray, size: np.ndarray, pick: np.ndarray, weights: np.ndarray | None,

@@ -29,6 +29,7 @@ DNS_DOWN = OUTCOME_CODE["dns_unavailable"]
 SYNC_DOWN = OUTCOME_CODE["sync_unavailable"]
 DISABLED = OUTCOME_CODE["user_disabled"]
 FEDERATED_UNSEEN = OUTCOME_CODE["federated_user_unseen"]
+TIMEOUT = OUTCOME_CODE["timeout"]
 
 SIGN_IN = OP_CODE["sign_in"]
 FEDERATED = OP_CODE["federated_sign_in"]

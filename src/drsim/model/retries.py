@@ -1,9 +1,16 @@
 """Client retries: which failures a client kind retries, how often, after what delay.
 
-A retry's delay is ``backoff × multiplier^attempt × (1 + jitter × (2v − 1))``,
-with ``v`` taken from the failed attempt's own draw, and the retry's draws come
-from its key (derived from its parent's): nothing depends on the order in which
-failures are handled, so batches and the reference retry identically.
+A retry's delay is ``backoff × multiplier^attempt × f(v)``, with ``f(v) = 1 +
+jitter × (2v − 1)`` (proportional jitter), ``v`` (full jitter) or ``(1 + v) / 2``
+(equal jitter), ``v`` taken from the failed attempt's own draw, and the retry's
+draws come from its key (derived from its parent's): nothing depends on the
+order in which failures are handled, so batches and the reference retry
+identically.
+
+A retry budget (``retry.budget``, the AWS SDKs' retry quota) is one token
+bucket per client kind, so its retries do depend on the order of its kind's
+attempts: batches serve a budgeted kind's requests one at a time
+(:class:`~drsim.model.batch.BatchServer`), in the reference's order.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from drsim.model.agenda import Request
-from drsim.model.operations import OK, REFRESH, SIGN_IN
+from drsim.model.operations import OK, REFRESH, SIGN_IN, TIMEOUT
 from drsim.model.streams import mix64, mix64_many
 from drsim.records import OUTCOME_CODE, SESSION_ENDING_OUTCOMES
 from drsim.scenario.schema import Scenario
@@ -48,6 +55,13 @@ class Retries:
         self.attempts = np.array([p.attempts for p in self.policies], dtype=np.int64)
         self.backoff = np.array([p.backoff for p in self.policies])
         self.jitter = np.array([p.jitter for p in self.policies])
+        self.jitter_kind = [p.jitter_kind for p in self.policies]
+        self.full = np.array([k == "full" for k in self.jitter_kind])
+        self.equal = np.array([k == "equal" for k in self.jitter_kind])
+        self.budgets = [p.budget for p in self.policies]
+        self.budgeted = np.array([b is not None for b in self.budgets], dtype=np.bool_)
+        self.budgeted_any = bool(self.budgeted.any())
+        self.tokens = [b.capacity if b is not None else 0.0 for b in self.budgets]
         # multiplier ** attempt, computed as the scalar form computes it (bit-identical)
         self.growth = np.array([[p.multiplier ** a for a in range(21)] for p in self.policies])
         self.retried = np.zeros((len(self.policies), len(OUTCOME_CODE)), dtype=np.bool_)
@@ -64,12 +78,34 @@ class Retries:
                     Request(SIGN_IN, user, client, -1, attempt + 1, -1, None, child))
         policy = self.policies[client]
         if attempt + 1 < policy.attempts and outcome in self.codes[client]:
+            cost = None
+            budget = self.budgets[client]
+            if budget is not None:
+                cost = budget.timeout_cost if outcome == TIMEOUT else budget.retry_cost
+                if self.tokens[client] < cost:
+                    return None  # the retry quota is spent: the client gives up
+                self.tokens[client] -= cost
             draw = (u * 1048576.0) % 1.0
-            delay = policy.backoff * policy.multiplier ** attempt * (
-                1.0 + policy.jitter * (2.0 * draw - 1.0))
+            kind = self.jitter_kind[client]
+            if kind == "full":
+                factor = draw
+            elif kind == "equal":
+                factor = 0.5 * draw + 0.5
+            else:
+                factor = 1.0 + policy.jitter * (2.0 * draw - 1.0)
+            delay = policy.backoff * policy.multiplier ** attempt * factor
             child = mix64(key * 64 + attempt + 1)
-            return t + delay, Request(op, user, client, -1, attempt + 1, -1, None, child)
+            return t + delay, Request(op, user, client, -1, attempt + 1, -1, cost, child)
         return None
+
+    def succeed(self, client: int, request: Request | None) -> None:
+        """A budgeted kind's success refunds its retry's cost, or a first attempt's refund."""
+        budget = self.budgets[client]
+        if budget is None:
+            return
+        paid = request.value if request is not None and request.value is not None else None
+        refund = budget.success_refund if paid is None else paid
+        self.tokens[client] = min(budget.capacity, self.tokens[client] + refund)
 
     def due_many(self, t: np.ndarray, op: np.ndarray, outcome: np.ndarray, client: np.ndarray,
                  attempt: np.ndarray, u: np.ndarray, key: np.ndarray) -> RetriesDue:
@@ -82,8 +118,10 @@ class Retries:
                           & self.retried[kinds, outcome[failed]])
         failed, attempt, kinds, forced = failed[retry], attempt[retry], kinds[retry], forced[retry]
         draw = np.mod(u[failed] * 1048576.0, 1.0)
-        delay = self.backoff[kinds] * self.growth[kinds, attempt] * (
-            1.0 + self.jitter[kinds] * (2.0 * draw - 1.0))
+        factor = np.where(self.full[kinds], draw,
+                          np.where(self.equal[kinds], 0.5 * draw + 0.5,
+                                   1.0 + self.jitter[kinds] * (2.0 * draw - 1.0)))
+        delay = self.backoff[kinds] * self.growth[kinds, attempt] * factor
         delay[forced] = self.reauthentication_delay
         salt = np.where(forced, FALLBACK_KEY, attempt + 1).astype(np.uint64)
         child = mix64_many(key[failed] * np.uint64(64) + salt)

@@ -24,7 +24,7 @@ from drsim.model.distributions import sample
 from drsim.model.homes import (
     homed,
     peak_profile_factor,
-    picked_users,
+    population_picks,
     population_shares,
     profile_factor,
 )
@@ -60,6 +60,18 @@ def rate_multiplier(scenario: Scenario, operation: str, t: np.ndarray,
             inside = (t >= burst.start) & (t < burst.start + burst.duration)
             factor = np.where(inside, factor * burst.multiplier, factor)
     return factor
+
+
+def populations_rate_multiplier(scenario: Scenario, operation: str,
+                                t: np.ndarray) -> np.ndarray:
+    """:func:`rate_multiplier` of all client kinds together: Σ share × multiplier in each
+    kind's local time when kinds have time zones (else the UTC one, unchanged)."""
+    if not homed(scenario):
+        return rate_multiplier(scenario, operation, t)
+    total = np.zeros_like(t)
+    for share, kind in zip(population_shares(scenario), scenario.clients, strict=True):
+        total += share * rate_multiplier(scenario, operation, t, kind.time_zone or 0.0)
+    return total
 
 
 def _max_multiplier(scenario: Scenario, operation: str) -> float:
@@ -147,8 +159,8 @@ def _reserve_signups(ops: np.ndarray, users: np.ndarray, population: int) -> np.
     return np.where(ops == OP_CODE["m2m_token"], -1, users).astype(np.int64)
 
 
-def generate_arrivals(scenario: Scenario, streams: Streams) -> Arrivals:
-    """All first attempts of the run, merged and sorted by time.
+def rate_arrivals(scenario: Scenario, streams: Streams) -> Arrivals:
+    """The first attempts of the per-operation rates and the attackers, sorted by time.
 
     The sources (one per operation — or per operation and client kind when kinds have
     time zones — and one per guessing attacker) are merged once: each column is written
@@ -175,19 +187,14 @@ def generate_arrivals(scenario: Scenario, streams: Streams) -> Arrivals:
     if homed(scenario) or scenario.users.activity is not None:
         population_of_row = np.repeat(np.array(sources.kinds, dtype=np.int8), counts)[order]
         del order
-        picked = picked_users(scenario, streams, op, pick, population_of_row)
+        picked = population_picks(scenario, streams, op, pick, population_of_row)
         user, pick, signup_kinds = picked.user, picked.pick, picked.signup_kinds
     else:
         del order
-        user = _picked_users(op, pick, scenario.users.population)
+        user = picked_users(op, pick, scenario.users.population)
     user[guesses] = guess_accounts
-    arrivals = Arrivals(time_s=time_s, op=op, user=user, pick=pick, u=u, attacker=attacker,
-                        signup_kinds=signup_kinds)
-    if scenario.traffic.follow_ups:
-        arrivals = with_follow_ups(scenario, streams, arrivals)
-    if scenario.sessions.active_for is not None:
-        arrivals = _merged(arrivals, session_refreshes(scenario, streams, arrivals))
-    return arrivals
+    return Arrivals(time_s=time_s, op=op, user=user, pick=pick, u=u, attacker=attacker,
+                    signup_kinds=signup_kinds)
 
 
 @dataclass
@@ -234,66 +241,29 @@ def _sources(scenario: Scenario, streams: Streams) -> _Sources:
     return sources
 
 
-def refresh_interval(scenario: Scenario, lifetime: np.ndarray) -> np.ndarray:
-    """How long after a token is issued its client refreshes it (``sessions.refresh_policy``)."""
-    sessions = scenario.sessions
-    if sessions.refresh_policy == "half_life":
-        return lifetime / 2.0
-    if sessions.refresh_policy == "reactive":
-        return lifetime
-    return np.maximum(lifetime - sessions.refresh_before, 1.0)
-
-
-def session_refreshes(scenario: Scenario, streams: Streams,
-                      arrivals: Arrivals) -> dict[str, np.ndarray]:
-    """Per-user tokens: the refreshes of the sessions that sign-ins start.
-
-    A legitimate sign-in (password or federated) starts a session that stays active for
-    ``sessions.active_for``; while it is, the client refreshes each access token (lifetime
-    uniform on ``[access_token, access_token + spread]``) per the refresh policy. With N
-    active sessions and a refresh every I, refreshes arrive at ≈ N / I per second
-    (Little's law). Open loop: the refreshes happen whether or not the sign-in succeeded
-    (one that finds no session is served as the sign-in it becomes).
-    """
-    sessions = scenario.sessions
-    rng = streams.get("sessions")
-    starts = np.flatnonzero((arrivals.attacker < 0) & np.isin(
-        arrivals.op, [OP_CODE["sign_in"], OP_CODE["federated_sign_in"]]))
-    end = np.minimum(arrivals.time_s[starts] + sample(sessions.active_for, rng, len(starts)),
-                     scenario.run.duration)
-    session = np.arange(len(starts))
-    t = arrivals.time_s[starts]
-    times, owners = [], []
-    while len(session):
-        lifetime = rng.uniform(sessions.access_token,
-                               sessions.access_token + sessions.access_token_spread, len(t))
-        t = t + refresh_interval(scenario, lifetime)
-        alive = t < end[session]
-        session, t = session[alive], t[alive]
-        times.append(t)
-        owners.append(starts[session])
-    rows = np.concatenate([np.empty(0, np.int64), *owners])
-    return {"t": np.concatenate([np.empty(0), *times]),
-            "op": np.full(len(rows), OP_CODE["refresh"], np.int8),
-            "user": arrivals.user[rows], "pick": arrivals.pick[rows],
-            "u": rng.random(len(rows))}
-
-
 def with_follow_ups(scenario: Scenario, streams: Streams, arrivals: Arrivals) -> Arrivals:
-    """The arrivals and the requests that follow them (``traffic.follow_ups``), in time order.
-
-    Rule ``k`` draws from its own stream ``follow_up/k``: for each legitimate request of
-    its ``after`` operation (including earlier rules' follow-ups), ``count`` chances with
-    its probability, each ``delay`` later, by the same user. A follow-up keeps the user
-    pick of the request it follows, so a newcomer whose sign-up has not succeeded is
-    stood in for by the same initial user.
-    """
+    """The arrivals and the requests that follow them (``traffic.follow_ups``), in time order."""
     legit = arrivals.attacker < 0
-    pool = {"t": arrivals.time_s[legit], "op": arrivals.op[legit],
+    rows = {"t": arrivals.time_s[legit], "op": arrivals.op[legit],
             "user": arrivals.user[legit], "pick": arrivals.pick[legit]}
-    added: list[dict[str, np.ndarray]] = []
+    added = follow_ups(scenario, streams, rows)
+    return merged(arrivals, [added]) if len(added["t"]) else arrivals
+
+
+def follow_ups(scenario: Scenario, streams: Streams, rows: dict[str, np.ndarray],
+               stream_suffix: str = "") -> dict[str, np.ndarray]:
+    """The requests that follow legitimate ``rows`` (columns t, op, user, pick).
+
+    Rule ``k`` draws from its own stream ``follow_up/k`` (plus ``stream_suffix``): for
+    each request of its ``after`` operation (including earlier rules' follow-ups),
+    ``count`` chances with its probability, each ``delay`` later, by the same user. A
+    follow-up keeps the user pick of the request it follows, so a newcomer whose sign-up
+    has not succeeded is stood in for by the same initial user.
+    """
+    pool = {name: rows[name] for name in ("t", "op", "user", "pick")}
+    added: list[dict[str, np.ndarray]] = [_no_rows()]
     for index, rule in enumerate(scenario.traffic.follow_ups):
-        rng = streams.get(f"follow_up/{index}")
+        rng = streams.get(f"follow_up/{index}{stream_suffix}")
         chances = np.repeat(np.flatnonzero(pool["op"] == OP_CODE[rule.after]), rule.count)
         chosen = chances[rng.random(len(chances)) < rule.probability]
         when = pool["t"][chosen] + sample(rule.delay, rng, len(chosen))
@@ -304,27 +274,42 @@ def with_follow_ups(scenario: Scenario, streams: Streams, arrivals: Arrivals) ->
                "u": rng.random(len(chosen))}
         added.append(new)
         pool = {name: np.concatenate([pool[name], new[name]]) for name in pool}
-    if not added:
-        return arrivals
-    return _merged(arrivals, {name: np.concatenate([a[name] for a in added])
-                              for name in added[0]})
+    return {name: np.concatenate([a[name] for a in added]) for name in added[0]}
 
 
-def _merged(arrivals: Arrivals, extra: dict[str, np.ndarray]) -> Arrivals:
-    """The arrivals and legitimate ``extra`` first attempts (columns t, op, user, pick, u),
-    in time order (at equal times, the arrivals first)."""
-    time_s = np.concatenate([arrivals.time_s, extra["t"]])
+def followed_rates(scenario: Scenario, rates: dict[str, float]) -> dict[str, float]:
+    """Per-operation ``rates`` (per second) plus the expected rates of their follow-ups,
+    rule by rule: a rule follows earlier rules' follow-ups too, as :func:`follow_ups` does
+    (follow-ups past the end of the run aside)."""
+    rates = dict(rates)
+    for rule in scenario.traffic.follow_ups:
+        rates[rule.then] += rule.count * rule.probability * rates[rule.after]
+    return rates
+
+
+def _no_rows() -> dict[str, np.ndarray]:
+    return {"t": np.empty(0), "op": np.empty(0, np.int8), "user": np.empty(0, np.int64),
+            "pick": np.empty(0), "u": np.empty(0)}
+
+
+def merged(arrivals: Arrivals, parts: list[dict[str, np.ndarray]]) -> Arrivals:
+    """The arrivals and the legitimate first attempts of ``parts`` (each with columns t, op,
+    user, pick, u), in time order (at equal times, the arrivals first, then the parts in
+    order). Each column is concatenated once and taken in time order at once, so the peak
+    is the old and the new arrivals plus one column."""
+    time_s = np.concatenate([arrivals.time_s, *(part["t"] for part in parts)])
     order = np.argsort(time_s, kind="stable")
+    time_s = time_s[order]
+
+    def column(name: str, key: str) -> np.ndarray:
+        return np.concatenate([getattr(arrivals, name), *(part[key] for part in parts)])[order]
+
+    added = len(time_s) - len(arrivals)
     return Arrivals(
-        time_s=time_s[order],
-        op=np.concatenate([arrivals.op, extra["op"]])[order],
-        user=np.concatenate([arrivals.user, extra["user"]])[order],
-        pick=np.concatenate([arrivals.pick, extra["pick"]])[order],
-        u=np.concatenate([arrivals.u, extra["u"]])[order],
-        attacker=np.concatenate([arrivals.attacker,
-                                 np.full(len(extra["t"]), -1, np.int16)])[order],
-        signup_kinds=arrivals.signup_kinds,
-    )
+        time_s=time_s, op=column("op", "op"), user=column("user", "user"),
+        pick=column("pick", "pick"), u=column("u", "u"),
+        attacker=np.concatenate([arrivals.attacker, np.full(added, -1, np.int16)])[order],
+        signup_kinds=arrivals.signup_kinds)
 
 
 def _merged_draws(generators: list[np.random.Generator], bounds: np.ndarray,
@@ -337,7 +322,7 @@ def _merged_draws(generators: list[np.random.Generator], bounds: np.ndarray,
     return draws[order]
 
 
-def _picked_users(op: np.ndarray, pick: np.ndarray, population: int) -> np.ndarray:
+def picked_users(op: np.ndarray, pick: np.ndarray, population: int) -> np.ndarray:
     """Who acts (see the module docstring): ``⌊pick × pool⌋``, where the pool is the
     initial users plus the ids reserved by earlier sign-ups; the k-th sign-up reserves
     ``population + k``; M2M requests have no user (−1). Computed in place (one int64

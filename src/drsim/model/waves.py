@@ -153,6 +153,8 @@ class WaveServer:
         reached = decision.reached
         if reached.any():
             plane.quotas.take_many(region[reached], op[reached], t[reached])
+            if plane.queues is not None:
+                plane.queues.take_many(region[reached], op[reached], t[reached])
         return self._retries(wave, outcome, client, batch.end)
 
     def _decide(self, t: np.ndarray, op: np.ndarray, user: np.ndarray, region: np.ndarray,

@@ -53,7 +53,26 @@ RETRY_ON_DEFAULT = (
     "throttled",
     "kms_unavailable",
     "dns_unavailable",
+    "timeout",
 )
+
+
+class RetryBudget(Model):
+    """A retry quota shared by a client kind: a token bucket that stops retries when many
+    fail, as the AWS SDKs' standard retry mode [doc: aws-sdk-js-v3 middleware-retry
+    constants INITIAL_RETRY_TOKENS 500, RETRY_COST 5, TIMEOUT_RETRY_COST 10,
+    NO_RETRY_INCREMENT 1]. A retry takes ``retry_cost`` tokens (``timeout_cost`` after a
+    timeout) or is not made; a success refunds what its retry took, or
+    ``success_refund`` for a first attempt; the bucket never holds more than
+    ``capacity``. All clients of the kind share one bucket [assumption: a fleet behind
+    one SDK client; per device, a bucket of 500 would never run dry]."""
+
+    capacity: float = Field(500.0, gt=0, description="Tokens when full (and at start) [doc].")
+    retry_cost: float = Field(5.0, ge=0, description="Tokens a retry takes [doc].")
+    timeout_cost: float = Field(10.0, ge=0, description="Tokens a retry after a timeout "
+                                "takes [doc].")
+    success_refund: float = Field(1.0, ge=0, description="Tokens a first attempt's success "
+                                  "returns [doc].")
 
 
 class RetryPolicy(Model):
@@ -68,6 +87,15 @@ class RetryPolicy(Model):
     retry_on: tuple[str, ...] = Field(
         RETRY_ON_DEFAULT, description="Outcome causes worth retrying."
     )
+    jitter_kind: Literal["proportional", "full", "equal"] = Field(
+        "proportional",
+        description="proportional: the backoff × (1 ± jitter); full: uniform on [0, "
+        "backoff]; equal: backoff/2 + uniform on [0, backoff/2] (AWS Architecture Blog, "
+        "'Exponential Backoff And Jitter') [doc]. Full and equal ignore ``jitter``.",
+    )
+    budget: RetryBudget | None = Field(
+        None, description="A retry quota (token bucket) shared by the kind; absent: none."
+    )
 
 
 class ClientKind(Model):
@@ -78,6 +106,11 @@ class ClientKind(Model):
     dns: DnsBehaviour = Field(description="How the client's resolver treats TTLs.")
     retry: RetryPolicy = Field(default_factory=RetryPolicy, description="Retry policy.")
     home: str | None = Field(None, description="Home region for latency/geo routing.")
+    timeout: Duration | None = Field(
+        None, gt=0, description="The client gives up on an attempt at a region with a "
+        "capacity whose latency would exceed this (outcome ``timeout``; the region still "
+        "does the work); absent: never [assumption: e.g. 10 s for an SDK's socket "
+        "timeout].")
     time_zone: TimeZone | None = Field(
         None,
         description="The population's local time, a fixed UTC offset such as 'UTC-5' or "

@@ -11,6 +11,11 @@ from drsim.scenario.sections.base import Model
 from drsim.scenario.sections.vocabulary import NAME_PATTERN
 from drsim.scenario.types import Duration, Rate
 
+KEYCLOAK_SIGN_IN_PER_VCPU = "15/s"
+"""Password sign-ins one vCPU serves per second [doc: Keycloak multi-site sizing guide]."""
+KEYCLOAK_REFRESH_PER_VCPU = "120/s"
+"""Token refreshes one vCPU serves per second [doc: Keycloak multi-site sizing guide]."""
+
 
 class Quotas(Model):
     """Per-region request quotas (token buckets). A failed-over secondary must carry
@@ -33,6 +38,45 @@ class Quotas(Model):
     )
 
 
+class PerVcpu(Model):
+    """Requests one vCPU serves per second, by quota category: an operation's cost is
+    1 / this vCPU-seconds [doc: Keycloak's sizing guide, 15 password sign-ins/s and 120
+    refreshes/s per vCPU — a sign-in costs 8× a refresh; the rest are assumptions]."""
+
+    sign_in: Rate = Field(units.parse_rate(KEYCLOAK_SIGN_IN_PER_VCPU),
+                          description="Password sign-ins, attackers' guesses and replays "
+                          "(a password hash each) [doc: Keycloak].")
+    sign_up: Rate = Field(units.parse_rate(KEYCLOAK_SIGN_IN_PER_VCPU),
+                          description="Sign-ups (hash a new password) [assumption: as a "
+                          "sign-in].")
+    federation: Rate = Field(units.parse_rate("60/s"),
+                             description="Federated sign-ins (a token exchange and a "
+                             "signature) [assumption: 2× a refresh].")
+    recovery: Rate = Field(units.parse_rate(KEYCLOAK_SIGN_IN_PER_VCPU),
+                           description="Password changes (hash a new password) "
+                           "[assumption: as a sign-in].")
+    user_read: Rate = Field(units.parse_rate("240/s"),
+                            description="Profile reads [assumption: half a refresh].")
+    user_update: Rate = Field(units.parse_rate(KEYCLOAK_REFRESH_PER_VCPU),
+                              description="Profile updates, sign-outs, disables "
+                              "[assumption: as a refresh].")
+    token: Rate = Field(units.parse_rate(KEYCLOAK_REFRESH_PER_VCPU),
+                        description="Token refreshes and M2M tokens [doc: Keycloak].")
+
+
+class Capacity(Model):
+    """A region's service capacity: one FIFO queue served at ``vcpus`` vCPUs, work-
+    conserving, each request costing its operation's vCPU-seconds (docs/model.md,
+    "Capacity"). A request waits for the work ahead of it; its latency is the wait plus
+    its own service time. Absent: unlimited (no queue, the default)."""
+
+    vcpus: float = Field(gt=0, description="vCPUs serving the region's requests "
+                         "[assumption: size it from the traffic, e.g. Keycloak's figures].")
+    per_vcpu: PerVcpu = Field(default_factory=PerVcpu,
+                              description="Requests one vCPU serves per second, by quota "
+                              "category.")
+
+
 class Region(Model):
     """One regional deployment of the identity service."""
 
@@ -42,6 +86,9 @@ class Region(Model):
         "until failover; peer: writable member of a synchronous multi-site pair."
     )
     quotas: Quotas = Field(default_factory=Quotas, description="Request quotas of this region.")
+    capacity: Capacity | None = Field(
+        None, description="Service capacity behind the quotas; absent: unlimited (no "
+        "queueing).")
 
 
 class SecondaryLimits(Model):

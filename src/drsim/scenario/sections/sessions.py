@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from drsim.scenario.sections.base import Model
 from drsim.scenario.sections.distributions import Distribution
-from drsim.scenario.types import Duration, Fraction
+from drsim.scenario.types import Duration, Fraction, Rate
+
+SESSION_ACTIONS = ("profile_read", "profile_update", "password_change")
+"""What a signed-in user does while the session is active (``sessions.actions``)."""
 
 
 class Sessions(Model):
@@ -45,6 +48,19 @@ class Sessions(Model):
         description="How long a user keeps using the app after a sign-in; while active, the "
         "client refreshes per refresh_policy (per-user tokens). None: refreshes are the rate "
         "traffic.refresh only [assumption].")
+    actions: dict[Literal[SESSION_ACTIONS], Rate] = Field(  # type: ignore[valid-type]
+        default_factory=dict,
+        description="Requests a signed-in user makes while the session is active, per unit of "
+        "active time (e.g. profile_read: 0.3/h): Poisson over each session, by its user. "
+        "Journeys: traffic.follow_ups then follow them (e.g. a read-back after an update). "
+        "Needs active_for.")
+    sign_out_at_end: Fraction = Field(
+        0.0, description="Share of sessions that end with an explicit sign-out (revoking the "
+        "refresh token) when active_for runs out; the others just stop. Needs active_for.")
+    in_progress_at_start: bool = Field(
+        True, description="Sessions are already in progress at t = 0, as if sign-ins had run "
+        "at the t = 0 rate for up to a day before (a stationary start: the token-driven "
+        "refresh rate does not ramp up from zero). Needs active_for.")
     refresh_token: Duration = Field(
         30 * 86400.0, ge=3600, le=10 * 365 * 86400.0, description="Refresh token [doc]."
     )
@@ -56,3 +72,12 @@ class Sessions(Model):
         description="Share of users whose relying party pins the issuing region's issuer and "
         "rejects tokens issued elsewhere [report].",
     )
+
+    @model_validator(mode="after")
+    def _journeys_need_sessions(self) -> Sessions:
+        if self.active_for is None and (self.actions or self.sign_out_at_end > 0):
+            used = "actions" if self.actions else "sign_out_at_end"
+            raise ValueError(f"sessions.{used} happens while a session is active: it needs "
+                             "sessions.active_for (how long a user stays active after a "
+                             "sign-in), e.g. active_for: {distribution: exponential, mean: 30m}")
+        return self

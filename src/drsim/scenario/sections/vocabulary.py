@@ -40,6 +40,7 @@ OUTCOME_CAUSES = (
     "sync_unavailable",
     "user_disabled",
     "federated_user_unseen",
+    "timeout",
 )
 """Every outcome a request can end in (MODEL.md causes plus drsim's additions):
 
@@ -50,4 +51,5 @@ OUTCOME_CAUSES = (
 - ``user_disabled``: the user is disabled in the serving region.
 - ``federated_user_unseen``: a federated user who never signed in at the primary, at a
   secondary that only knows federated users the primary has seen (not data loss).
+- ``timeout``: the client gave up waiting (``clients[].timeout``); the region did the work.
 """

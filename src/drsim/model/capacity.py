@@ -1,0 +1,176 @@
+"""Capacity: a FIFO queue per region whose wait grows with utilisation (docs/model.md).
+
+A region with ``regions[].capacity`` serves every request that passed its quota
+in arrival order at its total capacity (work-conserving, ``vcpus`` vCPUs; a
+request's work is its operation's vCPU-seconds). The queue is a single fluid
+server — M/G/1 with service time work / vcpus — so a request's sojourn (wait
+plus its own service) obeys Lindley's recursion::
+
+    free_k = max(free_{k−1}, a_k) + s_k,   sojourn_k = free_k − a_k
+
+with ``free`` the instant the server clears its backlog. Times and works are
+whole microseconds (:data:`TICKS_PER_S`; an arrival rounds up to the next
+tick), so the recursion is integer arithmetic: the one-at-a-time form, the
+vectorised form (``free_k = cum_k + max(free_0, max_{j≤k}(a_j − cum_{j−1}))``)
+and any order of simultaneous arrivals' final state agree exactly.
+
+The data plane tracks the queues (:class:`Queues`) only when a client can time
+out — a wait then changes outcomes; otherwise each attempt's sojourn is worked
+out from the records (:func:`sojourn_s`) and only its latency changes.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from drsim.model.control import DOWN, Epoch
+from drsim.model.operations import QUOTA_CATEGORY
+from drsim.records import OP_CODE, OUTCOME_CODE
+from drsim.scenario.schema import Scenario
+
+TICKS_PER_S = 1_000_000
+"""The queue's clock: whole microseconds."""
+
+NO_WORK_OUTCOMES = ("region_down", "region_error", "kms_unavailable", "dns_unavailable",
+                    "throttled")
+"""Outcomes decided before a request reaches a region's queue (endpoint and quota)."""
+
+
+def service_ticks(scenario: Scenario) -> np.ndarray | None:
+    """Service time per (region, operation code) in ticks (0 where capacity is unlimited);
+    None when no region has a capacity."""
+    if all(r.capacity is None for r in scenario.regions):
+        return None
+    ticks = np.zeros((len(scenario.regions), len(OP_CODE)), dtype=np.int64)
+    for r, region in enumerate(scenario.regions):
+        if region.capacity is None:
+            continue
+        per_vcpu = region.capacity.per_vcpu
+        for op, category in QUOTA_CATEGORY.items():
+            seconds = 1.0 / (getattr(per_vcpu, category) * region.capacity.vcpus)
+            ticks[r, op] = max(1, round(seconds * TICKS_PER_S))
+    return ticks
+
+
+def arrival_ticks(t: np.ndarray) -> np.ndarray:
+    """Arrival instants on the queue's clock (rounded up), as :func:`math.ceil` does."""
+    return np.ceil(t * TICKS_PER_S).astype(np.int64)
+
+
+def lindley(a: np.ndarray, s: np.ndarray, free0: int) -> np.ndarray:
+    """Each request's finish tick (sorted arrivals ``a``, services ``s``, the backlog
+    clearing at ``free0`` before the first)."""
+    cum = np.cumsum(s)
+    before = cum - s
+    return cum + np.maximum(np.maximum.accumulate(a - before), free0)
+
+
+def sojourn_s(scenario: Scenario, time_s: np.ndarray, op: np.ndarray, region: np.ndarray,
+              outcome: np.ndarray) -> np.ndarray | None:
+    """Each recorded attempt's wait plus service at its region's queue (seconds; 0 where
+    there is no queue or the attempt never reached it). Rows in serving order — the
+    requests table's order. None when no region has a capacity."""
+    ticks = service_ticks(scenario)
+    if ticks is None:
+        return None
+    out = np.zeros(len(time_s))
+    no_work = np.isin(outcome, [OUTCOME_CODE[c] for c in NO_WORK_OUTCOMES])
+    for r in range(len(scenario.regions)):
+        if scenario.regions[r].capacity is None:
+            continue
+        rows = np.flatnonzero((region == r) & ~no_work)
+        if not len(rows):
+            continue
+        a = arrival_ticks(time_s[rows])
+        out[rows] = (lindley(a, ticks[r, op[rows]], 0) - a) / TICKS_PER_S
+    return out
+
+
+class Queues:
+    """The regions' queues as the data plane serves requests (when clients time out).
+
+    One at a time, :meth:`take` returns an attempt's sojourn. A batch is served
+    vectorised only when no attempt in it can wait long enough to time out
+    (:meth:`fits`); its attempts are logged and booked at its end (:meth:`book`),
+    which checks the promise and otherwise has the run redone one at a time.
+    """
+
+    SAFETY = 0.5  # a batch's bound on sojourns must stay under this share of its limit
+
+    def __init__(self, scenario: Scenario, ticks: np.ndarray) -> None:
+        self.ticks = ticks
+        self.rows = ticks.tolist()
+        self.limited = [r.capacity is not None for r in scenario.regions]
+        self.free = [0] * len(scenario.regions)  # tick at which each backlog clears
+        self.log: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
+        self.log_one: list[tuple[int, int, int]] = []
+        self.limit_ticks: np.ndarray | None = None
+
+    def take(self, r: int, op: int, t: float) -> float:
+        """An attempt joins region ``r``'s queue at ``t``: its sojourn in seconds (0 inside
+        a batch, where none may time out)."""
+        if not self.limited[r]:
+            return 0.0
+        a = math.ceil(t * TICKS_PER_S)
+        if self.log is not None:
+            self.log_one.append((r, a, self.rows[r][op]))
+            return 0.0
+        free = max(self.free[r], a) + self.rows[r][op]
+        self.free[r] = free
+        return (free - a) / TICKS_PER_S
+
+    def take_many(self, region: np.ndarray, op: np.ndarray, t: np.ndarray) -> None:
+        """Log the attempts of requests served vectorised in a batch."""
+        self.log.append((region, arrival_ticks(t), self.ticks[region, op]))
+
+    def fits(self, epoch: Epoch, limit_s: np.ndarray, region: np.ndarray, t: np.ndarray,
+             op: np.ndarray, maybe_t: np.ndarray, maybe_op: np.ndarray) -> bool:
+        """Whether no attempt of a batch can wait long: requests (``t``, ``op``) reach
+        ``region``, the others (``maybe_t``, ``maybe_op``) are counted at every region
+        they might reach (more arrivals never shorten a FIFO wait); every sojourn must
+        stay under :attr:`SAFETY` × ``limit_s`` of its region."""
+        self.limit_ticks = np.floor(limit_s * TICKS_PER_S).astype(np.int64)
+        for r in range(len(self.free)):
+            if not self.limited[r] or epoch.status[r] == DOWN:
+                continue
+            mine = region == r
+            times = np.concatenate([t[mine], maybe_t])
+            if not len(times):
+                continue
+            order = np.argsort(times, kind="stable")
+            a = arrival_ticks(times)[order]
+            s = self.ticks[r, np.concatenate([op[mine], maybe_op])][order]
+            worst = int((lindley(a, s, self.free[r]) - a).max())
+            if worst > self.SAFETY * self.limit_ticks[r]:
+                return False
+        return True
+
+    def open_batch(self) -> None:
+        """Log attempts from now on instead of queueing them one by one."""
+        self.log = []
+        self.log_one = []
+
+    def book(self) -> bool:
+        """Queue a batch's logged attempts, in time order; False if one would have waited
+        past its region's limit (the batch's promise broken)."""
+        log = self.log
+        self.log = None
+        if self.log_one:
+            r, a, s = (np.array(c, dtype=np.int64) for c in zip(*self.log_one, strict=True))
+            log.append((r, a, s))
+        if not log:
+            return True
+        region, a, s = (np.concatenate(c) for c in zip(*log, strict=True))
+        for r in np.unique(region).tolist():
+            if not self.limited[r]:
+                continue
+            mine = region == r
+            order = np.argsort(a[mine], kind="stable")
+            ar, sr = a[mine][order], s[mine][order]
+            finish = lindley(ar, sr, self.free[r])
+            self.free[r] = int(finish[-1])
+            if int((finish - ar).max()) > self.limit_ticks[r]:
+                return False
+        return True

@@ -1,0 +1,155 @@
+"""Journeys: what signed-in people do while their session is active.
+
+A legitimate sign-in (password or federated) starts a session that stays active for
+``sessions.active_for``. While it is, its client holds an access token and refreshes
+it per ``sessions.refresh_policy`` (per-user tokens), its user makes the requests of
+``sessions.actions`` (Poisson over the active time), and at its end the user signs out
+with probability ``sessions.sign_out_at_end``. With ``sessions.in_progress_at_start``,
+the sessions of a stationary stream of sign-ins at the t = 0 rate λ are in progress
+when the run starts: Poisson(λ·E[A]) of them, each of length-biased length ℓ
+(density ℓ·f(ℓ)/E[A]) begun U·ℓ before t = 0 — so every session-driven rate is
+stationary from the first second, long sessions included.
+
+Little's law gives the known answers: with sign-ins at λ per second and a mean
+active time m, N = λ·m sessions are active; refreshes every I arrive at ≈ N / I per
+second, and an action at rate r at N·r.
+
+Open loop: a session's requests happen whether or not its sign-in succeeded (a
+refresh that finds no session is served as the sign-in it becomes). Everything is
+arrays: one row per session, never an object per user.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from drsim.model.distributions import length_biased, sample
+from drsim.model.homes import homed, users_in_progress
+from drsim.model.streams import Streams
+from drsim.model.traffic import (
+    Arrivals,
+    follow_ups,
+    followed_rates,
+    merged,
+    picked_users,
+    populations_rate_multiplier,
+)
+from drsim.records import OP_CODE
+from drsim.scenario.schema import OPERATIONS, Scenario
+
+SIGN_INS = ("sign_in", "federated_sign_in")
+
+
+def refresh_interval(scenario: Scenario, lifetime: np.ndarray) -> np.ndarray:
+    """How long after a token is issued its client refreshes it (``sessions.refresh_policy``)."""
+    sessions = scenario.sessions
+    if sessions.refresh_policy == "half_life":
+        return lifetime / 2.0
+    if sessions.refresh_policy == "reactive":
+        return lifetime
+    return np.maximum(lifetime - sessions.refresh_before, 1.0)
+
+
+def with_sessions(scenario: Scenario, streams: Streams, arrivals: Arrivals) -> Arrivals:
+    """The arrivals and every request their sessions make, in time order.
+
+    Sessions start at the arrivals' legitimate sign-ins, follow-ups included (``sessions``
+    stream) and, with ``in_progress_at_start``, before the run (``sessions/before``). The
+    sessions' requests are followed per ``traffic.follow_ups`` too (streams
+    ``follow_up/k/sessions``), e.g. a read-back after an in-session update; a sign-in that
+    follows a session's request does not start a session of its own.
+    """
+    starts = np.flatnonzero((arrivals.attacker < 0) & np.isin(
+        arrivals.op, [OP_CODE[op] for op in SIGN_INS]))
+    rng = streams.get("sessions")
+    begin = arrivals.time_s[starts]
+    end = begin + sample(scenario.sessions.active_for, rng, len(starts))
+    user, pick = arrivals.user[starts], arrivals.pick[starts]
+    sessions = [(rng, begin, end, user, pick)]
+    if scenario.sessions.in_progress_at_start:
+        before = streams.get("sessions/before")
+        sessions.append((before, *_sessions_before(scenario, streams, before)))
+    parts = [_refreshes(scenario, *session) for session in sessions]
+    acting = streams.get("sessions/actions")
+    for _, *session in sessions:
+        parts.extend(_actions(scenario, acting, *session))
+    del sessions
+    made = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+    del parts
+    return merged(arrivals, [made, follow_ups(scenario, streams, made, "/sessions")])
+
+
+def _sessions_before(scenario: Scenario, streams: Streams,
+                     rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    """The sessions in progress at t = 0 of sign-ins (their follow-ups included) at the
+    t = 0 rate λ since forever:
+    N ~ Poisson(λ·E[A]) (Little's law), each of length-biased length, begun a uniform
+    share of it before 0 (the age of an interval in progress)."""
+    active_for = scenario.sessions.active_for
+    at_start = {op: scenario.traffic.rate_of(op) * float(populations_rate_multiplier(
+        scenario, op, np.zeros(1))[0]) for op in OPERATIONS}
+    rates = followed_rates(scenario, at_start)
+    rate = sum(rates[op] for op in SIGN_INS)
+    count = rng.poisson(rate * active_for.mean_s)
+    length = length_biased(active_for, rng, count)
+    begin = -rng.random(count) * length
+    pick = rng.random(count)
+    if homed(scenario) or scenario.users.activity is not None:
+        user, pick = users_in_progress(scenario, streams, pick)
+    else:
+        user = picked_users(np.full(count, OP_CODE["sign_in"], np.int8), pick,
+                            scenario.users.population)
+    return begin, begin + length, user, pick
+
+
+def _refreshes(scenario: Scenario, rng: np.random.Generator, begin: np.ndarray,
+               end: np.ndarray, user: np.ndarray, pick: np.ndarray) -> dict[str, np.ndarray]:
+    """Each session's token refreshes inside the run: every access token (lifetime uniform
+    on ``[access_token, access_token + spread]``) is refreshed per the refresh policy while
+    the session is active."""
+    sessions = scenario.sessions
+    end = np.minimum(end, scenario.run.duration)
+    session = np.arange(len(begin))
+    t = begin
+    times, owners = [], []
+    while len(session):
+        lifetime = rng.uniform(sessions.access_token,
+                               sessions.access_token + sessions.access_token_spread, len(t))
+        t = t + refresh_interval(scenario, lifetime)
+        alive = t < end[session]
+        session, t = session[alive], t[alive]
+        inside = t >= 0.0
+        times.append(t[inside])
+        owners.append(session[inside])
+    rows = np.concatenate([np.empty(0, np.int64), *owners])
+    return {"t": np.concatenate([np.empty(0), *times]),
+            "op": np.full(len(rows), OP_CODE["refresh"], np.int8),
+            "user": user[rows], "pick": pick[rows], "u": rng.random(len(rows))}
+
+
+def _actions(scenario: Scenario, rng: np.random.Generator, begin: np.ndarray,
+             end: np.ndarray, user: np.ndarray, pick: np.ndarray) -> list[dict[str, np.ndarray]]:
+    """The requests of ``sessions.actions`` (Poisson over each session's active time in the
+    run) and the sign-outs that end sessions (``sessions.sign_out_at_end``)."""
+    sessions = scenario.sessions
+    horizon = scenario.run.duration
+    active_from = np.maximum(begin, 0.0)
+    active_to = np.minimum(end, horizon)
+    span = np.clip(active_to - active_from, 0.0, None)
+    parts = []
+    for op, rate in sessions.actions.items():
+        counts = rng.poisson(rate * span)
+        owner = np.repeat(np.arange(len(begin)), counts)
+        t = active_from[owner] + rng.random(len(owner)) * span[owner]
+        parts.append(_rows(t, op, user[owner], pick[owner], rng))
+    if sessions.sign_out_at_end > 0:
+        ends = np.flatnonzero((end >= 0.0) & (end < horizon))
+        ends = ends[rng.random(len(ends)) < sessions.sign_out_at_end]
+        parts.append(_rows(end[ends], "sign_out", user[ends], pick[ends], rng))
+    return parts
+
+
+def _rows(t: np.ndarray, op: str, user: np.ndarray, pick: np.ndarray,
+          rng: np.random.Generator) -> dict[str, np.ndarray]:
+    return {"t": t, "op": np.full(len(t), OP_CODE[op], np.int8), "user": user, "pick": pick,
+            "u": rng.random(len(t))}
