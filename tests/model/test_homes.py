@@ -10,7 +10,9 @@ Every scenario is written as a dict (the YAML a person would write) and run thro
 3. lognormal(σ) activity weights: the top q of a population's users make
    1 − Φ(Φ⁻¹(1 − q) − σ) of its requests;
 4. invariant: a user created by a sign-up never acts before the sign-up succeeded;
-5. ``run.start: Monday 05:00`` is ``traffic.start_hour: 5``, bit for bit.
+5. ``run.start: Monday 05:00`` is ``traffic.start_hour: 5``, bit for bit;
+6. sessions in progress at t = 0 belong to the populations whose local profile is busy
+   then (refreshes in the first token lifetime: Little's law per population).
 """
 
 from __future__ import annotations
@@ -190,3 +192,27 @@ def test_run_start_at_a_whole_hour_monday_is_start_hour_bit_for_bit():
     profile = np.asarray(DAILY) / np.mean(DAILY)
     legacy = profile[((t / 3600.0).astype(np.int64) + 5) % 24]
     assert np.array_equal(rate_multiplier(old, "profile_read", t), legacy)
+
+
+def test_sessions_in_progress_at_the_start_follow_each_populations_local_time():
+    """At Monday 00:00 UTC the profile (2 in local hours 0–11, 0 after) is at its peak in
+    UTC and at zero at UTC+12: only UTC's users have sessions in progress. With sign-ins
+    at λ = share × rate × 2 = 1/s there, exponential sessions of mean m = 1 h (the
+    length-biased residual is exponential too) and tokens refreshed every I = 10 min
+    (reactive), the first 10 minutes hold Poisson(λ·m · (m/I)(1 − e^{−I/m})) refreshes
+    of UTC's users and none of UTC+12's (their first sign-ins come 12 h later)."""
+    scenario = scenario_of(
+        [{"name": "utc", "share": "50%", "time_zone": "UTC"},
+         {"name": "far", "share": "50%", "time_zone": "UTC+12"}],
+        {"sign_in": "1/s", "daily_profile": [1] * 12 + [0] * 12},
+        {"start": "Monday 00:00", "duration": "20m", "seed": 6},
+        users={"population": 50_000, "with_session": "100%"},
+        sessions={"access_token": "10m", "refresh_policy": "reactive", "active_for":
+                  {"distribution": "exponential", "mean": "1h"}, "in_progress_at_start": True})
+    first = first_attempts(scenario, ("refresh",))
+    window = first[first.time_s < 600]
+    rate, mean_s, interval_s = 1.0, 3600.0, 600.0
+    expected = rate * mean_s * (mean_s / interval_s) * (1 - np.exp(-interval_s / mean_s))
+    assert (window.client == "far").sum() == 0
+    count = int((window.client == "utc").sum())
+    assert abs(count - expected) < 4 * np.sqrt(expected), (count, expected)
