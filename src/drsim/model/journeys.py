@@ -74,9 +74,19 @@ def with_sessions(scenario: Scenario, streams: Streams, arrivals: Arrivals) -> A
     for _, *session in sessions:
         parts.extend(_actions(scenario, acting, *session))
     del sessions
-    made = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
-    del parts
-    return merged(arrivals, [made, follow_ups(scenario, streams, made, "/sessions")])
+    return merged(arrivals, [*parts, _followed(scenario, streams, parts)])
+
+
+def _followed(scenario: Scenario, streams: Streams,
+              parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The follow-ups of the sessions' requests (streams ``follow_up/k/sessions``), drawn
+    from the requests some rule follows, in the order of ``parts``."""
+    followed = {OP_CODE[rule.after] for rule in scenario.traffic.follow_ups}
+    keep = [np.isin(part["op"], list(followed)) for part in parts]
+    rows = {name: np.concatenate([np.empty(0, parts[0][name].dtype)]
+                                 + [part[name][k] for part, k in zip(parts, keep, strict=True)])
+            for name in ("t", "op", "user", "pick")}
+    return follow_ups(scenario, streams, rows, "/sessions")
 
 
 def _sessions_before(scenario: Scenario, streams: Streams,

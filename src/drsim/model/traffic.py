@@ -295,21 +295,28 @@ def _no_rows() -> dict[str, np.ndarray]:
 def merged(arrivals: Arrivals, parts: list[dict[str, np.ndarray]]) -> Arrivals:
     """The arrivals and the legitimate first attempts of ``parts`` (each with columns t, op,
     user, pick, u), in time order (at equal times, the arrivals first, then the parts in
-    order). Each column is concatenated once and taken in time order at once, so the peak
-    is the old and the new arrivals plus one column."""
-    time_s = np.concatenate([arrivals.time_s, *(part["t"] for part in parts)])
+    order).
+
+    Consumes ``arrivals`` and ``parts``: each column is concatenated once, taken in time
+    order and its sources released at once, so the peak is the sources, the order and the
+    columns merged so far rather than the old and the new arrivals side by side.
+    """
+    n = len(arrivals) + sum(len(part["t"]) for part in parts)
+
+    def column(name: str, key: str, order: np.ndarray | None) -> np.ndarray:
+        values = np.concatenate([getattr(arrivals, name), *(part.pop(key) for part in parts)])
+        setattr(arrivals, name, None)
+        return values if order is None else values[order]
+
+    time_s = column("time_s", "t", None)
     order = np.argsort(time_s, kind="stable")
     time_s = time_s[order]
-
-    def column(name: str, key: str) -> np.ndarray:
-        return np.concatenate([getattr(arrivals, name), *(part[key] for part in parts)])[order]
-
-    added = len(time_s) - len(arrivals)
-    return Arrivals(
-        time_s=time_s, op=column("op", "op"), user=column("user", "user"),
-        pick=column("pick", "pick"), u=column("u", "u"),
-        attacker=np.concatenate([arrivals.attacker, np.full(added, -1, np.int16)])[order],
-        signup_kinds=arrivals.signup_kinds)
+    merged_columns = {name: column(name, name, order) for name in ("op", "user", "pick", "u")}
+    added = n - len(arrivals.attacker)  # legitimate: attacker −1
+    attacker = np.concatenate([arrivals.attacker, np.full(added, -1, np.int16)])[order]
+    arrivals.attacker = None
+    return Arrivals(time_s=time_s, attacker=attacker, signup_kinds=arrivals.signup_kinds,
+                    **merged_columns)
 
 
 def _merged_draws(generators: list[np.random.Generator], bounds: np.ndarray,
