@@ -38,7 +38,7 @@ import numpy as np
 
 from drsim.metrics._common import NAN
 from drsim.metrics.evidence import BAD, GOOD, recovery_time
-from drsim.metrics.incidents import Incident
+from drsim.metrics.incidents import Incident, headline_incident, incidents
 from drsim.model.capacity import NO_WORK_OUTCOMES, TICKS_PER_S, service_ticks, sojourn_s
 from drsim.records import OUTCOME_CODE, RunRecords
 from drsim.scenario.schema import Scenario
@@ -55,6 +55,11 @@ def trigger_end_s(scenario: Scenario, headline: Incident | None) -> float:
     if headline is not None:
         ends.append(float(headline.end_s))
     return max(ends) if ends else NAN
+
+
+def run_trigger_end_s(records: RunRecords, scenario: Scenario) -> float:
+    """:func:`trigger_end_s` of a run, its headline incident found from its records."""
+    return trigger_end_s(scenario, headline_incident(incidents(records, scenario), scenario))
 
 
 def shortest_timeout_s(scenario: Scenario) -> float | None:
