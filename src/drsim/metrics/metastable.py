@@ -68,17 +68,19 @@ def shortest_timeout_s(scenario: Scenario) -> float | None:
     return min(timeouts) if timeouts else None
 
 
-def overload_states(records: RunRecords, scenario: Scenario, region: int,
-                    start_s: float) -> np.ndarray:
+def overload_states(records: RunRecords, scenario: Scenario, region: int, start_s: float,
+                    sojourn: np.ndarray | None = None) -> np.ndarray:
     """GOOD or BAD for each :data:`WINDOW_S` window of ``region`` from ``start_s`` to the
-    run's end (the definition in the module docstring)."""
+    run's end (the definition in the module docstring); ``sojourn``: every attempt's, as
+    :func:`~drsim.model.capacity.sojourn_s` (worked out when not given)."""
     req = records.requests
     t = req["time_s"].to_numpy(np.float64)
     op = req["op"].cat.codes.to_numpy()
     where = req["region"].cat.codes.to_numpy()
     outcome = req["outcome"].cat.codes.to_numpy()
     ticks = service_ticks(scenario)
-    sojourn = sojourn_s(scenario, t, op, where, outcome)
+    if sojourn is None:
+        sojourn = sojourn_s(scenario, t, op, where, outcome)
     entered = (where == region) & ~np.isin(outcome, [OUTCOME_CODE[c] for c in NO_WORK_OUTCOMES])
     entered &= t >= start_s
     service = ticks[region, op[entered]] / TICKS_PER_S
@@ -116,9 +118,13 @@ def sustained_overload_metrics(records: RunRecords, scenario: Scenario,
     end = float(scenario.run.duration)
     if not limited or not start < end:
         return nan
+    req = records.requests
+    sojourn = sojourn_s(scenario, req["time_s"].to_numpy(np.float64),
+                        req["op"].cat.codes.to_numpy(), req["region"].cat.codes.to_numpy(),
+                        req["outcome"].cat.codes.to_numpy())
     sustained, bad_end = 0.0, 0.0
     for r in limited:
-        states = overload_states(records, scenario, r, start)
+        states = overload_states(records, scenario, r, start, sojourn)
         seconds, recovered = recovery_time(states, WINDOW_S, end - start)
         sustained = max(sustained, seconds)
         bad_end = max(bad_end, 1.0 - recovered)
