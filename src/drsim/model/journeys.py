@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from drsim.model.distributions import length_biased, sample
+from drsim.model.homes import homed, users_in_progress
 from drsim.model.streams import Streams
 from drsim.model.traffic import (
     Arrivals,
@@ -31,7 +32,7 @@ from drsim.model.traffic import (
     followed_rates,
     merged,
     picked_users,
-    rate_multiplier,
+    populations_rate_multiplier,
 )
 from drsim.records import OP_CODE
 from drsim.scenario.schema import OPERATIONS, Scenario
@@ -67,7 +68,7 @@ def with_sessions(scenario: Scenario, streams: Streams, arrivals: Arrivals) -> A
     sessions = [(rng, begin, end, user, pick)]
     if scenario.sessions.in_progress_at_start:
         before = streams.get("sessions/before")
-        sessions.append((before, *_sessions_before(scenario, before)))
+        sessions.append((before, *_sessions_before(scenario, streams, before)))
     parts = [_refreshes(scenario, *session) for session in sessions]
     acting = streams.get("sessions/actions")
     for _, *session in sessions:
@@ -78,13 +79,14 @@ def with_sessions(scenario: Scenario, streams: Streams, arrivals: Arrivals) -> A
     return merged(arrivals, [made, follow_ups(scenario, streams, made, "/sessions")])
 
 
-def _sessions_before(scenario: Scenario, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+def _sessions_before(scenario: Scenario, streams: Streams,
+                     rng: np.random.Generator) -> tuple[np.ndarray, ...]:
     """The sessions in progress at t = 0 of sign-ins (their follow-ups included) at the
     t = 0 rate λ since forever:
     N ~ Poisson(λ·E[A]) (Little's law), each of length-biased length, begun a uniform
     share of it before 0 (the age of an interval in progress)."""
     active_for = scenario.sessions.active_for
-    at_start = {op: scenario.traffic.rate_of(op) * float(rate_multiplier(
+    at_start = {op: scenario.traffic.rate_of(op) * float(populations_rate_multiplier(
         scenario, op, np.zeros(1))[0]) for op in OPERATIONS}
     rates = followed_rates(scenario, at_start)
     rate = sum(rates[op] for op in SIGN_INS)
@@ -92,8 +94,11 @@ def _sessions_before(scenario: Scenario, rng: np.random.Generator) -> tuple[np.n
     length = length_biased(active_for, rng, count)
     begin = -rng.random(count) * length
     pick = rng.random(count)
-    user = picked_users(np.full(count, OP_CODE["sign_in"], np.int8), pick,
-                        scenario.users.population)
+    if homed(scenario) or scenario.users.activity is not None:
+        user, pick = users_in_progress(scenario, streams, pick)
+    else:
+        user = picked_users(np.full(count, OP_CODE["sign_in"], np.int8), pick,
+                            scenario.users.population)
     return begin, begin + length, user, pick
 
 
