@@ -182,6 +182,21 @@ def test_a_half_size_secondary_is_overloaded_through_the_failover_and_the_primar
     assert metrics["attempts_per_first_attempt"] > 1.2
 
 
+def test_a_retry_storm_without_backoff_outlives_its_trigger_and_a_retry_budget_recovers():
+    """The same trigger (a 2-minute outage and the surge after it) at regions with room
+    for ≈ 1.4× their normal load: clients retrying every timeout at once keep us-east-1
+    overloaded to the end of every run (censored); the SDKs' standard mode (full-jitter
+    backoff, a retry quota) lets the backlog drain within minutes."""
+    storm = summary_of("retry-storm-no-backoff")
+    budget = summary_of("retry-storm-budget")
+    assert _ci(storm, "overload_sustained_s")[0] > _ci(budget, "overload_sustained_s")[1]
+    assert storm["overload_end_state"]["mean"] == 1.0
+    assert budget["overload_end_state"]["mean"] == 0.0
+    assert _ci(budget, "overload_sustained_s")[1] < 15 * 60
+    assert (_ci(storm, "attempts_per_first_attempt")[0]
+            > _ci(budget, "attempts_per_first_attempt")[1])
+
+
 def test_an_outage_at_the_primary_markets_business_peak_fails_more_sign_ins_than_at_night():
     """Client kinds in their markets' time zones, local-time profiles: the outage at Monday
     09:00 in the primary's market (both markets busy) fails more sign-ins than the same

@@ -78,6 +78,7 @@ CHART_FILES = {
     "failures_by_cause": "failures_by_cause.png",
     "staleness": "staleness.png",
     "lockout_bypass": "lockout_bypass.png",
+    "overload": "overload.png",
 }
 """Chart → file name in a run directory."""
 

@@ -366,3 +366,21 @@ def test_people_lines_in_words():
     assert [ln.split()[:2] for ln in lines if "population" in ln or "home region" in ln][-2:] \
         == [["population", "east"], ["home", "region"]]
     assert not any("population home" in ln for ln in lines)
+
+
+def test_overload_lines_only_with_a_capacity():
+    """The sustaining effect with its censored note when a region has a capacity; nothing
+    otherwise."""
+    from drsim.cli.run_cmd import overload_lines
+    from drsim.scenario import load_scenario
+
+    summary = {"metrics": {"overload_sustained_s": {"mean": 1380.0, "ci95": [1380.0, 1380.0]},
+                           "overload_end_state": {"mean": 1.0},
+                           "timeouts": {"mean": 358870.0}},
+               "notes": {"overload_sustained_s": "censored at the end of the run"}}
+    small = load_scenario("failover-to-small-secondary")
+    text = "\n".join(overload_lines(summary, small))
+    assert "overload outlived its trigger by" in text and "23.0 min" in text
+    assert "runs that ended overloaded" in text and "100.00 %" in text
+    assert "358,870" in text and "censored at the end of the run" in text
+    assert overload_lines(summary, load_scenario("cognito-active-passive")) == []

@@ -104,6 +104,21 @@ def test_overload_equals_sequential_reference(sets):
         assert (batched.requests.outcome == "timeout").sum() > 1000
 
 
+@pytest.mark.parametrize("name", ["retry-storm-no-backoff", "retry-storm-budget"])
+def test_retry_storms_equal_sequential_reference(name):
+    """The metastable storm (every attempt timed out and retried at once, the region
+    overloaded to the end) and its recovery with backoff and a retry quota, shrunk: the
+    trigger at 10 min, the run ending 10 min after it."""
+    scenario = load_scenario(name, ["users.population=20000", "run.duration=22m",
+                                    "faults.0.start=10m", "traffic.bursts.0.start=12m"])
+    batched = simulate(scenario, 0, batch=True)
+    reference = simulate(scenario, 0, batch=False)
+    assert (batched.requests.outcome == "timeout").sum() > 1000
+    for table in ("requests", "writes", "locks", "events"):
+        assert getattr(batched, table).equals(getattr(reference, table)), table
+    assert batched.meta == reference.meta
+
+
 STORM = ["users.population=3000", "run.duration=40m", "faults.0.start=10m",
          "faults.0.duration=15m", "attackers.0.start=0s", "attackers.0.rate=30/s",
          "attackers.0.targets=400", "lockout.threshold=3", "lockout.first_lock=20s",

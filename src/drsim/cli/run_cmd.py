@@ -195,6 +195,32 @@ def people_lines(metrics: Mapping[str, Mapping[str, Any]]) -> list[str]:
     return lines
 
 
+OVERLOAD = (
+    ("overload_sustained_s", "overload outlived its trigger by", "s"),
+    ("overload_end_state", "runs that ended overloaded", "pct"),
+    ("timeouts", "attempts timed out", "count"),
+    ("attempts_per_first_attempt", "attempts per first attempt", "ratio"),
+    ("latency_p50_s", "latency p50", "s"),
+    ("latency_p99_s", "latency p99", "s"),
+)
+"""The overload lines, shown when a region has a capacity (issue #17)."""
+
+
+def overload_lines(summary: Mapping[str, Any], scenario: Any) -> list[str]:
+    """The sustaining effect and the overload figures, when a region has a capacity; with
+    the note of a censored (or undefined) overload_sustained_s."""
+    if all(r.capacity is None for r in scenario.regions):
+        return []
+    metrics: Mapping[str, Mapping[str, Any]] = summary.get("metrics", {})
+    lines = ["", "Overload (regions with a capacity; mean over replications, 95% CI):"]
+    lines += [format_metric_line(label, metrics[name], kind)
+              for name, label, kind in OVERLOAD if name in metrics]
+    note = (summary.get("notes") or {}).get("overload_sustained_s")
+    if note:
+        lines.append(f"    overload_sustained_s: {note}")
+    return lines
+
+
 def recovery_lines(summary: Mapping[str, Any], scenario: Any) -> list[str]:
     """The recovery first: the headline in words, the recovery curve and, with several
     incidents, each one's detection and recovery."""
@@ -258,6 +284,7 @@ def summary_text(output: Any, directory: Path | None) -> str:
     if ages:
         lines += ["", "Staleness age of stale reads by cause (p50 / p90 / p99):", *ages]
     lines += people_lines(metrics)
+    lines += overload_lines(output.summary, scenario)
     lines += ["", "Fault timeline:", *timeline_lines(output)]
     if output.failed:
         lines += [

@@ -18,7 +18,8 @@ from drsim.metrics.failures import failed_login_metrics, failed_operation_metric
 from drsim.metrics.incident_metrics import incident_metrics
 from drsim.metrics.incidents import headline_incident, incidents
 from drsim.metrics.lockout import lockout_metrics, reachable_regions
-from drsim.metrics.overload import overload_metrics
+from drsim.metrics.metastable import sustained_overload_metrics
+from drsim.metrics.overload import models_overload, overload_metrics
 from drsim.metrics.people import final_attempt_mask, read_your_writes_metrics, users_failed_metrics
 from drsim.metrics.rpo import rpo_metrics
 from drsim.metrics.sessions import sessions_disrupted_metrics
@@ -69,4 +70,6 @@ def compute_metrics(records: RunRecords, scenario: Scenario) -> dict[str, float]
     out.update(availability_metrics(req, facts))
     out.update(cost_metrics(req, scenario, facts.users_created))
     out.update(overload_metrics(records, scenario))
+    if models_overload(scenario):
+        out.update(sustained_overload_metrics(records, scenario, headline))
     return {name: float(value) for name, value in out.items()}

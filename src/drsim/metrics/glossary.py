@@ -277,6 +277,21 @@ GLOSSARY: tuple[Entry, ...] = (
           "region with a capacity exceeded it (utilisation > 1: its backlog grew).",
           "tests/model/test_overload_metrics.py::"
           "test_timeline_of_a_region_offered_twice_its_capacity"),
+    Entry("overload_sustained_s", "seconds", "The sustaining effect (metastability): how long "
+          "overload outlives its trigger (the later of the headline incident's last fault end "
+          "and the last traffic burst's end). Minutes aligned on the trigger's end; a region's "
+          "minute is overloaded when its entrants' work reaches its capacity (utilisation ≥ 1) "
+          "or their median queue wait reaches the shortest client timeout. The longest, over "
+          "the regions with a capacity, from the trigger's end to the first minute not "
+          "overloaded after the last overloaded one (0: none); censored at the run's end when "
+          "the run ends overloaded. NaN without a trigger or a capacity.",
+          "tests/model/test_metastable.py::test_without_retries_the_backlog_drains_at_one_minus_rho "
+          "((W0 − T)/(1 − ρ))"),
+    Entry("overload_end_state", "fraction", "1 when a region with a capacity is still overloaded "
+          "in the run's last minute (the bad, metastable state; overload_sustained_s is then "
+          "censored), 0 when every region recovered.",
+          "tests/model/test_metastable.py::"
+          "test_retries_without_backoff_keep_the_region_overloaded_after_the_trigger"),
 )
 
 CAUSES: dict[str, str] = {

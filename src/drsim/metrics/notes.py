@@ -36,6 +36,8 @@ from drsim.scenario.schema import Scenario
 NO_FAULT = "no fault in this run"
 UNDEFINED = "undefined for this run: what it measures did not happen (see its definition)"
 
+_NO_TRIGGER = ("no trigger to outlive (no fault and no traffic burst ending before the run's "
+               "end) or no region with a capacity")
 _RUN_REASONS: dict[str, str] = {
     "availability": "no legitimate sign-ins in this run",
     "stale_read_fraction": "no successful profile read in this run",
@@ -43,6 +45,8 @@ _RUN_REASONS: dict[str, str] = {
     "staleness_p99_s": "no stale profile read in this run",
     "staleness_max_s": "no stale profile read in this run",
     "lockout_extra_guesses_per_account": "no attacker targeted an account in this run",
+    "overload_sustained_s": _NO_TRIGGER,
+    "overload_end_state": _NO_TRIGGER,
 }
 _QUANTILES = {"staleness_p50_s": 0.50, "staleness_p99_s": 0.99}
 """Quantile metrics of the stale reads, and their level (see min_sample)."""
@@ -251,6 +255,9 @@ def _censored_note(base: str, value_of: ValueOf) -> str | None:
     if base == "dns_convergence_s" and value_of("dns_converged") == 0.0:
         return ("the converged share was not reached and held before the fault ended: the "
                 "value is censored at the end of the observation")
+    if base == "overload_sustained_s" and value_of("overload_end_state") == 1.0:
+        return ("a region was still overloaded at the end of the run (the bad state): the "
+                "value is censored at the end of the run, a lower bound")
     for kind in EXPOSURE_KINDS:
         if base in (f"exposure_{kind}_max_s", f"exposure_{kind}_total_s"):
             censored = value_of(f"exposure_{kind}_censored")

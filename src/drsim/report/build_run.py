@@ -35,7 +35,7 @@ from drsim.report.formatting import (
     humanize,
     number,
 )
-from drsim.report.readings import run_readings, sign_in_shares
+from drsim.report.readings import overload_text, run_readings, sign_in_shares
 from drsim.report.reproduce import command_text, run_command, version_note
 from drsim.report.review_charts import cost_chart, cost_frame, recovery_chart, recovery_frames
 from drsim.report.sources import RunSource
@@ -281,6 +281,28 @@ def _lockout_section(source: RunSource, rep: _Replication) -> Section:
     return Section("Lockout bypass windows", blocks)
 
 
+def _overload_section(source: RunSource, rep: _Replication) -> list[Section]:
+    """Offered load, goodput and latency over time with the sustaining effect in words,
+    when a region has a capacity (none otherwise)."""
+    scenario = source.scenario
+    if scenario is None or all(r.capacity is None for r in scenario.regions):
+        return []
+    blocks: list[Any] = [Paragraph(overload_text(source.metrics), "lead")]
+    if rep.records is not None:
+        from drsim.report.overload_chart import overload_figure
+
+        blocks.append(image(
+            "overload", overload_figure(rep.records, scenario, rep.name),
+            "Offered load, goodput and latency per minute by region",
+            f"Replication {rep.index}: attempts that reached each region per second and the "
+            "ones that succeeded; below, their median and 99th-percentile latency. The "
+            "dotted line is the end of the trigger (the last fault or traffic burst)."))
+    else:
+        blocks += _png_fallback(source, "overload.png", "overload",
+                                "Offered load, goodput and latency")
+    return [Section("Overload", blocks)]
+
+
 def _recovery_section(source: RunSource) -> Section:
     flip_offsets = [number(m.get("dns_flip_s")) - number(m.get("fault_start_s"))
                     for m in source.meta.values()
@@ -348,6 +370,7 @@ def build_run_report(source: RunSource, targets: Sequence[Target] = ()) -> Repor
         _causes_section(source, n_reps),
         _staleness_section(source, rep),
         _lockout_section(source, rep),
+        *_overload_section(source, rep),
         _recovery_section(source),
         Section("Cost", [image("cost", cost_chart(cost_frame({source.name: metrics}),
                                                   title=f"{source.name}: cost per month by "

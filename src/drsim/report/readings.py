@@ -49,6 +49,7 @@ HEADLINE_LABELS: dict[str, str] = {
     "stale_credential_signins": "Sign-ins with a superseded password",
     "sessions_disrupted": "Sessions disrupted",
     "cost_per_month_usd": "Cost per month",
+    "overload_sustained_s": "Overload after its trigger",
 }
 """The run report's headline metrics, in order, with their labels."""
 
@@ -340,7 +341,36 @@ def run_readings(metrics: Metrics, scenario: Scenario | None = None,
             "users holding a valid session were forced to sign in again") + "."))
     if "cost_per_month_usd" in m:
         out.append(_reading(m, "cost_per_month_usd", _cost_text(m)))
+    if _mean(m, "overload_sustained_s") is not None:
+        out.append(_reading(m, "overload_sustained_s", overload_text(m)))
     return out
+
+
+def overload_text(m: Metrics) -> str:
+    """The sustaining effect in words: did the overload outlive its trigger, and in how many
+    replications did the run end in the bad state; the retry amplification beside it."""
+    sustained = _mean(m, "overload_sustained_s")
+    if sustained is None:
+        return ("No trigger to outlive (no fault and no traffic burst) or no region with a "
+                "capacity.")
+    ends = [number(v) for v in (m.get("overload_end_state") or {}).get("per_replication") or []]
+    bad = sum(1 for v in ends if v == 1.0)
+    if bad:
+        runs = f"{bad} of {len(ends)} replications" if ends else "the runs"
+        text = (f"The overload outlived its trigger: a region was still overloaded "
+                f"{_with_ci(m, 'overload_sustained_s', 'after the trigger ended')}, at the end "
+                f"of {runs} (censored: the bad, metastable state — the work offered stays "
+                "above capacity after its cause is gone)")
+    elif sustained == 0:
+        text = "No region was overloaded after the trigger ended"
+    else:
+        text = (f"The overload ended "
+                f"{_with_ci(m, 'overload_sustained_s', 'after its trigger')} and every "
+                "replication recovered (the backlog drained)")
+    amplification = _mean(m, "attempts_per_first_attempt")
+    if amplification is not None:
+        text += f"; each first attempt brought {amplification:.2f} attempts in all"
+    return text + "."
 
 
 def rto_text(m: Metrics, scenario: Scenario | None = None) -> str:

@@ -473,8 +473,8 @@ def lockout_bypass_chart(
 
 
 def run_figures(output: RunOutput) -> dict[str, Figure]:
-    """The four run charts of a run: keys ``signin_success``, ``failures_by_cause``,
-    ``staleness``, ``lockout_bypass``.
+    """The run charts of a run: keys ``signin_success``, ``failures_by_cause``,
+    ``staleness``, ``lockout_bypass`` and, when a region has a capacity, ``overload``.
 
     The time-based charts show the first replication whose records were kept;
     failures by cause shows the means over all replications.
@@ -510,6 +510,10 @@ def run_figures(output: RunOutput) -> dict[str, Figure]:
         ),
         title=f"{name}: lockout bypass windows",
     )
+    if any(r.capacity is not None for r in output.scenario.regions):
+        from drsim.report.overload_chart import overload_figure
+
+        figures["overload"] = overload_figure(records, output.scenario, name)
     return figures
 
 
