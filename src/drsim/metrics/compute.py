@@ -18,6 +18,7 @@ from drsim.metrics.failures import failed_login_metrics, failed_operation_metric
 from drsim.metrics.incident_metrics import incident_metrics
 from drsim.metrics.incidents import headline_incident, incidents
 from drsim.metrics.lockout import lockout_metrics, reachable_regions
+from drsim.metrics.oscillation import oscillation_metrics
 from drsim.metrics.overload import overload_metrics
 from drsim.metrics.people import final_attempt_mask, read_your_writes_metrics, users_failed_metrics
 from drsim.metrics.rpo import rpo_metrics
@@ -69,4 +70,5 @@ def compute_metrics(records: RunRecords, scenario: Scenario) -> dict[str, float]
     out.update(availability_metrics(req, facts))
     out.update(cost_metrics(req, scenario, facts.users_created))
     out.update(overload_metrics(records, scenario))
+    out.update(oscillation_metrics(records.events, scenario.run.duration))
     return {name: float(value) for name, value in out.items()}

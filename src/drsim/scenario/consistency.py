@@ -43,6 +43,7 @@ def consistency_problems(scenario: Scenario) -> list[Inconsistency]:
         *_dns_routing_problems(scenario),
         *_schedule_problems(scenario),
         *_failback_problems(scenario),
+        *_promotion_problems(scenario),
     ]
 
 
@@ -201,3 +202,16 @@ def _failback_problems(scenario: Scenario) -> Iterator[Inconsistency]:
         yield Inconsistency((*key, "wait_for_backlog"),
                             "wait_for_backlog needs catch_up 'replicate' (with 'copy' there "
                             "is no backlog to wait for)")
+
+
+def _promotion_problems(scenario: Scenario) -> Iterator[Inconsistency]:
+    """The operator's region is one of the secondaries."""
+    name = scenario.failover.promote_region
+    if name is None:
+        return
+    secondaries = [r.name for r in scenario.regions if r.role == "secondary"]
+    if name not in secondaries:
+        known = ", ".join(repr(n) for n in secondaries) or "none"
+        yield Inconsistency(("failover", "promote_region"),
+                            f"promote_region {name!r} is not a secondary region "
+                            f"(secondaries: {known})")
