@@ -3,9 +3,8 @@ the external IdP, DNS); each fault is a window from ``start`` for ``duration``."
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
-
 import math
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
