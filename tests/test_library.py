@@ -30,7 +30,7 @@ REGENERATE = os.environ.get("DRSIM_REGENERATE_GOLDENS") == "1"
 LIBRARY = sorted(p.stem for p in scenarios_dir().glob("*.yaml"))
 DIRECTION = ["cognito-active-passive", "single-region", "global-lockout", "keycloak-multisite",
              "custom-export-import", "fast-health-check", "read-local-write-primary",
-             "password-change-during-failover"]
+             "password-change-during-failover", "flapping-primary", "three-regions"]
 REPS = 3
 
 _cache: dict[tuple[str, int], dict[str, float]] = {}
@@ -180,3 +180,28 @@ def test_a_half_size_secondary_is_overloaded_through_the_failover_and_the_primar
     assert 25 <= metrics["overloaded_minutes.eu-west-1"] <= 35
     assert metrics["timeouts"] > 0 and metrics["latency_p99_s"] == 10.0
     assert metrics["attempts_per_first_attempt"] > 1.2
+
+
+def _summary_with(name: str, sets: list[str]) -> dict[str, dict]:
+    return summarise([run_one(load_scenario(name, [*SHRINK, *sets]), rep).metrics
+                      for rep in range(REPS)])
+
+
+def test_hysteresis_makes_a_flapping_primary_oscillate_less():
+    """Five 3-minute outages 8 minutes apart: five round trips without hysteresis; a 10-minute
+    minimum healthy time keeps the secondary through the flapping (one), a cap of 2 per hour
+    stops at two."""
+    flapping = summary_of("flapping-primary")
+    held = _summary_with("flapping-primary", ["failover.failback.min_healthy=10m"])
+    capped = _summary_with("flapping-primary", ["failover.max_failovers_per_hour=2"])
+    assert _ci(flapping, "oscillations")[0] > _ci(capped, "oscillations")[1]
+    assert _ci(capped, "oscillations")[0] > _ci(held, "oscillations")[1]
+    assert _ci(flapping, "promotion_read_only_s")[0] > _ci(held, "promotion_read_only_s")[1]
+
+
+def test_promoting_the_least_lagged_secondary_loses_fewer_writes_than_the_first():
+    """A partition cut us-west-2 (listed first) off ten minutes before the outage: promoting
+    it puts the partition's writes at risk; least_lag promotes eu-west-1."""
+    least_lag = summary_of("three-regions")
+    first = _summary_with("three-regions", ["failover.promote=first"])
+    assert _ci(first, "rpo_lost_writes")[0] > _ci(least_lag, "rpo_lost_writes")[1]

@@ -38,6 +38,8 @@ SCENARIOS = [
     "password-change-during-failover",
     "failback-while-backlog-drains",
     "failover-to-small-secondary",
+    "flapping-primary",
+    "three-regions",
 ]
 
 EXTRA = {"token-replay-during-failover": ["attackers.1.targets=5000"]}  # ≤ the population
