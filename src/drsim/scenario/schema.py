@@ -161,7 +161,13 @@ class Scenario(Model):
     def _expand_repeats(cls, faults: tuple) -> tuple:
         """Each repeated fault becomes its plain windows, so every reader of the schedule
         (control plane, incidents, reports) sees ordinary faults."""
-        return tuple(w for f in faults for w in f.windows())
+        windows = []
+        for fault in faults:
+            for repetition, window in enumerate(fault.windows()):
+                if repetition:
+                    window._repetition = repetition
+                windows.append(window)
+        return tuple(windows)
 
     @property
     def region_names(self) -> tuple[str, ...]:

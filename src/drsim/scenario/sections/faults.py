@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from drsim.scenario import units
 from drsim.scenario.sections.base import Model
@@ -30,6 +30,23 @@ class _Window(Model):
         description="Repeat the window: start, start + every, ... (times windows of duration "
         "each), e.g. a flapping primary {every: 5m, times: 6} with duration 1m; none: once.",
     )
+    # Set when the scenario expands repeats: which window of a repeated fault this is
+    # (error messages point at the file's entry; see source_indices).
+    _repetition: int = PrivateAttr(0)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when the fields are (which repetition a window is only places errors)."""
+        if not isinstance(other, _Window):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    def __hash__(self) -> int:
+        return hash((type(self), *self.__dict__.values()))
+
+    @property
+    def repetition(self) -> int:
+        """Which window of a repeated fault this is (0: the first, or not repeated)."""
+        return self._repetition
 
     @model_validator(mode="after")
     def _repeat_fits(self):
@@ -109,6 +126,16 @@ class DnsOutage(_Window):
         description="Share of clients whose resolver serves the expired answer (RFC 8767); "
         "the others fail with dns_unavailable.",
     )
+
+
+def source_indices(faults) -> list[int]:
+    """For each window of the expanded schedule, its fault's position in the file's list."""
+    out: list[int] = []
+    source = -1
+    for fault in faults:
+        source += fault.repetition == 0
+        out.append(source)
+    return out
 
 
 Fault = Annotated[
