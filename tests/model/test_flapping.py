@@ -200,3 +200,23 @@ def test_operator_region_must_be_a_secondary():
     (problem,) = consistency_problems(scenario)
     assert problem.key_path == ("failover", "promote_region")
     assert "not a secondary" in problem.message
+
+
+@pytest.mark.parametrize(("outage_s", "detected"), [(65, 5), (75, 15), (85, 25)])
+def test_without_hysteresis_the_round_trips_are_the_detected_outages(outage_s, detected):
+    """One checker (I = 30 s, k = 3) detects an outage of length D iff its probe offset u
+    into the outage is below D − (k − 1)·I. Outages every 607 s shift that offset by 7 s
+    (mod 30 s) each time, so 30 outages see 30 offsets one second apart and exactly
+    30·(D − 60 s)/30 s of them are detected; each is one failover and one failback."""
+    scenario = build_scenario(
+        faults=[{"kind": "region_outage", "region": "r1", "start": "10m",
+                 "duration": f"{outage_s}s", "repeat": {"every": "607s", "times": 30}}],
+        health_check={"interval": "30s", "failure_threshold": 3, "checkers": 1,
+                      "healthy_fraction": "0%"},
+        failover={"promotion_time": "30s"},
+        run={"duration": "6h", "seed": 5},
+    )
+    metrics = compute_metrics(simulate(scenario), scenario)
+    assert metrics["failovers"] == detected
+    assert metrics["failbacks"] == detected
+    assert metrics["oscillations"] == detected
