@@ -12,6 +12,13 @@ every outage is detected and promoted, and every return is failed back:
   the flapping, so one failover and a single failback H after the last return;
   H < P − D − k·I: every outage is still a round trip;
 - ``max_failovers_per_hour`` c: at most c failovers start in any hour.
+- partial detection: one checker detects an outage of length D iff its probe
+  offset into it is below D − (k−1)·I; outages 607 s apart sweep that offset
+  evenly, so 30·(D − 60 s)/30 s of 30 outages are round trips.
+
+With three regions, ``failover.promote`` picks first / operator / nearest (the
+home of most clients) / least_lag (the channel cut longest ago), preferring a
+healthy secondary.
 
 Everything here is deterministic (no random draw decides a count); the control
 plane draws only the checkers' phases.
