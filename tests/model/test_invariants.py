@@ -869,7 +869,10 @@ def with_a_replicated_failback(data: dict[str, Any]) -> dict[str, Any]:
             "regions": [{"name": "r1", "role": "primary"}, {"name": "r2", "role": "secondary"}],
             "replication": {**data["replication"], "mode": "async"},
             "dns": {**data["dns"], "routing": "failover", "weights": None, "endpoints": {}},
-            "failover": {**data["failover"], "mode": "automatic", "failback": {
+            "clients": [{**c, "home": c["home"] if c.get("home") in ("r1", "r2") else None}
+                        for c in data["clients"]],  # only two regions remain
+            "failover": {**data["failover"], "mode": "automatic", "promote": "first",
+                         "promote_region": None, "failback": {
                 **failback, "policy": "automatic", "catch_up": "replicate",
                 "wait_for_backlog": failback.get("wait_for_backlog",
                                                  data["run"]["seed"] % 2 == 0)}},
