@@ -30,7 +30,8 @@ REGENERATE = os.environ.get("DRSIM_REGENERATE_GOLDENS") == "1"
 LIBRARY = sorted(p.stem for p in scenarios_dir().glob("*.yaml"))
 DIRECTION = ["cognito-active-passive", "single-region", "global-lockout", "keycloak-multisite",
              "custom-export-import", "fast-health-check", "read-local-write-primary",
-             "password-change-during-failover", "outage-at-business-peak"]
+             "password-change-during-failover", "outage-at-business-peak", "flapping-primary",
+             "three-regions"]
 REPS = 3
 
 _cache: dict[tuple[str, int], dict[str, float]] = {}
@@ -209,3 +210,28 @@ def test_an_outage_at_the_primary_markets_business_peak_fails_more_sign_ins_than
     ])
     assert (_ci(peak, "failed_logins_during_fault")[0]
             > _ci(night, "failed_logins_during_fault")[1])
+
+
+def _summary_with(name: str, sets: list[str]) -> dict[str, dict]:
+    return summarise([run_one(load_scenario(name, [*SHRINK, *sets]), rep).metrics
+                      for rep in range(REPS)])
+
+
+def test_hysteresis_makes_a_flapping_primary_oscillate_less():
+    """Five 3-minute outages 8 minutes apart: five round trips without hysteresis; a 10-minute
+    minimum healthy time keeps the secondary through the flapping (one), a cap of 2 per hour
+    stops at two."""
+    flapping = summary_of("flapping-primary")
+    held = _summary_with("flapping-primary", ["failover.failback.min_healthy=10m"])
+    capped = _summary_with("flapping-primary", ["failover.max_failovers_per_hour=2"])
+    assert _ci(flapping, "oscillations")[0] > _ci(capped, "oscillations")[1]
+    assert _ci(capped, "oscillations")[0] > _ci(held, "oscillations")[1]
+    assert _ci(flapping, "promotion_read_only_s")[0] > _ci(held, "promotion_read_only_s")[1]
+
+
+def test_promoting_the_least_lagged_secondary_loses_fewer_writes_than_the_first():
+    """A partition cut us-west-2 (listed first) off ten minutes before the outage: promoting
+    it puts the partition's writes at risk; least_lag promotes eu-west-1."""
+    least_lag = summary_of("three-regions")
+    first = _summary_with("three-regions", ["failover.promote=first"])
+    assert _ci(first, "rpo_lost_writes")[0] > _ci(least_lag, "rpo_lost_writes")[1]

@@ -97,6 +97,7 @@ EVENT_KINDS = (
     "failback",  # region: the old primary taking writes again
     "link",  # detail: up | down; region: "a|b"
     "failback_start",  # region: the old primary; writes stop until the reverse backlog drains
+    "failover_held",  # region: the primary; value: failovers in the last hour (the cap)
 )
 
 REQUEST_COLUMNS = (

@@ -39,9 +39,15 @@ SCENARIOS = [
     "failback-while-backlog-drains",
     "failover-to-small-secondary",
     "outage-at-business-peak",
+    "flapping-primary",
+    "three-regions",
 ]
 
-EXTRA = {"token-replay-during-failover": ["attackers.1.targets=5000"]}  # ≤ the population
+EXTRA = {
+    "token-replay-during-failover": ["attackers.1.targets=5000"],  # ≤ the population
+    "flapping-primary": ["faults.0.duration=3m", "faults.0.repeat.every=6m"],  # five flaps
+    "three-regions": ["faults.1.start=20m"],  # the outage within the partition (faults.0)
+}
 
 
 @pytest.mark.parametrize("sets", [["failover.failback.wait_for_backlog=true"],

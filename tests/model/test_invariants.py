@@ -322,7 +322,31 @@ def scenario_dicts(draw) -> dict[str, Any]:
         data["users"]["with_session"] = "0%"  # every session comes from a sign-in in the run
     if replication["mode"] == "async":  # drawn last too: a failback that replicates
         data["failover"]["failback"].update(draw(catch_up()))
+    data["failover"].update(draw(hysteresis_and_promotion(regions)))  # drawn last: new
+    data["failover"]["failback"]["min_healthy"] = draw(st.sampled_from(["0s", "30s", "5m"]))
+    if (faults and faults[-1]["kind"] == "region_outage"
+            and faults[-1]["duration"] != "forever" and draw(st.booleans())):
+        start, length = (float(faults[-1][key].rstrip("s")) for key in ("start", "duration"))
+        every = round(length * draw(st.floats(1.2, 3.0)), 3)  # the region flaps
+        fit = math.ceil((duration_s - start) / every)  # windows starting within the run
+        if fit >= 2:
+            faults[-1]["repeat"] = {"every": f"{every:.3f}s",
+                                    "times": draw(st.integers(2, min(fit, 4)))}
     return data
+
+
+@st.composite
+def hysteresis_and_promotion(draw, regions: list[dict[str, Any]]) -> dict[str, Any]:
+    """A cap on failovers per hour or none, and which secondary a failover promotes."""
+    out: dict[str, Any] = {"max_failovers_per_hour": draw(st.sampled_from([None, 1, 2]))}
+    secondaries = [r["name"] for r in regions if r["role"] == "secondary"]
+    out["promote"] = draw(st.sampled_from(["first", "least_lag", "nearest", "operator"]))
+    if out["promote"] == "operator":
+        if secondaries:
+            out["promote_region"] = draw(st.sampled_from(secondaries))
+        else:
+            out["promote"] = "first"
+    return out
 
 
 @st.composite
@@ -751,6 +775,19 @@ def test_a_passive_region_never_accepts_a_write(scenario):
 
 @deterministic
 @given(scenarios)
+def test_failovers_never_exceed_the_cap_in_any_hour(scenario):
+    cap = scenario.failover.max_failovers_per_hour
+    ev = run_of(scenario).events
+    starts = ev.loc[(ev.kind == "promotion_start") & (ev.detail != "fenced"), "time_s"].to_numpy()
+    if cap is not None:
+        assert all(((starts >= t) & (starts < t + 3600.0)).sum() <= cap for t in starts)
+    if scenario.failover.promote == "operator" and len(starts):
+        promoted = set(ev.loc[(ev.kind == "promotion_start"), "region"].astype(str))
+        assert promoted == {scenario.failover.promote_region}
+
+
+@deterministic
+@given(scenarios)
 def test_per_user_replication_order_is_preserved(scenario):
     check_replication_order(run_of(scenario), scenario)
 
@@ -832,13 +869,14 @@ def with_a_replicated_failback(data: dict[str, Any]) -> dict[str, Any]:
             "regions": [{"name": "r1", "role": "primary"}, {"name": "r2", "role": "secondary"}],
             "replication": {**data["replication"], "mode": "async"},
             "dns": {**data["dns"], "routing": "failover", "weights": None, "endpoints": {}},
-            "failover": {**data["failover"], "mode": "automatic", "failback": {
+            "clients": [{**c, "home": c["home"] if c.get("home") in ("r1", "r2") else None}
+                        for c in data["clients"]],  # only two regions remain
+            "failover": {**data["failover"], "mode": "automatic", "promote": "first",
+                         "promote_region": None, "failback": {
                 **failback, "policy": "automatic", "catch_up": "replicate",
                 "wait_for_backlog": failback.get("wait_for_backlog",
                                                  data["run"]["seed"] % 2 == 0)}},
             "attackers": [a for a in data["attackers"] if a.get("regions") == "all"],
-            "clients": [{k: v for k, v in c.items() if k != "home" or v in ("r1", "r2")}
-                        for c in data["clients"]],
             "faults": [{"kind": "region_outage", "region": "r1",
                         "start": f"{0.2 * duration_s:.3f}s",
                         "duration": f"{0.3 * duration_s:.3f}s"}]}

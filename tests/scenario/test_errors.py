@@ -86,6 +86,19 @@ CASES = [
     ("inconsistent-after-run", "name: x\nrun: {duration: 1h}\nfaults:\n"
      "  - {kind: idp_outage, start: 2h, duration: 1m}\n", 4, "faults.0.start",
      "fault starts after the run ends"),
+    ("repeat-overlaps", "name: x\nfaults:\n  - kind: region_outage\n    region: us-east-1\n"
+     "    start: 1m\n    duration: 6m\n    repeat: {every: 5m, times: 3}\n", 3, "faults.0",
+     "repeat.every (300s) must be longer than duration (360s)"),
+    ("repeat-past-the-run", "name: x\nrun: {duration: 1h}\nfaults:\n"
+     "  - {kind: idp_outage, start: 1m, duration: 1m}\n"
+     "  - kind: region_outage\n    region: us-east-1\n    start: 10m\n    duration: 1m\n"
+     "    repeat: {every: 20m, times: 4}\n", 9, "faults.1.repeat.times",
+     "repetition 4 starts at 70m, after the run ends"),
+    ("promote-operator-without-region", "name: x\nfailover:\n  promote: operator\n", 2,
+     "failover", "failover.promote: operator needs failover.promote_region"),
+    ("promote-region-not-secondary", "name: x\nfailover:\n  promote: operator\n"
+     "  promote_region: us-east-1\n", 4, "failover.promote_region",
+     "promote_region 'us-east-1' is not a secondary region (secondaries: 'eu-west-1')"),
     ("duplicate-key", "name: x\ndns:\n  ttl: 60s\n  ttl: 30s\n", 4, "dns.ttl",
      "duplicate key 'ttl' (first written on line 3)"),
     ("unsafe-tag", "name: !!python/object/apply:os.system ['echo pwned']\n", 1, "name",

@@ -19,6 +19,7 @@ from drsim.metrics.incident_metrics import incident_metrics
 from drsim.metrics.incidents import headline_incident, incidents
 from drsim.metrics.lockout import lockout_metrics, reachable_regions
 from drsim.metrics.metastable import sustained_overload_metrics
+from drsim.metrics.oscillation import oscillation_metrics
 from drsim.metrics.overload import models_overload, overload_metrics
 from drsim.metrics.people import final_attempt_mask, read_your_writes_metrics, users_failed_metrics
 from drsim.metrics.rpo import rpo_metrics
@@ -72,4 +73,5 @@ def compute_metrics(records: RunRecords, scenario: Scenario) -> dict[str, float]
     out.update(overload_metrics(records, scenario))
     if models_overload(scenario):
         out.update(sustained_overload_metrics(records, scenario, headline))
+    out.update(oscillation_metrics(records.events, scenario.run.duration))
     return {name: float(value) for name, value in out.items()}

@@ -187,6 +187,18 @@ GLOSSARY: tuple[Entry, ...] = (
           "good).", f"{_T}test_recovery.py; {_T}test_headline.py"),
     Entry("rto_<level>_recovered", "fraction", "1 when that level was reached before the "
           "observation ended, 0 when censored.", f"{_T}test_recovery.py"),
+    Entry("failovers", "count", "Failovers in the run: promotions started (peers: sites "
+          "fenced). failover.max_failovers_per_hour caps them per hour.",
+          "tests/model/test_flapping.py"),
+    Entry("failbacks", "count", "Failbacks in the run: the old primary took writes again "
+          "(peers: a site rejoined). failover.failback.min_healthy holds them back.",
+          "tests/model/test_flapping.py"),
+    Entry("oscillations", "count", "Round trips: failbacks that follow a failover; a "
+          "flapping primary without hysteresis makes one per detected outage.",
+          "tests/model/test_flapping.py::test_without_hysteresis_every_outage_is_a_round_trip"),
+    Entry("promotion_read_only_s", "seconds", "The cost of the failovers in time: summed "
+          "from each promotion's start until the promoted region takes writes (its writes "
+          "at risk are rpo_writes).", "tests/model/test_flapping.py"),
     Entry("incidents", "count", "Incidents in the run: faults whose windows overlap or touch "
           "form one.", f"{_T}test_incidents.py::test_faults_that_overlap_or_touch_form_one_incident"),
     Entry("headline_incident", "count", "Which incident the unprefixed recovery metrics "

@@ -21,6 +21,7 @@ import numpy as np
 import simpy
 
 from drsim.model.distributions import sample_one
+from drsim.model.failover_policy import FailoverPolicy
 from drsim.model.streams import Streams
 from drsim.model.votes import alternate_record_homes, healthy_vote_floor
 from drsim.scenario.schema import (
@@ -115,7 +116,7 @@ class ControlTimeline:
         return np.array(pauses, dtype=np.float64).reshape(-1, 2)
 
 
-class ControlPlane:
+class ControlPlane(FailoverPolicy):
     """SimPy model of faults, health checks, DNS and the failover controller.
 
     ``drains``: when each waiting failback completes (backlog drained or wait over), as
@@ -136,7 +137,10 @@ class ControlPlane:
         self.peers = "peer" in roles
         self.primary = 0 if self.peers else roles.index("primary")
         secondaries = [i for i, role in enumerate(roles) if role == "secondary"]
-        self.secondary = secondaries[0] if secondaries else None
+        self.secondaries = secondaries
+        self.secondary = secondaries[0] if secondaries else None  # the one promoted (next)
+        self.failover_times: list[float] = []  # promotion starts (max_failovers_per_hour)
+        self.healthy_since = [0.0] * n  # last healthy verdict (failback.min_healthy)
         self.health_rng = streams.get("health")
         self.healthy_above = healthy_vote_floor(
             scenario.health_check.checkers, scenario.health_check.healthy_fraction
@@ -333,6 +337,8 @@ class ControlPlane:
         if verdict == self.healthy[r]:
             return
         self.healthy[r] = verdict
+        if verdict:
+            self.healthy_since[r] = float(self.env.now)
         self._event("health", self.names[r], healthy_checkers, "healthy" if verdict else "unhealthy")
         self._on_health(r, verdict)
 
@@ -415,6 +421,7 @@ class ControlPlane:
         now = float(self.env.now)
         if self.meta["promotion_start_s"] is None:
             self.meta["promotion_start_s"] = now
+        self.failover_times.append(now)
         self.writable[p] = False
         self.writable[s] = False
         self._event("promotion_start", self.names[s])
@@ -430,7 +437,12 @@ class ControlPlane:
         self._snapshot()
 
     def _automatic_failover(self):
-        self._flip_dns_to(self.secondary)  # type: ignore[arg-type]
+        yield from self._hold_failover()
+        if self.healthy[self.primary]:
+            self.failover_process = None  # it came back while the controller stayed put
+            return
+        self.secondary = self._choose_secondary()
+        self._flip_dns_to(self.secondary)
         delay = sample_one(self.scenario.failover.automation_delay, self.failover_rng)
         yield self.env.timeout(delay)
         if self.healthy[self.primary]:
@@ -449,10 +461,12 @@ class ControlPlane:
             self.failover_process = None
             return
         yield self.env.timeout(sample_one(procedure.runbook, self.failover_rng))
+        yield from self._hold_failover()
         if self.healthy[self.primary]:
             self.failover_process = None
             return
-        self._flip_dns_to(self.secondary)  # type: ignore[arg-type]
+        self.secondary = self._choose_secondary()
+        self._flip_dns_to(self.secondary)
         yield from self._promote()
         self.failover_process = None
 
@@ -461,6 +475,7 @@ class ControlPlane:
         yield self.env.timeout(policy.delay)
         while self.failover_process is not None:
             yield self.env.timeout(1.0)
+        yield from self._wait_min_healthy()
         if not self.healthy[self.primary]:
             self.failback_pending = False
             return
@@ -485,31 +500,6 @@ class ControlPlane:
         self._event("failback", self.names[p])
         self._flip_dns_to(p)
         self._snapshot()
-
-    def _wait_for_backlog(self, p: int, s: int):
-        """The promoted secondary stops taking writes until the reverse backlog has drained
-        at the old primary; False when the failback does not follow: the drain instant is
-        unknown yet (the timeline is incomplete from here), never, or p failed again."""
-        now = float(self.env.now)
-        self.writable[s] = False
-        self._event("failback_start", self.names[p])
-        self._snapshot()
-        k = self.waits
-        self.waits += 1
-        if k >= len(self.drains):
-            if self.undrained is None:
-                self.undrained = (now, p, s)
-            return False
-        if math.isinf(self.drains[k]):
-            return False  # the backlog never drains within the run: writes stay stopped
-        yield self.env.timeout(max(self.drains[k] - now, 0.0))
-        if self.healthy[p]:
-            return True
-        self.failback_pending = False  # p failed again while the backlog drained
-        self.writable[s] = True
-        self._event("writable", self.names[s])
-        self._snapshot()
-        return False
 
     def _fence(self, r: int):
         """Peers: remove an unhealthy site from the synchronous group."""

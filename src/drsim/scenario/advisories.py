@@ -17,6 +17,7 @@ from typing import Any
 from drsim.scenario import units
 from drsim.scenario.consistency import Inconsistency
 from drsim.scenario.schema import Scenario
+from drsim.scenario.sections.faults import source_indices
 
 
 def suspect_settings(scenario: Scenario, document: dict[str, Any]) -> Iterator[Inconsistency]:
@@ -27,11 +28,12 @@ def suspect_settings(scenario: Scenario, document: dict[str, Any]) -> Iterator[I
 
 def _faults_past_the_end(scenario: Scenario) -> Iterator[Inconsistency]:
     horizon = scenario.run.duration
+    sources = source_indices(scenario.faults)
     for index, fault in enumerate(scenario.faults):
         end = fault.start + fault.duration
         if fault.start < horizon < end and not math.isinf(fault.duration):
             yield Inconsistency(
-                ("faults", index, "duration"),
+                ("faults", sources[index], "duration"),
                 f"the fault lasts until {units.format_duration(end)}, past the end of the run "
                 f"({units.format_duration(horizon)}): its end, the recovery and failback are "
                 f"not simulated (write duration: forever if that is meant, or a longer "

@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from drsim.scenario import units
 from drsim.scenario.errors import KeyPath
-from drsim.scenario.sections.faults import GrayFailure, KmsOutage, Partition, RegionOutage
+from drsim.scenario.sections.faults import (
+    GrayFailure,
+    KmsOutage,
+    Partition,
+    RegionOutage,
+    source_indices,
+)
 from drsim.scenario.sections.vocabulary import OUTCOME_CAUSES
 
 if TYPE_CHECKING:
@@ -44,6 +50,7 @@ def consistency_problems(scenario: Scenario) -> list[Inconsistency]:
         *_schedule_problems(scenario),
         *_failback_problems(scenario),
         *_clock_problems(scenario),
+        *_promotion_problems(scenario),
     ]
 
 
@@ -84,7 +91,11 @@ def _region_list_problems(scenario: Scenario) -> Iterator[Inconsistency]:
 
 def _fault_region_problems(scenario: Scenario) -> Iterator[Inconsistency]:
     """Faults name existing regions; a partition cuts two different ones."""
-    for i, fault in enumerate(scenario.faults):
+    sources = source_indices(scenario.faults)
+    for index, fault in enumerate(scenario.faults):
+        if fault.repetition:
+            continue  # a repeated fault's later windows name the same regions
+        i = sources[index]
         if isinstance(fault, RegionOutage | GrayFailure):
             yield from _unknown_region(scenario, ("faults", i, "region"), fault.region)
         elif isinstance(fault, Partition):
@@ -179,13 +190,26 @@ def _schedule_problems(scenario: Scenario) -> Iterator[Inconsistency]:
             yield Inconsistency(
                 ("traffic", "bursts", i, "start"), "burst starts after the run ends"
             )
-    for i, fault in enumerate(scenario.faults):
-        if fault.start >= run_duration:
+    reported: set[int] = set()
+    sources = source_indices(scenario.faults)
+    for index, fault in enumerate(scenario.faults):
+        i = sources[index]
+        if fault.start < run_duration or i in reported:
+            continue
+        reported.add(i)
+        if fault.repetition:
             yield Inconsistency(
-                ("faults", i, "start"),
-                "fault starts after the run ends "
-                f"(run.duration is {units.format_duration(run_duration)})",
+                ("faults", i, "repeat", "times"),
+                f"repetition {fault.repetition + 1} starts at "
+                f"{units.format_duration(fault.start)}, after the run ends (run.duration is "
+                f"{units.format_duration(run_duration)}): fewer times, or a longer run",
             )
+            continue
+        yield Inconsistency(
+            ("faults", i, "start"),
+            "fault starts after the run ends "
+            f"(run.duration is {units.format_duration(run_duration)})",
+        )
 
 
 def _failback_problems(scenario: Scenario) -> Iterator[Inconsistency]:
@@ -222,3 +246,16 @@ def _clock_problems(scenario: Scenario) -> Iterator[Inconsistency]:
         yield Inconsistency(("clients", zoned.index(False), "time_zone"),
                             f"give a time_zone on every client kind or on none "
                             f"(missing on: {missing})")
+
+
+def _promotion_problems(scenario: Scenario) -> Iterator[Inconsistency]:
+    """The operator's region is one of the secondaries."""
+    name = scenario.failover.promote_region
+    if name is None:
+        return
+    secondaries = [r.name for r in scenario.regions if r.role == "secondary"]
+    if name not in secondaries:
+        known = ", ".join(repr(n) for n in secondaries) or "none"
+        yield Inconsistency(("failover", "promote_region"),
+                            f"promote_region {name!r} is not a secondary region "
+                            f"(secondaries: {known})")

@@ -20,7 +20,7 @@ offending line.
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from drsim.scenario.consistency import Inconsistency, consistency_problems
 from drsim.scenario.sections.attackers import Attacker
@@ -151,9 +151,24 @@ class Scenario(Model):
     failover: Failover = Field(default_factory=Failover, description="Failover procedure.")
     sessions: Sessions = Field(default_factory=Sessions, description="Tokens and sessions.")
     lockout: LockoutField = Field(default_factory=Lockout, description="Lockout policy.")
-    faults: tuple[Fault, ...] = Field((), description="Fault schedule.")
+    faults: tuple[Fault, ...] = Field(
+        (), description="Fault schedule (a fault with repeat stands for its windows)."
+    )
     pricing: Pricing = Field(default_factory=Pricing, description="Cost model.")
     run: RunSettings = Field(default_factory=RunSettings, description="Run settings.")
+
+    @field_validator("faults", mode="after")
+    @classmethod
+    def _expand_repeats(cls, faults: tuple) -> tuple:
+        """Each repeated fault becomes its plain windows, so every reader of the schedule
+        (control plane, incidents, reports) sees ordinary faults."""
+        windows = []
+        for fault in faults:
+            for repetition, window in enumerate(fault.windows()):
+                if repetition:
+                    window._repetition = repetition
+                windows.append(window)
+        return tuple(windows)
 
     @property
     def region_names(self) -> tuple[str, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from drsim.scenario import units
 from drsim.scenario.sections.base import Model
@@ -103,6 +103,12 @@ class Failback(Model):
         "at the old primary (or max_wait has passed) [doc: Aurora global database switchover "
         "synchronises before switching]; false: fail back at once, with the backlog in flight.",
     )
+    min_healthy: Duration = Field(
+        0.0, ge=0,
+        description="Hysteresis: the old primary must have been healthy without a break this "
+        "long before failing back (a flapping primary keeps the promoted secondary) "
+        "[assumption: off (0s) by default]; 0s: fail back on the first healthy verdict.",
+    )
     max_wait: DurationOrForever = Field(
         float("inf"), gt=0,
         description="wait_for_backlog: the longest the failback waits for the backlog "
@@ -129,3 +135,31 @@ class Failover(Model):
         default_factory=ManualProcedure, description="manual: the operator procedure."
     )
     failback: Failback = Field(default_factory=Failback, description="Failback policy.")
+    max_failovers_per_hour: int | None = Field(
+        None, ge=1, le=1000,
+        description="Hysteresis: after this many failovers within the last hour the controller "
+        "stays put (no DNS flip, no promotion) until the hour window allows another, then "
+        "fails over if the primary is still unhealthy [assumption]; none: no limit.",
+    )
+    promote: Literal["first", "least_lag", "nearest", "operator"] = Field(
+        "first",
+        description="Which secondary a failover promotes with several: first (listed first); "
+        "least_lag (the one whose replication channel from the primary was last paused longest "
+        "ago: the control plane knows link and region state, not the write backlog, and every "
+        "channel shares replication.lag; ties go to the first listed); nearest (the home of "
+        "the largest share of clients, clients[].home); operator (promote_region). Except "
+        "first, a healthy secondary is preferred.",
+    )
+    promote_region: str | None = Field(
+        None, description="promote: operator — the secondary the operator promotes."
+    )
+
+    @model_validator(mode="after")
+    def _operator_names_region(self):
+        """promote: operator needs promote_region, and promote_region needs operator."""
+        if self.promote == "operator" and self.promote_region is None:
+            raise ValueError("failover.promote: operator needs failover.promote_region "
+                             "(the secondary to promote, e.g. eu-central-1)")
+        if self.promote_region is not None and self.promote != "operator":
+            raise ValueError("failover.promote_region is used only with promote: operator")
+        return self

@@ -3,18 +3,72 @@ the external IdP, DNS); each fault is a window from ``start`` for ``duration``."
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr, model_validator
 
 from drsim.scenario import units
 from drsim.scenario.sections.base import Model
 from drsim.scenario.types import Duration, DurationOrForever, Fraction
 
 
+class Repeat(Model):
+    """The same window again and again: a flapping region, a recurring stall."""
+
+    every: Duration = Field(
+        gt=0, description="From one start to the next (the period); longer than duration."
+    )
+    times: int = Field(ge=2, le=10_000, description="How many windows in all (the first included).")
+
+
 class _Window(Model):
     start: Duration = Field(ge=0, description="When the fault starts.")
     duration: DurationOrForever = Field(gt=0, description="How long it lasts.")
+    repeat: Repeat | None = Field(
+        None,
+        description="Repeat the window: start, start + every, ... (times windows of duration "
+        "each), e.g. a flapping primary {every: 5m, times: 6} with duration 1m; none: once.",
+    )
+    # Set when the scenario expands repeats: which window of a repeated fault this is
+    # (error messages point at the file's entry; see source_indices).
+    _repetition: int = PrivateAttr(0)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when the fields are (which repetition a window is only places errors)."""
+        if not isinstance(other, _Window):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    def __hash__(self) -> int:
+        return hash((type(self), *self.__dict__.values()))
+
+    @property
+    def repetition(self) -> int:
+        """Which window of a repeated fault this is (0: the first, or not repeated)."""
+        return self._repetition
+
+    @model_validator(mode="after")
+    def _repeat_fits(self):
+        """A repeated window must end before the next one starts (else it is one outage)."""
+        if self.repeat is None:
+            return self
+        if math.isinf(self.duration):
+            raise ValueError("repeat needs a finite duration (a forever fault cannot repeat)")
+        if self.duration >= self.repeat.every:
+            raise ValueError(
+                f"repeat.every ({self.repeat.every:g}s) must be longer than duration "
+                f"({self.duration:g}s): the windows would overlap into one outage"
+            )
+        return self
+
+    def windows(self) -> list[_Window]:
+        """This fault as plain windows: itself, or one copy per repetition."""
+        if self.repeat is None:
+            return [self]
+        every, times = self.repeat.every, self.repeat.times
+        return [self.model_copy(update={"start": self.start + k * every, "repeat": None})
+                for k in range(times)]
 
 
 class RegionOutage(_Window):
@@ -72,6 +126,16 @@ class DnsOutage(_Window):
         description="Share of clients whose resolver serves the expired answer (RFC 8767); "
         "the others fail with dns_unavailable.",
     )
+
+
+def source_indices(faults) -> list[int]:
+    """For each window of the expanded schedule, its fault's position in the file's list."""
+    out: list[int] = []
+    source = -1
+    for fault in faults:
+        source += fault.repetition == 0
+        out.append(source)
+    return out
 
 
 Fault = Annotated[
