@@ -19,6 +19,7 @@ from drsim.metrics.incident_metrics import incident_metrics
 from drsim.metrics.incidents import headline_incident, incidents
 from drsim.metrics.lockout import lockout_metrics, reachable_regions
 from drsim.metrics.overload import overload_metrics
+from drsim.metrics.relying import relying_party_metrics
 from drsim.metrics.people import final_attempt_mask, read_your_writes_metrics, users_failed_metrics
 from drsim.metrics.rpo import rpo_metrics
 from drsim.metrics.sessions import sessions_disrupted_metrics
@@ -39,7 +40,8 @@ def compute_metrics(records: RunRecords, scenario: Scenario) -> dict[str, float]
         documented in the metric modules (failures, staleness, lockout, exposure,
         sessions, rpo, incident_metrics — recovery and users per incident —,
         availability, cost, people, overload — only when capacity or timeouts are
-        modelled). Fault-window metrics (``*_during_fault``) use the headline incident's
+        modelled —, relying parties — only with a relying_parties section). Fault-window
+        metrics (``*_during_fault``) use the headline incident's
         window: from its anchor to its last fault's end; the users who could not complete
         a request count from the headline incident's first fault to the end of the run
         (the whole run without a fault).
@@ -69,4 +71,5 @@ def compute_metrics(records: RunRecords, scenario: Scenario) -> dict[str, float]
     out.update(availability_metrics(req, facts))
     out.update(cost_metrics(req, scenario, facts.users_created))
     out.update(overload_metrics(records, scenario))
+    out.update(relying_party_metrics(records, scenario))
     return {name: float(value) for name, value in out.items()}
