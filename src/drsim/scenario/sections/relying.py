@@ -46,7 +46,7 @@ class RelyingParties(Model):
         "access token is live (from its issuance to the next one, its expiry, or a sign-out); "
         "each call goes to a relying party drawn uniformly [assumption].")
     jwks_caches: tuple[JwksCache, ...] = Field(
-        default_factory=lambda: (JwksCache(share=1.0, ttl=units.parse_duration("5m")),),
+        default_factory=lambda: (JwksCache(share="100%", ttl="5m"),),
         min_length=1,
         description="How the relying parties cache the key set; shares add up to 100 % "
         "(default: every relying party fetches every 5 min, a vendor's advice [report]).")
