@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from drsim.scenario import units
 from drsim.scenario.sections.base import Model
@@ -65,11 +65,12 @@ class RelyingParties(Model):
         "other than the primary (its issuer); the others reject them (cause issuer). None: "
         "100 % − sessions.issuer_pinning (the same pinning, seen by the APIs).")
 
-    @model_validator(mode="after")
-    def _shares_add_up(self) -> RelyingParties:
-        total = sum(c.share for c in self.jwks_caches)
+    @field_validator("jwks_caches")
+    @classmethod
+    def _shares_add_up(cls, caches: tuple[JwksCache, ...]) -> tuple[JwksCache, ...]:
+        total = sum(c.share for c in caches)
         if abs(total - 1.0) > 1e-9:
-            terms = " + ".join(units.format_percent(c.share) for c in self.jwks_caches)
+            terms = " + ".join(units.format_percent(c.share) for c in caches)
             raise ValueError(f"jwks_caches shares must add up to 100%, got {terms} = "
-                             f"{units.format_percent(total)}")
-        return self
+                             f"{units.format_percent(round(total, 12))}")
+        return caches
