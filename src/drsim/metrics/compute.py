@@ -19,8 +19,8 @@ from drsim.metrics.incident_metrics import incident_metrics
 from drsim.metrics.incidents import headline_incident, incidents
 from drsim.metrics.lockout import lockout_metrics, reachable_regions
 from drsim.metrics.overload import overload_metrics
-from drsim.metrics.relying import relying_party_metrics
 from drsim.metrics.people import final_attempt_mask, read_your_writes_metrics, users_failed_metrics
+from drsim.metrics.relying import relying_party_metrics
 from drsim.metrics.rpo import rpo_metrics
 from drsim.metrics.sessions import sessions_disrupted_metrics
 from drsim.metrics.staleness import stale_read_causes, stale_read_metrics

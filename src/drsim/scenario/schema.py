@@ -61,8 +61,8 @@ from drsim.scenario.sections.faults import (
 from drsim.scenario.sections.lockout import LOCKOUT_PRESETS, Lockout, LockoutField
 from drsim.scenario.sections.pricing import Pricing
 from drsim.scenario.sections.regions import Quotas, Region, SecondaryLimits
-from drsim.scenario.sections.replication import DataClasses, Replication
 from drsim.scenario.sections.relying import JwksCache, RelyingParties
+from drsim.scenario.sections.replication import DataClasses, Replication
 from drsim.scenario.sections.run import RunSettings
 from drsim.scenario.sections.sessions import Sessions
 from drsim.scenario.sections.traffic import Burst, Traffic
