@@ -38,6 +38,7 @@ SCENARIOS = [
     "password-change-during-failover",
     "failback-while-backlog-drains",
     "failover-to-small-secondary",
+    "signing-key-rotation",  # relying parties read the records: the tables decide
 ]
 
 EXTRA = {"token-replay-during-failover": ["attackers.1.targets=5000"]}  # ≤ the population
