@@ -15,7 +15,9 @@ relying-party pass (:mod:`drsim.model.relying`) reads its records:
 3. a region's clock ahead by Δ: nothing rejected for Δ ≤ leeway; beyond it, each
    token it issued is rejected for its first Δ − leeway (λ · tokens · (Δ − leeway)
    calls); behind by Δ, for the last Δ − leeway of its life;
-4. an issuer not accepted: every call with the secondary's tokens is rejected.
+4. an issuer not accepted: every call with the secondary's tokens is rejected;
+5. a key missing from the key set for W = 2 C: every relying party rejects it for
+   exactly W (from its first fetch in the window to its first after); forever: never.
 
 Counts are Poisson: tolerances are 4 standard errors (deterministic seeds).
 """
@@ -155,3 +157,14 @@ def test_an_issuer_not_accepted_rejects_every_call_with_the_secondarys_tokens():
     assert abs(got - expected) < Z * math.sqrt(expected), (got, expected)
     accepted = _run(faults, _relying())[2]
     assert accepted.rejections["issuer"] == 0
+
+
+def test_a_removed_key_is_rejected_from_the_first_fetch_in_the_window_to_the_first_after():
+    """The key missing for W = 2 C: each relying party fetches at T + U (U uniform on
+    [0, C)) and again at T + U + C, both in the window, and next at T + U + 2C, when the
+    key is back: exactly W of rejecting, shifted by U. A forever cache never notices."""
+    faults = [{"kind": "signing_key_removed", "start": "5m", "duration": "20m"}]
+    _, _, outcome = _run(faults, _relying(), duration="40m")
+    assert np.allclose(outcome.rejecting_s, 1200.0)
+    never = _relying(jwks_caches=[{"share": "100%", "ttl": "forever"}])
+    assert _run(faults, never, duration="40m")[2].rejecting_s.max() == 0
