@@ -31,7 +31,7 @@ REGENERATE = os.environ.get("DRSIM_REGENERATE_GOLDENS") == "1"
 LIBRARY = sorted(p.stem for p in scenarios_dir().glob("*.yaml"))
 DIRECTION = ["cognito-active-passive", "single-region", "global-lockout", "keycloak-multisite",
              "custom-export-import", "fast-health-check", "read-local-write-primary",
-             "password-change-during-failover"]
+             "password-change-during-failover", "outage-at-business-peak"]
 REPS = 3
 
 _cache: dict[tuple[str, int], dict[str, float]] = {}
@@ -181,6 +181,20 @@ def test_a_half_size_secondary_is_overloaded_through_the_failover_and_the_primar
     assert 25 <= metrics["overloaded_minutes.eu-west-1"] <= 35
     assert metrics["timeouts"] > 0 and metrics["latency_p99_s"] == 10.0
     assert metrics["attempts_per_first_attempt"] > 1.2
+
+
+def test_an_outage_at_the_primary_markets_business_peak_fails_more_sign_ins_than_at_night():
+    """Client kinds in their markets' time zones, local-time profiles: the outage at Monday
+    09:00 in the primary's market (both markets busy) fails more sign-ins than the same
+    outage at 03:00 there (only Europe's morning traffic)."""
+    peak = summary_of("outage-at-business-peak")
+    night = summarise([
+        run_one(load_scenario("outage-at-business-peak",
+                              [*SHRINK, "run.start=Monday 07:30"]), rep).metrics
+        for rep in range(REPS)
+    ])
+    assert (_ci(peak, "failed_logins_during_fault")[0]
+            > _ci(night, "failed_logins_during_fault")[1])
 
 
 def _signing_key_variant(yaml_tail: str, overrides: list[str]) -> dict[str, dict]:

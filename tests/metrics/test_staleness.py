@@ -152,3 +152,17 @@ def test_a_write_missed_after_its_region_failed_back_is_failback_backlog(make_re
     assert counts == {
         "stale_reads.replication_lag": 3.0, "stale_reads.lost_at_promotion": 0.0,
         "stale_reads.failback_backlog": 1.0, "stale_reads.other": 0.0}
+
+
+@pytest.mark.parametrize(("mean", "words"), [
+    ({"stale_reads": 0.0}, "No stale profile read"),
+    ({"stale_reads": 3.0, "stale_reads.lost_at_promotion": 3.0}, "Every stale read came from "
+     "a transition"),
+    ({"stale_reads": 4.0, "stale_reads.replication_lag": 3.0, "stale_reads.failback_backlog":
+      1.0}, "75 % of stale reads came from replication lag in normal operation, 25 % from "
+     "transitions"),
+])
+def test_where_stale_reads_came_from_is_said_whatever_the_count(mean, words):
+    from drsim.metrics.staleness import staleness_origin_words
+
+    assert staleness_origin_words(mean).startswith(words)

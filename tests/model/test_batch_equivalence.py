@@ -3,7 +3,7 @@
 Every table of the run is compared exactly, on shipped scenarios shrunk to a
 small population, covering failover, gray failure, quotas that throttle,
 synchronous peers, export/import, lazy migration, write bursts, attackers, token
-replays, shared lockout counters and one region.
+replays, shared lockout counters, one region and client kinds in time zones.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ SCENARIOS = [
     "password-change-during-failover",
     "failback-while-backlog-drains",
     "failover-to-small-secondary",
+    "outage-at-business-peak",
     "signing-key-rotation",  # relying parties read the records: the tables decide
 ]
 

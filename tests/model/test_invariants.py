@@ -837,6 +837,8 @@ def with_a_replicated_failback(data: dict[str, Any]) -> dict[str, Any]:
                 "wait_for_backlog": failback.get("wait_for_backlog",
                                                  data["run"]["seed"] % 2 == 0)}},
             "attackers": [a for a in data["attackers"] if a.get("regions") == "all"],
+            "clients": [{k: v for k, v in c.items() if k != "home" or v in ("r1", "r2")}
+                        for c in data["clients"]],
             "faults": [{"kind": "region_outage", "region": "r1",
                         "start": f"{0.2 * duration_s:.3f}s",
                         "duration": f"{0.3 * duration_s:.3f}s"}]}

@@ -93,7 +93,7 @@ def test_merged_arrivals_equal_the_straightforward_construction(variant):
 
 @pytest.mark.parametrize(("traffic", "arrivals_peak"), [
     (RATES_ONLY, 50),  # 35 bytes an arrival are kept, ≈ 44 at the peak
-    ([], 130),  # journeys: the old and new arrivals, the sessions' rows, ≈ 115 at the peak
+    ([], 110),  # journeys: the sessions and their rows, ≈ 97 at the peak
 ])
 def test_arrivals_and_requests_table_peaks_stay_near_their_size(monkeypatch, traffic,
                                                                 arrivals_peak):

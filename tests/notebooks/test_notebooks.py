@@ -20,7 +20,7 @@ nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-NAMES = ("01-quickstart", "02-ttl-vs-health-check", "03-compare-designs")
+NAMES = ("01-quickstart", "02-ttl-vs-health-check", "03-compare-designs", "04-people")
 KERNEL = "drsim-test-python"
 
 
@@ -40,7 +40,7 @@ def kernel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return KERNEL
 
 
-def test_the_three_notebooks_are_there_and_stripped():
+def test_the_notebooks_are_there_and_stripped():
     for name in NAMES:
         notebook = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
         nbformat.validate(notebook)

@@ -107,8 +107,9 @@ def test_stale_reads_by_cause_read_your_writes_and_users_who_failed_readings():
     readings = {r.metric: r for r in run_readings(m)}
     assert readings["stale_reads"].text.endswith(
         "By cause: replication lag 666 (p50 560 ms, p90 1.9 s, p99 4.1 s); lost at promotion 7 "
-        "(p50 11.9 min). 661 of 5,169 reads right after the user's own update (12.79 %) "
-        "missed it.")
+        "(p50 11.9 min). 99 % of stale reads came from replication lag in normal operation, "
+        "1 % from transitions (lost at promotion, failback backlog). 661 of 5,169 reads right "
+        "after the user's own update (12.79 %) missed it.")
     users = readings["users_failed_share"]
     assert users.label == "Users who could not complete a request"
     assert users.text == (

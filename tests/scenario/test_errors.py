@@ -94,6 +94,35 @@ CASES = [
      "unsupported YAML value 'x'"),
     ("custom-tag", "name: x\ndns: !include dns.yaml\n", 2, "dns", "unsupported YAML value"),
     ("bad-date", "name: x\ndescription: 2026-13-45\n", 2, "description", "unreadable value"),
+    ("run-start-bad-weekday", "name: x\nrun:\n  start: Mondy 09:00\n", 3, "run.start",
+     "unknown weekday 'Mondy' in 'Mondy 09:00'; did you mean 'Monday'? (expected Monday … "
+     "Sunday, or Mon … Sun)"),
+    ("run-start-bad-time", "name: x\nrun:\n  start: Monday 25:00\n", 3, "run.start",
+     "bad time '25:00' in 'Monday 25:00': expected HH:MM (or HH:MM:SS) from 00:00 to 23:59"),
+    ("run-start-bad-minutes", "name: x\nrun:\n  start: Friday 9:75\n", 3, "run.start",
+     "bad time '9:75' in 'Friday 9:75'"),
+    ("run-start-no-time", "name: x\nrun:\n  start: Monday\n", 3, "run.start",
+     "expected a weekday and a UTC time such as 'Monday 09:00', got 'Monday'"),
+    ("run-start-and-start-hour", "name: x\nrun:\n  start: Monday 09:00\ntraffic:\n"
+     "  start_hour: 9\n", 5, "traffic.start_hour",
+     "give run.start (weekday and UTC time of t = 0) or traffic.start_hour, not both"),
+    ("weekly-profile-needs-start", "name: x\ntraffic:\n  weekly_profile: [1, 1, 1, 1, 1, 1, 1]\n",
+     3, "traffic.weekly_profile", "a weekly profile needs run.start"),
+    ("weekly-profile-length", "name: x\ntraffic:\n  weekly_profile: [1, 2]\n", 3, "traffic.weekly_profile",
+     "weekly_profile needs 7 daily multipliers (Monday first), got 2"),
+    ("bad-time-zone", "name: x\nclients:\n  - {name: a, share: 100%, dns: {behaviour: honour}, "
+     "time_zone: EST}\n", 3, "clients.0.time_zone",
+     "expected a UTC offset such as 'UTC-5', 'UTC+05:30', '+09:00' or '-05:00', got 'EST'"),
+    ("time-zone-bare-number", "name: x\nclients:\n  - {name: a, share: 100%, "
+     "dns: {behaviour: honour}, time_zone: -5}\n", 3, "clients.0.time_zone",
+     "expected a UTC offset such as 'UTC-5'"),
+    ("time-zone-out-of-range", "name: x\nclients:\n  - {name: a, share: 100%, "
+     "dns: {behaviour: honour}, time_zone: UTC+15}\n", 3, "clients.0.time_zone",
+     "a UTC offset is between UTC-12:00 and UTC+14:00, got 'UTC+15'"),
+    ("time-zone-on-some-kinds", "name: x\nclients:\n"
+     "  - {name: a, share: 50%, dns: {behaviour: honour}, time_zone: UTC-5}\n"
+     "  - {name: b, share: 50%, dns: {behaviour: honour}}\n", 4, "clients.1.time_zone",
+     "give a time_zone on every client kind or on none (missing on: b)"),
     ("extends-missing", "extends: no-such-scenario\nname: x\n", 1, "extends",
      "no shipped scenario named 'no-such-scenario'"),
     ("extends-wrong-type", "extends: [a, b]\nname: x\n", 1, "extends",

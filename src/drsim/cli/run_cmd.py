@@ -31,6 +31,7 @@ import click
 
 from drsim.cli.common import EXIT_BAD_INPUT, report_scenario_error, set_option
 from drsim.metrics.evidence import level_label
+from drsim.metrics.staleness import staleness_origin_words
 from drsim.report.formatting import number, terminal_value
 
 HEADLINE: tuple[tuple[str, str, str], ...] = (
@@ -130,14 +131,16 @@ def timeline_lines(output: Any) -> list[str]:
     return lines
 
 
-def cause_lines(metrics: Mapping[str, Mapping[str, Any]], prefix: str, total: str) -> list[str]:
-    """One line per outcome cause that occurred (metrics named ``prefix + cause``), largest
-    first, with its share of ``total``; ``none`` when no cause occurred."""
+def cause_lines(metrics: Mapping[str, Mapping[str, Any]], prefix: str, total: str,
+                every: bool = False) -> list[str]:
+    """One line per outcome cause that occurred (metrics named ``prefix + cause``; with
+    ``every``, each cause, zeros included), largest first, with its share of ``total``;
+    ``none`` when no cause occurred."""
     causes = sorted(
         (
             (name[len(prefix):], entry)
             for name, entry in metrics.items()
-            if name.startswith(prefix) and (number(entry.get("mean")) or 0) > 0
+            if name.startswith(prefix) and (every or (number(entry.get("mean")) or 0) > 0)
         ),
         key=lambda item: -(number(item[1].get("mean")) or 0),
     )
@@ -249,7 +252,8 @@ def summary_text(output: Any, directory: Path | None) -> str:
                   "by cause:",
               *cause_lines(metrics, "failed_operations_by_cause.", "failed_operations")]
     lines += ["", "Stale profile reads by cause:",
-              *cause_lines(metrics, "stale_reads.", "stale_reads")]
+              f"  {staleness_origin_words({k: number(e.get('mean')) for k, e in metrics.items()})}",
+              *cause_lines(metrics, "stale_reads.", "stale_reads", every=True)]
     ages = staleness_age_lines(metrics)
     if ages:
         lines += ["", "Staleness age of stale reads by cause (p50 / p90 / p99):", *ages]

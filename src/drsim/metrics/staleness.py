@@ -8,6 +8,8 @@ staleness age is now − acknowledgement time of the oldest version it missed
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -54,6 +56,33 @@ STALE_CAUSES = ("replication_lag", "lost_at_promotion", "failback_backlog", "oth
 
 AGE_QUANTILES: dict[str, float] = {"p50": 0.50, "p90": 0.90, "p99": 0.99}
 """Quantiles of the staleness age reported per cause (``staleness_p90_s.<cause>``)."""
+
+
+TRANSITION_CAUSES = ("lost_at_promotion", "failback_backlog")
+"""Causes of stale reads that only a failover or a failback makes."""
+
+
+def staleness_origin_words(mean: Mapping[str, float | None]) -> str:
+    """Where a run's stale reads came from, in one sentence, whatever the count.
+
+    Args:
+        mean: metric name → its mean over replications (``stale_reads`` and
+            ``stale_reads.<cause>``; a missing cause counts 0).
+    """
+    def count(name: str) -> float:
+        return float(mean.get(name) or 0.0)
+
+    total = count("stale_reads")
+    if total == 0:
+        return "No stale profile read: not from replication lag, nor from a transition."
+    lag = count("stale_reads.replication_lag")
+    transitions = sum(count(f"stale_reads.{cause}") for cause in TRANSITION_CAUSES)
+    if lag == 0:
+        return ("Every stale read came from a transition (lost at promotion, failback "
+                "backlog), none from replication lag in normal operation.")
+    return (f"{100 * lag / total:.0f} % of stale reads came from replication lag in normal "
+            f"operation, {100 * transitions / total:.0f} % from transitions (lost at "
+            "promotion, failback backlog).")
 
 
 def stale_read_cause_of(requests: pd.DataFrame, writes: pd.DataFrame,

@@ -71,7 +71,8 @@ def simulate(
         control = run_control_plane(scenario, streams, drains)
     arrivals = _arrivals(scenario, streams, script)
     signups = int(np.count_nonzero(arrivals.op == OP_CODE["sign_up"]))
-    directory = Directory(scenario, streams, scenario.users.population + signups)
+    directory = Directory(scenario, streams, scenario.users.population + signups,
+                          arrivals.signup_kinds)
     directory_bytes = directory.nbytes()
     router = build_router(scenario, control, directory, dns_outages(control))
     plane = DataPlane(scenario, streams, control, arrivals, directory, router, batch)
@@ -127,7 +128,8 @@ def _drain_s(scenario: Scenario, streams: Streams, control: ControlTimeline,
     start, p, s = control.undrained  # type: ignore[misc]
     arrivals = _arrivals(scenario, streams, script)
     signups = int(np.count_nonzero(arrivals.op == OP_CODE["sign_up"]))
-    directory = Directory(scenario, streams, scenario.users.population + signups)
+    directory = Directory(scenario, streams, scenario.users.population + signups,
+                          arrivals.signup_kinds)
     router = build_router(scenario, control, directory, dns_outages(control))
     plane = DataPlane(scenario, streams, control, arrivals, directory, router, batch)
     del arrivals, directory, router

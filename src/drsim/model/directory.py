@@ -22,6 +22,7 @@ from array import array
 import numpy as np
 
 from drsim.model.distributions import sample
+from drsim.model.homes import draw_client_kinds
 from drsim.model.streams import Streams
 from drsim.scenario.schema import ClampTtl, ExtendTtl, HonourTtl, PinAnswer, Scenario
 
@@ -67,9 +68,12 @@ class Directory:
         scenario: The scenario.
         streams: The run's random streams.
         capacity: Rows to allocate (initial population + possible sign-ups).
+        signup_kinds: The client kind of each sign-up's user, in sign-up order, when the
+            traffic decided it (client kinds with time zones); else drawn like the others.
     """
 
-    def __init__(self, scenario: Scenario, streams: Streams, capacity: int) -> None:
+    def __init__(self, scenario: Scenario, streams: Streams, capacity: int,
+                 signup_kinds: np.ndarray | None = None) -> None:
         users = scenario.users
         self.population = population = users.population
         self.capacity = capacity
@@ -86,7 +90,7 @@ class Directory:
         self.pins_issuer = raw(rng.random(capacity) < scenario.sessions.issuer_pinning)
         self.stale_draw = raw(rng.random(capacity))  # < serve_stale share: serves stale
 
-        self._draw_clients(scenario, streams.get("clients"), capacity)
+        self._draw_clients(scenario, streams.get("clients"), capacity, signup_kinds)
 
         # Truth: what has been acknowledged anywhere.
         self.newest_cred = raw(np.zeros(capacity, dtype=np.int32))
@@ -124,10 +128,12 @@ class Directory:
             self.revoked_at.append(raw(np.full(capacity, -np.inf)))
             self.disabled.append(raw(np.zeros(capacity, dtype=np.int8)))
 
-    def _draw_clients(self, scenario: Scenario, rng: np.random.Generator, capacity: int) -> None:
+    def _draw_clients(self, scenario: Scenario, rng: np.random.Generator, capacity: int,
+                      signup_kinds: np.ndarray | None) -> None:
         kinds = scenario.clients
-        shares = _normalised([k.share for k in kinds])
-        client = rng.choice(len(kinds), capacity, p=shares).astype(np.int8)
+        client = draw_client_kinds(scenario, rng, capacity)
+        if signup_kinds is not None:
+            client[self.population:self.population + len(signup_kinds)] = signup_kinds
         ttl = scenario.dns.ttl
         period = np.empty(capacity)
         for index, kind in enumerate(kinds):

@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from drsim.model.distributions import length_biased, sample
+from drsim.model.homes import homed, users_in_progress
 from drsim.model.streams import Streams
 from drsim.model.traffic import (
     Arrivals,
@@ -31,7 +32,7 @@ from drsim.model.traffic import (
     followed_rates,
     merged,
     picked_users,
-    rate_multiplier,
+    populations_rate_multiplier,
 )
 from drsim.records import OP_CODE
 from drsim.scenario.schema import OPERATIONS, Scenario
@@ -67,24 +68,35 @@ def with_sessions(scenario: Scenario, streams: Streams, arrivals: Arrivals) -> A
     sessions = [(rng, begin, end, user, pick)]
     if scenario.sessions.in_progress_at_start:
         before = streams.get("sessions/before")
-        sessions.append((before, *_sessions_before(scenario, before)))
+        sessions.append((before, *_sessions_before(scenario, streams, before)))
     parts = [_refreshes(scenario, *session) for session in sessions]
     acting = streams.get("sessions/actions")
     for _, *session in sessions:
         parts.extend(_actions(scenario, acting, *session))
     del sessions
-    made = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
-    del parts
-    return merged(arrivals, [made, follow_ups(scenario, streams, made, "/sessions")])
+    return merged(arrivals, [*parts, _followed(scenario, streams, parts)])
 
 
-def _sessions_before(scenario: Scenario, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+def _followed(scenario: Scenario, streams: Streams,
+              parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The follow-ups of the sessions' requests (streams ``follow_up/k/sessions``), drawn
+    from the requests some rule follows, in the order of ``parts``."""
+    followed = {OP_CODE[rule.after] for rule in scenario.traffic.follow_ups}
+    keep = [np.isin(part["op"], list(followed)) for part in parts]
+    rows = {name: np.concatenate([np.empty(0, parts[0][name].dtype)]
+                                 + [part[name][k] for part, k in zip(parts, keep, strict=True)])
+            for name in ("t", "op", "user", "pick")}
+    return follow_ups(scenario, streams, rows, "/sessions")
+
+
+def _sessions_before(scenario: Scenario, streams: Streams,
+                     rng: np.random.Generator) -> tuple[np.ndarray, ...]:
     """The sessions in progress at t = 0 of sign-ins (their follow-ups included) at the
     t = 0 rate λ since forever:
     N ~ Poisson(λ·E[A]) (Little's law), each of length-biased length, begun a uniform
     share of it before 0 (the age of an interval in progress)."""
     active_for = scenario.sessions.active_for
-    at_start = {op: scenario.traffic.rate_of(op) * float(rate_multiplier(
+    at_start = {op: scenario.traffic.rate_of(op) * float(populations_rate_multiplier(
         scenario, op, np.zeros(1))[0]) for op in OPERATIONS}
     rates = followed_rates(scenario, at_start)
     rate = sum(rates[op] for op in SIGN_INS)
@@ -92,8 +104,11 @@ def _sessions_before(scenario: Scenario, rng: np.random.Generator) -> tuple[np.n
     length = length_biased(active_for, rng, count)
     begin = -rng.random(count) * length
     pick = rng.random(count)
-    user = picked_users(np.full(count, OP_CODE["sign_in"], np.int8), pick,
-                        scenario.users.population)
+    if homed(scenario) or scenario.users.activity is not None:
+        user, pick = users_in_progress(scenario, streams, pick)
+    else:
+        user = picked_users(np.full(count, OP_CODE["sign_in"], np.int8), pick,
+                            scenario.users.population)
     return begin, begin + length, user, pick
 
 

@@ -9,16 +9,25 @@ arrivals (common random numbers).
 Who acts is drawn here too. The k-th sign-up arrival reserves user id
 ``population + k``; any other request picks uniformly among the initial users
 and the ids reserved by earlier sign-ups. If the picked sign-up has not
-succeeded by then, the data plane substitutes an initial user.
+succeeded by then, the data plane substitutes an initial user. With client
+time zones or activity weights, the pick is made within the request's
+population and by weight (:mod:`drsim.model.homes`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from drsim.model.distributions import sample
+from drsim.model.homes import (
+    homed,
+    peak_profile_factor,
+    population_picks,
+    population_shares,
+    profile_factor,
+)
 from drsim.model.streams import Streams
 from drsim.records import OP_CODE
 from drsim.scenario.schema import OPERATIONS, Attacker, Scenario
@@ -34,20 +43,18 @@ class Arrivals:
     pick: np.ndarray  # float64 in [0, 1): the user pick (legit); an attacker's luck (guesses)
     u: np.ndarray  # float64 in [0, 1): this arrival's own draw (e.g. hit by a gray failure)
     attacker: np.ndarray  # int16: attacker index, or -1 for legitimate traffic
+    signup_kinds: np.ndarray | None = None  # int8 client kind of the k-th sign-up (homed)
 
     def __len__(self) -> int:
         return len(self.time_s)
 
 
-def rate_multiplier(scenario: Scenario, operation: str, t: np.ndarray) -> np.ndarray:
-    """Daily-profile × burst multiplier of ``operation``'s rate at times ``t`` (seconds)."""
+def rate_multiplier(scenario: Scenario, operation: str, t: np.ndarray,
+                    offset_s: float = 0.0) -> np.ndarray:
+    """Profile × burst multiplier of ``operation``'s rate at times ``t`` (seconds) for a
+    population ``offset_s`` east of UTC (profiles in local time, bursts in run time)."""
     traffic = scenario.traffic
-    factor = np.ones_like(t)
-    if traffic.daily_profile is not None:
-        profile = np.asarray(traffic.daily_profile, dtype=np.float64)
-        profile = profile / profile.mean()
-        hour = ((t / 3600.0).astype(np.int64) + traffic.start_hour) % 24
-        factor = factor * profile[hour]
+    factor = profile_factor(scenario, t, offset_s)
     for burst in traffic.bursts:
         if burst.operation in (operation, "all"):
             inside = (t >= burst.start) & (t < burst.start + burst.duration)
@@ -55,13 +62,21 @@ def rate_multiplier(scenario: Scenario, operation: str, t: np.ndarray) -> np.nda
     return factor
 
 
+def populations_rate_multiplier(scenario: Scenario, operation: str,
+                                t: np.ndarray) -> np.ndarray:
+    """:func:`rate_multiplier` of all client kinds together: Σ share × multiplier in each
+    kind's local time when kinds have time zones (else the UTC one, unchanged)."""
+    if not homed(scenario):
+        return rate_multiplier(scenario, operation, t)
+    total = np.zeros_like(t)
+    for share, kind in zip(population_shares(scenario), scenario.clients, strict=True):
+        total += share * rate_multiplier(scenario, operation, t, kind.time_zone or 0.0)
+    return total
+
+
 def _max_multiplier(scenario: Scenario, operation: str) -> float:
-    traffic = scenario.traffic
-    peak = 1.0
-    if traffic.daily_profile is not None:
-        profile = np.asarray(traffic.daily_profile, dtype=np.float64)
-        peak = float(profile.max() / profile.mean())
-    bursts = [b.multiplier for b in traffic.bursts if b.operation in (operation, "all")]
+    peak = peak_profile_factor(scenario)
+    bursts = [b.multiplier for b in scenario.traffic.bursts if b.operation in (operation, "all")]
     # Overlapping bursts multiply; the product of all >1 multipliers bounds the peak.
     for m in bursts:
         peak *= max(m, 1.0)
@@ -76,13 +91,19 @@ def poisson_times(rng: np.random.Generator, rate: float, start: float, end: floa
     return np.sort(rng.uniform(start, end, count))
 
 
-def operation_times(scenario: Scenario, streams: Streams, operation: str) -> np.ndarray:
-    """Arrival times of one legitimate operation over the run (thinning)."""
+def operation_times(scenario: Scenario, streams: Streams, operation: str,
+                    kind: int | None = None) -> np.ndarray:
+    """Arrival times of one legitimate operation over the run (thinning); with ``kind``,
+    those of client kind ``kind`` alone (its share of the rate, in its local time)."""
     base = scenario.traffic.rate_of(operation)
-    rng = streams.get(f"arrivals/{operation}")
+    name, offset = f"arrivals/{operation}", 0.0
+    if kind is not None:
+        base *= population_shares(scenario)[kind]
+        name, offset = f"{name}/{kind}", scenario.clients[kind].time_zone or 0.0
+    rng = streams.get(name)
     peak = _max_multiplier(scenario, operation)
     times = poisson_times(rng, base * peak, 0.0, scenario.run.duration)
-    keep = rng.random(len(times)) * peak < rate_multiplier(scenario, operation, times)
+    keep = rng.random(len(times)) * peak < rate_multiplier(scenario, operation, times, offset)
     return times[keep]
 
 
@@ -141,47 +162,83 @@ def _reserve_signups(ops: np.ndarray, users: np.ndarray, population: int) -> np.
 def rate_arrivals(scenario: Scenario, streams: Streams) -> Arrivals:
     """The first attempts of the per-operation rates and the attackers, sorted by time.
 
-    The sources (one per operation, one per guessing attacker) are merged once:
-    each column is written source by source into one buffer and taken from it in
-    time order, so the peak is ≈ 45 bytes per arrival (35 kept) rather than one
-    per-source copy, one concatenated copy and one sorted copy of every column.
+    The sources (one per operation — or per operation and client kind when kinds have
+    time zones — and one per guessing attacker) are merged once: each column is written
+    source by source into one buffer and taken from it in time order, so the peak is
+    ≈ 45 bytes per arrival (35 kept) rather than one per-source copy, one concatenated
+    copy and one sorted copy of every column.
     """
-    codes, attackers, times, pick_streams, u_streams, accounts = [], [], [], [], [], []
+    sources = _sources(scenario, streams)
+    counts = [len(t) for t in sources.times]
+    bounds = np.cumsum([0, *counts])
+    time_s = np.concatenate(sources.times)
+    del sources.times
+    order = np.argsort(time_s, kind="stable")
+    time_s = time_s[order]
+    op = np.repeat(np.array(sources.codes, dtype=np.int8), counts)[order]
+    attacker = np.repeat(np.array(sources.attackers, dtype=np.int16), counts)[order]
+    pick = _merged_draws(sources.pick_streams, bounds, order)
+    u = _merged_draws(sources.u_streams, bounds, order)
+    # Guesses come last among the sources: their rows' targeted accounts, in time order.
+    guesses = np.flatnonzero(attacker >= 0)
+    guess_accounts = np.concatenate([np.empty(0, np.int64), *sources.accounts])
+    guess_accounts = guess_accounts[order[guesses] - bounds[sources.legitimate]]
+    signup_kinds = None
+    if homed(scenario) or scenario.users.activity is not None:
+        population_of_row = np.repeat(np.array(sources.kinds, dtype=np.int8), counts)[order]
+        del order
+        picked = population_picks(scenario, streams, op, pick, population_of_row)
+        user, pick, signup_kinds = picked.user, picked.pick, picked.signup_kinds
+    else:
+        del order
+        user = picked_users(op, pick, scenario.users.population)
+    user[guesses] = guess_accounts
+    return Arrivals(time_s=time_s, op=op, user=user, pick=pick, u=u, attacker=attacker,
+                    signup_kinds=signup_kinds)
+
+
+@dataclass
+class _Sources:
+    """The arrival sources, in merge order: legitimate ones first, then attackers'."""
+
+    codes: list[int] = field(default_factory=list)
+    attackers: list[int] = field(default_factory=list)
+    kinds: list[int] = field(default_factory=list)  # client kind; 0: not homed; −1: guesses
+    times: list[np.ndarray] = field(default_factory=list)
+    pick_streams: list[np.random.Generator] = field(default_factory=list)
+    u_streams: list[np.random.Generator] = field(default_factory=list)
+    accounts: list[np.ndarray] = field(default_factory=list)
+    legitimate: int = 0  # how many sources are legitimate traffic
+
+    def add(self, code: int, attacker: int, kind: int, times: np.ndarray,
+            pick: np.random.Generator, u: np.random.Generator) -> None:
+        self.codes.append(code)
+        self.attackers.append(attacker)
+        self.kinds.append(kind)
+        self.times.append(times)
+        self.pick_streams.append(pick)
+        self.u_streams.append(u)
+
+
+def _sources(scenario: Scenario, streams: Streams) -> _Sources:
+    """Every source's times and draw streams. With time zones, an operation has one source
+    per client kind; its kinds share the operation's pick and u streams (drawn in turn)."""
+    sources = _Sources()
+    kinds = list(range(len(scenario.clients))) if homed(scenario) else [None]
     for operation in OPERATIONS:
-        codes.append(OP_CODE[operation])
-        attackers.append(-1)
-        times.append(operation_times(scenario, streams, operation))
-        pick_streams.append(streams.get(f"pick/{operation}"))
-        u_streams.append(streams.get(f"u/{operation}"))
+        pick, u = streams.get(f"pick/{operation}"), streams.get(f"u/{operation}")
+        for kind in kinds:
+            sources.add(OP_CODE[operation], -1, kind or 0,
+                        operation_times(scenario, streams, operation, kind), pick, u)
+    sources.legitimate = len(sources.codes)
     for index, attacker in enumerate(scenario.attackers):
         if attacker.kind == "token_replay":
             continue
         t, acc = attacker_guesses(scenario, streams, index, attacker)
         luck = streams.get(f"luck/{attacker.name}")  # a guess's luck, then its own draw
-        codes.append(OP_CODE["guess"])
-        attackers.append(index)
-        times.append(t)
-        pick_streams.append(luck)
-        u_streams.append(luck)
-        accounts.append(acc)
-    counts = [len(t) for t in times]
-    bounds = np.cumsum([0, *counts])
-    time_s = np.concatenate(times)
-    del times
-    order = np.argsort(time_s, kind="stable")
-    time_s = time_s[order]
-    op = np.repeat(np.array(codes, dtype=np.int8), counts)[order]
-    attacker = np.repeat(np.array(attackers, dtype=np.int16), counts)[order]
-    pick = _merged_draws(pick_streams, bounds, order)
-    u = _merged_draws(u_streams, bounds, order)
-    # Guesses come last among the sources: their rows' targeted accounts, in time order.
-    guesses = np.flatnonzero(attacker >= 0)
-    guess_accounts = np.concatenate([np.empty(0, np.int64), *accounts])
-    guess_accounts = guess_accounts[order[guesses] - bounds[len(OPERATIONS)]]
-    del order
-    user = picked_users(op, pick, scenario.users.population)
-    user[guesses] = guess_accounts
-    return Arrivals(time_s=time_s, op=op, user=user, pick=pick, u=u, attacker=attacker)
+        sources.add(OP_CODE["guess"], index, -1, t, luck, luck)
+        sources.accounts.append(acc)
+    return sources
 
 
 def with_follow_ups(scenario: Scenario, streams: Streams, arrivals: Arrivals) -> Arrivals:
@@ -238,20 +295,28 @@ def _no_rows() -> dict[str, np.ndarray]:
 def merged(arrivals: Arrivals, parts: list[dict[str, np.ndarray]]) -> Arrivals:
     """The arrivals and the legitimate first attempts of ``parts`` (each with columns t, op,
     user, pick, u), in time order (at equal times, the arrivals first, then the parts in
-    order). Each column is concatenated once and taken in time order at once, so the peak
-    is the old and the new arrivals plus one column."""
-    time_s = np.concatenate([arrivals.time_s, *(part["t"] for part in parts)])
+    order).
+
+    Consumes ``arrivals`` and ``parts``: each column is concatenated once, taken in time
+    order and its sources released at once, so the peak is the sources, the order and the
+    columns merged so far rather than the old and the new arrivals side by side.
+    """
+    n = len(arrivals) + sum(len(part["t"]) for part in parts)
+
+    def column(name: str, key: str, order: np.ndarray | None) -> np.ndarray:
+        values = np.concatenate([getattr(arrivals, name), *(part.pop(key) for part in parts)])
+        setattr(arrivals, name, None)
+        return values if order is None else values[order]
+
+    time_s = column("time_s", "t", None)
     order = np.argsort(time_s, kind="stable")
     time_s = time_s[order]
-
-    def column(name: str, key: str) -> np.ndarray:
-        return np.concatenate([getattr(arrivals, name), *(part[key] for part in parts)])[order]
-
-    added = len(time_s) - len(arrivals)
-    return Arrivals(
-        time_s=time_s, op=column("op", "op"), user=column("user", "user"),
-        pick=column("pick", "pick"), u=column("u", "u"),
-        attacker=np.concatenate([arrivals.attacker, np.full(added, -1, np.int16)])[order])
+    merged_columns = {name: column(name, name, order) for name in ("op", "user", "pick", "u")}
+    added = n - len(arrivals.attacker)  # legitimate: attacker −1
+    attacker = np.concatenate([arrivals.attacker, np.full(added, -1, np.int16)])[order]
+    arrivals.attacker = None
+    return Arrivals(time_s=time_s, attacker=attacker, signup_kinds=arrivals.signup_kinds,
+                    **merged_columns)
 
 
 def _merged_draws(generators: list[np.random.Generator], bounds: np.ndarray,

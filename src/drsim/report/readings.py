@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from drsim.metrics.staleness import STALE_CAUSES, staleness_origin_words
 from drsim.report.formatting import (
     DASH,
     fmt_ci,
@@ -235,6 +236,8 @@ def _availability_text(m: Metrics) -> str:
 
 
 def _stale_reads_text(m: Metrics) -> str:
+    origin = " " + staleness_origin_words({name: _mean(m, name) for name in (
+        "stale_reads", *(f"stale_reads.{cause}" for cause in STALE_CAUSES))})
     if not (_mean(m, "stale_reads") or 0.0):
         return ("No profile read returned an older version than the newest acknowledged."
                 + _read_your_writes_text(m))
@@ -248,7 +251,7 @@ def _stale_reads_text(m: Metrics) -> str:
             + f" ({_fmt(m, 'stale_read_fraction', 'pct')} of reads); staleness p50 "
             f"{_fmt(m, 'staleness_p50_s')}, p99 {_fmt(m, 'staleness_p99_s')}, "
             f"max {_fmt(m, 'staleness_max_s')}"
-            + (f". By cause: {'; '.join(causes)}" if causes else "") + "."
+            + (f". By cause: {'; '.join(causes)}" if causes else "") + "." + origin
             + _read_your_writes_text(m))
 
 

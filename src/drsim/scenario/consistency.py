@@ -51,6 +51,7 @@ def consistency_problems(scenario: Scenario) -> list[Inconsistency]:
         *_dns_routing_problems(scenario),
         *_schedule_problems(scenario),
         *_failback_problems(scenario),
+        *_clock_problems(scenario),
     ]
 
 
@@ -220,3 +221,23 @@ def _failback_problems(scenario: Scenario) -> Iterator[Inconsistency]:
         yield Inconsistency((*key, "wait_for_backlog"),
                             "wait_for_backlog needs catch_up 'replicate' (with 'copy' there "
                             "is no backlog to wait for)")
+
+
+def _clock_problems(scenario: Scenario) -> Iterator[Inconsistency]:
+    """One origin of the clock (run.start or traffic.start_hour); a weekly profile knows the
+    weekday of t = 0; time zones on every client kind or on none."""
+    traffic = scenario.traffic
+    if scenario.run.start is not None and traffic.start_hour is not None:
+        yield Inconsistency(("traffic", "start_hour"),
+                            "give run.start (weekday and UTC time of t = 0) or "
+                            "traffic.start_hour, not both")
+    if traffic.weekly_profile is not None and scenario.run.start is None:
+        yield Inconsistency(("traffic", "weekly_profile"),
+                            "a weekly profile needs run.start, the weekday and UTC time of "
+                            "t = 0 (e.g. 'Monday 09:00')")
+    zoned = [c.time_zone is not None for c in scenario.clients]
+    if any(zoned) and not all(zoned):
+        missing = ", ".join(c.name for c in scenario.clients if c.time_zone is None)
+        yield Inconsistency(("clients", zoned.index(False), "time_zone"),
+                            f"give a time_zone on every client kind or on none "
+                            f"(missing on: {missing})")

@@ -66,7 +66,7 @@ from drsim.scenario.sections.replication import DataClasses, Replication
 from drsim.scenario.sections.run import RunSettings
 from drsim.scenario.sections.sessions import Sessions
 from drsim.scenario.sections.traffic import Burst, Traffic
-from drsim.scenario.sections.users import MfaMix, Users
+from drsim.scenario.sections.users import LognormalActivity, MfaMix, Users
 from drsim.scenario.sections.vocabulary import NAME_PATTERN, OPERATIONS, OUTCOME_CAUSES
 
 __all__ = [
@@ -103,6 +103,7 @@ __all__ = [
     "Lockout",
     "LockoutField",
     "Lognormal",
+    "LognormalActivity",
     "ManualProcedure",
     "MfaMix",
     "Model",

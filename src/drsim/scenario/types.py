@@ -7,7 +7,7 @@ from typing import Annotated
 from annotated_types import Interval
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
-from drsim.scenario import units
+from drsim.scenario import clock, units
 
 Duration = Annotated[
     float,
@@ -76,3 +76,24 @@ Count = Annotated[
     ),
 ]
 """A whole count: ``1000000``, ``1_000_000``, ``'1M'``, ``'250k'``."""
+
+TimeZone = Annotated[
+    float,
+    BeforeValidator(clock.parse_utc_offset),
+    PlainSerializer(clock.format_utc_offset, return_type=str),
+    WithJsonSchema(
+        {"type": "string", "examples": ["UTC-5", "UTC+05:30", "+09:00"], "x-unit": "UTC offset"}
+    ),
+]
+"""A fixed UTC offset in seconds east of UTC, written ``UTC-5``, ``UTC+05:30`` or ``+09:00``."""
+
+WeekTime = Annotated[
+    float,
+    BeforeValidator(clock.parse_week_time),
+    PlainSerializer(clock.format_week_time, return_type=str),
+    WithJsonSchema(
+        {"type": "string", "examples": ["Monday 09:00", "Sat 23:30"],
+         "x-unit": "weekday and UTC time"}
+    ),
+]
+"""A time of the week in seconds since Monday 00:00 UTC, written ``Monday 09:00`` (UTC)."""

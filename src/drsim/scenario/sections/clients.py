@@ -11,7 +11,7 @@ from drsim.scenario import units
 from drsim.scenario.sections.base import Model
 from drsim.scenario.sections.distributions import Distribution
 from drsim.scenario.sections.vocabulary import NAME_PATTERN
-from drsim.scenario.types import Duration, Fraction
+from drsim.scenario.types import Duration, Fraction, TimeZone
 
 
 class HonourTtl(Model):
@@ -111,3 +111,9 @@ class ClientKind(Model):
         "capacity whose latency would exceed this (outcome ``timeout``; the region still "
         "does the work); absent: never [assumption: e.g. 10 s for an SDK's socket "
         "timeout].")
+    time_zone: TimeZone | None = Field(
+        None,
+        description="The population's local time, a fixed UTC offset such as 'UTC-5' or "
+        "'+09:00' (no daylight saving): traffic.daily_profile and weekly_profile apply in it, "
+        "and its requests are made by its own users. Give it on every client kind or on none.",
+    )

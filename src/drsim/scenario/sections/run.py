@@ -6,13 +6,19 @@ from pydantic import Field, field_validator
 
 from drsim.scenario import units
 from drsim.scenario.sections.base import Model
-from drsim.scenario.types import Duration, Fraction
+from drsim.scenario.types import Duration, Fraction, WeekTime
 
 
 class RunSettings(Model):
     """How long and how often to simulate."""
 
     duration: Duration = Field(7200.0, gt=0, description="Simulated time per replication.")
+    start: WeekTime | None = Field(
+        None,
+        description="Weekday and UTC time of t = 0, e.g. 'Monday 14:00' (Monday 09:00 at "
+        "UTC-5). Replaces traffic.start_hour (giving both is an error); unset, t = 0 is "
+        "Monday at traffic.start_hour UTC.",
+    )
     seed: int = Field(1, ge=0, description="Root seed; replication seeds are spawned from it.")
     replications: int = Field(5, ge=1, le=10_000, description="Independent replications.")
     rto_threshold: Fraction = Field(

@@ -1,10 +1,10 @@
-"""Legitimate traffic: a Poisson rate per operation, a daily profile and bursts."""
+"""Legitimate traffic: a Poisson rate per operation, daily and weekly profiles and bursts."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from drsim.scenario import units
 from drsim.scenario.sections.base import Model
@@ -49,7 +49,8 @@ class FollowUp(Model):
 
 
 class Traffic(Model):
-    """Legitimate traffic: Poisson arrivals per operation, shaped by a daily profile and bursts."""
+    """Legitimate traffic: Poisson arrivals per operation, shaped by daily and weekly profiles
+    and bursts."""
 
     sign_in: Rate = Field(units.parse_rate("35/s"), description="Password sign-ins [doc: sizing].")
     federated_sign_in: Rate = Field(units.parse_rate("2/s"), description="Federated sign-ins.")
@@ -63,10 +64,19 @@ class Traffic(Model):
     m2m_token: Rate = Field(units.parse_rate("0/s"), description="Client-credentials tokens.")
     daily_profile: tuple[float, ...] | None = Field(
         None,
-        description="24 hourly rate multipliers (hour 0 first), applied from start_hour; "
-        "normalised to mean 1.",
+        description="24 hourly rate multipliers (hour 0 first), in each client kind's local "
+        "time (UTC without time zones); normalised to mean 1.",
     )
-    start_hour: int = Field(0, ge=0, le=23, description="Hour of day at t=0.")
+    weekly_profile: tuple[float, ...] | None = Field(
+        None,
+        description="7 daily rate multipliers (Monday first), in each client kind's local "
+        "time; normalised to mean 1, so the week's mean rate is the configured rate. Needs "
+        "run.start.",
+    )
+    start_hour: int | None = Field(
+        None, ge=0, le=23,
+        description="Hour of day (UTC) at t=0, a Monday; null means 0. run.start replaces it "
+        "(giving both is an error).")
     bursts: tuple[Burst, ...] = Field((), description="Rate bursts.")
     follow_ups: tuple[FollowUp, ...] = Field(
         (), description="Requests that follow others by the same user (journeys), in order.")
@@ -81,6 +91,17 @@ class Traffic(Model):
             if any(x < 0 for x in self.daily_profile) or sum(self.daily_profile) <= 0:
                 raise ValueError("daily_profile multipliers must be ≥ 0 and not all zero")
         return self
+
+    @field_validator("weekly_profile")
+    @classmethod
+    def _weekly_shape(cls, profile: tuple[float, ...] | None) -> tuple[float, ...] | None:
+        if profile is not None:
+            if len(profile) != 7:
+                raise ValueError("weekly_profile needs 7 daily multipliers (Monday first), "
+                                 f"got {len(profile)}")
+            if any(x < 0 for x in profile) or sum(profile) <= 0:
+                raise ValueError("weekly_profile multipliers must be ≥ 0 and not all zero")
+        return profile
 
     def rate_of(self, operation: str) -> float:
         return float(getattr(self, operation))

@@ -1,6 +1,9 @@
-"""Users: the population at the start of the run, its MFA kinds, federation and sessions."""
+"""Users: the population at the start of the run, its MFA kinds, federation, sessions and how
+active each user is."""
 
 from __future__ import annotations
+
+from typing import Literal
 
 from pydantic import Field
 
@@ -18,6 +21,17 @@ class MfaMix(Model):
     totp: Fraction = Field(units.parse_percent("15%"), description="TOTP apps [assumption].")
 
 
+class LognormalActivity(Model):
+    """Heavy-tailed activity: each user's weight is lognormal with log-standard deviation
+    ``sigma`` (the scale does not matter: weights are relative). A request picks a user of
+    its population with probability proportional to the weight; the top share ``q`` of users
+    then makes ``1 − Φ(Φ⁻¹(1 − q) − sigma)`` of the requests (σ = 1: the top 10 % make 39 %)."""
+
+    distribution: Literal["lognormal"]
+    sigma: float = Field(gt=0, le=5, description="Standard deviation of the log-weight "
+                         "[assumption: 1 to 2 for web services' users].")
+
+
 class Users(Model):
     """The user population at the start of the run."""
 
@@ -33,4 +47,9 @@ class Users(Model):
     with_session: Fraction = Field(
         units.parse_percent("100%"),
         description="Users holding a refresh token issued by the primary at t=0.",
+    )
+    activity: LognormalActivity | None = Field(
+        None,
+        description="Per-user activity weights (users created by sign-ups get theirs too); "
+        "unset, every user of a population is equally likely to make a request.",
     )
