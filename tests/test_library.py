@@ -22,6 +22,7 @@ import pytest
 from drsim.experiment.runner import run_one
 from drsim.metrics import summarise
 from drsim.scenario import load_scenario, scenarios_dir
+from drsim.scenario.loader import parse_scenario
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 SHRINK = ["users.population=20000", "run.duration=80m"]
@@ -235,3 +236,44 @@ def test_promoting_the_least_lagged_secondary_loses_fewer_writes_than_the_first(
     least_lag = summary_of("three-regions")
     first = _summary_with("three-regions", ["failover.promote=first"])
     assert _ci(first, "rpo_lost_writes")[0] > _ci(least_lag, "rpo_lost_writes")[1]
+
+
+def _signing_key_variant(yaml_tail: str, overrides: list[str]) -> dict[str, dict]:
+    """Three shrunk replications of signing-key-rotation with ``yaml_tail`` merged in."""
+    text = f"extends: signing-key-rotation\nname: signing-key-variant\n{yaml_tail}"
+    scenario = parse_scenario(text, base_dir=scenarios_dir(), overrides=[*SHRINK, *overrides])
+    return summarise([run_one(scenario, rep).metrics for rep in range(REPS)])
+
+
+ROTATION = ("faults:\n  - {kind: signing_key_rotated, start: 30m, duration: 1s}\n"
+            "relying_parties:\n  jwks_caches:\n    - {share: 100%, ttl: %s}\n")
+
+
+def test_after_a_rotation_short_caches_and_refetching_reject_fewer_calls_than_forever():
+    """A rotation that publishes the new key as it starts signing: a cache kept forever
+    rejects the new key's tokens to the end of the run, a 60 s cache for ≈ 30 s, and a
+    relying party that refetches on an unknown key not at all."""
+    forever = _signing_key_variant(ROTATION.replace("%s", "forever"), [])
+    short = _signing_key_variant(ROTATION.replace("%s", "60s"), [])
+    refetch = _signing_key_variant(ROTATION.replace("%s", "forever"),
+                                   ["relying_parties.refresh_on_unknown_key=true"])
+    rejections = "relying_party_rejections"
+    assert _ci(short, rejections)[1] < _ci(forever, rejections)[0]
+    assert refetch[rejections]["per_replication"] == [0.0] * REPS
+    assert forever["relying_party_rejection_s"]["mean"] == pytest.approx(50 * 60)
+
+
+def test_refetching_on_an_unknown_key_ends_the_tail_of_a_removed_key():
+    """The key is missing for 2 h: an hour-long cache fetches in the window at a uniform
+    phase φ and rejects until its fetch 2 h later (φ after the key is back: exactly 2 h
+    of rejecting), unless it refetches on the unknown key (then until at most
+    refetch_interval, 5 min, after the key is back: 2 h + ≤ 5 min − φ)."""
+    hourly = "relying_parties:\n  jwks_caches:\n    - {share: 100%, ttl: 1h}\n"
+    longer = ["run.duration=4h"]
+    cached = _signing_key_variant(hourly, longer)
+    refetch = _signing_key_variant(hourly,
+                                   [*longer, "relying_parties.refresh_on_unknown_key=true"])
+    rejections = "relying_party_rejections"
+    assert _ci(refetch, rejections)[1] < _ci(cached, rejections)[0]
+    assert cached["relying_party_rejection_s"]["mean"] == pytest.approx(2 * 3600)
+    assert _ci(refetch, "relying_party_rejection_s")[1] < 2 * 3600

@@ -41,6 +41,7 @@ SCENARIOS = [
     "outage-at-business-peak",
     "flapping-primary",
     "three-regions",
+    "signing-key-rotation",  # relying parties read the records: the tables decide
 ]
 
 EXTRA = {

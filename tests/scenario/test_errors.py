@@ -153,6 +153,20 @@ CASES = [
     ("budget-negative-cost", "name: x\nclients:\n  - name: a\n    share: 100%\n"
      "    dns: {behaviour: honour}\n    retry:\n      budget: {retry_cost: -5}\n", 7,
      "clients.0.retry.budget.retry_cost", "expected at least 0"),
+    ("rp-shares", "name: x\nrelying_parties:\n  calls: 1/min\n  jwks_caches:\n"
+     "    - {share: 50%, ttl: 60s}\n    - {share: 30%, ttl: forever}\n", 4,
+     "relying_parties.jwks_caches", "jwks_caches shares must add up to 100%, got 50% + 30% = 80%"),
+    ("rp-restart-with-ttl", "name: x\nrelying_parties:\n  calls: 1/min\n  jwks_caches:\n"
+     "    - {share: 100%, ttl: 5m, restart: 1d}\n", 5, "relying_parties.jwks_caches.0",
+     "restart applies to a cache kept 'forever'"),
+    ("rp-bad-ttl", "name: x\nrelying_parties:\n  calls: 1/min\n  jwks_caches:\n"
+     "    - {share: 100%, ttl: never}\n", 5, "relying_parties.jwks_caches.0.ttl", "never"),
+    ("rp-fault-without-rps", "name: x\nfaults:\n  - {kind: signing_key_removed, start: 1m,"
+     " duration: 1m}\n", 3, "faults.0.kind", "seen only by relying parties: add a "
+     "relying_parties section"),
+    ("rp-skew-region", "name: x\nrelying_parties: {calls: 1/min}\nfaults:\n"
+     "  - {kind: clock_skew, region: mars-1, offset: 10m, start: 1m, duration: 1m}\n", 4,
+     "faults.0.region", "no region named 'mars-1'"),
 ]
 
 

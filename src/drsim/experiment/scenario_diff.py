@@ -6,7 +6,8 @@ clients, traffic, attackers, faults and run. This module holds the one table
 that splits a scenario's top-level sections into
 
 * **design** sections — what an architect chooses: regions, replication, DNS,
-  health checks, failover, sessions, lockout, the secondary's limits, pricing;
+  health checks, failover, sessions, lockout, the secondary's limits, pricing, and
+  the relying parties (their key caches, issuers and leeway are the APIs' design);
 * **workload** sections — what the design is subjected to and how long it is
   watched: users, clients, traffic, attackers, faults and the run settings
   (duration, seed, replications, the RTO and DNS-convergence thresholds);
@@ -32,7 +33,7 @@ import yaml
 from drsim.scenario.schema import Scenario, consistency_problems
 
 DESIGN_SECTIONS = ("regions", "secondary_limits", "replication", "dns", "health_check",
-                   "failover", "sessions", "lockout", "pricing")
+                   "failover", "sessions", "lockout", "pricing", "relying_parties")
 """Top-level scenario sections an architect chooses: a difference here is the design's."""
 
 WORKLOAD_SECTIONS = ("users", "clients", "traffic", "attackers", "faults", "run")

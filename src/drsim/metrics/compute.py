@@ -22,6 +22,7 @@ from drsim.metrics.metastable import sustained_overload_metrics
 from drsim.metrics.oscillation import oscillation_metrics
 from drsim.metrics.overload import models_overload, overload_metrics
 from drsim.metrics.people import final_attempt_mask, read_your_writes_metrics, users_failed_metrics
+from drsim.metrics.relying import relying_party_metrics
 from drsim.metrics.rpo import rpo_metrics
 from drsim.metrics.sessions import sessions_disrupted_metrics
 from drsim.metrics.staleness import stale_read_causes, stale_read_metrics
@@ -41,7 +42,8 @@ def compute_metrics(records: RunRecords, scenario: Scenario) -> dict[str, float]
         documented in the metric modules (failures, staleness, lockout, exposure,
         sessions, rpo, incident_metrics — recovery and users per incident —,
         availability, cost, people, overload — only when capacity or timeouts are
-        modelled). Fault-window metrics (``*_during_fault``) use the headline incident's
+        modelled —, relying parties — only with a relying_parties section). Fault-window
+        metrics (``*_during_fault``) use the headline incident's
         window: from its anchor to its last fault's end; the users who could not complete
         a request count from the headline incident's first fault to the end of the run
         (the whole run without a fault).
@@ -74,4 +76,5 @@ def compute_metrics(records: RunRecords, scenario: Scenario) -> dict[str, float]
     if models_overload(scenario):
         out.update(sustained_overload_metrics(records, scenario, headline))
     out.update(oscillation_metrics(records.events, scenario.run.duration))
+    out.update(relying_party_metrics(records, scenario))
     return {name: float(value) for name, value in out.items()}

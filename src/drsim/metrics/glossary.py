@@ -304,6 +304,29 @@ GLOSSARY: tuple[Entry, ...] = (
           "censored), 0 when every region recovered.",
           "tests/model/test_metastable.py::"
           "test_retries_without_backoff_keep_the_region_overloaded_after_the_trigger"),
+    # Relying parties (issue #18): only with a relying_parties section.
+    Entry("relying_party_rejections", "count", "API calls rejected by a relying party although "
+          "the token was valid (issued by the pool, not expired, signed by a key not retired), "
+          "all causes; each call counted once, by the first check that fails.",
+          "tests/model/test_relying_parties.py::"
+          "test_rotation_rejects_lambda_r_c_squared_over_six_calls (λ r C²/6)"),
+    Entry("relying_party_rejections.<cause>", "count", "By cause: `unknown_key` (the cached "
+          "key set lacks the valid signing key), `issuer` (the relying party does not accept "
+          "the issuing region's issuer), `clock_skew` (the issuing region's clock put the "
+          "token's issued-at or expiry beyond the leeway).",
+          "tests/model/test_relying_parties.py (clock skew: λ · tokens · (Δ − leeway))"),
+    Entry("relying_party_rejection_s", "seconds", "Time a relying party spends rejecting a "
+          "valid signing key (whatever calls it gets), averaged over relying parties; issuer "
+          "and clock-skew rejections depend on the token, not the time, and are not in it.",
+          "tests/model/test_relying_parties.py::"
+          "test_rotation_rejects_each_relying_party_uniformly_on_zero_to_the_ttl (U[0, C])"),
+    Entry("relying_party_rejection_max_s", "seconds", "The longest of those times: the "
+          "incident's tail at the slowest cache (censored at the run's end).",
+          "tests/model/test_relying_parties.py::"
+          "test_refresh_on_unknown_key_is_bounded_by_the_refetch_rate_limit"),
+    Entry("relying_party_rejected_share", "fraction", "Rejected calls ÷ the expected API "
+          "calls with a live token; NaN without a token in the run.",
+          "tests/model/test_relying_parties.py"),
 )
 
 CAUSES: dict[str, str] = {

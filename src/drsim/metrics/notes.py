@@ -47,6 +47,7 @@ _RUN_REASONS: dict[str, str] = {
     "lockout_extra_guesses_per_account": "no attacker targeted an account in this run",
     "overload_sustained_s": _NO_TRIGGER,
     "overload_end_state": _NO_TRIGGER,
+    "relying_party_rejected_share": "no user held an access token in this run (no API call)",
 }
 _QUANTILES = {"staleness_p50_s": 0.50, "staleness_p99_s": 0.99}
 """Quantile metrics of the stale reads, and their level (see min_sample)."""

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from drsim.scenario import units
 from drsim.scenario.errors import KeyPath
 from drsim.scenario.sections.faults import (
+    RELYING_PARTY_FAULTS,
+    ClockSkew,
     GrayFailure,
     KmsOutage,
     Partition,
@@ -43,6 +45,7 @@ def consistency_problems(scenario: Scenario) -> list[Inconsistency]:
     return [
         *_region_list_problems(scenario),
         *_fault_region_problems(scenario),
+        *_relying_party_problems(scenario),
         *_attacker_problems(scenario),
         *_client_problems(scenario),
         *_share_problems(scenario),
@@ -96,7 +99,7 @@ def _fault_region_problems(scenario: Scenario) -> Iterator[Inconsistency]:
         if fault.repetition:
             continue  # a repeated fault's later windows name the same regions
         i = sources[index]
-        if isinstance(fault, RegionOutage | GrayFailure):
+        if isinstance(fault, RegionOutage | GrayFailure | ClockSkew):
             yield from _unknown_region(scenario, ("faults", i, "region"), fault.region)
         elif isinstance(fault, Partition):
             for j, name in enumerate(fault.regions):
@@ -210,6 +213,17 @@ def _schedule_problems(scenario: Scenario) -> Iterator[Inconsistency]:
             "fault starts after the run ends "
             f"(run.duration is {units.format_duration(run_duration)})",
         )
+
+
+def _relying_party_problems(scenario: Scenario) -> Iterator[Inconsistency]:
+    """Signing-key and clock-skew faults are seen only by relying parties: they need some."""
+    if scenario.relying_parties is not None:
+        return
+    for i, fault in enumerate(scenario.faults):
+        if fault.kind in RELYING_PARTY_FAULTS:
+            yield Inconsistency(("faults", i, "kind"),
+                                f"a {fault.kind} fault is seen only by relying parties: add a "
+                                "relying_parties section (e.g. relying_parties: {calls: 1/min})")
 
 
 def _failback_problems(scenario: Scenario) -> Iterator[Inconsistency]:

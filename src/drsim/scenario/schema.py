@@ -45,6 +45,8 @@ from drsim.scenario.sections.distributions import (
 )
 from drsim.scenario.sections.failover import Dns, Failback, Failover, HealthCheck, ManualProcedure
 from drsim.scenario.sections.faults import (
+    RELYING_PARTY_FAULTS,
+    ClockSkew,
     DnsOutage,
     Fault,
     GrayFailure,
@@ -53,10 +55,13 @@ from drsim.scenario.sections.faults import (
     Partition,
     RegionOutage,
     ReplicationStall,
+    SigningKeyRemoved,
+    SigningKeyRotated,
 )
 from drsim.scenario.sections.lockout import LOCKOUT_PRESETS, Lockout, LockoutField
 from drsim.scenario.sections.pricing import Pricing
 from drsim.scenario.sections.regions import Quotas, Region, SecondaryLimits
+from drsim.scenario.sections.relying import JwksCache, RelyingParties
 from drsim.scenario.sections.replication import DataClasses, Replication
 from drsim.scenario.sections.run import RunSettings
 from drsim.scenario.sections.sessions import Sessions
@@ -69,11 +74,13 @@ __all__ = [
     "NAME_PATTERN",
     "OPERATIONS",
     "OUTCOME_CAUSES",
+    "RELYING_PARTY_FAULTS",
     "RETRY_ON_DEFAULT",
     "Attacker",
     "Burst",
     "ClampTtl",
     "ClientKind",
+    "ClockSkew",
     "Constant",
     "DataClasses",
     "Distribution",
@@ -90,6 +97,7 @@ __all__ = [
     "HealthCheck",
     "HonourTtl",
     "IdpOutage",
+    "JwksCache",
     "Inconsistency",
     "KmsOutage",
     "Lockout",
@@ -105,12 +113,15 @@ __all__ = [
     "Quotas",
     "Region",
     "RegionOutage",
+    "RelyingParties",
     "Replication",
     "ReplicationStall",
     "RetryPolicy",
     "RunSettings",
     "Scenario",
     "SecondaryLimits",
+    "SigningKeyRemoved",
+    "SigningKeyRotated",
     "Sessions",
     "Traffic",
     "Uniform",
@@ -151,6 +162,9 @@ class Scenario(Model):
     failover: Failover = Field(default_factory=Failover, description="Failover procedure.")
     sessions: Sessions = Field(default_factory=Sessions, description="Tokens and sessions.")
     lockout: LockoutField = Field(default_factory=Lockout, description="Lockout policy.")
+    relying_parties: RelyingParties | None = Field(
+        None, description="APIs that validate the tokens (JWKS caches, issuers, leeway); "
+        "None: not modelled.")
     faults: tuple[Fault, ...] = Field(
         (), description="Fault schedule (a fault with repeat stands for its windows)."
     )

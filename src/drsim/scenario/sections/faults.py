@@ -138,7 +138,46 @@ def source_indices(faults) -> list[int]:
     return out
 
 
+class SigningKeyRotated(_Window):
+    """A new key signs tokens from ``start``; the old key stays published (and its tokens
+    valid) for ``duration`` after it, then it is retired: tokens it signed are no longer
+    valid, so relying parties rejecting them are right. Seen only by relying parties."""
+
+    kind: Literal["signing_key_rotated"]
+    duration: DurationOrForever = Field(
+        gt=0, description="How long the old key stays published after start (use a short "
+        "value such as 1s for a key removed at once) [assumption].")
+    published_ahead: Duration = Field(
+        0.0, ge=0, description="How long before start the new key is published (0: it "
+        "appears in the key set when it starts signing) [assumption].")
+
+
+class SigningKeyRemoved(_Window):
+    """The key that signs tokens is missing from the published key set for ``duration``
+    while it keeps signing (a metadata mistake): its tokens stay valid. A relying party
+    that fetches the key set in the window rejects them until its next fetch after it
+    (March 2021: ~2 h at the IdP, ~12 h more in cached metadata [report])."""
+
+    kind: Literal["signing_key_removed"]
+
+
+class ClockSkew(_Window):
+    """A region's clock is off by ``offset`` while the fault lasts: tokens it issues then
+    carry issued-at and expiry that far off. Seen only by relying parties."""
+
+    kind: Literal["clock_skew"]
+    region: str = Field(description="Region whose clock is off.")
+    offset: Duration = Field(gt=0, description="How far the clock is off.")
+    direction: Literal["ahead", "behind"] = Field(
+        "ahead", description="ahead: tokens look not yet valid for offset − leeway after "
+        "issuance; behind: they look expired for the last offset − leeway of their life.")
+
+
+RELYING_PARTY_FAULTS = ("signing_key_rotated", "signing_key_removed", "clock_skew")
+"""Fault kinds only relying parties see (the control and data planes ignore them)."""
+
 Fault = Annotated[
-    RegionOutage | GrayFailure | ReplicationStall | Partition | KmsOutage | IdpOutage | DnsOutage,
+    RegionOutage | GrayFailure | ReplicationStall | Partition | KmsOutage | IdpOutage | DnsOutage
+    | SigningKeyRotated | SigningKeyRemoved | ClockSkew,
     Field(discriminator="kind"),
 ]
