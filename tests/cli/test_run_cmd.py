@@ -384,3 +384,15 @@ def test_overload_lines_only_with_a_capacity():
     assert "runs that ended overloaded" in text and "100.00 %" in text
     assert "358,870" in text and "censored at the end of the run" in text
     assert overload_lines(summary, load_scenario("cognito-active-passive")) == []
+
+
+def test_relying_party_lines_only_when_modelled():
+    from drsim.cli.run_cmd import headline_lines
+
+    base = {"failed_logins": {"mean": 3.0, "ci95": [1.0, 5.0]}}
+    assert not any("API calls" in line for line in headline_lines(base))
+    relying = {**base, "relying_party_rejections": {"mean": 1200.0, "ci95": [1000.0, 1400.0]},
+               "relying_party_rejection_s": {"mean": 300.0, "ci95": [250.0, 350.0]}}
+    text = "\n".join(headline_lines(relying))
+    assert "API calls rejected with valid tokens" in text and "1,200" in text
+    assert "time a relying party rejects" in text and "5.0 min" in text

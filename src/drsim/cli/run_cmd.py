@@ -60,9 +60,20 @@ HEADLINE: tuple[tuple[str, str, str], ...] = (
     ("dns_converged", "    converged (run.dns_converged)", "pct"),
     ("dns_share_moved_60s", "    on the new region 60 s after flip", "pct"),
     ("availability", "availability of sign-in", "pct"),
+    ("oscillations", "failovers undone by a failback", "count"),
+    ("relying_party_rejections", "API calls rejected with valid tokens", "count"),
+    ("relying_party_rejection_s", "  time a relying party rejects", "s"),
+    ("relying_party_rejection_max_s", "  longest", "s"),
     ("cost_per_month_usd", "cost per month", "usd"),
 )
 """Metrics shown in the human summary, in order (all metrics are in the JSON)."""
+
+
+def headline_lines(metrics: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """The :data:`HEADLINE` metrics the run has, in order (relying parties' only when the
+    scenario models them)."""
+    return [format_metric_line(label, metrics[name], kind)
+            for name, label, kind in HEADLINE if name in metrics]
 
 
 def format_metric_line(label: str, entry: Mapping[str, Any], kind: str, width: int = 38) -> str:
@@ -268,10 +279,8 @@ def summary_text(output: Any, directory: Path | None) -> str:
     if question:
         lines.append(f"  {question[0]}")
     lines += ["", *recovery_lines(output.summary, scenario)]
-    lines += ["", "Headline metrics (mean over replications, 95% CI):"]
-    for name, label, kind in HEADLINE:
-        if name in metrics:
-            lines.append(format_metric_line(label, metrics[name], kind))
+    lines += ["", "Headline metrics (mean over replications, 95% CI):",
+              *headline_lines(metrics)]
     lines += ["", "Failed sign-ins by cause:",
               *cause_lines(metrics, "failed_logins.", "failed_logins")]
     lines += ["", "Failed other operations (sign-up, update, password, refresh, sign-out) "
