@@ -65,8 +65,9 @@ browser:
 	    echo "note: chromium is not installed (sudo apt-get install chromium): the report rendering test will be skipped"; \
 	  fi; }
 
+# pytest-xdist: one worker per core (tests are independent; each worker keeps its own caches).
 test: lint browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist worksteal
 
 # Golden summaries of the scenario library (tests/golden/): regenerate on purpose, review the diff.
 goldens: $(VENV)/.installed-test
