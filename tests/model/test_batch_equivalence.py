@@ -20,6 +20,8 @@ from drsim.scenario import load_scenario
 
 SCENARIOS = [
     "cognito-active-passive",
+    "fast-health-check",
+    "idp-outage",
     "gray-failure",
     "quota-throttle-after-failover",
     "keycloak-multisite",
