@@ -124,3 +124,18 @@ def quantile_or_nan(values: np.ndarray, q: float) -> float:
     """The q-quantile (numpy's linear interpolation) of ``values``, NaN when there are
     fewer than :func:`min_sample` of them."""
     return float(np.percentile(values, 100.0 * q)) if len(values) >= min_sample(q) else NAN
+
+
+def per_bin_quantiles(bins: np.ndarray, values: np.ndarray, n_bins: int,
+                      qs: Iterable[float]) -> np.ndarray:
+    """Quantiles ``qs`` of ``values`` in each of ``n_bins`` bins (numpy's linear
+    interpolation): one row per quantile, NaN for an empty bin."""
+    qs = list(qs)
+    out = np.full((len(qs), n_bins), np.nan)
+    order = np.lexsort((values, bins))
+    bins, values = bins[order], values[order]
+    starts = np.searchsorted(bins, np.arange(n_bins))
+    ends = np.searchsorted(bins, np.arange(n_bins), side="right")
+    for b in np.flatnonzero(ends > starts).tolist():
+        out[:, b] = np.quantile(values[starts[b]:ends[b]], qs)
+    return out

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from drsim.metrics._common import NAN
+from drsim.metrics._common import NAN, per_bin_quantiles
 from drsim.metrics.evidence import BAD, GOOD, recovery_time
 from drsim.metrics.incidents import Incident, headline_incident, incidents
 from drsim.model.capacity import NO_WORK_OUTCOMES, TICKS_PER_S, service_ticks, sojourn_s
@@ -93,20 +93,8 @@ def overload_states(records: RunRecords, scenario: Scenario, region: int, start_
     bad = work >= lengths
     timeout = shortest_timeout_s(scenario)
     if timeout is not None:
-        bad |= _medians(window, wait, n) >= timeout
+        bad |= per_bin_quantiles(window, wait, n, (0.5,))[0] >= timeout  # NaN: no entrant
     return np.where(bad, BAD, GOOD).astype(np.int8)
-
-
-def _medians(window: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    """The median of ``values`` per window (−∞ for an empty window)."""
-    out = np.full(n, -np.inf)
-    order = np.lexsort((values, window))
-    window, values = window[order], values[order]
-    starts = np.searchsorted(window, np.arange(n))
-    ends = np.searchsorted(window, np.arange(n), side="right")
-    for j in np.flatnonzero(ends > starts).tolist():
-        out[j] = float(np.median(values[starts[j]:ends[j]]))
-    return out
 
 
 def sustained_overload_metrics(records: RunRecords, scenario: Scenario,

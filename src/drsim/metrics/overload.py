@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from drsim.metrics._common import legit_mask
+from drsim.metrics._common import legit_mask, per_bin_quantiles
 from drsim.model.capacity import NO_WORK_OUTCOMES, TICKS_PER_S, service_ticks
 from drsim.records import OUTCOME_CODE, RunRecords
 from drsim.scenario.schema import Scenario
@@ -63,7 +63,7 @@ def overload_timeline(records: RunRecords, scenario: Scenario,
             work = np.where(no_work[here], 0, ticks[r, req["op"].cat.codes.to_numpy()[here]])
             utilisation = np.bincount(arrive, weights=work / TICKS_PER_S,
                                       minlength=n_bins) / bin_s
-        p50, p99 = _quantiles(arrive, latency[here], n_bins)
+        p50, p99 = per_bin_quantiles(arrive, latency[here], n_bins, (0.5, 0.99))
         with np.errstate(invalid="ignore", divide="ignore"):
             amplification = np.where(firsts > 0, offered / firsts, np.nan)
         rows.append(pd.DataFrame({
@@ -76,19 +76,6 @@ def overload_timeline(records: RunRecords, scenario: Scenario,
             "latency_p50_s": p50, "latency_p99_s": p99,
             "attempts_per_first_attempt": amplification}))
     return pd.concat(rows, ignore_index=True)[list(TIMELINE_COLUMNS)]
-
-
-def _quantiles(bins: np.ndarray, values: np.ndarray, n_bins: int) -> tuple[np.ndarray, ...]:
-    """The median and 99th percentile of ``values`` per bin (NaN for an empty bin)."""
-    p50, p99 = np.full(n_bins, np.nan), np.full(n_bins, np.nan)
-    order = np.lexsort((values, bins))
-    bins, values = bins[order], values[order]
-    starts = np.searchsorted(bins, np.arange(n_bins))
-    ends = np.searchsorted(bins, np.arange(n_bins), side="right")
-    for b in np.flatnonzero(ends > starts).tolist():
-        chunk = values[starts[b]:ends[b]]
-        p50[b], p99[b] = np.quantile(chunk, [0.5, 0.99])
-    return p50, p99
 
 
 def overload_metrics(records: RunRecords, scenario: Scenario) -> dict[str, float]:
