@@ -17,6 +17,7 @@ import pandas as pd
 from drsim.model.arrivals import generate_arrivals
 from drsim.model.capacity import sojourn_s
 from drsim.model.control import ControlTimeline, run_control_plane
+from drsim.model.corruption import plan_corruption
 from drsim.model.dataplane import DataPlane
 from drsim.model.directory import Directory
 from drsim.model.operations import base_latency_s
@@ -69,13 +70,15 @@ def simulate(
     while control.undrained is not None:  # failback.wait_for_backlog
         drains.append(_drain_s(scenario, streams, control, script, batch))
         control = run_control_plane(scenario, streams, drains)
+    corruption = plan_corruption(scenario, streams, control)
     arrivals = _arrivals(scenario, streams, script)
     signups = int(np.count_nonzero(arrivals.op == OP_CODE["sign_up"]))
     directory = Directory(scenario, streams, scenario.users.population + signups,
                           arrivals.signup_kinds)
     directory_bytes = directory.nbytes()
     router = build_router(scenario, control, directory, dns_outages(control))
-    plane = DataPlane(scenario, streams, control, arrivals, directory, router, batch)
+    plane = DataPlane(scenario, streams, control, arrivals, directory, router, batch,
+                      corruption)
     # From here on the plane holds the run's state alone, so that it is freed with the plane.
     del arrivals, directory, router
     try:
@@ -97,6 +100,8 @@ def simulate(
         duration_s=scenario.run.duration,
         directory_bytes=directory_bytes,
     )
+    if corruption is not None:
+        meta.update(corruption.facts(scenario.region_names))
     return RunRecords(
         requests=_requests_table(scenario, control, output),
         writes=_writes_table(scenario, output),
@@ -126,12 +131,14 @@ def _drain_s(scenario: Scenario, streams: Streams, control: ControlTimeline,
     partial extra pass of the data plane).
     """
     start, p, s = control.undrained  # type: ignore[misc]
+    corruption = plan_corruption(scenario, streams, control)
     arrivals = _arrivals(scenario, streams, script)
     signups = int(np.count_nonzero(arrivals.op == OP_CODE["sign_up"]))
     directory = Directory(scenario, streams, scenario.users.population + signups,
                           arrivals.signup_kinds)
     router = build_router(scenario, control, directory, dns_outages(control))
-    plane = DataPlane(scenario, streams, control, arrivals, directory, router, batch)
+    plane = DataPlane(scenario, streams, control, arrivals, directory, router, batch,
+                      corruption)
     del arrivals, directory, router
     try:
         drained = plane.drain_s(start, p, s)

@@ -55,6 +55,8 @@ class Epoch:
     dns_down: bool
     serve_stale: float
     stall: bool
+    # Per region: its pool configuration is corrupt (model/corruption.py); () when none is.
+    misconfigured: tuple[bool, ...] = ()
 
     def channel_running(self, source: int, target: int) -> bool:
         """Whether replication from ``source`` to ``target`` can make progress."""

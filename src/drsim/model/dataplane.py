@@ -28,10 +28,12 @@ from drsim.model.attackers import Attackers
 from drsim.model.batch import Batch, BatchServer
 from drsim.model.capacity import Queues, service_ticks
 from drsim.model.control import ControlTimeline, Epoch
+from drsim.model.corruption import CorruptionPlan, ProfileCorruption, restore_region
 from drsim.model.directory import Directory
 from drsim.model.lockout import RegionLockout
 from drsim.model.operations import (
     ADMIN_DISABLE,
+    CORRUPT,
     DISABLED,
     FEDERATED,
     GUESS,
@@ -42,6 +44,7 @@ from drsim.model.operations import (
     KIND_USER,
     LOCKED,
     M2M,
+    MISCONFIGURED,
     NOT_FOUND,
     OK,
     PASSWORD_CHANGE,
@@ -88,11 +91,12 @@ class DataPlane:
         batch: Serve vectorisable requests in batches (default). ``False`` serves
             every request one at a time: the reference that batching reproduces
             exactly (tests compare the two).
+        corruption: The run's corruption fault, planned (:mod:`drsim.model.corruption`).
     """
 
     def __init__(self, scenario: Scenario, streams: Streams, control: ControlTimeline,
                  arrivals: Arrivals, directory: Directory, router: Router,
-                 batch: bool = True) -> None:
+                 batch: bool = True, corruption: CorruptionPlan | None = None) -> None:
         self.scenario = scenario
         self.control = control
         self.arrivals = arrivals
@@ -127,6 +131,9 @@ class DataPlane:
         self.is_batched[batched] = True
         self.epoch: Epoch | None = None
         self.batch: Batch | None = None  # the batch being served, if any
+        self.corruption = (ProfileCorruption(corruption, directory.capacity)
+                           if corruption is not None and corruption.scope == "profiles"
+                           else None)
 
     # ------------------------------------------------------------------ the loop
 
@@ -193,6 +200,17 @@ class DataPlane:
         elif action.kind == "rejoin":
             self.directory.copy_replica(action.other, action.region)
             writes.mark_copied(action.time_s, action.region)
+        elif action.kind == "corrupt":
+            self.corruption.corrupt(self._profile_write, action.time_s, action.region)
+        elif action.kind == "restore":
+            self.corruption.restore(self._profile_write, writes.profile_acks, action.time_s,
+                                    restore_region(self.epoch, self.corruption.plan))
+
+    def _profile_write(self, t: float, user: int, r: int) -> int:
+        """An acknowledged profile write of ``user`` at ``r`` (a corruption's bad write, a
+        restore's write-back); returns its version."""
+        self._write(t, PROFILE_UPDATE, user, r, self.epoch)
+        return int(self.directory.newest_profile[user])
 
     # ------------------------------------------------------------------ one request at a time
 
@@ -298,6 +316,9 @@ class DataPlane:
                 return self._sign_in(t, SIGN_IN, user, r, attacker, luck)
             return REFUSED[rules.refresh(r, user)]
         if op == PROFILE_READ:
+            if self.corruption is not None and self.corruption.serves_bad(d.profile[r][user],
+                                                                          user):
+                return REFUSED[CORRUPT]
             version = rules.stale_version(r, user)
             if version is None:
                 return REFUSED[OK]
@@ -396,12 +417,14 @@ class DataPlane:
 
     def _sign_in(self, t: float, op: int, user: int, r: int, attacker: int,
                  luck: float) -> Served:
-        """A password sign-in or an attacker's guess: disabled → lockout → (a guess is
+        """A password sign-in or an attacker's guess: misconfigured → disabled → lockout → (a guess is
         right with its attacker's odds) → credential → second factor → issuer pinning;
         a wrong or superseded password counts against the counters, a success resets them."""
         rules = self.rules
         counter = self.lockout.counters[r]
         shadow = self.lockout.shadow
+        if op != GUESS and rules.misconfigured(self.epoch, r):
+            return REFUSED[MISCONFIGURED]
         if op != GUESS and rules.disabled(r, user):
             return REFUSED[DISABLED]
         shadow_locked = shadow is not None and shadow.locked(user, t)

@@ -34,6 +34,7 @@ from drsim.model.operations import (
     KMS_DOWN,
     M2M,
     MFA_UNSUPPORTED,
+    MISCONFIGURED,
     OK,
     READ_ONLY,
     REFRESH,
@@ -289,9 +290,23 @@ class Rules:
 
     # ------------------------------------------------------------------ 5. federation
 
+    @staticmethod
+    def misconfigured(epoch: Epoch, r: int) -> bool:
+        """The region's pool configuration is corrupt (a corruption fault): no sign-in works."""
+        return bool(epoch.misconfigured) and epoch.misconfigured[r]
+
+    @staticmethod
+    def misconfigured_many(epoch: Epoch, region: np.ndarray) -> np.ndarray:
+        """:meth:`misconfigured` of many requests."""
+        if not epoch.misconfigured:
+            return np.zeros(len(region), dtype=np.bool_)
+        return np.array(epoch.misconfigured, dtype=np.bool_)[region]
+
     def federated(self, epoch: Epoch, r: int, user: int) -> int:
-        """A federated sign-in: IdP down; a secondary that has not seen the user (who
+        """A federated sign-in: misconfigured region; IdP down; a secondary that has not seen the user (who
         must first sign in at the primary); disabled; issuer pinned elsewhere."""
+        if self.misconfigured(epoch, r):
+            return MISCONFIGURED
         if epoch.idp_down:
             return IDP_DOWN
         if (self.is_secondary[r] and self.federation_needs_primary
@@ -305,10 +320,11 @@ class Rules:
 
     def federated_many(self, epoch: Epoch, region: np.ndarray, user: np.ndarray) -> np.ndarray:
         out = np.zeros(len(user), dtype=np.int64)
-        if epoch.idp_down:
-            out[:] = IDP_DOWN
-            return out
         every = np.arange(len(user))
+        refuse(out, every, self.misconfigured_many(epoch, region), MISCONFIGURED)
+        if epoch.idp_down:
+            out[out == OK] = IDP_DOWN
+            return out
         if self.federation_needs_primary:
             refuse(out, every, self.is_secondary_np[region]
                    & (view(self.directory.fed_seen)[user] == 0), FEDERATED_UNSEEN)

@@ -18,12 +18,14 @@ from drsim.model.agenda import Request
 from drsim.model.directory import view
 from drsim.model.operations import (
     ADMIN_DISABLE,
+    CORRUPT,
     DISABLED,
     FEDERATED,
     IS_WRITE,
     KIND_OF_OP,
     LOCKED,
     M2M,
+    MISCONFIGURED,
     NOT_FOUND,
     OK,
     PASSWORD_CHANGE,
@@ -35,7 +37,7 @@ from drsim.model.operations import (
     SIGN_UP,
     TOKEN_REJECTED,
 )
-from drsim.model.rules import refuse, settle
+from drsim.model.rules import gather, refuse, settle
 from drsim.model.streams import unit_many
 
 if TYPE_CHECKING:
@@ -186,6 +188,11 @@ class WaveServer:
         if len(k):
             out[k] = rules.federated_many(epoch, r[k], user[k])
         k = live[kind == PROFILE_READ]
+        if len(k) and plane.corruption is not None:
+            bad = plane.corruption.serves_bad_many(
+                gather(plane.directory.profile, r[k], user[k]), user[k])
+            out[k[bad]] = CORRUPT
+            k = k[~bad]
         if len(k):
             stale, version = rules.stale_versions_many(r[k], user[k])
             writes = plane.writes
@@ -196,7 +203,7 @@ class WaveServer:
 
     def _decide_sign_ins(self, decision: Decision, k: np.ndarray, t: np.ndarray,
                          user: np.ndarray, r: np.ndarray) -> None:
-        """Password sign-ins (positions ``k``): disabled → lockout → credential → second
+        """Password sign-ins (positions ``k``): misconfigured → disabled → lockout → credential → second
         factor → issuer pinning, as :meth:`DataPlane._sign_in`. Sign-ins of users whose
         counters may hold state are judged against them (locked out; the shadow's
         verdict is kept for :meth:`_count_sign_ins`)."""
@@ -204,6 +211,7 @@ class WaveServer:
         rules, lockout = plane.rules, plane.lockout
         out = np.zeros(len(k), dtype=np.int64)
         every = np.arange(len(k))
+        refuse(out, every, rules.misconfigured_many(plane.epoch, r), MISCONFIGURED)
         refuse(out, every, rules.disabled_many(r, user), DISABLED)
         held = np.flatnonzero(lockout.table.held_any(user))  # counters may hold state
         if len(held):
@@ -223,8 +231,8 @@ class WaveServer:
         attempt that got past the disabled check records the shadow's verdict."""
         plane = self.plane
         answer = outcome[held]
-        plane.recorder.shadow_rows.extend(row_of[held[shadowed & (answer != DISABLED)]]
-                                          .tolist())
+        seen = (answer != DISABLED) & (answer != MISCONFIGURED)  # refused before the lockout
+        plane.recorder.shadow_rows.extend(row_of[held[shadowed & seen]].tolist())
         ok = answer == OK
         lockout = plane.lockout
         lockout.table.succeed(scope[ok], user[held[ok]], t[held[ok]])

@@ -16,6 +16,7 @@ from drsim.scenario.errors import KeyPath
 from drsim.scenario.sections.faults import (
     RELYING_PARTY_FAULTS,
     ClockSkew,
+    Corruption,
     GrayFailure,
     KmsOutage,
     Partition,
@@ -101,6 +102,12 @@ def _fault_region_problems(scenario: Scenario) -> Iterator[Inconsistency]:
         i = sources[index]
         if isinstance(fault, RegionOutage | GrayFailure | ClockSkew):
             yield from _unknown_region(scenario, ("faults", i, "region"), fault.region)
+        elif isinstance(fault, Corruption):
+            if fault.region is not None:
+                yield from _unknown_region(scenario, ("faults", i, "region"), fault.region)
+            if sum(isinstance(f, Corruption) for f in scenario.faults[:index]):
+                yield Inconsistency(("faults", i, "kind"), "at most one corruption fault per "
+                                    "scenario (it is restored from one backup)")
         elif isinstance(fault, Partition):
             for j, name in enumerate(fault.regions):
                 yield from _unknown_region(scenario, ("faults", i, "regions", j), name)

@@ -24,6 +24,7 @@ from pydantic import Field, field_validator
 
 from drsim.scenario.consistency import Inconsistency, consistency_problems
 from drsim.scenario.sections.attackers import Attacker
+from drsim.scenario.sections.backups import Backups
 from drsim.scenario.sections.base import Model
 from drsim.scenario.sections.clients import (
     RETRY_ON_DEFAULT,
@@ -47,6 +48,7 @@ from drsim.scenario.sections.failover import Dns, Failback, Failover, HealthChec
 from drsim.scenario.sections.faults import (
     RELYING_PARTY_FAULTS,
     ClockSkew,
+    Corruption,
     DnsOutage,
     Fault,
     GrayFailure,
@@ -80,7 +82,9 @@ __all__ = [
     "Burst",
     "ClampTtl",
     "ClientKind",
+    "Backups",
     "ClockSkew",
+    "Corruption",
     "Constant",
     "DataClasses",
     "Distribution",
@@ -168,6 +172,9 @@ class Scenario(Model):
     faults: tuple[Fault, ...] = Field(
         (), description="Fault schedule (a fault with repeat stands for its windows)."
     )
+    backups: Backups | None = Field(
+        None, description="Point-in-time backups and the restore after a corruption fault; "
+        "None: no backup, a corruption is never restored.")
     pricing: Pricing = Field(default_factory=Pricing, description="Cost model.")
     run: RunSettings = Field(default_factory=RunSettings, description="Run settings.")
 

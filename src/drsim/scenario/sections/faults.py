@@ -10,6 +10,7 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from drsim.scenario import units
 from drsim.scenario.sections.base import Model
+from drsim.scenario.sections.distributions import Constant, Distribution
 from drsim.scenario.types import Duration, DurationOrForever, Fraction
 
 
@@ -173,11 +174,44 @@ class ClockSkew(_Window):
         "issuance; behind: they look expired for the last offset − leeway of their life.")
 
 
+class Corruption(_Window):
+    """A bad write is acknowledged and replicates like any write (issue 18): a bulk update
+    that corrupts a share of the users' profiles, or a bad pool configuration (an app
+    client or policy setting). The data stays bad in every region it reached until a
+    restore from a point-in-time backup (``backups``); failing over does not help."""
+
+    kind: Literal["corruption"]
+    duration: DurationOrForever = Field(
+        1.0, gt=0, description="The window incident reports show for it; the bad writes all "
+        "land at start and stay until restored, whatever this says [assumption: a bulk job "
+        "of seconds].")
+    region: str | None = Field(
+        None, description="Where the bad write lands (none: the primary). Refused, with no "
+        "effect, if that region does not take writes at start (read-only, down).")
+    scope: Literal["profiles", "configuration"] = Field(
+        "profiles", description="profiles: a share of the users' profiles (reads of them "
+        "are `corrupt`); configuration: the pool configuration (every sign-in in a region "
+        "it has reached is `misconfigured`).")
+    share: Fraction = Field(
+        units.parse_percent("5%"), description="profiles: the share of the initial users "
+        "whose profile the bad write corrupts (rounded to whole users) [assumption].")
+    detected_after: Distribution = Field(
+        default_factory=lambda: Constant(value="1h"),
+        description="From the bad write to an operator noticing it and starting the "
+        "restore [assumption].")
+
+    @model_validator(mode="after")
+    def _once(self):
+        if self.repeat is not None:
+            raise ValueError("a corruption happens once: repeat is not supported")
+        return self
+
+
 RELYING_PARTY_FAULTS = ("signing_key_rotated", "signing_key_removed", "clock_skew")
 """Fault kinds only relying parties see (the control and data planes ignore them)."""
 
 Fault = Annotated[
     RegionOutage | GrayFailure | ReplicationStall | Partition | KmsOutage | IdpOutage | DnsOutage
-    | SigningKeyRotated | SigningKeyRemoved | ClockSkew,
+    | SigningKeyRotated | SigningKeyRemoved | ClockSkew | Corruption,
     Field(discriminator="kind"),
 ]

@@ -41,6 +41,8 @@ OUTCOME_CAUSES = (
     "user_disabled",
     "federated_user_unseen",
     "timeout",
+    "corrupt",
+    "misconfigured",
 )
 """Every outcome a request can end in (MODEL.md causes plus drsim's additions):
 
@@ -52,4 +54,8 @@ OUTCOME_CAUSES = (
 - ``federated_user_unseen``: a federated user who never signed in at the primary, at a
   secondary that only knows federated users the primary has seen (not data loss).
 - ``timeout``: the client gave up waiting (``clients[].timeout``); the region did the work.
+- ``corrupt``: a profile read served data a corruption fault overwrote (wrong data: a
+  failure of what the user came for), until a restore reaches the region.
+- ``misconfigured``: a sign-in at a region whose pool configuration a corruption fault
+  broke, until a restore reaches it.
 """
