@@ -44,12 +44,14 @@ SCENARIOS = [
     "flapping-primary",
     "three-regions",
     "signing-key-rotation",  # relying parties read the records: the tables decide
+    "replicated-corruption",
 ]
 
 EXTRA = {
     "token-replay-during-failover": ["attackers.1.targets=5000"],  # ≤ the population
     "flapping-primary": ["faults.0.duration=3m", "faults.0.repeat.every=6m"],  # five flaps
     "three-regions": ["faults.1.start=20m"],  # the outage within the partition (faults.0)
+    "replicated-corruption": ["faults.0.detected_after=5m", "backups.restore_time=5m"],
 }
 
 

@@ -8,6 +8,8 @@ directory states and requests on its own, so a drift names the rule.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -150,6 +152,20 @@ def test_federated(case):
         epoch = _epoch(rng)
         expected = [rules.federated(epoch, r, u) for r, u in _pairs(region, user)]
         assert rules.federated_many(epoch, region, user).tolist() == expected
+
+
+def test_misconfigured_and_federated_in_a_misconfigured_epoch(case):
+    """A corruption fault's bad configuration: the region refuses sign-ins, before any
+    other federated check."""
+    rules, rng, region, user, _ = case
+    for _ in range(4):
+        flags = tuple(bool(f) for f in rng.random(len(REGIONS)) < 0.5)
+        epoch = replace(_epoch(rng), misconfigured=flags)
+        expected = [rules.misconfigured(epoch, r) for r in region.tolist()]
+        assert rules.misconfigured_many(epoch, region).tolist() == expected
+        expected = [rules.federated(epoch, r, u) for r, u in _pairs(region, user)]
+        assert rules.federated_many(epoch, region, user).tolist() == expected
+    assert not rules.misconfigured_many(_epoch(rng), region).any()  # no corruption: ()
 
 
 def test_sessions(case):

@@ -11,6 +11,7 @@ without sign-ins to judge, ``staleness_p99_s`` without a stale read) and
 from __future__ import annotations
 
 from drsim.metrics.availability import availability_metrics
+from drsim.metrics.corruption import corruption_metrics
 from drsim.metrics.cost import cost_metrics
 from drsim.metrics.exposure import exposure_metrics
 from drsim.metrics.facts import run_facts
@@ -77,4 +78,5 @@ def compute_metrics(records: RunRecords, scenario: Scenario) -> dict[str, float]
         out.update(sustained_overload_metrics(records, scenario, headline))
     out.update(oscillation_metrics(records.events, scenario.run.duration))
     out.update(relying_party_metrics(records, scenario))
+    out.update(corruption_metrics(records, scenario))
     return {name: float(value) for name, value in out.items()}

@@ -327,6 +327,47 @@ GLOSSARY: tuple[Entry, ...] = (
     Entry("relying_party_rejected_share", "fraction", "Rejected calls ÷ the expected API "
           "calls with a live token; NaN without a token in the run.",
           "tests/model/test_relying_parties.py"),
+    # Replicated corruption and restores from backups (issue 18)
+    Entry("corrupted_users", "users", "Users whose profile a corruption fault's bad write "
+          "overwrote (share × population; 0 for a configuration, or a refused write).",
+          "tests/model/test_corruption.py::test_bad_rows_reach_each_region_at_their_apply_time"),
+    Entry("corrupt_reads", "count", "Legitimate profile reads that served a corrupted profile "
+          "(outcome `corrupt`: a failure of what the user came for).",
+          "tests/model/test_corruption.py::test_corrupt_reads_are_read_rate_share_and_exposure "
+          "(λ × share × exposure)"),
+    Entry("corrupt_reads_by_region.<region>", "count", "The same by the region that served "
+          "them: a failed-over secondary serves them too.",
+          "tests/model/test_corruption.py::test_failing_over_does_not_stop_corrupt_reads"),
+    Entry("corruption_affected_users", "users", "Distinct legitimate users with a `corrupt` "
+          "read or a `misconfigured` sign-in.",
+          "tests/model/test_corruption.py::test_configuration_fails_sign_ins_where_it_arrived"),
+    Entry("corruption_replicated_s", "seconds", "From the bad write to its last arrival at "
+          "another region (replication copies it like any write); NaN if it reached none.",
+          "tests/model/test_corruption.py::test_bad_rows_reach_each_region_at_their_apply_time"),
+    Entry("corruption_detection_s", "seconds", "From the bad write to an operator noticing "
+          "it (`detected_after`).",
+          "tests/model/test_corruption.py::test_corrupt_reads_are_read_rate_share_and_exposure"),
+    Entry("corruption_recovered", "fraction", "1 when the restore was written back within the run.",
+          "tests/model/test_corruption.py::test_corrupt_reads_are_read_rate_share_and_exposure"),
+    Entry("corruption_exposure_s", "seconds", "From the bad write to the restore written back "
+          "at the region taking writes (detection + restore time); censored at the run's end "
+          "without a restore.",
+          "tests/model/test_corruption.py::test_corrupt_reads_are_read_rate_share_and_exposure"),
+    Entry("restore_rpo_s", "seconds", "The restore's RPO: the bad write − the last snapshot "
+          "before it; uniform on [0, interval) over the snapshot schedule's phase. NaN "
+          "without backups.",
+          "tests/model/test_corruption.py::test_restore_rpo_is_uniform_on_zero_to_the_interval "
+          "(mean I/2)"),
+    Entry("users_restored", "users", "Users whose profile the restore wrote back (the "
+          "corrupted ones, or everyone written since the snapshot with `restore: everything`).",
+          "tests/model/test_corruption.py::test_everything_restore_loses_the_updates_since_"
+          "the_snapshot"),
+    Entry("writes_lost_by_restore", "count", "Profile writes of the restored users "
+          "acknowledged between the snapshot and the restore (the bad write aside): applied, "
+          "then overwritten by the restore. With `everything`: update rate × (restore − "
+          "snapshot).",
+          "tests/model/test_corruption.py::test_everything_restore_loses_the_updates_since_"
+          "the_snapshot; ::test_every_acknowledged_write_is_applied_lost_or_restored_over"),
 )
 
 CAUSES: dict[str, str] = {
@@ -352,6 +393,9 @@ CAUSES: dict[str, str] = {
     "user_disabled": "the user is disabled in the serving region",
     "timeout": "the client gave up waiting for a region's queue (`clients[].timeout`); the "
                "region did the work anyway",
+    "corrupt": "a profile read served data a corruption fault overwrote (until restored)",
+    "misconfigured": "a sign-in at a region whose pool configuration a corruption fault broke "
+                     "(until restored)",
 }
 """Every outcome cause, in words (``<cause>`` in the names above)."""
 

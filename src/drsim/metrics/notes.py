@@ -25,6 +25,7 @@ from drsim.metrics._common import (
     min_sample,
     time_mask,
 )
+from drsim.metrics.corruption import REASONS as CORRUPTION_REASONS
 from drsim.metrics.exposure import EXPOSURE_KINDS
 from drsim.metrics.headline import percent_words
 from drsim.metrics.incident_metrics import INCIDENT_PREFIX
@@ -126,6 +127,8 @@ def _nan_reason(
         return people
     if base in _RUN_REASONS:
         return _RUN_REASONS[base]
+    if base in CORRUPTION_REASONS:
+        return CORRUPTION_REASONS[base]
     if base.startswith("exposure_") and base.endswith("_censored_share"):
         return f"no {base[len('exposure_'):-len('_censored_share')]} exposure window in this run"
     incident = ctx.incident
@@ -259,6 +262,10 @@ def _censored_note(base: str, value_of: ValueOf) -> str | None:
     if base == "overload_sustained_s" and value_of("overload_end_state") == 1.0:
         return ("a region was still overloaded at the end of the run (the bad state): the "
                 "value is censored at the end of the run, a lower bound")
+    if base == "corruption_exposure_s" and value_of("corruption_recovered") == 0.0:
+        return ("no restore before the end of the run (no backups, or detected too late): "
+                "the bad data was still served; the value is censored at the run end, a "
+                "lower bound")
     for kind in EXPOSURE_KINDS:
         if base in (f"exposure_{kind}_max_s", f"exposure_{kind}_total_s"):
             censored = value_of(f"exposure_{kind}_censored")

@@ -70,7 +70,7 @@ class CorruptionPlan:
     misconfigured_until_s: tuple[float, ...] = ()
     results: dict[str, float] = field(default_factory=dict)
 
-    def facts(self, names: tuple[str, ...]) -> dict[str, float]:
+    def facts(self, names: tuple[str, ...]) -> dict[str, float | None]:
         """The run facts for ``meta`` (the metrics in :mod:`drsim.metrics.corruption`)."""
         out = {
             "corruption_start_s": self.start_s,
@@ -78,6 +78,7 @@ class CorruptionPlan:
             "corruption_restored_s": self.restore_s,
             "backup_snapshot_s": self.snapshot_s,
             "corruption_refused": float(self.refused),
+            "corruption_origin": float(self.origin),
             "corruption_profiles": float(self.scope == "profiles"),
             "corrupted_users": 0.0 if self.refused else float(len(self.users)),
         }
@@ -86,7 +87,8 @@ class CorruptionPlan:
                 out[f"misconfigured_from_s.{name}"] = self.misconfigured_from_s[r]
                 out[f"misconfigured_until_s.{name}"] = self.misconfigured_until_s[r]
         out.update(self.results)
-        return out
+        # NaN and ∞ (no backups, no restore in the run) as JSON writes them: None.
+        return {k: v if math.isfinite(v) else None for k, v in out.items()}
 
 
 def corruption_fault(scenario: Scenario) -> Corruption | None:
@@ -231,9 +233,11 @@ class ProfileCorruption:
         """:meth:`serves_bad` of many reads."""
         return (self.bad[user] <= version) & (version < self.good[user])
 
-    def corrupt(self, write, t: float, region: int) -> None:
+    def corrupt(self, write, first_id: int, t: float, region: int) -> None:
         """The bad bulk update: one acknowledged profile write per corrupted user at
-        ``region`` (``write(t, user, region)`` makes it and returns its version)."""
+        ``region`` (``write(t, user, region)`` makes it and returns its version; the
+        first has write id ``first_id``, the others follow)."""
+        self.plan.results["corruption_first_write_id"] = float(first_id)
         for user in self.plan.users.tolist():
             self.bad[user] = write(t, user, region)
 

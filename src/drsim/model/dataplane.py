@@ -201,7 +201,8 @@ class DataPlane:
             self.directory.copy_replica(action.other, action.region)
             writes.mark_copied(action.time_s, action.region)
         elif action.kind == "corrupt":
-            self.corruption.corrupt(self._profile_write, action.time_s, action.region)
+            self.corruption.corrupt(self._profile_write, writes.writes, action.time_s,
+                                    action.region)
         elif action.kind == "restore":
             self.corruption.restore(self._profile_write, writes.profile_acks, action.time_s,
                                     restore_region(self.epoch, self.corruption.plan))
