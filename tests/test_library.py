@@ -277,3 +277,23 @@ def test_refetching_on_an_unknown_key_ends_the_tail_of_a_removed_key():
     assert _ci(refetch, rejections)[1] < _ci(cached, rejections)[0]
     assert cached["relying_party_rejection_s"]["mean"] == pytest.approx(2 * 3600)
     assert _ci(refetch, "relying_party_rejection_s")[1] < 2 * 3600
+
+
+def test_failing_over_after_a_replicated_corruption_serves_the_same_bad_profiles():
+    """The bad bulk update replicated in seconds; the primary then fails a minute later
+    (for 10 min, no restore yet): the promoted secondary serves the corrupted profiles —
+    failing over moves the corrupt reads to eu-west-1, it does not stop them. (Shrunk
+    further, to 40 min, to keep the test short.)"""
+    stay = summary_of("replicated-corruption")
+    text = ("extends: replicated-corruption\nname: corruption-then-outage\nfaults:\n"
+            "  - {kind: corruption, scope: profiles, share: 5%, start: 10m, detected_after: 1h}\n"
+            "  - {kind: region_outage, region: us-east-1, start: 11m, duration: 10m}\n")
+    scenario = parse_scenario(text, base_dir=scenarios_dir(),
+                              overrides=[*SHRINK, "run.duration=40m"])
+    failover = summarise([run_one(scenario, rep).metrics for rep in range(REPS)])
+    secondary = "corrupt_reads_by_region.eu-west-1"
+    assert stay[secondary]["per_replication"] == [0.0] * REPS
+    assert _ci(failover, secondary)[0] > _ci(stay, secondary)[1]
+    # Most corrupt reads while the primary is down come from the secondary: ~10 of 29 min.
+    assert _ci(failover, secondary)[0] > 0.2 * _ci(failover, "corrupt_reads")[1]
+    assert _ci(stay, "corruption_replicated_s")[1] < 60  # the bad write replicated in seconds

@@ -6,6 +6,7 @@ from drsim.report.formatting import fmt_estimate, fmt_seconds, fmt_share, fmt_si
 from drsim.report.readings import (
     SignInShares,
     compare_readings,
+    corruption_text,
     failed_logins_text,
     lockout_text,
     rpo_text,
@@ -117,3 +118,28 @@ def test_stale_reads_by_cause_read_your_writes_and_users_who_failed_readings():
         "39.00 %–40.00 %) (a request whose last attempt failed, from the fault to the end of "
         "the run); hardest hit: east-pinned 95.00 %, east-honour 57.00 %, west-jvm 21.00 %; by "
         "home region: us-east-1 58.00 %, eu-west-1 21.00 %.")
+
+
+def test_corruption_reading():
+    metrics = {"corrupted_users": est(1000), "corruption_replicated_s": est(25.0),
+               "corruption_exposure_s": est(2880.0, 2500.0, 3300.0),
+               "corruption_recovered": est(1.0), "corrupt_reads": est(2800),
+               "corrupt_reads_by_region.us-east-1": est(2800),
+               "corrupt_reads_by_region.eu-west-1": est(0.0),
+               "restore_rpo_s": est(1800.0), "writes_lost_by_restore": est(300, 250, 350),
+               "users_restored": est(1000)}
+    assert corruption_text(metrics) == (
+        "A bad write corrupted 1,000 users' profiles; replication copied it to the other "
+        "regions within 25 s. Bad data was served for 48 min from the bad write (95 % CI "
+        "41.7 min–55 min); 2,800 profile reads returned it (2,800 at us-east-1). The restore "
+        "went back 30 min before the bad write on average (the restore's RPO) and "
+        "overwrote 300 later writes (95 % CI 250–350) of 1,000 restored users.")
+    unrestored = {**metrics, "corrupted_users": est(0.0), "corrupt_reads": est(0.0),
+                  "corruption_recovered": est(0.0), "restore_rpo_s": est(None),
+                  "failed_logins.misconfigured": est(5000)}
+    assert corruption_text(unrestored) == (
+        "A bad write corrupted the configuration; replication copied it to the other regions "
+        "within 25 s. Bad data was served for 48 min from the bad write (95 % CI 41.7 min–55 "
+        "min) (no restore by the end of the run in 100 % of replications: censored); 5,000 "
+        "sign-ins failed (misconfigured). No backup to restore from: failing over does not "
+        "help either.")

@@ -167,6 +167,19 @@ CASES = [
     ("rp-skew-region", "name: x\nrelying_parties: {calls: 1/min}\nfaults:\n"
      "  - {kind: clock_skew, region: mars-1, offset: 10m, start: 1m, duration: 1m}\n", 4,
      "faults.0.region", "no region named 'mars-1'"),
+    ("corruption-region", "name: x\nfaults:\n  - {kind: corruption, region: mars-1, start: 1m}\n",
+     3, "faults.0.region", "no region named 'mars-1'"),
+    ("corruption-scope", "name: x\nfaults:\n  - {kind: corruption, scope: profile, start: 1m}\n",
+     3, "faults.0.scope", "did you mean 'profiles'?"),
+    ("corruption-repeat", "name: x\nfaults:\n  - kind: corruption\n    start: 1m\n"
+     "    repeat: {every: 5m, times: 2}\n", 3, "faults.0",
+     "a corruption happens once: repeat is not supported"),
+    ("corruption-twice", "name: x\nfaults:\n  - {kind: corruption, start: 1m}\n"
+     "  - {kind: corruption, start: 2m}\n", 4, "faults.1.kind", "at most one corruption fault"),
+    ("backups-bad-interval", "name: x\nbackups:\n  interval: hourly\n", 3, "backups.interval",
+     "expected a duration such as '250ms'"),
+    ("backups-bad-restore", "name: x\nbackups:\n  interval: 1h\n  restore: everyone\n", 4,
+     "backups.restore", "did you mean 'everything'?"),
 ]
 
 

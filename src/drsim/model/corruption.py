@@ -139,9 +139,9 @@ def plan_corruption(scenario: Scenario, streams: Streams,
         restore = detected + backups.restore_time
     horizon = scenario.run.duration
     restore = restore if restore < horizon else math.inf
-    origin = (scenario.region_index(fault.region) if fault.region is not None
-              else [r.role for r in scenario.regions].index("primary")
-              if any(r.role == "primary" for r in scenario.regions) else 0)
+    roles = [r.role for r in scenario.regions]
+    primary = roles.index("primary") if "primary" in roles else 0
+    origin = primary if fault.region is None else scenario.region_index(fault.region)
     plan = CorruptionPlan(
         scope=fault.scope, start_s=start, origin=origin, users=users, detected_s=detected,
         restore_s=restore, snapshot_s=snapshot,

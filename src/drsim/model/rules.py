@@ -7,7 +7,7 @@ its outcome cause (docs/model.md, "One run"):
 2. quota — :mod:`drsim.model.quotas`;
 3. writes — the region is read-only (or, synchronously, a peer is unreachable);
 4. user state — the user does not exist in the region;
-5. per operation — sign-in: disabled, lockout (:mod:`drsim.model.lockout`),
+5. per operation — sign-in: misconfigured (a corruption fault), disabled, lockout (:mod:`drsim.model.lockout`),
    credential, second factor, issuer pinning; refresh: disabled, token region,
    revocation, issuer pinning; federated sign-in: IdP, first sign-in at the
    primary, disabled, issuer pinning.

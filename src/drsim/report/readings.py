@@ -343,7 +343,40 @@ def run_readings(metrics: Metrics, scenario: Scenario | None = None,
         out.append(_reading(m, "cost_per_month_usd", _cost_text(m)))
     if _mean(m, "overload_sustained_s") is not None:
         out.append(_reading(m, "overload_sustained_s", overload_text(m)))
+    if "corruption_exposure_s" in m:
+        out.append(_reading(m, "corruption_exposure_s", corruption_text(m)))
     return out
+
+
+def corruption_text(m: Metrics) -> str:
+    """A replicated corruption: how far it went, how long it was served, what the restore
+    lost."""
+    users = _mean(m, "corrupted_users")
+    what = (f"{fmt_value(users, 'count')} users' profiles" if users else "the configuration")
+    replicated = _mean(m, "corruption_replicated_s")
+    text = f"A bad write corrupted {what}"
+    text += (f"; replication copied it to the other regions within {fmt_seconds(replicated)}"
+             if replicated is not None else "; it reached no other region")
+    text += (f". Bad data was served for "
+             f"{_with_ci(m, 'corruption_exposure_s', 'from the bad write')}")
+    recovered = _mean(m, "corruption_recovered")
+    if recovered is not None and recovered < 1:
+        text += (f" (no restore by the end of the run in {fmt_share(1 - recovered, 1)} of "
+                 "replications: censored)")
+    reads = _mean(m, "corrupt_reads")
+    if reads:
+        regions = ", ".join(f"{fmt_value(v, 'count')} at {k}"
+                            for k, v in _top(m, "corrupt_reads_by_region"))
+        text += f"; {fmt_value(reads, 'count')} profile reads returned it ({regions})"
+    if _mean(m, "failed_logins.misconfigured"):
+        text += f"; {_fmt(m, 'failed_logins.misconfigured')} sign-ins failed (misconfigured)"
+    rpo = _mean(m, "restore_rpo_s")
+    if rpo is None:
+        return text + ". No backup to restore from: failing over does not help either."
+    return (text + f". The restore went back {fmt_seconds(rpo)} before the bad write on "
+            f"average (the restore's RPO) and overwrote "
+            f"{_with_ci(m, 'writes_lost_by_restore', 'later writes')} of "
+            f"{_fmt(m, 'users_restored')} restored users.")
 
 
 def overload_text(m: Metrics) -> str:

@@ -187,11 +187,12 @@ class Corruption(_Window):
         "of seconds].")
     region: str | None = Field(
         None, description="Where the bad write lands (none: the primary). Refused, with no "
-        "effect, if that region does not take writes at start (read-only, down).")
+        "effect, if that region does not take writes at start (read-only, down) [doc: only the "
+        "primary takes writes].")
     scope: Literal["profiles", "configuration"] = Field(
         "profiles", description="profiles: a share of the users' profiles (reads of them "
         "are `corrupt`); configuration: the pool configuration (every sign-in in a region "
-        "it has reached is `misconfigured`).")
+        "it has reached is `misconfigured`) [assumption: the two kinds of bad write].")
     share: Fraction = Field(
         units.parse_percent("5%"), description="profiles: the share of the initial users "
         "whose profile the bad write corrupts (rounded to whole users) [assumption].")
