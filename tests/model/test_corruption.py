@@ -19,9 +19,11 @@ Counts are Poisson: tolerances are 4 standard errors (deterministic seeds).
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pytest
+from hypothesis import given, seed, settings
 from scipy import stats
 
 from drsim.metrics import summarise
@@ -30,8 +32,19 @@ from drsim.model import simulate
 from drsim.model.control import run_control_plane
 from drsim.model.corruption import plan_corruption
 from drsim.model.streams import Streams
+from drsim.scenario import units
 
 from .conftest import build_scenario
+from .test_invariants import (
+    SEED,
+    SETTINGS,
+    assert_records_equal,
+    check_never_ok_while_down,
+    check_one_outcome,
+    check_replication_order,
+    scenario_dicts,
+    valid,
+)
 
 Z = 4.0
 # Clients at home in r2 read there (latency record); writes go to the primary r1.
@@ -262,3 +275,31 @@ def test_a_shorter_backup_interval_has_a_lower_restore_rpo_and_loses_fewer_write
     for metric in ("restore_rpo_s", "writes_lost_by_restore"):
         assert often[metric]["ci95"][1] < daily[metric]["ci95"][0], metric
     assert max(often["restore_rpo_s"]["per_replication"]) < 300
+
+
+def with_a_corruption(data: dict) -> dict:
+    """A random scenario of the invariant suite with a corruption fault at 30 % of the run
+    (profiles or configuration, by the seed's parity), detected 10 % later, and backups
+    restoring everything or the affected users 10 % after that."""
+    duration_s = units.parse_duration(data["run"]["duration"])
+    seed = data["run"]["seed"]
+    corruption = {"kind": "corruption", "start": f"{0.3 * duration_s:.3f}s", "share": "20%",
+                  "scope": "configuration" if seed % 3 == 0 else "profiles",
+                  "detected_after": f"{0.1 * duration_s:.3f}s"}
+    backups = {"interval": f"{0.2 * duration_s:.3f}s",
+               "restore_time": f"{0.1 * duration_s:.3f}s",
+               "restore": "everything" if seed % 2 else "affected_users"}
+    return {**data, "faults": [*data["faults"], corruption], "backups": backups}
+
+
+@seed(int(os.environ.get("CORRUPTION_SEED", SEED)))
+@settings(SETTINGS, max_examples=int(os.environ.get("CORRUPTION_EXAMPLES", "10")))
+@given(scenario_dicts().map(with_a_corruption).map(valid))
+def test_random_scenarios_with_a_corruption_keep_their_invariants(scenario):
+    """Outages, partitions, failovers, attackers, journeys and peers drawn at random, with a
+    corruption and its restore: one outcome per request, per-user replication order, no ok
+    while down, and batches equal to the reference."""
+    records = simulate(scenario)
+    for check in (check_never_ok_while_down, check_replication_order, check_one_outcome):
+        check(records, scenario)
+    assert_records_equal(records, simulate(scenario, batch=False))
