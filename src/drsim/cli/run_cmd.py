@@ -64,6 +64,12 @@ HEADLINE: tuple[tuple[str, str, str], ...] = (
     ("relying_party_rejections", "API calls rejected with valid tokens", "count"),
     ("relying_party_rejection_s", "  time a relying party rejects", "s"),
     ("relying_party_rejection_max_s", "  longest", "s"),
+    ("corrupted_users", "corruption: profiles corrupted", "count"),
+    ("corruption_replicated_s", "  reached every replica after", "s"),
+    ("corrupt_reads", "  corrupt profile reads", "count"),
+    ("corruption_exposure_s", "  bad data served for", "s"),
+    ("restore_rpo_s", "  restore RPO (snapshot → bad write)", "s"),
+    ("writes_lost_by_restore", "  writes overwritten by the restore", "count"),
     ("cost_per_month_usd", "cost per month", "usd"),
 )
 """Metrics shown in the human summary, in order (all metrics are in the JSON)."""

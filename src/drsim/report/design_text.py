@@ -17,6 +17,7 @@ from drsim.scenario.schema import (
     LOCKOUT_PRESETS,
     ClampTtl,
     Constant,
+    Corruption,
     ExtendTtl,
     GrayFailure,
     HonourTtl,
@@ -244,6 +245,12 @@ def fault_text(fault: object) -> str:
     kind = getattr(fault, "kind", "fault").replace("_", " ")
     start = float(getattr(fault, "start", 0.0))
     duration = float(getattr(fault, "duration", math.inf))
+    if isinstance(fault, Corruption):
+        what = (f"a bad write corrupting {_pct(fault.share)} of the profiles"
+                if fault.scope == "profiles" else "a bad configuration write")
+        where = f" at {fault.region}" if fault.region else " at the primary"
+        return (f"{what}{where} at {_dur(start)}, noticed after "
+                f"{describe_distribution(fault.detected_after)}")
     if isinstance(fault, RegionOutage | GrayFailure):
         what = f"{kind} of {fault.region}"
         if isinstance(fault, GrayFailure):
@@ -267,7 +274,12 @@ def faults_text(s: Scenario) -> str:
     """The fault story."""
     if not s.faults:
         return "No fault: a steady-state run."
-    return "Fault story: " + "; ".join(fault_text(f) for f in s.faults) + "."
+    story = "Fault story: " + "; ".join(fault_text(f) for f in s.faults) + "."
+    if s.backups is not None and any(isinstance(f, Corruption) for f in s.faults):
+        b = s.backups
+        story += (f" Backups every {_dur(b.interval)}; a restore takes {_dur(b.restore_time)} "
+                  f"and restores {b.restore.replace('_', ' ')}.")
+    return story
 
 
 def cost_text(s: Scenario) -> str:

@@ -50,6 +50,7 @@ HEADLINE_LABELS: dict[str, str] = {
     "sessions_disrupted": "Sessions disrupted",
     "cost_per_month_usd": "Cost per month",
     "overload_sustained_s": "Overload after its trigger",
+    "corruption_exposure_s": "Corrupt data served",
 }
 """The run report's headline metrics, in order, with their labels."""
 
