@@ -33,7 +33,7 @@ import yaml
 from drsim.scenario.schema import Scenario, consistency_problems
 
 DESIGN_SECTIONS = ("regions", "secondary_limits", "replication", "dns", "health_check",
-                   "failover", "sessions", "lockout", "pricing", "relying_parties")
+                   "failover", "sessions", "lockout", "pricing", "relying_parties", "backups")
 """Top-level scenario sections an architect chooses: a difference here is the design's."""
 
 WORKLOAD_SECTIONS = ("users", "clients", "traffic", "attackers", "faults", "run")

@@ -37,6 +37,8 @@ GROUP_NAMES: dict[str, str] = {
     "sync_unavailable": "users needing a synchronous write",
     "user_disabled": "disabled users",
     "timeout": "users timed out by an overloaded region",
+    "corrupt": "users served a corrupted profile",
+    "misconfigured": "users of a region with a corrupt configuration",
 }
 """How a never-recovered group is named in words, by the cause of its last failure."""
 
