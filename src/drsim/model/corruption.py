@@ -148,6 +148,7 @@ def plan_corruption(scenario: Scenario, streams: Streams,
         restore_all=backups is not None and backups.restore == "everything",
         refused=not _takes_writes(epoch_at(control, start), origin))
     if plan.refused or start >= horizon:
+        plan.restore_s = math.inf  # nothing to restore
         return plan
     if fault.scope == "configuration":
         _plan_configuration(scenario, rng, control, plan)
