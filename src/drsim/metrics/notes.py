@@ -253,6 +253,9 @@ def _censored_note(base: str, value_of: ValueOf) -> str | None:
         if value_of(base[: -len("_s")] + "_recovered") == 0.0:
             return ("not recovered before the end of the observation: the value is the time "
                     "observed (censored), a lower bound")
+        if value_of(base) == 0.0:
+            return ("sign-ins never fell below this level of their baseline after the fault: "
+                    "0 s means nothing to recover, not a fast failover")
     if base == "dns_convergence_s" and value_of("dns_converged") == 0.0:
         return ("the converged share was not reached and held before the fault ended: the "
                 "value is censored at the end of the observation")
