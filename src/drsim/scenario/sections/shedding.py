@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from drsim.scenario.sections.base import Model
 from drsim.scenario.types import Duration
@@ -63,6 +63,15 @@ class Shedding(Model):
         "whose client has timed out (the default); drop_expired: it skips a request it "
         "cannot finish within the client's timeout, which then times out with no work "
         "done [assumption: deadlines propagate, as gRPC's do].")
+
+    @field_validator("discipline", mode="before")
+    @classmethod
+    def _not_built(cls, value: object) -> object:
+        if value in ("lifo", "drop_oldest"):
+            raise ValueError(f"{value} is not built: a request's fate would depend on later "
+                             "arrivals (docs/model.md, 'Load shedding'); expected 'fifo' or "
+                             "'drop_expired' (skips what its client no longer waits for)")
+        return value
 
     @model_validator(mode="after")
     def _one_level_per_category(self) -> Shedding:
