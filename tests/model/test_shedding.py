@@ -20,6 +20,7 @@ import math
 import numpy as np
 import pytest
 
+from drsim.metrics.overload import overload_metrics, overload_timeline
 from drsim.model import simulate
 from drsim.model.capacity import SHED, Queues, service_ticks, sojourn_s
 from drsim.model.disciplines import shed_ticks, shortest_bound_s
@@ -95,7 +96,8 @@ def test_drop_tail_blocking_is_md1k(rho):
     vcpus = 1000.0 / (15.0 * service_ms)
     s = scenario(vcpus, {"sign_in": f"{rate}/s"}, "8m",
                  max_wait=f"{(k - 1) * service_ms}ms")
-    req = simulate(s, 0).requests
+    records = simulate(s, 0)
+    req = records.requests
     outcome = req.outcome.astype(str).to_numpy()
     assert set(outcome) == {"ok", "shed"}
     shed = outcome == "shed"
@@ -103,6 +105,7 @@ def test_drop_tail_blocking_is_md1k(rho):
     batches = np.array([b.mean() for b in np.array_split(shed, 30)])
     standard_error = batches.std(ddof=1) / math.sqrt(len(batches))
     assert abs(shed.mean() - expected) <= Z * standard_error, (shed.mean(), expected)
+    assert overload_metrics(records, s)["shed_attempts"] == shed.sum()
     # M/M/1/K's answer (exponential service, more variable) is far outside.
     mm1k = (1 - rho) * rho ** k / (1 - rho ** (k + 1))
     assert abs(mm1k - expected) > 3 * Z * standard_error
@@ -160,7 +163,8 @@ def test_drop_expired_keeps_goodput_at_capacity_where_fifo_collapses():
     sign-ins/s that are still wanted (FIFO: 0 once the backlog passes 10 s)."""
     s = scenario(2.0, {"sign_in": "60/s"}, "5m", clients(timeout="10s"),
                  discipline="drop_expired")
-    req = simulate(s, 0).requests
+    records = simulate(s, 0)
+    req = records.requests
     assert set(req.outcome.astype(str)) == {"ok", "timeout"}
     ok = req[req.outcome == "ok"]
     done = ok.time_s.to_numpy() + ok.latency_s.to_numpy(np.float64) - SIGN_IN_S
@@ -171,6 +175,11 @@ def test_drop_expired_keeps_goodput_at_capacity_where_fifo_collapses():
     sojourn = sojourn_s(s, req.time_s.to_numpy(), req.op.cat.codes.to_numpy(),
                         req.region.cat.codes.to_numpy(), req.outcome.cat.codes.to_numpy())
     assert (sojourn[(req.outcome == "timeout").to_numpy()] == 0).all()
+    # The work offered counts the skipped attempts: 60/s × 1/15 vCPU-s on 2 vCPUs = 2.0
+    # (Poisson: ±4 SD of 3,600 arrivals a minute is ±0.13).
+    utilisation = overload_timeline(records, s)["utilisation"].to_numpy()
+    assert np.all(np.abs(utilisation - 2.0) < 0.14), utilisation
+    assert overload_metrics(records, s)["overloaded_minutes.r1"] == 5
 
 
 # --------------------------------------------------------------------------- the queue

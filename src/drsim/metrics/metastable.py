@@ -84,7 +84,7 @@ def overload_states(records: RunRecords, scenario: Scenario, region: int, start_
     if sojourn is None:
         sojourn = sojourn_s(scenario, t, op, where, outcome)
     here = (where == region) & (t >= start_s)
-    offered = here & worked(scenario, where, outcome, shed_too=True)
+    offered = here & worked(scenario, where, outcome, offered=True)
     entered = here & worked(scenario, where, outcome)
     end_s = float(scenario.run.duration)
     n = max(1, int(np.ceil((end_s - start_s) / WINDOW_S)))

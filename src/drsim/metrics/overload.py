@@ -49,7 +49,7 @@ def overload_timeline(records: RunRecords, scenario: Scenario,
     edges = np.arange(0.0, scenario.run.duration + bin_s, bin_s)
     n_bins = len(edges) - 1
     ticks = service_ticks(scenario)
-    no_work = ~worked(scenario, region, outcome, shed_too=True)
+    no_work = ~worked(scenario, region, outcome, offered=True)
     ok = outcome == OUTCOME_CODE["ok"]
     timed_out = outcome == OUTCOME_CODE["timeout"]
     rows = []

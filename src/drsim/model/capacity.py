@@ -73,12 +73,15 @@ def lindley(a: np.ndarray, s: np.ndarray, free0: int) -> np.ndarray:
 
 
 def worked(scenario: Scenario, region: np.ndarray, outcome: np.ndarray,
-           shed_too: bool = False) -> np.ndarray:
+           offered: bool = False) -> np.ndarray:
     """Which recorded attempts the region's queue worked on: those that reached it, less
     the ones it shed and, where the discipline is ``drop_expired``, the ones that timed
-    out (the server skipped them). ``shed_too``: count the shed ones (the work offered)."""
-    refused = [OUTCOME_CODE[c] for c in NO_WORK_OUTCOMES] + ([] if shed_too else [SHED_CODE])
-    out = ~np.isin(outcome, refused)
+    out (the server skipped them). ``offered``: those that reached it, shed and skipped
+    ones included (the work offered)."""
+    out = ~np.isin(outcome, [OUTCOME_CODE[c] for c in NO_WORK_OUTCOMES])
+    if offered:
+        return out
+    out &= outcome != SHED_CODE
     skips = [r for r, reg in enumerate(scenario.regions)
              if reg.capacity is not None and reg.capacity.discipline == "drop_expired"]
     if skips:
