@@ -199,6 +199,20 @@ def test_a_retry_storm_without_backoff_outlives_its_trigger_and_a_retry_budget_r
             > _ci(budget, "attempts_per_first_attempt")[1])
 
 
+def test_shedding_ends_the_retry_storm_that_fifo_sustains():
+    """The same storm at regions that refuse at once what they could not serve in time
+    (8 s of queued work; sign-ins above 2 s): nothing admitted times out, the shed
+    clients' instant retries cost no work, and the overload ends with its trigger where
+    FIFO's outlives it to the end of every run."""
+    storm = summary_of("retry-storm-no-backoff")
+    shedding = summary_of("retry-storm-shedding")
+    assert _ci(storm, "overload_sustained_s")[0] > _ci(shedding, "overload_sustained_s")[1]
+    assert shedding["overload_end_state"]["mean"] == 0.0
+    assert shedding["timeouts"]["per_replication"] == [0.0] * REPS
+    assert _ci(shedding, "shed_attempts")[0] > 0
+    assert _ci(shedding, "availability")[0] > _ci(storm, "availability")[1]
+
+
 def test_an_outage_at_the_primary_markets_business_peak_fails_more_sign_ins_than_at_night():
     """Client kinds in their markets' time zones, local-time profiles: the outage at Monday
     09:00 in the primary's market (both markets busy) fails more sign-ins than the same

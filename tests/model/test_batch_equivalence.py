@@ -128,6 +128,21 @@ def test_retry_storms_equal_sequential_reference(name):
     assert batched.meta == reference.meta
 
 
+def test_retry_storm_with_shedding_equals_sequential_reference():
+    """The storm at regions that shed (max_wait, admission per priority), shrunk as
+    above but ending 3 min after the surge: batches before the trigger and after it, one
+    at a time while a queue sheds."""
+    scenario = load_scenario("retry-storm-shedding", [
+        "users.population=20000", "run.duration=18m", "faults.0.start=10m",
+        "traffic.bursts.0.start=12m"])
+    batched = simulate(scenario, 0, batch=True)
+    reference = simulate(scenario, 0, batch=False)
+    assert (batched.requests.outcome == "shed").sum() > 1000
+    for table in ("requests", "writes", "locks", "events"):
+        assert getattr(batched, table).equals(getattr(reference, table)), table
+    assert batched.meta == reference.meta
+
+
 STORM = ["users.population=3000", "run.duration=40m", "faults.0.start=10m",
          "faults.0.duration=15m", "attackers.0.start=0s", "attackers.0.rate=30/s",
          "attackers.0.targets=400", "lockout.threshold=3", "lockout.first_lock=20s",

@@ -145,6 +145,26 @@ CASES = [
     ("capacity-bare-rate", "name: x\nregions:\n  - name: a\n    role: primary\n"
      "    capacity:\n      vcpus: 4\n      per_vcpu: {sign_in: 15}\n", 7,
      "regions.0.capacity.per_vcpu.sign_in", "'15/s'"),
+    ("capacity-bad-discipline", "name: x\nregions:\n  - name: a\n    role: primary\n"
+     "    capacity:\n      vcpus: 4\n      discipline: lifo\n", 7,
+     "regions.0.capacity.discipline", "lifo is not built"),
+    ("capacity-unknown-discipline", "name: x\nregions:\n  - name: a\n    role: primary\n"
+     "    capacity:\n      vcpus: 4\n      discipline: fifi\n", 7,
+     "regions.0.capacity.discipline", "expected one of 'fifo', 'drop_expired'"),
+    ("capacity-negative-max-wait", "name: x\nregions:\n  - name: a\n    role: primary\n"
+     "    capacity:\n      vcpus: 4\n      max_wait: -2s\n", 7,
+     "regions.0.capacity.max_wait", "expected a duration"),
+    ("admission-unknown-category", "name: x\nregions:\n  - name: a\n    role: primary\n"
+     "    capacity:\n      vcpus: 4\n      admission:\n        - categories: [sign_inn]\n"
+     "          max_wait: 2s\n", 8, "regions.0.capacity.admission.0.categories.0",
+     "did you mean 'sign_in'?"),
+    ("admission-category-twice", "name: x\nregions:\n  - name: a\n    role: primary\n"
+     "    capacity:\n      vcpus: 4\n      admission:\n        - {categories: [token], "
+     "max_wait: 8s}\n        - {categories: [token], max_wait: 2s}\n", 5,
+     "regions.0.capacity", "lists quota category 'token' twice"),
+    ("admission-missing-bound", "name: x\nregions:\n  - name: a\n    role: primary\n"
+     "    capacity:\n      vcpus: 4\n      admission:\n        - {categories: [token]}\n", 8,
+     "regions.0.capacity.admission.0.max_wait", "required key is missing"),
     ("client-timeout-zero", "name: x\nclients:\n  - {name: a, share: 100%, timeout: 0s,\n"
      "     dns: {behaviour: honour}}\n", 3, "clients.0.timeout", "expected more than 0, got '0s'"),
     ("bad-jitter-kind", "name: x\nclients:\n  - name: a\n    share: 100%\n"

@@ -210,6 +210,7 @@ OVERLOAD = (
     ("overload_sustained_s", "overload outlived its trigger by", "s"),
     ("overload_end_state", "runs that ended overloaded", "pct"),
     ("timeouts", "attempts timed out", "count"),
+    ("shed_attempts", "attempts shed (admission control)", "count"),
     ("attempts_per_first_attempt", "attempts per first attempt", "ratio"),
     ("latency_p50_s", "latency p50", "s"),
     ("latency_p99_s", "latency p99", "s"),

@@ -273,7 +273,8 @@ GLOSSARY: tuple[Entry, ...] = (
     # Overload (MODEL.md 11): only when the scenario models capacity or client timeouts;
     # the per-minute series is drsim.metrics.overload.overload_timeline.
     Entry("timeouts", "count", "Legitimate attempts whose client gave up waiting "
-          "(`clients[].timeout`); the region did their work anyway.",
+          "(`clients[].timeout`); the region did their work anyway, unless its "
+          "`capacity.discipline` is `drop_expired`.",
           "tests/model/test_overload_metrics.py; tests/model/test_overload.py::"
           "test_fifo_timeouts_do_abandoned_work_and_goodput_collapses"),
     Entry("attempts_per_first_attempt", "ratio", "Retry amplification: legitimate attempts ÷ "
@@ -285,14 +286,20 @@ GLOSSARY: tuple[Entry, ...] = (
           "tests/model/test_overload.py::test_md1_mean_wait_is_pollaczek_khinchine"),
     Entry("latency_p99_s", "seconds", "Its 99th percentile.",
           "tests/model/test_overload_metrics.py"),
+    Entry("shed_attempts", "count", "Legitimate attempts a region's admission control "
+          "refused at once (`capacity.max_wait`, `admission`): the wait ahead exceeded the "
+          "bound of the request's category. Only when a region sheds.",
+          "tests/model/test_shedding.py::test_drop_tail_blocking_is_md1k"),
     Entry("overloaded_minutes.<region>", "count", "Minutes in which the work offered to a "
-          "region with a capacity exceeded it (utilisation > 1: its backlog grew).",
+          "region with a capacity (entered, shed or skipped by its queue) exceeded it "
+          "(utilisation > 1: its backlog grew, or it shed).",
           "tests/model/test_overload_metrics.py::"
           "test_timeline_of_a_region_offered_twice_its_capacity"),
     Entry("overload_sustained_s", "seconds", "The sustaining effect (metastability): how long "
           "overload outlives its trigger (the later of the headline incident's last fault end "
           "and the last traffic burst's end). Minutes aligned on the trigger's end; a region's "
-          "minute is overloaded when its entrants' work reaches its capacity (utilisation ≥ 1) "
+          "minute is overloaded when the work offered to its queue (entered, shed or skipped) "
+          "reaches its capacity (utilisation ≥ 1) "
           "or their median queue wait reaches the shortest client timeout. The longest, over "
           "the regions with a capacity, from the trigger's end to the first minute not "
           "overloaded after the last overloaded one (0: none); censored at the run's end when "
@@ -351,7 +358,9 @@ CAUSES: dict[str, str] = {
     "sync_unavailable": "a synchronous write could not reach its peer",
     "user_disabled": "the user is disabled in the serving region",
     "timeout": "the client gave up waiting for a region's queue (`clients[].timeout`); the "
-               "region did the work anyway",
+               "region did the work anyway (unless `capacity.discipline: drop_expired`)",
+    "shed": "the region's admission control refused the request at once: its queue was "
+            "longer than the request's priority admits (`capacity.max_wait`, `admission`)",
 }
 """Every outcome cause, in words (``<cause>`` in the names above)."""
 

@@ -37,6 +37,7 @@ GROUP_NAMES: dict[str, str] = {
     "sync_unavailable": "users needing a synchronous write",
     "user_disabled": "disabled users",
     "timeout": "users timed out by an overloaded region",
+    "shed": "users shed by an overloaded region",
 }
 """How a never-recovered group is named in words, by the cause of its last failure."""
 

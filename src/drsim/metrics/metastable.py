@@ -13,8 +13,10 @@ region with a ``capacity``.
 trigger's end (the last one cut short by the run's end). Region ``r``'s window
 is *overloaded* when
 
-- the work of the attempts entering its queue in the window is at least its
-  capacity over the window (utilisation ≥ 1: the backlog grows), or
+- the work offered to its queue in the window — the attempts that entered it, and
+  those it shed or skipped (``capacity.max_wait``, ``admission``, ``drop_expired``:
+  a region that sheds keeps its queue short, yet is no less overloaded) — is at least
+  its capacity over the window (utilisation ≥ 1: the backlog grows), or
 - the median wait in its queue (before service) of those attempts is at least
   the shortest client timeout (most of its work is done for clients that have
   already given up) — without client timeouts only the first condition applies.
@@ -39,8 +41,8 @@ import numpy as np
 from drsim.metrics._common import NAN, per_bin_quantiles
 from drsim.metrics.evidence import BAD, GOOD, recovery_time
 from drsim.metrics.incidents import Incident, headline_incident, incidents
-from drsim.model.capacity import NO_WORK_OUTCOMES, TICKS_PER_S, service_ticks, sojourn_s
-from drsim.records import OUTCOME_CODE, RunRecords
+from drsim.model.capacity import TICKS_PER_S, service_ticks, sojourn_s, worked
+from drsim.records import RunRecords
 from drsim.scenario.schema import Scenario
 
 WINDOW_S = 60.0
@@ -81,19 +83,23 @@ def overload_states(records: RunRecords, scenario: Scenario, region: int, start_
     ticks = service_ticks(scenario)
     if sojourn is None:
         sojourn = sojourn_s(scenario, t, op, where, outcome)
-    entered = (where == region) & ~np.isin(outcome, [OUTCOME_CODE[c] for c in NO_WORK_OUTCOMES])
-    entered &= t >= start_s
-    service = ticks[region, op[entered]] / TICKS_PER_S
-    wait = sojourn[entered] - service
+    here = (where == region) & (t >= start_s)
+    offered = here & worked(scenario, where, outcome, offered=True)
+    entered = here & worked(scenario, where, outcome)
     end_s = float(scenario.run.duration)
     n = max(1, int(np.ceil((end_s - start_s) / WINDOW_S)))
-    window = np.minimum(((t[entered] - start_s) // WINDOW_S).astype(np.int64), n - 1)
+
+    def window(rows: np.ndarray) -> np.ndarray:
+        return np.minimum(((t[rows] - start_s) // WINDOW_S).astype(np.int64), n - 1)
+
     lengths = np.minimum(WINDOW_S, end_s - (start_s + WINDOW_S * np.arange(n)))
-    work = np.bincount(window, weights=service, minlength=n)
+    work = np.bincount(window(offered), weights=ticks[region, op[offered]] / TICKS_PER_S,
+                       minlength=n)
     bad = work >= lengths
     timeout = shortest_timeout_s(scenario)
     if timeout is not None:
-        bad |= per_bin_quantiles(window, wait, n, (0.5,))[0] >= timeout  # NaN: no entrant
+        wait = sojourn[entered] - ticks[region, op[entered]] / TICKS_PER_S
+        bad |= per_bin_quantiles(window(entered), wait, n, (0.5,))[0] >= timeout  # NaN: none
     return np.where(bad, BAD, GOOD).astype(np.int8)
 
 

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from drsim.metrics._common import legit_mask, per_bin_quantiles
-from drsim.model.capacity import NO_WORK_OUTCOMES, TICKS_PER_S, service_ticks
+from drsim.model.capacity import TICKS_PER_S, service_ticks, worked
+from drsim.model.disciplines import sheds
 from drsim.records import OUTCOME_CODE, RunRecords
 from drsim.scenario.schema import Scenario
 
@@ -33,9 +34,9 @@ def models_overload(scenario: Scenario) -> bool:
 def overload_timeline(records: RunRecords, scenario: Scenario,
                       bin_s: float = 60.0) -> pd.DataFrame:
     """Per ``bin_s`` window and region: ``offered_per_s`` (attempts that reached the
-    region, per second, by arrival), ``utilisation`` (the work of the attempts that
-    entered its queue ÷ its capacity over the window; NaN without a capacity; above 1
-    the backlog grows), ``goodput_per_s`` (ok attempts per second by completion:
+    region, per second, by arrival), ``utilisation`` (the work offered to its queue —
+    the attempts that entered it, shed or skipped — ÷ its capacity over the window; NaN
+    without a capacity; above 1 the backlog grows or the region sheds), ``goodput_per_s`` (ok attempts per second by completion:
     arrival + latency), ``timeouts_per_s``, ``latency_p50_s`` and ``latency_p99_s`` (of
     the attempts arriving in the window; NaN without one) and ``attempts_per_first_attempt``
     (attempts ÷ first attempts arriving in the window; NaN without a first attempt)."""
@@ -48,7 +49,7 @@ def overload_timeline(records: RunRecords, scenario: Scenario,
     edges = np.arange(0.0, scenario.run.duration + bin_s, bin_s)
     n_bins = len(edges) - 1
     ticks = service_ticks(scenario)
-    no_work = np.isin(outcome, [OUTCOME_CODE[c] for c in NO_WORK_OUTCOMES])
+    no_work = ~worked(scenario, region, outcome, offered=True)
     ok = outcome == OUTCOME_CODE["ok"]
     timed_out = outcome == OUTCOME_CODE["timeout"]
     rows = []
@@ -84,7 +85,9 @@ def overload_metrics(records: RunRecords, scenario: Scenario) -> dict[str, float
     (legitimate attempts ÷ legitimate first attempts; NaN without one),
     ``latency_p50_s``/``latency_p99_s`` (legitimate attempts that reached a region; NaN
     without one) and ``overloaded_minutes.<region>`` (minutes in which the work
-    offered to a region with a capacity exceeded it)."""
+    offered to a region with a capacity exceeded it); with shedding
+    (:mod:`drsim.model.disciplines`) also ``shed_attempts`` (legitimate attempts a
+    region's admission control refused)."""
     if not models_overload(scenario):
         return {}
     req = records.requests
@@ -99,6 +102,8 @@ def overload_metrics(records: RunRecords, scenario: Scenario) -> dict[str, float
         "latency_p50_s": float(np.quantile(latency, 0.5)) if len(latency) else np.nan,
         "latency_p99_s": float(np.quantile(latency, 0.99)) if len(latency) else np.nan,
     }
+    if sheds(scenario):
+        out["shed_attempts"] = float((legit & (req["outcome"] == "shed").to_numpy()).sum())
     timeline = overload_timeline(records, scenario)
     for r, region in enumerate(scenario.regions):
         if region.capacity is not None:

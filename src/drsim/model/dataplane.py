@@ -26,9 +26,10 @@ import numpy as np
 from drsim.model.agenda import APPLY, REQUEST, Agenda, Request
 from drsim.model.attackers import Attackers
 from drsim.model.batch import Batch, BatchServer
-from drsim.model.capacity import Queues, service_ticks
+from drsim.model.capacity import SHED, Queues, service_ticks
 from drsim.model.control import ControlTimeline, Epoch
 from drsim.model.directory import Directory
+from drsim.model.disciplines import shed_ticks, sheds, shortest_bound_s
 from drsim.model.lockout import RegionLockout
 from drsim.model.operations import (
     ADMIN_DISABLE,
@@ -53,6 +54,7 @@ from drsim.model.operations import (
     REPLAY_OLD_PASSWORD,
     REPLAY_REFRESH,
     REPLAYED_OPS,
+    SHED_OUT,
     SIGN_IN,
     SIGN_OUT,
     SIGN_UP,
@@ -111,11 +113,17 @@ class DataPlane:
         self.writes = WriteLog(scenario, streams, control, directory, self.agenda)
         self.attackers = Attackers(scenario, streams, self.lockout)
         self.retries = Retries(scenario)
-        # Client timeouts (∞: none); the queues are tracked only when a wait can time out.
+        # Client timeouts (∞: none); the queues are tracked only when a wait can time out
+        # or be shed.
         self.timeout_s = [inf if k.timeout is None else k.timeout for k in scenario.clients]
         ticks = service_ticks(scenario)
         timeouts = any(k.timeout is not None for k in scenario.clients)
-        self.queues = Queues(scenario, ticks) if ticks is not None and timeouts else None
+        self.queues = None
+        if ticks is not None and sheds(scenario):
+            self.queues = Queues(scenario, ticks, shed_ticks(scenario),
+                                 shortest_bound_s(scenario))
+        elif ticks is not None and timeouts:
+            self.queues = Queues(scenario, ticks)
         self.base_latency_s = base_latency_s().astype(np.float64).tolist()
         self.recorder = Recorder(arrivals)
         self.migrates = scenario.replication.mode == "migrate_on_sign_in"
@@ -272,8 +280,11 @@ class DataPlane:
         if not self.quotas.take(r, op, t):
             return REFUSED[THROTTLED]
         if self.queues is not None:
-            sojourn = self.queues.take(r, op, t)
-            if sojourn and self.base_latency_s[op] + epoch.added_latency_s[r] + sojourn > limit:
+            fixed = self.base_latency_s[op] + epoch.added_latency_s[r]
+            sojourn = self.queues.take(r, op, t, fixed, limit)
+            if sojourn == SHED:
+                return REFUSED[SHED_OUT]
+            if sojourn and fixed + sojourn > limit:
                 return REFUSED[TIMEOUT]
         d = self.directory
         if op in WRITE_OPS:

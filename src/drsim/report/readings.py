@@ -370,6 +370,9 @@ def overload_text(m: Metrics) -> str:
     amplification = _mean(m, "attempts_per_first_attempt")
     if amplification is not None:
         text += f"; each first attempt brought {amplification:.2f} attempts in all"
+    if _mean(m, "shed_attempts"):
+        text += (f"; admission control refused "
+                 f"{_with_ci(m, 'shed_attempts', 'attempts at once (shed, no work done)')}")
     return text + "."
 
 

@@ -54,6 +54,7 @@ RETRY_ON_DEFAULT = (
     "kms_unavailable",
     "dns_unavailable",
     "timeout",
+    "shed",
 )
 
 

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from drsim.scenario import units
 from drsim.scenario.sections.base import Model
+from drsim.scenario.sections.shedding import Shedding
 from drsim.scenario.sections.vocabulary import NAME_PATTERN
 from drsim.scenario.types import Duration, Rate
 
@@ -64,11 +65,13 @@ class PerVcpu(Model):
                         description="Token refreshes and M2M tokens [doc: Keycloak].")
 
 
-class Capacity(Model):
+class Capacity(Shedding):
     """A region's service capacity: one FIFO queue served at ``vcpus`` vCPUs, work-
     conserving, each request costing its operation's vCPU-seconds (docs/model.md,
     "Capacity"). A request waits for the work ahead of it; its latency is the wait plus
-    its own service time. Absent: unlimited (no queue, the default)."""
+    its own service time. Absent: unlimited (no queue, the default). The shedding keys
+    (``max_wait``, ``admission``, ``discipline``) bound the wait and drop what clients
+    no longer wait for (docs/model.md, "Load shedding")."""
 
     vcpus: float = Field(gt=0, description="vCPUs serving the region's requests "
                          "[assumption: size it from the traffic, e.g. Keycloak's figures].")

@@ -41,6 +41,7 @@ OUTCOME_CAUSES = (
     "user_disabled",
     "federated_user_unseen",
     "timeout",
+    "shed",
 )
 """Every outcome a request can end in (MODEL.md causes plus drsim's additions):
 
@@ -51,5 +52,8 @@ OUTCOME_CAUSES = (
 - ``user_disabled``: the user is disabled in the serving region.
 - ``federated_user_unseen``: a federated user who never signed in at the primary, at a
   secondary that only knows federated users the primary has seen (not data loss).
-- ``timeout``: the client gave up waiting (``clients[].timeout``); the region did the work.
+- ``timeout``: the client gave up waiting (``clients[].timeout``); the region did the work
+  (unless its ``capacity.discipline`` is ``drop_expired``).
+- ``shed``: the region's admission control refused the request at once, its queue being
+  longer than the request's priority admits (``capacity.max_wait``, ``admission``).
 """
