@@ -218,7 +218,7 @@ class BatchServer:
             plane.writes.apply_rows(np.array([it[0] for it in applies])[alone], apply_rows[alone])
             applies = [it for it, a in zip(applies, alone.tolist(), strict=True) if not a]
         born = (user < d.population) | (view(d.born)[safe] != 0) | (op == SIGN_UP)
-        m2m = legit & (op == M2M)  # changes no user's state
+        m2m = legit & (op == M2M) & plane.is_batched[M2M]  # changes no user's state
         # The operation each request would be served as now (exact for users served once;
         # a wave converts again when it serves them).
         as_now = op.copy()

@@ -30,6 +30,8 @@ SYNC_DOWN = OUTCOME_CODE["sync_unavailable"]
 DISABLED = OUTCOME_CODE["user_disabled"]
 FEDERATED_UNSEEN = OUTCOME_CODE["federated_user_unseen"]
 TIMEOUT = OUTCOME_CODE["timeout"]
+DEPENDENCY_DOWN = OUTCOME_CODE["dependency_down"]
+DEPENDENCY_THROTTLED = OUTCOME_CODE["dependency_throttled"]
 
 SIGN_IN = OP_CODE["sign_in"]
 FEDERATED = OP_CODE["federated_sign_in"]

@@ -41,6 +41,8 @@ OUTCOME_CAUSES = (
     "user_disabled",
     "federated_user_unseen",
     "timeout",
+    "dependency_down",
+    "dependency_throttled",
 )
 """Every outcome a request can end in (MODEL.md causes plus drsim's additions):
 
@@ -52,4 +54,7 @@ OUTCOME_CAUSES = (
 - ``federated_user_unseen``: a federated user who never signed in at the primary, at a
   secondary that only knows federated users the primary has seen (not data loss).
 - ``timeout``: the client gave up waiting (``clients[].timeout``); the region did the work.
+- ``dependency_down``: a dependency the request needs (``dependencies``: an SMS/email
+  sender, a trigger) is down — its host region is down, or a ``dependency_outage`` fault.
+- ``dependency_throttled``: a dependency the request needs is over its ``capacity``.
 """
