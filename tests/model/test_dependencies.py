@@ -29,9 +29,10 @@ NO_RETRY = [{"name": "app", "share": "100%", "dns": {"behaviour": "honour"},
 PLAIN_USERS = {"population": 20000, "federated": "0%", "with_session": "0%"}
 
 
-def _sms_users(share: str) -> dict:
+def _mfa_users(kind: str, share: str) -> dict:
     rest = f"{100 - float(share.rstrip('%')):g}%"
-    return {**PLAIN_USERS, "mfa": {"none": rest, "sms": share, "email": "0%", "totp": "0%"}}
+    mfa = {"none": rest, "sms": "0%", "email": "0%", "totp": "0%", kind: share}
+    return {**PLAIN_USERS, "mfa": mfa}
 
 
 def _poisson_ok(count: int, mean: float, z: float = 4.0) -> bool:
@@ -41,14 +42,20 @@ def _poisson_ok(count: int, mean: float, z: float = 4.0) -> bool:
 SENDER = {"name": "sms", "kind": "sms", "hosted_in": "r1", "used_by": ["sign_in"]}
 
 
-@pytest.mark.parametrize("share", ["100%", "30%"])
-def test_a_sender_outage_fails_its_mfa_users_sign_ins_at_rate_times_share_times_duration(share):
+@pytest.mark.parametrize(("kind", "share"), [("sms", "100%"), ("sms", "30%"), ("email", "30%")])
+def test_a_sender_outage_fails_its_mfa_users_sign_ins_at_rate_times_share_times_duration(
+        kind, share):
     """20 sign-ins/s, the sender down 5 min: dependency_down ≈ Poisson(20 × share × 300 s)
-    (the users' SMS share is drawn: its binomial spread is within the tolerance), the
-    other users unaffected; the metric names the dependency."""
+    (the users' MFA share is drawn: its binomial spread is within the tolerance), the
+    other users unaffected — an SMS sender's outage spares email users and the reverse;
+    the metric names the dependency."""
+    other = "email" if kind == "sms" else "sms"
+    users = _mfa_users(kind, share)
+    if share != "100%":  # as many users of the other kind, who must not notice
+        users["mfa"] = {**users["mfa"], other: share, "none": "40%"}
     scenario = build_scenario(
-        users=_sms_users(share), clients=NO_RETRY, traffic={"sign_in": "20/s"},
-        dependencies=[SENDER],
+        users=users, clients=NO_RETRY, traffic={"sign_in": "20/s"},
+        dependencies=[{**SENDER, "kind": kind}],
         faults=[{"kind": "dependency_outage", "name": "sms", "start": "2m", "duration": "5m"}])
     records = simulate(scenario, 0)
     req = records.requests

@@ -127,7 +127,6 @@ class DataPlane:
         self.is_batched = np.zeros(len(OP_CODE), dtype=np.bool_)
         self.is_batched[batched] = True
         self.dependencies = Dependencies(scenario, directory)
-        self.is_batched[self.dependencies.one_at_a_time_ops()] = False
         self.epoch: Epoch | None = None
         self.batch: Batch | None = None  # the batch being served, if any
 

@@ -55,7 +55,7 @@ def _control_plane_problems(scenario: Scenario, names: list[str],
         return
     kind = scenario.dependencies[names.index(failover.control_plane)].kind
     if kind != "control_plane":
-        yield problem(key, f"dependency {failover.control_plane!r} is a {kind}, not a "
+        yield problem(key, f"dependency {failover.control_plane!r} is of kind {kind}, not "
                       "control_plane")
     if failover.mode == "none":
         yield problem(key, "failover.mode none never fails over: a control plane it needs "

@@ -27,7 +27,7 @@ needs (failover.control_plane)."""
 class Dependency(Model):
     """A service hosted in one region that requests (or a failover) need."""
 
-    name: str = Field(pattern=NAME_PATTERN, description="Name (faults and metrics use it).")
+    name: str = Field(pattern=NAME_PATTERN, description="Name (faults and metrics use it) [assumption].")
     kind: Literal[DEPENDENCY_KINDS] = Field(  # type: ignore[valid-type]
         description="sms / email: the MFA code sender — needed only by requests of users "
         "whose MFA kind it is (users.mfa) [doc: per-region SMS/email settings]; trigger: a "
@@ -37,12 +37,13 @@ class Dependency(Model):
     hosted_in: str | None = Field(
         description="Region it runs in: it is down while that region is down (region_outage) "
         "and under a dependency_outage fault naming it; null: outside the modelled regions "
-        "(a global service), down only under such a fault.")
+        "(a global service), down only under such a fault [assumption: the design under "
+        "review].")
     serves: tuple[str, ...] | Literal["all"] = Field(
-        "all", description="Regions whose requests call it ('all': every region); a region "
-        "it does not serve does not need it (e.g. a sender configured only in the primary "
-        "serves only the primary, so its failover secondary sends no codes: add a second "
-        "sender hosted in the secondary to model a replicated one) [assumption].")
+        "all", description="Regions whose requests call it ('all': every region); requests "
+        "served elsewhere do not (a replicated sender is one entry per region, each hosted "
+        "in and serving its own; a region with no sender at all is secondary_limits."
+        "sms_email_mfa: false) [assumption: the design under review].")
     used_by: tuple[Literal[OPERATIONS], ...] = Field(  # type: ignore[valid-type]
         (), description="Operations that need it (sms/email: sign_in — a refresh without "
         "a session signs in; trigger: e.g. sign_up for pre sign-up, sign_in, refresh, "
