@@ -6,7 +6,8 @@ arrays; retries, token replays and replication applies wait on the agenda
 snapshot, rejoin) come from the control timeline. The control state is constant
 within an epoch, so serving a request is a few look-ups: route → endpoint →
 quota → writes → user state → the operation's own rules
-(:mod:`drsim.model.rules`). Every attempt ends in exactly one outcome cause.
+(:mod:`drsim.model.rules`) → the senders and triggers it needs
+(:mod:`drsim.model.dependencies`). Every attempt ends in exactly one outcome cause.
 
 The rooms: routing (:mod:`~drsim.model.routing`), the outcome
 rules (:mod:`~drsim.model.rules`), quotas (:mod:`~drsim.model.quotas`), the
