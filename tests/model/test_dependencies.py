@@ -172,3 +172,21 @@ def test_an_automatic_promotion_waits_for_the_control_plane_but_dns_does_not():
     assert timeline.meta["promotion_start_s"] == pytest.approx(1200.0)
     assert np.isclose(timeline.meta["failover_blocked_s"],
                       1200.0 - timeline.meta["detection_s"])
+
+
+def test_the_rto_is_the_blocked_flip_plus_dns():
+    """End to end: sign-ins at 20/s, clients honouring a 10 s TTL, the control plane back
+    at 20 min: the RTO (to 50 %, counted from the outage at 5 min in whole minutes) is
+    the flip — max(operator ready, 20 min) + runbook — plus at most the TTL and a
+    minute's window."""
+    scenario = build_scenario(
+        users=PLAIN_USERS, clients=NO_RETRY, traffic={"sign_in": "20/s"},
+        dns={"ttl": "10s"}, run={"duration": "40m", "seed": 3},
+        dependencies=[{"name": "api", "kind": "control_plane", "hosted_in": None}],
+        failover={"mode": "manual", "manual": STEPS, "control_plane": "api"},
+        faults=[OUTAGE, CP_DOWN])
+    records = simulate(scenario, 0)
+    flip = records.meta["dns_flip_s"]
+    assert flip == pytest.approx(1200.0 + 120.0)
+    rto = compute_metrics(records, scenario)["rto_50_s"]
+    assert flip - 300.0 <= rto <= flip - 300.0 + 10.0 + 60.0

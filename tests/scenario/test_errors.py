@@ -195,6 +195,10 @@ CASES = [
     ("dep-control-plane-wrong-kind", "name: x\ndependencies:\n  - {name: sms, kind: sms, "
      "hosted_in: us-east-1, used_by: [sign_in]}\nfailover:\n  mode: manual\n"
      "  control_plane: sms\n", 6, "failover.control_plane", "is of kind sms, not control_plane"),
+    ("dep-control-plane-peers", "name: x\nregions:\n  - {name: a, role: peer}\n"
+     "  - {name: b, role: peer}\nreplication: {mode: sync}\ndependencies:\n"
+     "  - {name: api, kind: control_plane, hosted_in: a}\nfailover:\n  control_plane: api\n",
+     9, "failover.control_plane", "peers fence a failed site without a runbook"),
     ("dep-break-glass-alone", "name: x\nfailover:\n  break_glass_after: 10m\n", 3,
      "failover.break_glass_after", "break_glass_after needs failover.control_plane"),
 ]

@@ -57,6 +57,9 @@ def _control_plane_problems(scenario: Scenario, names: list[str],
     if kind != "control_plane":
         yield problem(key, f"dependency {failover.control_plane!r} is of kind {kind}, not "
                       "control_plane")
+    if any(r.role == "peer" for r in scenario.regions):
+        yield problem(key, "peers fence a failed site without a runbook: a control plane "
+                      "applies to a primary and its secondaries")
     if failover.mode == "none":
         yield problem(key, "failover.mode none never fails over: a control plane it needs "
                       "changes nothing (use mode manual or automatic)")
