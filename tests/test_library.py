@@ -291,3 +291,49 @@ def test_refetching_on_an_unknown_key_ends_the_tail_of_a_removed_key():
     assert _ci(refetch, rejections)[1] < _ci(cached, rejections)[0]
     assert cached["relying_party_rejection_s"]["mean"] == pytest.approx(2 * 3600)
     assert _ci(refetch, "relying_party_rejection_s")[1] < 2 * 3600
+
+
+# Dependencies (issue 18): small runs (1 000 users, 20 min, the outage 3–18 min, sign-ins at
+# 2/s, no attacker), three replications per design.
+DEPENDENCY_SMALL = ["users.population=1000", "run.duration=20m", "faults.0.start=3m",
+                    "faults.0.duration=15m", "traffic.sign_in=2/s", "attackers=[]"]
+REPLICATED_DEPENDENCIES = [
+    "dependencies.0.serves=[us-east-1]", "dependencies.1.serves=[us-east-1]",
+    "dependencies.2={name: sms-eu, kind: sms, hosted_in: eu-west-1, serves: [eu-west-1], "
+    "used_by: [sign_in]}",
+    "dependencies.3={name: token-trigger-eu, kind: trigger, hosted_in: eu-west-1, "
+    "serves: [eu-west-1], used_by: [sign_in, federated_sign_in, refresh]}"]
+QUICK_OPERATOR = ["failover.manual.page=1m", "failover.manual.acknowledge=1m",
+                  "failover.manual.decide=1m"]
+
+
+def _small_summary(name: str, sets: list[str]) -> dict[str, dict]:
+    return summarise([run_one(load_scenario(name, [*DEPENDENCY_SMALL, *sets]), rep).metrics
+                      for rep in range(REPS)])
+
+
+def test_a_trigger_in_the_failed_region_fails_sign_ins_the_replicated_design_serves():
+    """The sender and the token trigger hosted in us-east-1: after the failover every token
+    the secondary would issue is refused (dependency_down), so sign-in availability during
+    the outage is nil; with one of each in each region it is not, and recovery (to 50 %)
+    comes with the failover instead of the region's return."""
+    shared = _small_summary("trigger-in-failed-region", [])
+    replicated = _small_summary("trigger-in-failed-region", REPLICATED_DEPENDENCIES)
+    assert _ci(shared, "failed_logins.dependency_down")[0] > 0
+    assert replicated["failed_logins.dependency_down"]["per_replication"] == [0.0] * REPS
+    assert (_ci(shared, "availability_during_fault")[1]
+            < _ci(replicated, "availability_during_fault")[0])
+    assert _ci(shared, "rto_50_s")[0] > _ci(replicated, "rto_50_s")[1]
+    assert _ci(shared, "dependency_failures.token-trigger")[0] > 0
+
+
+def test_a_control_plane_in_the_failed_region_makes_the_manual_failover_slower():
+    """The runbook's control plane in us-east-1: the operator waits for it (failover_blocked_s)
+    until the region is back, so the RTO (to 50 %) is the outage; with the control plane
+    elsewhere the same operator fails over well before."""
+    inside = _small_summary("control-plane-in-failed-region", QUICK_OPERATOR)
+    elsewhere = _small_summary("control-plane-in-failed-region",
+                               [*QUICK_OPERATOR, "dependencies.0.hosted_in=null"])
+    assert _ci(inside, "rto_50_s")[0] > _ci(elsewhere, "rto_50_s")[1]
+    assert _ci(inside, "failover_blocked_s")[0] > 0
+    assert elsewhere["failover_blocked_s"]["per_replication"] == [0.0] * REPS

@@ -98,6 +98,7 @@ EVENT_KINDS = (
     "link",  # detail: up | down; region: "a|b"
     "failback_start",  # region: the old primary; writes stop until the reverse backlog drains
     "failover_held",  # region: the primary; value: failovers in the last hour (the cap)
+    "failover_blocked",  # detail: control plane; value: seconds the failover waits for it
 )
 
 REQUEST_COLUMNS = (

@@ -13,6 +13,7 @@ from rates_only import RATES_ONLY
 
 from drsim.model import simulate
 from drsim.model.attackers import Attackers
+from drsim.model.batch import BatchServer
 from drsim.model.operations import LOCKED
 from drsim.model.routing import Router
 from drsim.model.waves import WaveServer
@@ -44,6 +45,8 @@ SCENARIOS = [
     "flapping-primary",
     "three-regions",
     "signing-key-rotation",  # relying parties read the records: the tables decide
+    "trigger-in-failed-region",
+    "control-plane-in-failed-region",
 ]
 
 EXTRA = {
@@ -111,6 +114,35 @@ def test_overload_equals_sequential_reference(sets):
     assert batched.meta == reference.meta
     if sets is OVERLOAD:
         assert (batched.requests.outcome == "timeout").sum() > 1000
+
+
+@pytest.mark.parametrize(("caps", "throttled"), [
+    pytest.param(["dependencies.0.capacity=1/s", "dependencies.1.capacity=40/s"], True,
+                 id="over-capacity"),
+    pytest.param(["dependencies.0.capacity=20/s", "dependencies.1.capacity=500/s"], False,
+                 id="within-capacity"),
+])
+def test_capped_dependencies_equal_sequential_reference(caps, throttled, monkeypatch):
+    """A sender and a trigger with a capacity: batches are served only when no bucket can
+    run dry in them (their takes booked at the end), the rest one at a time."""
+    scenario = load_scenario("trigger-in-failed-region", [
+        "users.population=2000", "run.duration=8m", "faults.0.start=2m",
+        "faults.0.duration=4m", *caps])
+    served = []
+    serve = BatchServer.serve
+
+    def counting(server, i, j, t1):
+        served.append(serve(server, i, j, t1))
+        return served[-1]
+
+    monkeypatch.setattr(BatchServer, "serve", counting)
+    batched = simulate(scenario, 0, batch=True)
+    reference = simulate(scenario, 0, batch=False)
+    assert ((batched.requests.outcome == "dependency_throttled").sum() > 1000) == throttled
+    assert throttled or any(served)  # within capacity, batches serve the takes
+    for table in ("requests", "writes", "locks", "events"):
+        assert getattr(batched, table).equals(getattr(reference, table)), table
+    assert batched.meta == reference.meta
 
 
 @pytest.mark.parametrize("name", ["retry-storm-no-backoff", "retry-storm-budget"])

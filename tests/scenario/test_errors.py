@@ -187,6 +187,40 @@ CASES = [
     ("rp-skew-region", "name: x\nrelying_parties: {calls: 1/min}\nfaults:\n"
      "  - {kind: clock_skew, region: mars-1, offset: 10m, start: 1m, duration: 1m}\n", 4,
      "faults.0.region", "no region named 'mars-1'"),
+    ("dep-unknown-region", "name: x\ndependencies:\n  - name: sms\n    kind: sms\n"
+     "    hosted_in: mars-1\n    used_by: [sign_in]\n", 5, "dependencies.0.hosted_in",
+     "no region named 'mars-1'"),
+    ("dep-trigger-without-used-by", "name: x\ndependencies:\n"
+     "  - {name: t, kind: trigger, hosted_in: us-east-1}\n", 3, "dependencies.0",
+     "a trigger dependency needs used_by"),
+    ("dep-bad-kind", "name: x\ndependencies:\n  - {name: t, kind: lambda, hosted_in: us-east-1, "
+     "used_by: [sign_in]}\n", 3, "dependencies.0.kind",
+     "expected one of 'sms', 'email', 'trigger', 'control_plane', got 'lambda'"),
+    ("dep-bad-operation", "name: x\ndependencies:\n  - {name: t, kind: trigger, "
+     "hosted_in: us-east-1, used_by: [signin]}\n", 3, "dependencies.0.used_by.0",
+     "did you mean 'sign_in'?"),
+    ("dep-capacity-bare", "name: x\ndependencies:\n  - {name: t, kind: trigger, "
+     "hosted_in: us-east-1, used_by: [sign_up], capacity: 10}\n", 3,
+     "dependencies.0.capacity", "'10/s'"),
+    ("dep-duplicate", "name: x\ndependencies:\n  - {name: sms, kind: sms, hosted_in: us-east-1, "
+     "used_by: [sign_in]}\n  - {name: sms, kind: email, hosted_in: null, used_by: [sign_in]}\n",
+     4, "dependencies.1.name", "dependency 'sms' is listed twice"),
+    ("dep-fault-unknown", "name: x\ndependencies:\n  - {name: sms, kind: sms, "
+     "hosted_in: us-east-1, used_by: [sign_in]}\nfaults:\n"
+     "  - {kind: dependency_outage, name: smss, start: 1m, duration: 1m}\n", 5, "faults.0.name",
+     "no dependency named 'smss' (dependencies: 'sms')"),
+    ("dep-control-plane-unknown", "name: x\nfailover:\n  mode: manual\n  control_plane: api\n",
+     4, "failover.control_plane", "no dependency named 'api' (dependencies: none: add a "
+     "dependencies section)"),
+    ("dep-control-plane-wrong-kind", "name: x\ndependencies:\n  - {name: sms, kind: sms, "
+     "hosted_in: us-east-1, used_by: [sign_in]}\nfailover:\n  mode: manual\n"
+     "  control_plane: sms\n", 6, "failover.control_plane", "is of kind sms, not control_plane"),
+    ("dep-control-plane-peers", "name: x\nregions:\n  - {name: a, role: peer}\n"
+     "  - {name: b, role: peer}\nreplication: {mode: sync}\ndependencies:\n"
+     "  - {name: api, kind: control_plane, hosted_in: a}\nfailover:\n  control_plane: api\n",
+     9, "failover.control_plane", "peers fence a failed site without a runbook"),
+    ("dep-break-glass-alone", "name: x\nfailover:\n  break_glass_after: 10m\n", 3,
+     "failover.break_glass_after", "break_glass_after needs failover.control_plane"),
 ]
 
 

@@ -331,6 +331,16 @@ GLOSSARY: tuple[Entry, ...] = (
           "incident's tail at the slowest cache (censored at the run's end).",
           "tests/model/test_relying_parties.py::"
           "test_refresh_on_unknown_key_is_bounded_by_the_refetch_rate_limit"),
+    # Dependencies (issue 18): senders, triggers, the failover's control plane
+    Entry("dependency_failures.<name>", "count", "Attempts by legitimate users refused by "
+          "one dependency (`dependencies[].name`): down (its host region out, or a "
+          "`dependency_outage`) or over its capacity; only with a dependencies section.",
+          "tests/model/test_dependencies.py (rate × share × outage; min(offered, capacity))"),
+    Entry("failover_blocked_s", "seconds", "Time failovers waited for their control plane "
+          "(`failover.control_plane`) to be back, or for `break_glass_after`; 0 when it was "
+          "up; only with a control plane.",
+          "tests/model/test_dependencies.py (RTO = max(operator, control-plane return) + "
+          "runbook)"),
     Entry("relying_party_rejected_share", "fraction", "Rejected calls ÷ the expected API "
           "calls with a live token; NaN without a token in the run.",
           "tests/model/test_relying_parties.py"),
@@ -361,6 +371,10 @@ CAUSES: dict[str, str] = {
                "region did the work anyway (unless `capacity.discipline: drop_expired`)",
     "shed": "the region's admission control refused the request at once: its queue was "
             "longer than the request's priority admits (`capacity.max_wait`, `admission`)",
+    "dependency_down": "a dependency the request needs (an SMS/email sender, a trigger: "
+                       "`dependencies`) is down — its host region is down, or a "
+                       "`dependency_outage` fault",
+    "dependency_throttled": "a dependency the request needs is over its `capacity`",
 }
 """Every outcome cause, in words (``<cause>`` in the names above)."""
 
@@ -393,7 +407,8 @@ def markdown() -> str:
         "NaN means undefined for the run (no fault, no stale read…), never zero.",
         "`<cause>` stands for an outcome cause, `<region>` for a region name, `<kind>` for a",
         f"write kind ({', '.join(WRITE_KINDS)}) or exposure kind, `<op>` for an operation,",
-        "`<client>` for a client kind (a population), `<q>` for a quantile (p50, p90, p99).",
+        "`<client>` for a client kind (a population), `<q>` for a quantile (p50, p90, p99),",
+        "`<name>` for a dependency (`dependencies[].name`).",
         "",
         "| metric | unit | definition | known answer |",
         "|---|---|---|---|",

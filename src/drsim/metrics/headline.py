@@ -38,6 +38,8 @@ GROUP_NAMES: dict[str, str] = {
     "user_disabled": "disabled users",
     "timeout": "users timed out by an overloaded region",
     "shed": "users shed by an overloaded region",
+    "dependency_down": "users needing a sender or trigger that is down",
+    "dependency_throttled": "users over a sender's or trigger's capacity",
 }
 """How a never-recovered group is named in words, by the cause of its last failure."""
 

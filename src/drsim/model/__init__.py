@@ -97,6 +97,8 @@ def simulate(
         duration_s=scenario.run.duration,
         directory_bytes=directory_bytes,
     )
+    if output.dependency_failures:
+        meta["dependency_failures"] = output.dependency_failures
     return RunRecords(
         requests=_requests_table(scenario, control, output),
         writes=_writes_table(scenario, output),

@@ -161,12 +161,14 @@ class BatchServer:
         requests = [item for item in popped if item[1] == REQUEST]
         applies = [item for item in popped if item[1] == APPLY]
         plan = self._plan(i, j, t1, requests, applies)
-        maybe_t, maybe_op = self._maybe(plan)
+        maybe_t, maybe_op, maybe_user = self._maybe(plan)
         if not (self._quotas_fit(plan, maybe_t, maybe_op)
-                and self._queues_fit(plan, maybe_t, maybe_op)):
+                and self._queues_fit(plan, maybe_t, maybe_op)
+                and self._dependencies_fit(plan, maybe_t, maybe_op, maybe_user)):
             plane.agenda.put_back(popped)
             return False
         plane.quotas.open_batch()
+        plane.dependencies.open_batch()
         if plane.queues is not None:
             plane.queues.open_batch()
         batch = plane.batch = Batch(t1, plane.writes)
@@ -180,6 +182,7 @@ class BatchServer:
         batch.finish()
         plane.batch = None
         plane.quotas.book()
+        plane.dependencies.book()
         if plane.queues is not None and not plane.queues.book():
             raise BatchAssumptionBroken(f"a batched request would have timed out before "
                                         f"t={t1:.3f}s")
@@ -302,17 +305,18 @@ class BatchServer:
             blocked.append(several[risky])
         return in_rounds, np.concatenate(blocked)
 
-    def _maybe(self, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
+    def _maybe(self, plan: Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The requests a batch's quota and queue checks count at every region they might
         reach: those not decided vectorised, and a refresh served in rounds (which may
         become a sign-in) as a sign-in too. When a refresh refused for good is followed by
         a sign-in, so are the vectorised refreshes the region will refuse early enough for
-        that sign-in to fall inside the batch. Returns their times and operations."""
+        that sign-in to fall inside the batch. Returns their times, operations and users."""
         either = plan.in_rounds & (plan.op == REFRESH)
         if self.plane.retries.reauthenticates:
             either[self._refused_refreshes(plan)] = True
         return (np.concatenate([plan.t[~plan.fast], plan.t[either]]),
-                np.concatenate([plan.as_now[~plan.fast], np.full(int(either.sum()), SIGN_IN)]))
+                np.concatenate([plan.as_now[~plan.fast], np.full(int(either.sum()), SIGN_IN)]),
+                np.concatenate([plan.user[~plan.fast], plan.user[either]]))
 
     def _quotas_fit(self, plan: Plan, maybe_t: np.ndarray, maybe_op: np.ndarray) -> bool:
         """No bucket may run dry (:meth:`_maybe` says who is counted where). (A request
@@ -321,6 +325,18 @@ class BatchServer:
         the rest.)"""
         return self.plane.quotas.fits(self.plane.epoch, plan.region, plan.t[plan.fidx],
                                       plan.as_now[plan.fidx], maybe_t, maybe_op)
+
+    def _dependencies_fit(self, plan: Plan, maybe_t: np.ndarray, maybe_op: np.ndarray,
+                          maybe_user: np.ndarray) -> bool:
+        """No capped dependency may run dry, counted as :meth:`_quotas_fit` counts (the
+        others' users are known, their regions not; the booking at the batch's end catches
+        what the margin missed)."""
+        deps = self.plane.dependencies
+        if not deps.capped:
+            return True
+        return deps.fits(plan.t[plan.fidx], plan.as_now[plan.fidx], plan.user[plan.fidx],
+                         np.maximum(plan.region, 0), maybe_t, maybe_op,
+                         np.maximum(maybe_user, 0))
 
     def _queues_fit(self, plan: Plan, maybe_t: np.ndarray, maybe_op: np.ndarray) -> bool:
         """When clients time out, no attempt may wait long enough to: the bound on every

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import simpy
 
+from drsim.model.control_gate import ControlPlaneGate
 from drsim.model.distributions import sample_one
 from drsim.model.failover_policy import FailoverPolicy
 from drsim.model.streams import Streams
@@ -116,7 +117,7 @@ class ControlTimeline:
         return np.array(pauses, dtype=np.float64).reshape(-1, 2)
 
 
-class ControlPlane(FailoverPolicy):
+class ControlPlane(FailoverPolicy, ControlPlaneGate):
     """SimPy model of faults, health checks, DNS and the failover controller.
 
     ``drains``: when each waiting failback completes (backlog drained or wait over), as
@@ -196,6 +197,7 @@ class ControlPlane(FailoverPolicy):
             "writable_s": None,
             "failback_s": None,
         }
+        self._init_gate()
         self._snapshot()
 
     # ------------------------------------------------------------------ state snapshots
@@ -445,6 +447,7 @@ class ControlPlane(FailoverPolicy):
         self._flip_dns_to(self.secondary)
         delay = sample_one(self.scenario.failover.automation_delay, self.failover_rng)
         yield self.env.timeout(delay)
+        yield from self._wait_for_control_plane()
         if self.healthy[self.primary]:
             # The primary came back before promotion: the record already follows it again.
             self.failover_process = None
@@ -460,6 +463,7 @@ class ControlPlane(FailoverPolicy):
             # The region came back before the operator decided: no failover.
             self.failover_process = None
             return
+        yield from self._wait_for_control_plane()
         yield self.env.timeout(sample_one(procedure.runbook, self.failover_rng))
         yield from self._hold_failover()
         if self.healthy[self.primary]:

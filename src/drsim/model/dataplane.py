@@ -6,7 +6,8 @@ arrays; retries, token replays and replication applies wait on the agenda
 snapshot, rejoin) come from the control timeline. The control state is constant
 within an epoch, so serving a request is a few look-ups: route → endpoint →
 quota → writes → user state → the operation's own rules
-(:mod:`drsim.model.rules`). Every attempt ends in exactly one outcome cause.
+(:mod:`drsim.model.rules`) → the senders and triggers it needs
+(:mod:`drsim.model.dependencies`). Every attempt ends in exactly one outcome cause.
 
 The rooms: routing (:mod:`~drsim.model.routing`), the outcome
 rules (:mod:`~drsim.model.rules`), quotas (:mod:`~drsim.model.quotas`), the
@@ -28,6 +29,7 @@ from drsim.model.attackers import Attackers
 from drsim.model.batch import Batch, BatchServer
 from drsim.model.capacity import SHED, Queues, service_ticks
 from drsim.model.control import ControlTimeline, Epoch
+from drsim.model.dependencies import Dependencies
 from drsim.model.directory import Directory
 from drsim.model.disciplines import shed_ticks, sheds, shortest_bound_s
 from drsim.model.lockout import RegionLockout
@@ -133,6 +135,7 @@ class DataPlane:
             batched += [op for op in WRITE_OPS if op not in replayed]
         self.is_batched = np.zeros(len(OP_CODE), dtype=np.bool_)
         self.is_batched[batched] = True
+        self.dependencies = Dependencies(scenario, directory)
         self.epoch: Epoch | None = None
         self.batch: Batch | None = None  # the batch being served, if any
 
@@ -143,8 +146,11 @@ class DataPlane:
         self._serve_until(self.horizon)
         time_s, attacker = self.arrivals.time_s, self.arrivals.attacker
         self.arrivals = None  # pick, u, user and op are not recorded
-        return self.recorder.output(time_s, attacker, self.writes.columns(), self.locks,
-                                    self.directory.created)
+        output = self.recorder.output(time_s, attacker, self.writes.columns(), self.locks,
+                                      self.directory.created)
+        output.dependency_failures = dict(zip(self.dependencies.names,
+                                              self.dependencies.failures, strict=True))
+        return output
 
     def drain_s(self, t: float, p: int, s: int) -> float:
         """Serve everything before ``t``, when a failback waiting for the reverse backlog
@@ -292,6 +298,9 @@ class DataPlane:
             if refused:
                 return REFUSED[refused]
             if op == SIGN_UP:  # ``user`` is the id reserved for this sign-up
+                refused = self._needs(t, op, user, r)
+                if refused:
+                    return REFUSED[refused]
                 d.born[user] = 1
                 d.created += 1
                 d.exists[r][user] = 1
@@ -299,7 +308,7 @@ class DataPlane:
                 self._commit(t, user, KIND_USER, r, 1.0, epoch)
                 return REFUSED[OK]
         if op == M2M:
-            return REFUSED[OK]
+            return REFUSED[self._needs(t, op, user, r)]
         if rules.missing(r, user) and not self._migrate(r, user, op, epoch):
             return REFUSED[NOT_FOUND]
         if op == SIGN_IN or op == GUESS:
@@ -307,14 +316,17 @@ class DataPlane:
         if op == REFRESH:
             if not rules.has_session(t, user):
                 return self._sign_in(t, SIGN_IN, user, r, attacker, luck)
-            return REFUSED[rules.refresh(r, user)]
+            return REFUSED[rules.refresh(r, user) or self._needs(t, op, user, r)]
         if op == PROFILE_READ:
+            refused = self._needs(t, op, user, r)
+            if refused:
+                return REFUSED[refused]
             version = rules.stale_version(r, user)
             if version is None:
                 return REFUSED[OK]
             return Served(OK, staleness_s=self.writes.staleness_s(user, version, t))
         if op == FEDERATED:
-            refused = rules.federated(epoch, r, user)
+            refused = rules.federated(epoch, r, user) or self._needs(t, op, user, r)
             if refused:
                 return REFUSED[refused]
             if r == rules.primary:
@@ -322,9 +334,17 @@ class DataPlane:
             self._new_session(t, user, r)
             return REFUSED[OK]
         if op in WRITE_OPS:
-            self._write(t, op, user, r, epoch)
-            return REFUSED[OK]
+            refused = self._needs(t, op, user, r)
+            if not refused:
+                self._write(t, op, user, r, epoch)
+            return REFUSED[refused]
         return REFUSED[self._replay(op, user, r, request.value)]
+
+    def _needs(self, t: float, op: int, user: int, r: int) -> int:
+        """The dependencies a request the pool would grant needs (OK: none refuses it)."""
+        if not self.dependencies.any:
+            return OK
+        return self.dependencies.check(t, op, user, r)
 
     def _write(self, t: float, op: int, user: int, r: int, epoch: Epoch) -> None:
         """An acknowledged profile update, password change, sign-out or disablement."""
@@ -430,6 +450,8 @@ class DataPlane:
             refused = rules.second_factor(r, user)
         if not refused and rules.pinned_elsewhere(r, user):
             refused = TOKEN_REJECTED
+        if not refused:
+            refused = self._needs(t, op, user, r)
         if refused:
             return Served(refused, shadow_locked=shadow_locked)
         self._count(counter, shadow, shadow_locked, user, t, True)

@@ -31,6 +31,8 @@ DISABLED = OUTCOME_CODE["user_disabled"]
 FEDERATED_UNSEEN = OUTCOME_CODE["federated_user_unseen"]
 TIMEOUT = OUTCOME_CODE["timeout"]
 SHED_OUT = OUTCOME_CODE["shed"]
+DEPENDENCY_DOWN = OUTCOME_CODE["dependency_down"]
+DEPENDENCY_THROTTLED = OUTCOME_CODE["dependency_throttled"]
 
 SIGN_IN = OP_CODE["sign_in"]
 FEDERATED = OP_CODE["federated_sign_in"]

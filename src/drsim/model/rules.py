@@ -10,7 +10,9 @@ its outcome cause (docs/model.md, "One run"):
 5. per operation — sign-in: disabled, lockout (:mod:`drsim.model.lockout`),
    credential, second factor, issuer pinning; refresh: disabled, token region,
    revocation, issuer pinning; federated sign-in: IdP, first sign-in at the
-   primary, disabled, issuer pinning.
+   primary, disabled, issuer pinning;
+6. dependencies — a sender or trigger the request needs is down or over capacity
+   (:mod:`drsim.model.dependencies`, checked last by the data plane).
 
 Each rule has a one-at-a-time form (scalars, for the reference and for requests
 served one at a time) and, beside it, a vectorised form (``*_many``: arrays,

@@ -185,7 +185,10 @@ class WaveServer:
         k = live[kind == FEDERATED]
         if len(k):
             out[k] = rules.federated_many(epoch, r[k], user[k])
+        if plane.dependencies.any:  # after every other rule, as DataPlane._needs
+            plane.dependencies.refuse_many(out, t, op, user, r)
         k = live[kind == PROFILE_READ]
+        k = k[out[k] == OK]
         if len(k):
             stale, version = rules.stale_versions_many(r[k], user[k])
             writes = plane.writes

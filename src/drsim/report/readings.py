@@ -343,7 +343,33 @@ def run_readings(metrics: Metrics, scenario: Scenario | None = None,
         out.append(_reading(m, "cost_per_month_usd", _cost_text(m)))
     if _mean(m, "overload_sustained_s") is not None:
         out.append(_reading(m, "overload_sustained_s", overload_text(m)))
+    out += [_reading(m, name, dependency_text(m, name[len("dependency_failures."):]),
+                     f"Refused by {name[len('dependency_failures.'):]}")
+            for name in m if name.startswith("dependency_failures.")]
+    if "failover_blocked_s" in m:
+        out.append(_reading(m, "failover_blocked_s", failover_blocked_text(m),
+                            "Failover waiting for its control plane"))
     return out
+
+
+def dependency_text(m: Metrics, name: str) -> str:
+    """What one dependency (a sender, a trigger) refused, in words."""
+    refused = _mean(m, f"dependency_failures.{name}") or 0.0
+    if not refused:
+        return f"The dependency {name} refused no request: it was up and within its capacity."
+    return (f"{_with_ci(m, f'dependency_failures.{name}', 'attempts')} failed because they "
+            f"needed {name} while it was down (its host region out — a failover does not move "
+            "it — or its own fault) or over its capacity.")
+
+
+def failover_blocked_text(m: Metrics) -> str:
+    """How long the failover waited for its control plane, in words."""
+    if not _mean(m, "failover_blocked_s"):
+        return "The failover never waited for its control plane (it was up when needed)."
+    return (f"The failover waited {_with_ci(m, 'failover_blocked_s', 'for its control plane')}"
+            " before the runbook (or promotion) could run: a control plane in the failed "
+            "region keeps the recovery path shut until the region — or a break-glass path "
+            "— opens it.")
 
 
 def overload_text(m: Metrics) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
 from drsim.scenario import units
+from drsim.scenario.dependency_checks import dependency_problems
 from drsim.scenario.errors import KeyPath
 from drsim.scenario.sections.faults import (
     RELYING_PARTY_FAULTS,
@@ -54,6 +55,7 @@ def consistency_problems(scenario: Scenario) -> list[Inconsistency]:
         *_failback_problems(scenario),
         *_clock_problems(scenario),
         *_promotion_problems(scenario),
+        *dependency_problems(scenario, _unknown_region, Inconsistency),
     ]
 
 

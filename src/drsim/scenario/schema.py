@@ -35,6 +35,7 @@ from drsim.scenario.sections.clients import (
     PinAnswer,
     RetryPolicy,
 )
+from drsim.scenario.sections.dependencies import DEPENDENCY_KINDS, Dependency
 from drsim.scenario.sections.distributions import (
     Constant,
     Distribution,
@@ -47,6 +48,7 @@ from drsim.scenario.sections.failover import Dns, Failback, Failover, HealthChec
 from drsim.scenario.sections.faults import (
     RELYING_PARTY_FAULTS,
     ClockSkew,
+    DependencyOutage,
     DnsOutage,
     Fault,
     GrayFailure,
@@ -70,6 +72,7 @@ from drsim.scenario.sections.users import LognormalActivity, MfaMix, Users
 from drsim.scenario.sections.vocabulary import NAME_PATTERN, OPERATIONS, OUTCOME_CAUSES
 
 __all__ = [
+    "DEPENDENCY_KINDS",
     "LOCKOUT_PRESETS",
     "NAME_PATTERN",
     "OPERATIONS",
@@ -83,6 +86,8 @@ __all__ = [
     "ClockSkew",
     "Constant",
     "DataClasses",
+    "Dependency",
+    "DependencyOutage",
     "Distribution",
     "Dns",
     "DnsBehaviour",
@@ -165,6 +170,10 @@ class Scenario(Model):
     relying_parties: RelyingParties | None = Field(
         None, description="APIs that validate the tokens (JWKS caches, issuers, leeway); "
         "None: not modelled.")
+    dependencies: tuple[Dependency, ...] = Field(
+        (), description="Per-region services requests or the failover need (SMS/email "
+        "senders, triggers, a control plane), each with its own faults and capacity; "
+        "empty: none.")
     faults: tuple[Fault, ...] = Field(
         (), description="Fault schedule (a fault with repeat stands for its windows)."
     )

@@ -153,6 +153,15 @@ class Failover(Model):
     promote_region: str | None = Field(
         None, description="promote: operator — the secondary the operator promotes."
     )
+    control_plane: str | None = Field(
+        None, description="A control_plane dependency (dependencies[].name) the failover "
+        "needs: the operator's runbook (manual) or the promotion (automatic) waits while it "
+        "is down [doc: DOMAIN.md, global control planes should not sit in a recovery path]; "
+        "null: the failover needs nothing but the secondary.")
+    break_glass_after: Duration | None = Field(
+        None, gt=0, description="control_plane: after waiting this long for it, the operator "
+        "fails over by a break-glass path that does not need it [assumption: a pre-tested "
+        "data-plane runbook]; null: wait until it is back.")
 
     @model_validator(mode="after")
     def _operator_names_region(self):

@@ -42,6 +42,8 @@ OUTCOME_CAUSES = (
     "federated_user_unseen",
     "timeout",
     "shed",
+    "dependency_down",
+    "dependency_throttled",
 )
 """Every outcome a request can end in (MODEL.md causes plus drsim's additions):
 
@@ -56,4 +58,7 @@ OUTCOME_CAUSES = (
   (unless its ``capacity.discipline`` is ``drop_expired``).
 - ``shed``: the region's admission control refused the request at once, its queue being
   longer than the request's priority admits (``capacity.max_wait``, ``admission``).
+- ``dependency_down``: a dependency the request needs (``dependencies``: an SMS/email
+  sender, a trigger) is down — its host region is down, or a ``dependency_outage`` fault.
+- ``dependency_throttled``: a dependency the request needs is over its ``capacity``.
 """
