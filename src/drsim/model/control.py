@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import simpy
 
+from drsim.model.detectors import Detectors
 from drsim.model.distributions import sample_one
 from drsim.model.failover_policy import FailoverPolicy
 from drsim.model.streams import Streams
@@ -116,7 +117,7 @@ class ControlTimeline:
         return np.array(pauses, dtype=np.float64).reshape(-1, 2)
 
 
-class ControlPlane(FailoverPolicy):
+class ControlPlane(FailoverPolicy, Detectors):
     """SimPy model of faults, health checks, DNS and the failover controller.
 
     ``drains``: when each waiting failback completes (backlog drained or wait over), as
@@ -146,6 +147,7 @@ class ControlPlane(FailoverPolicy):
             scenario.health_check.checkers, scenario.health_check.healthy_fraction
         )
         self.failover_rng = streams.get("failover")
+        self.heartbeat_rng = streams.get("heartbeat")
         self.export_rng = streams.get("export")
 
         # Fault counters (overlapping faults stack).
@@ -246,6 +248,7 @@ class ControlPlane(FailoverPolicy):
             self.epochs[-1] = epoch
         elif not self.epochs or replace(self.epochs[-1], start_s=epoch.start_s) != epoch:
             self.epochs.append(epoch)
+        self._note_writers()
 
     def _event(self, kind: str, region: str = "", value: float = 0.0, detail: str = "") -> None:
         self.events.append((float(self.env.now), kind, region, value, detail))
@@ -391,6 +394,8 @@ class ControlPlane(FailoverPolicy):
                 self._set_answers()
             return
         if not healthy:
+            if self._uses_heartbeat():
+                return  # the heartbeat decides (model/detectors.py)
             if self.meta["detection_s"] is None:
                 self.meta["detection_s"] = float(self.env.now)
             if mode == "automatic" and not self.failed_over and self.failover_process is None:
@@ -400,10 +405,11 @@ class ControlPlane(FailoverPolicy):
             elif mode == "none" and self.per_home:
                 self._set_answers()
         else:
-            if mode == "automatic" and not self.failed_over and not self.promoting:
+            if (mode == "automatic" and not self.failed_over and not self.promoting
+                    and not self._uses_heartbeat()):
                 # Route 53 style: until promotion starts, the record follows the health check.
                 self._flip_dns_to(self.primary)
-            if self.failed_over or self.promoting:
+            if (self.failed_over or self.promoting) and not self.heartbeat_lost:
                 if not self.failback_pending and self.scenario.failover.failback.policy != "never":
                     self.failback_pending = True
                     self.env.process(self._failback())
@@ -422,7 +428,8 @@ class ControlPlane(FailoverPolicy):
         if self.meta["promotion_start_s"] is None:
             self.meta["promotion_start_s"] = now
         self.failover_times.append(now)
-        self.writable[p] = False
+        if not self._uses_heartbeat():  # a self-promoting secondary cannot demote p
+            self.writable[p] = False
         self.writable[s] = False
         self._event("promotion_start", self.names[s])
         self.actions.append(Action(now, "promote", s, p))
@@ -476,7 +483,7 @@ class ControlPlane(FailoverPolicy):
         while self.failover_process is not None:
             yield self.env.timeout(1.0)
         yield from self._wait_min_healthy()
-        if not self.healthy[self.primary]:
+        if not self._primary_back():
             self.failback_pending = False
             return
         if not self.failed_over:
@@ -567,6 +574,8 @@ class ControlPlane(FailoverPolicy):
                 self.env.process(self._checker(r, health))
         if self.scenario.replication.mode == "periodic_export" and self.n_regions > 1:
             self.env.process(self._exports())
+        if self._uses_heartbeat():
+            self.env.process(self._heartbeat())
         self.env.run(until=horizon)
         self.actions.sort(key=lambda a: a.time_s)
         return ControlTimeline(

@@ -54,6 +54,7 @@ def consistency_problems(scenario: Scenario) -> list[Inconsistency]:
         *_failback_problems(scenario),
         *_clock_problems(scenario),
         *_promotion_problems(scenario),
+        *_detector_problems(scenario),
     ]
 
 
@@ -273,3 +274,29 @@ def _promotion_problems(scenario: Scenario) -> Iterator[Inconsistency]:
         yield Inconsistency(("failover", "promote_region"),
                             f"promote_region {name!r} is not a secondary region "
                             f"(secondaries: {known})")
+
+
+def _detector_problems(scenario: Scenario) -> Iterator[Inconsistency]:
+    """A heartbeat detector is automation between one primary and one secondary; its
+    heartbeat rides the asynchronous replication link."""
+    failover = scenario.failover
+    if failover.detector == "health_checks":
+        if failover.fencing:
+            yield Inconsistency(("failover", "fencing"),
+                                "fencing needs detector 'heartbeat' (the lease is renewed by "
+                                "the heartbeat)")
+        return
+    roles = [r.role for r in scenario.regions]
+    if roles.count("primary") != 1 or roles.count("secondary") != 1:
+        yield Inconsistency(("failover", "detector"),
+                            f"detector {failover.detector!r} needs one primary and one "
+                            f"secondary region (got roles: {', '.join(roles)})")
+    if failover.mode != "automatic":
+        yield Inconsistency(("failover", "mode"),
+                            f"detector {failover.detector!r} promotes automatically: mode "
+                            f"must be 'automatic', not {failover.mode!r}")
+    if scenario.replication.mode != "async":
+        yield Inconsistency(("replication", "mode"),
+                            f"detector {failover.detector!r} watches the asynchronous "
+                            f"replication link: mode must be 'async', not "
+                            f"{scenario.replication.mode!r}")

@@ -116,6 +116,31 @@ class Failback(Model):
     )
 
 
+class Heartbeat(Model):
+    """failover.detector heartbeat: the secondary watches the replication heartbeat."""
+
+    interval: Duration = Field(
+        1.0, gt=0,
+        description="The primary sends a heartbeat over the replication link this often, "
+        "from a uniform phase [assumption: 1s, a Patroni/etcd-like loop].",
+    )
+    timeout: Duration = Field(
+        10.0, gt=0,
+        description="The secondary declares the primary lost when no heartbeat arrived for "
+        "this long (and, with fencing, the primary's lease expires at the same instant) "
+        "[assumption: 10s].",
+    )
+
+    @model_validator(mode="after")
+    def _timeout_exceeds_interval(self):
+        """A timeout not longer than the interval fires between every two heartbeats."""
+        if self.timeout <= self.interval:
+            raise ValueError(f"heartbeat.timeout ({self.timeout:g}s) must exceed "
+                             f"heartbeat.interval ({self.interval:g}s), or it fires between "
+                             "every two heartbeats")
+        return self
+
+
 class Failover(Model):
     """How the secondary becomes the authoritative region."""
 
@@ -152,6 +177,31 @@ class Failover(Model):
     )
     promote_region: str | None = Field(
         None, description="promote: operator — the secondary the operator promotes."
+    )
+    detector: Literal["health_checks", "heartbeat"] = Field(
+        "health_checks",
+        description="What decides the primary is lost: health_checks (the internet health "
+        "checks' verdict, Route 53 style); heartbeat (the secondary promotes itself when no "
+        "replication heartbeat arrived for heartbeat.timeout — a partition between the regions "
+        "looks like the primary's death, the split-brain risk) [assumption: a self-promoting "
+        "replica, as Patroni or a DIY watchdog].",
+    )
+    heartbeat: Heartbeat = Field(
+        default_factory=Heartbeat, description="detector heartbeat: interval and timeout."
+    )
+    fencing: bool = Field(
+        False,
+        description="detector heartbeat: the primary stops taking writes (read_only) when its "
+        "lease — renewed by each heartbeat the secondary acknowledges — expires, timeout after "
+        "the last one: before the secondary can promote, so two regions never take writes at "
+        "once; false: it keeps taking writes (split brain).",
+    )
+    reconciliation: Literal["last_writer_wins", "primary_wins"] = Field(
+        "last_writer_wins",
+        description="After a split brain, at failback: a password or profile written on both "
+        "sides during the split keeps the last writer's value (last_writer_wins) or the old "
+        "primary's (primary_wins); the other side's writes of it are lost. Sign-ups, sign-outs "
+        "and disables merge (union) [assumption].",
     )
 
     @model_validator(mode="after")
