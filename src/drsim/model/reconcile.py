@@ -80,15 +80,25 @@ def reconcile(log, t: float, p: int, s: int, windows: list[tuple[float, float]],
     flags = conflict_flags(log, rows, p, policy)
     for row, flag in zip(rows.tolist(), flags.tolist(), strict=True):
         log.split_flags[row] = flag
-    lost = set(rows[flags == LOST].tolist())
-    for row in sorted(log.pending):  # everything in flight between the two, at once
-        if {log.origin[row], log.target[row]} == {p, s}:
-            if row in lost:
-                del log.pending[row]
-            else:
-                log.apply_row(t, row)
+    lost = rows[flags == LOST]
+    for row in lost.tolist():
+        log.pending.pop(row, None)
+    _deliver(log, t, p, s, lost)
     kept = rows[flags == KEPT]
     _settle(log, kept, p, s)
+
+
+def _deliver(log, t: float, p: int, s: int, lost: np.ndarray) -> None:
+    """Everything between the two not applied yet — in flight, or due after the run's end
+    (a throughput cap's backlog) — of a replicated kind applies now, except what the
+    reconciliation lost."""
+    origin, target = view(log.origin), view(log.target)
+    rows = np.flatnonzero((((origin == p) & (target == s)) | ((origin == s) & (target == p)))
+                          & np.isnan(view(log.applied_s)) & (view(log.lost) == 0)
+                          & log.ships[view(log.kind)] & (view(log.time_s) < t))
+    for row in np.setdiff1d(rows, lost).tolist():  # in row order: a user's in order
+        log.pending[row] = t
+        log.apply_row(t, row)
 
 
 def _settle(log, kept: np.ndarray, p: int, s: int) -> None:

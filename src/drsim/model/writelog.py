@@ -19,7 +19,6 @@ from drsim.model.agenda import APPLY, Agenda, Apply
 from drsim.model.control import ControlTimeline, Epoch
 from drsim.model.detectors import split_windows
 from drsim.model.directory import NO_HASH, Directory, view
-from drsim.model.reconcile import SPLIT, reconcile, split_rows
 from drsim.model.operations import (
     KIND_CRED,
     KIND_DISABLE,
@@ -27,6 +26,7 @@ from drsim.model.operations import (
     KIND_REVOCATION,
     KIND_USER,
 )
+from drsim.model.reconcile import SPLIT, reconcile, split_rows
 from drsim.model.replication import Channel, LagSampler
 from drsim.model.streams import Streams
 from drsim.records import WRITE_KINDS

@@ -1,0 +1,214 @@
+"""Known answers of the heartbeat detector, fencing and split brain (issue 18).
+
+- Detection: heartbeats every I from a uniform phase, timeout τ: a cut at c is detected
+  τ after the last heartbeat before it, i.e. τ − U·I after c (U uniform on [0, 1)):
+  always in (τ − I, τ], on average τ − I/2.
+- Fencing: the primary's lease expires at the detection instant, before the secondary
+  is writable: never two writers (and at most one writable region in every epoch).
+- No fencing: ``split_brain_s`` equals the overlap of the two regions' writable
+  intervals, computed here from the events (the primary's from the run's start to the
+  end, the secondary's from its ``writable`` to the ``failback``).
+- Conflicts: N users, each writing its profile as a Poisson process of rate u; the DNS
+  record flips to the secondary when the split starts (promotion takes no time) and each
+  client re-resolves on a grid of the TTL T from a uniform phase, so it moves X ~ U[0, T)
+  later: its writes go to the primary before and to the secondary after. Over a split
+  of length D it wrote on both sides with probability
+  g(D) = (1/T) ∫₀^min(T,D) (1 − e^{−ux})(1 − e^{−u(D−x)}) dx
+  (closed form below for T ≤ D), so E[conflicting users] = N·g(D).
+- last-writer-wins keeps the side of each user's last write: the kept side holds the
+  user's newest version in both regions at the end.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from drsim.metrics.compute import compute_metrics
+from drsim.metrics.splitbrain import split_windows_from_events
+from drsim.model import simulate
+from drsim.model.control import run_control_plane
+from drsim.model.detectors import split_windows
+from drsim.model.streams import Streams
+from drsim.records import EVENT_COLUMNS
+from drsim.scenario.schema import Scenario, consistency_problems
+
+from .conftest import build_scenario, scenario_dict
+
+I_S, TAU_S, CUT_S, HEAL_S = 2.0, 9.0, 60.0, 300.0
+TTL_S, USERS, RATE_PER_USER = 60.0, 1000, 2.0 / 60.0
+
+APP_CLIENT = [{"name": "app", "share": "100%", "dns": {"behaviour": "honour"},
+               "retry": {"attempts": 1}}]
+
+
+UNTHROTTLED = {"user_update": "100000/s"}  # no quota refuses a write here
+
+
+def partitioned(fencing: bool = False, writes: bool = True, **failover) -> Scenario:
+    return build_scenario(
+        regions=[{"name": "r1", "role": "primary", "quotas": UNTHROTTLED},
+                 {"name": "r2", "role": "secondary", "quotas": UNTHROTTLED}],
+        users={"population": USERS},
+        clients=APP_CLIENT,
+        dns={"ttl": f"{TTL_S:g}s"},
+        traffic={"profile_update": f"{USERS * RATE_PER_USER * writes:g}/s"},
+        faults=[{"kind": "partition", "regions": ["r1", "r2"], "start": f"{CUT_S:g}s",
+                 "duration": f"{HEAL_S - CUT_S:g}s"}],
+        failover={"detector": "heartbeat", "fencing": fencing, "promotion_time": "0s",
+                  "heartbeat": {"interval": f"{I_S:g}s", "timeout": f"{TAU_S:g}s"},
+                  **failover},
+        replication={"mode": "async"},
+        run={"duration": "8m", "seed": 11},
+    )
+
+
+def events_of(scenario: Scenario, replication: int = 0) -> pd.DataFrame:
+    timeline = run_control_plane(scenario, Streams(scenario.run.seed, replication))
+    return pd.DataFrame(timeline.events, columns=list(EVENT_COLUMNS))
+
+
+def first_time(events: pd.DataFrame, kind: str, region: str | None = None,
+               detail: str | None = None) -> float:
+    rows = events.loc[events["kind"] == kind]
+    if region is not None:
+        rows = rows.loc[rows["region"] == region]
+    if detail is not None:
+        rows = rows.loc[rows["detail"] == detail]
+    return float(rows["time_s"].min()) if len(rows) else math.nan
+
+
+def test_heartbeat_detects_a_cut_between_tau_minus_interval_and_tau():
+    scenario = partitioned(writes=False)
+    delays = np.array([first_time(events_of(scenario, k), "detector", "r2", "lost") - CUT_S
+                       for k in range(300)])
+    assert delays.min() > TAU_S - I_S and delays.max() <= TAU_S + 1e-9
+    # U uniform: mean τ − I/2, standard error I/√12/√n.
+    assert abs(delays.mean() - (TAU_S - I_S / 2)) < 4 * I_S / math.sqrt(12 * len(delays))
+    assert 0.4 < np.mean(delays > TAU_S - I_S / 2) < 0.6
+
+
+def test_health_checks_do_not_see_a_partition_but_the_heartbeat_promotes():
+    events = events_of(partitioned(writes=False))
+    assert (events.loc[events["kind"] == "health", "detail"] == "healthy").all()
+    detected = first_time(events, "detector", "r2", "lost")
+    assert first_time(events, "writable", "r2") == pytest.approx(detected)  # promotion 0 s
+    heard = first_time(events, "detector", "r2", "heard")
+    assert HEAL_S <= heard < HEAL_S + I_S
+    assert first_time(events, "failback", "r1") == pytest.approx(heard)
+
+
+def writable_overlap(events: pd.DataFrame, duration_s: float) -> float:
+    """The overlap of r1's writable interval (start → fenced) with r2's (writable →
+    failback), from the events alone."""
+    fenced = first_time(events, "fenced", "r1")
+    r1 = (0.0, duration_s if math.isnan(fenced) else fenced)
+    r2 = (first_time(events, "writable", "r2"), first_time(events, "failback", "r1"))
+    return max(0.0, min(r1[1], r2[1]) - max(r1[0], r2[0]))
+
+
+def test_without_fencing_split_brain_is_the_measured_overlap():
+    scenario = partitioned(writes=False)
+    for k in range(5):
+        events = events_of(scenario, k)
+        overlap = writable_overlap(events, scenario.run.duration)
+        assert overlap > HEAL_S - CUT_S - TAU_S
+        windows = split_windows_from_events(events, scenario.run.duration)
+        assert sum(b - a for a, b in windows) == pytest.approx(overlap)
+
+
+def test_with_fencing_there_is_never_a_second_writer():
+    scenario = partitioned(fencing=True, writes=False)
+    for k in range(5):
+        timeline = run_control_plane(scenario, Streams(scenario.run.seed, k))
+        assert all(sum(e.writable) <= 1 for e in timeline.epochs)
+        assert split_windows(timeline.epochs) == []
+        events = pd.DataFrame(timeline.events, columns=list(EVENT_COLUMNS))
+        assert first_time(events, "fenced", "r1") == pytest.approx(
+            first_time(events, "detector", "r2", "lost"))
+        assert writable_overlap(events, scenario.run.duration) == 0.0
+
+
+def both_sides_probability(d: float, u: float = RATE_PER_USER, t: float = TTL_S) -> float:
+    """g(D) for T ≤ D: (1/T)[T(1 + e^{−uD}) − (1 − e^{−uT})/u − e^{−uD}(e^{uT} − 1)/u]."""
+    assert t <= d
+    e = math.exp(-u * d)
+    return (t * (1 + e) - (1 - math.exp(-u * t)) / u - e * (math.exp(u * t) - 1) / u) / t
+
+
+def test_both_sides_probability_matches_its_integral():
+    d = 230.0
+    x = np.linspace(0.0, TTL_S, 200_001)
+    f = (1 - np.exp(-RATE_PER_USER * x)) * (1 - np.exp(-RATE_PER_USER * (d - x)))
+    assert both_sides_probability(d) == pytest.approx(np.trapezoid(f, x) / TTL_S, rel=1e-9)
+
+
+@pytest.fixture(scope="module")
+def split_runs():
+    scenario = partitioned()
+    return scenario, [simulate(scenario, k) for k in range(4)]
+
+
+def test_conflicting_users_follow_the_closed_form(split_runs):
+    scenario, runs = split_runs
+    observed = expected = variance = 0.0
+    for records in runs:
+        metrics = compute_metrics(records, scenario)
+        (start, end), = split_windows_from_events(records.events, scenario.run.duration)
+        assert metrics["split_brain_s"] == pytest.approx(end - start)
+        g = both_sides_probability(end - start)
+        observed += metrics["conflicting_users"]
+        expected += USERS * g
+        variance += USERS * g * (1 - g)
+        assert metrics["reconciled_writes_kept"] + metrics["reconciled_writes_lost"] \
+            == metrics["conflicting_writes"]
+    assert abs(observed - expected) < 4 * math.sqrt(variance), (observed, expected)
+
+
+def test_last_writer_wins_keeps_each_users_last_write(split_runs):
+    scenario, runs = split_runs
+    for records in runs:
+        w = records.writes
+        (start, end), = split_windows_from_events(records.events, scenario.run.duration)
+        during = w.loc[(w["time_s"] >= start) & (w["time_s"] < end)]
+        assert (during["split"] > 0).all()
+        assert (w.loc[(w["time_s"] < start) | (w["time_s"] >= end), "split"] == 0).all()
+        conflicting = during.loc[during["split"] >= 2]
+        last = conflicting.sort_values("write_id").groupby("user").tail(1)
+        assert (last["split"] == 2).all()  # the last write of each conflicting user is kept
+        both = during.groupby("user")["origin"].nunique()
+        assert set(both[both == 2].index) == set(conflicting["user"])
+
+
+def test_primary_wins_keeps_the_old_primarys_side():
+    scenario = partitioned(reconciliation="primary_wins")
+    records = simulate(scenario, 0)
+    conflicting = records.writes.loc[records.writes["split"] >= 2]
+    assert len(conflicting)
+    kept = conflicting["split"] == 2
+    assert (conflicting.loc[kept, "origin"] == "r1").all()
+    assert (conflicting.loc[~kept, "origin"] == "r2").all()
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"failover": {"detector": "heartbeat", "mode": "manual"}}, "mode must be 'automatic'"),
+    ({"failover": {"fencing": True}}, "fencing needs detector 'heartbeat'"),
+    ({"failover": {"detector": "heartbeat"}, "replication": {"mode": "sync"}},
+     "mode must be 'async'"),
+    ({"failover": {"detector": "heartbeat"},
+      "regions": [{"name": "r1", "role": "primary"}, {"name": "r2", "role": "secondary"},
+                  {"name": "r3", "role": "secondary"}]}, "one primary and one secondary"),
+])
+def test_inconsistent_detector_settings_are_named(change, message):
+    scenario = Scenario.model_validate(scenario_dict(**change))
+    problems = consistency_problems(scenario)
+    assert any(message in p.message for p in problems), problems
+
+
+def test_a_timeout_not_longer_than_the_interval_is_refused():
+    with pytest.raises(ValueError, match="must exceed heartbeat.interval"):
+        Scenario.model_validate(scenario_dict(
+            failover={"detector": "heartbeat", "heartbeat": {"interval": "5s", "timeout": "5s"}}))
