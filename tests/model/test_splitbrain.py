@@ -1,10 +1,11 @@
 """Known answers of the heartbeat detector, fencing and split brain (issue 18).
 
-- Detection: heartbeats every I from a uniform phase, timeout τ: a cut at c is detected
-  τ after the last heartbeat before it, i.e. τ − U·I after c (U uniform on [0, 1)):
-  always in (τ − I, τ], on average τ − I/2.
-- Fencing: the primary's lease expires at the detection instant, before the secondary
-  is writable: never two writers (and at most one writable region in every epoch).
+- Detection: heartbeat exchanges every I from a uniform phase, timeout τ from the first
+  failed one: a cut at c is detected τ + U·I after c (U uniform on [0, 1), the probe
+  phase): always in [τ, τ + I), on average τ + I/2.
+- Fencing: the primary's lease expires τ after the last exchange that got through, one
+  interval before the detection, so before the secondary is writable: never two writers
+  (and at most one writable region in every epoch).
 - No fencing: ``split_brain_s`` equals the overlap of the two regions' writable
   intervals, computed here from the events (the primary's from the run's start to the
   end, the secondary's from its ``writable`` to the ``failback``).
@@ -81,14 +82,14 @@ def first_time(events: pd.DataFrame, kind: str, region: str | None = None,
     return float(rows["time_s"].min()) if len(rows) else math.nan
 
 
-def test_heartbeat_detects_a_cut_between_tau_minus_interval_and_tau():
+def test_heartbeat_detects_a_cut_at_tau_plus_the_probe_phase():
     scenario = partitioned(writes=False)
     delays = np.array([first_time(events_of(scenario, k), "detector", "r2", "lost") - CUT_S
                        for k in range(300)])
-    assert delays.min() > TAU_S - I_S and delays.max() <= TAU_S + 1e-9
-    # U uniform: mean τ − I/2, standard error I/√12/√n.
-    assert abs(delays.mean() - (TAU_S - I_S / 2)) < 4 * I_S / math.sqrt(12 * len(delays))
-    assert 0.4 < np.mean(delays > TAU_S - I_S / 2) < 0.6
+    assert delays.min() >= TAU_S and delays.max() < TAU_S + I_S
+    # U uniform: mean τ + I/2, standard error I/√12/√n; half on either side of it.
+    assert abs(delays.mean() - (TAU_S + I_S / 2)) < 4 * I_S / math.sqrt(12 * len(delays))
+    assert 0.4 < np.mean(delays > TAU_S + I_S / 2) < 0.6
 
 
 def test_health_checks_do_not_see_a_partition_but_the_heartbeat_promotes():
@@ -115,7 +116,9 @@ def test_without_fencing_split_brain_is_the_measured_overlap():
     for k in range(5):
         events = events_of(scenario, k)
         overlap = writable_overlap(events, scenario.run.duration)
-        assert overlap > HEAL_S - CUT_S - TAU_S
+        # Detected τ after the first failed exchange, heard at the first one after the heal:
+        # the same grid, and the cut lasts a whole number of intervals.
+        assert overlap == pytest.approx(HEAL_S - CUT_S - TAU_S)
         windows = split_windows_from_events(events, scenario.run.duration)
         assert sum(b - a for a, b in windows) == pytest.approx(overlap)
 
@@ -128,7 +131,7 @@ def test_with_fencing_there_is_never_a_second_writer():
         assert split_windows(timeline.epochs) == []
         events = pd.DataFrame(timeline.events, columns=list(EVENT_COLUMNS))
         assert first_time(events, "fenced", "r1") == pytest.approx(
-            first_time(events, "detector", "r2", "lost"))
+            first_time(events, "detector", "r2", "lost") - I_S)
         assert writable_overlap(events, scenario.run.duration) == 0.0
 
 

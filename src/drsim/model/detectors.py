@@ -1,21 +1,22 @@
 """Failure detectors other than the health checks: the replication heartbeat, and fencing.
 
 A mixin of :class:`drsim.model.control.ControlPlane`. With ``failover.detector:
-heartbeat`` the primary sends a heartbeat to the secondary every ``interval`` (from
-a uniform phase, stream ``heartbeat``) over the replication link; it arrives while
-the two can reach each other (both up, the link not partitioned; a replication
-stall does not stop it). The secondary declares the primary lost ``timeout`` after
-the last heartbeat it received — between ``timeout − interval`` and ``timeout``
-after the cut, ``timeout − interval/2`` on average — and promotes itself: it
-points the failover record at itself, waits ``automation_delay`` and promotes for
-``promotion_time``. It cannot demote a primary it cannot reach: a partition leaves
-the old primary healthy and taking writes (split brain) unless ``fencing`` is on.
-With fencing the primary holds a lease renewed by each heartbeat the secondary
-acknowledges (the same heartbeat, so the lease and the secondary's timer start
-together) and stops taking writes when it expires, ``timeout`` after the last one:
-at the instant the secondary detects, before it is writable (``promotion_time``
-later), so two regions never take writes at once. When heartbeats arrive again the
-secondary hears the primary: a fenced primary that was not replaced takes writes
+heartbeat`` the secondary exchanges a heartbeat with the primary over the
+replication link every ``interval``, from a uniform phase (stream ``heartbeat``),
+as a health checker probes; an exchange gets through while the two can reach each
+other (both up, the link not partitioned; a replication stall does not stop it).
+The first exchange that fails starts the secondary's ``timeout``; if none gets
+through before it ends, the secondary declares the primary lost — ``timeout`` plus
+the probe phase after the cut: uniform on [τ, τ + interval), τ + interval/2 on
+average — and promotes itself: it points the failover record at itself, waits
+``automation_delay`` and promotes for ``promotion_time``. It cannot demote a
+primary it cannot reach: a partition leaves the old primary healthy and taking
+writes (split brain) unless ``fencing`` is on. With fencing the primary holds a
+lease of ``timeout`` renewed by every exchange that gets through, so it expires
+``timeout`` after the last one — one interval before the secondary's timeout ends
+(its clock starts at the next, failed, exchange) and ``promotion_time`` more before
+the secondary takes writes: two regions never take writes at once. When an
+exchange gets through again, a fenced primary that was not replaced takes writes
 again, and a promoted secondary fails back per ``failover.failback`` (the old
 primary must be healthy too).
 
@@ -58,56 +59,77 @@ class Detectors:
         return not self.down[p] and not self.down[s] and not self.partitions.get((a, b), 0)
 
     def _heartbeat(self):
-        """Heartbeats primary → secondary on a grid; the secondary's timer fires ``timeout``
-        after the last one received (before a heartbeat due at that very instant)."""
+        """The secondary's heartbeat exchange every ``interval`` (uniform phase): a probe
+        that finds the link cut starts the timeout; the primary's lease runs from the last
+        exchange that got through. Timers due at a probe's instant fire before it."""
         beat = self.scenario.failover.heartbeat
         phase = float(self.heartbeat_rng.uniform(0.0, beat.interval))
-        last = phase - beat.interval  # the heartbeat before the run's first
+        last_ok = phase - beat.interval  # the exchange before the run's first
+        first_miss = None
         k = 0
         yield self.env.timeout(phase)
         while True:
             now = float(self.env.now)
             if self._heartbeat_arrives():
-                last = now
+                last_ok, first_miss = now, None
                 if self.heartbeat_lost:
                     self._heartbeat_heard()
+                else:
+                    self._unfence()
+            elif first_miss is None:
+                first_miss = now
             k += 1
             due = phase + k * beat.interval
-            deadline = last + beat.timeout
-            if not self.heartbeat_lost and deadline <= due:
-                yield self.env.timeout(max(deadline - now, 0.0))
-                self._heartbeat_missed()
+            if first_miss is not None:
+                for when, fire in ((last_ok + beat.timeout, self._lease_expired),
+                                   (first_miss + beat.timeout, self._heartbeat_missed)):
+                    if now <= when <= due:
+                        yield self.env.timeout(max(when - float(self.env.now), 0.0))
+                        fire()
             yield self.env.timeout(max(due - float(self.env.now), 0.0))
 
-    def _heartbeat_missed(self) -> None:
-        """The secondary's timer fired: the primary is lost to it (and, with fencing, the
-        primary's lease has expired)."""
-        self.heartbeat_lost = True
-        p, s = self.primary, self.secondary
-        now = float(self.env.now)
-        self._event("detector", self.names[s], self.scenario.failover.heartbeat.timeout, "lost")
-        if self.meta["detection_s"] is None:
-            self.meta["detection_s"] = now
+    def _lease_expired(self) -> None:
+        """Fencing: the primary has not heard the secondary for ``timeout``; it stops
+        taking writes (one interval before the secondary's own timeout ends)."""
+        p = self.primary
         if self.scenario.failover.fencing and self.writable[p]:
             self.writable[p] = False
             self._event("fenced", self.names[p])
             self._snapshot()
+
+    def _unfence(self) -> None:
+        """A fenced primary that nobody replaced takes writes again when it hears the
+        secondary."""
+        p = self.primary
+        if (self.scenario.failover.fencing and not self.writable[p] and not self.failed_over
+                and not self.promoting and not self.failback_pending):
+            self.writable[p] = True
+            self._event("writable", self.names[p])
+            self._snapshot()
+
+    def _heartbeat_missed(self) -> None:
+        """The secondary's timeout ended: the primary is lost to it."""
+        if self.heartbeat_lost:
+            return
+        self.heartbeat_lost = True
+        now = float(self.env.now)
+        self._event("detector", self.names[self.secondary],
+                    self.scenario.failover.heartbeat.timeout, "lost")
+        if self.meta["detection_s"] is None:
+            self.meta["detection_s"] = now
         if not self.failed_over and self.failover_process is None:
             self.failover_process = self.env.process(self._heartbeat_failover())
 
     def _heartbeat_heard(self) -> None:
         """Heartbeats arrive again: unfence a primary nobody replaced, or fail back."""
         self.heartbeat_lost = False
-        p, s = self.primary, self.secondary
-        self._event("detector", self.names[s], 0.0, "heard")
+        self._event("detector", self.names[self.secondary], 0.0, "heard")
         if self.failed_over or self.promoting:
             if not self.failback_pending and self.scenario.failover.failback.policy != "never":
                 self.failback_pending = True
                 self.env.process(self._failback())
-        elif self.scenario.failover.fencing and not self.writable[p]:
-            self.writable[p] = True
-            self._event("writable", self.names[p])
-            self._snapshot()
+        else:
+            self._unfence()
 
     def _heartbeat_failover(self):
         """The secondary promotes itself (and points the failover record at itself),

@@ -121,14 +121,15 @@ class Heartbeat(Model):
 
     interval: Duration = Field(
         1.0, gt=0,
-        description="The primary sends a heartbeat over the replication link this often, "
-        "from a uniform phase [assumption: 1s, a Patroni/etcd-like loop].",
+        description="The secondary exchanges a heartbeat with the primary over the "
+        "replication link this often, from a uniform phase [assumption].",
     )
     timeout: Duration = Field(
         10.0, gt=0,
-        description="The secondary declares the primary lost when no heartbeat arrived for "
-        "this long (and, with fencing, the primary's lease expires at the same instant) "
-        "[assumption: 10s].",
+        description="The secondary declares the primary lost when exchanges have failed for "
+        "this long from the first failed one (detection τ + U[0, interval) after a cut); "
+        "with fencing, the primary's lease of this length runs from the last exchange that "
+        "got through [assumption].",
     )
 
     @model_validator(mode="after")
@@ -192,9 +193,9 @@ class Failover(Model):
     fencing: bool = Field(
         False,
         description="detector heartbeat: the primary stops taking writes (read_only) when its "
-        "lease — renewed by each heartbeat the secondary acknowledges — expires, timeout after "
-        "the last one: before the secondary can promote, so two regions never take writes at "
-        "once; false: it keeps taking writes (split brain).",
+        "lease — renewed by each heartbeat exchange that gets through — expires, timeout after "
+        "the last one: one interval before the secondary's timeout ends, so two regions never "
+        "take writes at once; false: it keeps taking writes (split brain) [assumption].",
     )
     reconciliation: Literal["last_writer_wins", "primary_wins"] = Field(
         "last_writer_wins",
