@@ -44,6 +44,7 @@ SCENARIOS = [
     "flapping-primary",
     "three-regions",
     "signing-key-rotation",  # relying parties read the records: the tables decide
+    "split-brain",  # two regions take writes; reconciliation at failback
 ]
 
 EXTRA = {

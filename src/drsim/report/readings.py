@@ -50,6 +50,7 @@ HEADLINE_LABELS: dict[str, str] = {
     "sessions_disrupted": "Sessions disrupted",
     "cost_per_month_usd": "Cost per month",
     "overload_sustained_s": "Overload after its trigger",
+    "split_brain_s": "Split brain: two regions taking writes",
 }
 """The run report's headline metrics, in order, with their labels."""
 
@@ -343,7 +344,30 @@ def run_readings(metrics: Metrics, scenario: Scenario | None = None,
         out.append(_reading(m, "cost_per_month_usd", _cost_text(m)))
     if _mean(m, "overload_sustained_s") is not None:
         out.append(_reading(m, "overload_sustained_s", overload_text(m)))
+    if _mean(m, "split_brain_s") is not None:
+        out.append(_reading(m, "split_brain_s", split_brain_text(m)))
     return out
+
+
+def split_brain_text(m: Metrics) -> str:
+    """The split brain in words: how long two regions took writes, how many writes then,
+    and what reconciliation kept and lost."""
+    split = _mean(m, "split_brain_s") or 0.0
+    if split == 0:
+        return "No two regions ever took writes at once (no split brain)."
+    writes = _mean(m, "split_writes") or 0.0
+    text = (f"Two regions took writes for {fmt_seconds(split)} in all "
+            f"({fmt_ci(m.get('split_brain_s') or {}, 'duration') or 'one replication'}); "
+            f"{writes:,.0f} writes were acknowledged meanwhile")
+    conflicting = _mean(m, "conflicting_writes") or 0.0
+    if conflicting == 0:
+        return text + ", none of a password or profile written on both sides."
+    users = _mean(m, "conflicting_users") or 0.0
+    kept = _mean(m, "reconciled_writes_kept") or 0.0
+    lost = _mean(m, "reconciled_writes_lost") or 0.0
+    return (text + f"; {conflicting:,.0f} of them conflicting ({users:,.0f} users wrote the "
+            f"same password or profile on both sides): reconciliation kept {kept:,.0f} and "
+            f"lost {lost:,.0f}.")
 
 
 def overload_text(m: Metrics) -> str:
