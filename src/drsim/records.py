@@ -100,9 +100,9 @@ EVENT_KINDS = (
     "link",  # detail: up | down; region: "a|b"
     "failback_start",  # region: the old primary; writes stop until the reverse backlog drains
     "failover_held",  # region: the primary; value: failovers in the last hour (the cap)
-    "detector",  # region: the secondary; detail: lost | heard (heartbeat detector)
+    "detector",  # region: the secondary; detail: lost | heard (heartbeat, arbiter)
     "fenced",  # region: the old primary; its lease expired, it stops taking writes
-    "writers",  # value: regions taking writes; detail: their names (heartbeat detector)
+    "writers",  # value: regions taking writes; detail: their names (heartbeat, arbiter)
 )
 
 REQUEST_COLUMNS = (

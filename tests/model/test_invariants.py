@@ -907,23 +907,26 @@ def test_a_failback_that_replicates_keeps_every_invariant(scenario):
 def with_a_heartbeat_detector(data: dict[str, Any]) -> dict[str, Any]:
     """The story a heartbeat detector is about: two regions replicating asynchronously, a
     partition between them (the health checks see nothing), perhaps the primary's outage
-    too; the secondary promotes itself, fenced or not, reconciled either way at failback
-    (the rest of the example as drawn)."""
+    too; the secondary promotes itself, fenced or not, reconciled either way at failback;
+    or an arbiter decides (the rest of the example as drawn)."""
     duration_s = units.parse_duration(data["run"]["duration"])
     seed_ = data["run"]["seed"]
     interval = 0.5 + seed_ % 7
     faults = [{"kind": "partition", "regions": ["r1", "r2"],
                "start": f"{0.2 * duration_s:.3f}s", "duration": f"{0.4 * duration_s:.3f}s"}]
-    if seed_ % 3 == 0:
+    if seed_ % 3 != 1:
         faults.append({"kind": "region_outage", "region": "r1",
                        "start": f"{0.7 * duration_s:.3f}s", "duration": f"{0.1 * duration_s:.3f}s"})
     scenario = with_a_replicated_failback(data)
     failback = scenario["failover"]["failback"]
     return {**scenario, "faults": faults,
-            "failover": {**scenario["failover"], "detector": "heartbeat",
+            "failover": {**scenario["failover"],
+                         "detector": "arbiter" if seed_ % 3 == 2 else "heartbeat",
+                         "arbiter": {"observers": 3, "quorum": 1 + seed_ % 3,
+                                     "interval": f"{interval:g}s", "timeout": f"{interval:g}s"},
                          "heartbeat": {"interval": f"{interval:g}s",
                                        "timeout": f"{interval * (2 + seed_ % 4):g}s"},
-                         "fencing": seed_ % 2 == 1,
+                         "fencing": seed_ % 2 == 1 and seed_ % 3 != 2,
                          "reconciliation": ("primary_wins" if seed_ % 5 == 0
                                             else "last_writer_wins"),
                          "failback": {**failback, "catch_up": ("replicate" if seed_ % 4 == 0
@@ -972,7 +975,7 @@ def check_split_brain_accounting(records: RunRecords, scenario: Scenario) -> Non
 @seed(SEED)
 @settings(SETTINGS, max_examples=min(SETTINGS.max_examples, 8))  # each runs twice: budget
 @given(scenario_dicts().map(with_a_replicated_failback).map(with_a_heartbeat_detector).map(valid))
-def test_a_heartbeat_detector_keeps_every_invariant(scenario):
+def test_a_heartbeat_or_an_arbiter_keeps_every_invariant(scenario):
     records = run_of(scenario)
     for check in (check_never_ok_while_down, check_passive_never_writes,
                   check_replication_order, check_never_existed_never_served,

@@ -215,3 +215,63 @@ def test_a_timeout_not_longer_than_the_interval_is_refused():
     with pytest.raises(ValueError, match="must exceed heartbeat.interval"):
         Scenario.model_validate(scenario_dict(
             failover={"detector": "heartbeat", "heartbeat": {"interval": "5s", "timeout": "5s"}}))
+
+
+# --------------------------------------------------------------------------- the arbiter
+
+OBSERVERS, QUORUM, ARB_I_S, ARB_TAU_S, OUTAGE_S = 5, 4, 10.0, 20.0, 60.0
+
+
+def arbitrated(fault: dict) -> Scenario:
+    return build_scenario(
+        faults=[fault],
+        failover={"detector": "arbiter", "promotion_time": "0s",
+                  "arbiter": {"observers": OBSERVERS, "quorum": QUORUM,
+                              "interval": f"{ARB_I_S:g}s", "timeout": f"{ARB_TAU_S:g}s"}},
+        replication={"mode": "async"},
+        run={"duration": "6m", "seed": 5},
+    )
+
+
+def test_the_arbiter_decides_at_tau_plus_the_quorums_order_statistic():
+    """Observer i sees the outage dead τ + I·Uᵢ after it starts; a quorum of q out of n forms
+    at the q-th smallest: τ + I·U₍q:n₎, mean τ + I·q/(n + 1), variance
+    I²·q(n − q + 1)/((n + 1)²(n + 2))."""
+    scenario = arbitrated({"kind": "region_outage", "region": "r1",
+                           "start": f"{OUTAGE_S:g}s", "duration": "4m"})
+    delays = np.array([first_time(events_of(scenario, k), "detector", "r2", "lost") - OUTAGE_S
+                       for k in range(300)])
+    assert delays.min() >= ARB_TAU_S and delays.max() < ARB_TAU_S + ARB_I_S
+    n, q = OBSERVERS, QUORUM
+    mean = ARB_TAU_S + ARB_I_S * q / (n + 1)
+    sd = ARB_I_S * math.sqrt(q * (n - q + 1) / ((n + 1) ** 2 * (n + 2)))
+    assert abs(delays.mean() - mean) < 4 * sd / math.sqrt(len(delays))
+    assert delays.std() == pytest.approx(sd, rel=0.15)
+
+
+def test_a_partition_between_the_regions_does_not_fool_the_arbiter():
+    events = events_of(arbitrated({"kind": "partition", "regions": ["r1", "r2"],
+                                   "start": "60s", "duration": "4m"}))
+    assert not (events["kind"] == "detector").any()
+    assert not (events["kind"] == "promotion_start").any()
+    assert (events.loc[events["kind"] == "writers", "value"] == 1).all()
+
+
+def test_the_arbiter_demotes_the_primary_it_promotes_over():
+    scenario = arbitrated({"kind": "region_outage", "region": "r1", "start": "60s",
+                           "duration": "2m"})
+    timeline = run_control_plane(scenario, Streams(scenario.run.seed, 0))
+    assert all(sum(e.writable) <= 1 for e in timeline.epochs)
+    events = pd.DataFrame(timeline.events, columns=list(EVENT_COLUMNS))
+    assert first_time(events, "writable", "r2") < 180.0 < first_time(events, "failback", "r1")
+    assert split_windows(timeline.epochs) == []
+
+
+def test_a_quorum_larger_than_the_observers_is_refused():
+    with pytest.raises(ValueError, match="cannot exceed arbiter.observers"):
+        Scenario.model_validate(scenario_dict(
+            failover={"detector": "arbiter", "arbiter": {"observers": 3, "quorum": 4}}))
+    scenario = Scenario.model_validate(scenario_dict(
+        failover={"detector": "arbiter", "fencing": True}))
+    assert any("fencing needs detector 'heartbeat'" in p.message
+               for p in consistency_problems(scenario))

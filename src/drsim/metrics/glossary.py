@@ -199,7 +199,7 @@ GLOSSARY: tuple[Entry, ...] = (
     Entry("promotion_read_only_s", "seconds", "The cost of the failovers in time: summed "
           "from each promotion's start until the promoted region takes writes (its writes "
           "at risk are rpo_writes).", "tests/model/test_flapping.py"),
-    # Split brain (failover.detector heartbeat only)
+    # Split brain (failover.detector heartbeat or arbiter only)
     Entry("split_brain_s", "seconds", "Time with two regions taking writes at once (writable "
           "and up): a self-promoting secondary that could not demote the old primary, no "
           "fencing. 0 with fencing.",

@@ -1,7 +1,8 @@
 """Split brain: time with two regions taking writes, and what reconciliation kept and lost.
 
-Reported only under ``failover.detector: heartbeat`` (the health-check controller
-demotes the primary before it promotes, so it never has two writers). Inputs: the
+Reported only under ``failover.detector`` heartbeat or arbiter (the health-check
+controller and the arbiter demote the primary before they promote, so they never have
+two writers; the keys show that). Inputs: the
 ``writers`` events (the regions taking writes — writable and not down — whenever that
 set changes) and the writes table's ``split`` column (:mod:`drsim.model.reconcile`).
 """

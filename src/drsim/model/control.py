@@ -147,7 +147,7 @@ class ControlPlane(FailoverPolicy, Detectors):
             scenario.health_check.checkers, scenario.health_check.healthy_fraction
         )
         self.failover_rng = streams.get("failover")
-        self.heartbeat_rng = streams.get("heartbeat")
+        self.detector_rng = streams.get("detector")
         self.export_rng = streams.get("export")
 
         # Fault counters (overlapping faults stack).
@@ -315,15 +315,7 @@ class ControlPlane(FailoverPolicy, Detectors):
         run = 0  # consecutive results contradicting the current status
         yield self.env.timeout(float(self.health_rng.uniform(0.0, hc.interval)))
         while True:
-            if self.down[r]:
-                fails = True
-            elif self.gray[r]:
-                ok = 1.0
-                for g in self.gray[r]:
-                    ok *= 1.0 - g.probe_error_rate
-                fails = self.health_rng.random() >= ok
-            else:
-                fails = False
+            fails = self._probe_fails(r, self.health_rng)
             if fails == healthy:
                 run += 1
                 if run >= k:
@@ -394,8 +386,8 @@ class ControlPlane(FailoverPolicy, Detectors):
                 self._set_answers()
             return
         if not healthy:
-            if self._uses_heartbeat():
-                return  # the heartbeat decides (model/detectors.py)
+            if self._self_detecting():
+                return  # the heartbeat or the arbiter decides (model/detectors.py)
             if self.meta["detection_s"] is None:
                 self.meta["detection_s"] = float(self.env.now)
             if mode == "automatic" and not self.failed_over and self.failover_process is None:
@@ -406,10 +398,10 @@ class ControlPlane(FailoverPolicy, Detectors):
                 self._set_answers()
         else:
             if (mode == "automatic" and not self.failed_over and not self.promoting
-                    and not self._uses_heartbeat()):
+                    and not self._self_detecting()):
                 # Route 53 style: until promotion starts, the record follows the health check.
                 self._flip_dns_to(self.primary)
-            if (self.failed_over or self.promoting) and not self.heartbeat_lost:
+            if (self.failed_over or self.promoting) and not self.primary_lost:
                 if not self.failback_pending and self.scenario.failover.failback.policy != "never":
                     self.failback_pending = True
                     self.env.process(self._failback())
@@ -574,8 +566,7 @@ class ControlPlane(FailoverPolicy, Detectors):
                 self.env.process(self._checker(r, health))
         if self.scenario.replication.mode == "periodic_export" and self.n_regions > 1:
             self.env.process(self._exports())
-        if self._uses_heartbeat():
-            self.env.process(self._heartbeat())
+        self._start_detector()
         self.env.run(until=horizon)
         self.actions.sort(key=lambda a: a.time_s)
         return ControlTimeline(

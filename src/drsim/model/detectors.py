@@ -1,4 +1,5 @@
-"""Failure detectors other than the health checks: the replication heartbeat, and fencing.
+"""Failure detectors other than the health checks: a replication heartbeat with fencing or
+not, and an arbiter with a quorum of observers.
 
 A mixin of :class:`drsim.model.control.ControlPlane`. With ``failover.detector:
 heartbeat`` the secondary exchanges a heartbeat with the primary over the
@@ -20,9 +21,21 @@ exchange gets through again, a fenced primary that was not replaced takes writes
 again, and a promoted secondary fails back per ``failover.failback`` (the old
 primary must be healthy too).
 
-Under a heartbeat detector the control plane also logs ``writers`` events: the
-regions taking writes (writable and not down) whenever that set changes, the
-split-brain metrics' input (:mod:`drsim.metrics.splitbrain`).
+With ``failover.detector: arbiter`` ``arbiter.observers`` observers in a third
+location probe the primary, each every ``interval`` from its own uniform phase (stream
+``detector``); a probe fails while the primary is down (or, under a gray failure, at
+its probe error rate, as a health checker's does) — a partition between the regions
+does not cut the observers off. An observer sees the primary dead once its probes have
+failed for ``timeout`` from the first failed one, alive at its next successful probe;
+the arbiter declares the primary lost while at least ``quorum`` observers see it dead:
+after a region outage at c, at c + τ + I·U₍q:n₎ (the q-th smallest of n uniform phases,
+mean τ + I·q/(n + 1)). It then promotes the secondary as the heartbeat's does, but it
+reaches the primary, so it demotes it (no split brain), and it fails back once the
+quorum is gone and the primary is healthy.
+
+Under either detector the control plane also logs ``writers`` events: the regions
+taking writes (writable and not down) whenever that set changes, the split-brain
+metrics' input (:mod:`drsim.metrics.splitbrain`).
 """
 
 from __future__ import annotations
@@ -31,22 +44,48 @@ from drsim.model.distributions import sample_one
 
 
 class Detectors:
-    """The heartbeat detector and fencing (mixed into ControlPlane)."""
+    """The heartbeat and the arbiter, fencing, probes (mixed into ControlPlane)."""
 
-    heartbeat_lost = False
+    primary_lost = False
     writers: tuple[int, ...] | None = None
 
     def _uses_heartbeat(self) -> bool:
+        """The secondary promotes itself and cannot demote the primary."""
         return self.scenario.failover.detector == "heartbeat"
 
+    def _self_detecting(self) -> bool:
+        """A heartbeat or an arbiter decides, not the health checks."""
+        return self.scenario.failover.detector != "health_checks"
+
+    def _start_detector(self) -> None:
+        detector = self.scenario.failover.detector
+        if detector == "heartbeat":
+            self.env.process(self._heartbeat())
+        elif detector == "arbiter":
+            self.dead_votes = 0
+            for _ in range(self.scenario.failover.arbiter.observers):
+                self.env.process(self._observer())
+
     def _primary_back(self) -> bool:
-        """The old primary can take over again: healthy and, under a heartbeat detector,
-        heard by the secondary."""
-        return self.healthy[self.primary] and not self.heartbeat_lost
+        """The old primary can take over again: healthy and, under a heartbeat or an
+        arbiter, no longer declared lost."""
+        return self.healthy[self.primary] and not self.primary_lost
+
+    def _probe_fails(self, r: int, rng) -> bool:
+        """One probe of region ``r`` (a health checker's, an observer's): fails while it is
+        down, or at the gray failures' probe error rate (one draw from ``rng`` then)."""
+        if self.down[r]:
+            return True
+        if self.gray[r]:
+            ok = 1.0
+            for g in self.gray[r]:
+                ok *= 1.0 - g.probe_error_rate
+            return bool(rng.random() >= ok)
+        return False
 
     def _note_writers(self) -> None:
-        """Log the regions taking writes when that set changes (heartbeat detector only)."""
-        if not self._uses_heartbeat():
+        """Log the regions taking writes when that set changes (heartbeat or arbiter)."""
+        if not self._self_detecting():
             return
         writers = tuple(r for r in range(self.n_regions) if self.writable[r] and not self.down[r])
         if writers != self.writers:
@@ -63,7 +102,7 @@ class Detectors:
         that finds the link cut starts the timeout; the primary's lease runs from the last
         exchange that got through. Timers due at a probe's instant fire before it."""
         beat = self.scenario.failover.heartbeat
-        phase = float(self.heartbeat_rng.uniform(0.0, beat.interval))
+        phase = float(self.detector_rng.uniform(0.0, beat.interval))
         last_ok = phase - beat.interval  # the exchange before the run's first
         first_miss = None
         k = 0
@@ -72,8 +111,8 @@ class Detectors:
             now = float(self.env.now)
             if self._heartbeat_arrives():
                 last_ok, first_miss = now, None
-                if self.heartbeat_lost:
-                    self._heartbeat_heard()
+                if self.primary_lost:
+                    self._declare_back()
                 else:
                     self._unfence()
             elif first_miss is None:
@@ -82,7 +121,7 @@ class Detectors:
             due = phase + k * beat.interval
             if first_miss is not None:
                 for when, fire in ((last_ok + beat.timeout, self._lease_expired),
-                                   (first_miss + beat.timeout, self._heartbeat_missed)):
+                                   (first_miss + beat.timeout, self._declare_lost)):
                     if now <= when <= due:
                         yield self.env.timeout(max(when - float(self.env.now), 0.0))
                         fire()
@@ -107,22 +146,21 @@ class Detectors:
             self._event("writable", self.names[p])
             self._snapshot()
 
-    def _heartbeat_missed(self) -> None:
+    def _declare_lost(self) -> None:
         """The secondary's timeout ended: the primary is lost to it."""
-        if self.heartbeat_lost:
+        if self.primary_lost:
             return
-        self.heartbeat_lost = True
+        self.primary_lost = True
         now = float(self.env.now)
-        self._event("detector", self.names[self.secondary],
-                    self.scenario.failover.heartbeat.timeout, "lost")
+        self._event("detector", self.names[self.secondary], 0.0, "lost")
         if self.meta["detection_s"] is None:
             self.meta["detection_s"] = now
         if not self.failed_over and self.failover_process is None:
-            self.failover_process = self.env.process(self._heartbeat_failover())
+            self.failover_process = self.env.process(self._self_failover())
 
-    def _heartbeat_heard(self) -> None:
+    def _declare_back(self) -> None:
         """Heartbeats arrive again: unfence a primary nobody replaced, or fail back."""
-        self.heartbeat_lost = False
+        self.primary_lost = False
         self._event("detector", self.names[self.secondary], 0.0, "heard")
         if self.failed_over or self.promoting:
             if not self.failback_pending and self.scenario.failover.failback.policy != "never":
@@ -131,15 +169,50 @@ class Detectors:
         else:
             self._unfence()
 
-    def _heartbeat_failover(self):
+    def _observer(self):
+        """One observer of the arbiter, in a third location: it probes the primary every
+        ``interval`` (uniform phase) and sees it dead once its probes have failed for
+        ``timeout`` from the first failed one, alive again at the next successful probe."""
+        arbiter = self.scenario.failover.arbiter
+        phase = float(self.detector_rng.uniform(0.0, arbiter.interval))
+        first_miss, dead, k = None, False, 0
+        yield self.env.timeout(phase)
+        while True:
+            now = float(self.env.now)
+            if not self._probe_fails(self.primary, self.detector_rng):
+                first_miss = None
+                if dead:
+                    dead = False
+                    self._vote(-1)
+            elif first_miss is None:
+                first_miss = now
+            k += 1
+            due = phase + k * arbiter.interval
+            if first_miss is not None and not dead and first_miss + arbiter.timeout <= due:
+                yield self.env.timeout(max(first_miss + arbiter.timeout - now, 0.0))
+                dead = True
+                self._vote(+1)
+            yield self.env.timeout(max(due - float(self.env.now), 0.0))
+
+    def _vote(self, change: int) -> None:
+        """An observer changed its mind: the arbiter declares the primary lost while a
+        quorum sees it dead, and back when that quorum is gone."""
+        self.dead_votes += change
+        quorum = self.dead_votes >= self.scenario.failover.arbiter.quorum
+        if quorum and not self.primary_lost:
+            self._declare_lost()
+        elif not quorum and self.primary_lost:
+            self._declare_back()
+
+    def _self_failover(self):
         """The secondary promotes itself (and points the failover record at itself),
         unless heartbeats arrive again before the promotion starts."""
         yield from self._hold_failover()
-        if self.heartbeat_lost:
+        if self.primary_lost:
             self._flip_dns_to(self.secondary)
             yield self.env.timeout(sample_one(self.scenario.failover.automation_delay,
                                               self.failover_rng))
-            if self.heartbeat_lost:
+            if self.primary_lost:
                 yield from self._promote()
             else:
                 self._flip_dns_to(self.primary)

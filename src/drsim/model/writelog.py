@@ -86,7 +86,7 @@ class WriteLog:
         # Split brains (heartbeat detector): when two regions took writes, and the rows of
         # the writes acknowledged then, flagged (model/reconcile.py) up to reconciled_s.
         self.splits = (split_windows(control.epochs)
-                       if scenario.failover.detector == "heartbeat" else [])
+                       if scenario.failover.detector != "health_checks" else [])
         self.reconciliation = scenario.failover.reconciliation
         self.split_flags: dict[int, int] = {}
         self.reconciled_s = -math.inf

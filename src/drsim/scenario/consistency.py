@@ -277,14 +277,14 @@ def _promotion_problems(scenario: Scenario) -> Iterator[Inconsistency]:
 
 
 def _detector_problems(scenario: Scenario) -> Iterator[Inconsistency]:
-    """A heartbeat detector is automation between one primary and one secondary; its
-    heartbeat rides the asynchronous replication link."""
+    """A heartbeat or an arbiter is automation between one primary and one secondary; the
+    heartbeat rides the asynchronous replication link; fencing is the heartbeat's lease."""
     failover = scenario.failover
+    if failover.detector != "heartbeat" and failover.fencing:
+        yield Inconsistency(("failover", "fencing"),
+                            "fencing needs detector 'heartbeat' (the lease is renewed by "
+                            "the heartbeat)")
     if failover.detector == "health_checks":
-        if failover.fencing:
-            yield Inconsistency(("failover", "fencing"),
-                                "fencing needs detector 'heartbeat' (the lease is renewed by "
-                                "the heartbeat)")
         return
     roles = [r.role for r in scenario.regions]
     if roles.count("primary") != 1 or roles.count("secondary") != 1:
@@ -295,7 +295,7 @@ def _detector_problems(scenario: Scenario) -> Iterator[Inconsistency]:
         yield Inconsistency(("failover", "mode"),
                             f"detector {failover.detector!r} promotes automatically: mode "
                             f"must be 'automatic', not {failover.mode!r}")
-    if scenario.replication.mode != "async":
+    if failover.detector == "heartbeat" and scenario.replication.mode != "async":
         yield Inconsistency(("replication", "mode"),
                             f"detector {failover.detector!r} watches the asynchronous "
                             f"replication link: mode must be 'async', not "

@@ -142,6 +142,40 @@ class Heartbeat(Model):
         return self
 
 
+class Arbiter(Model):
+    """failover.detector arbiter: observers in a third location vote on the primary."""
+
+    observers: int = Field(
+        3, ge=1, le=15,
+        description="Observers in a third location probing the primary; a partition between "
+        "the regions does not cut them off [assumption: three, e.g. a witness per zone].",
+    )
+    quorum: int = Field(
+        2, ge=1, le=15,
+        description="The arbiter promotes the secondary when at least this many observers see "
+        "the primary dead [assumption: a majority].",
+    )
+    interval: Duration = Field(
+        10.0, gt=0, description="Each observer probes this often, from a uniform phase "
+        "[assumption].",
+    )
+    timeout: Duration = Field(
+        30.0, ge=0,
+        description="An observer sees the primary dead once its probes have failed this long "
+        "from the first failed one (a probe fails while the primary is down, or as a health "
+        "check's probe does under a gray failure) and alive at its next successful probe "
+        "[assumption].",
+    )
+
+    @model_validator(mode="after")
+    def _quorum_within_observers(self):
+        """A quorum larger than the observers never forms."""
+        if self.quorum > self.observers:
+            raise ValueError(f"arbiter.quorum ({self.quorum}) cannot exceed arbiter.observers "
+                             f"({self.observers})")
+        return self
+
+
 class Failover(Model):
     """How the secondary becomes the authoritative region."""
 
@@ -179,16 +213,21 @@ class Failover(Model):
     promote_region: str | None = Field(
         None, description="promote: operator — the secondary the operator promotes."
     )
-    detector: Literal["health_checks", "heartbeat"] = Field(
+    detector: Literal["health_checks", "heartbeat", "arbiter"] = Field(
         "health_checks",
         description="What decides the primary is lost: health_checks (the internet health "
         "checks' verdict, Route 53 style); heartbeat (the secondary promotes itself when no "
         "replication heartbeat arrived for heartbeat.timeout — a partition between the regions "
         "looks like the primary's death, the split-brain risk) [assumption: a self-promoting "
-        "replica, as Patroni or a DIY watchdog].",
+        "replica, as Patroni or a DIY watchdog]; arbiter (a quorum of observers in a third "
+        "location, which a partition between the regions does not fool; the arbiter demotes "
+        "the primary it promotes over).",
     )
     heartbeat: Heartbeat = Field(
         default_factory=Heartbeat, description="detector heartbeat: interval and timeout."
+    )
+    arbiter: Arbiter = Field(
+        default_factory=Arbiter, description="detector arbiter: observers, quorum, probes."
     )
     fencing: bool = Field(
         False,
