@@ -356,8 +356,7 @@ def split_brain_text(m: Metrics) -> str:
     if split == 0:
         return "No two regions ever took writes at once (no split brain)."
     writes = _mean(m, "split_writes") or 0.0
-    text = (f"Two regions took writes for {fmt_seconds(split)} in all "
-            f"({fmt_ci(m.get('split_brain_s') or {}, 'duration') or 'one replication'}); "
+    text = (f"Two regions took writes for {_with_ci(m, 'split_brain_s', 'in all')}; "
             f"{writes:,.0f} writes were acknowledged meanwhile")
     conflicting = _mean(m, "conflicting_writes") or 0.0
     if conflicting == 0:
