@@ -3,9 +3,15 @@ writes flagged by reconciliation (one row per write and other region)."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
-from drsim.metrics.splitbrain import split_brain_metrics, split_windows_from_events
+from drsim.metrics.splitbrain import (
+    split_brain_by_incident,
+    split_brain_metrics,
+    split_windows_from_events,
+)
 from drsim.metrics.summary import summarise
 from drsim.report.readings import split_brain_text
 
@@ -23,6 +29,18 @@ def test_windows_with_two_writers_sum_and_an_open_one_ends_with_the_run():
     m = split_brain_metrics(events, build_writes([]), 500.0)
     assert m["split_brain_s"] == 160.0 and m["split_brains"] == 2.0
     assert m["split_brain_max_s"] == 100.0
+    assert m["split_brain_recovered"] == 0.0  # the second is open at the end
+    closed = split_brain_metrics(writers((0.0, 1), (100.0, 2), (160.0, 1)), build_writes([]),
+                                 500.0)
+    assert closed["split_brain_recovered"] == 1.0 and closed["split_brain_s"] == 60.0
+
+
+def test_each_incident_gets_the_split_within_its_span():
+    events = writers((0.0, 1), (100.0, 2), (160.0, 1), (400.0, 2))
+    spans = [SimpleNamespace(number=1, start_s=50.0, observe_end_s=300.0),
+             SimpleNamespace(number=2, start_s=300.0, observe_end_s=500.0)]
+    assert split_brain_by_incident(events, spans, 450.0) == {
+        "incident.1.split_brain_s": 60.0, "incident.2.split_brain_s": 50.0}
 
 
 def test_conflicting_writes_kept_and_lost_count_writes_not_rows():

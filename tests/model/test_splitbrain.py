@@ -275,3 +275,16 @@ def test_a_quorum_larger_than_the_observers_is_refused():
         failover={"detector": "arbiter", "fencing": True}))
     assert any("fencing needs detector 'heartbeat'" in p.message
                for p in consistency_problems(scenario))
+
+
+def test_a_split_still_open_at_the_end_is_censored_and_says_so():
+    from drsim.metrics.notes import metric_notes
+
+    scenario = partitioned(writes=False, failback={"policy": "never"})
+    records = simulate(scenario, 0)
+    values = compute_metrics(records, scenario)
+    assert values["split_brain_recovered"] == 0.0
+    assert values["split_brain_s"] == pytest.approx(
+        scenario.run.duration - first_time(records.events, "writable", "r2"))
+    notes = metric_notes(records, scenario, values)
+    assert "still took writes at the end of the run" in notes["split_brain_s"]

@@ -204,6 +204,11 @@ GLOSSARY: tuple[Entry, ...] = (
           "and up): a self-promoting secondary that could not demote the old primary, no "
           "fencing. 0 with fencing.",
           "tests/model/test_splitbrain.py::test_without_fencing_split_brain_is_the_measured_overlap"),
+    Entry("incident.<n>.split_brain_s", "seconds", "Time with two writers within incident "
+          "n's span (its first fault to the next incident's start).", f"{_T}test_splitbrain.py"),
+    Entry("split_brain_recovered", "fraction", "1 when one region alone took writes again "
+          "before the run ended, 0 when a split was still open (split_brain_s censored, its "
+          "conflicts not reconciled).", f"{_T}test_splitbrain.py"),
     Entry("split_brains", "count", "Windows with two writers.", f"{_T}test_splitbrain.py"),
     Entry("split_brain_max_s", "seconds", "The longest window with two writers.",
           f"{_T}test_splitbrain.py"),
