@@ -288,3 +288,22 @@ def test_a_split_still_open_at_the_end_is_censored_and_says_so():
         scenario.run.duration - first_time(records.events, "writable", "r2"))
     notes = metric_notes(records, scenario, values)
     assert "still took writes at the end of the run" in notes["split_brain_s"]
+
+
+def test_a_dead_secondary_promotes_nothing_but_a_lease_fences_the_primary_meanwhile():
+    """The primary cannot tell the secondary's death from a partition: with fencing it stops
+    taking writes τ after the last exchange and takes them again at the first exchange
+    after the secondary's return; the secondary, down, declares nothing."""
+    scenario = build_scenario(
+        faults=[{"kind": "region_outage", "region": "r2", "start": "60s", "duration": "2m"}],
+        failover={"detector": "heartbeat", "fencing": True, "promotion_time": "0s",
+                  "heartbeat": {"interval": f"{I_S:g}s", "timeout": f"{TAU_S:g}s"}},
+        replication={"mode": "async"}, run={"duration": "5m", "seed": 2})
+    events = events_of(scenario)
+    assert not (events["kind"] == "detector").any()
+    assert not (events["kind"] == "promotion_start").any()
+    fenced = first_time(events, "fenced", "r1")
+    assert TAU_S - I_S <= fenced - 60.0 < TAU_S
+    back = events.loc[(events["kind"] == "writable") & (events["region"] == "r1")
+                      & (events["time_s"] > 0), "time_s"]
+    assert len(back) == 1 and 180.0 <= back.iloc[0] < 180.0 + I_S

@@ -109,27 +109,32 @@ class Detectors:
         yield self.env.timeout(phase)
         while True:
             now = float(self.env.now)
-            if self._heartbeat_arrives():
+            arrives = self._heartbeat_arrives()
+            if arrives:
                 last_ok, first_miss = now, None
                 if self.primary_lost:
                     self._declare_back()
                 else:
                     self._unfence()
+            elif self.down[self.secondary]:
+                first_miss = None  # a secondary that is down decides nothing
             elif first_miss is None:
                 first_miss = now
             k += 1
             due = phase + k * beat.interval
+            timers = [] if arrives else [(last_ok + beat.timeout, self._lease_expired)]
             if first_miss is not None:
-                for when, fire in ((last_ok + beat.timeout, self._lease_expired),
-                                   (first_miss + beat.timeout, self._declare_lost)):
-                    if now <= when <= due:
-                        yield self.env.timeout(max(when - float(self.env.now), 0.0))
-                        fire()
+                timers.append((first_miss + beat.timeout, self._declare_lost))
+            for when, fire in timers:  # in time order: the lease runs from earlier
+                if now <= when <= due:
+                    yield self.env.timeout(max(when - float(self.env.now), 0.0))
+                    fire()
             yield self.env.timeout(max(due - float(self.env.now), 0.0))
 
     def _lease_expired(self) -> None:
         """Fencing: the primary has not heard the secondary for ``timeout``; it stops
-        taking writes (one interval before the secondary's own timeout ends)."""
+        taking writes (one interval before the secondary's own timeout ends). It cannot tell
+        a partition from the secondary's death: a secondary down also fences it."""
         p = self.primary
         if self.scenario.failover.fencing and self.writable[p]:
             self.writable[p] = False
