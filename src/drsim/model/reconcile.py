@@ -80,12 +80,11 @@ def reconcile(log, t: float, p: int, s: int, windows: list[tuple[float, float]],
     flags = conflict_flags(log, rows, p, policy)
     for row, flag in zip(rows.tolist(), flags.tolist(), strict=True):
         log.split_flags[row] = flag
-    lost = rows[flags == LOST]
-    for row in lost.tolist():
+    for row in rows[flags == LOST].tolist():
         log.pending.pop(row, None)
+    lost = np.array([r for r, f in log.split_flags.items() if f == LOST], dtype=np.int64)
     _deliver(log, t, p, s, lost)
-    kept = rows[flags == KEPT]
-    _settle(log, kept, p, s)
+    _settle(log, rows[flags == KEPT], lost, t, p, s)
 
 
 def _deliver(log, t: float, p: int, s: int, lost: np.ndarray) -> None:
@@ -101,22 +100,28 @@ def _deliver(log, t: float, p: int, s: int, lost: np.ndarray) -> None:
         log.apply_row(t, row)
 
 
-def _settle(log, kept: np.ndarray, p: int, s: int) -> None:
-    """Both regions hold each conflict's winning value; a newer version the losing side
-    wrote is gone, so the newest acknowledged version is the winner's."""
+def _settle(log, kept: np.ndarray, lost: np.ndarray, t: float, p: int, s: int) -> None:
+    """Both regions hold each conflict's surviving value: the newest version of it that
+    reconciliation did not lose (the winner's last, or a write after the split), and a
+    newer version the losing side wrote is gone, so the newest acknowledged one is that."""
     d = log.directory
-    users = view(log.user)[kept]
-    kinds = view(log.kind)[kept]
-    values = view(log.value)[kept]
-    winning: dict[tuple[int, int], float] = {}
-    for user, kind, value in zip(users.tolist(), kinds.tolist(), values.tolist(), strict=True):
-        key = (user, kind)
-        winning[key] = max(winning.get(key, value), value)
-    for (user, kind), value in winning.items():
-        column, newest = ((d.cred, d.newest_cred) if kind == KIND_CRED
+    user, kind, value = view(log.user), view(log.kind), view(log.value)
+    items = set(zip(user[kept].tolist(), kind[kept].tolist(), strict=True))
+    if not items:
+        return
+    candidates = np.flatnonzero(np.isin(user, [u for u, _ in items]) & (view(log.time_s) < t)
+                                & (view(log.lost) == 0))
+    candidates = np.setdiff1d(candidates, lost)
+    surviving: dict[tuple[int, int], float] = {}
+    for u, k, v in zip(user[candidates].tolist(), kind[candidates].tolist(),
+                       value[candidates].tolist(), strict=True):
+        if (u, k) in items:
+            surviving[(u, k)] = max(surviving.get((u, k), v), v)
+    for (u, k), v in surviving.items():
+        column, newest = ((d.cred, d.newest_cred) if k == KIND_CRED
                           else (d.profile, d.newest_profile))
-        column[p][user] = column[s][user] = int(value)
-        if newest[user] > value:
-            newest[user] = int(value)
-            if kind == KIND_PROFILE:
-                del log.profile_acks.get(user, [])[int(value):]
+        column[p][u] = column[s][u] = int(v)
+        if newest[u] > v:
+            newest[u] = int(v)
+            if k == KIND_PROFILE:
+                del log.profile_acks.get(u, [])[int(v):]
