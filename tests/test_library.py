@@ -252,6 +252,23 @@ def test_promoting_the_least_lagged_secondary_loses_fewer_writes_than_the_first(
     assert _ci(first, "rpo_lost_writes")[0] > _ci(least_lag, "rpo_lost_writes")[1]
 
 
+SPLIT_BRAIN_SMALL = ["users.population=2000", "run.duration=12m", "faults.0.start=3m",
+                     "faults.0.duration=6m", "traffic.sign_in=4/s"]  # < 1 s a run
+
+
+def test_fencing_leaves_no_time_with_two_writers():
+    """Without fencing both regions take writes from the secondary's promotion until the
+    partition heals; with fencing the old primary's lease expires first: never two writers."""
+    def summary(fencing: str) -> dict[str, dict]:
+        scenario = load_scenario("split-brain", [*SPLIT_BRAIN_SMALL, f"failover.fencing={fencing}"])
+        return summarise([run_one(scenario, rep).metrics for rep in range(REPS)])
+
+    split, fenced = summary("false"), summary("true")
+    assert _ci(split, "split_brain_s")[0] > _ci(fenced, "split_brain_s")[1]
+    assert _ci(split, "split_writes")[0] > _ci(fenced, "split_writes")[1]
+    assert fenced["split_brain_s"]["mean"] == 0.0 and fenced["split_writes"]["mean"] == 0.0
+
+
 def _signing_key_variant(yaml_tail: str, overrides: list[str]) -> dict[str, dict]:
     """Three shrunk replications of signing-key-rotation with ``yaml_tail`` merged in."""
     text = f"extends: signing-key-rotation\nname: signing-key-variant\n{yaml_tail}"

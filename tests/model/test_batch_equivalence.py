@@ -47,6 +47,7 @@ SCENARIOS = [
     "signing-key-rotation",  # relying parties read the records: the tables decide
     "trigger-in-failed-region",
     "control-plane-in-failed-region",
+    "split-brain",  # two regions take writes; reconciliation at failback
 ]
 
 EXTRA = {

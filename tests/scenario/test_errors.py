@@ -99,6 +99,18 @@ CASES = [
     ("promote-region-not-secondary", "name: x\nfailover:\n  promote: operator\n"
      "  promote_region: us-east-1\n", 4, "failover.promote_region",
      "promote_region 'us-east-1' is not a secondary region (secondaries: 'eu-west-1')"),
+    ("heartbeat-timeout-short", "name: x\nfailover:\n  detector: heartbeat\n  heartbeat:\n"
+     "    interval: 10s\n    timeout: 5s\n", 4, "failover.heartbeat",
+     "heartbeat.timeout (5s) must exceed heartbeat.interval (10s)"),
+    ("bad-detector", "name: x\nfailover:\n  detector: heartbeats\n", 3, "failover.detector",
+     "did you mean 'heartbeat'?"),
+    ("fencing-without-heartbeat", "name: x\nfailover:\n  fencing: true\n", 3,
+     "failover.fencing", "fencing needs detector 'heartbeat'"),
+    ("heartbeat-needs-automatic", "name: x\nfailover:\n  mode: manual\n  detector: heartbeat\n",
+     3, "failover.mode", "mode must be 'automatic', not 'manual'"),
+    ("arbiter-quorum", "name: x\nfailover:\n  detector: arbiter\n  arbiter:\n"
+     "    observers: 3\n    quorum: 5\n", 4, "failover.arbiter",
+     "arbiter.quorum (5) cannot exceed arbiter.observers (3)"),
     ("duplicate-key", "name: x\ndns:\n  ttl: 60s\n  ttl: 30s\n", 4, "dns.ttl",
      "duplicate key 'ttl' (first written on line 3)"),
     ("unsafe-tag", "name: !!python/object/apply:os.system ['echo pwned']\n", 1, "name",

@@ -33,6 +33,7 @@ from drsim.cli.common import EXIT_BAD_INPUT, report_scenario_error, set_option
 from drsim.metrics.evidence import level_label
 from drsim.metrics.staleness import staleness_origin_words
 from drsim.report.formatting import number, terminal_value
+from drsim.report.readings import split_brain_text
 
 HEADLINE: tuple[tuple[str, str, str], ...] = (
     # (metric, label, unit kind: count | s | pct | usd)
@@ -61,6 +62,9 @@ HEADLINE: tuple[tuple[str, str, str], ...] = (
     ("dns_share_moved_60s", "    on the new region 60 s after flip", "pct"),
     ("availability", "availability of sign-in", "pct"),
     ("oscillations", "failovers undone by a failback", "count"),
+    ("split_brain_s", "split brain: two regions taking writes", "s"),
+    ("conflicting_writes", "  conflicting writes (both sides)", "count"),
+    ("reconciled_writes_lost", "  lost by reconciliation", "count"),
     ("relying_party_rejections", "API calls rejected with valid tokens", "count"),
     ("relying_party_rejection_s", "  time a relying party rejects", "s"),
     ("relying_party_rejection_max_s", "  longest", "s"),
@@ -295,6 +299,8 @@ def summary_text(output: Any, directory: Path | None) -> str:
         lines += ["", "Staleness age of stale reads by cause (p50 / p90 / p99):", *ages]
     lines += people_lines(metrics)
     lines += overload_lines(output.summary, scenario)
+    if "split_brain_s" in metrics:
+        lines += ["", "Split brain:", f"  {split_brain_text(metrics)}"]
     lines += ["", "Fault timeline:", *timeline_lines(output)]
     if output.failed:
         lines += [

@@ -26,6 +26,7 @@ from drsim.metrics.people import final_attempt_mask, read_your_writes_metrics, u
 from drsim.metrics.relying import relying_party_metrics
 from drsim.metrics.rpo import rpo_metrics
 from drsim.metrics.sessions import sessions_disrupted_metrics
+from drsim.metrics.splitbrain import split_brain_by_incident, split_brain_metrics
 from drsim.metrics.staleness import stale_read_causes, stale_read_metrics
 from drsim.records import RunRecords
 from drsim.scenario.schema import Scenario
@@ -80,4 +81,7 @@ def compute_metrics(records: RunRecords, scenario: Scenario) -> dict[str, float]
     out.update(oscillation_metrics(records.events, scenario.run.duration))
     out.update(relying_party_metrics(records, scenario))
     out.update(dependency_metrics(records, scenario))
+    if scenario.failover.detector != "health_checks":
+        out.update(split_brain_metrics(records.events, records.writes, scenario.run.duration))
+        out.update(split_brain_by_incident(records.events, found, scenario.run.duration))
     return {name: float(value) for name, value in out.items()}

@@ -199,6 +199,36 @@ GLOSSARY: tuple[Entry, ...] = (
     Entry("promotion_read_only_s", "seconds", "The cost of the failovers in time: summed "
           "from each promotion's start until the promoted region takes writes (its writes "
           "at risk are rpo_writes).", "tests/model/test_flapping.py"),
+    # Split brain (failover.detector heartbeat or arbiter only)
+    Entry("split_brain_s", "seconds", "Time with two regions taking writes at once (writable "
+          "and up): a self-promoting secondary that could not demote the old primary, no "
+          "fencing. 0 with fencing.",
+          "tests/model/test_splitbrain.py::test_without_fencing_split_brain_is_the_measured_overlap"),
+    Entry("incident.<n>.split_brain_s", "seconds", "Time with two writers within incident "
+          "n's span (its first fault to the next incident's start).", f"{_T}test_splitbrain.py"),
+    Entry("split_brain_recovered", "fraction", "1 when one region alone took writes again "
+          "before the run ended, 0 when a split was still open (split_brain_s censored, its "
+          "conflicts not reconciled).", f"{_T}test_splitbrain.py"),
+    Entry("split_brains", "count", "Windows with two writers.", f"{_T}test_splitbrain.py"),
+    Entry("split_brain_max_s", "seconds", "The longest window with two writers.",
+          f"{_T}test_splitbrain.py"),
+    Entry("split_writes", "count", "Writes acknowledged (by either region) while two regions "
+          "took writes.", f"{_T}test_splitbrain.py"),
+    Entry("conflicting_writes", "count", "Of the split writes, those of a password or profile "
+          "written on both sides during the split; reconciled at failback "
+          "(failover.reconciliation).",
+          "tests/model/test_splitbrain.py::test_conflicting_users_follow_the_closed_form"),
+    Entry("conflicting_users", "users", "Users with a password or profile written on both "
+          "sides during a split: N·g(D) for Poisson writers whose DNS moves U[0, T) into a "
+          "split of length D.",
+          "tests/model/test_splitbrain.py::test_conflicting_users_follow_the_closed_form"),
+    Entry("reconciled_writes_kept", "count", "Conflicting writes on the side reconciliation "
+          "kept (last_writer_wins: the side of the item's last write; primary_wins: the old "
+          "primary's).",
+          "tests/model/test_splitbrain.py::test_last_writer_wins_keeps_each_users_last_write"),
+    Entry("reconciled_writes_lost", "count", "Conflicting writes on the other side: "
+          "acknowledged, then discarded by reconciliation (not in writes_lost).",
+          "tests/model/test_splitbrain.py::test_last_writer_wins_keeps_each_users_last_write"),
     Entry("incidents", "count", "Incidents in the run: faults whose windows overlap or touch "
           "form one.", f"{_T}test_incidents.py::test_faults_that_overlap_or_touch_form_one_incident"),
     Entry("headline_incident", "count", "Which incident the unprefixed recovery metrics "

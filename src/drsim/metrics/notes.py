@@ -262,6 +262,9 @@ def _censored_note(base: str, value_of: ValueOf) -> str | None:
     if base == "overload_sustained_s" and value_of("overload_end_state") == 1.0:
         return ("a region was still overloaded at the end of the run (the bad state): the "
                 "value is censored at the end of the run, a lower bound")
+    if base in ("split_brain_s", "split_brain_max_s") and value_of("split_brain_recovered") == 0.0:
+        return ("two regions still took writes at the end of the run: the split is censored "
+                "there (a lower bound) and its conflicts were never reconciled")
     for kind in EXPOSURE_KINDS:
         if base in (f"exposure_{kind}_max_s", f"exposure_{kind}_total_s"):
             censored = value_of(f"exposure_{kind}_censored")

@@ -294,6 +294,7 @@ def _writes_table(scenario: Scenario, out: DataPlaneOutput) -> pd.DataFrame:
             "lost": w["lost"],
             "conflict": w["conflict"],
             "stuck": w["stuck"],
+            "split": w["split"],
         }
     )
 

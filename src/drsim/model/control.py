@@ -21,6 +21,7 @@ import numpy as np
 import simpy
 
 from drsim.model.control_gate import ControlPlaneGate
+from drsim.model.detectors import Detectors
 from drsim.model.distributions import sample_one
 from drsim.model.failover_policy import FailoverPolicy
 from drsim.model.streams import Streams
@@ -117,7 +118,7 @@ class ControlTimeline:
         return np.array(pauses, dtype=np.float64).reshape(-1, 2)
 
 
-class ControlPlane(FailoverPolicy, ControlPlaneGate):
+class ControlPlane(FailoverPolicy, ControlPlaneGate, Detectors):
     """SimPy model of faults, health checks, DNS and the failover controller.
 
     ``drains``: when each waiting failback completes (backlog drained or wait over), as
@@ -147,6 +148,7 @@ class ControlPlane(FailoverPolicy, ControlPlaneGate):
             scenario.health_check.checkers, scenario.health_check.healthy_fraction
         )
         self.failover_rng = streams.get("failover")
+        self.detector_rng = streams.get("detector")
         self.export_rng = streams.get("export")
 
         # Fault counters (overlapping faults stack).
@@ -248,6 +250,7 @@ class ControlPlane(FailoverPolicy, ControlPlaneGate):
             self.epochs[-1] = epoch
         elif not self.epochs or replace(self.epochs[-1], start_s=epoch.start_s) != epoch:
             self.epochs.append(epoch)
+        self._note_writers()
 
     def _event(self, kind: str, region: str = "", value: float = 0.0, detail: str = "") -> None:
         self.events.append((float(self.env.now), kind, region, value, detail))
@@ -314,15 +317,7 @@ class ControlPlane(FailoverPolicy, ControlPlaneGate):
         run = 0  # consecutive results contradicting the current status
         yield self.env.timeout(float(self.health_rng.uniform(0.0, hc.interval)))
         while True:
-            if self.down[r]:
-                fails = True
-            elif self.gray[r]:
-                ok = 1.0
-                for g in self.gray[r]:
-                    ok *= 1.0 - g.probe_error_rate
-                fails = self.health_rng.random() >= ok
-            else:
-                fails = False
+            fails = self._probe_fails(r, self.health_rng)
             if fails == healthy:
                 run += 1
                 if run >= k:
@@ -393,6 +388,8 @@ class ControlPlane(FailoverPolicy, ControlPlaneGate):
                 self._set_answers()
             return
         if not healthy:
+            if self._self_detecting():
+                return  # the heartbeat or the arbiter decides (model/detectors.py)
             if self.meta["detection_s"] is None:
                 self.meta["detection_s"] = float(self.env.now)
             if mode == "automatic" and not self.failed_over and self.failover_process is None:
@@ -402,10 +399,11 @@ class ControlPlane(FailoverPolicy, ControlPlaneGate):
             elif mode == "none" and self.per_home:
                 self._set_answers()
         else:
-            if mode == "automatic" and not self.failed_over and not self.promoting:
+            if (mode == "automatic" and not self.failed_over and not self.promoting
+                    and not self._self_detecting()):
                 # Route 53 style: until promotion starts, the record follows the health check.
                 self._flip_dns_to(self.primary)
-            if self.failed_over or self.promoting:
+            if (self.failed_over or self.promoting) and not self.primary_lost:
                 if not self.failback_pending and self.scenario.failover.failback.policy != "never":
                     self.failback_pending = True
                     self.env.process(self._failback())
@@ -424,7 +422,8 @@ class ControlPlane(FailoverPolicy, ControlPlaneGate):
         if self.meta["promotion_start_s"] is None:
             self.meta["promotion_start_s"] = now
         self.failover_times.append(now)
-        self.writable[p] = False
+        if not self._uses_heartbeat():  # a self-promoting secondary cannot demote p
+            self.writable[p] = False
         self.writable[s] = False
         self._event("promotion_start", self.names[s])
         self.actions.append(Action(now, "promote", s, p))
@@ -480,7 +479,7 @@ class ControlPlane(FailoverPolicy, ControlPlaneGate):
         while self.failover_process is not None:
             yield self.env.timeout(1.0)
         yield from self._wait_min_healthy()
-        if not self.healthy[self.primary]:
+        if not self._primary_back():
             self.failback_pending = False
             return
         if not self.failed_over:
@@ -571,6 +570,7 @@ class ControlPlane(FailoverPolicy, ControlPlaneGate):
                 self.env.process(self._checker(r, health))
         if self.scenario.replication.mode == "periodic_export" and self.n_regions > 1:
             self.env.process(self._exports())
+        self._start_detector()
         self.env.run(until=horizon)
         self.actions.sort(key=lambda a: a.time_s)
         return ControlTimeline(

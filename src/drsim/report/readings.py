@@ -50,6 +50,7 @@ HEADLINE_LABELS: dict[str, str] = {
     "sessions_disrupted": "Sessions disrupted",
     "cost_per_month_usd": "Cost per month",
     "overload_sustained_s": "Overload after its trigger",
+    "split_brain_s": "Split brain: two regions taking writes",
 }
 """The run report's headline metrics, in order, with their labels."""
 
@@ -349,6 +350,8 @@ def run_readings(metrics: Metrics, scenario: Scenario | None = None,
     if "failover_blocked_s" in m:
         out.append(_reading(m, "failover_blocked_s", failover_blocked_text(m),
                             "Failover waiting for its control plane"))
+    if _mean(m, "split_brain_s") is not None:
+        out.append(_reading(m, "split_brain_s", split_brain_text(m)))
     return out
 
 
@@ -370,6 +373,26 @@ def failover_blocked_text(m: Metrics) -> str:
             " before the runbook (or promotion) could run: a control plane in the failed "
             "region keeps the recovery path shut until the region — or a break-glass path "
             "— opens it.")
+
+
+def split_brain_text(m: Metrics) -> str:
+    """The split brain in words: how long two regions took writes, how many writes then,
+    and what reconciliation kept and lost."""
+    split = _mean(m, "split_brain_s") or 0.0
+    if split == 0:
+        return "No two regions ever took writes at once (no split brain)."
+    writes = _mean(m, "split_writes") or 0.0
+    text = (f"Two regions took writes for {_with_ci(m, 'split_brain_s', 'in all')}; "
+            f"{writes:,.0f} writes were acknowledged meanwhile")
+    conflicting = _mean(m, "conflicting_writes") or 0.0
+    if conflicting == 0:
+        return text + ", none of a password or profile written on both sides."
+    users = _mean(m, "conflicting_users") or 0.0
+    kept = _mean(m, "reconciled_writes_kept") or 0.0
+    lost = _mean(m, "reconciled_writes_lost") or 0.0
+    return (text + f"; {conflicting:,.0f} of them conflicting ({users:,.0f} users wrote the "
+            f"same password or profile on both sides): reconciliation kept {kept:,.0f} and "
+            f"lost {lost:,.0f}.")
 
 
 def overload_text(m: Metrics) -> str:

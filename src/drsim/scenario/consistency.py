@@ -56,6 +56,7 @@ def consistency_problems(scenario: Scenario) -> list[Inconsistency]:
         *_clock_problems(scenario),
         *_promotion_problems(scenario),
         *dependency_problems(scenario, _unknown_region, Inconsistency),
+        *_detector_problems(scenario),
     ]
 
 
@@ -275,3 +276,29 @@ def _promotion_problems(scenario: Scenario) -> Iterator[Inconsistency]:
         yield Inconsistency(("failover", "promote_region"),
                             f"promote_region {name!r} is not a secondary region "
                             f"(secondaries: {known})")
+
+
+def _detector_problems(scenario: Scenario) -> Iterator[Inconsistency]:
+    """A heartbeat or an arbiter is automation between one primary and one secondary; the
+    heartbeat rides the asynchronous replication link; fencing is the heartbeat's lease."""
+    failover = scenario.failover
+    if failover.detector != "heartbeat" and failover.fencing:
+        yield Inconsistency(("failover", "fencing"),
+                            "fencing needs detector 'heartbeat' (the lease is renewed by "
+                            "the heartbeat)")
+    if failover.detector == "health_checks":
+        return
+    roles = [r.role for r in scenario.regions]
+    if roles.count("primary") != 1 or roles.count("secondary") != 1:
+        yield Inconsistency(("failover", "detector"),
+                            f"detector {failover.detector!r} needs one primary and one "
+                            f"secondary region (got roles: {', '.join(roles)})")
+    if failover.mode != "automatic":
+        yield Inconsistency(("failover", "mode"),
+                            f"detector {failover.detector!r} promotes automatically: mode "
+                            f"must be 'automatic', not {failover.mode!r}")
+    if failover.detector == "heartbeat" and scenario.replication.mode != "async":
+        yield Inconsistency(("replication", "mode"),
+                            f"detector {failover.detector!r} watches the asynchronous "
+                            f"replication link: mode must be 'async', not "
+                            f"{scenario.replication.mode!r}")
