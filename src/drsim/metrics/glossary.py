@@ -352,6 +352,8 @@ CAUSES: dict[str, str] = {
     "user_disabled": "the user is disabled in the serving region",
     "timeout": "the client gave up waiting for a region's queue (`clients[].timeout`); the "
                "region did the work anyway",
+    "circuit_open": "the client kind's circuit breaker was open: the attempt failed fast in "
+                    "the client and reached no region (`clients[].circuit_breaker`)",
 }
 """Every outcome cause, in words (``<cause>`` in the names above)."""
 

@@ -37,6 +37,7 @@ GROUP_NAMES: dict[str, str] = {
     "sync_unavailable": "users needing a synchronous write",
     "user_disabled": "disabled users",
     "timeout": "users timed out by an overloaded region",
+    "circuit_open": "users stopped by their client's open circuit breaker",
 }
 """How a never-recovered group is named in words, by the cause of its last failure."""
 

@@ -34,8 +34,9 @@ TICKS_PER_S = 1_000_000
 """The queue's clock: whole microseconds."""
 
 NO_WORK_OUTCOMES = ("region_down", "region_error", "kms_unavailable", "dns_unavailable",
-                    "throttled")
-"""Outcomes decided before a request reaches a region's queue (endpoint and quota)."""
+                    "throttled", "circuit_open")
+"""Outcomes decided before a request reaches a region's queue (client breaker, endpoint,
+quota)."""
 
 
 def service_ticks(scenario: Scenario) -> np.ndarray | None:

@@ -30,6 +30,7 @@ SYNC_DOWN = OUTCOME_CODE["sync_unavailable"]
 DISABLED = OUTCOME_CODE["user_disabled"]
 FEDERATED_UNSEEN = OUTCOME_CODE["federated_user_unseen"]
 TIMEOUT = OUTCOME_CODE["timeout"]
+CIRCUIT_OPEN = OUTCOME_CODE["circuit_open"]
 
 SIGN_IN = OP_CODE["sign_in"]
 FEDERATED = OP_CODE["federated_sign_in"]

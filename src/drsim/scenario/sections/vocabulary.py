@@ -41,6 +41,7 @@ OUTCOME_CAUSES = (
     "user_disabled",
     "federated_user_unseen",
     "timeout",
+    "circuit_open",
 )
 """Every outcome a request can end in (MODEL.md causes plus drsim's additions):
 
@@ -52,4 +53,6 @@ OUTCOME_CAUSES = (
 - ``federated_user_unseen``: a federated user who never signed in at the primary, at a
   secondary that only knows federated users the primary has seen (not data loss).
 - ``timeout``: the client gave up waiting (``clients[].timeout``); the region did the work.
+- ``circuit_open``: the client kind's circuit breaker was open: the attempt failed fast in
+  the client and reached no region (``clients[].circuit_breaker``).
 """
