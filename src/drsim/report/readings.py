@@ -343,7 +343,19 @@ def run_readings(metrics: Metrics, scenario: Scenario | None = None,
         out.append(_reading(m, "cost_per_month_usd", _cost_text(m)))
     if _mean(m, "overload_sustained_s") is not None:
         out.append(_reading(m, "overload_sustained_s", overload_text(m)))
+    if (_mean(m, BREAKER_METRIC) or 0.0) > 0:
+        out.append(_reading(m, BREAKER_METRIC, breaker_text(m), "Failed fast by breakers"))
     return out
+
+
+BREAKER_METRIC = "failed_operations_by_cause.circuit_open"
+
+
+def breaker_text(m: Metrics) -> str:
+    """Client circuit breakers in words: the attempts they failed fast."""
+    return (_with_ci(m, BREAKER_METRIC, "attempts failed fast in the clients while their "
+                                        "circuit breaker was open")
+            + ": they reached no region and were not retried.")
 
 
 def overload_text(m: Metrics) -> str:
