@@ -95,12 +95,13 @@ OVERLOAD = ["regions.0.capacity.vcpus=6", "regions.1.capacity.vcpus=3",
 
 CLIENT_SIDE = [*OVERLOAD, "clients.0.circuit_breaker={}",
                "clients.4.circuit_breaker={failures: 3, open_for: 20s, half_open_probes: 2}",
+               "clients.3.retry.throttling={max_tokens: 20}",
                "sessions.single_flight=false", "sessions.concurrent_calls={1: 50%, 3: 50%}"]
 
 
 @pytest.mark.parametrize("sets", [
     pytest.param(OVERLOAD, id="timeouts-budget-jitter"),
-    pytest.param(CLIENT_SIDE, id="breakers-concurrent-refresh"),
+    pytest.param(CLIENT_SIDE, id="breakers-throttling-concurrent-refresh"),
     pytest.param(["regions.0.capacity.vcpus=4", "regions.1.capacity.vcpus=4"],
                  id="capacity-without-timeouts"),
 ])

@@ -162,6 +162,9 @@ CASES = [
     ("breaker-unknown-cause", "name: x\nclients:\n  - name: a\n    share: 100%\n"
      "    dns: {behaviour: honour}\n    circuit_breaker:\n      trip_on: [timeout, tiemout]\n",
      7, "clients.0.circuit_breaker.trip_on.1", "unknown outcome cause 'tiemout'"),
+    ("throttling-ratio-above-one", "name: x\nclients:\n  - name: a\n    share: 100%\n"
+     "    dns: {behaviour: honour}\n    retry:\n      throttling: {token_ratio: 2}\n", 7,
+     "clients.0.retry.throttling.token_ratio", "expected at most 1"),
     ("concurrent-calls-with-single-flight", "name: x\nsessions:\n  concurrent_calls: 4\n", 2,
      "sessions", "concurrent_calls matters only without single-flight refresh"),
     ("concurrent-calls-shares", "name: x\nsessions:\n  single_flight: false\n"

@@ -75,6 +75,21 @@ class RetryBudget(Model):
                                   "returns [doc].")
 
 
+class RetryThrottling(Model):
+    """gRPC retry throttling [doc: gRFC A6 "gRPC Retry Design", retryThrottling]: a token
+    count per client kind, starting at ``max_tokens``; every attempt failing with a
+    retried cause takes 1 (not below 0), every success gives back ``token_ratio`` (up to
+    ``max_tokens``), and a failed attempt is retried only while the count is above
+    ``max_tokens`` / 2. Retries stop when the failing share of attempts exceeds
+    ``token_ratio`` / (1 + ``token_ratio``). All clients of the kind share one count
+    [assumption: as the retry budget]."""
+
+    max_tokens: float = Field(10.0, gt=0, le=1000, description="Tokens when full (and at "
+                              "start) [doc: gRFC A6 example 10; 1 to 1000].")
+    token_ratio: float = Field(0.1, gt=0, le=1, description="Tokens a success gives back "
+                               "[doc: gRFC A6 example 0.1].")
+
+
 class RetryPolicy(Model):
     """How a client retries a failed request."""
 
@@ -96,6 +111,9 @@ class RetryPolicy(Model):
     budget: RetryBudget | None = Field(
         None, description="A retry quota (token bucket) shared by the kind; absent: none."
     )
+    throttling: RetryThrottling | None = Field(
+        None, description="gRPC retry throttling (a success/failure token ratio) shared by "
+        "the kind; absent: none.")
 
 
 class CircuitBreaker(Model):
