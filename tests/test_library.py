@@ -232,6 +232,21 @@ def _summary_with(name: str, sets: list[str]) -> dict[str, dict]:
                       for rep in range(REPS)])
 
 
+def test_a_credential_stuffing_burst_crowds_people_out_of_the_failed_over_secondary():
+    """10× the sign-in traffic for 10 minutes of the failover: the guesses take the
+    secondary's sign-in quota and capacity, so people's sign-ins are throttled and time
+    out; without the burst the secondary carries the failover with neither (runs cut
+    one minute after the burst)."""
+    sets = ["run.duration=46m"]
+    burst = _summary_with("credential-stuffing-burst", sets)
+    calm = _summary_with("credential-stuffing-burst", [*sets, "attackers=[{name: stuffer, "
+                         "kind: credential_stuffing, rate: 2/s, targets: 1000}]"])
+    assert _ci(burst, "failed_logins")[0] > _ci(calm, "failed_logins")[1]
+    for cause in ("throttled", "timeout"):
+        assert calm[f"failed_logins.{cause}"]["mean"] == 0.0
+        assert _ci(burst, f"failed_logins.{cause}")[0] > 1000
+
+
 def test_hysteresis_makes_a_flapping_primary_oscillate_less():
     """Five 3-minute outages 8 minutes apart: five round trips without hysteresis; a 10-minute
     minimum healthy time keeps the secondary through the flapping (one), a cap of 2 per hour

@@ -48,12 +48,14 @@ SCENARIOS = [
     "trigger-in-failed-region",
     "control-plane-in-failed-region",
     "split-brain",  # two regions take writes; reconciliation at failback
+    "credential-stuffing-burst",
 ]
 
 EXTRA = {
     "token-replay-during-failover": ["attackers.1.targets=5000"],  # ≤ the population
     "flapping-primary": ["faults.0.duration=3m", "faults.0.repeat.every=6m"],  # five flaps
     "three-regions": ["faults.1.start=20m"],  # the outage within the partition (faults.0)
+    "credential-stuffing-burst": ["attackers.1.start=15m", "attackers.1.duration=5m"],
 }
 
 
@@ -95,8 +97,15 @@ OVERLOAD = ["regions.0.capacity.vcpus=6", "regions.1.capacity.vcpus=3",
             "clients.3.retry.jitter_kind=equal"]
 
 
+CLIENT_SIDE = [*OVERLOAD, "clients.0.circuit_breaker={}",
+               "clients.4.circuit_breaker={failures: 3, open_for: 20s, half_open_probes: 2}",
+               "clients.3.retry.throttling={max_tokens: 20}",
+               "sessions.single_flight=false", "sessions.concurrent_calls={1: 50%, 3: 50%}"]
+
+
 @pytest.mark.parametrize("sets", [
     pytest.param(OVERLOAD, id="timeouts-budget-jitter"),
+    pytest.param(CLIENT_SIDE, id="breakers-throttling-concurrent-refresh"),
     pytest.param(["regions.0.capacity.vcpus=4", "regions.1.capacity.vcpus=4"],
                  id="capacity-without-timeouts"),
 ])
@@ -115,6 +124,8 @@ def test_overload_equals_sequential_reference(sets):
     assert batched.meta == reference.meta
     if sets is OVERLOAD:
         assert (batched.requests.outcome == "timeout").sum() > 1000
+    if sets is CLIENT_SIDE:
+        assert (batched.requests.outcome == "circuit_open").sum() > 1000
 
 
 @pytest.mark.parametrize(("caps", "throttled"), [

@@ -185,6 +185,25 @@ CASES = [
     ("budget-negative-cost", "name: x\nclients:\n  - name: a\n    share: 100%\n"
      "    dns: {behaviour: honour}\n    retry:\n      budget: {retry_cost: -5}\n", 7,
      "clients.0.retry.budget.retry_cost", "expected at least 0"),
+    ("breaker-zero-failures", "name: x\nclients:\n  - name: a\n    share: 100%\n"
+     "    dns: {behaviour: honour}\n    circuit_breaker: {failures: 0}\n", 6,
+     "clients.0.circuit_breaker.failures", "expected at least 1"),
+    ("breaker-bare-open-for", "name: x\nclients:\n  - name: a\n    share: 100%\n"
+     "    dns: {behaviour: honour}\n    circuit_breaker:\n      open_for: 30\n", 7,
+     "clients.0.circuit_breaker.open_for", "expected a duration with a unit"),
+    ("breaker-unknown-cause", "name: x\nclients:\n  - name: a\n    share: 100%\n"
+     "    dns: {behaviour: honour}\n    circuit_breaker:\n      trip_on: [timeout, tiemout]\n",
+     7, "clients.0.circuit_breaker.trip_on.1", "unknown outcome cause 'tiemout'"),
+    ("throttling-ratio-above-one", "name: x\nclients:\n  - name: a\n    share: 100%\n"
+     "    dns: {behaviour: honour}\n    retry:\n      throttling: {token_ratio: 2}\n", 7,
+     "clients.0.retry.throttling.token_ratio", "expected at most 1"),
+    ("concurrent-calls-with-single-flight", "name: x\nsessions:\n  concurrent_calls: 4\n", 2,
+     "sessions", "concurrent_calls matters only without single-flight refresh"),
+    ("concurrent-calls-shares", "name: x\nsessions:\n  single_flight: false\n"
+     "  concurrent_calls: {1: 50%, 4: 30%}\n", 2, "sessions",
+     "the shares add up to 80.0000%, expected 100%"),
+    ("concurrent-calls-zero", "name: x\nsessions:\n  single_flight: false\n"
+     "  concurrent_calls: 0\n", 2, "sessions", "expected call counts from 1 to 1000"),
     ("rp-shares", "name: x\nrelying_parties:\n  calls: 1/min\n  jwks_caches:\n"
      "    - {share: 50%, ttl: 60s}\n    - {share: 30%, ttl: forever}\n", 4,
      "relying_parties.jwks_caches", "jwks_caches shares must add up to 100%, got 50% + 30% = 80%"),

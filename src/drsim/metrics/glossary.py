@@ -405,6 +405,8 @@ CAUSES: dict[str, str] = {
                        "`dependencies`) is down — its host region is down, or a "
                        "`dependency_outage` fault",
     "dependency_throttled": "a dependency the request needs is over its `capacity`",
+    "circuit_open": "the client kind's circuit breaker was open: the attempt failed fast in "
+                    "the client and reached no region (`clients[].circuit_breaker`)",
 }
 """Every outcome cause, in words (``<cause>`` in the names above)."""
 

@@ -40,6 +40,7 @@ GROUP_NAMES: dict[str, str] = {
     "shed": "users shed by an overloaded region",
     "dependency_down": "users needing a sender or trigger that is down",
     "dependency_throttled": "users over a sender's or trigger's capacity",
+    "circuit_open": "users stopped by their client's open circuit breaker",
 }
 """How a never-recovered group is named in words, by the cause of its last failure."""
 

@@ -245,6 +245,7 @@ def _latency_s(scenario: Scenario, control: ControlTimeline, time_s: np.ndarray,
         reached = rows >= 0
         latency[start:end][reached] += added[epoch, rows[reached]]
     latency[outcome == OUTCOME_CODE["region_down"]] = REGION_DOWN_TIMEOUT_S
+    latency[outcome == OUTCOME_CODE["circuit_open"]] = 0.0  # failed fast in the client
     if scenario.replication.mode == "sync":
         writes = np.isin(op, [OP_CODE[o] for o in (
             "sign_up", "profile_update", "password_change", "sign_out", "admin_disable")])

@@ -207,8 +207,8 @@ class BatchServer:
         stand_ins = self._settle_newcomers(i, j, op, user)
         valid = user >= 0
         safe = np.where(valid, user, 0)
-        if plane.retries.budgeted_any:  # a retry budget orders its kind's requests
-            legit &= ~plane.retries.budgeted[np.where(valid, view(d.client)[safe], 0)]
+        if plane.ordered_kinds.any():  # a retry budget or a breaker orders its kind's requests
+            legit &= ~plane.ordered_kinds[np.where(valid, view(d.client)[safe], 0)]
         apply_rows = np.array([it[3].row for it in applies], dtype=np.int64)
         apply_users = view(plane.writes.user)[apply_rows]
         everyone = np.concatenate([user[valid], stand_ins, apply_users])

@@ -35,8 +35,9 @@ TICKS_PER_S = 1_000_000
 """The queue's clock: whole microseconds."""
 
 NO_WORK_OUTCOMES = ("region_down", "region_error", "kms_unavailable", "dns_unavailable",
-                    "throttled")
-"""Outcomes decided before a request reaches a region's queue (endpoint and quota)."""
+                    "throttled", "circuit_open")
+"""Outcomes decided before a request reaches a region's queue (client breaker, endpoint,
+quota)."""
 
 SHED_CODE = OUTCOME_CODE["shed"]
 SHED = -1.0

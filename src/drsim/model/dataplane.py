@@ -27,6 +27,7 @@ import numpy as np
 from drsim.model.agenda import APPLY, REQUEST, Agenda, Request
 from drsim.model.attackers import Attackers
 from drsim.model.batch import Batch, BatchServer
+from drsim.model.breaker import Breakers
 from drsim.model.capacity import SHED, Queues, service_ticks
 from drsim.model.control import ControlTimeline, Epoch
 from drsim.model.dependencies import Dependencies
@@ -35,6 +36,7 @@ from drsim.model.disciplines import shed_ticks, sheds, shortest_bound_s
 from drsim.model.lockout import RegionLockout
 from drsim.model.operations import (
     ADMIN_DISABLE,
+    CIRCUIT_OPEN,
     DISABLED,
     FEDERATED,
     GUESS,
@@ -115,6 +117,10 @@ class DataPlane:
         self.writes = WriteLog(scenario, streams, control, directory, self.agenda)
         self.attackers = Attackers(scenario, streams, self.lockout)
         self.retries = Retries(scenario)
+        self.breakers = Breakers(scenario)
+        # Kinds whose requests are served one at a time (a retry budget or a breaker orders
+        # their attempts).
+        self.ordered_kinds = self.retries.budgeted | self.breakers.guarded
         # Client timeouts (∞: none); the queues are tracked only when a wait can time out
         # or be shed.
         self.timeout_s = [inf if k.timeout is None else k.timeout for k in scenario.clients]
@@ -256,8 +262,15 @@ class DataPlane:
                   seq: int, key: int) -> None:
         """Serve one attempt, record it, schedule its retry."""
         limit = self.timeout_s[client] if attacker < 0 else inf
+        breaker = self.breakers.of_kind[client] if self.breakers.any and attacker < 0 else None
+        if breaker is not None and not breaker.admits(t):  # fails fast, never retried
+            self.recorder.record(index, t, op, user if op != SIGN_UP else -1, client,
+                                 attacker, attempt, -1, seq, REFUSED[CIRCUIT_OPEN])
+            return
         served = self._serve(t, op, user, region, attacker, self.epoch, request, u, luck,
                              limit)
+        if breaker is not None:
+            breaker.result(t, served.outcome)
         recorded_user = user if (op != SIGN_UP or served.outcome == OK) else -1
         self.recorder.record(index, t, op, recorded_user, client, attacker, attempt, region,
                              seq, served)

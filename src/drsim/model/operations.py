@@ -33,6 +33,7 @@ TIMEOUT = OUTCOME_CODE["timeout"]
 SHED_OUT = OUTCOME_CODE["shed"]
 DEPENDENCY_DOWN = OUTCOME_CODE["dependency_down"]
 DEPENDENCY_THROTTLED = OUTCOME_CODE["dependency_throttled"]
+CIRCUIT_OPEN = OUTCOME_CODE["circuit_open"]
 
 SIGN_IN = OP_CODE["sign_in"]
 FEDERATED = OP_CODE["federated_sign_in"]

@@ -352,6 +352,8 @@ def run_readings(metrics: Metrics, scenario: Scenario | None = None,
                             "Failover waiting for its control plane"))
     if _mean(m, "split_brain_s") is not None:
         out.append(_reading(m, "split_brain_s", split_brain_text(m)))
+    if (_mean(m, BREAKER_METRIC) or 0.0) > 0:
+        out.append(_reading(m, BREAKER_METRIC, breaker_text(m), "Failed fast by breakers"))
     return out
 
 
@@ -393,6 +395,16 @@ def split_brain_text(m: Metrics) -> str:
     return (text + f"; {conflicting:,.0f} of them conflicting ({users:,.0f} users wrote the "
             f"same password or profile on both sides): reconciliation kept {kept:,.0f} and "
             f"lost {lost:,.0f}.")
+
+
+BREAKER_METRIC = "failed_operations_by_cause.circuit_open"
+
+
+def breaker_text(m: Metrics) -> str:
+    """Client circuit breakers in words: the attempts they failed fast."""
+    return (_with_ci(m, BREAKER_METRIC, "attempts failed fast in the clients while their "
+                                        "circuit breaker was open")
+            + ": they reached no region and were not retried.")
 
 
 def overload_text(m: Metrics) -> str:

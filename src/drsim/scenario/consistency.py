@@ -131,16 +131,21 @@ def _attacker_problems(scenario: Scenario) -> Iterator[Inconsistency]:
 
 
 def _client_problems(scenario: Scenario) -> Iterator[Inconsistency]:
-    """Client kinds live in existing regions and retry only on known outcome causes."""
+    """Client kinds live in existing regions and retry (or trip a breaker) only on known
+    outcome causes."""
     for i, client in enumerate(scenario.clients):
         if client.home is not None:
             yield from _unknown_region(scenario, ("clients", i, "home"), client.home)
-        for j, cause in enumerate(client.retry.retry_on):
-            if cause not in OUTCOME_CAUSES:
-                yield Inconsistency(
-                    ("clients", i, "retry", "retry_on", j),
-                    f"unknown outcome cause {cause!r} (causes: {', '.join(OUTCOME_CAUSES)})",
-                )
+        causes = [(("retry", "retry_on"), client.retry.retry_on)]
+        if client.circuit_breaker is not None:
+            causes.append((("circuit_breaker", "trip_on"), client.circuit_breaker.trip_on))
+        for where, listed in causes:
+            for j, cause in enumerate(listed):
+                if cause not in OUTCOME_CAUSES:
+                    yield Inconsistency(
+                        ("clients", i, *where, j),
+                        f"unknown outcome cause {cause!r} (causes: {', '.join(OUTCOME_CAUSES)})",
+                    )
 
 
 def _share_problems(scenario: Scenario) -> Iterator[Inconsistency]:

@@ -27,6 +27,7 @@ from drsim.scenario.sections.attackers import Attacker
 from drsim.scenario.sections.base import Model
 from drsim.scenario.sections.clients import (
     RETRY_ON_DEFAULT,
+    CircuitBreaker,
     ClampTtl,
     ClientKind,
     DnsBehaviour,
@@ -122,6 +123,7 @@ __all__ = [
     "Replication",
     "ReplicationStall",
     "RetryPolicy",
+    "CircuitBreaker",
     "RunSettings",
     "Scenario",
     "SecondaryLimits",

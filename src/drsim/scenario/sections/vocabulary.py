@@ -44,6 +44,7 @@ OUTCOME_CAUSES = (
     "shed",
     "dependency_down",
     "dependency_throttled",
+    "circuit_open",
 )
 """Every outcome a request can end in (MODEL.md causes plus drsim's additions):
 
@@ -61,4 +62,6 @@ OUTCOME_CAUSES = (
 - ``dependency_down``: a dependency the request needs (``dependencies``: an SMS/email
   sender, a trigger) is down — its host region is down, or a ``dependency_outage`` fault.
 - ``dependency_throttled``: a dependency the request needs is over its ``capacity``.
+- ``circuit_open``: the client kind's circuit breaker was open: the attempt failed fast in
+  the client and reached no region (``clients[].circuit_breaker``).
 """
