@@ -98,6 +98,9 @@ EVENT_KINDS = (
     "link",  # detail: up | down; region: "a|b"
     "failback_start",  # region: the old primary; writes stop until the reverse backlog drains
     "failover_held",  # region: the primary; value: failovers in the last hour (the cap)
+    "capacity",  # region: scaled up; value: its vCPUs from then on
+    "cache_cold",  # region: its cache restarted empty
+    "reopen",  # region: a reopen ramp starts; value: its length (s)
 )
 
 REQUEST_COLUMNS = (

@@ -17,6 +17,9 @@ and any order of simultaneous arrivals' final state agree exactly.
 The data plane tracks the queues (:class:`Queues`) only when a client can time
 out — a wait then changes outcomes; otherwise each attempt's sojourn is worked
 out from the records (:func:`sojourn_s`) and only its latency changes.
+
+A region whose speed or costs change in time (scale-up, a cold cache) runs the same
+recursion on its virtual clock (``clocks``, :mod:`drsim.model.capacity_schedule`).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import math
 
 import numpy as np
 
+from drsim.model.capacity_schedule import RegionClock
 from drsim.model.control import DOWN, Epoch
 from drsim.model.operations import QUOTA_CATEGORY
 from drsim.records import OP_CODE, OUTCOME_CODE
@@ -67,11 +71,25 @@ def lindley(a: np.ndarray, s: np.ndarray, free0: int) -> np.ndarray:
     return cum + np.maximum(np.maximum.accumulate(a - before), free0)
 
 
+def timed_lindley(clock: RegionClock | None, a: np.ndarray, s: np.ndarray,
+                  free0: int) -> tuple[np.ndarray, int]:
+    """:func:`lindley` on a region's clock: each request's finish tick (arrival ticks
+    ``a``, base service ticks ``s``, the backlog clearing at ``free0`` on the clock) and
+    the clock's last finish (the new ``free0``)."""
+    if clock is None:
+        finish = lindley(a, s, free0)
+        return finish, int(finish[-1])
+    finish = lindley(clock.virtual(a), clock.work(s, a), free0)
+    return clock.real(finish), int(finish[-1])
+
+
 def sojourn_s(scenario: Scenario, time_s: np.ndarray, op: np.ndarray, region: np.ndarray,
-              outcome: np.ndarray) -> np.ndarray | None:
+              outcome: np.ndarray,
+              clocks: list[RegionClock | None] | None = None) -> np.ndarray | None:
     """Each recorded attempt's wait plus service at its region's queue (seconds; 0 where
     there is no queue or the attempt never reached it). Rows in serving order — the
-    requests table's order. None when no region has a capacity."""
+    requests table's order. None when no region has a capacity. ``clocks``: the regions'
+    clocks when their capacity changes in time."""
     ticks = service_ticks(scenario)
     if ticks is None:
         return None
@@ -84,7 +102,8 @@ def sojourn_s(scenario: Scenario, time_s: np.ndarray, op: np.ndarray, region: np
         if not len(rows):
             continue
         a = arrival_ticks(time_s[rows])
-        out[rows] = (lindley(a, ticks[r, op[rows]], 0) - a) / TICKS_PER_S
+        clock = clocks[r] if clocks is not None else None
+        out[rows] = (timed_lindley(clock, a, ticks[r, op[rows]], 0)[0] - a) / TICKS_PER_S
     return out
 
 
@@ -99,11 +118,13 @@ class Queues:
 
     SAFETY = 0.5  # a batch's bound on sojourns must stay under this share of its limit
 
-    def __init__(self, scenario: Scenario, ticks: np.ndarray) -> None:
+    def __init__(self, scenario: Scenario, ticks: np.ndarray,
+                 clocks: list[RegionClock | None] | None = None) -> None:
         self.ticks = ticks
+        self.clocks = clocks or [None] * len(scenario.regions)
         self.rows = ticks.tolist()
         self.limited = [r.capacity is not None for r in scenario.regions]
-        self.free = [0] * len(scenario.regions)  # tick at which each backlog clears
+        self.free = [0] * len(scenario.regions)  # when each backlog clears (on its clock)
         self.log: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
         self.log_one: list[tuple[int, int, int]] = []
         self.limit_ticks: np.ndarray | None = None
@@ -117,6 +138,11 @@ class Queues:
         if self.log is not None:
             self.log_one.append((r, a, self.rows[r][op]))
             return 0.0
+        clock = self.clocks[r]
+        if clock is not None:
+            free = max(self.free[r], clock.virtual1(a)) + clock.work1(self.rows[r][op], a)
+            self.free[r] = free
+            return (clock.real1(free) - a) / TICKS_PER_S
         free = max(self.free[r], a) + self.rows[r][op]
         self.free[r] = free
         return (free - a) / TICKS_PER_S
@@ -142,7 +168,7 @@ class Queues:
             order = np.argsort(times, kind="stable")
             a = arrival_ticks(times)[order]
             s = self.ticks[r, np.concatenate([op[mine], maybe_op])][order]
-            worst = int((lindley(a, s, self.free[r]) - a).max())
+            worst = int((timed_lindley(self.clocks[r], a, s, self.free[r])[0] - a).max())
             if worst > self.SAFETY * self.limit_ticks[r]:
                 return False
         return True
@@ -169,8 +195,7 @@ class Queues:
             mine = region == r
             order = np.argsort(a[mine], kind="stable")
             ar, sr = a[mine][order], s[mine][order]
-            finish = lindley(ar, sr, self.free[r])
-            self.free[r] = int(finish[-1])
+            finish, self.free[r] = timed_lindley(self.clocks[r], ar, sr, self.free[r])
             if int((finish - ar).max()) > self.limit_ticks[r]:
                 return False
         return True

@@ -27,6 +27,7 @@ from drsim.model.agenda import APPLY, REQUEST, Agenda, Request
 from drsim.model.attackers import Attackers
 from drsim.model.batch import Batch, BatchServer
 from drsim.model.capacity import Queues, service_ticks
+from drsim.model.capacity_schedule import Schedule
 from drsim.model.control import ControlTimeline, Epoch
 from drsim.model.directory import Directory
 from drsim.model.lockout import RegionLockout
@@ -92,7 +93,7 @@ class DataPlane:
 
     def __init__(self, scenario: Scenario, streams: Streams, control: ControlTimeline,
                  arrivals: Arrivals, directory: Directory, router: Router,
-                 batch: bool = True) -> None:
+                 batch: bool = True, schedule: Schedule | None = None) -> None:
         self.scenario = scenario
         self.control = control
         self.arrivals = arrivals
@@ -115,7 +116,13 @@ class DataPlane:
         self.timeout_s = [inf if k.timeout is None else k.timeout for k in scenario.clients]
         ticks = service_ticks(scenario)
         timeouts = any(k.timeout is not None for k in scenario.clients)
-        self.queues = Queues(scenario, ticks) if ticks is not None and timeouts else None
+        # Scale-up, cold caches, reopen ramps (capacity_schedule): clocks and gates.
+        self.schedule = schedule
+        clocks = schedule.clocks if schedule is not None else None
+        self.gates = schedule.gates if schedule is not None else None
+        self.service_rows = ticks.tolist() if ticks is not None else []
+        self.queues = (Queues(scenario, ticks, clocks) if ticks is not None and timeouts
+                       else None)
         self.base_latency_s = base_latency_s().astype(np.float64).tolist()
         self.recorder = Recorder(arrivals)
         self.migrates = scenario.replication.mode == "migrate_on_sign_in"
@@ -174,8 +181,12 @@ class DataPlane:
                 self.serve_arrival(i)
                 i += 1
             else:
+                hold, cut = self.schedule.span(t0) if self.schedule else (t0, inf)
+                if hold > t0:  # a reopen ramp's window: one at a time
+                    one_at_a_time_until = hold
+                    continue
                 j, t1 = batches.extent(i, min(next_epoch, t_action, horizon,
-                                              t0 + batches.MAX_SPAN_S))
+                                              t0 + batches.MAX_SPAN_S, cut))
                 if batches.serve(i, j, t1):
                     i = j
                 else:
@@ -270,6 +281,8 @@ class DataPlane:
         if refused:
             return REFUSED[refused]
         if not self.quotas.take(r, op, t):
+            return REFUSED[THROTTLED]
+        if self.gates is not None and not self.gates.admit(r, self.service_rows[r][op], t):
             return REFUSED[THROTTLED]
         if self.queues is not None:
             sojourn = self.queues.take(r, op, t)

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from drsim.scenario import units
 from drsim.scenario.sections.base import Model
+from drsim.scenario.sections.coldstart import Cache, Reopen, ScaleUp
 from drsim.scenario.sections.vocabulary import NAME_PATTERN
 from drsim.scenario.types import Duration, Rate
 
@@ -75,6 +76,12 @@ class Capacity(Model):
     per_vcpu: PerVcpu = Field(default_factory=PerVcpu,
                               description="Requests one vCPU serves per second, by quota "
                               "category.")
+    scale_up: ScaleUp | None = Field(None, description="Grow to more vCPUs a delay after a "
+                                     "moment; absent: constant.")
+    cache: Cache | None = Field(None, description="A cache that restarts empty (cold reads "
+                                "cost more); absent: always warm.")
+    reopen: Reopen | None = Field(None, description="A ramp of admitted work after recovery "
+                                  "or failback; absent: no ramp.")
 
 
 class Region(Model):

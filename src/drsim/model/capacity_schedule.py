@@ -1,0 +1,339 @@
+"""Capacity over time: scale-up, cold caches and the reopen ramp (docs/model.md).
+
+A region's queue (:mod:`drsim.model.capacity`) serves at a speed that may change
+(``capacity.scale_up``) and its requests may cost more while its cache is cold
+(``capacity.cache``). Both stay exact in integers on a *virtual clock*: a
+region's virtual time advances by :data:`SCALE` units per tick at its base
+``vcpus`` and by ``round(SCALE × to / vcpus)`` after the scale-up, so ``V(t)`` is
+piecewise linear with integer slopes; a request's work is its service ticks at
+the base capacity × :data:`SCALE` × the cold multiplier, rounded. Lindley's
+recursion runs on virtual times and works unchanged (the server does one virtual
+unit of work per virtual unit of time), and a finish in virtual units maps back to
+the first tick whose virtual time reaches it, so every order of evaluation still
+agrees exactly. A region with neither keeps the plain tick clock (:class:`RegionClock`
+``None``).
+
+The reopen ramp (``capacity.reopen``) is a gate before the queue: a token bucket of
+virtual work, empty at the moment, refilled at ``share(t)`` × the region's speed where
+the share rises linearly from ``initial`` to 1 over ``over``; a request whose work the
+bucket cannot cover is refused (``throttled``). The bucket's level depends on the order
+of service, so the data plane serves the ramps' windows one at a time (:meth:`Schedule.
+span`).
+
+The instants come from the control timeline (:func:`build_schedule`) and are written
+to the events table (``capacity``, ``cache_cold``, ``reopen``), from which the metrics
+rebuild the same schedule (:func:`schedule_from_events`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from drsim.model.control import DOWN, ControlTimeline
+from drsim.model.distributions import sample_one
+from drsim.model.streams import Streams
+from drsim.scenario.schema import Scenario
+
+TICKS_PER_S = 1_000_000
+"""The queue's clock: whole microseconds (as :data:`drsim.model.capacity.TICKS_PER_S`)."""
+
+SCALE = 1000
+"""Virtual units per tick at a region's base capacity."""
+
+EVENT_SCALE, EVENT_COLD, EVENT_REOPEN = "capacity", "cache_cold", "reopen"
+"""The events-table kinds the schedule writes (value: the new vCPUs; —; the ramp's length)."""
+
+
+def _tick(t: float) -> int:
+    return math.ceil(t * TICKS_PER_S)
+
+
+class RegionClock:
+    """A region's virtual clock and cold multiplier (see the module docstring).
+
+    ``bounds``: ticks where the speed changes (the first 0), ``rates``: virtual units per
+    tick from each; ``cold``: ticks of the cache's restarts; ``extra``: ``cold_cost − 1``;
+    ``warm``: the warm-up in ticks.
+    """
+
+    def __init__(self, bounds: list[int], rates: list[int], cold: list[int], extra: float,
+                 warm: int) -> None:
+        self.bounds = np.array(bounds, dtype=np.int64)
+        self.rates = np.array(rates, dtype=np.int64)
+        vstart = [0]
+        for k in range(1, len(bounds)):
+            vstart.append(vstart[-1] + (bounds[k] - bounds[k - 1]) * rates[k - 1])
+        self.vstart = np.array(vstart, dtype=np.int64)
+        self.cold = np.array(cold, dtype=np.int64)
+        self.extra, self.warm = float(extra), int(warm)
+        self._bounds, self._rates, self._vstart = bounds, rates, vstart
+        self._cold = cold
+
+    # -------------------------------------------------------------- vectorised
+
+    def virtual(self, a: np.ndarray) -> np.ndarray:
+        """Virtual time of ticks ``a``."""
+        k = np.searchsorted(self.bounds, a, side="right") - 1
+        return self.vstart[k] + (a - self.bounds[k]) * self.rates[k]
+
+    def real(self, v: np.ndarray) -> np.ndarray:
+        """The first tick whose virtual time reaches ``v``."""
+        k = np.searchsorted(self.vstart, v, side="right") - 1
+        return self.bounds[k] - ((self.vstart[k] - v) // self.rates[k])
+
+    def multiplier(self, a: np.ndarray) -> np.ndarray:
+        """The cold multiplier of a request arriving at tick ``a``: 1 + extra × the share
+        of the warm-up still ahead (1 before the first restart)."""
+        k = np.searchsorted(self.cold, a, side="right") - 1
+        since = (a - self.cold[np.maximum(k, 0)]).astype(np.float64)
+        ahead = np.where(k >= 0, np.clip(1.0 - since / self.warm, 0.0, 1.0), 0.0)
+        return 1.0 + self.extra * ahead
+
+    def work(self, s: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """Virtual work of requests of base service ticks ``s`` arriving at ticks ``a``."""
+        base = s * SCALE
+        if not len(self._cold):
+            return base
+        return np.rint(base * self.multiplier(a)).astype(np.int64)
+
+    def rate_at(self, a: np.ndarray) -> np.ndarray:
+        """Virtual units per tick at ticks ``a``."""
+        return self.rates[np.searchsorted(self.bounds, a, side="right") - 1]
+
+    # -------------------------------------------------------------- one at a time
+
+    def virtual1(self, a: int) -> int:
+        k = bisect.bisect_right(self._bounds, a) - 1
+        return self._vstart[k] + (a - self._bounds[k]) * self._rates[k]
+
+    def real1(self, v: int) -> int:
+        k = bisect.bisect_right(self._vstart, v) - 1
+        return self._bounds[k] - ((self._vstart[k] - v) // self._rates[k])
+
+    def work1(self, s: int, a: int) -> int:
+        base = s * SCALE
+        k = bisect.bisect_right(self._cold, a) - 1
+        if k < 0:
+            return base
+        ahead = min(max(1.0 - float(a - self._cold[k]) / self.warm, 0.0), 1.0)
+        return int(np.rint(base * (1.0 + self.extra * ahead)))
+
+
+@dataclass
+class Ramp:
+    """One reopen window of a region: ``[start, end)`` in ticks (cut short by the next
+    ramp's start), its share reaching 1 at ``start + length``."""
+
+    start: int
+    end: int
+    length: int
+
+
+class Gates:
+    """The reopen ramps' token buckets, one per region, served one at a time."""
+
+    def __init__(self, scenario: Scenario, clocks: list[RegionClock | None],
+                 ramps: list[list[Ramp]]) -> None:
+        self.clocks = clocks
+        self.ramps = ramps
+        self.starts = [[w.start for w in mine] for mine in ramps]
+        self.specs = [r.capacity.reopen if r.capacity is not None else None
+                      for r in scenario.regions]
+        self.tokens = [0.0] * len(ramps)
+        self.last = [0] * len(ramps)
+        self.current = [-1] * len(ramps)  # index of the ramp the bucket belongs to
+
+    def admit(self, r: int, service: int, t: float) -> bool:
+        """Whether region ``r``'s ramp admits a request of base service ticks ``service``
+        at ``t`` (always outside its windows); takes its work when it does."""
+        ramps = self.ramps[r]
+        if not ramps:
+            return True
+        a = _tick(t)
+        clock = self.clocks[r]
+        work = service if clock is None else clock.work1(service, a)
+        k = bisect.bisect_right(self.starts[r], a) - 1
+        if k < 0 or a >= ramps[k].end:
+            return True
+        spec = self.specs[r]
+        if k != self.current[r]:
+            self.current[r], self.tokens[r], self.last[r] = k, 0.0, ramps[k].start
+        depth = spec.burst * TICKS_PER_S * self._rate(r, ramps[k].start)
+        gained = self.allowance(r, ramps[k], a) - self.allowance(r, ramps[k], self.last[r])
+        self.tokens[r] = min(depth, self.tokens[r] + gained)
+        self.last[r] = a
+        if self.tokens[r] < work:
+            return False
+        self.tokens[r] -= work
+        return True
+
+    def _rate(self, r: int, a: int) -> int:
+        clock = self.clocks[r]
+        return 1 if clock is None else int(clock.rate_at(np.array([a]))[0])
+
+    def allowance(self, r: int, ramp: Ramp, a: int) -> float:
+        """Virtual work the ramp allows from its start to tick ``a``: ∫ share(u)·rate(u) du,
+        share rising linearly from ``initial`` to 1 over the window, exact per constant-
+        speed piece."""
+        initial = self.specs[r].initial
+        length = ramp.length
+        clock = self.clocks[r]
+        bounds = [0] if clock is None else clock._bounds
+        total = 0.0
+        for k, lo in enumerate(bounds):
+            hi = bounds[k + 1] if k + 1 < len(bounds) else a
+            lo, hi = max(lo, ramp.start), min(hi, a)
+            if hi <= lo:
+                continue
+            x0, x1 = (lo - ramp.start) / length, (hi - ramp.start) / length
+            mean_share = initial + (1.0 - initial) * (x0 + x1) / 2
+            total += (hi - lo) * mean_share * self._rate(r, lo)
+        return total
+
+
+@dataclass
+class Schedule:
+    """Every region's clock (None: the plain tick clock) and reopen ramps."""
+
+    clocks: list[RegionClock | None]
+    gates: Gates | None
+    windows: list[tuple[float, float]]  # every ramp's [start, end) in seconds, sorted
+
+    def span(self, t: float) -> tuple[float, float]:
+        """For batching at ``t``: (until when requests are served one at a time — ``t``
+        itself outside every ramp's window —, the next window's start)."""
+        for start, end in self.windows:
+            if start <= t < end:
+                return end, math.inf
+            if start > t:
+                return t, start
+        return t, math.inf
+
+
+def _moments(control: ControlTimeline, r: int) -> dict[str, list[float]]:
+    """The instants of each moment for region ``r``, in time order."""
+    recoveries = [e.start_s for prev, e in zip(control.epochs, control.epochs[1:], strict=False)
+                  if prev.status[r] == DOWN and e.status[r] != DOWN]
+    return {
+        "start": [0.0],
+        "recovery": recoveries,
+        "failover": [a.time_s for a in control.actions if a.kind == "promote" and a.region == r],
+        "failback": [a.time_s for a in control.actions
+                     if a.kind in ("failback", "rejoin") and a.region == r],
+    }
+
+
+def build_schedule(scenario: Scenario, control: ControlTimeline,
+                   streams: Streams) -> tuple[Schedule | None, list[tuple]]:
+    """The run's schedule from its control timeline, and its events (None, [] when no
+    region scales, caches or reopens). Each scaling region draws its delay once, in
+    region order, from stream ``capacity``."""
+    if not any(_changes(region) for region in scenario.regions):
+        return None, []
+    rng = streams.get("capacity")
+    events: list[tuple] = []
+    for r, region in enumerate(scenario.regions):
+        capacity = region.capacity
+        if capacity is None:
+            continue
+        moments = _moments(control, r)
+        name = region.name
+        if capacity.scale_up is not None:
+            delay = sample_one(capacity.scale_up.after, rng)
+            triggers = moments[capacity.scale_up.trigger]
+            if triggers and triggers[0] + delay < scenario.run.duration:
+                events.append((triggers[0] + delay, EVENT_SCALE, name, capacity.scale_up.to, ""))
+        if capacity.cache is not None:
+            events += [(t, EVENT_COLD, name, 0.0, "") for t in
+                       sorted({t for m in capacity.cache.cold_at for t in moments[m]})]
+        if capacity.reopen is not None:
+            events += [(t, EVENT_REOPEN, name, capacity.reopen.over, "") for t in
+                       sorted({t for m in capacity.reopen.at for t in moments[m]})]
+    events.sort(key=lambda e: e[0])
+    return _schedule(scenario, events), events
+
+
+def schedule_from_events(scenario: Scenario, events: pd.DataFrame) -> Schedule | None:
+    """The schedule a run used, from its events table (None when nothing changes)."""
+    if not any(_changes(region) for region in scenario.regions):
+        return None
+    mine = events[events["kind"].astype(str).isin((EVENT_SCALE, EVENT_COLD, EVENT_REOPEN))]
+    rows = zip(mine["time_s"].tolist(), mine["kind"].astype(str).tolist(),
+               mine["region"].astype(str).tolist(), mine["value"].tolist(), strict=True)
+    return _schedule(scenario, [(t, kind, region, value, "") for t, kind, region, value in rows])
+
+
+def _changes(region: object) -> bool:
+    c = region.capacity  # type: ignore[attr-defined]
+    return c is not None and (c.scale_up is not None or c.cache is not None
+                              or c.reopen is not None)
+
+
+def _schedule(scenario: Scenario, events: list[tuple]) -> Schedule:
+    """Clocks and gates from the schedule's events (time order)."""
+    clocks: list[RegionClock | None] = []
+    ramps: list[list[Ramp]] = []
+    windows = []
+    for region in scenario.regions:
+        mine = [e for e in events if e[2] == region.name]
+        capacity = region.capacity
+        bounds, rates = [0], [SCALE]
+        for t, kind, _, value, _ in mine:
+            if kind == EVENT_SCALE:
+                bounds.append(_tick(t))
+                rates.append(max(1, round(SCALE * value / capacity.vcpus)))
+        cold = [_tick(e[0]) for e in mine if e[1] == EVENT_COLD]
+        cache = capacity.cache if capacity is not None else None
+        changes = capacity is not None and (len(bounds) > 1 or cache is not None)
+        clocks.append(RegionClock(bounds, rates, cold,
+                                  cache.cold_cost - 1.0 if cache else 0.0,
+                                  _tick(cache.warm_up) if cache else 1) if changes else None)
+        reopens = [(e[0], e[3]) for e in mine if e[1] == EVENT_REOPEN]
+        ends = [t for t, _ in reopens[1:]] + [math.inf]
+        ramps.append([Ramp(_tick(t), _tick(min(t + over, nxt)), _tick(over))
+                      for (t, over), nxt in zip(reopens, ends, strict=False)])
+        windows += [(r.start / TICKS_PER_S, r.end / TICKS_PER_S) for r in ramps[-1]]
+    gates = Gates(scenario, clocks, ramps) if any(ramps) else None
+    return Schedule(clocks, gates, _merge(windows))
+
+
+def _merge(windows: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    merged: list[list[float]] = []
+    for start, end in sorted(windows):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(a, b) for a, b in merged]
+
+
+def clocks_of(scenario: Scenario, events: pd.DataFrame) -> list[RegionClock | None] | None:
+    """The regions' clocks a run used (None when no capacity changes in time)."""
+    schedule = schedule_from_events(scenario, events)
+    return schedule.clocks if schedule is not None else None
+
+
+def load_per_window(clock: RegionClock | None, t: np.ndarray, s: np.ndarray,
+                    window: np.ndarray, n: int, starts_s: np.ndarray,
+                    lengths_s: np.ndarray | float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per window (``window``: each attempt's, of ``n``, starting at ``starts_s``, lasting
+    ``lengths_s``): the work of the attempts entering a region's queue (arriving at ``t``,
+    base service ticks ``s``) and the region's capacity over the window, in one unit
+    (seconds of work at the base capacity; virtual units on a clock), and each attempt's
+    own service time (s) at the speed of its arrival."""
+    if clock is None:
+        service = s / TICKS_PER_S
+        return (np.bincount(window, weights=service, minlength=n),
+                np.broadcast_to(lengths_s, (n,)), service)
+    a = np.ceil(t * TICKS_PER_S).astype(np.int64)
+    work = clock.work(s, a)
+    service = work / clock.rate_at(a) / TICKS_PER_S
+    lo = clock.virtual(np.ceil(starts_s * TICKS_PER_S).astype(np.int64))
+    hi = clock.virtual(np.ceil((starts_s + lengths_s) * TICKS_PER_S).astype(np.int64))
+    return (np.bincount(window, weights=work.astype(np.float64), minlength=n),
+            (hi - lo).astype(np.float64), service)
