@@ -44,12 +44,24 @@ SCENARIOS = [
     "flapping-primary",
     "three-regions",
     "signing-key-rotation",  # relying parties read the records: the tables decide
+    "failover-to-cold-small-secondary",
+    "thundering-herd-at-failback",
+    "thundering-herd-at-failback-reopen",  # a reopen ramp: its window served one at a time
 ]
+
+QUARTER = ["traffic.sign_in=8.75/s", "traffic.federated_sign_in=0.5/s", "traffic.sign_up=0.25/s",
+           "traffic.password_change=7.5/min", "attackers.0.rate=0.5/s",
+           "regions.0.capacity.vcpus=1.5"]
 
 EXTRA = {
     "token-replay-during-failover": ["attackers.1.targets=5000"],  # ≤ the population
     "flapping-primary": ["faults.0.duration=3m", "faults.0.repeat.every=6m"],  # five flaps
     "three-regions": ["faults.1.start=20m"],  # the outage within the partition (faults.0)
+    # Overloaded: a quarter of the traffic and capacity (the same utilisation) keeps them cheap.
+    "failover-to-cold-small-secondary": [*QUARTER, "regions.1.capacity.vcpus=0.75",
+                                         "regions.1.capacity.scale_up.to=1.5"],
+    "thundering-herd-at-failback": [*QUARTER, "regions.1.capacity.vcpus=1.5"],
+    "thundering-herd-at-failback-reopen": [*QUARTER, "regions.1.capacity.vcpus=1.5"],
 }
 
 
