@@ -132,7 +132,7 @@ def test_the_virtual_clock_forms_agree_and_invert():
     assert np.array_equal(clock.real(v), a)
     assert np.array_equal(v, [clock.virtual1(int(x)) for x in a])
     w = clock.work(s, a)
-    assert np.array_equal(w, [clock.work1(int(x), int(y)) for x, y in zip(s, a)])
+    assert np.array_equal(w, [clock.work1(int(x), int(y)) for x, y in zip(s, a, strict=True)])
     probe = v + rng.integers(1, 4000, len(v))
     real = clock.real(probe)
     assert np.array_equal(real, [clock.real1(int(x)) for x in probe])

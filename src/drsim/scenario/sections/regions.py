@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from drsim.scenario import units
 from drsim.scenario.sections.base import Model
@@ -82,6 +82,13 @@ class Capacity(Model):
                                 "cost more); absent: always warm.")
     reopen: Reopen | None = Field(None, description="A ramp of admitted work after recovery "
                                   "or failback; absent: no ramp.")
+
+    @model_validator(mode="after")
+    def _grows(self) -> Capacity:
+        if self.scale_up is not None and self.scale_up.to <= self.vcpus:
+            raise ValueError(f"scale_up.to ({self.scale_up.to:g}) must be more than vcpus "
+                             f"({self.vcpus:g}): a scale-up grows the region")
+        return self
 
 
 class Region(Model):
