@@ -297,7 +297,10 @@ def _schedule(scenario: Scenario, events: list[tuple]) -> Schedule:
         ends = [t for t, _ in reopens[1:]] + [math.inf]
         ramps.append([Ramp(_tick(t), _tick(min(t + over, nxt)), _tick(over))
                       for (t, over), nxt in zip(reopens, ends, strict=False)])
-        windows += [(r.start / TICKS_PER_S, r.end / TICKS_PER_S) for r in ramps[-1]]
+        # A tick's requests arrive within the microsecond before it: one tick of margin
+        # each side keeps every gated request out of batches.
+        windows += [((r.start - 1) / TICKS_PER_S, (r.end + 1) / TICKS_PER_S)
+                    for r in ramps[-1]]
     gates = Gates(scenario, clocks, ramps) if any(ramps) else None
     return Schedule(clocks, gates, _merge(windows))
 
