@@ -97,6 +97,24 @@ def test_batched_run_equals_sequential_reference(name):
     assert batched.meta == reference.meta
 
 
+@pytest.mark.parametrize("sets", [[], [f"clients.{k}.timeout=null" for k in range(5)]],
+                         ids=["timeouts", "no-timeouts"])
+def test_a_scale_up_on_utilisation_equals_sequential_reference(sets):
+    """A watch fed by the queue: one at a time in the reference, at each batch's booking
+    (the minute's total decides) — with client timeouts, and without (the queue is then
+    tracked for the watch alone)."""
+    scenario = load_scenario("failover-to-cold-small-secondary", [
+        "users.population=20000", "run.duration=40m", "faults.0.start=10m",
+        "faults.0.duration=15m", *EXTRA["failover-to-cold-small-secondary"],
+        "regions.1.capacity.scale_up.trigger=utilisation", *sets])
+    batched = simulate(scenario, 0, batch=True)
+    reference = simulate(scenario, 0, batch=False)
+    assert (batched.events.kind == "capacity").sum() == 1
+    for table in ("requests", "writes", "locks", "events"):
+        assert getattr(batched, table).equals(getattr(reference, table)), table
+    assert batched.meta == reference.meta
+
+
 OVERLOAD = ["regions.0.capacity.vcpus=6", "regions.1.capacity.vcpus=3",
             *(f"clients.{k}.timeout=10s" for k in range(5)),
             "clients.1.retry.budget.capacity=500", "clients.2.retry.jitter_kind=full",

@@ -54,12 +54,20 @@ def sojourns(records) -> tuple[np.ndarray, np.ndarray]:
     return req.time_s.to_numpy(), req.latency_s.to_numpy(np.float64) - SIGN_IN_S
 
 
-def test_scale_up_backlog_peaks_at_excess_times_delay_and_drains_at_the_closed_form():
+@pytest.mark.parametrize("scale_up", [
+    {"to": 6, "after": "5m", "trigger": "start"},
+    # Minute 0 brings 240 vCPU-s for 120: past 80 % → the end of minute 0 + 4 min = 300 s.
+    {"to": 6, "after": "4m", "trigger": "utilisation", "threshold": "80%"},
+], ids=["start", "utilisation"])
+def test_scale_up_backlog_peaks_at_excess_times_delay_and_drains_at_the_closed_form(scale_up):
     """λ = 60/s sign-ins at 2 vCPUs (30/s) until 6 vCPUs (90/s) serve at t_s = 300 s:
     9 000 requests wait at t_s, the queue empties 9 000 / 30 = 300 s later, and request k
     finishes when ∫c = (k + 1)/15 vCPU-s (the server is busy throughout)."""
-    scenario = one_region(2.0, "15m", scale_up={"to": 6, "after": "5m", "trigger": "start"})
-    t, sojourn = sojourns(simulate(scenario, 0, script=steady(60.0, 900.0)))
+    scenario = one_region(2.0, "15m", scale_up=scale_up)
+    records = simulate(scenario, 0, script=steady(60.0, 900.0))
+    capacity = records.events[records.events.kind == "capacity"]
+    assert capacity.time_s.tolist() == [300.0] and capacity.value.tolist() == [6.0]
+    t, sojourn = sojourns(records)
     finish = t + sojourn
     assert ((finish <= 300.0).sum(), (t <= 300.0).sum()) == pytest.approx((9000, 18001), abs=1)
     busy = t < 595.0
@@ -156,6 +164,22 @@ def test_a_batch_booked_on_a_clock_equals_the_queue_served_one_at_a_time():
     many.take_many(np.zeros(len(t), dtype=np.int64), np.zeros(len(t), dtype=np.int64), t)
     assert many.book() and many.free == one.free
     assert max(sojourn) > 10  # it did queue
+
+
+def test_a_utilisation_watch_fires_on_the_first_minute_past_its_threshold():
+    """45 sign-ins/s for 2 min, then 60/s, at 4 vCPUs (60/s): minutes at 75 % then 100 %
+    of the capacity. At 75 % the watch fires after minute 0, at 80 % and 100 % after
+    minute 2 (≥), the new capacity serving 1 min later; 45/s alone never reaches 80 %."""
+    ramp = steady(45.0, 120.0) + [(120.0 + t, op, u) for t, op, u in steady(60.0, 300.0)]
+    fired = {}
+    for threshold, script in (("75%", ramp), ("80%", ramp), ("100%", ramp),
+                              ("80% flat", steady(45.0, 420.0))):
+        scenario = one_region(4.0, "7m", scale_up={"to": 8, "after": "1m",
+                                                   "trigger": "utilisation",
+                                                   "threshold": threshold.split()[0]})
+        events = simulate(scenario, 0, script=script).events
+        fired[threshold] = events[events.kind == "capacity"].time_s.tolist()
+    assert fired == {"75%": [120.0], "80%": [240.0], "100%": [240.0], "80% flat": []}
 
 
 def test_moments_come_from_the_control_timeline():

@@ -76,7 +76,7 @@ def simulate(
                           arrivals.signup_kinds)
     directory_bytes = directory.nbytes()
     router = build_router(scenario, control, directory, dns_outages(control))
-    schedule, schedule_events = build_schedule(scenario, control, streams)
+    schedule = build_schedule(scenario, control, streams)
     plane = DataPlane(scenario, streams, control, arrivals, directory, router, batch, schedule)
     # From here on the plane holds the run's state alone, so that it is freed with the plane.
     del arrivals, directory, router
@@ -103,7 +103,7 @@ def simulate(
         requests=_requests_table(scenario, control, output, schedule),
         writes=_writes_table(scenario, output),
         locks=_locks_table(scenario, output),
-        events=_events_table(scenario, control, schedule_events),
+        events=_events_table(scenario, control, schedule.events if schedule else []),
         meta=meta,
     )
 
@@ -134,7 +134,7 @@ def _drain_s(scenario: Scenario, streams: Streams, control: ControlTimeline,
                           arrivals.signup_kinds)
     router = build_router(scenario, control, directory, dns_outages(control))
     plane = DataPlane(scenario, streams, control, arrivals, directory, router, batch,
-                      build_schedule(scenario, control, streams)[0])
+                      build_schedule(scenario, control, streams))
     del arrivals, directory, router
     try:
         drained = plane.drain_s(start, p, s)

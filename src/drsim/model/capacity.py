@@ -28,7 +28,7 @@ import math
 
 import numpy as np
 
-from drsim.model.capacity_schedule import RegionClock
+from drsim.model.capacity_schedule import RegionClock, Watch
 from drsim.model.control import DOWN, Epoch
 from drsim.model.operations import QUOTA_CATEGORY
 from drsim.records import OP_CODE, OUTCOME_CODE
@@ -119,9 +119,11 @@ class Queues:
     SAFETY = 0.5  # a batch's bound on sojourns must stay under this share of its limit
 
     def __init__(self, scenario: Scenario, ticks: np.ndarray,
-                 clocks: list[RegionClock | None] | None = None) -> None:
+                 clocks: list[RegionClock | None] | None = None,
+                 watches: list[Watch | None] | None = None) -> None:
         self.ticks = ticks
         self.clocks = clocks or [None] * len(scenario.regions)
+        self.watches = watches or [None] * len(scenario.regions)
         self.rows = ticks.tolist()
         self.limited = [r.capacity is not None for r in scenario.regions]
         self.free = [0] * len(scenario.regions)  # when each backlog clears (on its clock)
@@ -139,6 +141,8 @@ class Queues:
             self.log_one.append((r, a, self.rows[r][op]))
             return 0.0
         clock = self.clocks[r]
+        if self.watches[r] is not None:
+            self.watches[r].enter(a, self.rows[r][op])
         if clock is not None:
             free = max(self.free[r], clock.virtual1(a)) + clock.work1(self.rows[r][op], a)
             self.free[r] = free
@@ -157,7 +161,8 @@ class Queues:
         ``region``, the others (``maybe_t``, ``maybe_op``) are counted at every region
         they might reach (more arrivals never shorten a FIFO wait); every sojourn must
         stay under :attr:`SAFETY` × ``limit_s`` of its region."""
-        self.limit_ticks = np.floor(limit_s * TICKS_PER_S).astype(np.int64)
+        # No timeout (a queue tracked for a utilisation watch): no limit worth a number.
+        self.limit_ticks = np.floor(np.minimum(limit_s, 1e9) * TICKS_PER_S).astype(np.int64)
         for r in range(len(self.free)):
             if not self.limited[r] or epoch.status[r] == DOWN:
                 continue
@@ -195,6 +200,8 @@ class Queues:
             mine = region == r
             order = np.argsort(a[mine], kind="stable")
             ar, sr = a[mine][order], s[mine][order]
+            if self.watches[r] is not None:
+                self.watches[r].enter_many(ar, sr)
             finish, self.free[r] = timed_lindley(self.clocks[r], ar, sr, self.free[r])
             if int((finish - ar).max()) > self.limit_ticks[r]:
                 return False

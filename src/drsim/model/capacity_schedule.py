@@ -63,16 +63,25 @@ class RegionClock:
 
     def __init__(self, bounds: list[int], rates: list[int], cold: list[int], extra: float,
                  warm: int) -> None:
-        self.bounds = np.array(bounds, dtype=np.int64)
-        self.rates = np.array(rates, dtype=np.int64)
+        self.cold = np.array(cold, dtype=np.int64)
+        self.extra, self.warm = float(extra), int(warm)
+        self._cold = cold
+        self._speeds(list(bounds), list(rates))
+
+    def _speeds(self, bounds: list[int], rates: list[int]) -> None:
         vstart = [0]
         for k in range(1, len(bounds)):
             vstart.append(vstart[-1] + (bounds[k] - bounds[k - 1]) * rates[k - 1])
+        self.bounds = np.array(bounds, dtype=np.int64)
+        self.rates = np.array(rates, dtype=np.int64)
         self.vstart = np.array(vstart, dtype=np.int64)
-        self.cold = np.array(cold, dtype=np.int64)
-        self.extra, self.warm = float(extra), int(warm)
         self._bounds, self._rates, self._vstart = bounds, rates, vstart
-        self._cold = cold
+
+    def speed_up(self, tick: int, rate: int) -> None:
+        """Serve at ``rate`` from ``tick`` on (after every bound so far): the virtual times
+        before ``tick`` are unchanged, so a queue's state on this clock stays valid."""
+        assert tick > self._bounds[-1]
+        self._speeds([*self._bounds, tick], [*self._rates, rate])
 
     # -------------------------------------------------------------- vectorised
 
@@ -196,13 +205,69 @@ class Gates:
         return total
 
 
+MINUTE_TICKS = 60 * TICKS_PER_S
+
+
+class Watch:
+    """A scale-up on ``utilisation``: the work entering a region's queue, minute by minute
+    (fed in time order); the first minute whose work reaches ``threshold`` of the capacity
+    fires it, the new capacity serving ``delay`` after that minute's end. The minute's
+    total decides, not the order within it, so every serving order fires alike."""
+
+    def __init__(self, scenario: Scenario, r: int, clock: RegionClock, delay_s: float,
+                 events: list[tuple]) -> None:
+        region = scenario.regions[r]
+        self.up = region.capacity.scale_up
+        self.name, self.vcpus = region.name, region.capacity.vcpus
+        self.clock, self.delay_s, self.events = clock, delay_s, events
+        self.horizon = scenario.run.duration
+        self.limit = self.up.threshold * MINUTE_TICKS * SCALE
+        self.minute, self.work, self.fired = -1, 0, False
+
+    def enter(self, a: int, service: int) -> None:
+        """A request of base service ticks ``service`` enters the queue at tick ``a``."""
+        if self.fired:
+            return
+        minute = a // MINUTE_TICKS
+        if minute != self.minute:
+            self.minute, self.work = minute, 0
+        self.work += self.clock.work1(service, a)
+        if self.work >= self.limit:
+            self._fire(minute)
+
+    def enter_many(self, a: np.ndarray, s: np.ndarray) -> None:
+        """Requests entering at ticks ``a`` (sorted) with base service ticks ``s``."""
+        if self.fired or not len(a):
+            return
+        minutes = a // MINUTE_TICKS
+        work = self.clock.work(s, a)
+        starts = np.flatnonzero(np.r_[True, minutes[1:] != minutes[:-1]])
+        totals = np.add.reduceat(work, starts)
+        for minute, total in zip(minutes[starts].tolist(), totals.tolist(), strict=True):
+            self.work = (self.work if minute == self.minute else 0) + total
+            self.minute = minute
+            if self.work >= self.limit:
+                self._fire(minute)
+                return
+
+    def _fire(self, minute: int) -> None:
+        self.fired = True
+        t = (minute + 1) * 60.0 + self.delay_s
+        if t < self.horizon:
+            self.clock.speed_up(_tick(t), max(1, round(SCALE * self.up.to / self.vcpus)))
+            self.events.append((t, EVENT_SCALE, self.name, self.up.to, ""))
+
+
 @dataclass
 class Schedule:
-    """Every region's clock (None: the plain tick clock) and reopen ramps."""
+    """Every region's clock (None: the plain tick clock), reopen ramps and utilisation
+    watches; ``events``: what the events table records (a watch adds its scale-up)."""
 
     clocks: list[RegionClock | None]
     gates: Gates | None
     windows: list[tuple[float, float]]  # every ramp's [start, end) in seconds, sorted
+    watches: list[Watch | None] | None = None
+    events: list[tuple] | None = None
 
     def span(self, t: float) -> tuple[float, float]:
         """For batching at ``t``: (until when requests are served one at a time — ``t``
@@ -229,14 +294,15 @@ def _moments(control: ControlTimeline, r: int) -> dict[str, list[float]]:
 
 
 def build_schedule(scenario: Scenario, control: ControlTimeline,
-                   streams: Streams) -> tuple[Schedule | None, list[tuple]]:
-    """The run's schedule from its control timeline, and its events (None, [] when no
-    region scales, caches or reopens). Each scaling region draws its delay once, in
-    region order, from stream ``capacity``."""
+                   streams: Streams) -> Schedule | None:
+    """The run's schedule from its control timeline (None when no region scales, caches
+    or reopens). Each scaling region draws its delay once, in region order, from stream
+    ``capacity``; a scale-up on utilisation waits for the data plane (:class:`Watch`)."""
     if not any(_changes(region) for region in scenario.regions):
-        return None, []
+        return None
     rng = streams.get("capacity")
     events: list[tuple] = []
+    delays: dict[int, float] = {}
     for r, region in enumerate(scenario.regions):
         capacity = region.capacity
         if capacity is None:
@@ -245,8 +311,10 @@ def build_schedule(scenario: Scenario, control: ControlTimeline,
         name = region.name
         if capacity.scale_up is not None:
             delay = sample_one(capacity.scale_up.after, rng)
-            triggers = moments[capacity.scale_up.trigger]
-            if triggers and triggers[0] + delay < scenario.run.duration:
+            triggers = moments.get(capacity.scale_up.trigger, [])
+            if capacity.scale_up.trigger == "utilisation":
+                delays[r] = delay
+            elif triggers and triggers[0] + delay < scenario.run.duration:
                 events.append((triggers[0] + delay, EVENT_SCALE, name, capacity.scale_up.to, ""))
         if capacity.cache is not None:
             events += [(t, EVENT_COLD, name, 0.0, "") for t in
@@ -255,7 +323,11 @@ def build_schedule(scenario: Scenario, control: ControlTimeline,
             events += [(t, EVENT_REOPEN, name, capacity.reopen.over, "") for t in
                        sorted({t for m in capacity.reopen.at for t in moments[m]})]
     events.sort(key=lambda e: e[0])
-    return _schedule(scenario, events), events
+    schedule = _schedule(scenario, events, watched=set(delays))
+    schedule.events = events
+    schedule.watches = [Watch(scenario, r, schedule.clocks[r], delays[r], events)
+                        if r in delays else None for r in range(len(scenario.regions))]
+    return schedule
 
 
 def schedule_from_events(scenario: Scenario, events: pd.DataFrame) -> Schedule | None:
@@ -274,12 +346,14 @@ def _changes(region: object) -> bool:
                               or c.reopen is not None)
 
 
-def _schedule(scenario: Scenario, events: list[tuple]) -> Schedule:
-    """Clocks and gates from the schedule's events (time order)."""
+def _schedule(scenario: Scenario, events: list[tuple],
+              watched: set[int] = frozenset()) -> Schedule:
+    """Clocks and gates from the schedule's events (time order); ``watched`` regions get a
+    clock whatever the events (a scale-up on utilisation may come)."""
     clocks: list[RegionClock | None] = []
     ramps: list[list[Ramp]] = []
     windows = []
-    for region in scenario.regions:
+    for r, region in enumerate(scenario.regions):
         mine = [e for e in events if e[2] == region.name]
         capacity = region.capacity
         bounds, rates = [0], [SCALE]
@@ -289,7 +363,8 @@ def _schedule(scenario: Scenario, events: list[tuple]) -> Schedule:
                 rates.append(max(1, round(SCALE * value / capacity.vcpus)))
         cold = [_tick(e[0]) for e in mine if e[1] == EVENT_COLD]
         cache = capacity.cache if capacity is not None else None
-        changes = capacity is not None and (len(bounds) > 1 or cache is not None)
+        changes = capacity is not None and (len(bounds) > 1 or cache is not None
+                                            or r in watched)
         clocks.append(RegionClock(bounds, rates, cold,
                                   cache.cold_cost - 1.0 if cache else 0.0,
                                   _tick(cache.warm_up) if cache else 1) if changes else None)

@@ -121,7 +121,9 @@ class DataPlane:
         clocks = schedule.clocks if schedule is not None else None
         self.gates = schedule.gates if schedule is not None else None
         self.service_rows = ticks.tolist() if ticks is not None else []
-        self.queues = (Queues(scenario, ticks, clocks) if ticks is not None and timeouts
+        watches = schedule.watches if schedule is not None else None
+        tracked = timeouts or (watches is not None and any(watches))  # a watch needs the queue
+        self.queues = (Queues(scenario, ticks, clocks, watches) if ticks is not None and tracked
                        else None)
         self.base_latency_s = base_latency_s().astype(np.float64).tolist()
         self.recorder = Recorder(arrivals)

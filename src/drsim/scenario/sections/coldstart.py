@@ -4,7 +4,7 @@ All three hang off ``regions[].capacity`` and are off when absent (docs/model.md
 "Scale-up, cold caches and a reopen rate"). Their instants are *moments* of the
 control timeline: ``start`` (t = 0), ``recovery`` (the region comes back from an
 outage), ``failover`` (the region is promoted) and ``failback`` (writes and the
-DNS record return to it).
+DNS record return to it). A scale-up may instead follow the load: ``utilisation``.
 """
 
 from __future__ import annotations
@@ -29,9 +29,14 @@ class ScaleUp(Model):
                       "primary's size].")
     after: Distribution = Field(description="Delay from the trigger to the new capacity "
                                 "serving (provisioning, boot, health checks) [assumption].")
-    trigger: Moment = Field("failover", description="The moment the scale-up starts from: "
-                            "failover (the region is promoted), recovery, failback or start "
-                            "[assumption].")
+    trigger: Moment | Literal["utilisation"] = Field(
+        "failover", description="What starts the scale-up: a moment — failover (the region "
+        "is promoted), recovery, failback, start — or utilisation: the end of the first "
+        "minute (from t = 0) whose work entering the region's queue reaches ``threshold`` "
+        "of its capacity (an autoscaling alarm on one-minute CPU) [assumption].")
+    threshold: Fraction = Field(0.8, gt=0, description="With trigger utilisation: the "
+                                "share of the capacity a minute's work must reach "
+                                "[assumption: a common autoscaling target].")
 
 
 class Cache(Model):
