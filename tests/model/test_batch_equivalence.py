@@ -104,7 +104,7 @@ def test_a_scale_up_on_utilisation_equals_sequential_reference(sets):
     (the minute's total decides) — with client timeouts, and without (the queue is then
     tracked for the watch alone)."""
     scenario = load_scenario("failover-to-cold-small-secondary", [
-        "users.population=20000", "run.duration=40m", "faults.0.start=10m",
+        "users.population=20000", "run.duration=22m", "faults.0.start=10m",
         "faults.0.duration=15m", *EXTRA["failover-to-cold-small-secondary"],
         "regions.1.capacity.scale_up.trigger=utilisation", *sets])
     batched = simulate(scenario, 0, batch=True)
