@@ -164,11 +164,11 @@ class Gates:
         if not ramps:
             return True
         a = _tick(t)
-        clock = self.clocks[r]
-        work = service if clock is None else clock.work1(service, a)
         k = bisect.bisect_right(self.starts[r], a) - 1
         if k < 0 or a >= ramps[k].end:
             return True
+        clock = self.clocks[r]
+        work = service if clock is None else clock.work1(service, a)
         spec = self.specs[r]
         if k != self.current[r]:
             self.current[r], self.tokens[r], self.last[r] = k, 0.0, ramps[k].start
