@@ -20,6 +20,9 @@ from drsim.scenario.types import Duration, Fraction
 Moment = Literal["start", "recovery", "failover", "failback"]
 """An instant of the control timeline that a capacity change follows."""
 
+Trigger = Literal["start", "recovery", "failover", "failback", "utilisation"]
+"""What starts a scale-up: a moment, or the load (``utilisation``)."""
+
 
 class ScaleUp(Model):
     """The region grows to ``to`` vCPUs a drawn delay after its first ``trigger`` moment,
@@ -29,7 +32,7 @@ class ScaleUp(Model):
                       "primary's size].")
     after: Distribution = Field(description="Delay from the trigger to the new capacity "
                                 "serving (provisioning, boot, health checks) [assumption].")
-    trigger: Moment | Literal["utilisation"] = Field(
+    trigger: Trigger = Field(
         "failover", description="What starts the scale-up: a moment — failover (the region "
         "is promoted), recovery, failback, start — or utilisation: the end of the first "
         "minute (from t = 0) whose work entering the region's queue reaches ``threshold`` "
