@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from drsim.metrics.overload import overload_metrics, overload_timeline
 from drsim.model import simulate
 from drsim.model.capacity import TICKS_PER_S, Queues, service_ticks
 from drsim.model.capacity_schedule import SCALE, RegionClock, clocks_of
@@ -126,6 +127,23 @@ def test_a_reopen_ramp_admits_its_integral_and_the_queue_never_builds(scale_up, 
     wait = req.latency_s.to_numpy(np.float64)[window & ok] - SIGN_IN_S
     assert wait.max() < 2 / 30  # at most one request ahead: the bucket is never full
     assert ok[~window].all()  # the gate is open after the ramp
+
+
+@pytest.mark.parametrize("capacity", [
+    {"scale_up": {"to": 6, "after": "5m", "trigger": "start"}},  # ρ = 2 until 300 s, then ⅔
+    {"cache": {"cold_cost": 3, "warm_up": "10m", "cold_at": ["start"]}},  # ρ = 1.5 − t/600
+], ids=["scale-up", "cold-cache"])
+def test_overloaded_minutes_follow_the_scale_up_and_the_warm_up(capacity):
+    """60 sign-ins/s: at 2 vCPUs scaling to 6 at 300 s, minutes 0–4 are overloaded; at 8
+    vCPUs with a cold cache (× 3 warming over 10 min) minute m's mean utilisation is
+    1.5 − (m + ½)/10, above 1 for m = 0–4: 5 minutes either way."""
+    scenario = one_region(2.0 if "scale_up" in capacity else 8.0, "15m", **capacity)
+    records = simulate(scenario, 0, script=steady(60.0, 900.0))
+    assert overload_metrics(records, scenario)["overloaded_minutes.r1"] == 5.0
+    utilisation = overload_timeline(records, scenario)["utilisation"].to_numpy()
+    expected = (np.r_[[2.0] * 5, [2 / 3] * 10] if "scale_up" in capacity
+                else np.maximum(1.5 - (np.arange(15) + 0.5) / 10, 0.5))
+    assert np.abs(utilisation - expected).max() < 0.01
 
 
 def test_the_virtual_clock_forms_agree_and_invert():

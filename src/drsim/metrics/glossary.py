@@ -286,9 +286,11 @@ GLOSSARY: tuple[Entry, ...] = (
     Entry("latency_p99_s", "seconds", "Its 99th percentile.",
           "tests/model/test_overload_metrics.py"),
     Entry("overloaded_minutes.<region>", "count", "Minutes in which the work offered to a "
-          "region with a capacity exceeded it (utilisation > 1: its backlog grew).",
+          "region with a capacity exceeded it (utilisation > 1: its backlog grew); the work "
+          "at its cold cost, the capacity after any scale-up.",
           "tests/model/test_overload_metrics.py::"
-          "test_timeline_of_a_region_offered_twice_its_capacity"),
+          "test_timeline_of_a_region_offered_twice_its_capacity; tests/model/"
+          "test_coldstart.py::test_overloaded_minutes_follow_the_scale_up_and_the_warm_up"),
     Entry("overload_sustained_s", "seconds", "The sustaining effect (metastability): how long "
           "overload outlives its trigger (the later of the headline incident's last fault end "
           "and the last traffic burst's end). Minutes aligned on the trigger's end; a region's "
