@@ -210,7 +210,7 @@ OVERLOAD = (
     ("overload_sustained_s", "overload outlived its trigger by", "s"),
     ("overload_end_state", "runs that ended overloaded", "pct"),
     ("timeouts", "attempts timed out", "count"),
-    ("failed_logins.throttled", "sign-ins refused at once (quota, reopen ramp)", "count"),
+    ("failed_logins.throttled", "sign-ins refused fast (throttled)", "count"),
     ("attempts_per_first_attempt", "attempts per first attempt", "ratio"),
     ("latency_p50_s", "latency p50", "s"),
     ("latency_p99_s", "latency p99", "s"),
