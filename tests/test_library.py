@@ -29,7 +29,7 @@ SHRINK = ["users.population=20000", "run.duration=80m"]
 # Overloaded scenarios are served one at a time: a quarter of the traffic and capacity (the
 # same utilisation) and a 10-minute outage at 15 min keep them cheap.
 QUARTER = ["traffic.sign_in=8.75/s", "traffic.federated_sign_in=0.5/s", "traffic.sign_up=0.25/s",
-           "traffic.password_change=7.5/min", "attackers.0.rate=0.5/s", "run.duration=45m",
+           "traffic.password_change=7.5/min", "attackers.0.rate=0.5/s", "run.duration=40m",
            "faults.0.start=15m", "faults.0.duration=10m", "regions.0.capacity.vcpus=1.5"]
 HERD = [*QUARTER, "regions.1.capacity.vcpus=1.5"]
 SHRINK_EXTRA = {"token-replay-during-failover": ["attackers.1.targets=2000"],  # still 10 %

@@ -51,7 +51,7 @@ SCENARIOS = [
 
 QUARTER = ["traffic.sign_in=8.75/s", "traffic.federated_sign_in=0.5/s", "traffic.sign_up=0.25/s",
            "traffic.password_change=7.5/min", "attackers.0.rate=0.5/s",
-           "regions.0.capacity.vcpus=1.5"]
+           "regions.0.capacity.vcpus=1.5", "run.duration=32m"]  # 6 minutes after failback
 
 EXTRA = {
     "token-replay-during-failover": ["attackers.1.targets=5000"],  # ≤ the population
@@ -104,8 +104,8 @@ def test_a_scale_up_on_utilisation_equals_sequential_reference(sets):
     (the minute's total decides) — with client timeouts, and without (the queue is then
     tracked for the watch alone)."""
     scenario = load_scenario("failover-to-cold-small-secondary", [
-        "users.population=20000", "run.duration=22m", "faults.0.start=10m",
-        "faults.0.duration=15m", *EXTRA["failover-to-cold-small-secondary"],
+        "users.population=20000", "faults.0.start=10m", "faults.0.duration=15m",
+        *EXTRA["failover-to-cold-small-secondary"], "run.duration=22m",
         "regions.1.capacity.scale_up.trigger=utilisation", *sets])
     batched = simulate(scenario, 0, batch=True)
     reference = simulate(scenario, 0, batch=False)

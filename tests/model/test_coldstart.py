@@ -102,16 +102,17 @@ def test_a_cold_cache_adds_the_fluid_backlog_of_its_extra_cost():
 
 
 @pytest.mark.parametrize("scale_up,rate,expected", [
-    (None, 60.0, 30 * 600 * 0.55),  # 30/s × ∫ (0.1 + 0.9 t/600) dt
-    ({"to": 4, "after": "5m", "trigger": "start"}, 80.0, 30 * 97.5 + 60 * 232.5),
+    (None, 30.0, 15 * 600 * 0.55),  # 15/s × ∫ (0.1 + 0.9 t/600) dt
+    ({"to": 2, "after": "5m", "trigger": "start"}, 40.0, 15 * 97.5 + 30 * 232.5),
 ])
 def test_a_reopen_ramp_admits_its_integral_and_the_queue_never_builds(scale_up, rate,
                                                                       expected):
-    """Offered above the ramp (10 % → 100 % of 2 vCPUs over 10 min, from t = 0): the
-    sign-ins admitted in the window are ∫ share·c dt / cost (within one), minute by minute,
+    """Offered above the ramp (10 % → 100 % of 1 vCPU over 10 min, from t = 0; 2 vCPUs
+    from 300 s in the second case, ∫ share = 97.5 s before and 232.5 s after): the
+    sign-ins admitted in the window are ∫ share·c dt / cost (within two), minute by minute,
     the rest are refused at once, and no admitted request waits."""
     extra = {"scale_up": scale_up} if scale_up else {}
-    scenario = one_region(2.0, "12m", reopen={"initial": "10%", "over": "10m",
+    scenario = one_region(1.0, "12m", reopen={"initial": "10%", "over": "10m",
                                               "at": ["start"]}, **extra)
     records = simulate(scenario, 0, script=steady(rate, 720.0))
     req = records.requests
@@ -119,13 +120,15 @@ def test_a_reopen_ramp_admits_its_integral_and_the_queue_never_builds(scale_up, 
     ok = (req.outcome == "ok").to_numpy()
     window = t < 600.0
     assert set(req.outcome[window].astype(str)) == {"ok", "throttled"}
-    assert abs(ok[window].sum() - expected) <= 1
+    # Never more than the integral; less by the bucket's remainder at the window's end (under
+    # one request) and what the last gap between arrivals brought (under one request).
+    assert 0 <= expected - ok[window].sum() < 2
     if scale_up is None:
         per_minute = np.bincount((t[window & ok] // 60).astype(int), minlength=10)
         share = 0.1 + 0.9 * (np.arange(10) + 0.5) / 10
-        assert np.all(np.abs(per_minute - 30 * 60 * share) <= 1 + 1e-9), per_minute
+        assert np.all(np.abs(per_minute - 15 * 60 * share) <= 1 + 1e-9), per_minute
     wait = req.latency_s.to_numpy(np.float64)[window & ok] - SIGN_IN_S
-    assert wait.max() < 2 / 30  # at most one request ahead: the bucket is never full
+    assert wait.max() < 2 / 15  # at most one request ahead: the bucket is never full
     assert ok[~window].all()  # the gate is open after the ramp
 
 
