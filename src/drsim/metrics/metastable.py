@@ -14,7 +14,8 @@ trigger's end (the last one cut short by the run's end). Region ``r``'s window
 is *overloaded* when
 
 - the work of the attempts entering its queue in the window is at least its
-  capacity over the window (utilisation ≥ 1: the backlog grows), or
+  capacity over the window (utilisation ≥ 1: the backlog grows; cold costs and a
+  scale-up counted, :mod:`drsim.model.capacity_schedule`), or
 - the median wait in its queue (before service) of those attempts is at least
   the shortest client timeout (most of its work is done for clients that have
   already given up) — without client timeouts only the first condition applies.

@@ -4,7 +4,9 @@
 overload draws (offered load, the work it brings against the region's capacity,
 goodput, timeouts, latency p50/p99, retry amplification); :func:`overload_metrics`
 the run's headline figures. Both read the ``requests`` table only (the work of
-an attempt is its operation's cost at its region, :mod:`drsim.model.capacity`).
+an attempt is its operation's cost at its region, :mod:`drsim.model.capacity`; with a
+scale-up or a cold cache, the cost at its arrival against the capacity on the region's
+clock, :mod:`drsim.model.capacity_schedule`, rebuilt from the events table).
 The headline figures are reported only when the scenario models capacity or
 client timeouts, so that scenarios without them keep their metric names.
 """
