@@ -26,7 +26,17 @@ from drsim.scenario.loader import parse_scenario
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 SHRINK = ["users.population=20000", "run.duration=80m"]
-SHRINK_EXTRA = {"token-replay-during-failover": ["attackers.1.targets=2000"]}  # still 10 %
+# Overloaded scenarios are served one at a time: a quarter of the traffic and capacity (the
+# same utilisation) and a 10-minute outage at 15 min keep them cheap.
+QUARTER = ["traffic.sign_in=8.75/s", "traffic.federated_sign_in=0.5/s", "traffic.sign_up=0.25/s",
+           "traffic.password_change=7.5/min", "attackers.0.rate=0.5/s", "run.duration=40m",
+           "faults.0.start=15m", "faults.0.duration=10m", "regions.0.capacity.vcpus=1.5"]
+HERD = [*QUARTER, "regions.1.capacity.vcpus=1.5"]
+SHRINK_EXTRA = {"token-replay-during-failover": ["attackers.1.targets=2000"],  # still 10 %
+                "thundering-herd-at-failback": HERD,
+                "thundering-herd-at-failback-reopen": HERD,
+                "failover-to-cold-small-secondary": [*QUARTER, "regions.1.capacity.vcpus=0.75",
+                                                     "regions.1.capacity.scale_up.to=1.5"]}
 REGENERATE = os.environ.get("DRSIM_REGENERATE_GOLDENS") == "1"
 LIBRARY = sorted(p.stem for p in scenarios_dir().glob("*.yaml"))
 DIRECTION = ["cognito-active-passive", "single-region", "global-lockout", "keycloak-multisite",
@@ -211,6 +221,19 @@ def test_shedding_ends_the_retry_storm_that_fifo_sustains():
     assert shedding["timeouts"]["per_replication"] == [0.0] * REPS
     assert _ci(shedding, "shed_attempts")[0] > 0
     assert _ci(shedding, "availability")[0] > _ci(storm, "availability")[1]
+def test_a_cold_failback_herd_outlives_its_trigger_and_a_reopen_ramp_prevents_it():
+    """Every client returns at failback to a primary whose caches restarted empty (3× cost):
+    its queue passes the clients' timeout, retries keep it above capacity to the end of
+    every run; admitting 20 % → 100 % of its capacity over 10 minutes refuses the excess
+    at once instead (throttled), so nothing times out and nothing stays overloaded."""
+    herd = summary_of("thundering-herd-at-failback")
+    ramp = summary_of("thundering-herd-at-failback-reopen")
+    assert _ci(herd, "overload_sustained_s")[0] > _ci(ramp, "overload_sustained_s")[1]
+    assert _ci(herd, "timeouts")[0] > _ci(ramp, "timeouts")[1]
+    assert herd["overload_end_state"]["mean"] == 1.0
+    assert ramp["overload_end_state"]["mean"] == 0.0
+    assert (_ci(ramp, "failed_logins.throttled")[0]
+            > _ci(herd, "failed_logins.throttled")[1])  # the ramp's price: fast refusals
 
 
 def test_an_outage_at_the_primary_markets_business_peak_fails_more_sign_ins_than_at_night():

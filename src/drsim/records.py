@@ -104,6 +104,9 @@ EVENT_KINDS = (
     "detector",  # region: the secondary; detail: lost | heard (heartbeat, arbiter)
     "fenced",  # region: the old primary; its lease expired, it stops taking writes
     "writers",  # value: regions taking writes; detail: their names (heartbeat, arbiter)
+    "capacity",  # region: scaled up; value: its vCPUs from then on
+    "cache_cold",  # region: its cache restarted empty
+    "reopen",  # region: a reopen ramp starts; value: its length (s)
 )
 
 REQUEST_COLUMNS = (

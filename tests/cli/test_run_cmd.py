@@ -388,6 +388,20 @@ def test_overload_lines_only_with_a_capacity():
     assert overload_lines(summary, load_scenario("cognito-active-passive")) == []
 
 
+def test_capacity_over_time_in_words():
+    from drsim.cli.run_cmd import overload_lines
+    from drsim.scenario import load_scenario
+
+    text = "\n".join(overload_lines({"metrics": {}}, load_scenario(
+        "failover-to-cold-small-secondary")))
+    assert ("eu-west-1: scales from 3 to 6 vCPUs after failover; cache cold at failover "
+            "(cost × 2, warm after 10 min)") in text
+    text = "\n".join(overload_lines({"metrics": {}}, load_scenario(
+        "thundering-herd-at-failback-reopen")))
+    assert "admits 20 % → 100 % of its capacity over 10 min after failback" in text
+    assert "eu-west-1:" not in text
+
+
 def test_relying_party_lines_only_when_modelled():
     from drsim.cli.run_cmd import headline_lines
 

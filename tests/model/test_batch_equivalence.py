@@ -49,13 +49,25 @@ SCENARIOS = [
     "control-plane-in-failed-region",
     "split-brain",  # two regions take writes; reconciliation at failback
     "credential-stuffing-burst",
+    "failover-to-cold-small-secondary",
+    "thundering-herd-at-failback",
+    "thundering-herd-at-failback-reopen",  # a reopen ramp: its window served one at a time
 ]
+
+QUARTER = ["traffic.sign_in=8.75/s", "traffic.federated_sign_in=0.5/s", "traffic.sign_up=0.25/s",
+           "traffic.password_change=7.5/min", "attackers.0.rate=0.5/s",
+           "regions.0.capacity.vcpus=1.5", "run.duration=32m"]  # 6 minutes after failback
 
 EXTRA = {
     "token-replay-during-failover": ["attackers.1.targets=5000"],  # ≤ the population
     "flapping-primary": ["faults.0.duration=3m", "faults.0.repeat.every=6m"],  # five flaps
     "three-regions": ["faults.1.start=20m"],  # the outage within the partition (faults.0)
     "credential-stuffing-burst": ["attackers.1.start=15m", "attackers.1.duration=5m"],
+    # Overloaded: a quarter of the traffic and capacity (the same utilisation) keeps them cheap.
+    "failover-to-cold-small-secondary": [*QUARTER, "regions.1.capacity.vcpus=0.75",
+                                         "regions.1.capacity.scale_up.to=1.5"],
+    "thundering-herd-at-failback": [*QUARTER, "regions.1.capacity.vcpus=1.5"],
+    "thundering-herd-at-failback-reopen": [*QUARTER, "regions.1.capacity.vcpus=1.5"],
 }
 
 
@@ -88,6 +100,24 @@ def test_batched_run_equals_sequential_reference(name):
     for table in ("requests", "writes", "locks", "events"):
         a, b = getattr(batched, table), getattr(reference, table)
         assert a.equals(b), f"{name}: {table} differ"
+    assert batched.meta == reference.meta
+
+
+@pytest.mark.parametrize("sets", [[], [f"clients.{k}.timeout=null" for k in range(5)]],
+                         ids=["timeouts", "no-timeouts"])
+def test_a_scale_up_on_utilisation_equals_sequential_reference(sets):
+    """A watch fed by the queue: one at a time in the reference, at each batch's booking
+    (the minute's total decides) — with client timeouts, and without (the queue is then
+    tracked for the watch alone)."""
+    scenario = load_scenario("failover-to-cold-small-secondary", [
+        "users.population=20000", "faults.0.start=10m", "faults.0.duration=15m",
+        *EXTRA["failover-to-cold-small-secondary"], "run.duration=22m",
+        "regions.1.capacity.scale_up.trigger=utilisation", *sets])
+    batched = simulate(scenario, 0, batch=True)
+    reference = simulate(scenario, 0, batch=False)
+    assert (batched.events.kind == "capacity").sum() == 1
+    for table in ("requests", "writes", "locks", "events"):
+        assert getattr(batched, table).equals(getattr(reference, table)), table
     assert batched.meta == reference.meta
 
 

@@ -177,6 +177,21 @@ CASES = [
     ("admission-missing-bound", "name: x\nregions:\n  - name: a\n    role: primary\n"
      "    capacity:\n      vcpus: 4\n      admission:\n        - {categories: [token]}\n", 8,
      "regions.0.capacity.admission.0.max_wait", "required key is missing"),
+    ("scale-up-shrinks", "name: x\nregions:\n  - name: a\n    role: primary\n"
+     "    capacity:\n      vcpus: 4\n      scale_up: {to: 2, after: 5m}\n", 5,
+     "regions.0.capacity", "scale_up.to (2) must be more than vcpus (4)"),
+    ("scale-up-bad-trigger", "name: x\nregions:\n  - name: a\n    role: primary\n"
+     "    capacity:\n      vcpus: 4\n      scale_up: {to: 8, after: 5m, trigger: failovr}\n",
+     7, "regions.0.capacity.scale_up.trigger", "did you mean 'failover'?"),
+    ("cache-cheaper-cold", "name: x\nregions:\n  - name: a\n    role: primary\n"
+     "    capacity:\n      vcpus: 4\n      cache: {cold_cost: 0.5, warm_up: 5m}\n", 7,
+     "regions.0.capacity.cache.cold_cost", "expected at least 1"),
+    ("reopen-bad-moment", "name: x\nregions:\n  - name: a\n    role: primary\n"
+     "    capacity:\n      vcpus: 4\n      reopen: {initial: 10%, over: 10m, at: [recover]}\n",
+     7, "regions.0.capacity.reopen.at.0", "did you mean 'recovery'?"),
+    ("reopen-missing-over", "name: x\nregions:\n  - name: a\n    role: primary\n"
+     "    capacity:\n      vcpus: 4\n      reopen: {initial: 10%}\n", 7,
+     "regions.0.capacity.reopen.over", "required key is missing"),
     ("client-timeout-zero", "name: x\nclients:\n  - {name: a, share: 100%, timeout: 0s,\n"
      "     dns: {behaviour: honour}}\n", 3, "clients.0.timeout", "expected more than 0, got '0s'"),
     ("bad-jitter-kind", "name: x\nclients:\n  - name: a\n    share: 100%\n"

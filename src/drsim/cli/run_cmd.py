@@ -215,6 +215,7 @@ OVERLOAD = (
     ("overload_end_state", "runs that ended overloaded", "pct"),
     ("timeouts", "attempts timed out", "count"),
     ("shed_attempts", "attempts shed (admission control)", "count"),
+    ("failed_logins.throttled", "sign-ins refused fast (throttled)", "count"),
     ("attempts_per_first_attempt", "attempts per first attempt", "ratio"),
     ("latency_p50_s", "latency p50", "s"),
     ("latency_p99_s", "latency p99", "s"),
@@ -234,6 +235,27 @@ def overload_lines(summary: Mapping[str, Any], scenario: Any) -> list[str]:
     note = (summary.get("notes") or {}).get("overload_sustained_s")
     if note:
         lines.append(f"    overload_sustained_s: {note}")
+    return lines + capacity_over_time_lines(scenario)
+
+
+def capacity_over_time_lines(scenario: Any) -> list[str]:
+    """What changes a region's capacity in time (scale-up, cold cache, reopen ramp), in
+    words, one line per region that has any."""
+    lines = []
+    for region in scenario.regions:
+        c = region.capacity
+        parts = []
+        if c is not None and c.scale_up is not None:
+            parts.append(f"scales from {c.vcpus:g} to {c.scale_up.to:g} vCPUs after "
+                         f"{c.scale_up.trigger}")
+        if c is not None and c.cache is not None:
+            parts.append(f"cache cold at {', '.join(c.cache.cold_at)} (cost × "
+                         f"{c.cache.cold_cost:g}, warm after {c.cache.warm_up / 60:g} min)")
+        if c is not None and c.reopen is not None:
+            parts.append(f"admits {100 * c.reopen.initial:g} % → 100 % of its capacity over "
+                         f"{c.reopen.over / 60:g} min after {', '.join(c.reopen.at)}")
+        if parts:
+            lines.append(f"  {region.name}: " + "; ".join(parts))
     return lines
 
 

@@ -322,9 +322,11 @@ GLOSSARY: tuple[Entry, ...] = (
           "tests/model/test_shedding.py::test_drop_tail_blocking_is_md1k"),
     Entry("overloaded_minutes.<region>", "count", "Minutes in which the work offered to a "
           "region with a capacity (entered, shed or skipped by its queue) exceeded it "
-          "(utilisation > 1: its backlog grew, or it shed).",
+          "(utilisation > 1: its backlog grew, or it shed); the work at its cold cost, the "
+          "capacity after any scale-up.",
           "tests/model/test_overload_metrics.py::"
-          "test_timeline_of_a_region_offered_twice_its_capacity"),
+          "test_timeline_of_a_region_offered_twice_its_capacity; tests/model/"
+          "test_coldstart.py::test_overloaded_minutes_follow_the_scale_up_and_the_warm_up"),
     Entry("overload_sustained_s", "seconds", "The sustaining effect (metastability): how long "
           "overload outlives its trigger (the later of the headline incident's last fault end "
           "and the last traffic burst's end). Minutes aligned on the trigger's end; a region's "

@@ -4,7 +4,9 @@
 overload draws (offered load, the work it brings against the region's capacity,
 goodput, timeouts, latency p50/p99, retry amplification); :func:`overload_metrics`
 the run's headline figures. Both read the ``requests`` table only (the work of
-an attempt is its operation's cost at its region, :mod:`drsim.model.capacity`).
+an attempt is its operation's cost at its region, :mod:`drsim.model.capacity`; with a
+scale-up or a cold cache, the cost at its arrival against the capacity on the region's
+clock, :mod:`drsim.model.capacity_schedule`, rebuilt from the events table).
 The headline figures are reported only when the scenario models capacity or
 client timeouts, so that scenarios without them keep their metric names.
 """
@@ -15,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from drsim.metrics._common import legit_mask, per_bin_quantiles
-from drsim.model.capacity import TICKS_PER_S, service_ticks, worked
+from drsim.model.capacity import service_ticks, worked
+from drsim.model.capacity_schedule import clocks_of, load_per_window
 from drsim.model.disciplines import sheds
 from drsim.records import OUTCOME_CODE, RunRecords
 from drsim.scenario.schema import Scenario
@@ -49,6 +52,7 @@ def overload_timeline(records: RunRecords, scenario: Scenario,
     edges = np.arange(0.0, scenario.run.duration + bin_s, bin_s)
     n_bins = len(edges) - 1
     ticks = service_ticks(scenario)
+    clocks = clocks_of(scenario, records.events)
     no_work = ~worked(scenario, region, outcome, offered=True)
     ok = outcome == OUTCOME_CODE["ok"]
     timed_out = outcome == OUTCOME_CODE["timeout"]
@@ -62,8 +66,9 @@ def overload_timeline(records: RunRecords, scenario: Scenario,
         utilisation = np.full(n_bins, np.nan)
         if ticks is not None and scenario.regions[r].capacity is not None:
             work = np.where(no_work[here], 0, ticks[r, req["op"].cat.codes.to_numpy()[here]])
-            utilisation = np.bincount(arrive, weights=work / TICKS_PER_S,
-                                      minlength=n_bins) / bin_s
+            work, capacity, _ = load_per_window(clocks[r] if clocks else None, t[here], work,
+                                                arrive, n_bins, edges[:-1], bin_s)
+            utilisation = work / capacity
         p50, p99 = per_bin_quantiles(arrive, latency[here], n_bins, (0.5, 0.99))
         with np.errstate(invalid="ignore", divide="ignore"):
             amplification = np.where(firsts > 0, offered / firsts, np.nan)

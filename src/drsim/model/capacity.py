@@ -18,6 +18,9 @@ The data plane tracks the queues (:class:`Queues`) only when a wait changes
 outcomes — a client can time out, or a region sheds (:mod:`drsim.model.disciplines`);
 otherwise each attempt's sojourn is worked out from the records (:func:`sojourn_s`)
 and only its latency changes.
+
+A region whose speed or costs change in time (scale-up, a cold cache) runs the same
+recursion on its virtual clock (``clocks``, :mod:`drsim.model.capacity_schedule`).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import math
 
 import numpy as np
 
+from drsim.model.capacity_schedule import RegionClock, Watch
 from drsim.model.control import DOWN, Epoch
 from drsim.model.operations import QUOTA_CATEGORY
 from drsim.records import OP_CODE, OUTCOME_CODE
@@ -90,11 +94,25 @@ def worked(scenario: Scenario, region: np.ndarray, outcome: np.ndarray,
     return out
 
 
+def timed_lindley(clock: RegionClock | None, a: np.ndarray, s: np.ndarray,
+                  free0: int) -> tuple[np.ndarray, int]:
+    """:func:`lindley` on a region's clock: each request's finish tick (arrival ticks
+    ``a``, base service ticks ``s``, the backlog clearing at ``free0`` on the clock) and
+    the clock's last finish (the new ``free0``)."""
+    if clock is None:
+        finish = lindley(a, s, free0)
+        return finish, int(finish[-1])
+    finish = lindley(clock.virtual(a), clock.work(s, a), free0)
+    return clock.real(finish), int(finish[-1])
+
+
 def sojourn_s(scenario: Scenario, time_s: np.ndarray, op: np.ndarray, region: np.ndarray,
-              outcome: np.ndarray) -> np.ndarray | None:
+              outcome: np.ndarray,
+              clocks: list[RegionClock | None] | None = None) -> np.ndarray | None:
     """Each recorded attempt's wait plus service at its region's queue (seconds; 0 where
     there is no queue or the attempt never reached it). Rows in serving order — the
-    requests table's order. None when no region has a capacity."""
+    requests table's order. None when no region has a capacity. ``clocks``: the regions'
+    clocks when their capacity changes in time."""
     ticks = service_ticks(scenario)
     if ticks is None:
         return None
@@ -107,7 +125,8 @@ def sojourn_s(scenario: Scenario, time_s: np.ndarray, op: np.ndarray, region: np
         if not len(rows):
             continue
         a = arrival_ticks(time_s[rows])
-        out[rows] = (lindley(a, ticks[r, op[rows]], 0) - a) / TICKS_PER_S
+        clock = clocks[r] if clocks is not None else None
+        out[rows] = (timed_lindley(clock, a, ticks[r, op[rows]], 0)[0] - a) / TICKS_PER_S
     return out
 
 
@@ -121,21 +140,27 @@ class Queues:
 
     ``shed_at``: per (region, operation code), the wait ahead in ticks above which a
     request is shed (:func:`drsim.model.disciplines.shed_ticks`); ``bound_s``: per
-    region, the smallest of them in seconds. Absent: nothing is shed.
+    region, the smallest of them in seconds. Absent: nothing is shed. ``clocks``,
+    ``watches``: per region, its clock when its capacity changes in time and its
+    utilisation watch (:mod:`drsim.model.capacity_schedule`).
     """
 
     SAFETY = 0.5  # a batch's bound on sojourns must stay under this share of its limit
 
     def __init__(self, scenario: Scenario, ticks: np.ndarray,
-                 shed_at: np.ndarray | None = None, bound_s: np.ndarray | None = None) -> None:
+                 shed_at: np.ndarray | None = None, bound_s: np.ndarray | None = None,
+                 clocks: list[RegionClock | None] | None = None,
+                 watches: list[Watch | None] | None = None) -> None:
         self.ticks = ticks
+        self.clocks = clocks or [None] * len(scenario.regions)
+        self.watches = watches or [None] * len(scenario.regions)
         self.shed_at = None if shed_at is None else shed_at.tolist()
         self.bound_s = np.full(len(scenario.regions), np.inf) if bound_s is None else bound_s
         self.skips = [r.capacity is not None and r.capacity.discipline == "drop_expired"
                       for r in scenario.regions]
         self.rows = ticks.tolist()
         self.limited = [r.capacity is not None for r in scenario.regions]
-        self.free = [0] * len(scenario.regions)  # tick at which each backlog clears
+        self.free = [0] * len(scenario.regions)  # when each backlog clears (on its clock)
         self.log: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
         self.log_one: list[tuple[int, int, int]] = []
         self.limit_ticks: np.ndarray | None = None
@@ -152,11 +177,20 @@ class Queues:
         if self.log is not None:
             self.log_one.append((r, a, self.rows[r][op]))
             return 0.0
-        start = max(self.free[r], a)
-        if self.shed_at is not None and start - a > self.shed_at[r][op]:
+        work, clock = self.rows[r][op], self.clocks[r]
+        if self.watches[r] is not None:
+            self.watches[r].enter(a, work)
+        if clock is None:
+            start = max(self.free[r], a)
+            free = start + work
+            real_start, real_free = start, free
+        else:
+            start = max(self.free[r], clock.virtual1(a))
+            free = start + clock.work1(work, a)
+            real_start, real_free = clock.real1(start), clock.real1(free)
+        if self.shed_at is not None and real_start - a > self.shed_at[r][op]:
             return SHED
-        free = start + self.rows[r][op]
-        sojourn = (free - a) / TICKS_PER_S
+        sojourn = (real_free - a) / TICKS_PER_S
         if not (self.skips[r] and fixed + sojourn > limit):
             self.free[r] = free
         return sojourn
@@ -185,7 +219,7 @@ class Queues:
             order = np.argsort(times, kind="stable")
             a = arrival_ticks(times)[order]
             s = self.ticks[r, np.concatenate([op[mine], maybe_op])][order]
-            worst = int((lindley(a, s, self.free[r]) - a).max())
+            worst = int((timed_lindley(self.clocks[r], a, s, self.free[r])[0] - a).max())
             if worst > self.SAFETY * self.limit_ticks[r]:
                 return False
         return True
@@ -212,8 +246,9 @@ class Queues:
             mine = region == r
             order = np.argsort(a[mine], kind="stable")
             ar, sr = a[mine][order], s[mine][order]
-            finish = lindley(ar, sr, self.free[r])
-            self.free[r] = int(finish[-1])
+            if self.watches[r] is not None:
+                self.watches[r].enter_many(ar, sr)
+            finish, self.free[r] = timed_lindley(self.clocks[r], ar, sr, self.free[r])
             if int((finish - ar).max()) > self.limit_ticks[r]:
                 return False
         return True

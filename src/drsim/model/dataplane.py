@@ -29,6 +29,7 @@ from drsim.model.attackers import Attackers
 from drsim.model.batch import Batch, BatchServer
 from drsim.model.breaker import Breakers
 from drsim.model.capacity import SHED, Queues, service_ticks
+from drsim.model.capacity_schedule import Schedule
 from drsim.model.control import ControlTimeline, Epoch
 from drsim.model.dependencies import Dependencies
 from drsim.model.directory import Directory
@@ -98,7 +99,7 @@ class DataPlane:
 
     def __init__(self, scenario: Scenario, streams: Streams, control: ControlTimeline,
                  arrivals: Arrivals, directory: Directory, router: Router,
-                 batch: bool = True) -> None:
+                 batch: bool = True, schedule: Schedule | None = None) -> None:
         self.scenario = scenario
         self.control = control
         self.arrivals = arrivals
@@ -122,16 +123,22 @@ class DataPlane:
         # their attempts).
         self.ordered_kinds = self.retries.budgeted | self.breakers.guarded
         # Client timeouts (∞: none); the queues are tracked only when a wait can time out
-        # or be shed.
+        # or be shed, or a utilisation watch needs them.
         self.timeout_s = [inf if k.timeout is None else k.timeout for k in scenario.clients]
         ticks = service_ticks(scenario)
         timeouts = any(k.timeout is not None for k in scenario.clients)
+        # Scale-up, cold caches, reopen ramps (capacity_schedule): clocks and gates.
+        self.schedule = schedule
+        clocks = schedule.clocks if schedule is not None else None
+        self.gates = schedule.gates if schedule is not None else None
+        self.service_rows = ticks.tolist() if ticks is not None else []
+        watches = schedule.watches if schedule is not None else None
+        shedding = sheds(scenario)
         self.queues = None
-        if ticks is not None and sheds(scenario):
-            self.queues = Queues(scenario, ticks, shed_ticks(scenario),
-                                 shortest_bound_s(scenario))
-        elif ticks is not None and timeouts:
-            self.queues = Queues(scenario, ticks)
+        if ticks is not None and (timeouts or shedding or (watches and any(watches))):
+            self.queues = Queues(scenario, ticks, shed_ticks(scenario) if shedding else None,
+                                 shortest_bound_s(scenario) if shedding else None,
+                                 clocks, watches)
         self.base_latency_s = base_latency_s().astype(np.float64).tolist()
         self.recorder = Recorder(arrivals)
         self.migrates = scenario.replication.mode == "migrate_on_sign_in"
@@ -194,8 +201,12 @@ class DataPlane:
                 self.serve_arrival(i)
                 i += 1
             else:
+                hold, cut = self.schedule.span(t0) if self.schedule else (t0, inf)
+                if hold > t0:  # a reopen ramp's window: one at a time
+                    one_at_a_time_until = hold
+                    continue
                 j, t1 = batches.extent(i, min(next_epoch, t_action, horizon,
-                                              t0 + batches.MAX_SPAN_S))
+                                              t0 + batches.MAX_SPAN_S, cut))
                 if batches.serve(i, j, t1):
                     i = j
                 else:
@@ -297,6 +308,8 @@ class DataPlane:
         if refused:
             return REFUSED[refused]
         if not self.quotas.take(r, op, t):
+            return REFUSED[THROTTLED]
+        if self.gates is not None and not self.gates.admit(r, self.service_rows[r][op], t):
             return REFUSED[THROTTLED]
         if self.queues is not None:
             fixed = self.base_latency_s[op] + epoch.added_latency_s[r]

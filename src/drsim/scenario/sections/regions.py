@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from drsim.scenario import units
 from drsim.scenario.sections.base import Model
+from drsim.scenario.sections.coldstart import Cache, Reopen, ScaleUp
 from drsim.scenario.sections.shedding import Shedding
 from drsim.scenario.sections.vocabulary import NAME_PATTERN
 from drsim.scenario.types import Duration, Rate
@@ -78,6 +79,19 @@ class Capacity(Shedding):
     per_vcpu: PerVcpu = Field(default_factory=PerVcpu,
                               description="Requests one vCPU serves per second, by quota "
                               "category.")
+    scale_up: ScaleUp | None = Field(None, description="Grow to more vCPUs a delay after a "
+                                     "moment; absent: constant.")
+    cache: Cache | None = Field(None, description="A cache that restarts empty (cold reads "
+                                "cost more); absent: always warm.")
+    reopen: Reopen | None = Field(None, description="A ramp of admitted work after recovery "
+                                  "or failback; absent: no ramp.")
+
+    @model_validator(mode="after")
+    def _grows(self) -> Capacity:
+        if self.scale_up is not None and self.scale_up.to <= self.vcpus:
+            raise ValueError(f"scale_up.to ({self.scale_up.to:g}) must be more than vcpus "
+                             f"({self.vcpus:g}): a scale-up grows the region")
+        return self
 
 
 class Region(Model):
