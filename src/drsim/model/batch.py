@@ -21,7 +21,7 @@ import numpy as np
 
 from drsim.model.agenda import APPLY, REQUEST
 from drsim.model.directory import view
-from drsim.model.operations import IS_WRITE, M2M, REFRESH, SIGN_IN, SIGN_UP
+from drsim.model.operations import IS_WRITE, M2M, OK, REFRESH, SIGN_IN, SIGN_UP
 from drsim.model.quotas import BatchAssumptionBroken
 from drsim.model.waves import Wave, WaveServer
 from drsim.model.writelog import WriteLog
@@ -201,7 +201,7 @@ class BatchServer:
                                np.array([it[3].user for it in requests], np.int64)])
         legit = np.concatenate([arrivals.attacker[i:j] < 0,
                                 np.array([it[3].attacker < 0 for it in requests], np.bool_)])
-        stand_ins = self._settle_newcomers(i, j, op, user)
+        stand_ins, own = self._settle_newcomers(i, j, t, op, user)
         valid = user >= 0
         safe = np.where(valid, user, 0)
         if plane.retries.budgeted_any:  # a retry budget orders its kind's requests
@@ -217,7 +217,7 @@ class BatchServer:
         if alone.any():
             plane.writes.apply_rows(np.array([it[0] for it in applies])[alone], apply_rows[alone])
             applies = [it for it, a in zip(applies, alone.tolist(), strict=True) if not a]
-        born = (user < d.population) | (view(d.born)[safe] != 0) | (op == SIGN_UP)
+        born = (user < d.population) | (view(d.born)[safe] != 0) | (op == SIGN_UP) | own
         m2m = legit & (op == M2M)  # changes no user's state
         # The operation each request would be served as now (exact for users served once;
         # a wave converts again when it serves them).
@@ -249,20 +249,52 @@ class BatchServer:
                     fast=fast, fidx=fidx, region=region, in_rounds=in_rounds,
                     guessing=guessing, requests=requests, applies=applies)
 
-    def _settle_newcomers(self, i: int, j: int, op: np.ndarray, user: np.ndarray) -> np.ndarray:
+    def _settle_newcomers(self, i: int, j: int, t: np.ndarray, op: np.ndarray,
+                          user: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """A request for a user whose sign-up has not succeeded acts as int(pick ×
         population) instead, decided when served. Unless the batch holds that sign-up,
-        it is decided now (``user`` is updated); otherwise the stand-in takes part in the
-        batch too: returns those stand-ins."""
+        it is decided now (``user`` is updated). If the batch holds it and it will
+        succeed (:meth:`_signing_up`), the newcomer's requests are their own; otherwise
+        their stand-ins take part in the batch too.
+
+        Returns:
+            Those stand-ins, and the mask of the batch's requests that are newcomers'
+            own (their sign-up's too).
+        """
         arrivals, d = self.plane.arrivals, self.plane.directory
         n = j - i
         newcomer = ((arrivals.user[i:j] >= d.population) & (arrivals.attacker[i:j] < 0)
                     & (view(d.born)[np.maximum(arrivals.user[i:j], 0)] == 0))
-        settled = newcomer & (op[:n] != SIGN_UP)
-        if settled.any():
+        signing_up = newcomer & (op[:n] == SIGN_UP)
+        settled = newcomer & ~signing_up
+        own = np.zeros(len(user), dtype=np.bool_)
+        if signing_up.any():
             settled &= ~np.isin(user[:n], user[op == SIGN_UP])
+            own[:n] = self._signing_up(i, t, op, user, newcomer, signing_up)
+        if settled.any():
             user[:n][settled] = (arrivals.pick[i:j][settled] * d.population).astype(np.int64)
-        return (arrivals.pick[i:j][newcomer & ~settled] * d.population).astype(np.int64)
+        waiting = newcomer & ~settled & ~signing_up & ~own[:n]
+        return (arrivals.pick[i:j][waiting] * d.population).astype(np.int64), own
+
+    def _signing_up(self, i: int, t: np.ndarray, op: np.ndarray, user: np.ndarray,
+                    newcomer: np.ndarray, signing_up: np.ndarray) -> np.ndarray:
+        """The newcomers' arrivals (a mask) whose sign-up is an arrival of this batch that
+        comes before every other request of theirs in it and will succeed — decided as a
+        wave decides it (:meth:`Rules.sign_up_many`), which the order of service cannot
+        change: nothing but its own user's requests and the batch's quotas and queues
+        (which must not run dry) bear on it."""
+        plane = self.plane
+        n = len(newcomer)
+        s = np.flatnonzero(signing_up)
+        region = plane.router.route_many(t[s], user[s], op[s])
+        s = s[plane.rules.sign_up_many(plane.epoch, region, plane.arrivals.u[i + s]) == OK]
+        # Their requests in the batch must all be newcomers' arrivals after the sign-up.
+        mine = np.flatnonzero(np.isin(user, user[s]))
+        ids, first = np.unique(user[mine], return_index=True)
+        at = np.minimum(mine, n - 1)
+        stray = (mine >= n) | ~newcomer[at] | (signing_up[at] & ~np.isin(mine, s))
+        fine = np.isin(mine[first], s) & ~np.isin(ids, user[mine[stray]])
+        return newcomer & np.isin(user[:n], ids[fine])
 
     def _rounds(self, t: np.ndarray, op: np.ndarray, user: np.ndarray, safe: np.ndarray,
                 valid: np.ndarray, eligible: np.ndarray, m2m: np.ndarray, touched: np.ndarray,
