@@ -116,25 +116,57 @@ def _refreshes(scenario: Scenario, rng: np.random.Generator, begin: np.ndarray,
                end: np.ndarray, user: np.ndarray, pick: np.ndarray) -> dict[str, np.ndarray]:
     """Each session's token refreshes inside the run: every access token (lifetime uniform
     on ``[access_token, access_token + spread]``) is refreshed per the refresh policy while
-    the session is active."""
-    sessions = scenario.sessions
+    the session is active.
+
+    Round k draws the k-th lifetime of every session still active, in session order.
+    While few sessions remain (long sessions: hundreds of rounds), several rounds are
+    drawn at once (:func:`_rounds_of_refreshes`); the draws, times and rows are those of
+    one round at a time.
+    """
     end = np.minimum(end, scenario.run.duration)
     session = np.arange(len(begin))
     t = begin
     times, owners = [], []
+    rows = 1
     while len(session):
-        lifetime = rng.uniform(sessions.access_token,
-                               sessions.access_token + sessions.access_token_spread, len(t))
-        t = t + refresh_interval(scenario, lifetime)
-        alive = t < end[session]
-        session, t = session[alive], t[alive]
-        inside = t >= 0.0
-        times.append(t[inside])
-        owners.append(session[inside])
+        rows = min(rows, max(1, REFRESH_BLOCK // len(session)))
+        t_rows, alive = _rounds_of_refreshes(scenario, rng, t, end[session], rows)
+        inside = alive & (t_rows >= 0.0)  # round by round, in session order
+        times.append(t_rows[inside])
+        owners.append(np.broadcast_to(session, inside.shape)[inside])
+        rows = 2 * len(alive)  # a long stretch without ends: draw more rounds at once
+        session, t = session[alive[-1]], t_rows[-1][alive[-1]]
     rows = np.concatenate([np.empty(0, np.int64), *owners])
     return {"t": np.concatenate([np.empty(0), *times]),
             "op": np.full(len(rows), OP_CODE["refresh"], np.int8),
             "user": user[rows], "pick": pick[rows], "u": rng.random(len(rows))}
+
+
+REFRESH_BLOCK = 1 << 16
+"""Lifetimes drawn at once by :func:`_refreshes` (one round at least)."""
+
+
+def _rounds_of_refreshes(scenario: Scenario, rng: np.random.Generator, t: np.ndarray,
+                         end: np.ndarray, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Up to ``rows`` rounds of refreshes of sessions last refreshed at ``t``, up to and
+    including the first round in which one of them ends: the times (one row per round:
+    each the previous plus the next interval, added in turn) and which sessions are
+    still active after each. The stream is left as if one round at a time had drawn
+    the rounds returned (draws past them are taken back)."""
+    sessions = scenario.sessions
+    low, high = sessions.access_token, sessions.access_token + sessions.access_token_spread
+    state = rng.bit_generator.state if rows > 1 else None
+    # rng.uniform(low, high, n) draws low + (high − low) × random(): the same, faster.
+    steps = refresh_interval(scenario, low + (high - low) * rng.random((rows, len(t))))
+    steps[0] += t
+    t_rows = np.cumsum(steps, axis=0)
+    alive = t_rows < end
+    ended = np.flatnonzero(~alive.all(axis=1))
+    if len(ended) and ended[0] + 1 < rows:
+        rows = int(ended[0]) + 1
+        rng.bit_generator.state = state
+        rng.random(rows * len(t))
+    return t_rows[:rows], alive[:rows]
 
 
 def _actions(scenario: Scenario, rng: np.random.Generator, begin: np.ndarray,
