@@ -25,6 +25,7 @@ import math
 
 import numpy as np
 
+from drsim.model.arrays import distinct
 from drsim.model.control import DOWN, Epoch
 from drsim.model.operations import QUOTA_CATEGORY
 from drsim.records import OP_CODE, OUTCOME_CODE
@@ -163,7 +164,7 @@ class Queues:
         if not log:
             return True
         region, a, s = (np.concatenate(c) for c in zip(*log, strict=True))
-        for r in np.unique(region).tolist():
+        for r in distinct(region).tolist():
             if not self.limited[r]:
                 continue
             mine = region == r

@@ -340,11 +340,12 @@ def time_order(t: np.ndarray) -> np.ndarray:
     if same.any():
         tied = np.zeros(n, dtype=np.bool_)
         tied[1:] = same
-        run = np.cumsum(~tied)  # run number of each key
         tied[:-1] |= same
         k = np.flatnonzero(tied)
+        starts = np.ones(len(k), dtype=np.bool_)  # k starts a run of equal high bits
+        starts[1:] = ~same[k[1:] - 1]
         rows = order[k]
-        order[k] = rows[np.lexsort((rows, t[rows], run[k]))]
+        order[k] = rows[np.lexsort((rows, t[rows], np.cumsum(starts)))]
     return order
 
 
