@@ -332,11 +332,13 @@ def time_order(t: np.ndarray) -> np.ndarray:
     shift = np.uint64(bits)
     keys = t.view(np.uint64) >> shift
     keys <<= shift
-    keys |= np.arange(n, dtype=np.uint64)
+    for start in range(0, n, 1 << 20):  # the index, a block at a time (no n-long temporary)
+        keys[start:start + (1 << 20)] |= np.arange(start, min(n, start + (1 << 20)),
+                                                   dtype=np.uint64)
     keys.sort()
-    order = (keys & np.uint64((1 << bits) - 1)).astype(np.int64)
-    keys >>= shift
-    same = keys[1:] == keys[:-1]  # keys k and k + 1 share their high bits
+    same = np.less(keys[1:] ^ keys[:-1], np.uint64(1 << bits))  # equal high bits
+    keys &= np.uint64((1 << bits) - 1)
+    order = keys.view(np.int64)
     if same.any():
         tied = np.zeros(n, dtype=np.bool_)
         tied[1:] = same
