@@ -46,3 +46,22 @@ def test_time_order_falls_back_where_keys_would_mislead(case):
          "negative-zero": np.where(rng.random(1000) < 0.1, -0.0, rng.uniform(0, 5, 1000)),
          "one": np.array([3.0]), "empty": np.empty(0)}[case]
     assert np.array_equal(time_order(t), np.argsort(t, kind="stable"))
+
+
+@pytest.mark.parametrize("high", [50, 1 << 40, 1 << 61])
+def test_packed_time_order_keeps_the_backlog_and_the_longest_sojourn(high):
+    """Queue booking sorts arrival ticks by packed keys, simultaneous arrivals in any order:
+    the backlog after them and the longest sojourn are those of a stable sort (ties: many
+    at ``high`` = 50; keys too wide for packing fall back to it)."""
+    from drsim.model.capacity import in_time_order, lindley
+
+    rng = np.random.default_rng(high % 97)
+    a = rng.integers(0, high, 20_000)
+    s = rng.integers(1, 5_000, 20_000)
+    order = np.argsort(a, kind="stable")
+    expected = lindley(a[order], s[order], 7)
+    ar, sr = in_time_order(a, s)
+    assert np.array_equal(ar, a[order])
+    finish = lindley(ar, sr, 7)
+    assert finish[-1] == expected[-1]
+    assert (finish - ar).max() == (expected - a[order]).max()
