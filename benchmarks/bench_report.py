@@ -291,7 +291,8 @@ FOOTNOTES = """\
   for a core.
 - **peak RSS**: `ru_maxrss` of the case's own process (each case runs in a fresh process,
   read with `os.wait4`; a model case timed best of N, and each part of a side-by-side case
-  (rows 1 and 2, 4d and 4e: they take turns in one process), is run once more, alone, for it).
+  (rows 1, 1c and 2, 4d and 4e: they take turns in one process), is run once more, alone,
+  for it).
   **RSS over baseline** subtracts row 0 (imports); its goal is 200 B × users + 64 B ×
   recorded requests (issue 6).
 - **directory B/user**: `records.meta["directory_bytes"]` ÷ users (initial population).
