@@ -29,6 +29,7 @@ import math
 
 import numpy as np
 
+from drsim.model.arrays import distinct
 from drsim.model.capacity_schedule import RegionClock, Watch
 from drsim.model.control import DOWN, Epoch
 from drsim.model.operations import QUOTA_CATEGORY
@@ -75,6 +76,18 @@ def lindley(a: np.ndarray, s: np.ndarray, free0: int) -> np.ndarray:
     cum = np.cumsum(s)
     before = cum - s
     return cum + np.maximum(np.maximum.accumulate(a - before), free0)
+
+
+def in_time_order(a: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Arrival ticks ``a`` sorted, with their services ``s``, by one sort of packed keys
+    when they fit in 62 bits. Simultaneous arrivals may come in any order: the backlog
+    after them and the longest sojourn among them (the last one's) do not depend on it."""
+    bits = int(s.max()).bit_length() if len(s) else 0
+    if len(a) and a.min() >= 0 and s.min() >= 0 and int(a.max()) < 1 << (62 - bits):
+        keys = np.sort((a << bits) | s)
+        return keys >> bits, keys & ((1 << bits) - 1)
+    order = np.argsort(a, kind="stable")
+    return a[order], s[order]
 
 
 def worked(scenario: Scenario, region: np.ndarray, outcome: np.ndarray,
@@ -240,12 +253,11 @@ class Queues:
         if not log:
             return True
         region, a, s = (np.concatenate(c) for c in zip(*log, strict=True))
-        for r in np.unique(region).tolist():
+        for r in distinct(region).tolist():
             if not self.limited[r]:
                 continue
             mine = region == r
-            order = np.argsort(a[mine], kind="stable")
-            ar, sr = a[mine][order], s[mine][order]
+            ar, sr = in_time_order(a[mine], s[mine])
             if self.watches[r] is not None:
                 self.watches[r].enter_many(ar, sr)
             finish, self.free[r] = timed_lindley(self.clocks[r], ar, sr, self.free[r])

@@ -43,6 +43,7 @@ from drsim.model.operations import (
     REGION_ERROR,
     RESET_REQUIRED,
     SIGN_IN,
+    SIGN_UP,
     STALE_CRED,
     SYNC_DOWN,
     TOKEN_REJECTED,
@@ -155,6 +156,14 @@ class Rules:
         """:meth:`write` of many writes (batches serve no write under synchronous
         replication, see DataPlane.is_batched)."""
         return np.where(self.arrays(epoch).writable[region], OK, READ_ONLY)
+
+    def sign_up_many(self, epoch: Epoch, region: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Outcomes of sign-ups as a batch decides them (no quota or queue runs dry in a
+        batch): the endpoint, then the write; a sign-up's user is the id reserved for it."""
+        out = self.endpoint_many(epoch, region, SIGN_UP, u)
+        ok = np.flatnonzero(out == OK)
+        out[ok] = self.write_many(epoch, region[ok])
+        return out
 
     # ------------------------------------------------------------------ 4. user state
 

@@ -16,6 +16,7 @@ from array import array
 import numpy as np
 
 from drsim.model.agenda import APPLY, Agenda, Apply
+from drsim.model.arrays import distinct
 from drsim.model.control import ControlTimeline, Epoch
 from drsim.model.detectors import split_windows
 from drsim.model.directory import NO_HASH, Directory, view
@@ -240,7 +241,7 @@ class WriteLog:
         applied = np.ones(len(rows), dtype=np.bool_)
         columns = (d.exists, d.cred, d.profile, d.revoked_at, d.disabled)  # by KIND_*
         group = targets.astype(np.int64) * len(columns) + kinds
-        groups = np.unique(group)
+        groups = distinct(group)
         for g in groups.tolist():
             r, kind = divmod(g, len(columns))
             at = np.flatnonzero(group == g) if len(groups) > 1 else np.arange(len(rows))
@@ -329,7 +330,7 @@ class WriteLog:
         those users the authority's newer writes still in the backlog arrive early.]"""
         rows = np.flatnonzero((view(self.lost) != 0)
                               & (view(self.origin) == p) & (view(self.time_s) < t))
-        users = np.unique(view(self.user)[rows])
+        users = distinct(view(self.user)[rows])
         if not len(users):
             return
         d = self.directory
