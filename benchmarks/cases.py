@@ -35,7 +35,7 @@ def _workload(spec: dict[str, Any]):  # noqa: ANN202 - workload.Workload
 
     return Workload(name=spec["name"], users=int(spec["users"]),
                     rate_per_s=spec.get("rate_per_s", TARGET_RATE_PER_S),
-                    sets=tuple(spec.get("sets", ())))
+                    sets=tuple(spec.get("sets", ())), utilisation=spec.get("utilisation"))
 
 
 def run_case(spec: dict[str, Any]) -> dict[str, Any]:

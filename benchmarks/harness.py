@@ -6,11 +6,12 @@ records it in ``benchmarks/RESULTS.md``:
 
 1. the reference workload (the Cognito active-passive scenario at 1 M users,
    2 h around a 30-min primary outage, ≈ 300 legitimate requests/s plus a
-   credential-stuffing attacker), batched and one request at a time;
+   credential-stuffing attacker), batched and one request at a time, and batched
+   with capacity on (each region's queue ≈ 50 % busy, clients timing out);
 2. the SimPy floor (:mod:`simpy_floor`): the same arrivals, one ``env.timeout``
    each, no model;
 3. the ratio of the two in requests per second (the floor and the batched
-   reference take turns in one process, so that both meet the same machine;
+   references take turns in one process, so that both meet the same machine;
    each one's peak memory comes from a run alone in a fresh process);
 4. scale points at 100 k, 1 M and 10 M users (same traffic), and half the traffic
    (taking turns with the full traffic in one process);
@@ -53,6 +54,9 @@ REPEAT = 3
 """Runs per timed case (best kept; 2 for 10 M users, 1 for the slow one-at-a-time reference)."""
 PAIRS = 4
 """Turns of the floor and the batched reference, side by side (best of each kept)."""
+UTILISATION = 0.5
+"""The reference with capacity on: every region sized to serve all the traffic this busy,
+clients timing out (issue 17; ``workload.capacity_overrides``)."""
 
 
 def bench_cases(quick: bool = False, sequential: bool = True) -> list[dict[str, Any]]:
@@ -80,7 +84,9 @@ def bench_cases(quick: bool = False, sequential: bool = True) -> list[dict[str, 
     cases = [
         case("baseline", "baseline", **ref),
         side_by_side("floor+reference", {"floor": {"kind": "floor"},
-                                         "reference": {"kind": "model", "batch": True}},
+                                         "reference": {"kind": "model", "batch": True},
+                                         "reference-capacity": {
+                                             "kind": "model", "utilisation": UTILISATION}},
                      **ref, repeat=1 if quick else PAIRS),
     ]
     if sequential:

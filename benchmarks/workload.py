@@ -18,9 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from drsim.model.operations import QUOTA_CATEGORY
 from drsim.model.traffic import followed_rates
+from drsim.records import OP_CODE
 from drsim.scenario import load_scenario
 from drsim.scenario.schema import OPERATIONS, Scenario
+from drsim.scenario.sections.regions import PerVcpu
 
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE_SCENARIO = REPO / "scenarios" / "cognito-active-passive.yaml"
@@ -38,8 +41,12 @@ def legit_rate_per_s(scenario: Scenario) -> float:
     taken from a fixed-seed sample of sessions), so scaling every rate by a factor scales
     this by exactly that factor.
     """
+    return sum(legit_rates(scenario).values())
+
+
+def legit_rates(scenario: Scenario) -> dict[str, float]:
+    """:func:`legit_rate_per_s` by operation (requests per second)."""
     rates = followed_rates(scenario, {op: scenario.traffic.rate_of(op) for op in OPERATIONS})
-    total = sum(rates.values())
     sessions = scenario.sessions
     if sessions.active_for is not None:
         starts = rates["sign_in"] + rates["federated_sign_in"]
@@ -49,8 +56,35 @@ def legit_rate_per_s(scenario: Scenario) -> float:
         made["sign_out"] = starts * sessions.sign_out_at_end
         for op, per_s in sessions.actions.items():
             made[op] += starts * active_s * per_s
-        total += sum(followed_rates(scenario, made).values())
-    return total
+        for op, per_s in followed_rates(scenario, made).items():
+            rates[op] += per_s
+    return rates
+
+
+def offered_work(scenario: Scenario) -> float:
+    """vCPU-seconds of work per second that the legitimate requests (at their expected
+    rates, :func:`legit_rates`) and the attackers' guesses bring to one region serving
+    them all, at ``regions[0]``'s per-vCPU rates (``regions[].capacity``)."""
+    capacity = scenario.regions[0].capacity
+    per_vcpu = capacity.per_vcpu if capacity is not None else PerVcpu()
+    rates = legit_rates(scenario)
+    rates["guess"] = rates.get("guess", 0.0) + sum(
+        a.rate for a in scenario.attackers if a.kind != "token_replay")
+    return sum(per_s / getattr(per_vcpu, QUOTA_CATEGORY[OP_CODE[op]])
+               for op, per_s in rates.items())
+
+
+CAPACITY_TIMEOUT = "10s"
+"""Every client kind's timeout in the capacity workload [assumption: a mobile SDK's]."""
+
+
+def capacity_overrides(scenario: Scenario, utilisation: float) -> list[str]:
+    """``--set`` overrides giving every region the vCPUs that serve all of ``scenario``'s
+    traffic at ``utilisation`` (so a region serving everything, before the outage or
+    after the failover, is that busy) and every client kind :data:`CAPACITY_TIMEOUT`."""
+    vcpus = offered_work(scenario) / utilisation
+    return ([f"regions.{r}.capacity.vcpus={vcpus!r}" for r in range(len(scenario.regions))]
+            + [f"clients.{k}.timeout={CAPACITY_TIMEOUT}" for k in range(len(scenario.clients))])
 
 
 def _per_session(scenario: Scenario, sample_size: int = 200_000) -> tuple[float, float]:
@@ -102,6 +136,8 @@ class Workload:
         rate_per_s: Legitimate requests per second in all; None keeps the scenario's rates.
         sets: Further overrides (e.g. a shorter ``run.duration``).
         scenario_path: The base scenario file.
+        utilisation: With a value, every region gets a capacity that serves all the
+            traffic that busy, and clients time out (:func:`capacity_overrides`).
     """
 
     name: str
@@ -109,6 +145,7 @@ class Workload:
     rate_per_s: float | None = TARGET_RATE_PER_S
     sets: tuple[str, ...] = ()
     scenario_path: str = str(REFERENCE_SCENARIO)
+    utilisation: float | None = None
 
     def overrides(self) -> list[str]:
         """Every override applied to the base scenario, in order."""
@@ -116,7 +153,10 @@ class Workload:
         sets = [f"users.population={self.users}"]
         if self.rate_per_s is not None:
             sets += traffic_overrides(base, self.rate_per_s)
-        return sets + list(self.sets)
+        sets += list(self.sets)
+        if self.utilisation is not None:
+            sets += capacity_overrides(load_scenario(self.scenario_path, sets), self.utilisation)
+        return sets
 
     def load(self) -> Scenario:
         """The validated scenario of this workload."""

@@ -26,7 +26,17 @@ from drsim.scenario.loader import parse_scenario
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 SHRINK = ["users.population=20000", "run.duration=80m"]
-SHRINK_EXTRA = {"token-replay-during-failover": ["attackers.1.targets=2000"]}  # still 10 %
+# Overloaded scenarios are served one at a time: a quarter of the traffic and capacity (the
+# same utilisation) and a 10-minute outage at 15 min keep them cheap.
+QUARTER = ["traffic.sign_in=8.75/s", "traffic.federated_sign_in=0.5/s", "traffic.sign_up=0.25/s",
+           "traffic.password_change=7.5/min", "attackers.0.rate=0.5/s", "run.duration=40m",
+           "faults.0.start=15m", "faults.0.duration=10m", "regions.0.capacity.vcpus=1.5"]
+HERD = [*QUARTER, "regions.1.capacity.vcpus=1.5"]
+SHRINK_EXTRA = {"token-replay-during-failover": ["attackers.1.targets=2000"],  # still 10 %
+                "thundering-herd-at-failback": HERD,
+                "thundering-herd-at-failback-reopen": HERD,
+                "failover-to-cold-small-secondary": [*QUARTER, "regions.1.capacity.vcpus=0.75",
+                                                     "regions.1.capacity.scale_up.to=1.5"]}
 REGENERATE = os.environ.get("DRSIM_REGENERATE_GOLDENS") == "1"
 LIBRARY = sorted(p.stem for p in scenarios_dir().glob("*.yaml"))
 DIRECTION = ["cognito-active-passive", "single-region", "global-lockout", "keycloak-multisite",
@@ -199,6 +209,33 @@ def test_a_retry_storm_without_backoff_outlives_its_trigger_and_a_retry_budget_r
             > _ci(budget, "attempts_per_first_attempt")[1])
 
 
+def test_shedding_ends_the_retry_storm_that_fifo_sustains():
+    """The same storm at regions that refuse at once what they could not serve in time
+    (8 s of queued work; sign-ins above 2 s): nothing admitted times out, the shed
+    clients' instant retries cost no work, and the overload ends with its trigger where
+    FIFO's outlives it to the end of every run."""
+    storm = summary_of("retry-storm-no-backoff")
+    shedding = summary_of("retry-storm-shedding")
+    assert _ci(storm, "overload_sustained_s")[0] > _ci(shedding, "overload_sustained_s")[1]
+    assert shedding["overload_end_state"]["mean"] == 0.0
+    assert shedding["timeouts"]["per_replication"] == [0.0] * REPS
+    assert _ci(shedding, "shed_attempts")[0] > 0
+    assert _ci(shedding, "availability")[0] > _ci(storm, "availability")[1]
+def test_a_cold_failback_herd_outlives_its_trigger_and_a_reopen_ramp_prevents_it():
+    """Every client returns at failback to a primary whose caches restarted empty (3× cost):
+    its queue passes the clients' timeout, retries keep it above capacity to the end of
+    every run; admitting 20 % → 100 % of its capacity over 10 minutes refuses the excess
+    at once instead (throttled), so nothing times out and nothing stays overloaded."""
+    herd = summary_of("thundering-herd-at-failback")
+    ramp = summary_of("thundering-herd-at-failback-reopen")
+    assert _ci(herd, "overload_sustained_s")[0] > _ci(ramp, "overload_sustained_s")[1]
+    assert _ci(herd, "timeouts")[0] > _ci(ramp, "timeouts")[1]
+    assert herd["overload_end_state"]["mean"] == 1.0
+    assert ramp["overload_end_state"]["mean"] == 0.0
+    assert (_ci(ramp, "failed_logins.throttled")[0]
+            > _ci(herd, "failed_logins.throttled")[1])  # the ramp's price: fast refusals
+
+
 def test_an_outage_at_the_primary_markets_business_peak_fails_more_sign_ins_than_at_night():
     """Client kinds in their markets' time zones, local-time profiles: the outage at Monday
     09:00 in the primary's market (both markets busy) fails more sign-ins than the same
@@ -216,6 +253,21 @@ def test_an_outage_at_the_primary_markets_business_peak_fails_more_sign_ins_than
 def _summary_with(name: str, sets: list[str]) -> dict[str, dict]:
     return summarise([run_one(load_scenario(name, [*SHRINK, *sets]), rep).metrics
                       for rep in range(REPS)])
+
+
+def test_a_credential_stuffing_burst_crowds_people_out_of_the_failed_over_secondary():
+    """10× the sign-in traffic for 10 minutes of the failover: the guesses take the
+    secondary's sign-in quota and capacity, so people's sign-ins are throttled and time
+    out; without the burst the secondary carries the failover with neither (runs cut
+    one minute after the burst)."""
+    sets = ["run.duration=46m"]
+    burst = _summary_with("credential-stuffing-burst", sets)
+    calm = _summary_with("credential-stuffing-burst", [*sets, "attackers=[{name: stuffer, "
+                         "kind: credential_stuffing, rate: 2/s, targets: 1000}]"])
+    assert _ci(burst, "failed_logins")[0] > _ci(calm, "failed_logins")[1]
+    for cause in ("throttled", "timeout"):
+        assert calm[f"failed_logins.{cause}"]["mean"] == 0.0
+        assert _ci(burst, f"failed_logins.{cause}")[0] > 1000
 
 
 def test_hysteresis_makes_a_flapping_primary_oscillate_less():
@@ -236,6 +288,23 @@ def test_promoting_the_least_lagged_secondary_loses_fewer_writes_than_the_first(
     least_lag = summary_of("three-regions")
     first = _summary_with("three-regions", ["failover.promote=first"])
     assert _ci(first, "rpo_lost_writes")[0] > _ci(least_lag, "rpo_lost_writes")[1]
+
+
+SPLIT_BRAIN_SMALL = ["users.population=2000", "run.duration=12m", "faults.0.start=3m",
+                     "faults.0.duration=6m", "traffic.sign_in=4/s"]  # < 1 s a run
+
+
+def test_fencing_leaves_no_time_with_two_writers():
+    """Without fencing both regions take writes from the secondary's promotion until the
+    partition heals; with fencing the old primary's lease expires first: never two writers."""
+    def summary(fencing: str) -> dict[str, dict]:
+        scenario = load_scenario("split-brain", [*SPLIT_BRAIN_SMALL, f"failover.fencing={fencing}"])
+        return summarise([run_one(scenario, rep).metrics for rep in range(REPS)])
+
+    split, fenced = summary("false"), summary("true")
+    assert _ci(split, "split_brain_s")[0] > _ci(fenced, "split_brain_s")[1]
+    assert _ci(split, "split_writes")[0] > _ci(fenced, "split_writes")[1]
+    assert fenced["split_brain_s"]["mean"] == 0.0 and fenced["split_writes"]["mean"] == 0.0
 
 
 def _signing_key_variant(yaml_tail: str, overrides: list[str]) -> dict[str, dict]:
@@ -279,6 +348,50 @@ def test_refetching_on_an_unknown_key_ends_the_tail_of_a_removed_key():
     assert _ci(refetch, "relying_party_rejection_s")[1] < 2 * 3600
 
 
+# Dependencies (issue 18): small runs (1 000 users, 20 min, the outage 3–18 min, sign-ins at
+# 2/s, no attacker), three replications per design.
+DEPENDENCY_SMALL = ["users.population=1000", "run.duration=20m", "faults.0.start=3m",
+                    "faults.0.duration=15m", "traffic.sign_in=2/s", "attackers=[]"]
+REPLICATED_DEPENDENCIES = [
+    "dependencies.0.serves=[us-east-1]", "dependencies.1.serves=[us-east-1]",
+    "dependencies.2={name: sms-eu, kind: sms, hosted_in: eu-west-1, serves: [eu-west-1], "
+    "used_by: [sign_in]}",
+    "dependencies.3={name: token-trigger-eu, kind: trigger, hosted_in: eu-west-1, "
+    "serves: [eu-west-1], used_by: [sign_in, federated_sign_in, refresh]}"]
+QUICK_OPERATOR = ["failover.manual.page=1m", "failover.manual.acknowledge=1m",
+                  "failover.manual.decide=1m"]
+
+
+def _small_summary(name: str, sets: list[str]) -> dict[str, dict]:
+    return summarise([run_one(load_scenario(name, [*DEPENDENCY_SMALL, *sets]), rep).metrics
+                      for rep in range(REPS)])
+
+
+def test_a_trigger_in_the_failed_region_fails_sign_ins_the_replicated_design_serves():
+    """The sender and the token trigger hosted in us-east-1: after the failover every token
+    the secondary would issue is refused (dependency_down), so sign-in availability during
+    the outage is nil; with one of each in each region it is not, and recovery (to 50 %)
+    comes with the failover instead of the region's return."""
+    shared = _small_summary("trigger-in-failed-region", [])
+    replicated = _small_summary("trigger-in-failed-region", REPLICATED_DEPENDENCIES)
+    assert _ci(shared, "failed_logins.dependency_down")[0] > 0
+    assert replicated["failed_logins.dependency_down"]["per_replication"] == [0.0] * REPS
+    assert (_ci(shared, "availability_during_fault")[1]
+            < _ci(replicated, "availability_during_fault")[0])
+    assert _ci(shared, "rto_50_s")[0] > _ci(replicated, "rto_50_s")[1]
+    assert _ci(shared, "dependency_failures.token-trigger")[0] > 0
+
+
+def test_a_control_plane_in_the_failed_region_makes_the_manual_failover_slower():
+    """The runbook's control plane in us-east-1: the operator waits for it (failover_blocked_s)
+    until the region is back, so the RTO (to 50 %) is the outage; with the control plane
+    elsewhere the same operator fails over well before."""
+    inside = _small_summary("control-plane-in-failed-region", QUICK_OPERATOR)
+    elsewhere = _small_summary("control-plane-in-failed-region",
+                               [*QUICK_OPERATOR, "dependencies.0.hosted_in=null"])
+    assert _ci(inside, "rto_50_s")[0] > _ci(elsewhere, "rto_50_s")[1]
+    assert _ci(inside, "failover_blocked_s")[0] > 0
+    assert elsewhere["failover_blocked_s"]["per_replication"] == [0.0] * REPS
 def test_failing_over_after_a_replicated_corruption_serves_the_same_bad_profiles():
     """The bad bulk update replicated in seconds; the primary then fails a minute later
     (for 10 min, no restore yet): the promoted secondary serves the corrupted profiles —

@@ -38,7 +38,9 @@ Tables of a run (:class:`RunRecords`):
     reach), ``applied_s`` (float64: when it applied at target; NaN if never),
     ``stuck`` (bool: still not applied at the region promoted over its origin
     when promotion started — the RPO), ``lost`` (bool: discarded for good),
-    ``conflict`` (bool: a reconciled write that a newer one had overwritten).
+    ``conflict`` (bool: a reconciled write that a newer one had overwritten),
+    ``split`` (int8: 0, or a write acknowledged while two regions took writes —
+    1 without conflict, 2 a conflict's kept side, 3 its side lost by reconciliation).
 
 ``locks`` — one row per lock interval:
     ``user`` (account), ``scope`` (category: a region name, or ``"global"``
@@ -98,6 +100,13 @@ EVENT_KINDS = (
     "link",  # detail: up | down; region: "a|b"
     "failback_start",  # region: the old primary; writes stop until the reverse backlog drains
     "failover_held",  # region: the primary; value: failovers in the last hour (the cap)
+    "failover_blocked",  # detail: control plane; value: seconds the failover waits for it
+    "detector",  # region: the secondary; detail: lost | heard (heartbeat, arbiter)
+    "fenced",  # region: the old primary; its lease expired, it stops taking writes
+    "writers",  # value: regions taking writes; detail: their names (heartbeat, arbiter)
+    "capacity",  # region: scaled up; value: its vCPUs from then on
+    "cache_cold",  # region: its cache restarted empty
+    "reopen",  # region: a reopen ramp starts; value: its length (s)
 )
 
 REQUEST_COLUMNS = (
@@ -126,6 +135,7 @@ WRITE_COLUMNS = (
     "stuck",
     "lost",
     "conflict",
+    "split",
 )
 LOCK_COLUMNS = ("user", "scope", "start_s", "end_s")
 EVENT_COLUMNS = ("time_s", "kind", "region", "value", "detail")

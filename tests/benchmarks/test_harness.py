@@ -54,6 +54,29 @@ def test_reference_workload_is_300_requests_per_second_for_2_hours(bench):
         ("region_outage", 1800.0, 1800.0)]
 
 
+def test_capacity_workload_keeps_the_serving_region_half_busy(bench):
+    """Known answer: vCPUs = offered work ÷ utilisation, so before the outage the primary's
+    queue is busy (Σ of its attempts' service times ÷ elapsed time) ≈ 50 % of the time."""
+    from drsim.model import simulate
+    from drsim.model.capacity import NO_WORK_OUTCOMES, TICKS_PER_S, service_ticks
+    from drsim.records import OP_CODE
+
+    workload = bench["workload"]
+    toy = workload.toy(users=20_000, rate_per_s=20.0)
+    scenario = workload.Workload(toy.name, toy.users, toy.rate_per_s, toy.sets,
+                                 utilisation=0.5).load()
+    assert scenario.regions[0].capacity.vcpus == pytest.approx(
+        workload.offered_work(toy.load()) / 0.5, rel=1e-12)
+    assert {k.timeout for k in scenario.clients} == {10.0}
+    requests = simulate(scenario, 0).requests
+    before = requests[(requests["time_s"] < scenario.faults[0].start)
+                      & (requests["region"] == "us-east-1")
+                      & ~requests["outcome"].isin(NO_WORK_OUTCOMES)]
+    ticks = service_ticks(scenario)[0, before["op"].map(OP_CODE).to_numpy(dtype=int)]
+    busy = ticks.sum() / TICKS_PER_S / scenario.faults[0].start
+    assert busy == pytest.approx(0.5, rel=0.1)
+
+
 def test_floor_consumes_exactly_the_model_arrival_stream(bench):
     scenario = bench["workload"].toy().load()
     times = bench["simpy_floor"].arrival_times(scenario)
@@ -161,6 +184,7 @@ def _fake_results() -> dict:
                   "wall_s": 10.0, "cpu_s": 8.0, "peak_rss_bytes": 200 * 2**20},
         "reference": model(1_000_000, 2_000_000, 5.0, 4.0, 400),
         "reference-sequential": model(1_000_000, 2_000_000, 20.0, 16.0, 400),
+        "reference-capacity": model(1_000_000, 2_000_000, 6.0, 5.0, 420),
         "scale-100k": model(100_000, 2_000_000, 4.0, 3.0, 200),
         "scale-10M": model(10_000_000, 2_000_000, 8.0, 7.0, 1500),
         "scale-half-traffic": model(1_000_000, 1_000_000, 2.5, 2.0, 300),
@@ -177,13 +201,16 @@ def test_table_ratios_and_goals_from_known_figures(bench):
     report = bench["bench_report"]
     results = _fake_results()
     table = report.render_table(results)
-    assert table.count("\n") == 15  # header, rule, 14 rows
+    assert table.count("\n") == 17  # header, rule, 16 rows
     assert "| 2.00× · 2.00× |" in table  # reference 400 k/s ÷ floor 200 k/s (wall), 500 ÷ 250 k
+    assert "| 1.67× · 1.60× |" in table  # capacity on: 333 k/s ÷ 200 k/s, 400 k ÷ 250 k
     assert "80%" in table  # 40 / (2 × 25)
     # 1 M users: (400 − 100) MiB over a goal of 200 B × 1 M + 64 B × 2 M
     assert f"300 MiB ÷ {(200e6 + 128e6) / 2**20:,.0f} MiB" in table
     goals = "\n".join(report.goals(results))
     assert "2.00× wall, 2.00× CPU — met" in goals
+    assert ("Reference with capacity on (issue 17) ≥ 1.0× the SimPy floor (requests/s): "
+            "1.67× wall, 1.60× CPU — met") in goals
     assert "Sweep parallel efficiency ≥ 90 % on 2 workers: 80% — NOT met" in goals
     assert "half the requests (0.50×) cost 0.50× the CPU — met" in goals
     results["scale-full-traffic"] = {**results["reference"], "cpu_s": 3.0,

@@ -376,14 +376,30 @@ def test_overload_lines_only_with_a_capacity():
 
     summary = {"metrics": {"overload_sustained_s": {"mean": 1380.0, "ci95": [1380.0, 1380.0]},
                            "overload_end_state": {"mean": 1.0},
-                           "timeouts": {"mean": 358870.0}},
+                           "timeouts": {"mean": 358870.0},
+                           "shed_attempts": {"mean": 10199.0}},
                "notes": {"overload_sustained_s": "censored at the end of the run"}}
     small = load_scenario("failover-to-small-secondary")
     text = "\n".join(overload_lines(summary, small))
     assert "overload outlived its trigger by" in text and "23.0 min" in text
     assert "runs that ended overloaded" in text and "100.00 %" in text
     assert "358,870" in text and "censored at the end of the run" in text
+    assert "attempts shed (admission control)" in text and "10,199" in text
     assert overload_lines(summary, load_scenario("cognito-active-passive")) == []
+
+
+def test_capacity_over_time_in_words():
+    from drsim.cli.run_cmd import overload_lines
+    from drsim.scenario import load_scenario
+
+    text = "\n".join(overload_lines({"metrics": {}}, load_scenario(
+        "failover-to-cold-small-secondary")))
+    assert ("eu-west-1: scales from 3 to 6 vCPUs after failover; cache cold at failover "
+            "(cost × 2, warm after 10 min)") in text
+    text = "\n".join(overload_lines({"metrics": {}}, load_scenario(
+        "thundering-herd-at-failback-reopen")))
+    assert "admits 20 % → 100 % of its capacity over 10 min after failback" in text
+    assert "eu-west-1:" not in text
 
 
 def test_relying_party_lines_only_when_modelled():

@@ -58,7 +58,7 @@ def test_schema_is_json_describing_the_top_level_keys() -> None:
     assert set(schema["properties"]) == {
         "extends", "name", "description", "regions", "secondary_limits", "replication", "users",
         "clients", "traffic", "attackers", "dns", "health_check", "failover", "sessions",
-        "lockout", "relying_parties", "faults", "backups", "pricing", "run",
+        "lockout", "relying_parties", "dependencies", "faults", "backups", "pricing", "run",
     }
     assert schema["required"] == ["name"]
     assert schema["additionalProperties"] is False

@@ -57,6 +57,7 @@ WRITE_DEFAULTS: dict[str, Any] = {
     "stuck": False,
     "lost": False,
     "conflict": False,
+    "split": 0,
 }
 EVENT_DEFAULTS: dict[str, Any] = {
     "time_s": 0.0,
@@ -119,6 +120,7 @@ def build_writes(rows: list[dict[str, Any]], regions: tuple[str, ...] = REGIONS)
             "stuck": np.asarray(col["stuck"], dtype=bool),
             "lost": np.asarray(col["lost"], dtype=bool),
             "conflict": np.asarray(col["conflict"], dtype=bool),
+            "split": np.asarray(col["split"], dtype=np.int8),
         },
         columns=list(WRITE_COLUMNS),
     )

@@ -27,6 +27,7 @@ Z = stats.norm.ppf(0.975)
     ("availability", "share"), ("availability_during_fault", "share"),
     ("incident.2.availability", "share"), ("stale_read_fraction", "share"),
     ("dns_share_moved_60s", "share"), ("dns_converged", "yes_no"), ("rto_recovered", "yes_no"),
+    ("overload_end_state", "yes_no"),
     ("lockout_extra_guesses_per_account", "ratio"), ("failed_logins", "count"),
     ("failed_logins.idp_unavailable", "count"), ("failed_logins_by_region.us-east-1", "count"),
     ("writes_lost", "count"), ("incident.1.writes_lost", "count"),

@@ -121,3 +121,16 @@ def test_people_metrics_say_why_they_are_nan(make_records, make_scenario):
     assert notes["users_failed_share.far"] == "no user of the population far made a request in the run"
     assert notes["users_failed_share.home.r2"] == "no user homed in r2 made a request in the run"
     assert_every_nan_has_a_note(values, notes)
+
+
+def test_an_rto_of_zero_says_nothing_needed_recovering(make_records, make_scenario):
+    """Sign-ins that never dipped give RTO 0 s: a note says it is not a fast failover."""
+    rows = sign_ins(0, 600)  # one a second, all ok, through the fault
+    values, notes = notes_of(make_records(requests=rows, events=EVENTS),
+                             make_scenario(faults=[OUTAGE]))
+    assert values["rto_s"] == 0.0 and values["rto_recovered"] == 1.0
+    assert notes["rto_s"].startswith("sign-ins never fell below this level")
+    rows = sign_ins(0, 120) + sign_ins(120, 120, "region_down") + sign_ins(240, 360)
+    values, notes = notes_of(make_records(requests=rows, events=EVENTS),
+                             make_scenario(faults=[OUTAGE]))
+    assert values["rto_s"] > 0 and "rto_s" not in notes

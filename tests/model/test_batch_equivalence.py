@@ -13,6 +13,7 @@ from rates_only import RATES_ONLY
 
 from drsim.model import simulate
 from drsim.model.attackers import Attackers
+from drsim.model.batch import BatchServer
 from drsim.model.operations import LOCKED
 from drsim.model.routing import Router
 from drsim.model.waves import WaveServer
@@ -44,13 +45,30 @@ SCENARIOS = [
     "flapping-primary",
     "three-regions",
     "signing-key-rotation",  # relying parties read the records: the tables decide
+    "trigger-in-failed-region",
+    "control-plane-in-failed-region",
+    "split-brain",  # two regions take writes; reconciliation at failback
+    "credential-stuffing-burst",
+    "failover-to-cold-small-secondary",
+    "thundering-herd-at-failback",
+    "thundering-herd-at-failback-reopen",  # a reopen ramp: its window served one at a time
     "replicated-corruption",
 ]
+
+QUARTER = ["traffic.sign_in=8.75/s", "traffic.federated_sign_in=0.5/s", "traffic.sign_up=0.25/s",
+           "traffic.password_change=7.5/min", "attackers.0.rate=0.5/s",
+           "regions.0.capacity.vcpus=1.5", "run.duration=32m"]  # 6 minutes after failback
 
 EXTRA = {
     "token-replay-during-failover": ["attackers.1.targets=5000"],  # ≤ the population
     "flapping-primary": ["faults.0.duration=3m", "faults.0.repeat.every=6m"],  # five flaps
     "three-regions": ["faults.1.start=20m"],  # the outage within the partition (faults.0)
+    "credential-stuffing-burst": ["attackers.1.start=15m", "attackers.1.duration=5m"],
+    # Overloaded: a quarter of the traffic and capacity (the same utilisation) keeps them cheap.
+    "failover-to-cold-small-secondary": [*QUARTER, "regions.1.capacity.vcpus=0.75",
+                                         "regions.1.capacity.scale_up.to=1.5"],
+    "thundering-herd-at-failback": [*QUARTER, "regions.1.capacity.vcpus=1.5"],
+    "thundering-herd-at-failback-reopen": [*QUARTER, "regions.1.capacity.vcpus=1.5"],
     "replicated-corruption": ["faults.0.detected_after=5m", "backups.restore_time=5m"],
 }
 
@@ -87,14 +105,39 @@ def test_batched_run_equals_sequential_reference(name):
     assert batched.meta == reference.meta
 
 
+@pytest.mark.parametrize("sets", [[], [f"clients.{k}.timeout=null" for k in range(5)]],
+                         ids=["timeouts", "no-timeouts"])
+def test_a_scale_up_on_utilisation_equals_sequential_reference(sets):
+    """A watch fed by the queue: one at a time in the reference, at each batch's booking
+    (the minute's total decides) — with client timeouts, and without (the queue is then
+    tracked for the watch alone)."""
+    scenario = load_scenario("failover-to-cold-small-secondary", [
+        "users.population=20000", "faults.0.start=10m", "faults.0.duration=15m",
+        *EXTRA["failover-to-cold-small-secondary"], "run.duration=22m",
+        "regions.1.capacity.scale_up.trigger=utilisation", *sets])
+    batched = simulate(scenario, 0, batch=True)
+    reference = simulate(scenario, 0, batch=False)
+    assert (batched.events.kind == "capacity").sum() == 1
+    for table in ("requests", "writes", "locks", "events"):
+        assert getattr(batched, table).equals(getattr(reference, table)), table
+    assert batched.meta == reference.meta
+
+
 OVERLOAD = ["regions.0.capacity.vcpus=6", "regions.1.capacity.vcpus=3",
             *(f"clients.{k}.timeout=10s" for k in range(5)),
             "clients.1.retry.budget.capacity=500", "clients.2.retry.jitter_kind=full",
             "clients.3.retry.jitter_kind=equal"]
 
 
+CLIENT_SIDE = [*OVERLOAD, "clients.0.circuit_breaker={}",
+               "clients.4.circuit_breaker={failures: 3, open_for: 20s, half_open_probes: 2}",
+               "clients.3.retry.throttling={max_tokens: 20}",
+               "sessions.single_flight=false", "sessions.concurrent_calls={1: 50%, 3: 50%}"]
+
+
 @pytest.mark.parametrize("sets", [
     pytest.param(OVERLOAD, id="timeouts-budget-jitter"),
+    pytest.param(CLIENT_SIDE, id="breakers-throttling-concurrent-refresh"),
     pytest.param(["regions.0.capacity.vcpus=4", "regions.1.capacity.vcpus=4"],
                  id="capacity-without-timeouts"),
 ])
@@ -113,6 +156,37 @@ def test_overload_equals_sequential_reference(sets):
     assert batched.meta == reference.meta
     if sets is OVERLOAD:
         assert (batched.requests.outcome == "timeout").sum() > 1000
+    if sets is CLIENT_SIDE:
+        assert (batched.requests.outcome == "circuit_open").sum() > 1000
+
+
+@pytest.mark.parametrize(("caps", "throttled"), [
+    pytest.param(["dependencies.0.capacity=1/s", "dependencies.1.capacity=40/s"], True,
+                 id="over-capacity"),
+    pytest.param(["dependencies.0.capacity=20/s", "dependencies.1.capacity=500/s"], False,
+                 id="within-capacity"),
+])
+def test_capped_dependencies_equal_sequential_reference(caps, throttled, monkeypatch):
+    """A sender and a trigger with a capacity: batches are served only when no bucket can
+    run dry in them (their takes booked at the end), the rest one at a time."""
+    scenario = load_scenario("trigger-in-failed-region", [
+        "users.population=2000", "run.duration=8m", "faults.0.start=2m",
+        "faults.0.duration=4m", *caps])
+    served = []
+    serve = BatchServer.serve
+
+    def counting(server, i, j, t1):
+        served.append(serve(server, i, j, t1))
+        return served[-1]
+
+    monkeypatch.setattr(BatchServer, "serve", counting)
+    batched = simulate(scenario, 0, batch=True)
+    reference = simulate(scenario, 0, batch=False)
+    assert ((batched.requests.outcome == "dependency_throttled").sum() > 1000) == throttled
+    assert throttled or any(served)  # within capacity, batches serve the takes
+    for table in ("requests", "writes", "locks", "events"):
+        assert getattr(batched, table).equals(getattr(reference, table)), table
+    assert batched.meta == reference.meta
 
 
 @pytest.mark.parametrize("name", ["retry-storm-no-backoff", "retry-storm-budget"])
@@ -125,6 +199,21 @@ def test_retry_storms_equal_sequential_reference(name):
     batched = simulate(scenario, 0, batch=True)
     reference = simulate(scenario, 0, batch=False)
     assert (batched.requests.outcome == "timeout").sum() > 1000
+    for table in ("requests", "writes", "locks", "events"):
+        assert getattr(batched, table).equals(getattr(reference, table)), table
+    assert batched.meta == reference.meta
+
+
+def test_retry_storm_with_shedding_equals_sequential_reference():
+    """The storm at regions that shed (max_wait, admission per priority), shrunk as
+    above but ending 3 min after the surge: batches before the trigger and after it, one
+    at a time while a queue sheds."""
+    scenario = load_scenario("retry-storm-shedding", [
+        "users.population=20000", "run.duration=18m", "faults.0.start=10m",
+        "traffic.bursts.0.start=12m"])
+    batched = simulate(scenario, 0, batch=True)
+    reference = simulate(scenario, 0, batch=False)
+    assert (batched.requests.outcome == "shed").sum() > 1000
     for table in ("requests", "writes", "locks", "events"):
         assert getattr(batched, table).equals(getattr(reference, table)), table
     assert batched.meta == reference.meta
@@ -198,6 +287,37 @@ def test_busy_writers_equal_sequential_reference(monkeypatch):
     reference = simulate(scenario, 0, batch=False)
     assert sum(in_rounds) > 1000
     assert min(in_rounds) == 0 < max(in_rounds)  # some batches straddle a DNS change
+    for table in ("requests", "writes", "locks", "events"):
+        a, b = getattr(batched, table), getattr(reference, table)
+        assert a.equals(b), f"{table} differ"
+
+
+def test_newcomers_are_served_in_rounds(monkeypatch):
+    """A new user signs in, completes the profile and reads it back seconds after the
+    sign-up, mostly in its batch: a sign-up sure to succeed (decided as a wave decides it)
+    lets the newcomer's requests be served like anyone's — few go one at a time — and the
+    run still equals the reference."""
+    from drsim.model.dataplane import DataPlane
+    from drsim.model.operations import SIGN_UP
+
+    scenario = load_scenario("cognito-active-passive", [
+        "users.population=20000", "run.duration=15m", "faults.0.start=5m",
+        "faults.0.duration=5m"])
+    one_at_a_time = []
+    serve_arrival = DataPlane.serve_arrival
+
+    def counting(plane, index):
+        one_at_a_time.append(int(plane.recorder.op[index]) == SIGN_UP)
+        serve_arrival(plane, index)
+
+    monkeypatch.setattr(DataPlane, "serve_arrival", counting)
+    batched = simulate(scenario, 0, batch=True)
+    slow_sign_ups = sum(one_at_a_time)
+    monkeypatch.setattr(DataPlane, "serve_arrival", serve_arrival)
+    reference = simulate(scenario, 0, batch=False)
+    sign_ups = int(((reference.requests.op == "sign_up") & (reference.requests.attempt == 0)).sum())
+    assert sign_ups > 500
+    assert slow_sign_ups < 0.5 * sign_ups  # the outage's refused sign-ups go one at a time
     for table in ("requests", "writes", "locks", "events"):
         a, b = getattr(batched, table), getattr(reference, table)
         assert a.equals(b), f"{table} differ"

@@ -393,3 +393,39 @@ def test_sessions_in_progress_are_length_biased(spec, second_moment):
     draws = length_biased(dist, np.random.default_rng(1), 400_000)
     expected = second_moment / dist.mean_s
     assert abs(draws.mean() - expected) < 0.01 * expected, (draws.mean(), expected)
+
+
+@pytest.mark.parametrize(("token", "policy", "spread"), [
+    ("1h", "reactive", "0s"), ("1000.3s", "reactive", "0s"), ("20m", "proactive", "10m"),
+    ("10m", "half_life", "0s")])
+def test_refresh_rounds_at_once_are_rounds_one_at_a_time(token, policy, spread, monkeypatch):
+    """Refresh round k draws the k-th lifetime of every session still active: drawing
+    several rounds at once (the stream rewound past the first ending) and, with fixed
+    lifetimes, skipping the rounds before t = 0 give the rows, times and stream of one
+    round at a time — on sessions begun up to a year before the run."""
+    from drsim.model import journeys
+
+    text = SESSIONS.format(token=token, policy=policy, before="true").replace(
+        "  refresh_before: 5m", f"  refresh_before: 5m\n  access_token_spread: {spread}")
+    scenario = parse_scenario(text)
+    rng = np.random.default_rng(11)
+    length = rng.lognormal(np.log(3600.0), 2.0, 20_000)
+    begin = np.concatenate([-rng.random(10_000) * length[:10_000],
+                            rng.uniform(0, scenario.run.duration, 10_000)])
+    end = begin + length
+    user, pick = np.arange(20_000), rng.random(20_000)
+
+    def refreshes() -> tuple[dict[str, np.ndarray], float]:
+        stream = np.random.default_rng(12)
+        rows = journeys._refreshes(scenario, stream, begin, end, user, pick)
+        return rows, stream.random()
+
+    fast, after = refreshes()
+    monkeypatch.setattr(journeys, "REFRESH_BLOCK", 1)
+    monkeypatch.setattr(journeys, "_skipped_rounds",
+                        lambda _, b: (np.zeros(len(b), dtype=np.int64), b))
+    slow, after_slow = refreshes()
+    assert len(slow["t"]) > 10_000
+    for name in ("t", "user", "pick", "u"):
+        assert np.array_equal(fast[name], slow[name]), name
+    assert after == after_slow

@@ -15,7 +15,16 @@ import pytest
 
 from drsim.model.control import DEGRADED, DOWN, UP, Epoch
 from drsim.model.directory import NO_HASH, Directory, view
-from drsim.model.operations import M2M, OK, OP_CODE, REFRESH, SIGN_IN, STALE_CRED
+from drsim.model.operations import (
+    M2M,
+    OK,
+    OP_CODE,
+    READ_ONLY,
+    REFRESH,
+    SIGN_IN,
+    SIGN_UP,
+    STALE_CRED,
+)
 from drsim.model.rules import Rules, refuse, settle
 from drsim.model.streams import Streams
 
@@ -119,6 +128,22 @@ def test_write(case):
     epoch = _epoch(rng)
     assert rules.write_many(epoch, region).tolist() == [rules.write(epoch, r)
                                                         for r in region.tolist()]
+
+
+def test_sign_up_is_the_endpoint_then_the_write(case):
+    """A sign-up as the reference decides it (``DataPlane._serve``, no quota): the
+    endpoint's refusal, else the write's, else OK — what a batch predicts for newcomers."""
+    rules, rng, region, _, _ = case
+    seen = set()
+    for _ in range(20):
+        epoch = _epoch(rng)
+        region_or_none = np.where(rng.random(N_REQUESTS) < 0.1, -1, region)
+        u = rng.random(N_REQUESTS)
+        expected = [rules.endpoint(epoch, r, SIGN_UP, x) or rules.write(epoch, r)
+                    for r, x in zip(region_or_none.tolist(), u.tolist(), strict=True)]
+        assert rules.sign_up_many(epoch, region_or_none, u).tolist() == expected
+        seen.update(expected)
+    assert {OK, READ_ONLY} <= seen and len(seen) >= 5
 
 
 @pytest.mark.parametrize("name", ["missing", "disabled", "pinned_elsewhere", "ends_session"])

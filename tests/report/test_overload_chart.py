@@ -11,7 +11,7 @@ from tiny_scenario import tiny_scenario
 
 from drsim.report.document import Image, Paragraph
 from drsim.report.overload_chart import overload_chart
-from drsim.report.readings import overload_text
+from drsim.report.readings import breaker_text, overload_text
 
 
 def _timeline() -> pd.DataFrame:
@@ -65,6 +65,12 @@ def test_overload_reading_in_words():
         in drained
     assert overload_text(_metrics(0.0, [0.0])).startswith("No region was overloaded")
     assert overload_text({}).startswith("No trigger to outlive")
+    shed = overload_text({**_metrics(0.0, [0.0, 0.0]),
+                          "shed_attempts": {"mean": 10013.0, "ci95": [9000.0, 11000.0]}})
+    assert shed.endswith("; admission control refused 10,013 attempts at once (shed, no work "
+                         "done) (95 % CI 9,000–11,000).")
+    assert "refused" not in overload_text({**_metrics(0.0, [0.0]),
+                                           "shed_attempts": {"mean": 0.0}})
 
 
 def test_the_run_report_has_an_overload_section_only_with_a_capacity(tmp_path):
@@ -86,3 +92,12 @@ regions:
     assert isinstance(blocks[0], Paragraph) and "trigger" in blocks[0].text
     assert any(isinstance(b, Image) and b.key == "overload" for b in blocks)
     assert (tmp_path / "run" / "overload.png").is_file()
+
+
+def test_breaker_reading_counts_the_attempts_failed_fast():
+    metrics = {"failed_operations_by_cause.circuit_open": {
+        "mean": 1234.0, "ci95": [1000.0, 1500.0], "per_replication": [1234.0]}}
+    text = breaker_text(metrics)
+    assert text == ("1,234 attempts failed fast in the clients while their circuit breaker "
+                    "was open (95 % CI 1,000–1,500): they reached no region and were not "
+                    "retried.")

@@ -66,3 +66,24 @@ def test_validate_prints_warnings_and_exits_0_unless_strict(tmp_path):
     assert code == 2
     assert "faults.0.duration: error: the fault lasts until 3h" in output
     assert "ok  " not in output
+
+
+SHEDDING = """\
+name: mine
+clients:
+  - {{name: app, share: 100%, dns: {{behaviour: honour}}{timeout}}}
+regions:
+  - name: r1
+    role: primary
+    capacity: {{vcpus: 2, max_wait: 12s, discipline: drop_expired}}
+"""
+
+
+def test_shedding_that_cannot_work_warns(tmp_path):
+    """max_wait not under the clients' timeout; drop_expired without any timeout."""
+    [warning] = _warnings(tmp_path, SHEDDING.format(timeout=", timeout: 10s"))
+    assert ":7: regions.0.capacity.max_wait: max_wait 12s is not under the shortest client " \
+        "timeout (10s)" in warning
+    [warning] = _warnings(tmp_path, SHEDDING.format(timeout=""))
+    assert ":7: regions.0.capacity.discipline: drop_expired skips requests" in warning
+    assert _warnings(tmp_path, SHEDDING.format(timeout=", timeout: 15s")) == []

@@ -99,6 +99,18 @@ CASES = [
     ("promote-region-not-secondary", "name: x\nfailover:\n  promote: operator\n"
      "  promote_region: us-east-1\n", 4, "failover.promote_region",
      "promote_region 'us-east-1' is not a secondary region (secondaries: 'eu-west-1')"),
+    ("heartbeat-timeout-short", "name: x\nfailover:\n  detector: heartbeat\n  heartbeat:\n"
+     "    interval: 10s\n    timeout: 5s\n", 4, "failover.heartbeat",
+     "heartbeat.timeout (5s) must exceed heartbeat.interval (10s)"),
+    ("bad-detector", "name: x\nfailover:\n  detector: heartbeats\n", 3, "failover.detector",
+     "did you mean 'heartbeat'?"),
+    ("fencing-without-heartbeat", "name: x\nfailover:\n  fencing: true\n", 3,
+     "failover.fencing", "fencing needs detector 'heartbeat'"),
+    ("heartbeat-needs-automatic", "name: x\nfailover:\n  mode: manual\n  detector: heartbeat\n",
+     3, "failover.mode", "mode must be 'automatic', not 'manual'"),
+    ("arbiter-quorum", "name: x\nfailover:\n  detector: arbiter\n  arbiter:\n"
+     "    observers: 3\n    quorum: 5\n", 4, "failover.arbiter",
+     "arbiter.quorum (5) cannot exceed arbiter.observers (3)"),
     ("duplicate-key", "name: x\ndns:\n  ttl: 60s\n  ttl: 30s\n", 4, "dns.ttl",
      "duplicate key 'ttl' (first written on line 3)"),
     ("unsafe-tag", "name: !!python/object/apply:os.system ['echo pwned']\n", 1, "name",
@@ -145,6 +157,41 @@ CASES = [
     ("capacity-bare-rate", "name: x\nregions:\n  - name: a\n    role: primary\n"
      "    capacity:\n      vcpus: 4\n      per_vcpu: {sign_in: 15}\n", 7,
      "regions.0.capacity.per_vcpu.sign_in", "'15/s'"),
+    ("capacity-bad-discipline", "name: x\nregions:\n  - name: a\n    role: primary\n"
+     "    capacity:\n      vcpus: 4\n      discipline: lifo\n", 7,
+     "regions.0.capacity.discipline", "lifo is not built"),
+    ("capacity-unknown-discipline", "name: x\nregions:\n  - name: a\n    role: primary\n"
+     "    capacity:\n      vcpus: 4\n      discipline: fifi\n", 7,
+     "regions.0.capacity.discipline", "expected one of 'fifo', 'drop_expired'"),
+    ("capacity-negative-max-wait", "name: x\nregions:\n  - name: a\n    role: primary\n"
+     "    capacity:\n      vcpus: 4\n      max_wait: -2s\n", 7,
+     "regions.0.capacity.max_wait", "expected a duration"),
+    ("admission-unknown-category", "name: x\nregions:\n  - name: a\n    role: primary\n"
+     "    capacity:\n      vcpus: 4\n      admission:\n        - categories: [sign_inn]\n"
+     "          max_wait: 2s\n", 8, "regions.0.capacity.admission.0.categories.0",
+     "did you mean 'sign_in'?"),
+    ("admission-category-twice", "name: x\nregions:\n  - name: a\n    role: primary\n"
+     "    capacity:\n      vcpus: 4\n      admission:\n        - {categories: [token], "
+     "max_wait: 8s}\n        - {categories: [token], max_wait: 2s}\n", 5,
+     "regions.0.capacity", "lists quota category 'token' twice"),
+    ("admission-missing-bound", "name: x\nregions:\n  - name: a\n    role: primary\n"
+     "    capacity:\n      vcpus: 4\n      admission:\n        - {categories: [token]}\n", 8,
+     "regions.0.capacity.admission.0.max_wait", "required key is missing"),
+    ("scale-up-shrinks", "name: x\nregions:\n  - name: a\n    role: primary\n"
+     "    capacity:\n      vcpus: 4\n      scale_up: {to: 2, after: 5m}\n", 5,
+     "regions.0.capacity", "scale_up.to (2) must be more than vcpus (4)"),
+    ("scale-up-bad-trigger", "name: x\nregions:\n  - name: a\n    role: primary\n"
+     "    capacity:\n      vcpus: 4\n      scale_up: {to: 8, after: 5m, trigger: failovr}\n",
+     7, "regions.0.capacity.scale_up.trigger", "did you mean 'failover'?"),
+    ("cache-cheaper-cold", "name: x\nregions:\n  - name: a\n    role: primary\n"
+     "    capacity:\n      vcpus: 4\n      cache: {cold_cost: 0.5, warm_up: 5m}\n", 7,
+     "regions.0.capacity.cache.cold_cost", "expected at least 1"),
+    ("reopen-bad-moment", "name: x\nregions:\n  - name: a\n    role: primary\n"
+     "    capacity:\n      vcpus: 4\n      reopen: {initial: 10%, over: 10m, at: [recover]}\n",
+     7, "regions.0.capacity.reopen.at.0", "did you mean 'recovery'?"),
+    ("reopen-missing-over", "name: x\nregions:\n  - name: a\n    role: primary\n"
+     "    capacity:\n      vcpus: 4\n      reopen: {initial: 10%}\n", 7,
+     "regions.0.capacity.reopen.over", "required key is missing"),
     ("client-timeout-zero", "name: x\nclients:\n  - {name: a, share: 100%, timeout: 0s,\n"
      "     dns: {behaviour: honour}}\n", 3, "clients.0.timeout", "expected more than 0, got '0s'"),
     ("bad-jitter-kind", "name: x\nclients:\n  - name: a\n    share: 100%\n"
@@ -153,6 +200,25 @@ CASES = [
     ("budget-negative-cost", "name: x\nclients:\n  - name: a\n    share: 100%\n"
      "    dns: {behaviour: honour}\n    retry:\n      budget: {retry_cost: -5}\n", 7,
      "clients.0.retry.budget.retry_cost", "expected at least 0"),
+    ("breaker-zero-failures", "name: x\nclients:\n  - name: a\n    share: 100%\n"
+     "    dns: {behaviour: honour}\n    circuit_breaker: {failures: 0}\n", 6,
+     "clients.0.circuit_breaker.failures", "expected at least 1"),
+    ("breaker-bare-open-for", "name: x\nclients:\n  - name: a\n    share: 100%\n"
+     "    dns: {behaviour: honour}\n    circuit_breaker:\n      open_for: 30\n", 7,
+     "clients.0.circuit_breaker.open_for", "expected a duration with a unit"),
+    ("breaker-unknown-cause", "name: x\nclients:\n  - name: a\n    share: 100%\n"
+     "    dns: {behaviour: honour}\n    circuit_breaker:\n      trip_on: [timeout, tiemout]\n",
+     7, "clients.0.circuit_breaker.trip_on.1", "unknown outcome cause 'tiemout'"),
+    ("throttling-ratio-above-one", "name: x\nclients:\n  - name: a\n    share: 100%\n"
+     "    dns: {behaviour: honour}\n    retry:\n      throttling: {token_ratio: 2}\n", 7,
+     "clients.0.retry.throttling.token_ratio", "expected at most 1"),
+    ("concurrent-calls-with-single-flight", "name: x\nsessions:\n  concurrent_calls: 4\n", 2,
+     "sessions", "concurrent_calls matters only without single-flight refresh"),
+    ("concurrent-calls-shares", "name: x\nsessions:\n  single_flight: false\n"
+     "  concurrent_calls: {1: 50%, 4: 30%}\n", 2, "sessions",
+     "the shares add up to 80.0000%, expected 100%"),
+    ("concurrent-calls-zero", "name: x\nsessions:\n  single_flight: false\n"
+     "  concurrent_calls: 0\n", 2, "sessions", "expected call counts from 1 to 1000"),
     ("rp-shares", "name: x\nrelying_parties:\n  calls: 1/min\n  jwks_caches:\n"
      "    - {share: 50%, ttl: 60s}\n    - {share: 30%, ttl: forever}\n", 4,
      "relying_parties.jwks_caches", "jwks_caches shares must add up to 100%, got 50% + 30% = 80%"),
@@ -167,6 +233,40 @@ CASES = [
     ("rp-skew-region", "name: x\nrelying_parties: {calls: 1/min}\nfaults:\n"
      "  - {kind: clock_skew, region: mars-1, offset: 10m, start: 1m, duration: 1m}\n", 4,
      "faults.0.region", "no region named 'mars-1'"),
+    ("dep-unknown-region", "name: x\ndependencies:\n  - name: sms\n    kind: sms\n"
+     "    hosted_in: mars-1\n    used_by: [sign_in]\n", 5, "dependencies.0.hosted_in",
+     "no region named 'mars-1'"),
+    ("dep-trigger-without-used-by", "name: x\ndependencies:\n"
+     "  - {name: t, kind: trigger, hosted_in: us-east-1}\n", 3, "dependencies.0",
+     "a trigger dependency needs used_by"),
+    ("dep-bad-kind", "name: x\ndependencies:\n  - {name: t, kind: lambda, hosted_in: us-east-1, "
+     "used_by: [sign_in]}\n", 3, "dependencies.0.kind",
+     "expected one of 'sms', 'email', 'trigger', 'control_plane', got 'lambda'"),
+    ("dep-bad-operation", "name: x\ndependencies:\n  - {name: t, kind: trigger, "
+     "hosted_in: us-east-1, used_by: [signin]}\n", 3, "dependencies.0.used_by.0",
+     "did you mean 'sign_in'?"),
+    ("dep-capacity-bare", "name: x\ndependencies:\n  - {name: t, kind: trigger, "
+     "hosted_in: us-east-1, used_by: [sign_up], capacity: 10}\n", 3,
+     "dependencies.0.capacity", "'10/s'"),
+    ("dep-duplicate", "name: x\ndependencies:\n  - {name: sms, kind: sms, hosted_in: us-east-1, "
+     "used_by: [sign_in]}\n  - {name: sms, kind: email, hosted_in: null, used_by: [sign_in]}\n",
+     4, "dependencies.1.name", "dependency 'sms' is listed twice"),
+    ("dep-fault-unknown", "name: x\ndependencies:\n  - {name: sms, kind: sms, "
+     "hosted_in: us-east-1, used_by: [sign_in]}\nfaults:\n"
+     "  - {kind: dependency_outage, name: smss, start: 1m, duration: 1m}\n", 5, "faults.0.name",
+     "no dependency named 'smss' (dependencies: 'sms')"),
+    ("dep-control-plane-unknown", "name: x\nfailover:\n  mode: manual\n  control_plane: api\n",
+     4, "failover.control_plane", "no dependency named 'api' (dependencies: none: add a "
+     "dependencies section)"),
+    ("dep-control-plane-wrong-kind", "name: x\ndependencies:\n  - {name: sms, kind: sms, "
+     "hosted_in: us-east-1, used_by: [sign_in]}\nfailover:\n  mode: manual\n"
+     "  control_plane: sms\n", 6, "failover.control_plane", "is of kind sms, not control_plane"),
+    ("dep-control-plane-peers", "name: x\nregions:\n  - {name: a, role: peer}\n"
+     "  - {name: b, role: peer}\nreplication: {mode: sync}\ndependencies:\n"
+     "  - {name: api, kind: control_plane, hosted_in: a}\nfailover:\n  control_plane: api\n",
+     9, "failover.control_plane", "peers fence a failed site without a runbook"),
+    ("dep-break-glass-alone", "name: x\nfailover:\n  break_glass_after: 10m\n", 3,
+     "failover.break_glass_after", "break_glass_after needs failover.control_plane"),
     ("corruption-region", "name: x\nfaults:\n  - {kind: corruption, region: mars-1, start: 1m}\n",
      3, "faults.0.region", "no region named 'mars-1'"),
     ("corruption-scope", "name: x\nfaults:\n  - {kind: corruption, scope: profile, start: 1m}\n",

@@ -33,6 +33,7 @@ from drsim.cli.common import EXIT_BAD_INPUT, report_scenario_error, set_option
 from drsim.metrics.evidence import level_label
 from drsim.metrics.staleness import staleness_origin_words
 from drsim.report.formatting import number, terminal_value
+from drsim.report.readings import split_brain_text
 
 HEADLINE: tuple[tuple[str, str, str], ...] = (
     # (metric, label, unit kind: count | s | pct | usd)
@@ -61,6 +62,9 @@ HEADLINE: tuple[tuple[str, str, str], ...] = (
     ("dns_share_moved_60s", "    on the new region 60 s after flip", "pct"),
     ("availability", "availability of sign-in", "pct"),
     ("oscillations", "failovers undone by a failback", "count"),
+    ("split_brain_s", "split brain: two regions taking writes", "s"),
+    ("conflicting_writes", "  conflicting writes (both sides)", "count"),
+    ("reconciled_writes_lost", "  lost by reconciliation", "count"),
     ("relying_party_rejections", "API calls rejected with valid tokens", "count"),
     ("relying_party_rejection_s", "  time a relying party rejects", "s"),
     ("relying_party_rejection_max_s", "  longest", "s"),
@@ -216,6 +220,8 @@ OVERLOAD = (
     ("overload_sustained_s", "overload outlived its trigger by", "s"),
     ("overload_end_state", "runs that ended overloaded", "pct"),
     ("timeouts", "attempts timed out", "count"),
+    ("shed_attempts", "attempts shed (admission control)", "count"),
+    ("failed_logins.throttled", "sign-ins refused fast (throttled)", "count"),
     ("attempts_per_first_attempt", "attempts per first attempt", "ratio"),
     ("latency_p50_s", "latency p50", "s"),
     ("latency_p99_s", "latency p99", "s"),
@@ -235,6 +241,27 @@ def overload_lines(summary: Mapping[str, Any], scenario: Any) -> list[str]:
     note = (summary.get("notes") or {}).get("overload_sustained_s")
     if note:
         lines.append(f"    overload_sustained_s: {note}")
+    return lines + capacity_over_time_lines(scenario)
+
+
+def capacity_over_time_lines(scenario: Any) -> list[str]:
+    """What changes a region's capacity in time (scale-up, cold cache, reopen ramp), in
+    words, one line per region that has any."""
+    lines = []
+    for region in scenario.regions:
+        c = region.capacity
+        parts = []
+        if c is not None and c.scale_up is not None:
+            parts.append(f"scales from {c.vcpus:g} to {c.scale_up.to:g} vCPUs after "
+                         f"{c.scale_up.trigger}")
+        if c is not None and c.cache is not None:
+            parts.append(f"cache cold at {', '.join(c.cache.cold_at)} (cost × "
+                         f"{c.cache.cold_cost:g}, warm after {c.cache.warm_up / 60:g} min)")
+        if c is not None and c.reopen is not None:
+            parts.append(f"admits {100 * c.reopen.initial:g} % → 100 % of its capacity over "
+                         f"{c.reopen.over / 60:g} min after {', '.join(c.reopen.at)}")
+        if parts:
+            lines.append(f"  {region.name}: " + "; ".join(parts))
     return lines
 
 
@@ -300,6 +327,8 @@ def summary_text(output: Any, directory: Path | None) -> str:
         lines += ["", "Staleness age of stale reads by cause (p50 / p90 / p99):", *ages]
     lines += people_lines(metrics)
     lines += overload_lines(output.summary, scenario)
+    if "split_brain_s" in metrics:
+        lines += ["", "Split brain:", f"  {split_brain_text(metrics)}"]
     lines += ["", "Fault timeline:", *timeline_lines(output)]
     if output.failed:
         lines += [

@@ -7,7 +7,8 @@ that splits a scenario's top-level sections into
 
 * **design** sections — what an architect chooses: regions, replication, DNS,
   health checks, failover, sessions, lockout, the secondary's limits, pricing, and
-  the relying parties (their key caches, issuers and leeway are the APIs' design);
+  the relying parties (their key caches, issuers and leeway are the APIs' design), and
+  the dependencies (where senders, triggers and the control plane are hosted);
 * **workload** sections — what the design is subjected to and how long it is
   watched: users, clients, traffic, attackers, faults and the run settings
   (duration, seed, replications, the RTO and DNS-convergence thresholds);
@@ -33,7 +34,8 @@ import yaml
 from drsim.scenario.schema import Scenario, consistency_problems
 
 DESIGN_SECTIONS = ("regions", "secondary_limits", "replication", "dns", "health_check",
-                   "failover", "sessions", "lockout", "pricing", "relying_parties", "backups")
+                   "failover", "sessions", "lockout", "pricing", "relying_parties",
+                   "dependencies", "backups")
 """Top-level scenario sections an architect chooses: a difference here is the design's."""
 
 WORKLOAD_SECTIONS = ("users", "clients", "traffic", "attackers", "faults", "run")

@@ -139,3 +139,13 @@ def per_bin_quantiles(bins: np.ndarray, values: np.ndarray, n_bins: int,
     for b in np.flatnonzero(ends > starts).tolist():
         out[:, b] = np.quantile(values[starts[b]:ends[b]], qs)
     return out
+
+
+def one_row_per_write(writes: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """Mask keeping the first of the ``rows`` of each ``write_id`` (the writes table has one
+    row per write and other region)."""
+    ids = writes["write_id"].to_numpy(dtype=np.int64)
+    _, first = np.unique(ids[rows], return_index=True)
+    keep = np.zeros(len(writes), dtype=bool)
+    keep[np.flatnonzero(rows)[first]] = True
+    return keep

@@ -13,6 +13,7 @@ from __future__ import annotations
 from drsim.metrics.availability import availability_metrics
 from drsim.metrics.corruption import corruption_metrics
 from drsim.metrics.cost import cost_metrics
+from drsim.metrics.dependencies import dependency_metrics
 from drsim.metrics.exposure import exposure_metrics
 from drsim.metrics.facts import run_facts
 from drsim.metrics.failures import failed_login_metrics, failed_operation_metrics
@@ -26,6 +27,7 @@ from drsim.metrics.people import final_attempt_mask, read_your_writes_metrics, u
 from drsim.metrics.relying import relying_party_metrics
 from drsim.metrics.rpo import rpo_metrics
 from drsim.metrics.sessions import sessions_disrupted_metrics
+from drsim.metrics.splitbrain import split_brain_by_incident, split_brain_metrics
 from drsim.metrics.staleness import stale_read_causes, stale_read_metrics
 from drsim.records import RunRecords
 from drsim.scenario.schema import Scenario
@@ -43,7 +45,8 @@ def compute_metrics(records: RunRecords, scenario: Scenario) -> dict[str, float]
         documented in the metric modules (failures, staleness, lockout, exposure,
         sessions, rpo, incident_metrics — recovery and users per incident —,
         availability, cost, people, overload — only when capacity or timeouts are
-        modelled —, relying parties — only with a relying_parties section). Fault-window
+        modelled —, relying parties — only with a relying_parties section —, dependencies —
+        only with a dependencies section). Fault-window
         metrics (``*_during_fault``) use the headline incident's
         window: from its anchor to its last fault's end; the users who could not complete
         a request count from the headline incident's first fault to the end of the run
@@ -78,5 +81,9 @@ def compute_metrics(records: RunRecords, scenario: Scenario) -> dict[str, float]
         out.update(sustained_overload_metrics(records, scenario, headline))
     out.update(oscillation_metrics(records.events, scenario.run.duration))
     out.update(relying_party_metrics(records, scenario))
+    out.update(dependency_metrics(records, scenario))
+    if scenario.failover.detector != "health_checks":
+        out.update(split_brain_metrics(records.events, records.writes, scenario.run.duration))
+        out.update(split_brain_by_incident(records.events, found, scenario.run.duration))
     out.update(corruption_metrics(records, scenario))
     return {name: float(value) for name, value in out.items()}

@@ -57,7 +57,7 @@ KINDS = ("count", "share", "yes_no", "duration", "money", "ratio", "other")
 SHARE_WORDS = frozenset({"share", "fraction", "availability"})
 """A name with one of these words is a share (0..1)."""
 
-YES_NO_WORDS = frozenset({"converged", "recovered"})
+YES_NO_WORDS = frozenset({"converged", "recovered", "state"})
 """A name ending in one of these words is a yes/no outcome per replication (1 or 0): a share."""
 
 SIGNED_WORDS = frozenset({"delta", "diff", "difference", "change", "net"})
@@ -73,7 +73,7 @@ def metric_kind(name: str) -> str:
     is a duration, ``users_failed_share.home.eu-west-1`` a share), first match wins:
     ends in ``_s`` → ``duration`` (``rto_s``,
     ``incident.1.rto_s``, ``rto_90_s``); ends in ``_usd`` → ``money``; ends in
-    ``converged`` / ``recovered`` → ``yes_no`` (1 or 0 per replication); has a
+    ``converged`` / ``recovered`` / ``state`` → ``yes_no`` (1 or 0 per replication); has a
     word ``share``, ``fraction`` or ``availability`` → ``share``; has the word ``per`` →
     ``ratio`` (``lockout_extra_guesses_per_account``); has a word ``delta``,
     ``diff``, ``difference``, ``change`` or ``net`` → ``other``; anything else

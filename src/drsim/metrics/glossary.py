@@ -199,6 +199,36 @@ GLOSSARY: tuple[Entry, ...] = (
     Entry("promotion_read_only_s", "seconds", "The cost of the failovers in time: summed "
           "from each promotion's start until the promoted region takes writes (its writes "
           "at risk are rpo_writes).", "tests/model/test_flapping.py"),
+    # Split brain (failover.detector heartbeat or arbiter only)
+    Entry("split_brain_s", "seconds", "Time with two regions taking writes at once (writable "
+          "and up): a self-promoting secondary that could not demote the old primary, no "
+          "fencing. 0 with fencing.",
+          "tests/model/test_splitbrain.py::test_without_fencing_split_brain_is_the_measured_overlap"),
+    Entry("incident.<n>.split_brain_s", "seconds", "Time with two writers within incident "
+          "n's span (its first fault to the next incident's start).", f"{_T}test_splitbrain.py"),
+    Entry("split_brain_recovered", "fraction", "1 when one region alone took writes again "
+          "before the run ended, 0 when a split was still open (split_brain_s censored, its "
+          "conflicts not reconciled).", f"{_T}test_splitbrain.py"),
+    Entry("split_brains", "count", "Windows with two writers.", f"{_T}test_splitbrain.py"),
+    Entry("split_brain_max_s", "seconds", "The longest window with two writers.",
+          f"{_T}test_splitbrain.py"),
+    Entry("split_writes", "count", "Writes acknowledged (by either region) while two regions "
+          "took writes.", f"{_T}test_splitbrain.py"),
+    Entry("conflicting_writes", "count", "Of the split writes, those of a password or profile "
+          "written on both sides during the split; reconciled at failback "
+          "(failover.reconciliation).",
+          "tests/model/test_splitbrain.py::test_conflicting_users_follow_the_closed_form"),
+    Entry("conflicting_users", "users", "Users with a password or profile written on both "
+          "sides during a split: N·g(D) for Poisson writers whose DNS moves U[0, T) into a "
+          "split of length D.",
+          "tests/model/test_splitbrain.py::test_conflicting_users_follow_the_closed_form"),
+    Entry("reconciled_writes_kept", "count", "Conflicting writes on the side reconciliation "
+          "kept (last_writer_wins: the side of the item's last write; primary_wins: the old "
+          "primary's).",
+          "tests/model/test_splitbrain.py::test_last_writer_wins_keeps_each_users_last_write"),
+    Entry("reconciled_writes_lost", "count", "Conflicting writes on the other side: "
+          "acknowledged, then discarded by reconciliation (not in writes_lost).",
+          "tests/model/test_splitbrain.py::test_last_writer_wins_keeps_each_users_last_write"),
     Entry("incidents", "count", "Incidents in the run: faults whose windows overlap or touch "
           "form one.", f"{_T}test_incidents.py::test_faults_that_overlap_or_touch_form_one_incident"),
     Entry("headline_incident", "count", "Which incident the unprefixed recovery metrics "
@@ -273,7 +303,8 @@ GLOSSARY: tuple[Entry, ...] = (
     # Overload (MODEL.md 11): only when the scenario models capacity or client timeouts;
     # the per-minute series is drsim.metrics.overload.overload_timeline.
     Entry("timeouts", "count", "Legitimate attempts whose client gave up waiting "
-          "(`clients[].timeout`); the region did their work anyway.",
+          "(`clients[].timeout`); the region did their work anyway, unless its "
+          "`capacity.discipline` is `drop_expired`.",
           "tests/model/test_overload_metrics.py; tests/model/test_overload.py::"
           "test_fifo_timeouts_do_abandoned_work_and_goodput_collapses"),
     Entry("attempts_per_first_attempt", "ratio", "Retry amplification: legitimate attempts ÷ "
@@ -285,14 +316,22 @@ GLOSSARY: tuple[Entry, ...] = (
           "tests/model/test_overload.py::test_md1_mean_wait_is_pollaczek_khinchine"),
     Entry("latency_p99_s", "seconds", "Its 99th percentile.",
           "tests/model/test_overload_metrics.py"),
+    Entry("shed_attempts", "count", "Legitimate attempts a region's admission control "
+          "refused at once (`capacity.max_wait`, `admission`): the wait ahead exceeded the "
+          "bound of the request's category. Only when a region sheds.",
+          "tests/model/test_shedding.py::test_drop_tail_blocking_is_md1k"),
     Entry("overloaded_minutes.<region>", "count", "Minutes in which the work offered to a "
-          "region with a capacity exceeded it (utilisation > 1: its backlog grew).",
+          "region with a capacity (entered, shed or skipped by its queue) exceeded it "
+          "(utilisation > 1: its backlog grew, or it shed); the work at its cold cost, the "
+          "capacity after any scale-up.",
           "tests/model/test_overload_metrics.py::"
-          "test_timeline_of_a_region_offered_twice_its_capacity"),
+          "test_timeline_of_a_region_offered_twice_its_capacity; tests/model/"
+          "test_coldstart.py::test_overloaded_minutes_follow_the_scale_up_and_the_warm_up"),
     Entry("overload_sustained_s", "seconds", "The sustaining effect (metastability): how long "
           "overload outlives its trigger (the later of the headline incident's last fault end "
           "and the last traffic burst's end). Minutes aligned on the trigger's end; a region's "
-          "minute is overloaded when its entrants' work reaches its capacity (utilisation ≥ 1) "
+          "minute is overloaded when the work offered to its queue (entered, shed or skipped) "
+          "reaches its capacity (utilisation ≥ 1) "
           "or their median queue wait reaches the shortest client timeout. The longest, over "
           "the regions with a capacity, from the trigger's end to the first minute not "
           "overloaded after the last overloaded one (0: none); censored at the run's end when "
@@ -324,6 +363,16 @@ GLOSSARY: tuple[Entry, ...] = (
           "incident's tail at the slowest cache (censored at the run's end).",
           "tests/model/test_relying_parties.py::"
           "test_refresh_on_unknown_key_is_bounded_by_the_refetch_rate_limit"),
+    # Dependencies (issue 18): senders, triggers, the failover's control plane
+    Entry("dependency_failures.<name>", "count", "Attempts by legitimate users refused by "
+          "one dependency (`dependencies[].name`): down (its host region out, or a "
+          "`dependency_outage`) or over its capacity; only with a dependencies section.",
+          "tests/model/test_dependencies.py (rate × share × outage; min(offered, capacity))"),
+    Entry("failover_blocked_s", "seconds", "Time failovers waited for their control plane "
+          "(`failover.control_plane`) to be back, or for `break_glass_after`; 0 when it was "
+          "up; only with a control plane.",
+          "tests/model/test_dependencies.py (RTO = max(operator, control-plane return) + "
+          "runbook)"),
     Entry("relying_party_rejected_share", "fraction", "Rejected calls ÷ the expected API "
           "calls with a live token; NaN without a token in the run.",
           "tests/model/test_relying_parties.py"),
@@ -392,7 +441,15 @@ CAUSES: dict[str, str] = {
     "sync_unavailable": "a synchronous write could not reach its peer",
     "user_disabled": "the user is disabled in the serving region",
     "timeout": "the client gave up waiting for a region's queue (`clients[].timeout`); the "
-               "region did the work anyway",
+               "region did the work anyway (unless `capacity.discipline: drop_expired`)",
+    "shed": "the region's admission control refused the request at once: its queue was "
+            "longer than the request's priority admits (`capacity.max_wait`, `admission`)",
+    "dependency_down": "a dependency the request needs (an SMS/email sender, a trigger: "
+                       "`dependencies`) is down — its host region is down, or a "
+                       "`dependency_outage` fault",
+    "dependency_throttled": "a dependency the request needs is over its `capacity`",
+    "circuit_open": "the client kind's circuit breaker was open: the attempt failed fast in "
+                    "the client and reached no region (`clients[].circuit_breaker`)",
     "corrupt": "a profile read served data a corruption fault overwrote (until restored)",
     "misconfigured": "a sign-in at a region whose pool configuration a corruption fault broke "
                      "(until restored)",
@@ -428,7 +485,8 @@ def markdown() -> str:
         "NaN means undefined for the run (no fault, no stale read…), never zero.",
         "`<cause>` stands for an outcome cause, `<region>` for a region name, `<kind>` for a",
         f"write kind ({', '.join(WRITE_KINDS)}) or exposure kind, `<op>` for an operation,",
-        "`<client>` for a client kind (a population), `<q>` for a quantile (p50, p90, p99).",
+        "`<client>` for a client kind (a population), `<q>` for a quantile (p50, p90, p99),",
+        "`<name>` for a dependency (`dependencies[].name`).",
         "",
         "| metric | unit | definition | known answer |",
         "|---|---|---|---|",

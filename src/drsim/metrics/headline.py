@@ -37,6 +37,10 @@ GROUP_NAMES: dict[str, str] = {
     "sync_unavailable": "users needing a synchronous write",
     "user_disabled": "disabled users",
     "timeout": "users timed out by an overloaded region",
+    "shed": "users shed by an overloaded region",
+    "dependency_down": "users needing a sender or trigger that is down",
+    "dependency_throttled": "users over a sender's or trigger's capacity",
+    "circuit_open": "users stopped by their client's open circuit breaker",
     "corrupt": "users served a corrupted profile",
     "misconfigured": "users of a region with a corrupt configuration",
 }

@@ -25,12 +25,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from drsim.metrics._common import NAN
+from drsim.metrics._common import NAN, one_row_per_write
 from drsim.metrics.evidence import level_label
 from drsim.metrics.facts import run_facts
 from drsim.metrics.incidents import FaultSpan, Incident, headline_incident, incidents
 from drsim.metrics.recovery import recovery_metrics
-from drsim.metrics.rpo import _one_row_per_write
 from drsim.metrics.users import user_recovery_metrics
 from drsim.records import RunRecords
 from drsim.scenario.schema import Scenario
@@ -72,7 +71,7 @@ def rpo_by_incident(writes: pd.DataFrame, found: list[Incident]) -> list[float]:
                 if np.isfinite(inc.facts.promotion_start_s)]
     if not promoted or "stuck" not in writes.columns or len(writes) == 0:
         return counts
-    keep = _one_row_per_write(writes, writes["stuck"].to_numpy(dtype=bool))
+    keep = one_row_per_write(writes, writes["stuck"].to_numpy(dtype=bool))
     times = writes["time_s"].to_numpy(dtype=np.float64)[keep]
     starts = np.asarray([s for _, s in promoted], dtype=np.float64)
     slot = np.searchsorted(starts, times, side="left")

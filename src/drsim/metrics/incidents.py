@@ -207,7 +207,13 @@ def _within(time_s: float, end_s: float) -> float:
 
 def _first_verdict(events: pd.DataFrame, start_s: float, end_s: float,
                    scenario: Scenario) -> tuple[float, str | None]:
-    """First unhealthy verdict in ``[start, end)``: on the primary if any, else on any region."""
+    """First unhealthy verdict in ``[start, end)``: on the primary if any, else on any region.
+    Under a heartbeat or an arbiter, its verdict that the primary is lost."""
+    if scenario.failover.detector != "health_checks":
+        lost = _events_of(events, "detector")
+        t = lost["time_s"].to_numpy(dtype=np.float64)
+        t = t[(lost["detail"].astype(str).to_numpy() == "lost") & (t >= start_s) & (t < end_s)]
+        return (float(t[0]), primary_region(scenario)) if len(t) else (NAN, None)
     health = _events_of(events, "health")
     if len(health) == 0:
         return NAN, None

@@ -13,8 +13,11 @@ region with a ``capacity``.
 trigger's end (the last one cut short by the run's end). Region ``r``'s window
 is *overloaded* when
 
-- the work of the attempts entering its queue in the window is at least its
-  capacity over the window (utilisation ≥ 1: the backlog grows), or
+- the work offered to its queue in the window — the attempts that entered it, and
+  those it shed or skipped (``capacity.max_wait``, ``admission``, ``drop_expired``:
+  a region that sheds keeps its queue short, yet is no less overloaded) — is at least
+  its capacity over the window (utilisation ≥ 1: the backlog grows; cold costs and a
+  scale-up counted, :mod:`drsim.model.capacity_schedule`), or
 - the median wait in its queue (before service) of those attempts is at least
   the shortest client timeout (most of its work is done for clients that have
   already given up) — without client timeouts only the first condition applies.
@@ -39,8 +42,9 @@ import numpy as np
 from drsim.metrics._common import NAN, per_bin_quantiles
 from drsim.metrics.evidence import BAD, GOOD, recovery_time
 from drsim.metrics.incidents import Incident, headline_incident, incidents
-from drsim.model.capacity import NO_WORK_OUTCOMES, TICKS_PER_S, service_ticks, sojourn_s
-from drsim.records import OUTCOME_CODE, RunRecords
+from drsim.model.capacity import service_ticks, sojourn_s, worked
+from drsim.model.capacity_schedule import RegionClock, clocks_of, load_per_window
+from drsim.records import RunRecords
 from drsim.scenario.schema import Scenario
 
 WINDOW_S = 60.0
@@ -69,31 +73,43 @@ def shortest_timeout_s(scenario: Scenario) -> float | None:
 
 
 def overload_states(records: RunRecords, scenario: Scenario, region: int, start_s: float,
-                    sojourn: np.ndarray | None = None) -> np.ndarray:
+                    sojourn: np.ndarray | None = None,
+                    clocks: list[RegionClock | None] | None = None) -> np.ndarray:
     """GOOD or BAD for each :data:`WINDOW_S` window of ``region`` from ``start_s`` to the
     run's end (the definition in the module docstring); ``sojourn``: every attempt's, as
-    :func:`~drsim.model.capacity.sojourn_s` (worked out when not given)."""
+    :func:`~drsim.model.capacity.sojourn_s` (worked out when not given); ``clocks``: the
+    regions' clocks when capacity changes in time (found from the events when not given;
+    the work and capacity are then compared on the region's clock)."""
     req = records.requests
     t = req["time_s"].to_numpy(np.float64)
     op = req["op"].cat.codes.to_numpy()
     where = req["region"].cat.codes.to_numpy()
     outcome = req["outcome"].cat.codes.to_numpy()
     ticks = service_ticks(scenario)
+    if clocks is None:
+        clocks = clocks_of(scenario, records.events)
     if sojourn is None:
-        sojourn = sojourn_s(scenario, t, op, where, outcome)
-    entered = (where == region) & ~np.isin(outcome, [OUTCOME_CODE[c] for c in NO_WORK_OUTCOMES])
-    entered &= t >= start_s
-    service = ticks[region, op[entered]] / TICKS_PER_S
-    wait = sojourn[entered] - service
+        sojourn = sojourn_s(scenario, t, op, where, outcome, clocks)
+    here = (where == region) & (t >= start_s)
+    offered = here & worked(scenario, where, outcome, offered=True)
+    entered = here & worked(scenario, where, outcome)
     end_s = float(scenario.run.duration)
     n = max(1, int(np.ceil((end_s - start_s) / WINDOW_S)))
-    window = np.minimum(((t[entered] - start_s) // WINDOW_S).astype(np.int64), n - 1)
-    lengths = np.minimum(WINDOW_S, end_s - (start_s + WINDOW_S * np.arange(n)))
-    work = np.bincount(window, weights=service, minlength=n)
-    bad = work >= lengths
+    starts = start_s + WINDOW_S * np.arange(n)
+    lengths = np.minimum(WINDOW_S, end_s - starts)
+    clock = clocks[region] if clocks is not None else None
+
+    def load(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        window = np.minimum(((t[rows] - start_s) // WINDOW_S).astype(np.int64), n - 1)
+        return window, *load_per_window(clock, t[rows], ticks[region, op[rows]], window, n,
+                                        starts, lengths)
+
+    _, work, capacity, _ = load(offered)
+    bad = work >= capacity
     timeout = shortest_timeout_s(scenario)
     if timeout is not None:
-        bad |= per_bin_quantiles(window, wait, n, (0.5,))[0] >= timeout  # NaN: no entrant
+        window, _, _, service = load(entered)
+        bad |= per_bin_quantiles(window, sojourn[entered] - service, n, (0.5,))[0] >= timeout
     return np.where(bad, BAD, GOOD).astype(np.int8)
 
 
@@ -107,12 +123,13 @@ def sustained_overload_metrics(records: RunRecords, scenario: Scenario,
     if not limited or not start < end:
         return nan
     req = records.requests
+    clocks = clocks_of(scenario, records.events)
     sojourn = sojourn_s(scenario, req["time_s"].to_numpy(np.float64),
                         req["op"].cat.codes.to_numpy(), req["region"].cat.codes.to_numpy(),
-                        req["outcome"].cat.codes.to_numpy())
+                        req["outcome"].cat.codes.to_numpy(), clocks)
     sustained, bad_end = 0.0, 0.0
     for r in limited:
-        states = overload_states(records, scenario, r, start, sojourn)
+        states = overload_states(records, scenario, r, start, sojourn, clocks)
         seconds, recovered = recovery_time(states, WINDOW_S, end - start)
         sustained = max(sustained, seconds)
         bad_end = max(bad_end, 1.0 - recovered)

@@ -256,12 +256,18 @@ def _censored_note(base: str, value_of: ValueOf) -> str | None:
         if value_of(base[: -len("_s")] + "_recovered") == 0.0:
             return ("not recovered before the end of the observation: the value is the time "
                     "observed (censored), a lower bound")
+        if value_of(base) == 0.0:
+            return ("sign-ins never fell below this level of their baseline after the fault: "
+                    "0 s means nothing to recover, not a fast failover")
     if base == "dns_convergence_s" and value_of("dns_converged") == 0.0:
         return ("the converged share was not reached and held before the fault ended: the "
                 "value is censored at the end of the observation")
     if base == "overload_sustained_s" and value_of("overload_end_state") == 1.0:
         return ("a region was still overloaded at the end of the run (the bad state): the "
                 "value is censored at the end of the run, a lower bound")
+    if base in ("split_brain_s", "split_brain_max_s") and value_of("split_brain_recovered") == 0.0:
+        return ("two regions still took writes at the end of the run: the split is censored "
+                "there (a lower bound) and its conflicts were never reconciled")
     if base == "corruption_exposure_s" and value_of("corruption_recovered") == 0.0:
         return ("no restore before the end of the run (no backups, or detected too late): "
                 "the bad data was still served; the value is censored at the run end, a "

@@ -4,7 +4,9 @@
 overload draws (offered load, the work it brings against the region's capacity,
 goodput, timeouts, latency p50/p99, retry amplification); :func:`overload_metrics`
 the run's headline figures. Both read the ``requests`` table only (the work of
-an attempt is its operation's cost at its region, :mod:`drsim.model.capacity`).
+an attempt is its operation's cost at its region, :mod:`drsim.model.capacity`; with a
+scale-up or a cold cache, the cost at its arrival against the capacity on the region's
+clock, :mod:`drsim.model.capacity_schedule`, rebuilt from the events table).
 The headline figures are reported only when the scenario models capacity or
 client timeouts, so that scenarios without them keep their metric names.
 """
@@ -15,7 +17,9 @@ import numpy as np
 import pandas as pd
 
 from drsim.metrics._common import legit_mask, per_bin_quantiles
-from drsim.model.capacity import NO_WORK_OUTCOMES, TICKS_PER_S, service_ticks
+from drsim.model.capacity import service_ticks, worked
+from drsim.model.capacity_schedule import clocks_of, load_per_window
+from drsim.model.disciplines import sheds
 from drsim.records import OUTCOME_CODE, RunRecords
 from drsim.scenario.schema import Scenario
 
@@ -33,9 +37,9 @@ def models_overload(scenario: Scenario) -> bool:
 def overload_timeline(records: RunRecords, scenario: Scenario,
                       bin_s: float = 60.0) -> pd.DataFrame:
     """Per ``bin_s`` window and region: ``offered_per_s`` (attempts that reached the
-    region, per second, by arrival), ``utilisation`` (the work of the attempts that
-    entered its queue ÷ its capacity over the window; NaN without a capacity; above 1
-    the backlog grows), ``goodput_per_s`` (ok attempts per second by completion:
+    region, per second, by arrival), ``utilisation`` (the work offered to its queue —
+    the attempts that entered it, shed or skipped — ÷ its capacity over the window; NaN
+    without a capacity; above 1 the backlog grows or the region sheds), ``goodput_per_s`` (ok attempts per second by completion:
     arrival + latency), ``timeouts_per_s``, ``latency_p50_s`` and ``latency_p99_s`` (of
     the attempts arriving in the window; NaN without one) and ``attempts_per_first_attempt``
     (attempts ÷ first attempts arriving in the window; NaN without a first attempt)."""
@@ -48,7 +52,8 @@ def overload_timeline(records: RunRecords, scenario: Scenario,
     edges = np.arange(0.0, scenario.run.duration + bin_s, bin_s)
     n_bins = len(edges) - 1
     ticks = service_ticks(scenario)
-    no_work = np.isin(outcome, [OUTCOME_CODE[c] for c in NO_WORK_OUTCOMES])
+    clocks = clocks_of(scenario, records.events)
+    no_work = ~worked(scenario, region, outcome, offered=True)
     ok = outcome == OUTCOME_CODE["ok"]
     timed_out = outcome == OUTCOME_CODE["timeout"]
     rows = []
@@ -61,8 +66,9 @@ def overload_timeline(records: RunRecords, scenario: Scenario,
         utilisation = np.full(n_bins, np.nan)
         if ticks is not None and scenario.regions[r].capacity is not None:
             work = np.where(no_work[here], 0, ticks[r, req["op"].cat.codes.to_numpy()[here]])
-            utilisation = np.bincount(arrive, weights=work / TICKS_PER_S,
-                                      minlength=n_bins) / bin_s
+            work, capacity, _ = load_per_window(clocks[r] if clocks else None, t[here], work,
+                                                arrive, n_bins, edges[:-1], bin_s)
+            utilisation = work / capacity
         p50, p99 = per_bin_quantiles(arrive, latency[here], n_bins, (0.5, 0.99))
         with np.errstate(invalid="ignore", divide="ignore"):
             amplification = np.where(firsts > 0, offered / firsts, np.nan)
@@ -84,7 +90,9 @@ def overload_metrics(records: RunRecords, scenario: Scenario) -> dict[str, float
     (legitimate attempts ÷ legitimate first attempts; NaN without one),
     ``latency_p50_s``/``latency_p99_s`` (legitimate attempts that reached a region; NaN
     without one) and ``overloaded_minutes.<region>`` (minutes in which the work
-    offered to a region with a capacity exceeded it)."""
+    offered to a region with a capacity exceeded it); with shedding
+    (:mod:`drsim.model.disciplines`) also ``shed_attempts`` (legitimate attempts a
+    region's admission control refused)."""
     if not models_overload(scenario):
         return {}
     req = records.requests
@@ -99,6 +107,8 @@ def overload_metrics(records: RunRecords, scenario: Scenario) -> dict[str, float
         "latency_p50_s": float(np.quantile(latency, 0.5)) if len(latency) else np.nan,
         "latency_p99_s": float(np.quantile(latency, 0.99)) if len(latency) else np.nan,
     }
+    if sheds(scenario):
+        out["shed_attempts"] = float((legit & (req["outcome"] == "shed").to_numpy()).sum())
     timeline = overload_timeline(records, scenario)
     for r, region in enumerate(scenario.regions):
         if region.capacity is not None:

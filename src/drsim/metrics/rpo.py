@@ -18,17 +18,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from drsim.metrics._common import count_by
+from drsim.metrics._common import count_by, one_row_per_write
 from drsim.records import WRITE_KINDS
-
-
-def _one_row_per_write(writes: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
-    """Mask keeping the first of the ``rows`` of each ``write_id``."""
-    ids = writes["write_id"].to_numpy(dtype=np.int64)
-    _, first = np.unique(ids[rows], return_index=True)
-    keep = np.zeros(len(writes), dtype=bool)
-    keep[np.flatnonzero(rows)[first]] = True
-    return keep
 
 
 def rpo_metrics(writes: pd.DataFrame) -> dict[str, float]:
@@ -52,8 +43,8 @@ def rpo_metrics(writes: pd.DataFrame) -> dict[str, float]:
     """
     lost = writes["lost"].to_numpy(dtype=bool)
     stuck = writes["stuck"].to_numpy(dtype=bool) if "stuck" in writes.columns else lost
-    at_risk = _one_row_per_write(writes, stuck)
-    gone = _one_row_per_write(writes, lost)
+    at_risk = one_row_per_write(writes, stuck)
+    gone = one_row_per_write(writes, lost)
     times = writes["time_s"].to_numpy(dtype=np.float64)[at_risk]
 
     out: dict[str, float] = {"rpo_lost_writes": float(np.count_nonzero(at_risk))}

@@ -16,6 +16,7 @@ import pandas as pd
 
 from drsim.model.arrivals import generate_arrivals
 from drsim.model.capacity import sojourn_s
+from drsim.model.capacity_schedule import Schedule, build_schedule
 from drsim.model.control import ControlTimeline, run_control_plane
 from drsim.model.corruption import plan_corruption
 from drsim.model.dataplane import DataPlane
@@ -77,7 +78,8 @@ def simulate(
                           arrivals.signup_kinds)
     directory_bytes = directory.nbytes()
     router = build_router(scenario, control, directory, dns_outages(control))
-    plane = DataPlane(scenario, streams, control, arrivals, directory, router, batch,
+    schedule = build_schedule(scenario, control, streams)
+    plane = DataPlane(scenario, streams, control, arrivals, directory, router, batch, schedule,
                       corruption)
     # From here on the plane holds the run's state alone, so that it is freed with the plane.
     del arrivals, directory, router
@@ -100,13 +102,15 @@ def simulate(
         duration_s=scenario.run.duration,
         directory_bytes=directory_bytes,
     )
+    if output.dependency_failures:
+        meta["dependency_failures"] = output.dependency_failures
     if corruption is not None:
         meta.update(corruption.facts(scenario.region_names))
     return RunRecords(
-        requests=_requests_table(scenario, control, output),
+        requests=_requests_table(scenario, control, output, schedule),
         writes=_writes_table(scenario, output),
         locks=_locks_table(scenario, output),
-        events=_events_table(scenario, control),
+        events=_events_table(scenario, control, schedule.events if schedule else []),
         meta=meta,
     )
 
@@ -138,7 +142,7 @@ def _drain_s(scenario: Scenario, streams: Streams, control: ControlTimeline,
                           arrivals.signup_kinds)
     router = build_router(scenario, control, directory, dns_outages(control))
     plane = DataPlane(scenario, streams, control, arrivals, directory, router, batch,
-                      corruption)
+                      build_schedule(scenario, control, streams), corruption)
     del arrivals, directory, router
     try:
         drained = plane.drain_s(start, p, s)
@@ -165,7 +169,7 @@ def dns_outages(control: ControlTimeline) -> list[tuple[float, float, float]]:
 
 
 def _requests_table(scenario: Scenario, control: ControlTimeline,
-                    out: DataPlaneOutput) -> pd.DataFrame:
+                    out: DataPlaneOutput, schedule: Schedule | None = None) -> pd.DataFrame:
     """The ``requests`` table (see :mod:`drsim.records`): ``out``'s rows in time order.
 
     Consumes ``out``'s request columns (each is released once sorted). Every table
@@ -191,7 +195,8 @@ def _requests_table(scenario: Scenario, control: ControlTimeline,
     shadow = _flags(n, out.shadow_locked_index, order)
     del order
     latency = _latency_s(scenario, control, time_s, op, region, outcome)
-    _add_queueing(scenario, latency, time_s, op, region, outcome, client, attacker)
+    _add_queueing(scenario, latency, time_s, op, region, outcome, client, attacker,
+                  schedule.clocks if schedule is not None else None)
 
     names = list(scenario.region_names) + ["none"]
     region_codes = np.where(region >= 0, region, len(names) - 1)
@@ -250,6 +255,7 @@ def _latency_s(scenario: Scenario, control: ControlTimeline, time_s: np.ndarray,
         reached = rows >= 0
         latency[start:end][reached] += added[epoch, rows[reached]]
     latency[outcome == OUTCOME_CODE["region_down"]] = REGION_DOWN_TIMEOUT_S
+    latency[outcome == OUTCOME_CODE["circuit_open"]] = 0.0  # failed fast in the client
     if scenario.replication.mode == "sync":
         writes = np.isin(op, [OP_CODE[o] for o in (
             "sign_up", "profile_update", "password_change", "sign_out", "admin_disable")])
@@ -259,11 +265,11 @@ def _latency_s(scenario: Scenario, control: ControlTimeline, time_s: np.ndarray,
 
 def _add_queueing(scenario: Scenario, latency: np.ndarray, time_s: np.ndarray, op: np.ndarray,
                   region: np.ndarray, outcome: np.ndarray, client: np.ndarray,
-                  attacker: np.ndarray) -> None:
+                  attacker: np.ndarray, clocks: list | None = None) -> None:
     """Add each attempt's wait and service at its region's queue to its latency (regions
     with a capacity, :mod:`drsim.model.capacity`); an attempt that timed out took its
     client's timeout."""
-    sojourn = sojourn_s(scenario, time_s, op, region, outcome)
+    sojourn = sojourn_s(scenario, time_s, op, region, outcome, clocks)
     if sojourn is not None:
         latency += sojourn.astype(np.float32)
     timed_out = np.flatnonzero(outcome == OUTCOME_CODE["timeout"])
@@ -299,6 +305,7 @@ def _writes_table(scenario: Scenario, out: DataPlaneOutput) -> pd.DataFrame:
             "lost": w["lost"],
             "conflict": w["conflict"],
             "stuck": w["stuck"],
+            "split": w["split"],
         }
     )
 
@@ -320,8 +327,9 @@ def _locks_table(scenario: Scenario, out: DataPlaneOutput) -> pd.DataFrame:
     )
 
 
-def _events_table(scenario: Scenario, control: ControlTimeline) -> pd.DataFrame:
-    events = sorted(control.events, key=lambda e: e[0])
+def _events_table(scenario: Scenario, control: ControlTimeline,
+                  extra: list[tuple] = ()) -> pd.DataFrame:
+    events = sorted([*control.events, *extra], key=lambda e: e[0])
     kinds = list(EVENT_KINDS)
     regions = sorted({e[2] for e in events} | {""} | set(scenario.region_names))
     return pd.DataFrame(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from drsim.model.agenda import REQUEST, Agenda, Request
+from drsim.model.arrays import distinct
 from drsim.model.capacity import Queues
 from drsim.model.control import DOWN, Epoch
 from drsim.model.lockout import RegionLockout
@@ -147,7 +148,7 @@ class Attackers:
     def _regions_by_turn(self, attacker: np.ndarray) -> np.ndarray:
         """The endpoint of each guess whose attacker takes turns (−1: chosen when served)."""
         region = np.full(len(attacker), -1, dtype=np.int64)
-        for a in np.unique(attacker).tolist():
+        for a in distinct(attacker).tolist():
             if self.takes_turns(a):
                 regions = self.regions[a]
                 mine = np.flatnonzero(attacker == a)
@@ -160,7 +161,7 @@ class Attackers:
                       t: np.ndarray) -> np.ndarray:
         """:meth:`region_for` of avoid_locked guesses, vectorised."""
         choice = np.full(len(attacker), -1, dtype=np.int64)
-        for a in np.unique(attacker).tolist():
+        for a in distinct(attacker).tolist():
             mine = np.flatnonzero(attacker == a)
             up = [r for r in self.regions[a] if epoch.status[r] != DOWN]
             for r in up:

@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from drsim.model.agenda import APPLY, REQUEST
+from drsim.model.arrays import distinct, repeated
 from drsim.model.directory import view
-from drsim.model.operations import IS_WRITE, M2M, REFRESH, SIGN_IN, SIGN_UP
+from drsim.model.operations import IS_WRITE, M2M, OK, REFRESH, SIGN_IN, SIGN_UP
 from drsim.model.quotas import BatchAssumptionBroken
 from drsim.model.waves import Wave, WaveServer
 from drsim.model.writelog import WriteLog
@@ -161,12 +162,14 @@ class BatchServer:
         requests = [item for item in popped if item[1] == REQUEST]
         applies = [item for item in popped if item[1] == APPLY]
         plan = self._plan(i, j, t1, requests, applies)
-        maybe_t, maybe_op = self._maybe(plan)
+        maybe_t, maybe_op, maybe_user = self._maybe(plan)
         if not (self._quotas_fit(plan, maybe_t, maybe_op)
-                and self._queues_fit(plan, maybe_t, maybe_op)):
+                and self._queues_fit(plan, maybe_t, maybe_op)
+                and self._dependencies_fit(plan, maybe_t, maybe_op, maybe_user)):
             plane.agenda.put_back(popped)
             return False
         plane.quotas.open_batch()
+        plane.dependencies.open_batch()
         if plane.queues is not None:
             plane.queues.open_batch()
         batch = plane.batch = Batch(t1, plane.writes)
@@ -180,6 +183,7 @@ class BatchServer:
         batch.finish()
         plane.batch = None
         plane.quotas.book()
+        plane.dependencies.book()
         if plane.queues is not None and not plane.queues.book():
             raise BatchAssumptionBroken(f"a batched request would have timed out before "
                                         f"t={t1:.3f}s")
@@ -201,15 +205,17 @@ class BatchServer:
                                np.array([it[3].user for it in requests], np.int64)])
         legit = np.concatenate([arrivals.attacker[i:j] < 0,
                                 np.array([it[3].attacker < 0 for it in requests], np.bool_)])
-        stand_ins = self._settle_newcomers(i, j, op, user)
+        stand_ins, own = self._settle_newcomers(i, j, t, op, user)
         valid = user >= 0
         safe = np.where(valid, user, 0)
-        if plane.retries.budgeted_any:  # a retry budget orders its kind's requests
-            legit &= ~plane.retries.budgeted[np.where(valid, view(d.client)[safe], 0)]
+        if plane.ordered_kinds.any():  # a retry budget or a breaker orders its kind's requests
+            legit &= ~plane.ordered_kinds[np.where(valid, view(d.client)[safe], 0)]
         apply_rows = np.array([it[3].row for it in applies], dtype=np.int64)
         apply_users = view(plane.writes.user)[apply_rows]
         everyone = np.concatenate([user[valid], stand_ins, apply_users])
-        values, counts = np.unique(everyone, return_counts=True)
+        # How often the batch concerns the guessed accounts and the applies' users.
+        guessed = arrivals.user[i:j][arrivals.attacker[i:j] >= 0]
+        values, counts = self._occurrences(everyone, np.concatenate([guessed, apply_users]))
         guessing = (plane.attackers.alone(arrivals, i, j, values, counts)
                     if plane.attackers.specs else np.zeros(n_arrivals, dtype=np.bool_))
         # Applies to users nothing else in the batch concerns: all at once, now.
@@ -217,7 +223,7 @@ class BatchServer:
         if alone.any():
             plane.writes.apply_rows(np.array([it[0] for it in applies])[alone], apply_rows[alone])
             applies = [it for it, a in zip(applies, alone.tolist(), strict=True) if not a]
-        born = (user < d.population) | (view(d.born)[safe] != 0) | (op == SIGN_UP)
+        born = (user < d.population) | (view(d.born)[safe] != 0) | (op == SIGN_UP) | own
         m2m = legit & (op == M2M)  # changes no user's state
         # The operation each request would be served as now (exact for users served once;
         # a wave converts again when it serves them).
@@ -235,12 +241,7 @@ class BatchServer:
         as_now = np.where(fast, as_now, op)
         fidx = np.flatnonzero(fast)
         region = plane.router.route_many(t[fidx], safe[fidx], as_now[fidx])
-        # A sign-in against a superseded password feeds the lockout counters: one at a time.
-        reached = region >= 0
-        keep = ~((as_now[fidx] == SIGN_IN) & reached
-                 & plane.rules.superseded_many(region, safe[fidx]))
-        if plane.migrates:
-            keep &= ~(reached & plane.rules.missing_many(region, safe[fidx]))
+        keep = self._vectorisable(region, as_now[fidx], safe[fidx])
         fidx, region = fidx[keep], region[keep]
         fast[:] = False
         fast[fidx] = True
@@ -249,20 +250,83 @@ class BatchServer:
                     fast=fast, fidx=fidx, region=region, in_rounds=in_rounds,
                     guessing=guessing, requests=requests, applies=applies)
 
-    def _settle_newcomers(self, i: int, j: int, op: np.ndarray, user: np.ndarray) -> np.ndarray:
+    def _vectorisable(self, region: np.ndarray, op: np.ndarray, user: np.ndarray) -> np.ndarray:
+        """Which of these requests may be decided vectorised: a sign-in against a superseded
+        password feeds the lockout counters, and one migrating a user changes the region:
+        they are served one at a time."""
+        plane = self.plane
+        reached = region >= 0
+        keep = np.ones(len(region), dtype=np.bool_)
+        k = np.flatnonzero((op == SIGN_IN) & reached)
+        keep[k[plane.rules.superseded_many(region[k], user[k])]] = False
+        if plane.migrates:
+            keep &= ~(reached & plane.rules.missing_many(region, user))
+        return keep
+
+    def _occurrences(self, values: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray,
+                                                                            np.ndarray]:
+        """The distinct ``queries`` found in ``values`` (non-negative ids) and how often
+        each occurs there (``np.unique(values, return_counts=True)`` restricted to them)."""
+        mark = self.mark
+        mark[queries] = 1
+        found = values[mark[values] == 1]
+        mark[queries] = 0
+        return np.unique(found, return_counts=True)
+
+    def _settle_newcomers(self, i: int, j: int, t: np.ndarray, op: np.ndarray,
+                          user: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """A request for a user whose sign-up has not succeeded acts as int(pick ×
         population) instead, decided when served. Unless the batch holds that sign-up,
-        it is decided now (``user`` is updated); otherwise the stand-in takes part in the
-        batch too: returns those stand-ins."""
+        it is decided now (``user`` is updated). If the batch holds it and it will
+        succeed (:meth:`_signing_up`), the newcomer's requests are their own; otherwise
+        their stand-ins take part in the batch too.
+
+        Returns:
+            Those stand-ins, and the mask of the batch's requests that are newcomers'
+            own (their sign-up's too).
+        """
         arrivals, d = self.plane.arrivals, self.plane.directory
         n = j - i
         newcomer = ((arrivals.user[i:j] >= d.population) & (arrivals.attacker[i:j] < 0)
                     & (view(d.born)[np.maximum(arrivals.user[i:j], 0)] == 0))
-        settled = newcomer & (op[:n] != SIGN_UP)
+        signing_up = newcomer & (op[:n] == SIGN_UP)
+        settled = newcomer & ~signing_up
+        own = np.zeros(len(user), dtype=np.bool_)
+        if signing_up.any():
+            settled &= ~self._among(user[:n], user[op == SIGN_UP])
+            own[:n] = self._signing_up(i, t, op, user, newcomer, signing_up)
         if settled.any():
-            settled &= ~np.isin(user[:n], user[op == SIGN_UP])
             user[:n][settled] = (arrivals.pick[i:j][settled] * d.population).astype(np.int64)
-        return (arrivals.pick[i:j][newcomer & ~settled] * d.population).astype(np.int64)
+        waiting = newcomer & ~settled & ~signing_up & ~own[:n]
+        return (arrivals.pick[i:j][waiting] * d.population).astype(np.int64), own
+
+    def _signing_up(self, i: int, t: np.ndarray, op: np.ndarray, user: np.ndarray,
+                    newcomer: np.ndarray, signing_up: np.ndarray) -> np.ndarray:
+        """The newcomers' arrivals (a mask) whose sign-up is an arrival of this batch that
+        comes before every other request of theirs in it and will succeed — decided as a
+        wave decides it (:meth:`Rules.sign_up_many`), which the order of service cannot
+        change: nothing but its own user's requests and the batch's quotas and queues
+        (which must not run dry) bear on it."""
+        plane = self.plane
+        n = len(newcomer)
+        s = np.flatnonzero(signing_up)
+        region = plane.router.route_many(t[s], user[s], op[s])
+        s = s[plane.rules.sign_up_many(plane.epoch, region, plane.arrivals.u[i + s]) == OK]
+        # Their requests in the batch must all be newcomers' arrivals after the sign-up.
+        mine = np.flatnonzero(self._among(user, user[s]))
+        ids, first = np.unique(user[mine], return_index=True)
+        at = np.minimum(mine, n - 1)
+        stray = (mine >= n) | ~newcomer[at] | (signing_up[at] & ~np.isin(mine, s))
+        fine = np.isin(mine[first], s) & ~np.isin(ids, user[mine[stray]])
+        return newcomer & self._among(user[:n], ids[fine])
+
+    def _among(self, values: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """``np.isin(values, ids)`` for ids ≥ 0 (``values`` may hold −1: no user)."""
+        mark = self.mark
+        mark[ids] = 1
+        found = (mark[np.maximum(values, 0)] == 1) & (values >= 0)
+        mark[ids] = 0
+        return found
 
     def _rounds(self, t: np.ndarray, op: np.ndarray, user: np.ndarray, safe: np.ndarray,
                 valid: np.ndarray, eligible: np.ndarray, m2m: np.ndarray, touched: np.ndarray,
@@ -280,14 +344,13 @@ class BatchServer:
         """
         plane = self.plane
         d = plane.directory
-        shared, times = np.unique(user[eligible], return_counts=True)
-        several = shared[times > 1]
+        several = repeated(user[eligible])
         mark = self.mark
         mark[several] = 1
         in_rounds = eligible & (mark[safe] == 1)
         mark[several] = 0
         blocked = [user[valid & ~eligible & ~m2m], *taking_part, user[in_rounds & touched]]
-        writers = np.unique(user[in_rounds & IS_WRITE[op]])
+        writers = distinct(user[in_rounds & IS_WRITE[op]])
         if len(writers) and plane.router.per_operation:
             blocked.append(writers)  # their requests may go to other regions than the write
         elif len(writers):
@@ -302,17 +365,18 @@ class BatchServer:
             blocked.append(several[risky])
         return in_rounds, np.concatenate(blocked)
 
-    def _maybe(self, plan: Plan) -> tuple[np.ndarray, np.ndarray]:
+    def _maybe(self, plan: Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The requests a batch's quota and queue checks count at every region they might
         reach: those not decided vectorised, and a refresh served in rounds (which may
         become a sign-in) as a sign-in too. When a refresh refused for good is followed by
         a sign-in, so are the vectorised refreshes the region will refuse early enough for
-        that sign-in to fall inside the batch. Returns their times and operations."""
+        that sign-in to fall inside the batch. Returns their times, operations and users."""
         either = plan.in_rounds & (plan.op == REFRESH)
         if self.plane.retries.reauthenticates:
             either[self._refused_refreshes(plan)] = True
         return (np.concatenate([plan.t[~plan.fast], plan.t[either]]),
-                np.concatenate([plan.as_now[~plan.fast], np.full(int(either.sum()), SIGN_IN)]))
+                np.concatenate([plan.as_now[~plan.fast], np.full(int(either.sum()), SIGN_IN)]),
+                np.concatenate([plan.user[~plan.fast], plan.user[either]]))
 
     def _quotas_fit(self, plan: Plan, maybe_t: np.ndarray, maybe_op: np.ndarray) -> bool:
         """No bucket may run dry (:meth:`_maybe` says who is counted where). (A request
@@ -321,6 +385,18 @@ class BatchServer:
         the rest.)"""
         return self.plane.quotas.fits(self.plane.epoch, plan.region, plan.t[plan.fidx],
                                       plan.as_now[plan.fidx], maybe_t, maybe_op)
+
+    def _dependencies_fit(self, plan: Plan, maybe_t: np.ndarray, maybe_op: np.ndarray,
+                          maybe_user: np.ndarray) -> bool:
+        """No capped dependency may run dry, counted as :meth:`_quotas_fit` counts (the
+        others' users are known, their regions not; the booking at the batch's end catches
+        what the margin missed)."""
+        deps = self.plane.dependencies
+        if not deps.capped:
+            return True
+        return deps.fits(plan.t[plan.fidx], plan.as_now[plan.fidx], plan.user[plan.fidx],
+                         np.maximum(plan.region, 0), maybe_t, maybe_op,
+                         np.maximum(maybe_user, 0))
 
     def _queues_fit(self, plan: Plan, maybe_t: np.ndarray, maybe_op: np.ndarray) -> bool:
         """When clients time out, no attempt may wait long enough to: the bound on every
@@ -381,7 +457,7 @@ class BatchServer:
         # In user order, the waves' look-ups in the directory's columns walk them forwards.
         once = np.flatnonzero(~in_rounds)
         wave = wave.take(_by_value(wave.user[once], once))
-        rounds_users = np.unique(rounds.user)
+        rounds_users = distinct(rounds.user)
         mark = self.mark
         mark[rounds_users] = 1
         while len(wave) or len(rounds):

@@ -14,9 +14,13 @@ tick), so the recursion is integer arithmetic: the one-at-a-time form, the
 vectorised form (``free_k = cum_k + max(free_0, max_{j≤k}(a_j − cum_{j−1}))``)
 and any order of simultaneous arrivals' final state agree exactly.
 
-The data plane tracks the queues (:class:`Queues`) only when a client can time
-out — a wait then changes outcomes; otherwise each attempt's sojourn is worked
-out from the records (:func:`sojourn_s`) and only its latency changes.
+The data plane tracks the queues (:class:`Queues`) only when a wait changes
+outcomes — a client can time out, or a region sheds (:mod:`drsim.model.disciplines`);
+otherwise each attempt's sojourn is worked out from the records (:func:`sojourn_s`)
+and only its latency changes.
+
+A region whose speed or costs change in time (scale-up, a cold cache) runs the same
+recursion on its virtual clock (``clocks``, :mod:`drsim.model.capacity_schedule`).
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ import math
 
 import numpy as np
 
+from drsim.model.arrays import distinct
+from drsim.model.capacity_schedule import RegionClock, Watch
 from drsim.model.control import DOWN, Epoch
 from drsim.model.operations import QUOTA_CATEGORY
 from drsim.records import OP_CODE, OUTCOME_CODE
@@ -34,8 +40,13 @@ TICKS_PER_S = 1_000_000
 """The queue's clock: whole microseconds."""
 
 NO_WORK_OUTCOMES = ("region_down", "region_error", "kms_unavailable", "dns_unavailable",
-                    "throttled")
-"""Outcomes decided before a request reaches a region's queue (endpoint and quota)."""
+                    "throttled", "circuit_open")
+"""Outcomes decided before a request reaches a region's queue (client breaker, endpoint,
+quota)."""
+
+SHED_CODE = OUTCOME_CODE["shed"]
+SHED = -1.0
+"""What :meth:`Queues.take` returns for a request the region's admission control refuses."""
 
 
 def service_ticks(scenario: Scenario) -> np.ndarray | None:
@@ -67,59 +78,135 @@ def lindley(a: np.ndarray, s: np.ndarray, free0: int) -> np.ndarray:
     return cum + np.maximum(np.maximum.accumulate(a - before), free0)
 
 
+def in_time_order(a: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Arrival ticks ``a`` sorted, with their services ``s``, by one sort of packed keys
+    when they fit in 62 bits. Simultaneous arrivals may come in any order: the backlog
+    after them and the longest sojourn among them (the last one's) do not depend on it."""
+    bits = int(s.max()).bit_length() if len(s) else 0
+    if len(a) and a.min() >= 0 and s.min() >= 0 and int(a.max()) < 1 << (62 - bits):
+        keys = np.sort((a << bits) | s)
+        return keys >> bits, keys & ((1 << bits) - 1)
+    order = np.argsort(a, kind="stable")
+    return a[order], s[order]
+
+
+def worked(scenario: Scenario, region: np.ndarray, outcome: np.ndarray,
+           offered: bool = False) -> np.ndarray:
+    """Which recorded attempts the region's queue worked on: those that reached it, less
+    the ones it shed and, where the discipline is ``drop_expired``, the ones that timed
+    out (the server skipped them). ``offered``: those that reached it, shed and skipped
+    ones included (the work offered)."""
+    out = ~np.isin(outcome, [OUTCOME_CODE[c] for c in NO_WORK_OUTCOMES])
+    if offered:
+        return out
+    out &= outcome != SHED_CODE
+    skips = [r for r, reg in enumerate(scenario.regions)
+             if reg.capacity is not None and reg.capacity.discipline == "drop_expired"]
+    if skips:
+        out &= ~(np.isin(region, skips) & (outcome == OUTCOME_CODE["timeout"]))
+    return out
+
+
+def timed_lindley(clock: RegionClock | None, a: np.ndarray, s: np.ndarray,
+                  free0: int) -> tuple[np.ndarray, int]:
+    """:func:`lindley` on a region's clock: each request's finish tick (arrival ticks
+    ``a``, base service ticks ``s``, the backlog clearing at ``free0`` on the clock) and
+    the clock's last finish (the new ``free0``)."""
+    if clock is None:
+        finish = lindley(a, s, free0)
+        return finish, int(finish[-1])
+    finish = lindley(clock.virtual(a), clock.work(s, a), free0)
+    return clock.real(finish), int(finish[-1])
+
+
 def sojourn_s(scenario: Scenario, time_s: np.ndarray, op: np.ndarray, region: np.ndarray,
-              outcome: np.ndarray) -> np.ndarray | None:
+              outcome: np.ndarray,
+              clocks: list[RegionClock | None] | None = None) -> np.ndarray | None:
     """Each recorded attempt's wait plus service at its region's queue (seconds; 0 where
     there is no queue or the attempt never reached it). Rows in serving order — the
-    requests table's order. None when no region has a capacity."""
+    requests table's order. None when no region has a capacity. ``clocks``: the regions'
+    clocks when their capacity changes in time."""
     ticks = service_ticks(scenario)
     if ticks is None:
         return None
     out = np.zeros(len(time_s))
-    no_work = np.isin(outcome, [OUTCOME_CODE[c] for c in NO_WORK_OUTCOMES])
+    work = worked(scenario, region, outcome)
     for r in range(len(scenario.regions)):
         if scenario.regions[r].capacity is None:
             continue
-        rows = np.flatnonzero((region == r) & ~no_work)
+        rows = np.flatnonzero((region == r) & work)
         if not len(rows):
             continue
         a = arrival_ticks(time_s[rows])
-        out[rows] = (lindley(a, ticks[r, op[rows]], 0) - a) / TICKS_PER_S
+        clock = clocks[r] if clocks is not None else None
+        out[rows] = (timed_lindley(clock, a, ticks[r, op[rows]], 0)[0] - a) / TICKS_PER_S
     return out
 
 
 class Queues:
     """The regions' queues as the data plane serves requests (when clients time out).
 
-    One at a time, :meth:`take` returns an attempt's sojourn. A batch is served
-    vectorised only when no attempt in it can wait long enough to time out
-    (:meth:`fits`); its attempts are logged and booked at its end (:meth:`book`),
+    One at a time, :meth:`take` returns an attempt's sojourn (or :data:`SHED`). A batch
+    is served vectorised only when no attempt in it can wait long enough to time out or
+    be shed (:meth:`fits`); its attempts are logged and booked at its end (:meth:`book`),
     which checks the promise and otherwise has the run redone one at a time.
+
+    ``shed_at``: per (region, operation code), the wait ahead in ticks above which a
+    request is shed (:func:`drsim.model.disciplines.shed_ticks`); ``bound_s``: per
+    region, the smallest of them in seconds. Absent: nothing is shed. ``clocks``,
+    ``watches``: per region, its clock when its capacity changes in time and its
+    utilisation watch (:mod:`drsim.model.capacity_schedule`).
     """
 
     SAFETY = 0.5  # a batch's bound on sojourns must stay under this share of its limit
 
-    def __init__(self, scenario: Scenario, ticks: np.ndarray) -> None:
+    def __init__(self, scenario: Scenario, ticks: np.ndarray,
+                 shed_at: np.ndarray | None = None, bound_s: np.ndarray | None = None,
+                 clocks: list[RegionClock | None] | None = None,
+                 watches: list[Watch | None] | None = None) -> None:
         self.ticks = ticks
+        self.clocks = clocks or [None] * len(scenario.regions)
+        self.watches = watches or [None] * len(scenario.regions)
+        self.shed_at = None if shed_at is None else shed_at.tolist()
+        self.bound_s = np.full(len(scenario.regions), np.inf) if bound_s is None else bound_s
+        self.skips = [r.capacity is not None and r.capacity.discipline == "drop_expired"
+                      for r in scenario.regions]
         self.rows = ticks.tolist()
         self.limited = [r.capacity is not None for r in scenario.regions]
-        self.free = [0] * len(scenario.regions)  # tick at which each backlog clears
+        self.free = [0] * len(scenario.regions)  # when each backlog clears (on its clock)
         self.log: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
         self.log_one: list[tuple[int, int, int]] = []
         self.limit_ticks: np.ndarray | None = None
 
-    def take(self, r: int, op: int, t: float) -> float:
+    def take(self, r: int, op: int, t: float, fixed: float = 0.0,
+             limit: float = math.inf) -> float:
         """An attempt joins region ``r``'s queue at ``t``: its sojourn in seconds (0 inside
-        a batch, where none may time out)."""
+        a batch, where none may time out or be shed), or :data:`SHED`. ``fixed`` + the
+        sojourn > ``limit`` (its latency past its client's timeout): the attempt times
+        out, and a ``drop_expired`` region does no work for it."""
         if not self.limited[r]:
             return 0.0
         a = math.ceil(t * TICKS_PER_S)
         if self.log is not None:
             self.log_one.append((r, a, self.rows[r][op]))
             return 0.0
-        free = max(self.free[r], a) + self.rows[r][op]
-        self.free[r] = free
-        return (free - a) / TICKS_PER_S
+        work, clock = self.rows[r][op], self.clocks[r]
+        if self.watches[r] is not None:
+            self.watches[r].enter(a, work)
+        if clock is None:
+            start = max(self.free[r], a)
+            free = start + work
+            real_start, real_free = start, free
+        else:
+            start = max(self.free[r], clock.virtual1(a))
+            free = start + clock.work1(work, a)
+            real_start, real_free = clock.real1(start), clock.real1(free)
+        if self.shed_at is not None and real_start - a > self.shed_at[r][op]:
+            return SHED
+        sojourn = (real_free - a) / TICKS_PER_S
+        if not (self.skips[r] and fixed + sojourn > limit):
+            self.free[r] = free
+        return sojourn
 
     def take_many(self, region: np.ndarray, op: np.ndarray, t: np.ndarray) -> None:
         """Log the attempts of requests served vectorised in a batch."""
@@ -130,8 +217,11 @@ class Queues:
         """Whether no attempt of a batch can wait long: requests (``t``, ``op``) reach
         ``region``, the others (``maybe_t``, ``maybe_op``) are counted at every region
         they might reach (more arrivals never shorten a FIFO wait); every sojourn must
-        stay under :attr:`SAFETY` × ``limit_s`` of its region."""
-        self.limit_ticks = np.floor(limit_s * TICKS_PER_S).astype(np.int64)
+        stay under :attr:`SAFETY` × ``limit_s`` of its region, and under its smallest
+        wait bound (nothing shed)."""
+        limit = np.minimum(limit_s, self.bound_s) * TICKS_PER_S
+        self.limit_ticks = np.where(np.isfinite(limit), np.floor(limit), 2.0 ** 62
+                                    ).astype(np.int64)
         for r in range(len(self.free)):
             if not self.limited[r] or epoch.status[r] == DOWN:
                 continue
@@ -142,7 +232,7 @@ class Queues:
             order = np.argsort(times, kind="stable")
             a = arrival_ticks(times)[order]
             s = self.ticks[r, np.concatenate([op[mine], maybe_op])][order]
-            worst = int((lindley(a, s, self.free[r]) - a).max())
+            worst = int((timed_lindley(self.clocks[r], a, s, self.free[r])[0] - a).max())
             if worst > self.SAFETY * self.limit_ticks[r]:
                 return False
         return True
@@ -163,14 +253,14 @@ class Queues:
         if not log:
             return True
         region, a, s = (np.concatenate(c) for c in zip(*log, strict=True))
-        for r in np.unique(region).tolist():
+        for r in distinct(region).tolist():
             if not self.limited[r]:
                 continue
             mine = region == r
-            order = np.argsort(a[mine], kind="stable")
-            ar, sr = a[mine][order], s[mine][order]
-            finish = lindley(ar, sr, self.free[r])
-            self.free[r] = int(finish[-1])
+            ar, sr = in_time_order(a[mine], s[mine])
+            if self.watches[r] is not None:
+                self.watches[r].enter_many(ar, sr)
+            finish, self.free[r] = timed_lindley(self.clocks[r], ar, sr, self.free[r])
             if int((finish - ar).max()) > self.limit_ticks[r]:
                 return False
         return True

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import simpy
 
+from drsim.model.control_gate import ControlPlaneGate
+from drsim.model.detectors import Detectors
 from drsim.model.distributions import sample_one
 from drsim.model.failover_policy import FailoverPolicy
 from drsim.model.streams import Streams
@@ -118,7 +120,7 @@ class ControlTimeline:
         return np.array(pauses, dtype=np.float64).reshape(-1, 2)
 
 
-class ControlPlane(FailoverPolicy):
+class ControlPlane(FailoverPolicy, ControlPlaneGate, Detectors):
     """SimPy model of faults, health checks, DNS and the failover controller.
 
     ``drains``: when each waiting failback completes (backlog drained or wait over), as
@@ -148,6 +150,7 @@ class ControlPlane(FailoverPolicy):
             scenario.health_check.checkers, scenario.health_check.healthy_fraction
         )
         self.failover_rng = streams.get("failover")
+        self.detector_rng = streams.get("detector")
         self.export_rng = streams.get("export")
 
         # Fault counters (overlapping faults stack).
@@ -198,6 +201,7 @@ class ControlPlane(FailoverPolicy):
             "writable_s": None,
             "failback_s": None,
         }
+        self._init_gate()
         self._snapshot()
 
     # ------------------------------------------------------------------ state snapshots
@@ -248,6 +252,7 @@ class ControlPlane(FailoverPolicy):
             self.epochs[-1] = epoch
         elif not self.epochs or replace(self.epochs[-1], start_s=epoch.start_s) != epoch:
             self.epochs.append(epoch)
+        self._note_writers()
 
     def _event(self, kind: str, region: str = "", value: float = 0.0, detail: str = "") -> None:
         self.events.append((float(self.env.now), kind, region, value, detail))
@@ -314,15 +319,7 @@ class ControlPlane(FailoverPolicy):
         run = 0  # consecutive results contradicting the current status
         yield self.env.timeout(float(self.health_rng.uniform(0.0, hc.interval)))
         while True:
-            if self.down[r]:
-                fails = True
-            elif self.gray[r]:
-                ok = 1.0
-                for g in self.gray[r]:
-                    ok *= 1.0 - g.probe_error_rate
-                fails = self.health_rng.random() >= ok
-            else:
-                fails = False
+            fails = self._probe_fails(r, self.health_rng)
             if fails == healthy:
                 run += 1
                 if run >= k:
@@ -393,6 +390,8 @@ class ControlPlane(FailoverPolicy):
                 self._set_answers()
             return
         if not healthy:
+            if self._self_detecting():
+                return  # the heartbeat or the arbiter decides (model/detectors.py)
             if self.meta["detection_s"] is None:
                 self.meta["detection_s"] = float(self.env.now)
             if mode == "automatic" and not self.failed_over and self.failover_process is None:
@@ -402,10 +401,11 @@ class ControlPlane(FailoverPolicy):
             elif mode == "none" and self.per_home:
                 self._set_answers()
         else:
-            if mode == "automatic" and not self.failed_over and not self.promoting:
+            if (mode == "automatic" and not self.failed_over and not self.promoting
+                    and not self._self_detecting()):
                 # Route 53 style: until promotion starts, the record follows the health check.
                 self._flip_dns_to(self.primary)
-            if self.failed_over or self.promoting:
+            if (self.failed_over or self.promoting) and not self.primary_lost:
                 if not self.failback_pending and self.scenario.failover.failback.policy != "never":
                     self.failback_pending = True
                     self.env.process(self._failback())
@@ -424,7 +424,8 @@ class ControlPlane(FailoverPolicy):
         if self.meta["promotion_start_s"] is None:
             self.meta["promotion_start_s"] = now
         self.failover_times.append(now)
-        self.writable[p] = False
+        if not self._uses_heartbeat():  # a self-promoting secondary cannot demote p
+            self.writable[p] = False
         self.writable[s] = False
         self._event("promotion_start", self.names[s])
         self.actions.append(Action(now, "promote", s, p))
@@ -447,6 +448,7 @@ class ControlPlane(FailoverPolicy):
         self._flip_dns_to(self.secondary)
         delay = sample_one(self.scenario.failover.automation_delay, self.failover_rng)
         yield self.env.timeout(delay)
+        yield from self._wait_for_control_plane()
         if self.healthy[self.primary]:
             # The primary came back before promotion: the record already follows it again.
             self.failover_process = None
@@ -462,6 +464,7 @@ class ControlPlane(FailoverPolicy):
             # The region came back before the operator decided: no failover.
             self.failover_process = None
             return
+        yield from self._wait_for_control_plane()
         yield self.env.timeout(sample_one(procedure.runbook, self.failover_rng))
         yield from self._hold_failover()
         if self.healthy[self.primary]:
@@ -478,7 +481,7 @@ class ControlPlane(FailoverPolicy):
         while self.failover_process is not None:
             yield self.env.timeout(1.0)
         yield from self._wait_min_healthy()
-        if not self.healthy[self.primary]:
+        if not self._primary_back():
             self.failback_pending = False
             return
         if not self.failed_over:
@@ -569,6 +572,7 @@ class ControlPlane(FailoverPolicy):
                 self.env.process(self._checker(r, health))
         if self.scenario.replication.mode == "periodic_export" and self.n_regions > 1:
             self.env.process(self._exports())
+        self._start_detector()
         self.env.run(until=horizon)
         self.actions.sort(key=lambda a: a.time_s)
         return ControlTimeline(

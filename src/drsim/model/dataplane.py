@@ -6,7 +6,8 @@ arrays; retries, token replays and replication applies wait on the agenda
 snapshot, rejoin) come from the control timeline. The control state is constant
 within an epoch, so serving a request is a few look-ups: route → endpoint →
 quota → writes → user state → the operation's own rules
-(:mod:`drsim.model.rules`). Every attempt ends in exactly one outcome cause.
+(:mod:`drsim.model.rules`) → the senders and triggers it needs
+(:mod:`drsim.model.dependencies`). Every attempt ends in exactly one outcome cause.
 
 The rooms: routing (:mod:`~drsim.model.routing`), the outcome
 rules (:mod:`~drsim.model.rules`), quotas (:mod:`~drsim.model.quotas`), the
@@ -26,13 +27,18 @@ import numpy as np
 from drsim.model.agenda import APPLY, REQUEST, Agenda, Request
 from drsim.model.attackers import Attackers
 from drsim.model.batch import Batch, BatchServer
-from drsim.model.capacity import Queues, service_ticks
+from drsim.model.breaker import Breakers
+from drsim.model.capacity import SHED, Queues, service_ticks
+from drsim.model.capacity_schedule import Schedule
 from drsim.model.control import ControlTimeline, Epoch
 from drsim.model.corruption import CorruptionPlan, ProfileCorruption, restore_region
+from drsim.model.dependencies import Dependencies
 from drsim.model.directory import Directory
+from drsim.model.disciplines import shed_ticks, sheds, shortest_bound_s
 from drsim.model.lockout import RegionLockout
 from drsim.model.operations import (
     ADMIN_DISABLE,
+    CIRCUIT_OPEN,
     CORRUPT,
     DISABLED,
     FEDERATED,
@@ -56,6 +62,7 @@ from drsim.model.operations import (
     REPLAY_OLD_PASSWORD,
     REPLAY_REFRESH,
     REPLAYED_OPS,
+    SHED_OUT,
     SIGN_IN,
     SIGN_OUT,
     SIGN_UP,
@@ -96,7 +103,8 @@ class DataPlane:
 
     def __init__(self, scenario: Scenario, streams: Streams, control: ControlTimeline,
                  arrivals: Arrivals, directory: Directory, router: Router,
-                 batch: bool = True, corruption: CorruptionPlan | None = None) -> None:
+                 batch: bool = True, schedule: Schedule | None = None,
+                 corruption: CorruptionPlan | None = None) -> None:
         self.scenario = scenario
         self.control = control
         self.arrivals = arrivals
@@ -115,11 +123,27 @@ class DataPlane:
         self.writes = WriteLog(scenario, streams, control, directory, self.agenda)
         self.attackers = Attackers(scenario, streams, self.lockout)
         self.retries = Retries(scenario)
-        # Client timeouts (∞: none); the queues are tracked only when a wait can time out.
+        self.breakers = Breakers(scenario)
+        # Kinds whose requests are served one at a time (a retry budget or a breaker orders
+        # their attempts).
+        self.ordered_kinds = self.retries.budgeted | self.breakers.guarded
+        # Client timeouts (∞: none); the queues are tracked only when a wait can time out
+        # or be shed, or a utilisation watch needs them.
         self.timeout_s = [inf if k.timeout is None else k.timeout for k in scenario.clients]
         ticks = service_ticks(scenario)
         timeouts = any(k.timeout is not None for k in scenario.clients)
-        self.queues = Queues(scenario, ticks) if ticks is not None and timeouts else None
+        # Scale-up, cold caches, reopen ramps (capacity_schedule): clocks and gates.
+        self.schedule = schedule
+        clocks = schedule.clocks if schedule is not None else None
+        self.gates = schedule.gates if schedule is not None else None
+        self.service_rows = ticks.tolist() if ticks is not None else []
+        watches = schedule.watches if schedule is not None else None
+        shedding = sheds(scenario)
+        self.queues = None
+        if ticks is not None and (timeouts or shedding or (watches and any(watches))):
+            self.queues = Queues(scenario, ticks, shed_ticks(scenario) if shedding else None,
+                                 shortest_bound_s(scenario) if shedding else None,
+                                 clocks, watches)
         self.base_latency_s = base_latency_s().astype(np.float64).tolist()
         self.recorder = Recorder(arrivals)
         self.migrates = scenario.replication.mode == "migrate_on_sign_in"
@@ -129,6 +153,7 @@ class DataPlane:
             batched += [op for op in WRITE_OPS if op not in replayed]
         self.is_batched = np.zeros(len(OP_CODE), dtype=np.bool_)
         self.is_batched[batched] = True
+        self.dependencies = Dependencies(scenario, directory)
         self.epoch: Epoch | None = None
         self.batch: Batch | None = None  # the batch being served, if any
         self.corruption = (ProfileCorruption(corruption, directory.capacity)
@@ -142,8 +167,11 @@ class DataPlane:
         self._serve_until(self.horizon)
         time_s, attacker = self.arrivals.time_s, self.arrivals.attacker
         self.arrivals = None  # pick, u, user and op are not recorded
-        return self.recorder.output(time_s, attacker, self.writes.columns(), self.locks,
-                                    self.directory.created)
+        output = self.recorder.output(time_s, attacker, self.writes.columns(), self.locks,
+                                      self.directory.created)
+        output.dependency_failures = dict(zip(self.dependencies.names,
+                                              self.dependencies.failures, strict=True))
+        return output
 
     def drain_s(self, t: float, p: int, s: int) -> float:
         """Serve everything before ``t``, when a failback waiting for the reverse backlog
@@ -181,8 +209,12 @@ class DataPlane:
                 self.serve_arrival(i)
                 i += 1
             else:
+                hold, cut = self.schedule.span(t0) if self.schedule else (t0, inf)
+                if hold > t0:  # a reopen ramp's window: one at a time
+                    one_at_a_time_until = hold
+                    continue
                 j, t1 = batches.extent(i, min(next_epoch, t_action, horizon,
-                                              t0 + batches.MAX_SPAN_S))
+                                              t0 + batches.MAX_SPAN_S, cut))
                 if batches.serve(i, j, t1):
                     i = j
                 else:
@@ -261,8 +293,15 @@ class DataPlane:
                   seq: int, key: int) -> None:
         """Serve one attempt, record it, schedule its retry."""
         limit = self.timeout_s[client] if attacker < 0 else inf
+        breaker = self.breakers.of_kind[client] if self.breakers.any and attacker < 0 else None
+        if breaker is not None and not breaker.admits(t):  # fails fast, never retried
+            self.recorder.record(index, t, op, user if op != SIGN_UP else -1, client,
+                                 attacker, attempt, -1, seq, REFUSED[CIRCUIT_OPEN])
+            return
         served = self._serve(t, op, user, region, attacker, self.epoch, request, u, luck,
                              limit)
+        if breaker is not None:
+            breaker.result(t, served.outcome)
         recorded_user = user if (op != SIGN_UP or served.outcome == OK) else -1
         self.recorder.record(index, t, op, recorded_user, client, attacker, attempt, region,
                              seq, served)
@@ -290,9 +329,14 @@ class DataPlane:
             return REFUSED[refused]
         if not self.quotas.take(r, op, t):
             return REFUSED[THROTTLED]
+        if self.gates is not None and not self.gates.admit(r, self.service_rows[r][op], t):
+            return REFUSED[THROTTLED]
         if self.queues is not None:
-            sojourn = self.queues.take(r, op, t)
-            if sojourn and self.base_latency_s[op] + epoch.added_latency_s[r] + sojourn > limit:
+            fixed = self.base_latency_s[op] + epoch.added_latency_s[r]
+            sojourn = self.queues.take(r, op, t, fixed, limit)
+            if sojourn == SHED:
+                return REFUSED[SHED_OUT]
+            if sojourn and fixed + sojourn > limit:
                 return REFUSED[TIMEOUT]
         d = self.directory
         if op in WRITE_OPS:
@@ -300,6 +344,9 @@ class DataPlane:
             if refused:
                 return REFUSED[refused]
             if op == SIGN_UP:  # ``user`` is the id reserved for this sign-up
+                refused = self._needs(t, op, user, r)
+                if refused:
+                    return REFUSED[refused]
                 d.born[user] = 1
                 d.created += 1
                 d.exists[r][user] = 1
@@ -307,7 +354,7 @@ class DataPlane:
                 self._commit(t, user, KIND_USER, r, 1.0, epoch)
                 return REFUSED[OK]
         if op == M2M:
-            return REFUSED[OK]
+            return REFUSED[self._needs(t, op, user, r)]
         if rules.missing(r, user) and not self._migrate(r, user, op, epoch):
             return REFUSED[NOT_FOUND]
         if op == SIGN_IN or op == GUESS:
@@ -315,8 +362,11 @@ class DataPlane:
         if op == REFRESH:
             if not rules.has_session(t, user):
                 return self._sign_in(t, SIGN_IN, user, r, attacker, luck)
-            return REFUSED[rules.refresh(r, user)]
+            return REFUSED[rules.refresh(r, user) or self._needs(t, op, user, r)]
         if op == PROFILE_READ:
+            refused = self._needs(t, op, user, r)
+            if refused:
+                return REFUSED[refused]
             if self.corruption is not None and self.corruption.serves_bad(d.profile[r][user],
                                                                           user):
                 return REFUSED[CORRUPT]
@@ -325,7 +375,7 @@ class DataPlane:
                 return REFUSED[OK]
             return Served(OK, staleness_s=self.writes.staleness_s(user, version, t))
         if op == FEDERATED:
-            refused = rules.federated(epoch, r, user)
+            refused = rules.federated(epoch, r, user) or self._needs(t, op, user, r)
             if refused:
                 return REFUSED[refused]
             if r == rules.primary:
@@ -333,9 +383,17 @@ class DataPlane:
             self._new_session(t, user, r)
             return REFUSED[OK]
         if op in WRITE_OPS:
-            self._write(t, op, user, r, epoch)
-            return REFUSED[OK]
+            refused = self._needs(t, op, user, r)
+            if not refused:
+                self._write(t, op, user, r, epoch)
+            return REFUSED[refused]
         return REFUSED[self._replay(op, user, r, request.value)]
+
+    def _needs(self, t: float, op: int, user: int, r: int) -> int:
+        """The dependencies a request the pool would grant needs (OK: none refuses it)."""
+        if not self.dependencies.any:
+            return OK
+        return self.dependencies.check(t, op, user, r)
 
     def _write(self, t: float, op: int, user: int, r: int, epoch: Epoch) -> None:
         """An acknowledged profile update, password change, sign-out or disablement."""
@@ -443,6 +501,8 @@ class DataPlane:
             refused = rules.second_factor(r, user)
         if not refused and rules.pinned_elsewhere(r, user):
             refused = TOKEN_REJECTED
+        if not refused:
+            refused = self._needs(t, op, user, r)
         if refused:
             return Served(refused, shadow_locked=shadow_locked)
         self._count(counter, shadow, shadow_locked, user, t, True)

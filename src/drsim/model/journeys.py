@@ -21,6 +21,8 @@ arrays: one row per session, never an object per user.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from drsim.model.distributions import length_biased, sample
@@ -116,25 +118,96 @@ def _refreshes(scenario: Scenario, rng: np.random.Generator, begin: np.ndarray,
                end: np.ndarray, user: np.ndarray, pick: np.ndarray) -> dict[str, np.ndarray]:
     """Each session's token refreshes inside the run: every access token (lifetime uniform
     on ``[access_token, access_token + spread]``) is refreshed per the refresh policy while
-    the session is active."""
-    sessions = scenario.sessions
+    the session is active.
+
+    Round k draws the k-th lifetime of every session still active, in session order.
+    While few sessions remain (long sessions: hundreds of rounds), several rounds are
+    drawn at once (:func:`_rounds_of_refreshes`); with fixed lifetimes, the rounds before
+    t = 0 are skipped (:func:`_skipped_rounds`). The draws, times and rows are those of
+    one round at a time.
+    """
     end = np.minimum(end, scenario.run.duration)
+    skipped, t = _skipped_rounds(scenario, begin)
     session = np.arange(len(begin))
-    t = begin
-    times, owners = [], []
+    times, owners, rounds = [], [], []
+    rows, done = 1, 0
     while len(session):
-        lifetime = rng.uniform(sessions.access_token,
-                               sessions.access_token + sessions.access_token_spread, len(t))
-        t = t + refresh_interval(scenario, lifetime)
-        alive = t < end[session]
-        session, t = session[alive], t[alive]
-        inside = t >= 0.0
-        times.append(t[inside])
-        owners.append(session[inside])
+        rows = min(rows, max(1, REFRESH_BLOCK // len(session)))
+        t_rows, alive = _rounds_of_refreshes(scenario, rng, t, end[session], rows)
+        inside = alive & (t_rows >= 0.0)  # round by round, in session order
+        times.append(t_rows[inside])
+        owners.append(np.broadcast_to(session, inside.shape)[inside])
+        rounds.append(np.nonzero(inside)[0] + done)
+        done += len(alive)
+        rows = 2 * len(alive)  # a long stretch without ends: draw more rounds at once
+        session, t = session[alive[-1]], t_rows[-1][alive[-1]]
     rows = np.concatenate([np.empty(0, np.int64), *owners])
-    return {"t": np.concatenate([np.empty(0), *times]),
-            "op": np.full(len(rows), OP_CODE["refresh"], np.int8),
+    times = np.concatenate([np.empty(0), *times])
+    if skipped.any():  # in the order of the rounds had none been skipped
+        order = np.lexsort((rows, np.concatenate([np.empty(0, np.int64), *rounds])
+                            + skipped[rows]))
+        rows, times = rows[order], times[order]
+        for left in range(int(skipped.sum()), 0, -REFRESH_BLOCK):  # the skipped draws
+            rng.random(min(left, REFRESH_BLOCK))
+    return {"t": times, "op": np.full(len(rows), OP_CODE["refresh"], np.int8),
             "user": user[rows], "pick": pick[rows], "u": rng.random(len(rows))}
+
+
+def _skipped_rounds(scenario: Scenario, begin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """How many rounds of refreshes each session may skip, and its last refresh before
+    the first round not skipped: with a fixed lifetime (no spread) the rounds before t = 0
+    draw values that make no difference and record nothing (no session ends before 0),
+    and while a sum stays ≤ 0 each addition of the interval is exact if the interval is
+    a multiple of the spacing of floats at the earliest start (as at the reference's
+    one hour); then the k-th refresh is ``begin + k × interval`` exactly. Else none."""
+    skipped = np.zeros(len(begin), dtype=np.int64)
+    sessions = scenario.sessions
+    if sessions.access_token_spread > 0 or not len(begin) or begin.min() >= 0.0:
+        return skipped, begin
+    step = float(refresh_interval(scenario, np.array([sessions.access_token]))[0])
+    if math.fmod(step, float(np.spacing(-begin.min()))) != 0.0:
+        return skipped, begin
+    k = np.flatnonzero(begin < 0.0)
+    b = begin[k]
+    count = np.maximum(np.ceil(-b / step) - 1.0, 0.0)  # refreshes before 0, then exact:
+    while True:
+        more = b + (count + 1.0) * step < 0.0
+        fewer = (count > 0.0) & (b + count * step >= 0.0)
+        if not (more.any() or fewer.any()):
+            break
+        count += more
+        count -= fewer
+    skipped[k] = count
+    t = begin.copy()
+    t[k] = b + count * step
+    return skipped, t
+
+
+REFRESH_BLOCK = 1 << 16
+"""Lifetimes drawn at once by :func:`_refreshes` (one round at least)."""
+
+
+def _rounds_of_refreshes(scenario: Scenario, rng: np.random.Generator, t: np.ndarray,
+                         end: np.ndarray, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Up to ``rows`` rounds of refreshes of sessions last refreshed at ``t``, up to and
+    including the first round in which one of them ends: the times (one row per round:
+    each the previous plus the next interval, added in turn) and which sessions are
+    still active after each. The stream is left as if one round at a time had drawn
+    the rounds returned (draws past them are taken back)."""
+    sessions = scenario.sessions
+    low, high = sessions.access_token, sessions.access_token + sessions.access_token_spread
+    state = rng.bit_generator.state if rows > 1 else None
+    # rng.uniform(low, high, n) draws low + (high − low) × random(): the same, faster.
+    steps = refresh_interval(scenario, low + (high - low) * rng.random((rows, len(t))))
+    steps[0] += t
+    t_rows = np.cumsum(steps, axis=0)
+    alive = t_rows < end
+    ended = np.flatnonzero(~alive.all(axis=1))
+    if len(ended) and ended[0] + 1 < rows:
+        rows = int(ended[0]) + 1
+        rng.bit_generator.state = state
+        rng.random(rows * len(t))
+    return t_rows[:rows], alive[:rows]
 
 
 def _actions(scenario: Scenario, rng: np.random.Generator, begin: np.ndarray,

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from drsim.model.arrays import distinct
 from drsim.scenario.schema import Lockout
 
 
@@ -75,7 +76,7 @@ class LockoutTable:
         slot = self.slot[accounts].astype(np.int64)
         new = slot < 0
         if new.any():
-            fresh = np.unique(accounts[new])
+            fresh = distinct(accounts[new])
             start = self.used
             self.used += len(fresh)
             if self.used > self.held.shape[1]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from drsim.model.arrays import distinct
 from drsim.model.control import DOWN, Epoch
 from drsim.model.operations import QUOTA_CATEGORY
 from drsim.records import OP_CODE
@@ -113,7 +114,7 @@ class Quotas:
             if epoch.status[r] == DOWN:
                 continue  # nothing sent to a down region reaches its quota
             mine = region == r
-            for c in np.unique(np.concatenate([fast_cat[mine], slow_cat])).tolist():
+            for c in distinct(np.concatenate([fast_cat[mine], slow_cat])).tolist():
                 # A few sorted runs (arrivals, heap requests): a merge sort's best case.
                 times = np.sort(np.concatenate([t[mine & (fast_cat == c)],
                                                 maybe_t[slow_cat == c]]), kind="stable")

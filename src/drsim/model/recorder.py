@@ -10,7 +10,7 @@ attempts the shadow global counter saw locked (``shadow``).
 from __future__ import annotations
 
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
@@ -48,6 +48,7 @@ class DataPlaneOutput:
     writes: dict[str, np.ndarray]
     locks: list[tuple[int, str, float, float]]
     users_created: int
+    dependency_failures: dict[str, int] = field(default_factory=dict)  # attempts refused
 
 
 _NP_OF = {"d": np.float64, "b": np.int8, "q": np.int64, "h": np.int16}

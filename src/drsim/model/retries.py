@@ -8,9 +8,17 @@ order in which failures are handled, so batches and the reference retry
 identically.
 
 A retry budget (``retry.budget``, the AWS SDKs' retry quota) is one token
-bucket per client kind, so its retries do depend on the order of its kind's
-attempts: batches serve a budgeted kind's requests one at a time
+bucket per client kind, and gRPC retry throttling (``retry.throttling``) one
+token count per kind, so their retries do depend on the order of their kind's
+attempts: batches serve such a kind's requests one at a time
 (:class:`~drsim.model.batch.BatchServer`), in the reference's order.
+
+gRPC throttling's known answer (``tests/model/test_retry_throttling.py``): every
+attempt failing, ⌈M/2⌉ − 1 failures are retried (M = ``max_tokens``), then none
+(when the retries come after the first failures have drained the count);
+with a share p of attempts failing, the count drifts by r(1 − p) − p per attempt
+(r = ``token_ratio``) whether or not they are retried, so the failures are all
+retried below p = r / (1 + r) and almost none above.
 """
 
 from __future__ import annotations
@@ -59,9 +67,13 @@ class Retries:
         self.full = np.array([k == "full" for k in self.jitter_kind])
         self.equal = np.array([k == "equal" for k in self.jitter_kind])
         self.budgets = [p.budget for p in self.policies]
-        self.budgeted = np.array([b is not None for b in self.budgets], dtype=np.bool_)
+        self.throttles = [p.throttling for p in self.policies]
+        # kinds whose retries depend on the order of their attempts (a budget, throttling)
+        self.budgeted = np.array([b is not None or g is not None for b, g in zip(
+            self.budgets, self.throttles, strict=True)], dtype=np.bool_)
         self.budgeted_any = bool(self.budgeted.any())
         self.tokens = [b.capacity if b is not None else 0.0 for b in self.budgets]
+        self.throttle_tokens = [g.max_tokens if g is not None else 0.0 for g in self.throttles]
         # multiplier ** attempt, computed as the scalar form computes it (bit-identical)
         self.growth = np.array([[p.multiplier ** a for a in range(21)] for p in self.policies])
         self.retried = np.zeros((len(self.policies), len(OUTCOME_CODE)), dtype=np.bool_)
@@ -77,7 +89,10 @@ class Retries:
             return (t + self.reauthentication_delay,
                     Request(SIGN_IN, user, client, -1, attempt + 1, -1, None, child))
         policy = self.policies[client]
-        if attempt + 1 < policy.attempts and outcome in self.codes[client]:
+        retried = outcome in self.codes[client]
+        if retried and self.throttles[client] is not None and not self._throttle(client):
+            return None  # gRPC throttling: the count is at or below half: no retry
+        if attempt + 1 < policy.attempts and retried:
             cost = None
             budget = self.budgets[client]
             if budget is not None:
@@ -98,8 +113,22 @@ class Retries:
             return t + delay, Request(op, user, client, -1, attempt + 1, -1, cost, child)
         return None
 
+    def _throttle(self, client: int) -> bool:
+        """A failure with a retried cause takes a throttling token: whether the count left
+        is above half, i.e. a retry is allowed."""
+        throttle = self.throttles[client]
+        tokens = max(0.0, self.throttle_tokens[client] - 1.0)
+        self.throttle_tokens[client] = tokens
+        return tokens > throttle.max_tokens / 2.0
+
     def succeed(self, client: int, request: Request | None) -> None:
-        """A budgeted kind's success refunds its retry's cost, or a first attempt's refund."""
+        """A budgeted kind's success refunds its retry's cost, or a first attempt's refund;
+        a throttled kind's gives back ``token_ratio``."""
+        throttle = self.throttles[client]
+        if throttle is not None:
+            self.throttle_tokens[client] = min(throttle.max_tokens,
+                                               self.throttle_tokens[client]
+                                               + throttle.token_ratio)
         budget = self.budgets[client]
         if budget is None:
             return

@@ -15,6 +15,7 @@ from bisect import bisect_right
 
 import numpy as np
 
+from drsim.model.arrays import distinct
 from drsim.model.control import ControlTimeline
 from drsim.model.directory import Directory, view
 from drsim.records import OP_CODE
@@ -79,7 +80,7 @@ class Router:
             return self._resolve_many(self.main, t, users)
         kinds = self.record_of_op[ops]
         result = np.empty(len(t), dtype=np.int64)
-        for kind in np.unique(kinds).tolist():
+        for kind in distinct(kinds).tolist():
             mask = kinds == kind
             result[mask] = (view(self.directory.home)[users[mask]] if kind == LOCAL
                             else self._resolve_many(self.records[kind], t[mask], users[mask]))

@@ -10,7 +10,9 @@ its outcome cause (docs/model.md, "One run"):
 5. per operation — sign-in: misconfigured (a corruption fault), disabled, lockout (:mod:`drsim.model.lockout`),
    credential, second factor, issuer pinning; refresh: disabled, token region,
    revocation, issuer pinning; federated sign-in: IdP, first sign-in at the
-   primary, disabled, issuer pinning.
+   primary, disabled, issuer pinning;
+6. dependencies — a sender or trigger the request needs is down or over capacity
+   (:mod:`drsim.model.dependencies`, checked last by the data plane).
 
 Each rule has a one-at-a-time form (scalars, for the reference and for requests
 served one at a time) and, beside it, a vectorised form (``*_many``: arrays,
@@ -42,6 +44,7 @@ from drsim.model.operations import (
     REGION_ERROR,
     RESET_REQUIRED,
     SIGN_IN,
+    SIGN_UP,
     STALE_CRED,
     SYNC_DOWN,
     TOKEN_REJECTED,
@@ -154,6 +157,14 @@ class Rules:
         """:meth:`write` of many writes (batches serve no write under synchronous
         replication, see DataPlane.is_batched)."""
         return np.where(self.arrays(epoch).writable[region], OK, READ_ONLY)
+
+    def sign_up_many(self, epoch: Epoch, region: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Outcomes of sign-ups as a batch decides them (no quota or queue runs dry in a
+        batch): the endpoint, then the write; a sign-up's user is the id reserved for it."""
+        out = self.endpoint_many(epoch, region, SIGN_UP, u)
+        ok = np.flatnonzero(out == OK)
+        out[ok] = self.write_many(epoch, region[ok])
+        return out
 
     # ------------------------------------------------------------------ 4. user state
 

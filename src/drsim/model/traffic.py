@@ -173,7 +173,7 @@ def rate_arrivals(scenario: Scenario, streams: Streams) -> Arrivals:
     bounds = np.cumsum([0, *counts])
     time_s = np.concatenate(sources.times)
     del sources.times
-    order = np.argsort(time_s, kind="stable")
+    order = time_order(time_s)
     time_s = time_s[order]
     op = np.repeat(np.array(sources.codes, dtype=np.int8), counts)[order]
     attacker = np.repeat(np.array(sources.attackers, dtype=np.int16), counts)[order]
@@ -309,7 +309,7 @@ def merged(arrivals: Arrivals, parts: list[dict[str, np.ndarray]]) -> Arrivals:
         return values if order is None else values[order]
 
     time_s = column("time_s", "t", None)
-    order = np.argsort(time_s, kind="stable")
+    order = time_order(time_s)
     time_s = time_s[order]
     merged_columns = {name: column(name, name, order) for name in ("op", "user", "pick", "u")}
     added = n - len(arrivals.attacker)  # legitimate: attacker −1
@@ -317,6 +317,38 @@ def merged(arrivals: Arrivals, parts: list[dict[str, np.ndarray]]) -> Arrivals:
     arrivals.attacker = None
     return Arrivals(time_s=time_s, attacker=attacker, signup_kinds=arrivals.signup_kinds,
                     **merged_columns)
+
+
+def time_order(t: np.ndarray) -> np.ndarray:
+    """``np.argsort(t, kind="stable")``, faster on times far from sorted: times ≥ 0 sort as
+    their bit patterns, so one sort of packed keys (the times' high bits, then the index)
+    orders them, and the few runs of keys with equal high bits are put in time order
+    (stably) after it."""
+    n = len(t)
+    bits = max(1, (n - 1).bit_length())
+    if (n < 2 or bits > 40 or np.signbit(t).any() or np.isnan(t).any()
+            or np.count_nonzero(t[1:] < t[:-1]) < n // 16):
+        return np.argsort(t, kind="stable")  # a few sorted runs: a merge sort is faster
+    shift = np.uint64(bits)
+    keys = t.view(np.uint64) >> shift
+    keys <<= shift
+    for start in range(0, n, 1 << 20):  # the index, a block at a time (no n-long temporary)
+        keys[start:start + (1 << 20)] |= np.arange(start, min(n, start + (1 << 20)),
+                                                   dtype=np.uint64)
+    keys.sort()
+    same = np.less(keys[1:] ^ keys[:-1], np.uint64(1 << bits))  # equal high bits
+    keys &= np.uint64((1 << bits) - 1)
+    order = keys.view(np.int64)
+    if same.any():
+        tied = np.zeros(n, dtype=np.bool_)
+        tied[1:] = same
+        tied[:-1] |= same
+        k = np.flatnonzero(tied)
+        starts = np.ones(len(k), dtype=np.bool_)  # k starts a run of equal high bits
+        starts[1:] = ~same[k[1:] - 1]
+        rows = order[k]
+        order[k] = rows[np.lexsort((rows, t[rows], np.cumsum(starts)))]
+    return order
 
 
 def _merged_draws(generators: list[np.random.Generator], bounds: np.ndarray,

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from drsim.model.agenda import Request
+from drsim.model.arrays import distinct
 from drsim.model.directory import view
 from drsim.model.operations import (
     ADMIN_DISABLE,
@@ -187,7 +188,10 @@ class WaveServer:
         k = live[kind == FEDERATED]
         if len(k):
             out[k] = rules.federated_many(epoch, r[k], user[k])
+        if plane.dependencies.any:  # after every other rule, as DataPlane._needs
+            plane.dependencies.refuse_many(out, t, op, user, r)
         k = live[kind == PROFILE_READ]
+        k = k[out[k] == OK]
         if len(k) and plane.corruption is not None:
             bad = plane.corruption.serves_bad_many(
                 gather(plane.directory.profile, r[k], user[k]), user[k])
@@ -265,7 +269,7 @@ class WaveServer:
         sign_out = op == SIGN_OUT
         view(d.session_revoked)[user[sign_out]] = 1
         value[sign_out] = t[sign_out]
-        for r in np.unique(region).tolist():
+        for r in distinct(region).tolist():
             here = region == r
             for mask, column, new in ((sign_up, d.exists, 1), (sign_up, d.cred, 0),
                                       (profile, d.profile, value), (cred, d.cred, value),

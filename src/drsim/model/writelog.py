@@ -16,7 +16,9 @@ from array import array
 import numpy as np
 
 from drsim.model.agenda import APPLY, Agenda, Apply
+from drsim.model.arrays import distinct
 from drsim.model.control import ControlTimeline, Epoch
+from drsim.model.detectors import split_windows
 from drsim.model.directory import NO_HASH, Directory, view
 from drsim.model.operations import (
     KIND_CRED,
@@ -25,6 +27,7 @@ from drsim.model.operations import (
     KIND_REVOCATION,
     KIND_USER,
 )
+from drsim.model.reconcile import SPLIT, reconcile, split_rows
 from drsim.model.replication import Channel, LagSampler
 from drsim.model.streams import Streams
 from drsim.records import WRITE_KINDS
@@ -81,6 +84,13 @@ class WriteLog:
         self.pending: dict[int, float] = {}  # rows whose apply is on the agenda: when
         self.writes = 0  # acknowledged writes so far (the next write id)
         self.profile_acks: dict[int, list[float]] = {}  # user → ack time of each version
+        # Split brains (heartbeat detector): when two regions took writes, and the rows of
+        # the writes acknowledged then, flagged (model/reconcile.py) up to reconciled_s.
+        self.splits = (split_windows(control.epochs)
+                       if scenario.failover.detector != "health_checks" else [])
+        self.reconciliation = scenario.failover.reconciliation
+        self.split_flags: dict[int, int] = {}
+        self.reconciled_s = -math.inf
 
     # ------------------------------------------------------------------ shipping
 
@@ -231,7 +241,7 @@ class WriteLog:
         applied = np.ones(len(rows), dtype=np.bool_)
         columns = (d.exists, d.cred, d.profile, d.revoked_at, d.disabled)  # by KIND_*
         group = targets.astype(np.int64) * len(columns) + kinds
-        groups = np.unique(group)
+        groups = distinct(group)
         for g in groups.tolist():
             r, kind = divmod(g, len(columns))
             at = np.flatnonzero(group == g) if len(groups) > 1 else np.arange(len(rows))
@@ -254,10 +264,19 @@ class WriteLog:
     def promote(self, s: int, old: int) -> None:
         """Promotion cut: what the old authority acknowledged and ``s`` lacks is the RPO.
 
-        Under the ``lost`` policy the old authority's records still in flight, to any
-        region, are discarded; under ``reconcile`` they keep going and are applied
-        last-writer-wins when they arrive.
+        A write of the old authority that ``s`` has not applied is ``stuck``; under the
+        ``lost`` policy it is discarded for good — its records in flight to every region,
+        so no other secondary keeps a write the new authority never had. A write ``s``
+        has applied survives: its records in flight to another secondary keep going (the
+        new authority holds it, so that region would get it anyway). Under ``reconcile``
+        the records in flight keep going and are applied last-writer-wins when they arrive;
+        a record that can never arrive (not on the agenda) is lost whatever the policy.
         """
+        missing: set[int] = set()  # writes of the old authority that s lacks
+        for row in range(len(self.time_s)):
+            if (self.origin[row] == old and self.target[row] == s and not self.lost[row]
+                    and (row in self.pending or math.isnan(self.applied_s[row]))):
+                missing.add(self.write_id[row])
         for row in range(len(self.time_s)):
             if self.origin[row] != old or self.lost[row]:
                 continue
@@ -266,6 +285,8 @@ class WriteLog:
                 continue  # already applied
             if self.target[row] == s:
                 self.stuck[row] = 1
+            if self.write_id[row] not in missing:
+                continue  # s has it: the record to another secondary keeps going
             if self.failback_loses or not pending:
                 self.lost[row] = 1
                 if pending:
@@ -276,6 +297,9 @@ class WriteLog:
         reaches it by a copy now (``catch_up: copy``) or keeps coming over the channel
         (``replicate``: the records in flight apply when they arrive)."""
         d = self.directory
+        if self.splits:
+            reconcile(self, t, p, s, self.splits, self.reconciled_s, self.reconciliation)
+            self.reconciled_s = t
         if self.replicates_back:
             if self.failback_loses:
                 self._rewind(t, p, s)
@@ -306,7 +330,7 @@ class WriteLog:
         those users the authority's newer writes still in the backlog arrive early.]"""
         rows = np.flatnonzero((view(self.lost) != 0)
                               & (view(self.origin) == p) & (view(self.time_s) < t))
-        users = np.unique(view(self.user)[rows])
+        users = distinct(view(self.user)[rows])
         if not len(users):
             return
         d = self.directory
@@ -352,6 +376,17 @@ class WriteLog:
 
     # ------------------------------------------------------------------ the table
 
+    def _split_column(self) -> np.ndarray:
+        """Each row's split flag (model/reconcile.py); a write of a split still open at the
+        run's end is SPLIT, its conflicts unreconciled."""
+        split = np.zeros(len(self.time_s), dtype=np.int8)
+        if self.splits:
+            rows = split_rows(self, self.splits, self.reconciled_s, math.inf, 0, 1)
+            split[rows] = SPLIT
+            for row, flag in self.split_flags.items():
+                split[row] = flag
+        return split
+
     def columns(self) -> dict[str, np.ndarray]:
         """The ``writes`` table's columns, in write-id order."""
         ids = np.frombuffer(self.write_id, dtype=np.int64)
@@ -368,5 +403,6 @@ class WriteLog:
             "lost": np.frombuffer(bytes(self.lost), dtype=np.bool_),
             "conflict": np.frombuffer(bytes(self.conflict), dtype=np.bool_),
             "stuck": np.frombuffer(bytes(self.stuck), dtype=np.bool_),
+            "split": self._split_column(),
         }
         return {name: column[order] for name, column in columns.items()}

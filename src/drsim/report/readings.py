@@ -50,6 +50,7 @@ HEADLINE_LABELS: dict[str, str] = {
     "sessions_disrupted": "Sessions disrupted",
     "cost_per_month_usd": "Cost per month",
     "overload_sustained_s": "Overload after its trigger",
+    "split_brain_s": "Split brain: two regions taking writes",
     "corruption_exposure_s": "Corrupt data served",
 }
 """The run report's headline metrics, in order, with their labels."""
@@ -344,9 +345,69 @@ def run_readings(metrics: Metrics, scenario: Scenario | None = None,
         out.append(_reading(m, "cost_per_month_usd", _cost_text(m)))
     if _mean(m, "overload_sustained_s") is not None:
         out.append(_reading(m, "overload_sustained_s", overload_text(m)))
+    out += [_reading(m, name, dependency_text(m, name[len("dependency_failures."):]),
+                     f"Refused by {name[len('dependency_failures.'):]}")
+            for name in m if name.startswith("dependency_failures.")]
+    if "failover_blocked_s" in m:
+        out.append(_reading(m, "failover_blocked_s", failover_blocked_text(m),
+                            "Failover waiting for its control plane"))
+    if _mean(m, "split_brain_s") is not None:
+        out.append(_reading(m, "split_brain_s", split_brain_text(m)))
+    if (_mean(m, BREAKER_METRIC) or 0.0) > 0:
+        out.append(_reading(m, BREAKER_METRIC, breaker_text(m), "Failed fast by breakers"))
     if "corruption_exposure_s" in m:
         out.append(_reading(m, "corruption_exposure_s", corruption_text(m)))
     return out
+
+
+def dependency_text(m: Metrics, name: str) -> str:
+    """What one dependency (a sender, a trigger) refused, in words."""
+    refused = _mean(m, f"dependency_failures.{name}") or 0.0
+    if not refused:
+        return f"The dependency {name} refused no request: it was up and within its capacity."
+    return (f"{_with_ci(m, f'dependency_failures.{name}', 'attempts')} failed because they "
+            f"needed {name} while it was down (its host region out — a failover does not move "
+            "it — or its own fault) or over its capacity.")
+
+
+def failover_blocked_text(m: Metrics) -> str:
+    """How long the failover waited for its control plane, in words."""
+    if not _mean(m, "failover_blocked_s"):
+        return "The failover never waited for its control plane (it was up when needed)."
+    return (f"The failover waited {_with_ci(m, 'failover_blocked_s', 'for its control plane')}"
+            " before the runbook (or promotion) could run: a control plane in the failed "
+            "region keeps the recovery path shut until the region — or a break-glass path "
+            "— opens it.")
+
+
+def split_brain_text(m: Metrics) -> str:
+    """The split brain in words: how long two regions took writes, how many writes then,
+    and what reconciliation kept and lost."""
+    split = _mean(m, "split_brain_s") or 0.0
+    if split == 0:
+        return "No two regions ever took writes at once (no split brain)."
+    writes = _mean(m, "split_writes") or 0.0
+    text = (f"Two regions took writes for {_with_ci(m, 'split_brain_s', 'in all')}; "
+            f"{writes:,.0f} writes were acknowledged meanwhile")
+    conflicting = _mean(m, "conflicting_writes") or 0.0
+    if conflicting == 0:
+        return text + ", none of a password or profile written on both sides."
+    users = _mean(m, "conflicting_users") or 0.0
+    kept = _mean(m, "reconciled_writes_kept") or 0.0
+    lost = _mean(m, "reconciled_writes_lost") or 0.0
+    return (text + f"; {conflicting:,.0f} of them conflicting ({users:,.0f} users wrote the "
+            f"same password or profile on both sides): reconciliation kept {kept:,.0f} and "
+            f"lost {lost:,.0f}.")
+
+
+BREAKER_METRIC = "failed_operations_by_cause.circuit_open"
+
+
+def breaker_text(m: Metrics) -> str:
+    """Client circuit breakers in words: the attempts they failed fast."""
+    return (_with_ci(m, BREAKER_METRIC, "attempts failed fast in the clients while their "
+                                        "circuit breaker was open")
+            + ": they reached no region and were not retried.")
 
 
 def corruption_text(m: Metrics) -> str:
@@ -404,6 +465,9 @@ def overload_text(m: Metrics) -> str:
     amplification = _mean(m, "attempts_per_first_attempt")
     if amplification is not None:
         text += f"; each first attempt brought {amplification:.2f} attempts in all"
+    if _mean(m, "shed_attempts"):
+        text += (f"; admission control refused "
+                 f"{_with_ci(m, 'shed_attempts', 'attempts at once (shed, no work done)')}")
     return text + "."
 
 

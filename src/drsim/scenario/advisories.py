@@ -24,6 +24,7 @@ def suspect_settings(scenario: Scenario, document: dict[str, Any]) -> Iterator[I
     """Warnings about ``scenario`` (``document``: the resolved YAML data it came from)."""
     yield from _faults_past_the_end(scenario)
     yield from _default_clients(document)
+    yield from _shedding_without_effect(scenario)
 
 
 def _faults_past_the_end(scenario: Scenario) -> Iterator[Inconsistency]:
@@ -47,3 +48,22 @@ def _default_clients(document: dict[str, Any]) -> Iterator[Inconsistency]:
             "no clients given: every client honours the DNS TTL, the most optimistic choice; "
             "'clients: internet' is the mix measured on real resolvers and clients "
             "(Flavel et al., LANMAN 2014)")
+
+
+def _shedding_without_effect(scenario: Scenario) -> Iterator[Inconsistency]:
+    timeouts = [k.timeout for k in scenario.clients if k.timeout is not None]
+    for index, region in enumerate(scenario.regions):
+        capacity = region.capacity
+        if capacity is None:
+            continue
+        if capacity.discipline == "drop_expired" and not timeouts:
+            yield Inconsistency(
+                ("regions", index, "capacity", "discipline"),
+                "drop_expired skips requests whose client has timed out, but no client kind "
+                "has a timeout (clients[].timeout): the queue is plain FIFO")
+        if capacity.max_wait is not None and timeouts and capacity.max_wait >= min(timeouts):
+            yield Inconsistency(
+                ("regions", index, "capacity", "max_wait"),
+                f"max_wait {units.format_duration(capacity.max_wait)} is not under the "
+                f"shortest client timeout ({units.format_duration(min(timeouts))}): requests "
+                "admitted can still time out, their work done for nobody")

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
 from drsim.scenario import units
+from drsim.scenario.dependency_checks import dependency_problems
 from drsim.scenario.errors import KeyPath
 from drsim.scenario.sections.faults import (
     RELYING_PARTY_FAULTS,
@@ -55,6 +56,8 @@ def consistency_problems(scenario: Scenario) -> list[Inconsistency]:
         *_failback_problems(scenario),
         *_clock_problems(scenario),
         *_promotion_problems(scenario),
+        *dependency_problems(scenario, _unknown_region, Inconsistency),
+        *_detector_problems(scenario),
     ]
 
 
@@ -135,16 +138,21 @@ def _attacker_problems(scenario: Scenario) -> Iterator[Inconsistency]:
 
 
 def _client_problems(scenario: Scenario) -> Iterator[Inconsistency]:
-    """Client kinds live in existing regions and retry only on known outcome causes."""
+    """Client kinds live in existing regions and retry (or trip a breaker) only on known
+    outcome causes."""
     for i, client in enumerate(scenario.clients):
         if client.home is not None:
             yield from _unknown_region(scenario, ("clients", i, "home"), client.home)
-        for j, cause in enumerate(client.retry.retry_on):
-            if cause not in OUTCOME_CAUSES:
-                yield Inconsistency(
-                    ("clients", i, "retry", "retry_on", j),
-                    f"unknown outcome cause {cause!r} (causes: {', '.join(OUTCOME_CAUSES)})",
-                )
+        causes = [(("retry", "retry_on"), client.retry.retry_on)]
+        if client.circuit_breaker is not None:
+            causes.append((("circuit_breaker", "trip_on"), client.circuit_breaker.trip_on))
+        for where, listed in causes:
+            for j, cause in enumerate(listed):
+                if cause not in OUTCOME_CAUSES:
+                    yield Inconsistency(
+                        ("clients", i, *where, j),
+                        f"unknown outcome cause {cause!r} (causes: {', '.join(OUTCOME_CAUSES)})",
+                    )
 
 
 def _share_problems(scenario: Scenario) -> Iterator[Inconsistency]:
@@ -280,3 +288,29 @@ def _promotion_problems(scenario: Scenario) -> Iterator[Inconsistency]:
         yield Inconsistency(("failover", "promote_region"),
                             f"promote_region {name!r} is not a secondary region "
                             f"(secondaries: {known})")
+
+
+def _detector_problems(scenario: Scenario) -> Iterator[Inconsistency]:
+    """A heartbeat or an arbiter is automation between one primary and one secondary; the
+    heartbeat rides the asynchronous replication link; fencing is the heartbeat's lease."""
+    failover = scenario.failover
+    if failover.detector != "heartbeat" and failover.fencing:
+        yield Inconsistency(("failover", "fencing"),
+                            "fencing needs detector 'heartbeat' (the lease is renewed by "
+                            "the heartbeat)")
+    if failover.detector == "health_checks":
+        return
+    roles = [r.role for r in scenario.regions]
+    if roles.count("primary") != 1 or roles.count("secondary") != 1:
+        yield Inconsistency(("failover", "detector"),
+                            f"detector {failover.detector!r} needs one primary and one "
+                            f"secondary region (got roles: {', '.join(roles)})")
+    if failover.mode != "automatic":
+        yield Inconsistency(("failover", "mode"),
+                            f"detector {failover.detector!r} promotes automatically: mode "
+                            f"must be 'automatic', not {failover.mode!r}")
+    if failover.detector == "heartbeat" and scenario.replication.mode != "async":
+        yield Inconsistency(("replication", "mode"),
+                            f"detector {failover.detector!r} watches the asynchronous "
+                            f"replication link: mode must be 'async', not "
+                            f"{scenario.replication.mode!r}")

@@ -77,7 +77,16 @@ def describe(scenario: Scenario) -> str:
     fo = s.failover
     lines.append(
         f"  failover     {fo.mode}, promotion {dur(fo.promotion_time)}, failback {fo.failback.policy}"
+        + (f", needs control plane {fo.control_plane}" if fo.control_plane else "")
+        + (f" (break glass after {dur(fo.break_glass_after)})" if fo.break_glass_after else "")
     )
+    for dep in s.dependencies:
+        serves = "" if dep.kind == "control_plane" else (
+            f", serves {dep.serves if dep.serves == 'all' else ', '.join(dep.serves)}")
+        used = f", used by {', '.join(dep.used_by)}" if dep.used_by else ""
+        cap = f", capacity {rate(dep.capacity)}" if dep.capacity is not None else ""
+        lines.append(f"  dependency   {dep.name}: {dep.kind} hosted in "
+                     f"{dep.hosted_in or 'none of the regions'}{serves}{used}{cap}")
     lo = s.lockout
     if lo.enabled:
         lines.append(
@@ -92,7 +101,8 @@ def describe(scenario: Scenario) -> str:
             f"{attacker.targets:,} accounts via {attacker.regions if attacker.regions == 'all' else ', '.join(attacker.regions)}"
         )
     for fault in s.faults:
-        target = getattr(fault, "region", None) or getattr(fault, "regions", None) or ""
+        target = (getattr(fault, "region", None) or getattr(fault, "regions", None)
+                  or getattr(fault, "name", None) or "")
         if isinstance(target, tuple):
             target = ", ".join(target)
         lines.append(

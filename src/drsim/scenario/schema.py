@@ -28,6 +28,7 @@ from drsim.scenario.sections.backups import Backups
 from drsim.scenario.sections.base import Model
 from drsim.scenario.sections.clients import (
     RETRY_ON_DEFAULT,
+    CircuitBreaker,
     ClampTtl,
     ClientKind,
     DnsBehaviour,
@@ -36,6 +37,7 @@ from drsim.scenario.sections.clients import (
     PinAnswer,
     RetryPolicy,
 )
+from drsim.scenario.sections.dependencies import DEPENDENCY_KINDS, Dependency
 from drsim.scenario.sections.distributions import (
     Constant,
     Distribution,
@@ -49,6 +51,7 @@ from drsim.scenario.sections.faults import (
     RELYING_PARTY_FAULTS,
     ClockSkew,
     Corruption,
+    DependencyOutage,
     DnsOutage,
     Fault,
     GrayFailure,
@@ -72,6 +75,7 @@ from drsim.scenario.sections.users import LognormalActivity, MfaMix, Users
 from drsim.scenario.sections.vocabulary import NAME_PATTERN, OPERATIONS, OUTCOME_CAUSES
 
 __all__ = [
+    "DEPENDENCY_KINDS",
     "LOCKOUT_PRESETS",
     "NAME_PATTERN",
     "OPERATIONS",
@@ -87,6 +91,8 @@ __all__ = [
     "Corruption",
     "Constant",
     "DataClasses",
+    "Dependency",
+    "DependencyOutage",
     "Distribution",
     "Dns",
     "DnsBehaviour",
@@ -121,6 +127,7 @@ __all__ = [
     "Replication",
     "ReplicationStall",
     "RetryPolicy",
+    "CircuitBreaker",
     "RunSettings",
     "Scenario",
     "SecondaryLimits",
@@ -169,6 +176,10 @@ class Scenario(Model):
     relying_parties: RelyingParties | None = Field(
         None, description="APIs that validate the tokens (JWKS caches, issuers, leeway); "
         "None: not modelled.")
+    dependencies: tuple[Dependency, ...] = Field(
+        (), description="Per-region services requests or the failover need (SMS/email "
+        "senders, triggers, a control plane), each with its own faults and capacity; "
+        "empty: none.")
     faults: tuple[Fault, ...] = Field(
         (), description="Fault schedule (a fault with repeat stands for its windows)."
     )

@@ -54,6 +54,7 @@ RETRY_ON_DEFAULT = (
     "kms_unavailable",
     "dns_unavailable",
     "timeout",
+    "shed",
 )
 
 
@@ -73,6 +74,21 @@ class RetryBudget(Model):
                                 "takes [doc].")
     success_refund: float = Field(1.0, ge=0, description="Tokens a first attempt's success "
                                   "returns [doc].")
+
+
+class RetryThrottling(Model):
+    """gRPC retry throttling [doc: gRFC A6 "gRPC Retry Design", retryThrottling]: a token
+    count per client kind, starting at ``max_tokens``; every attempt failing with a
+    retried cause takes 1 (not below 0), every success gives back ``token_ratio`` (up to
+    ``max_tokens``), and a failed attempt is retried only while the count is above
+    ``max_tokens`` / 2. Retries stop when the failing share of attempts exceeds
+    ``token_ratio`` / (1 + ``token_ratio``). All clients of the kind share one count
+    [assumption: as the retry budget]."""
+
+    max_tokens: float = Field(10.0, gt=0, le=1000, description="Tokens when full (and at "
+                              "start) [doc: gRFC A6 example 10; 1 to 1000].")
+    token_ratio: float = Field(0.1, gt=0, le=1, description="Tokens a success gives back "
+                               "[doc: gRFC A6 example 0.1].")
 
 
 class RetryPolicy(Model):
@@ -96,6 +112,35 @@ class RetryPolicy(Model):
     budget: RetryBudget | None = Field(
         None, description="A retry quota (token bucket) shared by the kind; absent: none."
     )
+    throttling: RetryThrottling | None = Field(
+        None, description="gRPC retry throttling (a success/failure token ratio) shared by "
+        "the kind; absent: none.")
+
+
+class CircuitBreaker(Model):
+    """A client-side circuit breaker shared by a client kind (Hystrix, Resilience4j, Polly)
+    [doc: Resilience4j CircuitBreaker: CLOSED → OPEN → HALF_OPEN]. Closed: attempts go out;
+    once ``failures`` attempts ending in a ``trip_on`` cause fall within ``window``, it
+    opens. Open: for ``open_for`` every attempt fails fast in the client (outcome
+    ``circuit_open``: no load on any region, not retried). Then half-open: the next
+    ``half_open_probes`` attempts go out; if every one of them succeeds it closes, else it
+    opens again. One breaker per kind [assumption: a fleet behind one endpoint name, as the
+    retry budget]; it learns an attempt's result when the attempt is made [assumption:
+    latencies of seconds against an ``open_for`` of tens of seconds]."""
+
+    failures: int = Field(5, ge=1, description="Failures within window that open it "
+                          "[assumption: Polly's and Hystrix's examples use 5 and 20].")
+    window: Duration = Field(10.0, gt=0, description="The sliding window the failures are "
+                             "counted in [assumption: Hystrix's default 10 s].")
+    open_for: Duration = Field(30.0, gt=0, description="How long it stays open before "
+                               "probing [assumption: 30 s, between Hystrix's 5 s and "
+                               "Resilience4j's 60 s defaults].")
+    half_open_probes: int = Field(1, ge=1, le=100, description="Attempts let through "
+                                  "half-open; all must succeed to close it [doc: "
+                                  "Resilience4j permittedNumberOfCallsInHalfOpenState].")
+    trip_on: tuple[str, ...] = Field(
+        RETRY_ON_DEFAULT, description="Outcome causes counted as failures (the service's "
+        "own failures, not a user's wrong password).")
 
 
 class ClientKind(Model):
@@ -111,6 +156,8 @@ class ClientKind(Model):
         "capacity whose latency would exceed this (outcome ``timeout``; the region still "
         "does the work); absent: never [assumption: e.g. 10 s for an SDK's socket "
         "timeout].")
+    circuit_breaker: CircuitBreaker | None = Field(
+        None, description="A circuit breaker shared by the kind; absent: none.")
     time_zone: TimeZone | None = Field(
         None,
         description="The population's local time, a fixed UTC offset such as 'UTC-5' or "

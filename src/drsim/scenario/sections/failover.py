@@ -116,6 +116,66 @@ class Failback(Model):
     )
 
 
+class Heartbeat(Model):
+    """failover.detector heartbeat: the secondary watches the replication heartbeat."""
+
+    interval: Duration = Field(
+        1.0, gt=0,
+        description="The secondary exchanges a heartbeat with the primary over the "
+        "replication link this often, from a uniform phase [assumption].",
+    )
+    timeout: Duration = Field(
+        10.0, gt=0,
+        description="The secondary declares the primary lost when exchanges have failed for "
+        "this long from the first failed one (detection τ + U[0, interval) after a cut); "
+        "with fencing, the primary's lease of this length runs from the last exchange that "
+        "got through [assumption].",
+    )
+
+    @model_validator(mode="after")
+    def _timeout_exceeds_interval(self):
+        """A timeout not longer than the interval fires between every two heartbeats."""
+        if self.timeout <= self.interval:
+            raise ValueError(f"heartbeat.timeout ({self.timeout:g}s) must exceed "
+                             f"heartbeat.interval ({self.interval:g}s), or it fires between "
+                             "every two heartbeats")
+        return self
+
+
+class Arbiter(Model):
+    """failover.detector arbiter: observers in a third location vote on the primary."""
+
+    observers: int = Field(
+        3, ge=1, le=15,
+        description="Observers in a third location probing the primary; a partition between "
+        "the regions does not cut them off [assumption: three, e.g. a witness per zone].",
+    )
+    quorum: int = Field(
+        2, ge=1, le=15,
+        description="The arbiter promotes the secondary when at least this many observers see "
+        "the primary dead [assumption: a majority].",
+    )
+    interval: Duration = Field(
+        10.0, gt=0, description="Each observer probes this often, from a uniform phase "
+        "[assumption].",
+    )
+    timeout: Duration = Field(
+        30.0, ge=0,
+        description="An observer sees the primary dead once its probes have failed this long "
+        "from the first failed one (a probe fails while the primary is down, or as a health "
+        "check's probe does under a gray failure) and alive at its next successful probe "
+        "[assumption].",
+    )
+
+    @model_validator(mode="after")
+    def _quorum_within_observers(self):
+        """A quorum larger than the observers never forms."""
+        if self.quorum > self.observers:
+            raise ValueError(f"arbiter.quorum ({self.quorum}) cannot exceed arbiter.observers "
+                             f"({self.observers})")
+        return self
+
+
 class Failover(Model):
     """How the secondary becomes the authoritative region."""
 
@@ -152,6 +212,45 @@ class Failover(Model):
     )
     promote_region: str | None = Field(
         None, description="promote: operator — the secondary the operator promotes."
+    )
+    control_plane: str | None = Field(
+        None, description="A control_plane dependency (dependencies[].name) the failover "
+        "needs: the operator's runbook (manual) or the promotion (automatic) waits while it "
+        "is down [doc: DOMAIN.md, global control planes should not sit in a recovery path]; "
+        "null: the failover needs nothing but the secondary.")
+    break_glass_after: Duration | None = Field(
+        None, gt=0, description="control_plane: after waiting this long for it, the operator "
+        "fails over by a break-glass path that does not need it [assumption: a pre-tested "
+        "data-plane runbook]; null: wait until it is back.")
+    detector: Literal["health_checks", "heartbeat", "arbiter"] = Field(
+        "health_checks",
+        description="What decides the primary is lost: health_checks (the internet health "
+        "checks' verdict, Route 53 style); heartbeat (the secondary promotes itself when no "
+        "replication heartbeat arrived for heartbeat.timeout — a partition between the regions "
+        "looks like the primary's death, the split-brain risk) [assumption: a self-promoting "
+        "replica, as Patroni or a DIY watchdog]; arbiter (a quorum of observers in a third "
+        "location, which a partition between the regions does not fool; the arbiter demotes "
+        "the primary it promotes over).",
+    )
+    heartbeat: Heartbeat = Field(
+        default_factory=Heartbeat, description="detector heartbeat: interval and timeout."
+    )
+    arbiter: Arbiter = Field(
+        default_factory=Arbiter, description="detector arbiter: observers, quorum, probes."
+    )
+    fencing: bool = Field(
+        False,
+        description="detector heartbeat: the primary stops taking writes (read_only) when its "
+        "lease — renewed by each heartbeat exchange that gets through — expires, timeout after "
+        "the last one: one interval before the secondary's timeout ends, so two regions never "
+        "take writes at once; false: it keeps taking writes (split brain) [assumption].",
+    )
+    reconciliation: Literal["last_writer_wins", "primary_wins"] = Field(
+        "last_writer_wins",
+        description="After a split brain, at failback: a password or profile written on both "
+        "sides during the split keeps the last writer's value (last_writer_wins) or the old "
+        "primary's (primary_wins); the other side's writes of it are lost. Sign-ups, sign-outs "
+        "and disables merge (union) [assumption].",
     )
 
     @model_validator(mode="after")

@@ -129,6 +129,14 @@ class DnsOutage(_Window):
     )
 
 
+class DependencyOutage(_Window):
+    """A dependency (``dependencies[].name``) is down: requests that need it fail
+    ``dependency_down``; a failover that needs it (``failover.control_plane``) waits."""
+
+    kind: Literal["dependency_outage"]
+    name: str = Field(description="The dependency that is down (dependencies[].name).")
+
+
 def source_indices(faults) -> list[int]:
     """For each window of the expanded schedule, its fault's position in the file's list."""
     out: list[int] = []
@@ -213,6 +221,6 @@ RELYING_PARTY_FAULTS = ("signing_key_rotated", "signing_key_removed", "clock_ske
 
 Fault = Annotated[
     RegionOutage | GrayFailure | ReplicationStall | Partition | KmsOutage | IdpOutage | DnsOutage
-    | SigningKeyRotated | SigningKeyRemoved | ClockSkew | Corruption,
+    | SigningKeyRotated | SigningKeyRemoved | ClockSkew | DependencyOutage | Corruption,
     Field(discriminator="kind"),
 ]

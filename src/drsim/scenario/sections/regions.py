@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from drsim.scenario import units
 from drsim.scenario.sections.base import Model
+from drsim.scenario.sections.coldstart import Cache, Reopen, ScaleUp
+from drsim.scenario.sections.shedding import Shedding
 from drsim.scenario.sections.vocabulary import NAME_PATTERN
 from drsim.scenario.types import Duration, Rate
 
@@ -64,17 +66,32 @@ class PerVcpu(Model):
                         description="Token refreshes and M2M tokens [doc: Keycloak].")
 
 
-class Capacity(Model):
+class Capacity(Shedding):
     """A region's service capacity: one FIFO queue served at ``vcpus`` vCPUs, work-
     conserving, each request costing its operation's vCPU-seconds (docs/model.md,
     "Capacity"). A request waits for the work ahead of it; its latency is the wait plus
-    its own service time. Absent: unlimited (no queue, the default)."""
+    its own service time. Absent: unlimited (no queue, the default). The shedding keys
+    (``max_wait``, ``admission``, ``discipline``) bound the wait and drop what clients
+    no longer wait for (docs/model.md, "Load shedding")."""
 
     vcpus: float = Field(gt=0, description="vCPUs serving the region's requests "
                          "[assumption: size it from the traffic, e.g. Keycloak's figures].")
     per_vcpu: PerVcpu = Field(default_factory=PerVcpu,
                               description="Requests one vCPU serves per second, by quota "
                               "category.")
+    scale_up: ScaleUp | None = Field(None, description="Grow to more vCPUs a delay after a "
+                                     "moment; absent: constant.")
+    cache: Cache | None = Field(None, description="A cache that restarts empty (cold reads "
+                                "cost more); absent: always warm.")
+    reopen: Reopen | None = Field(None, description="A ramp of admitted work after recovery "
+                                  "or failback; absent: no ramp.")
+
+    @model_validator(mode="after")
+    def _grows(self) -> Capacity:
+        if self.scale_up is not None and self.scale_up.to <= self.vcpus:
+            raise ValueError(f"scale_up.to ({self.scale_up.to:g}) must be more than vcpus "
+                             f"({self.vcpus:g}): a scale-up grows the region")
+        return self
 
 
 class Region(Model):

@@ -61,6 +61,16 @@ class Sessions(Model):
         True, description="Sessions are already in progress at t = 0, as if sign-ins had run "
         "at the t = 0 rate for up to a day before (a stationary start: the token-driven "
         "refresh rate does not ramp up from zero). Needs active_for.")
+    single_flight: bool = Field(
+        True, description="The client sends one refresh at a time, however many calls need "
+        "the new token (MSAL, Amplify, AWS SDK token providers) [doc]. false: each call that "
+        "finds the token expired sends its own refresh (concurrent_calls of them at once), "
+        "reported as a source of 429 storms [report: DOMAIN.md].")
+    concurrent_calls: int | dict[int, Fraction] = Field(
+        1, description="Without single_flight: the calls in flight when a token is refreshed, "
+        "each sending a refresh at the same instant (all of them load and quota; the client "
+        "keeps the first token back): an integer k, or shares per k such as {1: 50%, 4: 50%} "
+        "[assumption].")
     refresh_token: Duration = Field(
         30 * 86400.0, ge=3600, le=10 * 365 * 86400.0, description="Refresh token [doc]."
     )
@@ -72,6 +82,21 @@ class Sessions(Model):
         description="Share of users whose relying party pins the issuing region's issuer and "
         "rejects tokens issued elsewhere [report].",
     )
+
+    @model_validator(mode="after")
+    def _concurrent_calls(self) -> Sessions:
+        calls = self.concurrent_calls
+        shares = calls if isinstance(calls, dict) else {calls: 1.0}
+        if min(shares) < 1 or max(shares) > 1000:
+            raise ValueError("sessions.concurrent_calls: expected call counts from 1 to 1000, "
+                             f"got {sorted(shares)}")
+        if abs(sum(shares.values()) - 1.0) > 1e-9:
+            raise ValueError("sessions.concurrent_calls: the shares add up to "
+                             f"{sum(shares.values()):.4%}, expected 100%")
+        if self.single_flight and shares != {1: 1.0}:
+            raise ValueError("sessions.concurrent_calls matters only without single-flight "
+                             "refresh: set sessions.single_flight: false")
+        return self
 
     @model_validator(mode="after")
     def _journeys_need_sessions(self) -> Sessions:

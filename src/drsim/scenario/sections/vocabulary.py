@@ -41,6 +41,10 @@ OUTCOME_CAUSES = (
     "user_disabled",
     "federated_user_unseen",
     "timeout",
+    "shed",
+    "dependency_down",
+    "dependency_throttled",
+    "circuit_open",
     "corrupt",
     "misconfigured",
 )
@@ -53,7 +57,15 @@ OUTCOME_CAUSES = (
 - ``user_disabled``: the user is disabled in the serving region.
 - ``federated_user_unseen``: a federated user who never signed in at the primary, at a
   secondary that only knows federated users the primary has seen (not data loss).
-- ``timeout``: the client gave up waiting (``clients[].timeout``); the region did the work.
+- ``timeout``: the client gave up waiting (``clients[].timeout``); the region did the work
+  (unless its ``capacity.discipline`` is ``drop_expired``).
+- ``shed``: the region's admission control refused the request at once, its queue being
+  longer than the request's priority admits (``capacity.max_wait``, ``admission``).
+- ``dependency_down``: a dependency the request needs (``dependencies``: an SMS/email
+  sender, a trigger) is down — its host region is down, or a ``dependency_outage`` fault.
+- ``dependency_throttled``: a dependency the request needs is over its ``capacity``.
+- ``circuit_open``: the client kind's circuit breaker was open: the attempt failed fast in
+  the client and reached no region (``clients[].circuit_breaker``).
 - ``corrupt``: a profile read served data a corruption fault overwrote (wrong data: a
   failure of what the user came for), until a restore reaches the region.
 - ``misconfigured``: a sign-in at a region whose pool configuration a corruption fault

@@ -1,0 +1,242 @@
+"""Failure detectors other than the health checks: a replication heartbeat with fencing or
+not, and an arbiter with a quorum of observers.
+
+A mixin of :class:`drsim.model.control.ControlPlane`. With ``failover.detector:
+heartbeat`` the secondary exchanges a heartbeat with the primary over the
+replication link every ``interval``, from a uniform phase (stream ``heartbeat``),
+as a health checker probes; an exchange gets through while the two can reach each
+other (both up, the link not partitioned; a replication stall does not stop it).
+The first exchange that fails starts the secondary's ``timeout``; if none gets
+through before it ends, the secondary declares the primary lost — ``timeout`` plus
+the probe phase after the cut: uniform on [τ, τ + interval), τ + interval/2 on
+average — and promotes itself: it points the failover record at itself, waits
+``automation_delay`` and promotes for ``promotion_time``. It cannot demote a
+primary it cannot reach: a partition leaves the old primary healthy and taking
+writes (split brain) unless ``fencing`` is on. With fencing the primary holds a
+lease of ``timeout`` renewed by every exchange that gets through, so it expires
+``timeout`` after the last one — one interval before the secondary's timeout ends
+(its clock starts at the next, failed, exchange) and ``promotion_time`` more before
+the secondary takes writes: two regions never take writes at once. When an
+exchange gets through again, a fenced primary that was not replaced takes writes
+again, and a promoted secondary fails back per ``failover.failback`` (the old
+primary must be healthy too).
+
+With ``failover.detector: arbiter`` ``arbiter.observers`` observers in a third
+location probe the primary, each every ``interval`` from its own uniform phase (stream
+``detector``); a probe fails while the primary is down (or, under a gray failure, at
+its probe error rate, as a health checker's does) — a partition between the regions
+does not cut the observers off. An observer sees the primary dead once its probes have
+failed for ``timeout`` from the first failed one, alive at its next successful probe;
+the arbiter declares the primary lost while at least ``quorum`` observers see it dead:
+after a region outage at c, at c + τ + I·U₍q:n₎ (the q-th smallest of n uniform phases,
+mean τ + I·q/(n + 1)). It then promotes the secondary as the heartbeat's does, but it
+reaches the primary, so it demotes it (no split brain), and it fails back once the
+quorum is gone and the primary is healthy.
+
+Under either detector the control plane also logs ``writers`` events: the regions
+taking writes (writable and not down) whenever that set changes, the split-brain
+metrics' input (:mod:`drsim.metrics.splitbrain`).
+"""
+
+from __future__ import annotations
+
+from drsim.model.distributions import sample_one
+
+
+class Detectors:
+    """The heartbeat and the arbiter, fencing, probes (mixed into ControlPlane)."""
+
+    primary_lost = False
+    writers: tuple[int, ...] | None = None
+
+    def _uses_heartbeat(self) -> bool:
+        """The secondary promotes itself and cannot demote the primary."""
+        return self.scenario.failover.detector == "heartbeat"
+
+    def _self_detecting(self) -> bool:
+        """A heartbeat or an arbiter decides, not the health checks."""
+        return self.scenario.failover.detector != "health_checks"
+
+    def _start_detector(self) -> None:
+        detector = self.scenario.failover.detector
+        if detector == "heartbeat":
+            self.env.process(self._heartbeat())
+        elif detector == "arbiter":
+            self.dead_votes = 0
+            for _ in range(self.scenario.failover.arbiter.observers):
+                self.env.process(self._observer())
+
+    def _primary_back(self) -> bool:
+        """The old primary can take over again: healthy and, under a heartbeat or an
+        arbiter, no longer declared lost."""
+        return self.healthy[self.primary] and not self.primary_lost
+
+    def _probe_fails(self, r: int, rng) -> bool:
+        """One probe of region ``r`` (a health checker's, an observer's): fails while it is
+        down, or at the gray failures' probe error rate (one draw from ``rng`` then)."""
+        if self.down[r]:
+            return True
+        if self.gray[r]:
+            ok = 1.0
+            for g in self.gray[r]:
+                ok *= 1.0 - g.probe_error_rate
+            return bool(rng.random() >= ok)
+        return False
+
+    def _note_writers(self) -> None:
+        """Log the regions taking writes when that set changes (heartbeat or arbiter)."""
+        if not self._self_detecting():
+            return
+        writers = tuple(r for r in range(self.n_regions) if self.writable[r] and not self.down[r])
+        if writers != self.writers:
+            self.writers = writers
+            self._event("writers", "", len(writers), ",".join(self.names[r] for r in writers))
+
+    def _heartbeat_arrives(self) -> bool:
+        p, s = self.primary, self.secondary
+        a, b = min(p, s), max(p, s)
+        return not self.down[p] and not self.down[s] and not self.partitions.get((a, b), 0)
+
+    def _heartbeat(self):
+        """The secondary's heartbeat exchange every ``interval`` (uniform phase): a probe
+        that finds the link cut starts the timeout; the primary's lease runs from the last
+        exchange that got through. Timers due at a probe's instant fire before it."""
+        beat = self.scenario.failover.heartbeat
+        phase = float(self.detector_rng.uniform(0.0, beat.interval))
+        last_ok = phase - beat.interval  # the exchange before the run's first
+        first_miss = None
+        k = 0
+        yield self.env.timeout(phase)
+        while True:
+            now = float(self.env.now)
+            arrives = self._heartbeat_arrives()
+            if arrives:
+                last_ok, first_miss = now, None
+                if self.primary_lost:
+                    self._declare_back()
+                else:
+                    self._unfence()
+            elif self.down[self.secondary]:
+                first_miss = None  # a secondary that is down decides nothing
+            elif first_miss is None:
+                first_miss = now
+            k += 1
+            due = phase + k * beat.interval
+            timers = [] if arrives else [(last_ok + beat.timeout, self._lease_expired)]
+            if first_miss is not None:
+                timers.append((first_miss + beat.timeout, self._declare_lost))
+            for when, fire in timers:  # in time order: the lease runs from earlier
+                if now <= when <= due:
+                    yield self.env.timeout(max(when - float(self.env.now), 0.0))
+                    fire()
+            yield self.env.timeout(max(due - float(self.env.now), 0.0))
+
+    def _lease_expired(self) -> None:
+        """Fencing: the primary has not heard the secondary for ``timeout``; it stops
+        taking writes (one interval before the secondary's own timeout ends). It cannot tell
+        a partition from the secondary's death: a secondary down also fences it."""
+        p = self.primary
+        if self.scenario.failover.fencing and self.writable[p]:
+            self.writable[p] = False
+            self._event("fenced", self.names[p])
+            self._snapshot()
+
+    def _unfence(self) -> None:
+        """A fenced primary that nobody replaced takes writes again when it hears the
+        secondary."""
+        p = self.primary
+        if (self.scenario.failover.fencing and not self.writable[p] and not self.failed_over
+                and not self.promoting and not self.failback_pending):
+            self.writable[p] = True
+            self._event("writable", self.names[p])
+            self._snapshot()
+
+    def _declare_lost(self) -> None:
+        """The secondary's timeout ended: the primary is lost to it."""
+        if self.primary_lost:
+            return
+        self.primary_lost = True
+        now = float(self.env.now)
+        self._event("detector", self.names[self.secondary], 0.0, "lost")
+        if self.meta["detection_s"] is None:
+            self.meta["detection_s"] = now
+        if not self.failed_over and self.failover_process is None:
+            self.failover_process = self.env.process(self._self_failover())
+
+    def _declare_back(self) -> None:
+        """Heartbeats arrive again: unfence a primary nobody replaced, or fail back."""
+        self.primary_lost = False
+        self._event("detector", self.names[self.secondary], 0.0, "heard")
+        if self.failed_over or self.promoting:
+            if not self.failback_pending and self.scenario.failover.failback.policy != "never":
+                self.failback_pending = True
+                self.env.process(self._failback())
+        else:
+            self._unfence()
+
+    def _observer(self):
+        """One observer of the arbiter, in a third location: it probes the primary every
+        ``interval`` (uniform phase) and sees it dead once its probes have failed for
+        ``timeout`` from the first failed one, alive again at the next successful probe."""
+        arbiter = self.scenario.failover.arbiter
+        phase = float(self.detector_rng.uniform(0.0, arbiter.interval))
+        first_miss, dead, k = None, False, 0
+        yield self.env.timeout(phase)
+        while True:
+            now = float(self.env.now)
+            if not self._probe_fails(self.primary, self.detector_rng):
+                first_miss = None
+                if dead:
+                    dead = False
+                    self._vote(-1)
+            elif first_miss is None:
+                first_miss = now
+            k += 1
+            due = phase + k * arbiter.interval
+            if first_miss is not None and not dead and first_miss + arbiter.timeout <= due:
+                yield self.env.timeout(max(first_miss + arbiter.timeout - now, 0.0))
+                dead = True
+                self._vote(+1)
+            yield self.env.timeout(max(due - float(self.env.now), 0.0))
+
+    def _vote(self, change: int) -> None:
+        """An observer changed its mind: the arbiter declares the primary lost while a
+        quorum sees it dead, and back when that quorum is gone."""
+        self.dead_votes += change
+        quorum = self.dead_votes >= self.scenario.failover.arbiter.quorum
+        if quorum and not self.primary_lost:
+            self._declare_lost()
+        elif not quorum and self.primary_lost:
+            self._declare_back()
+
+    def _self_failover(self):
+        """The secondary promotes itself (and points the failover record at itself),
+        unless heartbeats arrive again before the promotion starts."""
+        yield from self._hold_failover()
+        if self.primary_lost:
+            self._flip_dns_to(self.secondary)
+            yield self.env.timeout(sample_one(self.scenario.failover.automation_delay,
+                                              self.failover_rng))
+            if self.primary_lost:
+                yield from self._promote()
+            else:
+                self._flip_dns_to(self.primary)
+        self.failover_process = None
+
+
+def split_windows(epochs) -> list[tuple[float, float]]:
+    """The intervals ``[start, end)`` in which two or more regions take writes (writable
+    and not down): a split brain. The last one may end at inf (the run's end)."""
+    down = 1  # control.DOWN
+    windows: list[tuple[float, float]] = []
+    start = None
+    for epoch in epochs:
+        writers = sum(w and s != down for w, s in zip(epoch.writable, epoch.status, strict=True))
+        if writers >= 2 and start is None:
+            start = epoch.start_s
+        elif writers < 2 and start is not None:
+            windows.append((start, epoch.start_s))
+            start = None
+    if start is not None:
+        windows.append((start, float("inf")))
+    return windows

@@ -1,0 +1,67 @@
+"""The model's array helpers give numpy's own answers: ``distinct`` and ``repeated`` are
+``np.unique`` by one sort, ``time_order`` is ``np.argsort(kind="stable")`` by packed keys
+(ties, near-ties and times that must fall back included)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from drsim.model.arrays import distinct, repeated
+from drsim.model.traffic import time_order
+
+
+@pytest.mark.parametrize("size,high", [(0, 5), (1, 5), (2, 1), (5_000, 7), (60_000, 1_000_000)])
+def test_distinct_and_repeated_are_np_unique(size, high):
+    values = np.random.default_rng(size).integers(-1, high, size)
+    assert np.array_equal(distinct(values), np.unique(values))
+    found, counts = np.unique(values, return_counts=True)
+    assert np.array_equal(repeated(values), found[counts > 1])
+
+
+def _times(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Unsorted times with exact ties and neighbours one float apart (keys that share
+    their high bits), after a sorted run, as merged arrivals are."""
+    sorted_run = np.sort(rng.uniform(0, 7200, n))
+    loose = rng.uniform(0, 7200, n)
+    loose[: n // 10] = rng.choice(sorted_run, n // 10)  # exact ties across the two
+    loose[n // 10: n // 5] = np.nextafter(loose[: n // 10], np.inf)  # one float apart
+    loose[-50:] = 0.0
+    return np.concatenate([sorted_run, loose])
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_time_order_is_a_stable_argsort(seed):
+    t = _times(np.random.default_rng(seed), 50_000)
+    expected = np.argsort(t, kind="stable")
+    assert np.count_nonzero(t[1:] < t[:-1]) > len(t) // 16  # the packed-key path
+    assert np.array_equal(time_order(t), expected)
+
+
+@pytest.mark.parametrize("case", ["nearly-sorted", "negative", "negative-zero", "one", "empty"])
+def test_time_order_falls_back_where_keys_would_mislead(case):
+    rng = np.random.default_rng(3)
+    t = {"nearly-sorted": np.sort(rng.uniform(0, 10, 1000)),
+         "negative": rng.uniform(-5, 5, 1000),
+         "negative-zero": np.where(rng.random(1000) < 0.1, -0.0, rng.uniform(0, 5, 1000)),
+         "one": np.array([3.0]), "empty": np.empty(0)}[case]
+    assert np.array_equal(time_order(t), np.argsort(t, kind="stable"))
+
+
+@pytest.mark.parametrize("high", [50, 1 << 40, 1 << 61])
+def test_packed_time_order_keeps_the_backlog_and_the_longest_sojourn(high):
+    """Queue booking sorts arrival ticks by packed keys, simultaneous arrivals in any order:
+    the backlog after them and the longest sojourn are those of a stable sort (ties: many
+    at ``high`` = 50; keys too wide for packing fall back to it)."""
+    from drsim.model.capacity import in_time_order, lindley
+
+    rng = np.random.default_rng(high % 97)
+    a = rng.integers(0, high, 20_000)
+    s = rng.integers(1, 5_000, 20_000)
+    order = np.argsort(a, kind="stable")
+    expected = lindley(a[order], s[order], 7)
+    ar, sr = in_time_order(a, s)
+    assert np.array_equal(ar, a[order])
+    finish = lindley(ar, sr, 7)
+    assert finish[-1] == expected[-1]
+    assert (finish - ar).max() == (expected - a[order]).max()
