@@ -24,14 +24,17 @@ primary must be healthy too).
 With ``failover.detector: arbiter`` ``arbiter.observers`` observers in a third
 location probe the primary, each every ``interval`` from its own uniform phase (stream
 ``detector``); a probe fails while the primary is down (or, under a gray failure, at
-its probe error rate, as a health checker's does) — a partition between the regions
-does not cut the observers off. An observer sees the primary dead once its probes have
-failed for ``timeout`` from the first failed one, alive at its next successful probe;
-the arbiter declares the primary lost while at least ``quorum`` observers see it dead:
-after a region outage at c, at c + τ + I·U₍q:n₎ (the q-th smallest of n uniform phases,
-mean τ + I·q/(n + 1)). It then promotes the secondary as the heartbeat's does, but it
-reaches the primary, so it demotes it (no split brain), and it fails back once the
-quorum is gone and the primary is healthy.
+its probe error rate, as a health checker's does) or while a fault ``observer_partition``
+cuts it off from the observers — a partition between the regions does not. An observer
+sees the primary dead once its probes have failed for ``timeout`` from the first failed
+one, alive at its next successful probe; the arbiter declares the primary lost while at
+least ``quorum`` observers see it dead: after a region outage (or a cut) at c, at
+c + τ + I·U₍q:n₎ (the q-th smallest of n uniform phases, mean τ + I·q/(n + 1)). It then
+promotes the secondary as the heartbeat's does and demotes the primary if it reaches it
+(an outage: no split brain); a primary cut off from the observers keeps taking writes
+(split brain) unless ``fencing`` is on: its lease, renewed by the observers' probes,
+expires τ after the q-th most recent one that got through, before the verdict. It fails
+back once the quorum is gone and the primary is healthy.
 
 Under either detector the control plane also logs ``writers`` events: the regions
 taking writes (writable and not down) whenever that set changes, the split-brain
