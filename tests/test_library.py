@@ -307,6 +307,22 @@ def test_fencing_leaves_no_time_with_two_writers():
     assert fenced["split_brain_s"]["mean"] == 0.0 and fenced["split_writes"]["mean"] == 0.0
 
 
+def test_an_arbiter_cut_off_from_the_primary_splits_unless_the_lease_fences_it():
+    """The split-brain scenario under an arbiter whose observers lose us-east-1 (the link
+    between the regions is up): unfenced, the arbiter promotes eu-west-1 but cannot demote
+    us-east-1 — two writers until the cut ends; fenced, the quorum lease expires first."""
+    def summary(fencing: str) -> dict[str, dict]:
+        scenario = load_scenario("split-brain", [
+            *SPLIT_BRAIN_SMALL, "failover.detector=arbiter", f"failover.fencing={fencing}",
+            "faults.0={kind: observer_partition, region: us-east-1, start: 3m, duration: 6m}"])
+        return summarise([run_one(scenario, rep).metrics for rep in range(REPS)])
+
+    split, fenced = summary("false"), summary("true")
+    assert _ci(split, "split_brain_s")[0] > _ci(fenced, "split_brain_s")[1]
+    assert fenced["split_brain_s"]["mean"] == 0.0 and fenced["split_writes"]["mean"] == 0.0
+    assert split["split_writes"]["mean"] > 0.0
+
+
 def _signing_key_variant(yaml_tail: str, overrides: list[str]) -> dict[str, dict]:
     """Three shrunk replications of signing-key-rotation with ``yaml_tail`` merged in."""
     text = f"extends: signing-key-rotation\nname: signing-key-variant\n{yaml_tail}"

@@ -107,6 +107,7 @@ EVENT_KINDS = (
     "capacity",  # region: scaled up; value: its vCPUs from then on
     "cache_cold",  # region: its cache restarted empty
     "reopen",  # region: a reopen ramp starts; value: its length (s)
+    "observers",  # region: cut off from the arbiter's observers (detail: cut) or reached
 )
 
 REQUEST_COLUMNS = (

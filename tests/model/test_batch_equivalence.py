@@ -321,3 +321,24 @@ def test_newcomers_are_served_in_rounds(monkeypatch):
     for table in ("requests", "writes", "locks", "events"):
         a, b = getattr(batched, table), getattr(reference, table)
         assert a.equals(b), f"{table} differ"
+
+
+# The split-brain scenario under an arbiter whose observers lose the primary (the link
+# between the regions stays up: both sides replicate to each other during the split).
+ARBITER_CUT = ["failover.detector=arbiter",
+               "faults.0={kind: observer_partition, region: us-east-1, start: 10m, "
+               "duration: 15m}"]
+
+
+@pytest.mark.parametrize("fencing", ["false", "true"])
+def test_an_arbiter_cut_off_from_the_primary_equals_sequential_reference(fencing):
+    scenario = load_scenario("split-brain", ["users.population=20000", "run.duration=30m",
+                                             *ARBITER_CUT, f"failover.fencing={fencing}"])
+    batched = simulate(scenario, 0, batch=True)
+    reference = simulate(scenario, 0, batch=False)
+    writers = batched.events.loc[batched.events.kind == "writers", "value"]
+    assert writers.max() == (1 if fencing == "true" else 2)
+    assert (batched.writes.split > 0).any() == (fencing == "false")
+    for table in ("requests", "writes", "locks", "events"):
+        assert getattr(batched, table).equals(getattr(reference, table)), table
+    assert batched.meta == reference.meta

@@ -427,7 +427,7 @@ def writable_timeline(records: RunRecords, scenario: Scenario) -> tuple[np.ndarr
     ``failback``: active-passive — the old primary alone takes writes again;
     peers ("rejoined") — that site is back in the group.
     """
-    if scenario.failover.detector == "heartbeat":
+    if scenario.failover.detector != "health_checks":
         return writers_timeline(records)
     peers = any(r.role == "peer" for r in scenario.regions)
     ev = records.events
@@ -451,7 +451,8 @@ def writable_timeline(records: RunRecords, scenario: Scenario) -> tuple[np.ndarr
 
 
 def writers_timeline(records: RunRecords) -> tuple[np.ndarray, list]:
-    """Under a heartbeat detector: the regions taking writes, from the ``writers`` events."""
+    """Under a heartbeat or an arbiter: the regions taking writes, from the ``writers``
+    events."""
     ev = records.events[records.events.kind == "writers"]
     states = [frozenset(filter(None, str(d).split(","))) for d in ev.detail]
     return ev.time_s.to_numpy(), states
@@ -480,7 +481,7 @@ def check_never_ok_while_down(records: RunRecords, scenario: Scenario) -> None:
 def check_passive_never_writes(records: RunRecords, scenario: Scenario) -> None:
     times, states = writable_timeline(records, scenario)
     peers = any(r.role == "peer" for r in scenario.regions)
-    split_brain = scenario.failover.detector == "heartbeat" and not scenario.failover.fencing
+    split_brain = scenario.failover.detector != "health_checks" and not scenario.failover.fencing
     if not peers and not split_brain:
         assert all(len(s) <= 1 for s in states), "two regions writable at once"
     req = records.requests
@@ -908,7 +909,8 @@ def with_a_heartbeat_detector(data: dict[str, Any]) -> dict[str, Any]:
     """The story a heartbeat detector is about: two regions replicating asynchronously, a
     partition between them (the health checks see nothing), perhaps the primary's outage
     too; the secondary promotes itself, fenced or not, reconciled either way at failback;
-    or an arbiter decides (the rest of the example as drawn)."""
+    or an arbiter decides, fenced or not, and for two thirds of its designs the primary is
+    cut off from the observers for a while (overlapping the partition or not)."""
     duration_s = units.parse_duration(data["run"]["duration"])
     seed_ = data["run"]["seed"]
     interval = 0.5 + seed_ % 7
@@ -917,16 +919,21 @@ def with_a_heartbeat_detector(data: dict[str, Any]) -> dict[str, Any]:
     if seed_ % 3 != 1:
         faults.append({"kind": "region_outage", "region": "r1",
                        "start": f"{0.7 * duration_s:.3f}s", "duration": f"{0.1 * duration_s:.3f}s"})
+    arbiter = seed_ % 3 == 2
+    if arbiter and (seed_ // 6) % 3:
+        start = (0.1 if (seed_ // 6) % 3 == 1 else 0.5) * duration_s
+        faults.append({"kind": "observer_partition", "region": "r1",
+                       "start": f"{start:.3f}s", "duration": f"{0.25 * duration_s:.3f}s"})
     scenario = with_a_replicated_failback(data)
     failback = scenario["failover"]["failback"]
     return {**scenario, "faults": faults,
             "failover": {**scenario["failover"],
-                         "detector": "arbiter" if seed_ % 3 == 2 else "heartbeat",
+                         "detector": "arbiter" if arbiter else "heartbeat",
                          "arbiter": {"observers": 3, "quorum": 1 + seed_ % 3,
                                      "interval": f"{interval:g}s", "timeout": f"{interval:g}s"},
                          "heartbeat": {"interval": f"{interval:g}s",
                                        "timeout": f"{interval * (2 + seed_ % 4):g}s"},
-                         "fencing": seed_ % 2 == 1 and seed_ % 3 != 2,
+                         "fencing": seed_ % 2 == 1,
                          "reconciliation": ("primary_wins" if seed_ % 5 == 0
                                             else "last_writer_wins"),
                          "failback": {**failback, "catch_up": ("replicate" if seed_ % 4 == 0
@@ -984,6 +991,27 @@ def test_a_heartbeat_or_an_arbiter_keeps_every_invariant(scenario):
                   check_split_brain_accounting):
         check(records, scenario)
     assert_records_equal(records, simulate(scenario, batch=False))
+
+
+def with_an_observer_cut(data: dict[str, Any]) -> dict[str, Any]:
+    """An arbiter design whose primary is cut off from the observers, fenced or not, the
+    cut early (overlapping the partition) or late (within it and the outage): one of the
+    seeds with_a_heartbeat_detector draws so, near the drawn seed, with any quorum."""
+    seed_ = data["run"]["seed"]
+    drawn = with_a_heartbeat_detector({**data, "run": {**data["run"], "seed": 18 * (
+        seed_ // 18) + (8, 11, 14, 17)[seed_ % 4]}})
+    drawn["failover"]["arbiter"]["quorum"] = 1 + seed_ % 3  # any quorum of the three
+    return drawn
+
+
+@seed(SEED)
+@settings(SETTINGS, max_examples=min(SETTINGS.max_examples, 6))  # each runs twice: budget
+@given(scenario_dicts().map(with_a_replicated_failback).map(with_an_observer_cut).map(valid))
+def test_an_arbiter_cut_off_from_the_primary_keeps_every_invariant(scenario):
+    """At most one writer when fenced; split flags exactly on the windows; no write lost
+    silently; batch = reference."""
+    assert any(f.kind == "observer_partition" for f in scenario.faults)
+    test_a_heartbeat_or_an_arbiter_keeps_every_invariant.hypothesis.inner_test(scenario)
 
 
 def other_failover_design(data: dict[str, Any], choice: int) -> dict[str, Any]:

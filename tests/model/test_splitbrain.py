@@ -206,7 +206,7 @@ def test_primary_wins_keeps_the_old_primarys_side():
 
 @pytest.mark.parametrize(("change", "message"), [
     ({"failover": {"detector": "heartbeat", "mode": "manual"}}, "mode must be 'automatic'"),
-    ({"failover": {"fencing": True}}, "fencing needs detector 'heartbeat'"),
+    ({"failover": {"fencing": True}}, "fencing needs detector 'heartbeat' or 'arbiter'"),
     ({"failover": {"detector": "heartbeat"}, "replication": {"mode": "sync"}},
      "mode must be 'async'"),
     ({"failover": {"detector": "heartbeat"},
@@ -281,8 +281,7 @@ def test_a_quorum_larger_than_the_observers_is_refused():
             failover={"detector": "arbiter", "arbiter": {"observers": 3, "quorum": 4}}))
     scenario = Scenario.model_validate(scenario_dict(
         failover={"detector": "arbiter", "fencing": True}))
-    assert any("fencing needs detector 'heartbeat'" in p.message
-               for p in consistency_problems(scenario))
+    assert consistency_problems(scenario) == []  # the observers' quorum renews the lease
 
 
 def test_a_split_still_open_at_the_end_is_censored_and_says_so():
@@ -315,3 +314,113 @@ def test_a_dead_secondary_promotes_nothing_but_a_lease_fences_the_primary_meanwh
     back = events.loc[(events["kind"] == "writable") & (events["region"] == "r1")
                       & (events["time_s"] > 0), "time_s"]
     assert len(back) == 1 and 180.0 <= back.iloc[0] < 180.0 + I_S
+
+
+# ------------------------------------------------------------- the primary cut off from the
+# observers: CUT_OBS_N observers, a majority quorum, the cut from CUT_S to HEAL_S (a whole
+# number of intervals), promotion 0 s.
+
+CUT_OBS_N, CUT_OBS_Q = 5, 3
+
+
+def observers_cut(fencing: bool, duration: str = "330s") -> Scenario:
+    return build_scenario(
+        faults=[{"kind": "observer_partition", "region": "r1", "start": f"{CUT_S:g}s",
+                 "duration": f"{HEAL_S - CUT_S:g}s"}],
+        failover={"detector": "arbiter", "fencing": fencing, "promotion_time": "0s",
+                  "arbiter": {"observers": CUT_OBS_N, "quorum": CUT_OBS_Q,
+                              "interval": f"{ARB_I_S:g}s", "timeout": f"{ARB_TAU_S:g}s"}},
+        replication={"mode": "async"},
+        run={"duration": duration, "seed": 7},
+    )
+
+
+def probe_ages(scenario: Scenario, replication: int, at: float) -> np.ndarray:
+    """W: how long before ``at`` each observer last probed, in intervals (its phase is
+    drawn first from the ``detector`` stream, observer by observer)."""
+    rng = Streams(scenario.run.seed, replication).get("detector")
+    phases = np.array([rng.uniform(0.0, ARB_I_S) for _ in range(CUT_OBS_N)])
+    return np.sort(((at - phases) % ARB_I_S) / ARB_I_S)
+
+
+def test_a_fenced_primary_cut_off_from_the_observers_stops_before_the_promotion():
+    """Lease τ from the q-th most recent probe that got through: fenced at c + τ − I·W₍q:n₎;
+    the verdict at c + τ + I·(1 − W)₍q:n₎ comes later (a majority quorum: at least I
+    later), and the secondary takes writes then: never two writers."""
+    scenario = observers_cut(fencing=True)
+    q = CUT_OBS_Q
+    for k in range(4):
+        timeline = run_control_plane(scenario, Streams(scenario.run.seed, k))
+        assert all(sum(e.writable) <= 1 for e in timeline.epochs)
+        assert split_windows(timeline.epochs) == []
+        events = pd.DataFrame(timeline.events, columns=list(EVENT_COLUMNS))
+        w = probe_ages(scenario, k, CUT_S)
+        fenced, lost = first_time(events, "fenced", "r1"), first_time(events, "detector", "r2")
+        assert fenced == pytest.approx(CUT_S + ARB_TAU_S - ARB_I_S * w[q - 1])
+        assert lost == pytest.approx(CUT_S + ARB_TAU_S + ARB_I_S * np.sort(1 - w)[q - 1])
+        assert lost - fenced >= ARB_I_S - 1e-9
+        assert first_time(events, "writable", "r2") == pytest.approx(lost)
+        assert (events.loc[events["kind"] == "health", "detail"] == "healthy").all()
+        assert writable_overlap(events, scenario.run.duration) == 0.0
+
+
+def test_the_quorum_lease_expires_at_tau_less_the_quorums_order_statistic():
+    """Over 100 control planes: fence − c = τ − I·W₍q:n₎, in (τ − I, τ], mean
+    τ − I·q/(n + 1) (W uniform: the ages of the observers' last probes)."""
+    scenario = short(observers_cut(fencing=True), "120s")
+    delays = np.array([first_time(events_of(scenario, k), "fenced", "r1") - CUT_S
+                       for k in range(100)])
+    n, q = CUT_OBS_N, CUT_OBS_Q
+    assert delays.min() > ARB_TAU_S - ARB_I_S and delays.max() <= ARB_TAU_S
+    sd = ARB_I_S * math.sqrt(q * (n - q + 1) / ((n + 1) ** 2 * (n + 2)))
+    assert abs(delays.mean() - (ARB_TAU_S - ARB_I_S * q / (n + 1))) < 4 * sd / 10
+
+
+def test_an_unfenced_primary_cut_off_from_the_observers_is_a_split_brain():
+    """The arbiter promotes the secondary but cannot demote the primary it cannot reach:
+    both take writes from the verdict c + τ + I·(1 − W)₍q:n₎ until the failback when the
+    quorum is gone, at h + I·(1 − W)₍n−q+1:n₎ (the cut lasts whole intervals, so the same
+    W): split_brain_s = h − c − τ + I·[(1 − W)₍n−q+1₎ − (1 − W)₍q₎] (h − c − τ for
+    q = (n + 1)/2), and it equals the overlap read from the events."""
+    scenario = observers_cut(fencing=False)
+    n, q = CUT_OBS_N, CUT_OBS_Q
+    for k in range(4):
+        records = simulate(scenario, k)
+        events = records.events
+        assert not (events["kind"] == "fenced").any()
+        overlap = writable_overlap(events, scenario.run.duration)
+        alive = np.sort(1 - probe_ages(scenario, k, CUT_S))
+        closed = HEAL_S - CUT_S - ARB_TAU_S + ARB_I_S * (alive[n - q] - alive[q - 1])
+        assert overlap == pytest.approx(closed)
+        assert overlap == pytest.approx(HEAL_S - CUT_S - ARB_TAU_S)
+        values = compute_metrics(records, scenario)
+        assert values["split_brain_s"] == pytest.approx(overlap)
+        assert values["split_brain_recovered"] == 1.0
+
+
+def test_an_observer_cut_shorter_than_the_verdict_fences_and_unfences_only():
+    """A cut that heals before the quorum's verdict: no promotion; the fenced primary
+    takes writes again at the first probes that restore a quorum."""
+    scenario = observers_cut(fencing=True, duration="200s")
+    data = scenario.model_dump(mode="json")
+    data["faults"][0]["duration"] = f"{ARB_TAU_S:g}s"
+    scenario = build_scenario(**{k: v for k, v in data.items()})
+    events = events_of(scenario)
+    assert not (events["kind"] == "promotion_start").any()
+    fenced = first_time(events, "fenced", "r1")
+    back = events.loc[(events["kind"] == "writable") & (events["region"] == "r1")
+                      & (events["time_s"] > 0), "time_s"]
+    heal = CUT_S + ARB_TAU_S
+    assert fenced <= heal and len(back) == 1 and heal <= back.iloc[0] < heal + ARB_I_S
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({}, "observer_partition needs failover.detector 'arbiter'"),
+    ({"failover": {"detector": "arbiter"}, "fault_region": "r2"}, "expected 'r1', got 'r2'"),
+])
+def test_an_observer_cut_is_refused_without_an_arbiter_or_of_the_secondary(change, message):
+    region = change.pop("fault_region", "r1")
+    scenario = Scenario.model_validate(scenario_dict(
+        faults=[{"kind": "observer_partition", "region": region, "start": "1m",
+                 "duration": "1m"}], **change))
+    assert any(message in p.message for p in consistency_problems(scenario))

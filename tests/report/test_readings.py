@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from drsim.report.compare_readings import compare_readings
 from drsim.report.formatting import fmt_estimate, fmt_seconds, fmt_share, fmt_signed, fmt_value
 from drsim.report.readings import (
     SignInShares,
-    compare_readings,
     corruption_text,
     failed_logins_text,
     lockout_text,

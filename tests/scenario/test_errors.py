@@ -105,7 +105,13 @@ CASES = [
     ("bad-detector", "name: x\nfailover:\n  detector: heartbeats\n", 3, "failover.detector",
      "did you mean 'heartbeat'?"),
     ("fencing-without-heartbeat", "name: x\nfailover:\n  fencing: true\n", 3,
-     "failover.fencing", "fencing needs detector 'heartbeat'"),
+     "failover.fencing", "fencing needs detector 'heartbeat' or 'arbiter'"),
+    ("observer-cut-needs-arbiter", "name: x\nfaults:\n  - kind: observer_partition\n"
+     "    region: us-east-1\n    start: 1m\n    duration: 1m\n", 3, "faults.0.kind",
+     "observer_partition needs failover.detector 'arbiter'"),
+    ("observer-cut-of-secondary", "name: x\nfailover: {detector: arbiter}\nfaults:\n"
+     "  - {kind: observer_partition, region: eu-west-1, start: 1m, duration: 1m}\n", 4,
+     "faults.0.region", "expected 'us-east-1', got 'eu-west-1'"),
     ("heartbeat-needs-automatic", "name: x\nfailover:\n  mode: manual\n  detector: heartbeat\n",
      3, "failover.mode", "mode must be 'automatic', not 'manual'"),
     ("arbiter-quorum", "name: x\nfailover:\n  detector: arbiter\n  arbiter:\n"

@@ -31,6 +31,7 @@ from drsim.scenario.schema import (
     GrayFailure,
     IdpOutage,
     KmsOutage,
+    ObserverPartition,
     Partition,
     RegionOutage,
     ReplicationStall,
@@ -299,6 +300,8 @@ class ControlPlane(FailoverPolicy, ControlPlaneGate, Detectors):
             a, b = sorted(idx(x) for x in fault.regions)
             self.partitions[(a, b)] = self.partitions.get((a, b), 0) + sign
             self._event("link", f"{self.names[a]}|{self.names[b]}", 0.0, "down" if sign > 0 else "up")
+        elif isinstance(fault, ObserverPartition):
+            self._cut_observers(idx(fault.region), sign)
         elif isinstance(fault, IdpOutage):
             self.idp += sign
         elif isinstance(fault, DnsOutage):
@@ -424,7 +427,7 @@ class ControlPlane(FailoverPolicy, ControlPlaneGate, Detectors):
         if self.meta["promotion_start_s"] is None:
             self.meta["promotion_start_s"] = now
         self.failover_times.append(now)
-        if not self._uses_heartbeat():  # a self-promoting secondary cannot demote p
+        if self._reaches_primary():  # a self-promoting secondary, a cut arbiter cannot
             self.writable[p] = False
         self.writable[s] = False
         self._event("promotion_start", self.names[s])

@@ -24,14 +24,17 @@ primary must be healthy too).
 With ``failover.detector: arbiter`` ``arbiter.observers`` observers in a third
 location probe the primary, each every ``interval`` from its own uniform phase (stream
 ``detector``); a probe fails while the primary is down (or, under a gray failure, at
-its probe error rate, as a health checker's does) — a partition between the regions
-does not cut the observers off. An observer sees the primary dead once its probes have
-failed for ``timeout`` from the first failed one, alive at its next successful probe;
-the arbiter declares the primary lost while at least ``quorum`` observers see it dead:
-after a region outage at c, at c + τ + I·U₍q:n₎ (the q-th smallest of n uniform phases,
-mean τ + I·q/(n + 1)). It then promotes the secondary as the heartbeat's does, but it
-reaches the primary, so it demotes it (no split brain), and it fails back once the
-quorum is gone and the primary is healthy.
+its probe error rate, as a health checker's does) or while a fault ``observer_partition``
+cuts it off from the observers — a partition between the regions does not. An observer
+sees the primary dead once its probes have failed for ``timeout`` from the first failed
+one, alive at its next successful probe; the arbiter declares the primary lost while at
+least ``quorum`` observers see it dead: after a region outage (or a cut) at c, at
+c + τ + I·U₍q:n₎ (the q-th smallest of n uniform phases, mean τ + I·q/(n + 1)). It then
+promotes the secondary as the heartbeat's does and demotes the primary if it reaches it
+(an outage: no split brain); a primary cut off from the observers keeps taking writes
+(split brain) unless ``fencing`` is on: its lease, renewed by the observers' probes,
+expires τ after the q-th most recent one that got through, before the verdict. It fails
+back once the quorum is gone and the primary is healthy.
 
 Under either detector the control plane also logs ``writers`` events: the regions
 taking writes (writable and not down) whenever that set changes, the split-brain
@@ -39,6 +42,8 @@ metrics' input (:mod:`drsim.metrics.splitbrain`).
 """
 
 from __future__ import annotations
+
+import math
 
 from drsim.model.distributions import sample_one
 
@@ -59,12 +64,28 @@ class Detectors:
 
     def _start_detector(self) -> None:
         detector = self.scenario.failover.detector
+        self.observer_cut = [0] * self.n_regions  # observer partitions of each region
         if detector == "heartbeat":
             self.env.process(self._heartbeat())
         elif detector == "arbiter":
             self.dead_votes = 0
-            for _ in range(self.scenario.failover.arbiter.observers):
-                self.env.process(self._observer())
+            observers = self.scenario.failover.arbiter.observers
+            self.observer_ok = [-math.inf] * observers  # each one's last successful probe
+            self.lease_renewed = self.env.event()
+            for i in range(observers):
+                self.env.process(self._observer(i))
+            if self.scenario.failover.fencing:
+                self.env.process(self._quorum_lease())
+
+    def _cut_observers(self, r: int, sign: int) -> None:
+        """An observer partition of region ``r`` starts (+1) or ends (−1)."""
+        self.observer_cut[r] += sign
+        self._event("observers", self.names[r], 0.0, "cut" if sign > 0 else "reached")
+
+    def _reaches_primary(self) -> bool:
+        """The automation that promotes can demote the primary: not a self-promoting
+        secondary (heartbeat), not an arbiter whose observers are cut off from it."""
+        return not self._uses_heartbeat() and not self.observer_cut[self.primary]
 
     def _primary_back(self) -> bool:
         """The old primary can take over again: healthy and, under a heartbeat or an
@@ -171,21 +192,26 @@ class Detectors:
             if not self.failback_pending and self.scenario.failover.failback.policy != "never":
                 self.failback_pending = True
                 self.env.process(self._failback())
-        else:
+        elif self._uses_heartbeat():  # under the arbiter a quorum of probes unfences
             self._unfence()
 
-    def _observer(self):
-        """One observer of the arbiter, in a third location: it probes the primary every
+    def _observer(self, i: int):
+        """Observer ``i`` of the arbiter, in a third location: it probes the primary every
         ``interval`` (uniform phase) and sees it dead once its probes have failed for
-        ``timeout`` from the first failed one, alive again at the next successful probe."""
+        ``timeout`` from the first failed one, alive again at the next successful probe. A
+        probe fails while the primary is down or cut off from the observers; one that gets
+        through renews the primary's lease with this observer."""
         arbiter = self.scenario.failover.arbiter
         phase = float(self.detector_rng.uniform(0.0, arbiter.interval))
+        self.observer_ok[i] = phase - arbiter.interval  # the probe before the run's first
         first_miss, dead, k = None, False, 0
         yield self.env.timeout(phase)
         while True:
             now = float(self.env.now)
-            if not self._probe_fails(self.primary, self.detector_rng):
+            p = self.primary
+            if not self.observer_cut[p] and not self._probe_fails(p, self.detector_rng):
                 first_miss = None
+                self._observer_reached(i, now)
                 if dead:
                     dead = False
                     self._vote(-1)
@@ -198,6 +224,41 @@ class Detectors:
                 dead = True
                 self._vote(+1)
             yield self.env.timeout(max(due - float(self.env.now), 0.0))
+
+    def _observer_reached(self, i: int, now: float) -> None:
+        """A probe of observer ``i`` got through: the lease runs on; a fenced primary
+        nobody replaced takes writes again once it reaches a quorum."""
+        self.observer_ok[i] = now
+        if not self.lease_renewed.triggered:
+            self.lease_renewed.succeed()
+        if self._lease_expiry() > now:
+            self._unfence()
+
+    def _lease_expiry(self) -> float:
+        """Fencing under the arbiter: the primary holds its lease while a quorum q of the
+        observers reached it within the last ``timeout`` τ — it expires τ after the q-th
+        most recent successful probe."""
+        arbiter = self.scenario.failover.arbiter
+        return sorted(self.observer_ok)[-arbiter.quorum] + arbiter.timeout
+
+    def _quorum_lease(self):
+        """The primary's lease under the arbiter: when it expires (no quorum reached for
+        τ) the primary stops taking writes; it waits for a probe to get through then.
+
+        After a cut at c, observer i's last probe that got through was at c − I·Wᵢ (Wᵢ
+        uniform on [0, 1), its phase) and its first failed one at c + I·(1 − Wᵢ): the lease
+        expires at c + τ − I·W₍q:n₎, the arbiter's verdict comes at c + τ + I·(1 − W)₍q:n₎,
+        at least one interval later when q is a majority (and never earlier): the old
+        primary is fenced before the secondary is promoted."""
+        while True:
+            now = float(self.env.now)
+            expiry = self._lease_expiry()
+            if now < expiry:
+                yield self.env.timeout(expiry - now)
+                continue
+            self._lease_expired()
+            self.lease_renewed = self.env.event()
+            yield self.lease_renewed
 
     def _vote(self, change: int) -> None:
         """An observer changed its mind: the arbiter declares the primary lost while a

@@ -18,10 +18,10 @@ import pandas as pd
 
 from drsim.experiment.scenario_diff import setting_differences
 from drsim.report.common import CI_NOTE, review_metrics, targets_section
+from drsim.report.compare_readings import compare_readings
 from drsim.report.design_text import question, short_aspects
 from drsim.report.document import Bullets, Paragraph, Report, Section, Table, image
 from drsim.report.formatting import fmt_estimate, fmt_value, metric_kind, number
-from drsim.report.readings import compare_readings
 from drsim.report.reproduce import (
     command_text,
     compare_command,

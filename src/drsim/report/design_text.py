@@ -22,6 +22,7 @@ from drsim.scenario.schema import (
     GrayFailure,
     HonourTtl,
     Lockout,
+    ObserverPartition,
     Partition,
     PinAnswer,
     RegionOutage,
@@ -258,6 +259,8 @@ def fault_text(fault: object) -> str:
             what += f"{_pct(fault.probe_error_rate)})"
     elif isinstance(fault, Partition):
         what = f"partition between {fault.regions[0]} and {fault.regions[1]}"
+    elif isinstance(fault, ObserverPartition):
+        what = f"{fault.region} cut off from the arbiter's observers"
     else:
         regions = getattr(fault, "regions", None)
         if regions and regions != "all":

@@ -20,6 +20,7 @@ from drsim.scenario.sections.faults import (
     Corruption,
     GrayFailure,
     KmsOutage,
+    ObserverPartition,
     Partition,
     RegionOutage,
     source_indices,
@@ -103,7 +104,7 @@ def _fault_region_problems(scenario: Scenario) -> Iterator[Inconsistency]:
         if fault.repetition:
             continue  # a repeated fault's later windows name the same regions
         i = sources[index]
-        if isinstance(fault, RegionOutage | GrayFailure | ClockSkew):
+        if isinstance(fault, RegionOutage | GrayFailure | ClockSkew | ObserverPartition):
             yield from _unknown_region(scenario, ("faults", i, "region"), fault.region)
         elif isinstance(fault, Corruption):
             if fault.region is not None:
@@ -292,12 +293,14 @@ def _promotion_problems(scenario: Scenario) -> Iterator[Inconsistency]:
 
 def _detector_problems(scenario: Scenario) -> Iterator[Inconsistency]:
     """A heartbeat or an arbiter is automation between one primary and one secondary; the
-    heartbeat rides the asynchronous replication link; fencing is the heartbeat's lease."""
+    heartbeat rides the asynchronous replication link; fencing is the heartbeat's or the
+    arbiter's lease; only the arbiter has observers to cut the primary off from."""
     failover = scenario.failover
-    if failover.detector != "heartbeat" and failover.fencing:
+    if failover.detector == "health_checks" and failover.fencing:
         yield Inconsistency(("failover", "fencing"),
-                            "fencing needs detector 'heartbeat' (the lease is renewed by "
-                            "the heartbeat)")
+                            "fencing needs detector 'heartbeat' or 'arbiter' (the lease is "
+                            "renewed by the heartbeat or by a quorum of observers)")
+    yield from _observer_cut_problems(scenario)
     if failover.detector == "health_checks":
         return
     roles = [r.role for r in scenario.regions]
@@ -314,3 +317,23 @@ def _detector_problems(scenario: Scenario) -> Iterator[Inconsistency]:
                             f"detector {failover.detector!r} watches the asynchronous "
                             f"replication link: mode must be 'async', not "
                             f"{scenario.replication.mode!r}")
+
+
+def _observer_cut_problems(scenario: Scenario) -> Iterator[Inconsistency]:
+    """An observer partition cuts the primary off from the arbiter's observers."""
+    primary = next((r.name for r in scenario.regions if r.role == "primary"), None)
+    sources = source_indices(scenario.faults)
+    for index, fault in enumerate(scenario.faults):
+        if not isinstance(fault, ObserverPartition) or fault.repetition:
+            continue
+        i = sources[index]
+        if scenario.failover.detector != "arbiter":
+            yield Inconsistency(("faults", i, "kind"),
+                                "observer_partition needs failover.detector 'arbiter' (only "
+                                f"the arbiter has observers; detector is "
+                                f"{scenario.failover.detector!r})")
+        elif fault.region != primary:
+            yield Inconsistency(("faults", i, "region"),
+                                f"observer_partition cuts the primary off from the observers "
+                                f"(they probe only it): expected {primary!r}, got "
+                                f"{fault.region!r}")

@@ -148,7 +148,8 @@ class Arbiter(Model):
     observers: int = Field(
         3, ge=1, le=15,
         description="Observers in a third location probing the primary; a partition between "
-        "the regions does not cut them off [assumption: three, e.g. a witness per zone].",
+        "the regions does not cut them off, a fault observer_partition does "
+        "[assumption: three, e.g. a witness per zone].",
     )
     quorum: int = Field(
         2, ge=1, le=15,
@@ -230,7 +231,7 @@ class Failover(Model):
         "looks like the primary's death, the split-brain risk) [assumption: a self-promoting "
         "replica, as Patroni or a DIY watchdog]; arbiter (a quorum of observers in a third "
         "location, which a partition between the regions does not fool; the arbiter demotes "
-        "the primary it promotes over).",
+        "the primary it promotes over unless an observer_partition cuts it off).",
     )
     heartbeat: Heartbeat = Field(
         default_factory=Heartbeat, description="detector heartbeat: interval and timeout."
@@ -240,10 +241,14 @@ class Failover(Model):
     )
     fencing: bool = Field(
         False,
-        description="detector heartbeat: the primary stops taking writes (read_only) when its "
-        "lease — renewed by each heartbeat exchange that gets through — expires, timeout after "
-        "the last one: one interval before the secondary's timeout ends, so two regions never "
-        "take writes at once; false: it keeps taking writes (split brain) [assumption].",
+        description="The primary stops taking writes (read_only) when its lease expires, "
+        "so two regions never take writes at once; false: a primary the automation cannot "
+        "reach keeps taking writes (split brain) [assumption]. detector heartbeat: the lease "
+        "is renewed by each heartbeat exchange that gets through and expires "
+        "heartbeat.timeout after the last one, one interval before the secondary's timeout "
+        "ends. detector arbiter: it is renewed by the observers' probes and expires "
+        "arbiter.timeout after the quorum-th most recent one that got through, before the "
+        "arbiter's verdict on a primary cut off from the observers.",
     )
     reconciliation: Literal["last_writer_wins", "primary_wins"] = Field(
         "last_writer_wins",

@@ -104,6 +104,16 @@ class Partition(_Window):
     regions: tuple[str, str] = Field(description="The two regions cut apart.")
 
 
+class ObserverPartition(_Window):
+    """The primary is cut off from the arbiter's observers (failover.detector arbiter), while
+    clients and the other region still reach it: the observers' probes of it fail as when
+    it is down, and the arbiter cannot demote it."""
+
+    kind: Literal["observer_partition"]
+    region: str = Field(description="The region cut off from the observers: the primary "
+                        "(the observers probe only it) [assumption].")
+
+
 class KmsOutage(_Window):
     """The customer-managed KMS key is unavailable in the listed regions ('all': the
     multi-region key's shared fate)."""
@@ -220,7 +230,8 @@ RELYING_PARTY_FAULTS = ("signing_key_rotated", "signing_key_removed", "clock_ske
 """Fault kinds only relying parties see (the control and data planes ignore them)."""
 
 Fault = Annotated[
-    RegionOutage | GrayFailure | ReplicationStall | Partition | KmsOutage | IdpOutage | DnsOutage
-    | SigningKeyRotated | SigningKeyRemoved | ClockSkew | DependencyOutage | Corruption,
+    RegionOutage | GrayFailure | ReplicationStall | Partition | ObserverPartition | KmsOutage
+    | IdpOutage | DnsOutage | SigningKeyRotated | SigningKeyRemoved | ClockSkew
+    | DependencyOutage | Corruption,
     Field(discriminator="kind"),
 ]
