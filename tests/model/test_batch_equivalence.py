@@ -73,6 +73,16 @@ EXTRA = {
 }
 
 
+TABLES = ("requests", "writes", "locks", "events")
+
+
+def assert_same_run(batched, reference, name: str = "") -> None:
+    """Every record table and the run's meta are identical in both serving modes."""
+    for table in TABLES:
+        assert getattr(batched, table).equals(getattr(reference, table)), f"{name} {table}"
+    assert batched.meta == reference.meta
+
+
 @pytest.mark.parametrize("sets", [["failover.failback.wait_for_backlog=true"],
                                   ["failover.failback.wait_for_backlog=true",
                                    "failover.failback.max_wait=1m",
@@ -86,9 +96,7 @@ def test_waiting_for_the_backlog_equals_sequential_reference(sets):
     batched = simulate(scenario, 0, batch=True)
     reference = simulate(scenario, 0, batch=False)
     assert (batched.events.kind == "failback_start").sum() == 1
-    for table in ("requests", "writes", "locks", "events"):
-        assert getattr(batched, table).equals(getattr(reference, table)), table
-    assert batched.meta == reference.meta
+    assert_same_run(batched, reference)
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
@@ -99,10 +107,7 @@ def test_batched_run_equals_sequential_reference(name):
     batched = simulate(scenario, 0, batch=True)
     reference = simulate(scenario, 0, batch=False)
     assert len(batched.requests) > 10_000
-    for table in ("requests", "writes", "locks", "events"):
-        a, b = getattr(batched, table), getattr(reference, table)
-        assert a.equals(b), f"{name}: {table} differ"
-    assert batched.meta == reference.meta
+    assert_same_run(batched, reference, name)
 
 
 @pytest.mark.parametrize("sets", [[], [f"clients.{k}.timeout=null" for k in range(5)]],
@@ -118,9 +123,7 @@ def test_a_scale_up_on_utilisation_equals_sequential_reference(sets):
     batched = simulate(scenario, 0, batch=True)
     reference = simulate(scenario, 0, batch=False)
     assert (batched.events.kind == "capacity").sum() == 1
-    for table in ("requests", "writes", "locks", "events"):
-        assert getattr(batched, table).equals(getattr(reference, table)), table
-    assert batched.meta == reference.meta
+    assert_same_run(batched, reference)
 
 
 OVERLOAD = ["regions.0.capacity.vcpus=6", "regions.1.capacity.vcpus=3",
@@ -151,9 +154,7 @@ def test_overload_equals_sequential_reference(sets):
     batched = simulate(scenario, 0, batch=True)
     reference = simulate(scenario, 0, batch=False)
     assert "batch_fallback" not in batched.meta
-    for table in ("requests", "writes", "locks", "events"):
-        assert getattr(batched, table).equals(getattr(reference, table)), table
-    assert batched.meta == reference.meta
+    assert_same_run(batched, reference)
     if sets is OVERLOAD:
         assert (batched.requests.outcome == "timeout").sum() > 1000
     if sets is CLIENT_SIDE:
@@ -184,9 +185,7 @@ def test_capped_dependencies_equal_sequential_reference(caps, throttled, monkeyp
     reference = simulate(scenario, 0, batch=False)
     assert ((batched.requests.outcome == "dependency_throttled").sum() > 1000) == throttled
     assert throttled or any(served)  # within capacity, batches serve the takes
-    for table in ("requests", "writes", "locks", "events"):
-        assert getattr(batched, table).equals(getattr(reference, table)), table
-    assert batched.meta == reference.meta
+    assert_same_run(batched, reference)
 
 
 @pytest.mark.parametrize("name", ["retry-storm-no-backoff", "retry-storm-budget"])
@@ -199,9 +198,7 @@ def test_retry_storms_equal_sequential_reference(name):
     batched = simulate(scenario, 0, batch=True)
     reference = simulate(scenario, 0, batch=False)
     assert (batched.requests.outcome == "timeout").sum() > 1000
-    for table in ("requests", "writes", "locks", "events"):
-        assert getattr(batched, table).equals(getattr(reference, table)), table
-    assert batched.meta == reference.meta
+    assert_same_run(batched, reference)
 
 
 def test_retry_storm_with_shedding_equals_sequential_reference():
@@ -214,9 +211,7 @@ def test_retry_storm_with_shedding_equals_sequential_reference():
     batched = simulate(scenario, 0, batch=True)
     reference = simulate(scenario, 0, batch=False)
     assert (batched.requests.outcome == "shed").sum() > 1000
-    for table in ("requests", "writes", "locks", "events"):
-        assert getattr(batched, table).equals(getattr(reference, table)), table
-    assert batched.meta == reference.meta
+    assert_same_run(batched, reference)
 
 
 STORM = ["users.population=3000", "run.duration=40m", "faults.0.start=10m",
@@ -261,9 +256,7 @@ def test_guessing_storm_equals_sequential_reference(sets, monkeypatch):
     assert sum(vectorised) > guesses // 4
     assert sum(locked_sign_ins) > 100
     assert len(batched.locks) > 100
-    for table in ("requests", "writes", "locks", "events"):
-        a, b = getattr(batched, table), getattr(reference, table)
-        assert a.equals(b), f"{table} differ"
+    assert_same_run(batched, reference)
 
 
 def test_busy_writers_equal_sequential_reference(monkeypatch):
@@ -287,9 +280,7 @@ def test_busy_writers_equal_sequential_reference(monkeypatch):
     reference = simulate(scenario, 0, batch=False)
     assert sum(in_rounds) > 1000
     assert min(in_rounds) == 0 < max(in_rounds)  # some batches straddle a DNS change
-    for table in ("requests", "writes", "locks", "events"):
-        a, b = getattr(batched, table), getattr(reference, table)
-        assert a.equals(b), f"{table} differ"
+    assert_same_run(batched, reference)
 
 
 def test_newcomers_are_served_in_rounds(monkeypatch):
@@ -318,9 +309,7 @@ def test_newcomers_are_served_in_rounds(monkeypatch):
     sign_ups = int(((reference.requests.op == "sign_up") & (reference.requests.attempt == 0)).sum())
     assert sign_ups > 500
     assert slow_sign_ups < 0.5 * sign_ups  # the outage's refused sign-ups go one at a time
-    for table in ("requests", "writes", "locks", "events"):
-        a, b = getattr(batched, table), getattr(reference, table)
-        assert a.equals(b), f"{table} differ"
+    assert_same_run(batched, reference)
 
 
 # The split-brain scenario under an arbiter whose observers lose the primary (the link
@@ -339,6 +328,4 @@ def test_an_arbiter_cut_off_from_the_primary_equals_sequential_reference(fencing
     writers = batched.events.loc[batched.events.kind == "writers", "value"]
     assert writers.max() == (1 if fencing == "true" else 2)
     assert (batched.writes.split > 0).any() == (fencing == "false")
-    for table in ("requests", "writes", "locks", "events"):
-        assert getattr(batched, table).equals(getattr(reference, table)), table
-    assert batched.meta == reference.meta
+    assert_same_run(batched, reference)
