@@ -234,10 +234,7 @@ class BatchServer:
         eligible = legit & plane.is_batched[op] & valid & born & ~m2m
         in_rounds, blocked = self._rounds(t, op, user, safe, valid, eligible, m2m, touched,
                                           t1, [stand_ins, apply_users[~alone]])
-        mark = self.mark
-        mark[blocked] = 1
-        fast = (eligible & (mark[safe] == 0)) | m2m
-        mark[blocked] = 0
+        fast = (eligible & ~self._among(safe, blocked)) | m2m
         as_now = np.where(fast, as_now, op)
         fidx = np.flatnonzero(fast)
         region = plane.router.route_many(t[fidx], safe[fidx], as_now[fidx])
@@ -267,11 +264,7 @@ class BatchServer:
                                                                             np.ndarray]:
         """The distinct ``queries`` found in ``values`` (non-negative ids) and how often
         each occurs there (``np.unique(values, return_counts=True)`` restricted to them)."""
-        mark = self.mark
-        mark[queries] = 1
-        found = values[mark[values] == 1]
-        mark[queries] = 0
-        return np.unique(found, return_counts=True)
+        return np.unique(values[self._among(values, queries)], return_counts=True)
 
     def _settle_newcomers(self, i: int, j: int, t: np.ndarray, op: np.ndarray,
                           user: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -345,10 +338,7 @@ class BatchServer:
         plane = self.plane
         d = plane.directory
         several = repeated(user[eligible])
-        mark = self.mark
-        mark[several] = 1
-        in_rounds = eligible & (mark[safe] == 1)
-        mark[several] = 0
+        in_rounds = eligible & self._among(safe, several)
         blocked = [user[valid & ~eligible & ~m2m], *taking_part, user[in_rounds & touched]]
         writers = distinct(user[in_rounds & IS_WRITE[op]])
         if len(writers) and plane.router.per_operation:

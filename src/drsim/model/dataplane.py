@@ -476,9 +476,10 @@ class DataPlane:
 
     def _sign_in(self, t: float, op: int, user: int, r: int, attacker: int,
                  luck: float) -> Served:
-        """A password sign-in or an attacker's guess: misconfigured → disabled → lockout → (a guess is
-        right with its attacker's odds) → credential → second factor → issuer pinning;
-        a wrong or superseded password counts against the counters, a success resets them."""
+        """A password sign-in or an attacker's guess: misconfigured → disabled → lockout →
+        (a guess is right with its attacker's odds) → credential → second factor → issuer
+        pinning → dependencies; a wrong or superseded password counts against the counters,
+        a success resets them."""
         rules = self.rules
         counter = self.lockout.counters[r]
         shadow = self.lockout.shadow
