@@ -21,11 +21,16 @@ and only its latency changes.
 
 A region whose speed or costs change in time (scale-up, a cold cache) runs the same
 recursion on its virtual clock (``clocks``, :mod:`drsim.model.capacity_schedule`).
+
+A ``lifo`` or ``drop_oldest`` region serves an attempt at its arrival only when its server
+is idle; the others wait (:mod:`drsim.model.deferred`), and the records replay that queue
+(:func:`replay_deferred`) instead of Lindley's.
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 
 import numpy as np
 
@@ -35,6 +40,7 @@ from drsim.model.control import DOWN, Epoch
 from drsim.model.operations import QUOTA_CATEGORY
 from drsim.records import OP_CODE, OUTCOME_CODE
 from drsim.scenario.schema import Scenario
+from drsim.scenario.sections.shedding import DEFERRED
 
 TICKS_PER_S = 1_000_000
 """The queue's clock: whole microseconds."""
@@ -47,6 +53,14 @@ quota)."""
 SHED_CODE = OUTCOME_CODE["shed"]
 SHED = -1.0
 """What :meth:`Queues.take` returns for a request the region's admission control refuses."""
+WAIT = -2.0
+"""What :meth:`Queues.take` returns for a request that waits at a deferred region."""
+
+
+def deferred_regions(scenario: Scenario) -> list[bool]:
+    """Per region, whether its discipline is ``lifo`` or ``drop_oldest``."""
+    return [r.capacity is not None and r.capacity.discipline in DEFERRED
+            for r in scenario.regions]
 
 
 def service_ticks(scenario: Scenario) -> np.ndarray | None:
@@ -119,20 +133,68 @@ def timed_lindley(clock: RegionClock | None, a: np.ndarray, s: np.ndarray,
     return clock.real(finish), int(finish[-1])
 
 
+def replay_deferred(t: np.ndarray, s: np.ndarray, newest_first: bool,
+                    max_queue: int | None) -> np.ndarray:
+    """Each entrant's sojourn (seconds) at a ``lifo`` (``newest_first``) or
+    ``drop_oldest`` queue, entrants in serving order (arrival times ``t``, service ticks
+    ``s``), by the rules of :mod:`drsim.model.deferred`: an entrant finding nobody waiting
+    and the server free by its tick starts at once; else it waits; when the server frees
+    at tick f (an event at ``f / TICKS_PER_S``, after entrants at that instant) it takes
+    the newest or the oldest waiting; with ``max_queue`` an entrant finding it full
+    pushes the oldest out (sojourn: until then). Client timeouts change no one's place."""
+    out = np.empty(len(t))
+    times, works = t.tolist(), s.tolist()
+    ticks = arrival_ticks(t).tolist()
+    waiting: deque[int] = deque()
+    free = 0
+    for k, tk in enumerate(times):
+        while waiting and free / TICKS_PER_S < tk:
+            free = _serve_next(waiting, newest_first, free, works, ticks, out)
+        if not waiting and free <= ticks[k]:
+            free = ticks[k] + works[k]
+            out[k] = works[k] / TICKS_PER_S
+            continue
+        if max_queue is not None and len(waiting) == max_queue:
+            oldest = waiting.popleft()
+            out[oldest] = tk - times[oldest]
+        waiting.append(k)
+    while waiting:
+        free = _serve_next(waiting, newest_first, free, works, ticks, out)
+    return out
+
+
+def _serve_next(waiting: deque[int], newest_first: bool, free: int, works: list[int],
+                ticks: list[int], out: np.ndarray) -> int:
+    """The server, free at tick ``free``, starts the next waiting entrant: its sojourn,
+    and the new free tick."""
+    j = waiting.pop() if newest_first else waiting.popleft()
+    free += works[j]
+    out[j] = (free - ticks[j]) / TICKS_PER_S
+    return free
+
+
 def sojourn_s(scenario: Scenario, time_s: np.ndarray, op: np.ndarray, region: np.ndarray,
               outcome: np.ndarray,
               clocks: list[RegionClock | None] | None = None) -> np.ndarray | None:
     """Each recorded attempt's wait plus service at its region's queue (seconds; 0 where
-    there is no queue or the attempt never reached it). Rows in serving order — the
-    requests table's order. None when no region has a capacity. ``clocks``: the regions'
-    clocks when their capacity changes in time."""
+    there is no queue or the attempt never reached it; at a ``drop_oldest`` region, an
+    attempt pushed out: its wait until then). Rows in serving order — the requests
+    table's order. None when no region has a capacity. ``clocks``: the regions' clocks
+    when their capacity changes in time."""
     ticks = service_ticks(scenario)
     if ticks is None:
         return None
     out = np.zeros(len(time_s))
     work = worked(scenario, region, outcome)
+    deferred = deferred_regions(scenario)
     for r in range(len(scenario.regions)):
-        if scenario.regions[r].capacity is None:
+        capacity = scenario.regions[r].capacity
+        if capacity is None:
+            continue
+        if deferred[r]:
+            rows = np.flatnonzero((region == r) & worked(scenario, region, outcome, True))
+            out[rows] = replay_deferred(time_s[rows], ticks[r, op[rows]],
+                                        capacity.discipline == "lifo", capacity.max_queue)
             continue
         rows = np.flatnonzero((region == r) & work)
         if not len(rows):
@@ -174,6 +236,8 @@ class Queues:
         self.rows = ticks.tolist()
         self.limited = [r.capacity is not None for r in scenario.regions]
         self.free = [0] * len(scenario.regions)  # when each backlog clears (on its clock)
+        self.deferred = deferred_regions(scenario)  # lifo, drop_oldest: attempts may wait
+        self.waiting: list[deque] = [deque() for _ in scenario.regions]  # their parked ones
         self.log: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
         self.log_one: list[tuple[int, int, int]] = []
         self.limit_ticks: np.ndarray | None = None
@@ -183,13 +247,16 @@ class Queues:
         """An attempt joins region ``r``'s queue at ``t``: its sojourn in seconds (0 inside
         a batch, where none may time out or be shed), or :data:`SHED`. ``fixed`` + the
         sojourn > ``limit`` (its latency past its client's timeout): the attempt times
-        out, and a ``drop_expired`` region does no work for it."""
+        out, and a ``drop_expired`` region does no work for it. At a deferred region an
+        attempt that finds the server busy or others waiting gets :data:`WAIT`."""
         if not self.limited[r]:
             return 0.0
         a = math.ceil(t * TICKS_PER_S)
         if self.log is not None:
             self.log_one.append((r, a, self.rows[r][op]))
             return 0.0
+        if self.deferred[r] and (self.waiting[r] or self.free[r] > a):
+            return WAIT
         work, clock = self.rows[r][op], self.clocks[r]
         if self.watches[r] is not None:
             self.watches[r].enter(a, work)
@@ -218,11 +285,14 @@ class Queues:
         ``region``, the others (``maybe_t``, ``maybe_op``) are counted at every region
         they might reach (more arrivals never shorten a FIFO wait); every sojourn must
         stay under :attr:`SAFETY` × ``limit_s`` of its region, and under its smallest
-        wait bound (nothing shed)."""
+        wait bound (nothing shed). At a deferred region none may wait at all (then every
+        discipline is FIFO, and each attempt is served at its arrival)."""
         limit = np.minimum(limit_s, self.bound_s) * TICKS_PER_S
         self.limit_ticks = np.where(np.isfinite(limit), np.floor(limit), 2.0 ** 62
                                     ).astype(np.int64)
         for r in range(len(self.free)):
+            if self.waiting[r]:
+                return False
             if not self.limited[r] or epoch.status[r] == DOWN:
                 continue
             mine = region == r
@@ -232,8 +302,10 @@ class Queues:
             order = np.argsort(times, kind="stable")
             a = arrival_ticks(times)[order]
             s = self.ticks[r, np.concatenate([op[mine], maybe_op])][order]
-            worst = int((timed_lindley(self.clocks[r], a, s, self.free[r])[0] - a).max())
-            if worst > self.SAFETY * self.limit_ticks[r]:
+            finish = timed_lindley(self.clocks[r], a, s, self.free[r])[0]
+            if int((finish - a).max()) > self.SAFETY * self.limit_ticks[r]:
+                return False
+            if self.deferred[r] and int((finish - a - s).max()) > 0:
                 return False
         return True
 
@@ -263,4 +335,6 @@ class Queues:
             finish, self.free[r] = timed_lindley(self.clocks[r], ar, sr, self.free[r])
             if int((finish - ar).max()) > self.limit_ticks[r]:
                 return False
+            if self.deferred[r] and int((finish - ar - sr).max()) > 0:
+                return False  # one would have waited: decided at its service, not arrival
         return True

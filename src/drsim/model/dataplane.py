@@ -28,10 +28,11 @@ from drsim.model.agenda import APPLY, REQUEST, Agenda, Request
 from drsim.model.attackers import Attackers
 from drsim.model.batch import Batch, BatchServer
 from drsim.model.breaker import Breakers
-from drsim.model.capacity import SHED, Queues, service_ticks
+from drsim.model.capacity import SHED, WAIT, Queues, deferred_regions, service_ticks
 from drsim.model.capacity_schedule import Schedule
 from drsim.model.control import ControlTimeline, Epoch
 from drsim.model.corruption import CorruptionPlan, ProfileCorruption, restore_region
+from drsim.model.deferred import Deferred
 from drsim.model.dependencies import Dependencies
 from drsim.model.directory import Directory
 from drsim.model.disciplines import shed_ticks, sheds, shortest_bound_s
@@ -89,6 +90,8 @@ inf = float("inf")
 
 REFUSED = tuple(Served(code) for code in range(len(OUTCOME_CODE)))
 """The result of an attempt refused (or served) with nothing else to record, by outcome."""
+PARKED = Served(-1)
+"""The result of an attempt waiting at a deferred region: decided later (model/deferred.py)."""
 
 
 class DataPlane:
@@ -139,11 +142,15 @@ class DataPlane:
         self.service_rows = ticks.tolist() if ticks is not None else []
         watches = schedule.watches if schedule is not None else None
         shedding = sheds(scenario)
+        deferring = any(deferred_regions(scenario))  # lifo, drop_oldest: decided at service
         self.queues = None
-        if ticks is not None and (timeouts or shedding or (watches and any(watches))):
+        if ticks is not None and (timeouts or shedding or deferring
+                                  or (watches and any(watches))):
             self.queues = Queues(scenario, ticks, shed_ticks(scenario) if shedding else None,
                                  shortest_bound_s(scenario) if shedding else None,
                                  clocks, watches)
+        self.deferred = Deferred(self, self.queues) if deferring else None
+        self.parked = None  # the attempt _serve has just parked
         self.base_latency_s = base_latency_s().astype(np.float64).tolist()
         self.recorder = Recorder(arrivals)
         self.migrates = scenario.replication.mode == "migrate_on_sign_in"
@@ -165,6 +172,8 @@ class DataPlane:
     def run(self) -> DataPlaneOutput:
         """Serve every request of the run; returns the raw record columns."""
         self._serve_until(self.horizon)
+        if self.deferred is not None:
+            self._decide_waiting()
         time_s, attacker = self.arrivals.time_s, self.arrivals.attacker
         self.arrivals = None  # pick, u, user and op are not recorded
         output = self.recorder.output(time_s, attacker, self.writes.columns(), self.locks,
@@ -172,6 +181,14 @@ class DataPlane:
         output.dependency_failures = dict(zip(self.dependencies.names,
                                               self.dependencies.failures, strict=True))
         return output
+
+    def _decide_waiting(self) -> None:
+        """Attempts still waiting at the run's end: the queues go on until each is decided
+        (their effects come after the horizon, where no request sees them)."""
+        starts = self.control.epoch_starts
+        while (t := self.deferred.next_time()) < inf:
+            self.epoch = self.control.epochs[int(np.searchsorted(starts, t, "right")) - 1]
+            self.deferred.fire()
 
     def drain_s(self, t: float, p: int, s: int) -> float:
         """Serve everything before ``t``, when a failback waiting for the reverse backlog
@@ -184,7 +201,7 @@ class DataPlane:
         times = self.arrivals.time_s
         n_arrivals = len(times)
         epochs, actions = self.control.epochs, self.control.actions
-        agenda, inf = self.agenda, float("inf")
+        agenda, deferred, inf = self.agenda, self.deferred, float("inf")
         batches = BatchServer(self) if self.batched else None
         epoch_i = action_i = i = 0
         next_epoch = epochs[1].start_s if len(epochs) > 1 else inf
@@ -194,13 +211,19 @@ class DataPlane:
             t_agenda = agenda.next_time()
             t_action = actions[action_i].time_s if action_i < len(actions) else inf
             t0 = min(t_arrival, t_agenda, t_action)
+            t_deferred = deferred.next_time() if deferred is not None else inf
+            fire = t_deferred < t0  # a deferred region's server frees, or a client gives up
+            if fire:
+                t0 = t_deferred
             if t0 >= horizon:
                 break
             while t0 >= next_epoch:
                 epoch_i += 1
                 next_epoch = epochs[epoch_i + 1].start_s if epoch_i + 1 < len(epochs) else inf
             self.epoch = epochs[epoch_i]
-            if t_action <= t_arrival and t_action <= t_agenda:
+            if fire:
+                deferred.fire()
+            elif t_action <= t_arrival and t_action <= t_agenda:
                 self._act(actions[action_i])
                 action_i += 1
             elif t_agenda <= t_arrival:
@@ -214,7 +237,7 @@ class DataPlane:
                     one_at_a_time_until = hold
                     continue
                 j, t1 = batches.extent(i, min(next_epoch, t_action, horizon,
-                                              t0 + batches.MAX_SPAN_S, cut))
+                                              t0 + batches.MAX_SPAN_S, cut, t_deferred))
                 if batches.serve(i, j, t1):
                     i = j
                 else:
@@ -300,15 +323,37 @@ class DataPlane:
             return
         served = self._serve(t, op, user, region, attacker, self.epoch, request, u, luck,
                              limit)
-        if breaker is not None:
-            breaker.result(t, served.outcome)
+        call = (t, op, user, client, attacker, attempt, region, request, u, luck, index, seq,
+                key)
+        if served is PARKED:
+            self.parked.call = call
+            return
+        self._conclude(call, t, served)
+
+    def conclude(self, call: tuple, now: float, outcome: int) -> None:
+        """A parked attempt (serve_one's arguments ``call``) ends in ``outcome`` at ``now``:
+        its client times out, or it is pushed out."""
+        self._conclude(call, now, REFUSED[outcome])
+
+    def serve_parked(self, call: tuple, now: float) -> None:
+        """A parked attempt's service starts at ``now``, in its client's time: the rest of
+        its serving runs now."""
+        op, user, attacker, region, request, luck = (call[k] for k in (1, 2, 4, 6, 7, 9))
+        served = self._admitted(now, op, user, region, attacker, self.epoch, request, luck)
+        self._conclude(call, now, served)
+
+    def _conclude(self, call: tuple, now: float, served: Served) -> None:
+        """Record an attempt decided at ``now``, tell its breaker, schedule its retry."""
+        t, op, user, client, attacker, attempt, region, request, u, _, index, seq, key = call
+        if attacker < 0 and self.breakers.any and self.breakers.of_kind[client] is not None:
+            self.breakers.of_kind[client].result(now, served.outcome)
         recorded_user = user if (op != SIGN_UP or served.outcome == OK) else -1
         self.recorder.record(index, t, op, recorded_user, client, attacker, attempt, region,
                              seq, served)
         if attacker < 0 and served.outcome == OK and self.retries.budgeted_any:
             self.retries.succeed(client, request)
         if served.outcome != OK and attacker < 0:
-            retry = self.retries.retry(t, op, user, client, attempt, served.outcome, u, key)
+            retry = self.retries.retry(now, op, user, client, attempt, served.outcome, u, key)
             if retry is not None:
                 self.agenda.schedule(retry[0], REQUEST, retry[1])
 
@@ -336,8 +381,18 @@ class DataPlane:
             sojourn = self.queues.take(r, op, t, fixed, limit)
             if sojourn == SHED:
                 return REFUSED[SHED_OUT]
+            if sojourn == WAIT:
+                self.parked = self.deferred.park(r, op, t, fixed, limit)
+                return PARKED
             if sojourn and fixed + sojourn > limit:
                 return REFUSED[TIMEOUT]
+        return self._admitted(t, op, user, r, attacker, epoch, request, luck)
+
+    def _admitted(self, t: float, op: int, user: int, r: int, attacker: int, epoch: Epoch,
+                  request: Request | None, luck: float) -> Served:
+        """The outcome of an attempt the region has taken (past its endpoint, quota and
+        queue), with its effects."""
+        rules = self.rules
         d = self.directory
         if op in WRITE_OPS:
             refused = rules.write(epoch, r)

@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 from drsim.scenario import units
 from drsim.scenario.sections.base import Model
 from drsim.scenario.sections.coldstart import Cache, Reopen, ScaleUp
-from drsim.scenario.sections.shedding import Shedding
+from drsim.scenario.sections.shedding import DEFERRED, Shedding
 from drsim.scenario.sections.vocabulary import NAME_PATTERN
 from drsim.scenario.types import Duration, Rate
 
@@ -91,6 +91,10 @@ class Capacity(Shedding):
         if self.scale_up is not None and self.scale_up.to <= self.vcpus:
             raise ValueError(f"scale_up.to ({self.scale_up.to:g}) must be more than vcpus "
                              f"({self.vcpus:g}): a scale-up grows the region")
+        timed = [k for k in ("scale_up", "cache", "reopen") if getattr(self, k) is not None]
+        if self.discipline in DEFERRED and timed:
+            raise ValueError(f"discipline {self.discipline} is not built with {', '.join(timed)} "
+                             "(a capacity that changes in time): use fifo or drop_expired there")
         return self
 
 

@@ -58,9 +58,11 @@ OUTCOME_CAUSES = (
 - ``federated_user_unseen``: a federated user who never signed in at the primary, at a
   secondary that only knows federated users the primary has seen (not data loss).
 - ``timeout``: the client gave up waiting (``clients[].timeout``); the region did the work
-  (unless its ``capacity.discipline`` is ``drop_expired``).
+  (unless its ``capacity.discipline`` is ``drop_expired``, or ``drop_oldest`` pushed it
+  out before serving it).
 - ``shed``: the region's admission control refused the request at once, its queue being
-  longer than the request's priority admits (``capacity.max_wait``, ``admission``).
+  longer than the request's priority admits (``capacity.max_wait``, ``admission``), or a
+  ``drop_oldest`` queue pushed it out, waiting, for a newer one (``capacity.max_queue``).
 - ``dependency_down``: a dependency the request needs (``dependencies``: an SMS/email
   sender, a trigger) is down — its host region is down, or a ``dependency_outage`` fault.
 - ``dependency_throttled``: a dependency the request needs is over its ``capacity``.
