@@ -139,8 +139,8 @@ def replay_deferred(t: np.ndarray, s: np.ndarray, newest_first: bool,
     ``drop_oldest`` queue, entrants in serving order (arrival times ``t``, service ticks
     ``s``), by the rules of :mod:`drsim.model.deferred`: an entrant finding nobody waiting
     and the server free by its tick starts at once; else it waits; when the server frees
-    at tick f (an event at ``f / TICKS_PER_S``, after entrants at that instant) it takes
-    the newest or the oldest waiting; with ``max_queue`` an entrant finding it full
+    at tick f (an event at ``(f − 1) / TICKS_PER_S``, after entrants at that instant) it
+    takes the newest or the oldest waiting; with ``max_queue`` an entrant finding it full
     pushes the oldest out (sojourn: until then). Client timeouts change no one's place."""
     out = np.empty(len(t))
     times, works = t.tolist(), s.tolist()
@@ -148,7 +148,7 @@ def replay_deferred(t: np.ndarray, s: np.ndarray, newest_first: bool,
     waiting: deque[int] = deque()
     free = 0
     for k, tk in enumerate(times):
-        while waiting and free / TICKS_PER_S < tk:
+        while waiting and (free - 1) / TICKS_PER_S < tk:
             free = _serve_next(waiting, newest_first, free, works, ticks, out)
         if not waiting and free <= ticks[k]:
             free = ticks[k] + works[k]

@@ -22,6 +22,8 @@ requests vectorised and reproduce it exactly (see docs/model.md).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from drsim.model.agenda import APPLY, REQUEST, Agenda, Request
@@ -328,22 +330,23 @@ class DataPlane:
         if served is PARKED:
             self.parked.call = call
             return
-        self._conclude(call, t, served)
+        self._conclude(call, t, served, t)
 
     def conclude(self, call: tuple, now: float, outcome: int) -> None:
         """A parked attempt (serve_one's arguments ``call``) ends in ``outcome`` at ``now``:
         its client times out, or it is pushed out."""
-        self._conclude(call, now, REFUSED[outcome])
+        self._conclude(call, now, REFUSED[outcome], math.nextafter(now, inf))
 
     def serve_parked(self, call: tuple, now: float) -> None:
         """A parked attempt's service starts at ``now``, in its client's time: the rest of
         its serving runs now."""
         op, user, attacker, region, request, luck = (call[k] for k in (1, 2, 4, 6, 7, 9))
         served = self._admitted(now, op, user, region, attacker, self.epoch, request, luck)
-        self._conclude(call, now, served)
+        self._conclude(call, now, served, math.nextafter(now, inf))
 
-    def _conclude(self, call: tuple, now: float, served: Served) -> None:
-        """Record an attempt decided at ``now``, tell its breaker, schedule its retry."""
+    def _conclude(self, call: tuple, now: float, served: Served, earliest: float) -> None:
+        """Record an attempt decided at ``now``, tell its breaker, schedule its retry (not
+        before ``earliest``: a parked attempt's comes after what decided it)."""
         t, op, user, client, attacker, attempt, region, request, u, _, index, seq, key = call
         if attacker < 0 and self.breakers.any and self.breakers.of_kind[client] is not None:
             self.breakers.of_kind[client].result(now, served.outcome)
@@ -355,7 +358,7 @@ class DataPlane:
         if served.outcome != OK and attacker < 0:
             retry = self.retries.retry(now, op, user, client, attempt, served.outcome, u, key)
             if retry is not None:
-                self.agenda.schedule(retry[0], REQUEST, retry[1])
+                self.agenda.schedule(max(retry[0], earliest), REQUEST, retry[1])
 
     def _serve(self, t: float, op: int, user: int, r: int, attacker: int, epoch: Epoch,
                request: Request | None, u: float, luck: float,

@@ -8,12 +8,16 @@ tick, nobody waiting) starts at once and is served at its arrival exactly as und
 FIFO. Any other *parks* (:meth:`Deferred.park`): nothing is recorded yet, and the
 region's events decide it in time order, merged into the data plane's loop:
 
-- *service* at the instant ``f`` the server frees: it takes the newest waiting attempt
+- *service* when the server frees, at tick ``f``: it takes the newest waiting attempt
   (``lifo``) or the oldest (``drop_oldest``), which starts at ``f`` and finishes at
   ``f + s``. If its latency (its fixed latency + ``f + s − a``) stays within its
   client's timeout, the rest of the serving (writes, user state, the operation's rules)
-  runs at ``f``: the region applies its effects when it serves it; the record keeps the
+  runs then: the region applies its effects when it serves it; the record keeps the
   arrival time. Otherwise its client times out (no effect); the work is done anyway.
+  The event's instant is ``(f − 1) / TICKS_PER_S``, the end of the tick before ``f``:
+  an arrival whose tick is ``f`` or later finds the server taken and the queue one
+  shorter, exactly as FIFO's ``max(free, a)`` starts a request at ``f``, so the count
+  in the system is the same whatever the discipline.
 - *deadline* at ``a + timeout − fixed``: a client still waiting gives up: recorded
   ``timeout`` then. The attempt stays in the queue (the server still does its work when
   it reaches it: only ``drop_expired`` skips abandoned work, and it is FIFO).
@@ -21,7 +25,9 @@ region's events decide it in time order, merged into the data plane's loop:
   recorded ``shed`` at that instant (one already timed out is simply removed).
 
 A decision's retry (and a breaker's or retry budget's bookkeeping) is timed from the
-instant it is taken. Events at one instant: deadlines before services, and both after
+instant it is taken; a retry due at that very instant comes just after it (the next
+float), so that it joins the queue after the arrival or the service that decided its
+attempt, in the records' order as in the run's. Events at one instant: deadlines before services, and both after
 arrivals and agenda items. Sojourns are not kept here: the records replay the queue
 (:func:`drsim.model.capacity.replay_deferred`), which follows these same rules.
 """
@@ -93,14 +99,13 @@ class Deferred:
         wait: it joins the queue (pushing the oldest out if full)."""
         queues = self.queues
         waiting = queues.waiting[r]
-        bound = self.max_queue[r]
-        if bound is not None and len(waiting) == bound:
+        if not waiting:
+            self._push((queues.free[r] - 1) / TICKS_PER_S, SERVICE, r)
+        elif len(waiting) == self.max_queue[r]:
             oldest = waiting.popleft()
             if oldest.state == WAITING:
                 self.plane.conclude(oldest.call, t, SHED_OUT)
             oldest.state = DONE
-        if not waiting:
-            self._push(queues.free[r] / TICKS_PER_S, SERVICE, r)
         parked = Parked(t, math.ceil(t * TICKS_PER_S), queues.rows[r][op], fixed, limit)
         waiting.append(parked)
         if limit < math.inf:
@@ -120,7 +125,7 @@ class Deferred:
         parked = waiting.pop() if self.newest_first[r] else waiting.popleft()
         free = queues.free[r] = queues.free[r] + parked.work
         if waiting:
-            self._push(free / TICKS_PER_S, SERVICE, r)
+            self._push((free - 1) / TICKS_PER_S, SERVICE, r)
         if parked.state == TIMED_OUT:
             parked.state = DONE
         elif parked.fixed + (free - parked.a) / TICKS_PER_S > parked.limit:

@@ -1,0 +1,215 @@
+"""Known answers of the deferred disciplines (``lifo``, ``drop_oldest``), through scenarios.
+
+1. M/D/1 LIFO (non-preemptive), Poisson arrivals, no timeouts: the mean wait is FIFO's,
+   Pollaczek–Khinchine ρs/(2(1 − ρ)) (the order of service is blind to service times in
+   a work-conserving queue), and the second moment is FIFO's divided by 1 − ρ, FIFO's
+   being Takács' 2E[W]² + λs³/(3(1 − ρ)).
+2. drop_oldest with ``max_queue`` = K − 1: the count in the system is the M/D/1/K chain,
+   so the share pushed out is drop-tail's M/D/1/K blocking, and on the same arrivals the
+   very same attempts count: as many shed, the same time-average number waiting
+   (Little), while the requests served wait less than under drop-tail (the waits of
+   those pushed out no longer count).
+3. 2× overload with a 10 s client timeout: FIFO's goodput collapses to 0; LIFO and
+   drop_oldest keep completing the capacity in time.
+4. Every attempt at a deferred region is recorded exactly once; the records' replay of
+   the queue gives each the sojourn the run decided; batches reproduce the reference.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from drsim.model import simulate
+from drsim.model.capacity import service_ticks, sojourn_s
+from drsim.model.dataplane import DataPlane
+from drsim.model.recorder import Recorder
+from drsim.records import OP_CODE, OUTCOME_CODE
+
+from .conftest import build_scenario
+from .test_known_answers import ONLY_PASSWORD_USERS, Z
+from .test_shedding import md1k_blocking
+
+SIGN_IN_S = 0.15  # a sign-in's base latency (operations.base_latency_s)
+
+
+def scenario(vcpus: float, rate: float, duration: str, timeout: str | None = None,
+             attempts: int = 1, seed: int = 3, **capacity):
+    """One region with a capacity, Poisson sign-ins at ``rate`` and nothing else."""
+    client = {"name": "app", "share": "100%", "dns": {"behaviour": "honour"},
+              "retry": {"attempts": attempts, "backoff": "0s", "jitter": "0%"}}
+    if timeout is not None:
+        client["timeout"] = timeout
+    return build_scenario(
+        regions=[{"name": "r1", "role": "primary", "quotas": {"sign_in": "100000/s"},
+                  "capacity": {"vcpus": vcpus, **capacity}}],
+        users={"population": 20_000, **ONLY_PASSWORD_USERS}, clients=[client],
+        traffic={"sign_in": f"{rate}/s"}, run={"duration": duration, "seed": seed})
+
+
+def waits(s, records) -> np.ndarray:
+    """Each attempt's wait before service (s): latency less base latency and service."""
+    service = service_ticks(s)[0, OP_CODE["sign_in"]] / 1e6
+    return records.requests.latency_s.to_numpy(np.float64) - SIGN_IN_S - service
+
+
+def batch_means(values: np.ndarray, batches: int = 30) -> tuple[float, float]:
+    """The mean and its standard error by batch means."""
+    means = np.array([b.mean() for b in np.array_split(values, batches)])
+    return float(values.mean()), float(means.std(ddof=1) / math.sqrt(batches))
+
+
+# --------------------------------------------------------------------------- M/D/1 LIFO
+
+
+def test_md1_lifo_mean_wait_is_pollaczek_khinchine_and_second_moment_is_fifos_over_1_minus_rho():
+    """Sign-ins at 100/s, s = 7 ms (ρ = 0.7), 12 minutes: the LIFO mean wait within CIs of
+    ρs/(2(1 − ρ)) = 8.17 ms, its E[W²] of Takács' FIFO value / (1 − ρ); FIFO's own E[W²]
+    on the same arrivals is far below LIFO's interval (the test tells them apart)."""
+    rate, service_ms = 100.0, 7.0
+    vcpus = 1000.0 / (15.0 * service_ms)
+    lifo = scenario(vcpus, rate, "12m", discipline="lifo")
+    s = service_ticks(lifo)[0, OP_CODE["sign_in"]] / 1e6
+    rho = rate * s
+    mean_fifo = rho * s / (2 * (1 - rho))
+    second_fifo = 2 * mean_fifo ** 2 + rate * s ** 3 / (3 * (1 - rho))
+    second_lifo = second_fifo / (1 - rho)
+    w = waits(lifo, simulate(lifo, 0))[600:]  # past the first seconds from empty
+    mean, se = batch_means(w)
+    assert abs(mean - mean_fifo) <= Z * se, (mean, mean_fifo, se)
+    second, se2 = batch_means(w ** 2)
+    assert abs(second - second_lifo) <= Z * se2, (second, second_lifo, se2)
+    fifo = scenario(vcpus, rate, "12m")
+    w_fifo = waits(fifo, simulate(fifo, 0))[600:]
+    assert np.mean(w_fifo) == pytest.approx(mean, rel=1e-3)  # work-conserving: same total
+    assert np.mean(w_fifo ** 2) < second - 2 * Z * se2
+
+
+# --------------------------------------------------------------------------- drop_oldest
+
+
+@pytest.mark.parametrize("rho", [0.9, 1.5])
+def test_drop_oldest_sheds_md1k_blocking_and_matches_drop_tail_count_for_count(rho):
+    """Sign-ins at 100/s served in s = ρ/100 s each, max_queue = K − 1 = 3: the share
+    pushed out is M/D/1/K's blocking; drop-tail (max_wait = (K − 1)·s) on the same
+    arrivals sheds exactly as many and has the same time-average number waiting, while
+    the requests drop_oldest serves wait less on average."""
+    k, rate = 4, 100.0
+    service_ms = 10.0 * rho
+    vcpus = 1000.0 / (15.0 * service_ms)
+    oldest = scenario(vcpus, rate, "8m", discipline="drop_oldest", max_queue=k - 1)
+    tail = scenario(vcpus, rate, "8m", max_wait=f"{(k - 1) * service_ms}ms")
+    records = simulate(oldest, 0)
+    req = records.requests
+    shed = (req.outcome == "shed").to_numpy()
+    assert set(req.outcome.astype(str)) == {"ok", "shed"}
+    expected = md1k_blocking(rho, k)
+    share, se = batch_means(shed.astype(float))
+    assert abs(share - expected) <= Z * se, (share, expected)
+    tail_records = simulate(tail, 0)
+    tail_shed = (tail_records.requests.outcome == "shed").to_numpy()
+    assert shed.sum() == tail_shed.sum()
+    # Time waiting, summed over every entrant (a pushed-out one: until it was pushed out).
+    w_oldest = waits(oldest, records)
+    w_oldest[shed] += service_ticks(oldest)[0, OP_CODE["sign_in"]] / 1e6  # none served
+    w_tail = waits(tail, tail_records)[~tail_shed]
+    assert w_oldest.sum() == pytest.approx(w_tail.sum(), rel=1e-4)
+    assert w_oldest[~shed].mean() < w_tail.mean()
+
+
+# --------------------------------------------------------------------------- overload
+
+
+def _ok_per_minute(records) -> np.ndarray:
+    req = records.requests
+    ok = req[req.outcome == "ok"]
+    done = ok.time_s.to_numpy() + ok.latency_s.to_numpy(np.float64) - SIGN_IN_S
+    return np.histogram(done, bins=np.arange(60.0, 241.0, 60.0))[0]
+
+
+@pytest.mark.parametrize("capacity", [{"discipline": "lifo"},
+                                      {"discipline": "drop_oldest", "max_queue": 5}])
+def test_lifo_and_drop_oldest_keep_goodput_at_capacity_where_fifo_collapses(capacity):
+    """Sign-ins at 2× what 2 vCPUs serve (30/s), clients time out after 10 s: FIFO's
+    backlog passes the timeout within the first minutes and nothing completes in time;
+    LIFO and drop_oldest serve the newest first and complete ≥ 0.9 × 30/s in time."""
+    fifo = simulate(scenario(2.0, 60.0, "5m", timeout="10s"), 0)
+    assert _ok_per_minute(fifo)[-1] == 0
+    records = simulate(scenario(2.0, 60.0, "5m", timeout="10s", **capacity), 0)
+    per_minute = _ok_per_minute(records)
+    assert np.all(per_minute >= 0.9 * 30 * 60), per_minute
+    assert np.all(per_minute <= 30 * 60 + 1), per_minute
+    ok = records.requests[records.requests.outcome == "ok"]
+    assert ok.latency_s.max() <= 10.0
+
+
+# --------------------------------------------------------------------------- exactness
+
+
+@pytest.mark.parametrize("capacity", [{"discipline": "lifo"},
+                                      {"discipline": "drop_oldest", "max_queue": 1000}])
+def test_every_attempt_is_recorded_once_and_batches_match_the_reference(capacity,
+                                                                       monkeypatch):
+    """Quiet, a 6× burst of sign-ins over capacity with timeouts and instant retries,
+    quiet again: every attempt is recorded once (first attempts by row, retries by their
+    agenda number), each decided at or after its arrival; batches equal the reference."""
+    s = build_scenario(
+        regions=[{"name": "r1", "role": "primary",
+                  "quotas": {"sign_in": "100000/s", "user_read": "100000/s"},
+                  "capacity": {"vcpus": 2.0, **capacity}}],
+        users={"population": 5_000, **ONLY_PASSWORD_USERS},
+        clients=[{"name": "app", "share": "100%", "dns": {"behaviour": "honour"},
+                  "timeout": "5s", "retry": {"attempts": 3, "backoff": "0s",
+                                             "jitter": "0%"}}],
+        traffic={"sign_in": "6/s", "profile_read": "100/s", "bursts": [
+            {"operation": "sign_in", "start": "2m", "duration": "1m", "multiplier": 6}]},
+        run={"duration": "5m", "seed": 2})
+    seen: Counter = Counter()
+    started: dict[float, float] = {}  # a parked attempt's arrival → when its service began
+    pushed_out: dict[float, float] = {}  # → when it was pushed out
+    record, serve_parked, conclude = Recorder.record, DataPlane.serve_parked, DataPlane.conclude
+
+    def counting(self, index, t, op, user, client, attacker, attempt, region, seq, served):
+        seen[(index, seq if index < 0 else 0)] += 1
+        record(self, index, t, op, user, client, attacker, attempt, region, seq, served)
+
+    def starting(self, call, now):
+        started[call[0]] = now
+        serve_parked(self, call, now)
+
+    def ending(self, call, now, outcome):
+        if outcome == OUTCOME_CODE["shed"]:
+            pushed_out[call[0]] = now
+        conclude(self, call, now, outcome)
+
+    monkeypatch.setattr(Recorder, "record", counting)
+    monkeypatch.setattr(DataPlane, "serve_parked", starting)
+    monkeypatch.setattr(DataPlane, "conclude", ending)
+    reference = simulate(s, 0, batch=False)
+    monkeypatch.undo()
+    assert max(seen.values()) == 1
+    assert len(seen) == len(reference.requests)
+    # The records' replay of the queue gives each parked attempt the sojourn the run
+    # decided: its service began at the event's tick + 1, or it waited until pushed out.
+    req = reference.requests
+    t = req.time_s.to_numpy()
+    op = req.op.cat.codes.to_numpy()
+    sojourn = sojourn_s(s, t, op, req.region.cat.codes.to_numpy(),
+                        req.outcome.cat.codes.to_numpy())
+    ticks = service_ticks(s)[0]
+    rows = np.flatnonzero(np.isin(t, list(started)))
+    begun = np.array([started[x] for x in t[rows]])
+    decided = (np.round(begun * 1e6) + 1 + ticks[op[rows]] - np.ceil(t[rows] * 1e6)) / 1e6
+    assert len(rows) > 1000 and np.allclose(sojourn[rows], decided, rtol=0, atol=1e-9)
+    rows = np.flatnonzero(np.isin(t, list(pushed_out)))
+    assert len(rows) == len(pushed_out)
+    assert np.array_equal(sojourn[rows], np.array([pushed_out[x] for x in t[rows]]) - t[rows])
+    batched = simulate(s, 0)
+    outcomes = set(reference.requests.outcome.astype(str))
+    assert "timeout" in outcomes
+    assert ("shed" in outcomes) == (capacity["discipline"] == "drop_oldest")
+    for name in ("requests", "writes"):
+        assert getattr(batched, name).equals(getattr(reference, name)), name
