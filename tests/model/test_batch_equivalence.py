@@ -214,6 +214,21 @@ def test_retry_storm_with_shedding_equals_sequential_reference():
     assert_same_run(batched, reference)
 
 
+def test_retry_storm_at_lifo_and_drop_oldest_regions_equals_sequential_reference():
+    """The storm at a LIFO primary and a drop-oldest secondary, shrunk (a quarter of the
+    traffic and capacity, ending 4 min after the surge): attempts parked and decided at
+    their service, and their retries — the same tables."""
+    scenario = load_scenario("retry-storm-lifo", [
+        "users.population=5000", "traffic.sign_in=8.75/s", "traffic.federated_sign_in=0.5/s",
+        "traffic.sign_up=0.25/s", "traffic.password_change=7.5/min", "attackers.0.rate=0.5/s",
+        "regions.0.capacity.vcpus=1.25", "regions.1.capacity.vcpus=1.25",
+        "faults.0.start=20m", "traffic.bursts.0.start=22m", "run.duration=29m"])
+    batched = simulate(scenario, 0, batch=True)
+    reference = simulate(scenario, 0, batch=False)
+    assert (batched.requests.outcome == "timeout").sum() > 1000
+    assert_same_run(batched, reference)
+
+
 STORM = ["users.population=3000", "run.duration=40m", "faults.0.start=10m",
          "faults.0.duration=15m", "attackers.0.start=0s", "attackers.0.rate=30/s",
          "attackers.0.targets=400", "lockout.threshold=3", "lockout.first_lock=20s",

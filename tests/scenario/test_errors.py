@@ -163,12 +163,30 @@ CASES = [
     ("capacity-bare-rate", "name: x\nregions:\n  - name: a\n    role: primary\n"
      "    capacity:\n      vcpus: 4\n      per_vcpu: {sign_in: 15}\n", 7,
      "regions.0.capacity.per_vcpu.sign_in", "'15/s'"),
-    ("capacity-bad-discipline", "name: x\nregions:\n  - name: a\n    role: primary\n"
-     "    capacity:\n      vcpus: 4\n      discipline: lifo\n", 7,
-     "regions.0.capacity.discipline", "lifo is not built"),
     ("capacity-unknown-discipline", "name: x\nregions:\n  - name: a\n    role: primary\n"
      "    capacity:\n      vcpus: 4\n      discipline: fifi\n", 7,
-     "regions.0.capacity.discipline", "expected one of 'fifo', 'drop_expired'"),
+     "regions.0.capacity.discipline",
+     "expected one of 'fifo', 'drop_expired', 'lifo', 'drop_oldest'"),
+    ("drop-oldest-without-max-queue", "name: x\nregions:\n  - name: a\n    role: primary\n"
+     "    capacity:\n      vcpus: 4\n      discipline: drop_oldest\n", 5,
+     "regions.0.capacity", "discipline drop_oldest needs max_queue"),
+    ("max-queue-without-drop-oldest", "name: x\nregions:\n  - name: a\n    role: primary\n"
+     "    capacity:\n      vcpus: 4\n      discipline: lifo\n      max_queue: 10\n", 5,
+     "regions.0.capacity", "max_queue bounds the waiting requests of discipline drop_oldest "
+     "only, not lifo; for drop-tail (refuse the newcomer) use max_wait"),
+    ("max-queue-with-drop-expired", "name: x\nregions:\n  - name: a\n    role: primary\n"
+     "    capacity:\n      vcpus: 4\n      discipline: drop_expired\n      max_queue: 10\n",
+     5, "regions.0.capacity", "not drop_expired"),
+    ("max-queue-zero", "name: x\nregions:\n  - name: a\n    role: primary\n"
+     "    capacity:\n      vcpus: 4\n      discipline: drop_oldest\n      max_queue: 0\n", 8,
+     "regions.0.capacity.max_queue", "expected at least 1, got 0"),
+    ("lifo-with-max-wait", "name: x\nregions:\n  - name: a\n    role: primary\n"
+     "    capacity:\n      vcpus: 4\n      discipline: lifo\n      max_wait: 2s\n", 5,
+     "regions.0.capacity", "discipline lifo cannot be combined with max_wait or admission"),
+    ("drop-oldest-with-scale-up", "name: x\nregions:\n  - name: a\n    role: primary\n"
+     "    capacity:\n      vcpus: 4\n      discipline: drop_oldest\n      max_queue: 5\n"
+     "      scale_up: {to: 8, after: 5m, trigger: start}\n", 5,
+     "regions.0.capacity", "discipline drop_oldest is not built with scale_up"),
     ("capacity-negative-max-wait", "name: x\nregions:\n  - name: a\n    role: primary\n"
      "    capacity:\n      vcpus: 4\n      max_wait: -2s\n", 7,
      "regions.0.capacity.max_wait", "expected a duration"),
