@@ -67,8 +67,8 @@ def test_overload_reading_in_words():
     assert overload_text({}).startswith("No trigger to outlive")
     shed = overload_text({**_metrics(0.0, [0.0, 0.0]),
                           "shed_attempts": {"mean": 10013.0, "ci95": [9000.0, 11000.0]}})
-    assert shed.endswith("; admission control refused 10,013 attempts at once (shed, no work "
-                         "done) (95 % CI 9,000–11,000).")
+    assert shed.endswith("; admission control refused 10,013 attempts at once or pushed them "
+                         "out of a full queue (shed, no work done) (95 % CI 9,000–11,000).")
     assert "refused" not in overload_text({**_metrics(0.0, [0.0]),
                                            "shed_attempts": {"mean": 0.0}})
 

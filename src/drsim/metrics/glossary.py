@@ -318,8 +318,11 @@ GLOSSARY: tuple[Entry, ...] = (
           "tests/model/test_overload_metrics.py"),
     Entry("shed_attempts", "count", "Legitimate attempts a region's admission control "
           "refused at once (`capacity.max_wait`, `admission`): the wait ahead exceeded the "
-          "bound of the request's category. Only when a region sheds.",
-          "tests/model/test_shedding.py::test_drop_tail_blocking_is_md1k"),
+          "bound of the request's category; or that a `drop_oldest` queue pushed out, "
+          "waiting, for a newer one (`capacity.max_queue`). Only when a region sheds.",
+          "tests/model/test_shedding.py::test_drop_tail_blocking_is_md1k; tests/model/"
+          "test_lifo.py::test_drop_oldest_sheds_md1k_blocking_and_matches_drop_tail_count_"
+          "for_count"),
     Entry("overloaded_minutes.<region>", "count", "Minutes in which the work offered to a "
           "region with a capacity (entered, shed or skipped by its queue) exceeded it "
           "(utilisation > 1: its backlog grew, or it shed); the work at its cold cost, the "
@@ -441,9 +444,11 @@ CAUSES: dict[str, str] = {
     "sync_unavailable": "a synchronous write could not reach its peer",
     "user_disabled": "the user is disabled in the serving region",
     "timeout": "the client gave up waiting for a region's queue (`clients[].timeout`); the "
-               "region did the work anyway (unless `capacity.discipline: drop_expired`)",
+               "region did the work anyway (unless `capacity.discipline: drop_expired`, or "
+               "`drop_oldest` pushed it out first)",
     "shed": "the region's admission control refused the request at once: its queue was "
-            "longer than the request's priority admits (`capacity.max_wait`, `admission`)",
+            "longer than the request's priority admits (`capacity.max_wait`, `admission`); "
+            "or a `drop_oldest` queue pushed it out, waiting, for a newer one",
     "dependency_down": "a dependency the request needs (an SMS/email sender, a trigger: "
                        "`dependencies`) is down — its host region is down, or a "
                        "`dependency_outage` fault",

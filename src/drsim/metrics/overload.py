@@ -19,7 +19,7 @@ import pandas as pd
 from drsim.metrics._common import legit_mask, per_bin_quantiles
 from drsim.model.capacity import service_ticks, worked
 from drsim.model.capacity_schedule import clocks_of, load_per_window
-from drsim.model.disciplines import sheds
+from drsim.model.disciplines import pushes_out, sheds
 from drsim.records import OUTCOME_CODE, RunRecords
 from drsim.scenario.schema import Scenario
 
@@ -92,7 +92,7 @@ def overload_metrics(records: RunRecords, scenario: Scenario) -> dict[str, float
     without one) and ``overloaded_minutes.<region>`` (minutes in which the work
     offered to a region with a capacity exceeded it); with shedding
     (:mod:`drsim.model.disciplines`) also ``shed_attempts`` (legitimate attempts a
-    region's admission control refused)."""
+    region's admission control refused, or a drop-oldest queue pushed out)."""
     if not models_overload(scenario):
         return {}
     req = records.requests
@@ -107,7 +107,7 @@ def overload_metrics(records: RunRecords, scenario: Scenario) -> dict[str, float
         "latency_p50_s": float(np.quantile(latency, 0.5)) if len(latency) else np.nan,
         "latency_p99_s": float(np.quantile(latency, 0.99)) if len(latency) else np.nan,
     }
-    if sheds(scenario):
+    if sheds(scenario) or pushes_out(scenario):
         out["shed_attempts"] = float((legit & (req["outcome"] == "shed").to_numpy()).sum())
     timeline = overload_timeline(records, scenario)
     for r, region in enumerate(scenario.regions):

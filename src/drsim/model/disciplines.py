@@ -16,9 +16,21 @@ Three keys of ``regions[].capacity``, off by default:
 Each is decided when the request joins the queue, from the work ahead of it: in a
 queue served in arrival order nothing that arrives later changes that work, so the
 decision is exact in the one-at-a-time data plane and the records replay it
-(:func:`drsim.model.capacity.worked`). LIFO and drop-oldest are not built: there a
-request's fate depends on later arrivals, which the data plane — deciding each
-outcome, with its effects, at the request's arrival — does not know yet.
+(:func:`drsim.model.capacity.worked`).
+
+Two more disciplines are decided later, because a request's fate depends on what
+arrives after it (:mod:`drsim.model.deferred`):
+
+- ``discipline: lifo`` — the newest waiting request is served next (non-preemptive);
+  a request whose client has gone is still served when reached, as under FIFO.
+- ``discipline: drop_oldest`` with ``max_queue`` — arrival order with at most
+  ``max_queue`` waiting: an arrival to a full queue pushes out the oldest waiting
+  (outcome ``shed``). With one operation, ``max_queue = K − 1`` keeps the count in the
+  system of M/D/1/K, the same chain as drop-tail's ``max_wait = (K − 1)·s``.
+
+A request that finds the server idle is served at its arrival as under FIFO; any other
+waits and is decided, with its effects, when the server takes it (or its client gives
+up, or it is pushed out).
 """
 
 from __future__ import annotations
@@ -38,6 +50,12 @@ def sheds(scenario: Scenario) -> bool:
     """Whether a region with a capacity bounds its wait (``max_wait`` or ``admission``)."""
     return any(r.capacity is not None and (r.capacity.max_wait is not None
                                            or r.capacity.admission)
+               for r in scenario.regions)
+
+
+def pushes_out(scenario: Scenario) -> bool:
+    """Whether a region's queue sheds waiting requests (``drop_oldest``)."""
+    return any(r.capacity is not None and r.capacity.discipline == "drop_oldest"
                for r in scenario.regions)
 
 

@@ -438,6 +438,9 @@ def corruption_text(m: Metrics) -> str:
             f"{_fmt(m, 'users_restored')} restored users.")
 
 
+_SHED_WORDS = "attempts at once or pushed them out of a full queue (shed, no work done)"
+
+
 def overload_text(m: Metrics) -> str:
     """The sustaining effect in words: did the overload outlive its trigger, and in how many
     replications did the run end in the bad state; the retry amplification beside it."""
@@ -464,7 +467,7 @@ def overload_text(m: Metrics) -> str:
         text += f"; each first attempt brought {amplification:.2f} attempts in all"
     if _mean(m, "shed_attempts"):
         text += (f"; admission control refused "
-                 f"{_with_ci(m, 'shed_attempts', 'attempts at once (shed, no work done)')}")
+                 f"{_with_ci(m, 'shed_attempts', _SHED_WORDS)}")
     return text + "."
 
 
