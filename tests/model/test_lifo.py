@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 
 from drsim.model import simulate
+from drsim.model.batch import BatchServer
 from drsim.model.capacity import service_ticks, sojourn_s
 from drsim.model.dataplane import DataPlane
 from drsim.model.recorder import Recorder
@@ -37,7 +38,7 @@ SIGN_IN_S = 0.15  # a sign-in's base latency (operations.base_latency_s)
 
 
 def scenario(vcpus: float, rate: float, duration: str, timeout: str | None = None,
-             attempts: int = 1, seed: int = 3, **capacity):
+             attempts: int = 1, seed: int = 3, bursts: list | None = None, **capacity):
     """One region with a capacity, Poisson sign-ins at ``rate`` and nothing else."""
     client = {"name": "app", "share": "100%", "dns": {"behaviour": "honour"},
               "retry": {"attempts": attempts, "backoff": "0s", "jitter": "0%"}}
@@ -47,7 +48,8 @@ def scenario(vcpus: float, rate: float, duration: str, timeout: str | None = Non
         regions=[{"name": "r1", "role": "primary", "quotas": {"sign_in": "100000/s"},
                   "capacity": {"vcpus": vcpus, **capacity}}],
         users={"population": 20_000, **ONLY_PASSWORD_USERS}, clients=[client],
-        traffic={"sign_in": f"{rate}/s"}, run={"duration": duration, "seed": seed})
+        traffic={"sign_in": f"{rate}/s", "bursts": bursts or []},
+        run={"duration": duration, "seed": seed})
 
 
 def waits(s, records) -> np.ndarray:
@@ -213,3 +215,28 @@ def test_every_attempt_is_recorded_once_and_batches_match_the_reference(capacity
     assert ("shed" in outcomes) == (capacity["discipline"] == "drop_oldest")
     for name in ("requests", "writes"):
         assert getattr(batched, name).equals(getattr(reference, name)), name
+
+
+@pytest.mark.parametrize("capacity", [{"discipline": "lifo"},
+                                      {"discipline": "drop_oldest", "max_queue": 1}])
+def test_batches_serve_a_deferred_region_only_where_nobody_waits(capacity, monkeypatch):
+    """Sign-ins at 20/s served in 2 µs (ρ = 4·10⁻⁵): a batch's thousands of arrivals
+    rarely meet a busy server, so batches hold no wait and are served vectorised (effects
+    at arrival: FIFO's); through a 50× burst some wait and those spans are served one at
+    a time — the same tables."""
+    s = scenario(33_333.0, 20.0, "12m", timeout="5s", attempts=2, seed=5, bursts=[
+        {"operation": "sign_in", "start": "6m", "duration": "10s", "multiplier": 50}],
+        **capacity)
+    served: list[bool] = []
+    serve = BatchServer.serve
+
+    def counting(server, i, j, t1):
+        served.append(serve(server, i, j, t1))
+        return served[-1]
+
+    monkeypatch.setattr(BatchServer, "serve", counting)
+    batched = simulate(s, 0)
+    reference = simulate(s, 0, batch=False)
+    assert any(served) and not all(served)
+    assert "batch_fallback" not in batched.meta
+    assert batched.requests.equals(reference.requests)

@@ -242,8 +242,11 @@ class DataPlane:
                                               t0 + batches.MAX_SPAN_S, cut, t_deferred))
                 if batches.serve(i, j, t1):
                     i = j
-                else:
+                elif deferred is None:
                     one_at_a_time_until = t1
+                else:  # a deferred region's queue forms again and again under load: try
+                    # batches again only a span later (speed only: each batch is checked)
+                    one_at_a_time_until = max(t1, t0 + batches.MAX_SPAN_S)
 
     def _act(self, action) -> None:
         """A control action at its instant."""
