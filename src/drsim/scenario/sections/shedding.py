@@ -70,8 +70,9 @@ class Shedding(Model):
         "whose client has timed out (the default); drop_expired: it skips a request it "
         "cannot finish within the client's timeout, which then times out with no work "
         "done [assumption: deadlines propagate, as gRPC's do]; lifo: the newest waiting "
-        "request goes next, non-preemptive, abandoned or not [doc: Facebook's adaptive "
-        "LIFO, 'Fail at Scale', ACM Queue 2015]; drop_oldest: arrival order with at most "
+        "request goes next, non-preemptive, abandoned or not [assumption: after Facebook's "
+        "adaptive LIFO, 'Fail at Scale', ACM Queue 2015, not in DOMAIN.md; here always "
+        "on]; drop_oldest: arrival order with at most "
         "max_queue waiting, an arrival to a full queue pushing out the oldest (shed) "
         "[assumption].")
     max_queue: int | None = Field(
