@@ -27,8 +27,8 @@ region's events decide it in time order, merged into the data plane's loop:
 A decision's retry (and a breaker's or retry budget's bookkeeping) is timed from the
 instant it is taken; a retry due at that very instant comes just after it (the next
 float), so that it joins the queue after the arrival or the service that decided its
-attempt, in the records' order as in the run's. Events at one instant: deadlines before services, and both after
-arrivals and agenda items. Sojourns are not kept here: the records replay the queue
+attempt, in the records' order as in the run's. Events at one instant: deadlines
+before services, and both after arrivals and agenda items. Sojourns are not kept here: the records replay the queue
 (:func:`drsim.model.capacity.replay_deferred`), which follows these same rules.
 """
 
