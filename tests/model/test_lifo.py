@@ -25,7 +25,7 @@ import pytest
 
 from drsim.model import simulate
 from drsim.model.batch import BatchServer
-from drsim.model.capacity import service_ticks, sojourn_s
+from drsim.model.capacity import replay_deferred, service_ticks, sojourn_s
 from drsim.model.dataplane import DataPlane
 from drsim.model.recorder import Recorder
 from drsim.records import OP_CODE, OUTCOME_CODE
@@ -240,3 +240,19 @@ def test_batches_serve_a_deferred_region_only_where_nobody_waits(capacity, monke
     assert any(served) and not all(served)
     assert "batch_fallback" not in batched.meta
     assert batched.requests.equals(reference.requests)
+
+
+def test_the_replay_by_hand():
+    """Sign-ins of 10 µs arriving at 0, 1, 2, 3 and 10 µs. LIFO: the first is served at
+    once (0–10); when the server frees at 10 it takes the newest waiting (3: 10–20): the
+    arrival of tick 10 finds it taken, waits, and is the newest at 20 (20–30); then 2
+    (30–40) and 1 (40–50). drop_oldest with 2 waiting: the arrival at 3 pushes out 1 (after
+    2 µs); at 10 the server takes the oldest waiting (2: 10–20) before the arrival of that
+    tick joins, which finds one waiting and pushes nobody out; then 3 (20–30) and the last
+    (30–40), in arrival order."""
+    t = np.array([0.0, 1.0, 2.0, 3.0, 10.0]) / 1e6
+    s = np.full(5, 10)
+    lifo = replay_deferred(t, s, True, None) * 1e6
+    assert lifo == pytest.approx([10, 49, 38, 17, 20], abs=1e-6)
+    oldest = replay_deferred(t, s, False, 2) * 1e6
+    assert oldest == pytest.approx([10, 2, 18, 27, 30], abs=1e-6)
