@@ -224,8 +224,8 @@ def test_batches_serve_a_deferred_region_only_where_nobody_waits(capacity, monke
     rarely meet a busy server, so batches hold no wait and are served vectorised (effects
     at arrival: FIFO's); through a 50× burst some wait and those spans are served one at
     a time — the same tables."""
-    s = scenario(33_333.0, 20.0, "12m", timeout="5s", attempts=2, seed=5, bursts=[
-        {"operation": "sign_in", "start": "6m", "duration": "10s", "multiplier": 50}],
+    s = scenario(33_333.0, 20.0, "9m", timeout="5s", attempts=2, seed=5, bursts=[
+        {"operation": "sign_in", "start": "5m", "duration": "10s", "multiplier": 50}],
         **capacity)
     served: list[bool] = []
     serve = BatchServer.serve
