@@ -103,6 +103,7 @@ EVENT_KINDS = (
     "failover_blocked",  # detail: control plane; value: seconds the failover waits for it
     "detector",  # region: the secondary; detail: lost | heard (heartbeat, arbiter)
     "fenced",  # region: the old primary; its lease expired, it stops taking writes
+    "demoted",  # region: the old primary, replaced while cut off, reached again: read-only
     "writers",  # value: regions taking writes; detail: their names (heartbeat, arbiter)
     "capacity",  # region: scaled up; value: its vCPUs from then on
     "cache_cold",  # region: its cache restarted empty

@@ -58,11 +58,14 @@ def _count_by_hand(values: list[float]) -> tuple[float, float, float]:
 
 
 def _duration_by_hand(values: list[float]) -> tuple[float, float, float]:
-    """A duration's interval: hull of Student-t (≥ 0) and Cox's log-normal interval."""
+    """A duration's interval: hull of Student-t (≥ 0) and Cox's log-normal interval, the
+    latter only from 3 values whose logs vary at most s² = 2.25."""
     x = np.array([v for v in values if not math.isnan(v)])
     mean, lo, hi = _by_hand(values)
     y = np.log(x)
     s2 = np.var(y, ddof=1)
+    if x.size < 3 or s2 > 2.25:
+        return mean, max(lo, 0.0), hi
     half = stats.t.ppf(0.975, x.size - 1) * math.sqrt(s2 / x.size + s2**2 / (2 * (x.size - 1)))
     centre = np.mean(y) + s2 / 2
     return mean, min(max(lo, 0.0), math.exp(centre - half)), max(hi, math.exp(centre + half))

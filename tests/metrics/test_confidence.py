@@ -150,6 +150,20 @@ def test_duration_is_cox_log_normal_or_clipped_student_t_with_a_zero() -> None:
     assert (lo, method) == (0.0, "student-t-clipped")
 
 
+def test_duration_keeps_cox_out_where_it_is_absurd() -> None:
+    """Two replications (1 degree of freedom), or a value near 0 among larger ones (logs
+    varying more than s² = 2.25): Cox's upper limit would be 10⁶ – 10²⁵ × the mean; the
+    clipped Student-t interval is reported instead, and says so."""
+    for x in ([1.0, 59.0], [0.5, 31.0, 44.0, 58.0, 12.0]):
+        mean, lo, hi, method = estimate(x, "duration")
+        assert method == "student-t-clipped", x
+        assert (mean, lo, hi) == mean_ci(x, kind="money"), x
+        assert hi < 15 * mean, x  # Student-t: t(0.975, 1) = 12.7 on 2 values
+    x = np.array([20.0, 31.0, 44.0, 58.0, 12.0])  # the same spread without the near-0 value
+    assert np.log(x).var(ddof=1) <= 2.25
+    assert estimate(x, "duration")[3] == "lognormal-cox+student-t"
+
+
 def test_values_outside_the_kinds_range_get_plain_student_t() -> None:
     for kind, x in (("count", [-3.0, 1.0, 2.0]), ("share", [0.5, 1.5, 0.9]),
                     ("duration", [-1.0, 2.0, 4.0]), ("money", [-5.0, 1.0, 1.0])):

@@ -111,10 +111,10 @@ def test_health_checks_do_not_see_a_partition_but_the_heartbeat_promotes():
 
 
 def writable_overlap(events: pd.DataFrame, duration_s: float) -> float:
-    """The overlap of r1's writable interval (start → fenced) with r2's (writable →
-    failback), from the events alone."""
-    fenced = first_time(events, "fenced", "r1")
-    r1 = (0.0, duration_s if math.isnan(fenced) else fenced)
+    """The overlap of r1's writable interval (start → fenced or demoted) with r2's
+    (writable → failback), from the events alone."""
+    stops = [first_time(events, kind, "r1") for kind in ("fenced", "demoted")]
+    r1 = (0.0, min([t for t in stops if not math.isnan(t)], default=duration_s))
     r2 = (first_time(events, "writable", "r2"), first_time(events, "failback", "r1"))
     return max(0.0, min(r1[1], r2[1]) - max(r1[0], r2[0]))
 
@@ -129,6 +129,21 @@ def test_without_fencing_split_brain_is_the_measured_overlap():
         assert overlap == pytest.approx(HEAL_S - CUT_S - TAU_S)
         windows = split_windows_from_events(events, scenario.run.duration)
         assert sum(b - a for a, b in windows) == pytest.approx(overlap)
+
+
+def test_a_replaced_primary_is_demoted_when_reached_again_whenever_the_failback_comes():
+    """Without fencing, the old primary learns of the promotion at the first exchange after
+    the heal and stops taking writes then: the split brain is h − c − τ whether the
+    failback follows at once, two minutes later, or never."""
+    for failback in ({"delay": "120s"}, {"policy": "never"}):
+        scenario = partitioned(writes=False, failback=failback)
+        for k in range(3):
+            events = events_of(scenario, k)
+            heard = first_time(events, "detector", "r2", "heard")
+            assert first_time(events, "demoted", "r1") == pytest.approx(heard)
+            assert math.isnan(first_time(events, "failback", "r1"))  # after the run, or never
+            windows = split_windows_from_events(events, scenario.run.duration)
+            assert sum(b - a for a, b in windows) == pytest.approx(HEAL_S - CUT_S - TAU_S)
 
 
 def test_with_fencing_there_is_never_a_second_writer():
@@ -287,7 +302,9 @@ def test_a_quorum_larger_than_the_observers_is_refused():
 def test_a_split_still_open_at_the_end_is_censored_and_says_so():
     from drsim.metrics.notes import metric_notes
 
-    scenario = partitioned(writes=False, failback={"policy": "never"})
+    data = partitioned(writes=False, failback={"policy": "never"}).model_dump(mode="json")
+    data["run"]["duration"] = f"{HEAL_S - 50:g}s"  # the link is still cut at the end
+    scenario = Scenario.model_validate(data)
     records = simulate(scenario, 0)
     values = compute_metrics(records, scenario)
     assert values["split_brain_recovered"] == 0.0
@@ -396,6 +413,24 @@ def test_an_unfenced_primary_cut_off_from_the_observers_is_a_split_brain():
         values = compute_metrics(records, scenario)
         assert values["split_brain_s"] == pytest.approx(overlap)
         assert values["split_brain_recovered"] == 1.0
+
+
+def test_the_arbiter_demotes_a_replaced_primary_when_its_observers_reach_it_again():
+    """Failback never: the quorum gone at h + I·(1 − W)₍n−q+1:n₎, the arbiter demotes the
+    old primary it reaches again, so the split brain has the same closed form as with an
+    immediate failback."""
+    data = observers_cut(fencing=False).model_dump(mode="json")
+    data["failover"]["failback"]["policy"] = "never"
+    scenario = Scenario.model_validate(data)
+    n, q = CUT_OBS_N, CUT_OBS_Q
+    for k in range(3):
+        events = events_of(scenario, k)
+        alive = np.sort(1 - probe_ages(scenario, k, CUT_S))
+        assert first_time(events, "demoted", "r1") == pytest.approx(
+            HEAL_S + ARB_I_S * alive[n - q])
+        windows = split_windows_from_events(events, scenario.run.duration)
+        assert sum(b - a for a, b in windows) == pytest.approx(
+            HEAL_S - CUT_S - ARB_TAU_S + ARB_I_S * (alive[n - q] - alive[q - 1]))
 
 
 def test_an_observer_cut_shorter_than_the_verdict_fences_and_unfences_only():

@@ -40,13 +40,14 @@ def _cli(*args: object) -> None:
 
 @pytest.fixture(scope="session")
 def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Directories ``run``, ``compare``, ``sweep`` (2 × 2 grid) and ``sweep1`` (one parameter)."""
+    """Directories ``run``, ``compare``, ``sweep`` (2 × 2 grid), ``sweep1`` (one parameter)
+    and ``sweep3`` (a 2 × 2 × 2 grid)."""
     import drsim
 
     root = tmp_path_factory.mktemp("report-outputs")
     (root / "tiny.yaml").write_text(TINY, encoding="utf-8")
     (root / "tiny-global.yaml").write_text(TINY_GLOBAL, encoding="utf-8")
-    dirs = {name: root / name for name in ("run", "compare", "sweep", "sweep1")}
+    dirs = {name: root / name for name in ("run", "compare", "sweep", "sweep1", "sweep3")}
     drsim.run(drsim.load(root / "tiny.yaml"), reps=2, seed=5, jobs=1).save(dirs["run"])
     _cli("compare", root / "tiny.yaml", root / "tiny-global.yaml", "--reps", 2, "--jobs", 1,
          "--quiet", "--no-charts", "-o", dirs["compare"])
@@ -55,6 +56,9 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
          "-o", dirs["sweep"])
     _cli("sweep", root / "tiny.yaml", "--param", "dns.ttl=10s,120s", "--reps", 1, "--jobs", 1,
          "--quiet", "--no-charts", "-o", dirs["sweep1"])
+    _cli("sweep", root / "tiny.yaml", "--param", "dns.ttl=10s,120s", "--param",
+         "health_check.interval=10s,30s", "--param", "lockout.scope=region,global",
+         "--reps", 1, "--jobs", 1, "--quiet", "--no-charts", "-o", dirs["sweep3"])
     return dirs
 
 

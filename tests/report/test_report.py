@@ -92,7 +92,8 @@ KINDS = ("run", "compare", "sweep", "sweep1")
 
 def test_each_output_is_detected(outputs):
     assert {name: read_source(d).kind for name, d in outputs.items()} == {
-        "run": "run", "compare": "compare", "sweep": "sweep", "sweep1": "sweep"}
+        "run": "run", "compare": "compare", "sweep": "sweep", "sweep1": "sweep",
+        "sweep3": "sweep"}
 
 
 def test_a_directory_that_is_no_output_is_refused(tmp_path):
@@ -238,6 +239,10 @@ def test_sweep_report_draws_heatmaps_and_ci_lines(outputs, reports):
     ids = set(checker.ids)
     assert {"fig-sweep_heatmap", "fig-sweep_lines_by"} <= ids
     assert "fig-sweep_lines" in set(_parse(reports["sweep1"]).ids)
+    three = _parse(reports["sweep3"])
+    assert "fig-sweep_heatmaps_by" in set(three.ids)
+    assert "one panel per lockout.scope" in _text(three)
+    assert "no chart fits" not in _text(three)
 
 
 def test_markdown_has_its_pngs_beside_it(outputs, tmp_path):

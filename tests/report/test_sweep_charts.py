@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -13,6 +15,7 @@ from drsim.report.sweep_charts import (
     param_label,
     sweep_figures,
     sweep_heatmap,
+    sweep_heatmaps_by,
 )
 
 
@@ -68,13 +71,37 @@ def test_two_parameters_on_a_grid_give_a_heatmap_with_values_in_cells():
     assert image.min() >= 0 and ax.get_images()[0].get_cmap().name == "Greys"
 
 
-def test_two_sampled_parameters_give_a_scatter_and_three_give_nothing():
+def test_two_sampled_parameters_give_a_scatter_and_three_sampled_give_nothing():
     points = _points([20.0, 60.0, 90.0])
     points["health_check.interval_s"] = [10.0, 25.0, 30.0]
     kinds = {"dns.ttl_s": "duration", "health_check.interval_s": "duration"}
     assert list(sweep_figures(points, kinds)) == ["sweep_scatter"]
     points["x"] = [1, 2, 3]
-    assert sweep_figures(points, {**kinds, "x": "count"}) == {}
+    assert sweep_figures(points, {**kinds, "x": "count"}) == {}  # not a grid
+
+
+def test_three_parameters_on_a_grid_give_one_heatmap_per_setting_of_the_third():
+    """lag × TTL × health-check interval: a TTL × lag heatmap per interval, each cell its
+    point's mean, one shade scale per metric across the row."""
+    grid = list(itertools.product([20.0, 60.0], [1.0, 5.0, 30.0], [10.0, 30.0]))
+    points = _points([a + b + c for a, b, c in grid])
+    points["dns.ttl_s"], points["replication.lag_s"], points["health_check.interval_s"] = (
+        zip(*grid, strict=True))
+    kinds = dict.fromkeys(["dns.ttl_s", "replication.lag_s", "health_check.interval_s"],
+                          "duration")
+    assert list(sweep_figures(points, kinds)) == ["sweep_heatmaps_by"]
+    fig = sweep_heatmaps_by(points, list(kinds), ["failed_logins"])
+    panels = [ax for ax in fig.axes if ax.get_images()]
+    assert [ax.get_title().splitlines()[1] for ax in panels] == [
+        "health_check.interval (s) = 10", "health_check.interval (s) = 30"]
+    for ax, interval in zip(panels, [10.0, 30.0], strict=True):
+        cells = np.asarray(ax.get_images()[0].get_array())
+        assert cells.tolist() == [[100.0 + ttl + lag + interval for ttl in (20.0, 60.0)]
+                                  for lag in (1.0, 5.0, 30.0)]
+        assert ax.get_xlabel() == "dns.ttl (s)" and ax.get_ylabel() == "replication.lag (s)"
+    norms = {(ax.get_images()[0].norm.vmin, ax.get_images()[0].norm.vmax) for ax in panels}
+    assert len(norms) == 1  # one scale across the row
+    assert sweep_figures(points.iloc[1:], kinds) == {}  # a point missing: not a full grid
 
 
 def test_chart_metrics_prefer_the_headline_ones():
@@ -183,3 +210,18 @@ def test_scatter_shading_is_proportional_too():
     norm = fig.axes[0].collections[0].norm
     assert abs(float(norm(1250.375)) - float(norm(1250.0))) < 0.05
     assert [bar.get_ylabel() for bar in _colorbars(fig)] == ["cost (US$ per month)"]
+
+
+def test_a_null_setting_is_a_setting_of_its_own():
+    """`--param 'retry.budget=null,{}'`: the points table holds a missing value for null;
+    the grid is still full and the panel says `null`."""
+    grid = list(itertools.product([3.0, 6.0], [0.0, 0.1], [None, "{}"]))
+    points = _points([a for a, _, _ in grid])
+    points["regions.1.capacity.vcpus"] = [a for a, _, _ in grid]
+    points["clients.0.retry.backoff_s"] = [b for _, b, _ in grid]
+    points["clients.0.retry.budget"] = [c for _, _, c in grid]
+    kinds = {"regions.1.capacity.vcpus": "count", "clients.0.retry.backoff_s": "duration",
+             "clients.0.retry.budget": "text"}
+    fig = sweep_figures(points, kinds)["sweep_heatmaps_by"]
+    titles = [ax.get_title().splitlines()[1] for ax in fig.axes if ax.get_images()]
+    assert titles[:2] == ["clients.0.retry.budget = null", "clients.0.retry.budget = {}"]

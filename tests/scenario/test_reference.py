@@ -40,3 +40,15 @@ def test_every_section_of_a_document_is_documented() -> None:
     ]:
         for key in allowed_keys(path, data):
             assert f"| `{prefix}{key}` |" in text
+
+
+def test_a_sections_own_keys_come_before_the_ones_it_extends() -> None:
+    """A fault's kind before the timing every fault shares; a region's vCPUs before the
+    shedding keys its capacity inherits; an integer-keyed mapping says so."""
+    text = render_reference()
+    assert text.index("| `regions[].capacity.vcpus` |") < text.index(
+        "| `regions[].capacity.max_wait` |")
+    outage = text.index("### `faults[] (kind: region_outage)`")
+    assert text.index("| `faults[].kind` | `region_outage`", outage) < text.index(
+        "| `faults[].start` |", outage)
+    assert "| `sessions.concurrent_calls` | integer or mapping of integer → percentage |" in text

@@ -25,7 +25,8 @@ yes_no    ``wilson+student-t``        a yes/no outcome per replication
                                       with n = replications
 duration  ``lognormal-cox+student-t`` the hull of the Student-t interval and Cox's
                                       interval for a log-normal mean; with a zero
-                                      value: ``student-t-clipped``
+                                      value, 2 replications, or logs varying
+                                      more than s² = 2.25: ``student-t-clipped``
 money,    ``student-t-clipped``       Student-t, never below 0
 ratio
 other     ``student-t``               mean ± t(0.975, n−1)·s/√n
@@ -263,13 +264,25 @@ def _share(rows: Rows, yes_no: bool = False) -> Interval:
     return lo, hi, _method(rows, ok & (binary | spread), "wilson+student-t")
 
 
+COX_MIN_REPLICATIONS = 3
+"""Cox's interval needs at least this many replications: with 2 (1 degree of freedom)
+its s⁴ term puts the upper limit some 1,000× above the mean half the time."""
+
+COX_MAX_LOG_VARIANCE = 2.25
+"""Cox's interval applies where the logs' variance s² is at most this (a log-normal σ of
+1.5): beyond, a value near 0 (a uniform or exponential duration) or a σ the replications
+cannot pin down makes its upper limit run to 10⁴ – 10¹² × the mean."""
+
+
 def _duration(rows: Rows) -> Interval:
     """Hull of Student-t and Cox's log-normal interval where every value is > 0.
 
     Cox's interval for the mean of a log-normal sample, with y = ln x of mean
     ȳ and variance s²: ``exp(ȳ + s²/2 ± t·√(s²/n + s⁴/(2(n−1))))`` —
     right-skewed like the durations. A zero value leaves no logarithm: then
-    Student-t clipped at 0, as where Cox's upper limit overflows.
+    Student-t clipped at 0, as with fewer than :data:`COX_MIN_REPLICATIONS`
+    replications, a log variance above :data:`COX_MAX_LOG_VARIANCE`, or where Cox's
+    upper limit overflows.
     """
     lo, hi, method = _student_t_clipped(rows)
     positive = rows.within(np.finfo(np.float64).tiny)
@@ -279,7 +292,8 @@ def _duration(rows: Rows) -> Interval:
     half = rows.t * np.sqrt(s2 / rows.n + s2 * s2 / (2 * (rows.n - 1)))
     cox_lo, cox_hi = np.exp(centre - half), np.exp(centre + half)
     # Cox's limit overflows only for absurd spreads (values 10³⁰⁰ apart): Student-t there
-    cox = positive & (rows.sd > 0) & np.isfinite(cox_hi)
+    cox = (positive & (rows.sd > 0) & np.isfinite(cox_hi) & (s2 <= COX_MAX_LOG_VARIANCE)
+           & (rows.n >= COX_MIN_REPLICATIONS))
     lo = np.where(cox, np.minimum(lo, cox_lo), lo)
     hi = np.where(cox, np.maximum(hi, cox_hi), hi)
     return lo, hi, np.where(cox | (positive & (rows.sd == 0)), "lognormal-cox+student-t",

@@ -18,8 +18,9 @@ lease of ``timeout`` renewed by every exchange that gets through, so it expires
 (its clock starts at the next, failed, exchange) and ``promotion_time`` more before
 the secondary takes writes: two regions never take writes at once. When an
 exchange gets through again, a fenced primary that was not replaced takes writes
-again, and a promoted secondary fails back per ``failover.failback`` (the old
-primary must be healthy too).
+again; a primary that was replaced is demoted then (it learns of the promotion: the
+split brain ends when the link heals), and the promoted secondary fails back per
+``failover.failback`` (the old primary must be healthy too).
 
 With ``failover.detector: arbiter`` ``arbiter.observers`` observers in a third
 location probe the primary, each every ``interval`` from its own uniform phase (stream
@@ -33,8 +34,9 @@ c + τ + I·U₍q:n₎ (the q-th smallest of n uniform phases, mean τ + I·q/(n
 promotes the secondary as the heartbeat's does and demotes the primary if it reaches it
 (an outage: no split brain); a primary cut off from the observers keeps taking writes
 (split brain) unless ``fencing`` is on: its lease, renewed by the observers' probes,
-expires τ after the q-th most recent one that got through, before the verdict. It fails
-back once the quorum is gone and the primary is healthy.
+expires τ after the q-th most recent one that got through, before the verdict. Once the
+quorum is gone it demotes a replaced primary it reaches again (the split brain ends
+there) and fails back per ``failover.failback`` once the primary is healthy.
 
 Under either detector the control plane also logs ``writers`` events: the regions
 taking writes (writable and not down) whenever that set changes, the split-brain
@@ -185,15 +187,28 @@ class Detectors:
             self.failover_process = self.env.process(self._self_failover())
 
     def _declare_back(self) -> None:
-        """Heartbeats arrive again: unfence a primary nobody replaced, or fail back."""
+        """Heartbeats arrive again (the arbiter's quorum is gone): unfence a primary nobody
+        replaced, or demote the replaced one now that it is reached and fail back per
+        ``failover.failback``."""
         self.primary_lost = False
         self._event("detector", self.names[self.secondary], 0.0, "heard")
         if self.failed_over or self.promoting:
+            self._demote_replaced()
             if not self.failback_pending and self.scenario.failover.failback.policy != "never":
                 self.failback_pending = True
                 self.env.process(self._failback())
         elif self._uses_heartbeat():  # under the arbiter a quorum of probes unfences
             self._unfence()
+
+    def _demote_replaced(self) -> None:
+        """The old primary, replaced while it could not be reached, learns of the promotion
+        the moment it is reached again and stops taking writes: a split brain ends there,
+        whenever (or whether) the failback comes."""
+        p = self.primary
+        if self.writable[p]:
+            self.writable[p] = False
+            self._event("demoted", self.names[p])
+            self._snapshot()
 
     def _observer(self, i: int):
         """Observer ``i`` of the arbiter, in a third location: it probes the primary every

@@ -23,11 +23,16 @@ from drsim.report.reproduce import command_text, sweep_command, version_note
 from drsim.report.review_charts import sweep_lines_by
 from drsim.report.sources import SweepSource
 from drsim.report.sweep_charts import (
+    MAX_FACETS,
     _is_full_grid,
     _is_numeric,
     chart_metrics,
+    facets,
+    null_as_text,
     param_label,
+    setting_text,
     sweep_heatmap,
+    sweep_heatmaps_by,
     sweep_lines,
     sweep_scatter,
 )
@@ -35,15 +40,7 @@ from drsim.report.targets import Target, check_metrics, describe, evaluate
 
 
 def _setting(row: pd.Series, params: Sequence[str]) -> str:
-    return ", ".join(f"{param_label(p)} = {_value(row[p])}" for p in params)
-
-
-def _value(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
+    return ", ".join(f"{param_label(p)} = {setting_text(row[p])}" for p in params)
 
 
 def _sample_text(design: SweepDesign) -> str | None:
@@ -65,6 +62,7 @@ def _values_text(source: SweepSource) -> str:
 def _charts(source: SweepSource, metrics: list[str]) -> list[Any]:
     points, params, kinds = source.points, source.params, source.kinds
     ok = points[points["runs_ok"] > 0] if "runs_ok" in points.columns else points
+    ok = null_as_text(ok, params)
     blocks: list[Any] = []
     if len(params) == 1:
         blocks.append(image("sweep_lines", sweep_lines(ok, params[0], metrics),
@@ -87,9 +85,17 @@ def _charts(source: SweepSource, metrics: list[str]) -> list[Any]:
         elif all(kinds[p] != "text" for p in params):
             blocks.append(image("sweep_scatter", sweep_scatter(ok, x, y, metrics),
                                 "Sampled points shaded by each headline metric"))
+    elif facets(ok, params) is not None:
+        rest = " × ".join(params[2:])
+        blocks.append(image("sweep_heatmaps_by", sweep_heatmaps_by(ok, params, metrics),
+                            f"Heatmaps of {params[0]} × {params[1]}, one per {rest}",
+                            f"Mean per point, one panel per {rest}; darker is higher, on "
+                            "one scale per metric across its row."))
     if not blocks:
-        blocks.append(Paragraph(f"{len(params)} parameters varied: no chart fits; see the table "
-                                "of points below.", "note"))
+        blocks.append(Paragraph(f"{len(params)} parameters varied: no chart fits (charts need "
+                                f"a full grid with at most {MAX_FACETS} settings beyond the "
+                                "first two parameters); see the table of points below.",
+                                "note"))
     return blocks
 
 
@@ -146,7 +152,7 @@ def _settings_section(source: SweepSource, metrics: list[str]) -> Section:
     header = [param_label(p) for p in params] + table_metrics
     rows = []
     for _, row in source.points.iterrows():
-        rows.append([_value(row[p]) for p in params]
+        rows.append([setting_text(row[p]) for p in params]
                     + [fmt_estimate(source.estimate(row, m), metric_kind(m), compact=True)
                        for m in table_metrics])
     return Section("Every setting", [

@@ -35,7 +35,7 @@ from matplotlib.figure import Figure
 
 from drsim.report.formatting import fmt_signed, metric_kind
 from drsim.report.run_charts import STYLE, _empty_note, new_figure, series_style
-from drsim.report.sweep_charts import metric_label, param_label
+from drsim.report.sweep_charts import metric_label, param_label, setting_text
 
 PHASES: tuple[tuple[str, str], ...] = (
     ("detection_s", "detection"),
@@ -570,7 +570,7 @@ def sweep_lines_by(points: pd.DataFrame, x: str, by: str, metrics: Sequence[str]
             style = series_style(i)
             ax.fill_between(xs, lo, hi, color=style["color"], alpha=0.15, linewidth=0)
             ax.plot(xs, mean, linewidth=1.3, markersize=4,
-                    label=f"{param_label(by)} = {_tick(value)}", **style)
+                    label=f"{param_label(by)} = {setting_text(value)}", **style)
         ax.set_xlabel(param_label(x), fontsize=STYLE["font_size"])
         ax.set_ylabel(metric_label(metric), fontsize=STYLE["font_size"])
     for ax in axes[len(metrics):]:
@@ -582,10 +582,3 @@ def sweep_lines_by(points: pd.DataFrame, x: str, by: str, metrics: Sequence[str]
                  f"{param_label(by)}", fontsize=STYLE["font_size"] + 1)
     return fig
 
-
-def _tick(value: object) -> str:
-    if isinstance(value, float | np.floating) and float(value).is_integer():
-        return str(int(value))
-    if isinstance(value, float | np.floating):
-        return f"{float(value):.4g}"
-    return str(value)

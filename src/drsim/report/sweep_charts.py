@@ -5,6 +5,8 @@
 * :func:`sweep_heatmap` — two varied parameters on a grid: each metric's mean
   in a cell per combination (the value printed in the cell, in the metric's
   unit);
+* :func:`sweep_heatmaps_by` — three or more varied parameters on a grid: a heatmap
+  of the first two per setting of the others, one shade scale per metric;
 * :func:`sweep_scatter` — two sampled (Latin hypercube) parameters: each
   point placed by its parameters, shaded and labelled by the metric;
 * :func:`compare_bars` — designs side by side: each metric's mean per design
@@ -24,6 +26,7 @@ panel has a colour bar naming the metric and its unit.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 
@@ -245,32 +248,122 @@ def sweep_heatmap(points: pd.DataFrame, x: str, y: str, metrics: Sequence[str]) 
     if not metrics or points.empty:
         return _empty("no metrics to chart")
     fig, axes = _grid(len(metrics), width=3.9, height=3.0)
-    xs = list(pd.unique(points[x].sort_values(kind="stable") if _is_numeric(points[x])
-                        else points[x]))
-    ys = list(pd.unique(points[y].sort_values(kind="stable") if _is_numeric(points[y])
-                        else points[y]))
+    xs, ys = _levels(points[x]), _levels(points[y])
     for ax, metric in zip(axes, metrics, strict=False):
-        grid = np.full((len(ys), len(xs)), np.nan)
-        for _, row in points.iterrows():
-            grid[ys.index(row[y]), xs.index(row[x])] = row[f"{metric}.mean"]
-        norm, cmap_name = shade_norm(grid, metric)
-        cmap = colormaps[cmap_name]
-        image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, norm=norm, origin="lower",
-                          aspect="auto")
-        kind = metric_kind(metric)
-        for i in range(len(ys)):
-            for j in range(len(xs)):
-                value = grid[i, j]
-                ax.text(j, i, fmt_value(value, kind), ha="center", va="center",
-                        fontsize=STYLE["font_size"] - 1, color=_text_color(value, norm, cmap))
-        ax.set_xticks(range(len(xs)), [_tick(v) for v in xs])
-        ax.set_yticks(range(len(ys)), [_tick(v) for v in ys])
-        ax.set_xlabel(param_label(x), fontsize=STYLE["font_size"])
-        ax.set_ylabel(param_label(y), fontsize=STYLE["font_size"])
+        grid = _cells(points, x, y, xs, ys, metric)
+        image = _draw_cells(ax, grid, xs, ys, x, y, metric, grid)
         ax.set_title(metric_label(metric), fontsize=STYLE["font_size"])
-        ax.grid(False)
         _colorbar(fig, image, ax, metric, grid)
     fig.suptitle("Sweep: mean per point", fontsize=STYLE["font_size"] + 1)
+    return fig
+
+
+def _levels(column: pd.Series) -> list:
+    """A parameter's values in axis order: ascending if numeric, else as first seen."""
+    return list(pd.unique(column.sort_values(kind="stable") if _is_numeric(column)
+                          else column))
+
+
+def _cells(points: pd.DataFrame, x: str, y: str, xs: list, ys: list,
+           metric: str) -> np.ndarray:
+    """A metric's mean per (y, x) cell of the grid (NaN where no point)."""
+    grid = np.full((len(ys), len(xs)), np.nan)
+    for _, row in points.iterrows():
+        grid[ys.index(row[y]), xs.index(row[x])] = row[f"{metric}.mean"]
+    return grid
+
+
+def _draw_cells(ax, grid: np.ndarray, xs: list, ys: list, x: str, y: str, metric: str,
+                scale: np.ndarray):  # noqa: ANN001, ANN202 - matplotlib Axes, AxesImage
+    """One heatmap panel: cells shaded on the scale of ``scale``'s values (shared by the
+    panels one colour bar serves), each printing its mean in the metric's unit."""
+    norm, cmap_name = shade_norm(scale, metric)
+    cmap = colormaps[cmap_name]
+    image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, norm=norm, origin="lower",
+                      aspect="auto")
+    kind = metric_kind(metric)
+    for i in range(len(ys)):
+        for j in range(len(xs)):
+            value = grid[i, j]
+            ax.text(j, i, fmt_value(value, kind), ha="center", va="center",
+                    fontsize=STYLE["font_size"] - 1, color=_text_color(value, norm, cmap))
+    ax.set_xticks(range(len(xs)), [setting_text(v) for v in xs])
+    ax.set_yticks(range(len(ys)), [setting_text(v) for v in ys])
+    ax.set_xlabel(param_label(x), fontsize=STYLE["font_size"])
+    ax.set_ylabel(param_label(y), fontsize=STYLE["font_size"])
+    ax.grid(False)
+    return image
+
+
+MAX_FACETS = 6
+"""Most panels per metric in a faceted heatmap (one per setting of the other parameters)."""
+
+MAX_FACET_METRICS = 4
+"""Most metrics (rows) in a faceted heatmap."""
+
+
+def null_as_text(points: pd.DataFrame, params: Sequence[str]) -> pd.DataFrame:
+    """The points with a text parameter's missing values (a setting of ``null``, such as
+    ``retry.budget=null,{}``) spelled ``null``: one more setting on a chart's axis, not a
+    hole in the grid."""
+    text = [p for p in params if not _is_numeric(points[p]) and points[p].isna().any()]
+    if not text:
+        return points
+    return points.assign(**{p: points[p].astype(object).where(points[p].notna(), "null")
+                            for p in text})
+
+
+def facets(points: pd.DataFrame, params: Sequence[str]) -> list[tuple] | None:
+    """The settings of ``params[2:]`` when the points are a full grid over every parameter
+    and there are at most :data:`MAX_FACETS` of them (else None): one heatmap of
+    ``params[0]`` × ``params[1]`` per setting."""
+    rest = list(params[2:])
+    if not rest or points.duplicated(list(params)).any():
+        return None
+    if len(points) != math.prod(points[p].nunique() for p in params):
+        return None
+    settings = list(itertools.product(*(_levels(points[p]) for p in rest)))
+    return settings if len(settings) <= MAX_FACETS else None
+
+
+def sweep_heatmaps_by(points: pd.DataFrame, params: Sequence[str],
+                      metrics: Sequence[str]) -> Figure:
+    """Three or more varied parameters on a full grid: a heatmap of the first two per
+    setting of the others, one row per metric with one shade scale across the row (so a
+    cell in one panel compares with any other), one colour bar per row.
+
+    Args:
+        points: The sweep's ``points`` table.
+        params: The varied parameter columns; the first two are the axes.
+        metrics: Metric names, one row each (at most :data:`MAX_FACET_METRICS`).
+
+    Returns:
+        The figure.
+    """
+    settings = facets(points, params)
+    if not metrics or points.empty or settings is None:
+        return _empty("no metrics to chart" if settings is not None else "not a full grid")
+    x, y, rest = params[0], params[1], list(params[2:])
+    metrics = list(metrics)[:MAX_FACET_METRICS]
+    xs, ys = _levels(points[x]), _levels(points[y])
+    fig = Figure(figsize=(3.6 * len(settings) + 0.8, 3.0 * len(metrics)), layout="constrained")
+    FigureCanvasAgg(fig)
+    chosen = [np.logical_and.reduce([points[p] == v for p, v in zip(rest, setting,
+                                                                      strict=True)])
+              for setting in settings]
+    for row, metric in enumerate(metrics):
+        grids = [_cells(points[mask], x, y, xs, ys, metric) for mask in chosen]
+        scale = np.concatenate([g.ravel() for g in grids])
+        for col, (setting, grid) in enumerate(zip(settings, grids, strict=True)):
+            ax = fig.add_subplot(len(metrics), len(settings), row * len(settings) + col + 1)
+            ax.tick_params(labelsize=STYLE["font_size"])
+            image = _draw_cells(ax, grid, xs, ys, x, y, metric, scale)
+            where = ", ".join(f"{param_label(p)} = {setting_text(v)}"
+                              for p, v in zip(rest, setting, strict=True))
+            ax.set_title(f"{metric_label(metric)}\n{where}", fontsize=STYLE["font_size"])
+        _colorbar(fig, image, ax, metric, scale)
+    fig.suptitle("Sweep: mean per point, one panel per "
+                 + " × ".join(param_label(p) for p in rest), fontsize=STYLE["font_size"] + 1)
     return fig
 
 
@@ -302,12 +395,17 @@ def sweep_scatter(points: pd.DataFrame, x: str, y: str, metrics: Sequence[str]) 
     return fig
 
 
-def _tick(value: object) -> str:
-    if isinstance(value, float | np.floating) and float(value).is_integer():
-        return str(int(value))
+def setting_text(value: object) -> str:
+    """A swept parameter's value as the sweep's user wrote it: whole numbers without a
+    decimal point, 4 significant digits otherwise, ``null`` for a setting that was null
+    (a missing value in the points table)."""
     if isinstance(value, float | np.floating):
+        if math.isnan(value):
+            return "null"
+        if float(value).is_integer():
+            return str(int(value))
         return f"{float(value):.4g}"
-    return str(value)
+    return "null" if value is None else str(value)
 
 
 def _is_full_grid(points: pd.DataFrame, x: str, y: str) -> bool:
@@ -323,9 +421,11 @@ def sweep_figures(points: pd.DataFrame, kinds: Mapping[str, str]) -> dict[str, F
         kinds: Kind of each varied parameter column (``duration``, ``count``, ``text`` …).
 
     Returns:
-        ``{file stem: figure}``; empty for three or more varied parameters.
+        ``{file stem: figure}``; for three or more varied parameters a faceted heatmap
+        when they form a full grid of few enough settings (:func:`facets`), else empty.
     """
     params = list(kinds)
+    points = null_as_text(points, params)
     metrics = chart_metrics(list(points.columns))
     if len(params) == 1:
         return {"sweep_lines": sweep_lines(points, params[0], metrics)}
@@ -335,6 +435,8 @@ def sweep_figures(points: pd.DataFrame, kinds: Mapping[str, str]) -> dict[str, F
             return {"sweep_heatmap": sweep_heatmap(points, x, y, metrics)}
         if all(kinds[p] != "text" for p in params):
             return {"sweep_scatter": sweep_scatter(points, x, y, metrics)}
+    elif facets(points, params) is not None:
+        return {"sweep_heatmaps_by": sweep_heatmaps_by(points, params, metrics)}
     return {}
 
 

@@ -145,7 +145,8 @@ def type_text(annotation: Any, metadata: tuple[Any, ...] = ()) -> str:
             return f"list of {len(args)} " + type_text(args[0])
         return "list of " + type_text(args[0] if args else Any)
     if origin is dict:
-        return "mapping of name → " + type_text(get_args(annotation)[1])
+        key, value = get_args(annotation)
+        return f"mapping of {'integer' if key is int else 'name'} → " + type_text(value)
     if is_model(annotation):
         return "section"
     return {bool: "true/false", int: "integer", float: "number", str: "text"}.get(
@@ -228,11 +229,18 @@ def _discriminator_meaning(model: type[BaseModel], name: str) -> str:
     return ""
 
 
+def _own_fields_first(model: type[BaseModel]) -> list[tuple[str, Any]]:
+    """A section's fields, its own before those of the sections it extends (a region's
+    ``capacity.vcpus`` before the shedding keys it inherits)."""
+    own = model.__dict__.get("__annotations__", {})
+    return sorted(model.model_fields.items(), key=lambda item: item[0] not in own)
+
+
 def _table(model: type[BaseModel], prefix: str) -> tuple[list[str], list[tuple[str, Any]]]:
     """Rows for one section, and the sub-sections it points to."""
     lines = ["| key | type | default | allowed | meaning |", "|---|---|---|---|---|"]
     children: list[tuple[str, Any]] = []
-    for name, info in model.model_fields.items():
+    for name, info in _own_fields_first(model):
         key = f"{prefix}{name}"
         annotation, extra = strip_annotated(info.annotation)
         lines.append(
