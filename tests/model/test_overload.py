@@ -221,3 +221,19 @@ def test_full_and_equal_jitter_draw_the_backoff_uniformly(kind, low, high):
     # Uniform on [low, high]: mean (low + high)/2, SD (high − low)/√12.
     standard_error = (high - low) / math.sqrt(12 * len(delay))
     assert abs(delay.mean() - (low + high) / 2) <= Z * standard_error
+
+
+def test_a_timed_out_attempt_is_retried_a_timeout_plus_its_backoff_later():
+    """The client learns of a timeout when its timer fires: the retry comes the timeout
+    plus the backoff (2 s, no jitter) after the attempt, not the backoff alone."""
+    scenario = one_region(2.0, 60.0, "3m", [{
+        "name": "app", "share": "100%", "dns": {"behaviour": "honour"}, "timeout": "10s",
+        "retry": {"attempts": 2, "backoff": "2s", "jitter": "0%"}}])
+    req = simulate(scenario, 0).requests
+    twice = req.groupby("user").filter(lambda g: len(g) == 2 and set(g.attempt) == {0, 1})
+    first = twice[twice.attempt == 0].set_index("user")
+    retry = twice[twice.attempt == 1].set_index("user").time_s
+    timed_out = first[first.outcome == "timeout"].time_s
+    gap = (retry.reindex(timed_out.index) - timed_out).dropna().to_numpy()
+    assert len(gap) > 1000
+    assert np.allclose(gap, 10.0 + 2.0)

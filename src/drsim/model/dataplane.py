@@ -349,7 +349,8 @@ class DataPlane:
 
     def _conclude(self, call: tuple, now: float, served: Served, earliest: float) -> None:
         """Record an attempt decided at ``now``, tell its breaker, schedule its retry (not
-        before ``earliest``: a parked attempt's comes after what decided it)."""
+        before ``earliest``: a parked attempt's comes after what decided it; a timed-out
+        attempt's backoff runs from the instant its client's timeout fires)."""
         t, op, user, client, attacker, attempt, region, request, u, _, index, seq, key = call
         if attacker < 0 and self.breakers.any and self.breakers.of_kind[client] is not None:
             self.breakers.of_kind[client].result(now, served.outcome)
@@ -359,6 +360,8 @@ class DataPlane:
         if attacker < 0 and served.outcome == OK and self.retries.budgeted_any:
             self.retries.succeed(client, request)
         if served.outcome != OK and attacker < 0:
+            if served.outcome == TIMEOUT:  # the client learns of it when its timeout fires
+                now = max(now, t + self.timeout_s[client])
             retry = self.retries.retry(now, op, user, client, attempt, served.outcome, u, key)
             if retry is not None:
                 self.agenda.schedule(max(retry[0], earliest), REQUEST, retry[1])
