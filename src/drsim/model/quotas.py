@@ -144,7 +144,7 @@ class Quotas:
                               strict=True):
             key = int(keys[start])
             bucket = self.buckets[key // self.n_categories][key % self.n_categories]
-            segment = np.sort(times[start:end])
+            segment = np.sort(times[start:end], kind="stable")  # a few sorted runs: timsort
             if not bucket.book(segment):
                 raise BatchAssumptionBroken(f"a batched request would have been throttled near "
                                             f"t={segment[0]:.3f}s")

@@ -112,8 +112,10 @@ class WaveServer:
         """The own draw ``u`` of agenda requests with these keys."""
         return unit_many(keys, self.plane.salt)
 
-    def serve(self, wave: Wave, batch: Batch) -> Wave:
-        """Decide, record and apply one wave; returns the retries due in the batch."""
+    def serve(self, wave: Wave, batch: Batch, timed: np.ndarray | None = None) -> Wave:
+        """Decide, record and apply one wave; returns the retries due in the batch.
+        ``timed``: the wave's positions in time order, if it is not in it (its quota and
+        queue takes are logged in that order: cheaper to sort at the batch's end)."""
         plane = self.plane
         d = plane.directory
         t, user, region = wave.t, wave.user, wave.region
@@ -154,7 +156,8 @@ class WaveServer:
         if decision.lockout is not None:
             self._count_sign_ins(t, safe, outcome, row_of, *decision.lockout)
         reached = decision.reached
-        if reached.any():
+        reached = np.flatnonzero(reached) if timed is None else timed[reached[timed]]
+        if len(reached):
             plane.quotas.take_many(region[reached], op[reached], t[reached])
             if plane.queues is not None:
                 plane.queues.take_many(region[reached], op[reached], t[reached])
