@@ -147,8 +147,10 @@ class Router:
         homes = (np.zeros(len(users), dtype=np.int64) if self.main.single_home
                  else view(self.directory.home)[users])
         for h, times in enumerate(self.main.times_np):
-            changes = np.searchsorted(times, t_end, side="right") - np.searchsorted(
-                times, last, side="right")
+            # The first answer holds before the record's first time too (route clips the
+            # index at 0): a refresh before it meets no change.
+            changes = max(int(np.searchsorted(times, t_end, side="right")), 1) - np.maximum(
+                np.searchsorted(times, last, side="right"), 1)
             steady &= (homes != h) | (changes == 0)
         for start, end, _ in self.outages:
             steady &= (start > t_end) | (end <= last)
