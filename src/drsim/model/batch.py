@@ -49,7 +49,7 @@ class Batch:
         self.writes = writes
         self.serving: tuple = ()  # order key of the request served one at a time
         self.commit_log: list[tuple[np.ndarray, ...]] = []  # the waves' commits, unordered
-        self.commits: tuple[list[np.ndarray], list[tuple], int] | None = None
+        self.commits: tuple[list[np.ndarray], tuple, int] | None = None
         self.reserved: list[tuple[np.ndarray, ...]] = []  # commits whose records wait
         self.applied_now: list[tuple[np.ndarray, np.ndarray]] = []  # records due in the batch
 
@@ -71,22 +71,28 @@ class Batch:
         t, klass, a, b, user, kind, origin, value = (np.concatenate(c)
                                                      for c in zip(*log, strict=True))
         order = np.lexsort((b, a, klass, t))
-        keys = list(zip(t[order].tolist(), klass[order].tolist(), a[order].tolist(),
-                        b[order].tolist(), strict=True))
+        # The keys' times as a list (searched by bisection); the rest of a key is read
+        # only to order commits at the very time of the request being served.
         self.commits = ([t[order], user[order], kind[order], origin[order], value[order]],
-                        keys, 0)
+                        (t[order].tolist(), klass[order], a[order], b[order]), 0)
 
     def flush_commits(self, before: tuple | None) -> None:
         """Make the commits that come before the order key ``before`` (all: None)."""
-        columns, keys, done = self.commits
-        end = len(keys) if before is None else bisect.bisect_left(keys, before, done)
+        columns, (times, klass, a, b), done = self.commits
+        if before is None:
+            end = len(times)
+        else:
+            end = bisect.bisect_left(times, before[0], done)
+            while (end < len(times) and times[end] == before[0]
+                   and (int(klass[end]), int(a[end]), int(b[end])) < before[1:]):
+                end += 1
         if end > done:
             chunk = [column[done:end] for column in columns]
             if self.writes.capped:
                 self.writes.ship_many(self.end, self.applied_now, *chunk)
             else:
                 self.reserved.append(self.writes.reserve(*chunk))
-        self.commits = None if end == len(keys) else (columns, keys, end)
+        self.commits = None if end == len(times) else (columns, (times, klass, a, b), end)
 
     def finish(self) -> None:
         """Make the rest of the commits and the waiting records; apply the records due."""
