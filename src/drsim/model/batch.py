@@ -456,14 +456,15 @@ class BatchServer:
             u=np.concatenate([plane.arrivals.u[plan.i:plan.i + n][arrival_pos],
                               self.waves.draws(keys[len(arrival_pos):])]),
         )
-        rounds = wave.take(in_rounds)
-        # In user order, the waves' look-ups in the directory's columns walk them forwards;
+        # Users served once, in user order: the waves' look-ups in the directory's columns
+        # walk them forwards; then the requests in rounds (one take, split in two).
         # ``timed`` lists the first wave's positions in time order (a few sorted runs), in
         # which it books its quota and queue takes: their sorts at the batch's end are then
         # a merge's best case.
         once = np.flatnonzero(~in_rounds)
         by_user = id_order(wave.user[once])
-        wave = wave.take(once[by_user])
+        wave, rounds = wave.take(np.concatenate([once[by_user], np.flatnonzero(in_rounds)])
+                                 ).split(len(once))
         timed: np.ndarray | None = np.empty(len(once) + len(rounds), dtype=np.int64)
         timed[by_user] = np.arange(len(once))
         timed[len(once):] = np.arange(len(once), len(timed))

@@ -66,6 +66,11 @@ class Wave:
         """The requests where the mask holds (or at these positions)."""
         return Wave(*(getattr(self, name)[which] for name in self.COLUMNS))
 
+    def split(self, at: int) -> tuple[Wave, Wave]:
+        """The requests before position ``at`` and the rest (views, no copy)."""
+        return (Wave(*(getattr(self, name)[:at] for name in self.COLUMNS)),
+                Wave(*(getattr(self, name)[at:] for name in self.COLUMNS)))
+
     def join(self, other: Wave) -> Wave:
         """These requests, then ``other``'s."""
         if not len(other):
