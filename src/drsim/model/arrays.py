@@ -26,9 +26,9 @@ def id_order(values: np.ndarray) -> np.ndarray:
     top = _id_range(values)
     if top is None:
         return np.argsort(values, kind="stable")
-    order = np.argsort((values & 0xFFFF).astype(np.uint16), kind="stable")
     if top < 1 << 16:
-        return order
+        return np.argsort(values.astype(np.uint16), kind="stable")
+    order = np.argsort((values & 0xFFFF).astype(np.uint16), kind="stable")
     return order[np.argsort((values[order] >> 16).astype(np.uint16), kind="stable")]
 
 
