@@ -30,7 +30,7 @@ def test_a_steady_answer_never_changes():
     rng = np.random.default_rng(5)
     users = np.arange(3000)
     verdicts = []
-    for start in rng.uniform(0.0, 3300.0, 40):
+    for start in [0.0, 5.0, *rng.uniform(0.0, 3300.0, 40)]:  # from 0: refreshes before it
         end = start + rng.uniform(10.0, 300.0)
         steady = router.steady(start, users, end)
         grid = np.linspace(start, end, 400, endpoint=False)
@@ -42,3 +42,53 @@ def test_a_steady_answer_never_changes():
     steady_share, constant_share = np.array(verdicts).mean(axis=0)
     assert steady_share > 0.8 * constant_share  # conservative, not useless
     assert constant_share < 1.0  # some windows do contain a change
+
+
+def _router(name: str, sets: list[str]):
+    scenario = load_scenario(name, ["users.population=4000", *sets])
+    streams = Streams(scenario.run.seed, 0)
+    control = run_control_plane(scenario, streams)
+    directory = Directory(scenario, streams, scenario.users.population)
+    return build_router(scenario, control, directory, dns_outages(control)), control
+
+
+def _windows(times: list, rng: np.random.Generator) -> list[tuple[float, float]]:
+    """Batch-like windows: before the first change, straddling and just after each change,
+    and long after."""
+    out = [(0.0, 200.0)]
+    for change in times[1:]:
+        for offset in (-100.0, -1.0, 0.0, 1e-9, 30.0, 90.0, 600.0, 5000.0):
+            start = max(0.0, change + offset)
+            out.append((start, start + rng.uniform(1e-6, 240.0)))
+    return out
+
+
+def test_a_batch_of_routes_agrees_with_one_at_a_time():
+    """``route_many`` (a settled answer for clients that refreshed since the record's last
+    change, the arithmetic for the rest) is ``route``'s answer for every request: one home
+    (failover record) and several (latency record, per-operation endpoints), with and
+    without a DNS outage (every answer worked out), on windows at and around each change."""
+    cases = [
+        ("cognito-active-passive", []),
+        ("cognito-active-passive", ["dns.ttl=10s"]),
+        ("read-local-write-primary", []),
+        ("cognito-active-passive", [
+            "faults.1={kind: dns_outage, start: 40m, duration: 5m, serve_stale: 50%}"]),
+    ]
+    rng = np.random.default_rng(11)
+    settled = 0
+    for name, sets in cases:
+        router, control = _router(name, sets)
+        changes = sorted({t for times in control.record_times for t in times})
+        assert len(changes) > 1
+        ops = np.arange(10) % 3  # sign-in, sign-up and refresh codes among them
+        for start, end in _windows(changes, rng):
+            users = rng.integers(0, 4000, 3000)
+            t = np.sort(rng.uniform(start, end, len(users)))
+            op = ops[users % len(ops)]
+            many = router.route_many(t, users, op)
+            one = [router.route(x, u, o) for x, u, o in zip(t.tolist(), users.tolist(),
+                                                           op.tolist(), strict=True)]
+            assert many.tolist() == one, (name, sets, start, end)
+            settled += not router.outages
+    assert settled > 50

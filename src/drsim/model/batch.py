@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from drsim.model.agenda import APPLY, REQUEST
-from drsim.model.arrays import distinct, repeated
+from drsim.model.arrays import distinct, id_order, repeated
 from drsim.model.directory import view
 from drsim.model.operations import IS_WRITE, M2M, OK, REFRESH, SIGN_IN, SIGN_UP
 from drsim.model.quotas import BatchAssumptionBroken
@@ -49,7 +49,7 @@ class Batch:
         self.writes = writes
         self.serving: tuple = ()  # order key of the request served one at a time
         self.commit_log: list[tuple[np.ndarray, ...]] = []  # the waves' commits, unordered
-        self.commits: tuple[list[np.ndarray], list[tuple], int] | None = None
+        self.commits: tuple[list[np.ndarray], tuple, int] | None = None
         self.reserved: list[tuple[np.ndarray, ...]] = []  # commits whose records wait
         self.applied_now: list[tuple[np.ndarray, np.ndarray]] = []  # records due in the batch
 
@@ -71,22 +71,28 @@ class Batch:
         t, klass, a, b, user, kind, origin, value = (np.concatenate(c)
                                                      for c in zip(*log, strict=True))
         order = np.lexsort((b, a, klass, t))
-        keys = list(zip(t[order].tolist(), klass[order].tolist(), a[order].tolist(),
-                        b[order].tolist(), strict=True))
+        # The keys' times as a list (searched by bisection); the rest of a key is read
+        # only to order commits at the very time of the request being served.
         self.commits = ([t[order], user[order], kind[order], origin[order], value[order]],
-                        keys, 0)
+                        (t[order].tolist(), klass[order], a[order], b[order]), 0)
 
     def flush_commits(self, before: tuple | None) -> None:
         """Make the commits that come before the order key ``before`` (all: None)."""
-        columns, keys, done = self.commits
-        end = len(keys) if before is None else bisect.bisect_left(keys, before, done)
+        columns, (times, klass, a, b), done = self.commits
+        if before is None:
+            end = len(times)
+        else:
+            end = bisect.bisect_left(times, before[0], done)
+            while (end < len(times) and times[end] == before[0]
+                   and (int(klass[end]), int(a[end]), int(b[end])) < before[1:]):
+                end += 1
         if end > done:
             chunk = [column[done:end] for column in columns]
             if self.writes.capped:
                 self.writes.ship_many(self.end, self.applied_now, *chunk)
             else:
                 self.reserved.append(self.writes.reserve(*chunk))
-        self.commits = None if end == len(keys) else (columns, keys, end)
+        self.commits = None if end == len(times) else (columns, (times, klass, a, b), end)
 
     def finish(self) -> None:
         """Make the rest of the commits and the waiting records; apply the records due."""
@@ -135,7 +141,9 @@ class BatchServer:
         self.plane = plane
         self.waves = WaveServer(plane)
         d = plane.directory
-        self.mark = np.zeros(d.capacity, dtype=np.int8)  # scratch flags, left all 0
+        # Scratch flags per user, left all False; the last one stays False for good, so that
+        # a look-up of −1 (no user) finds no flag.
+        self.mark = np.zeros(d.capacity + 1, dtype=np.bool_)
         # Larger batches amortise numpy's per-call cost, but the more users appear twice
         # in a batch (served in rounds: more, smaller waves): √(4320 × population) balances
         # it (measured at 100 k and 1 M users: 4–5 % faster than half that size; 65 536
@@ -223,7 +231,9 @@ class BatchServer:
         if alone.any():
             plane.writes.apply_rows(np.array([it[0] for it in applies])[alone], apply_rows[alone])
             applies = [it for it, a in zip(applies, alone.tolist(), strict=True) if not a]
-        born = (user < d.population) | (view(d.born)[safe] != 0) | (op == SIGN_UP) | own
+        born = (user < d.population) | (op == SIGN_UP) | own
+        k = np.flatnonzero(~born)
+        born[k] = view(d.born)[safe[k]] != 0
         m2m = legit & (op == M2M)  # changes no user's state
         # The operation each request would be served as now (exact for users served once;
         # a wave converts again when it serves them).
@@ -280,8 +290,9 @@ class BatchServer:
         """
         arrivals, d = self.plane.arrivals, self.plane.directory
         n = j - i
-        newcomer = ((arrivals.user[i:j] >= d.population) & (arrivals.attacker[i:j] < 0)
-                    & (view(d.born)[np.maximum(arrivals.user[i:j], 0)] == 0))
+        newcomer = (arrivals.user[i:j] >= d.population) & (arrivals.attacker[i:j] < 0)
+        k = np.flatnonzero(newcomer)
+        newcomer[k] = view(d.born)[arrivals.user[i + k]] == 0
         signing_up = newcomer & (op[:n] == SIGN_UP)
         settled = newcomer & ~signing_up
         own = np.zeros(len(user), dtype=np.bool_)
@@ -314,11 +325,11 @@ class BatchServer:
         return newcomer & self._among(user[:n], ids[fine])
 
     def _among(self, values: np.ndarray, ids: np.ndarray) -> np.ndarray:
-        """``np.isin(values, ids)`` for ids ≥ 0 (``values`` may hold −1: no user)."""
+        """``np.isin(values, ids)`` for ids ≥ 0 (``values`` ≥ −1: −1 is no user)."""
         mark = self.mark
-        mark[ids] = 1
-        found = (mark[np.maximum(values, 0)] == 1) & (values >= 0)
-        mark[ids] = 0
+        mark[ids] = True
+        found = mark[values]
+        mark[ids] = False
         return found
 
     def _rounds(self, t: np.ndarray, op: np.ndarray, user: np.ndarray, safe: np.ndarray,
@@ -428,9 +439,12 @@ class BatchServer:
         arrival_pos = fidx[~is_agenda]
         keys = np.concatenate([arrival_pos.astype(np.uint64) + np.uint64(plan.i),
                                np.array([it[3].key for it in requests], np.uint64)])
+        in_rounds = plan.in_rounds[fidx]
         wave = Wave(
             t=plan.t[fidx],
-            op=plan.op[fidx],
+            # Users served once are served as the plan found (exact: nothing else in the
+            # batch concerns them); the others' requests are converted when served.
+            op=np.where(in_rounds, plan.op[fidx], plan.as_now[fidx]),
             user=plan.user[fidx],
             region=plan.region,
             attempt=np.concatenate([np.zeros(len(arrival_pos), np.int64),
@@ -442,24 +456,35 @@ class BatchServer:
             u=np.concatenate([plane.arrivals.u[plan.i:plan.i + n][arrival_pos],
                               self.waves.draws(keys[len(arrival_pos):])]),
         )
-        in_rounds = plan.in_rounds[fidx]
-        rounds = wave.take(in_rounds)
-        # In user order, the waves' look-ups in the directory's columns walk them forwards.
+        # Users served once, in user order: the waves' look-ups in the directory's columns
+        # walk them forwards; then the requests in rounds (one take, split in two).
+        # ``timed`` lists the first wave's positions in time order (a few sorted runs), in
+        # which it books its quota and queue takes: their sorts at the batch's end are then
+        # a merge's best case.
         once = np.flatnonzero(~in_rounds)
-        wave = wave.take(_by_value(wave.user[once], once))
+        by_user = id_order(wave.user[once])
+        wave, rounds = wave.take(np.concatenate([once[by_user], np.flatnonzero(in_rounds)])
+                                 ).split(len(once))
+        timed: np.ndarray | None = np.empty(len(once) + len(rounds), dtype=np.int64)
+        timed[by_user] = np.arange(len(once))
+        timed[len(once):] = np.arange(len(once), len(timed))
+        settled = len(once)
         rounds_users = distinct(rounds.user)
         mark = self.mark
-        mark[rounds_users] = 1
+        mark[rounds_users] = True
         while len(wave) or len(rounds):
             if len(rounds):
                 first = rounds.earliest_per_user()
                 wave = wave.join(rounds.take(first))
                 rounds = rounds.take(~first)
-            retries = self.waves.serve(wave, batch)
-            again = (retries.user >= 0) & (mark[np.maximum(retries.user, 0)] == 1)
+            if timed is not None:
+                timed = timed[:len(wave)]
+            retries = self.waves.serve(wave, batch, timed, settled)
+            timed, settled = None, 0
+            again = mark[retries.user]  # −1 (no user) finds the last flag: False
             rounds = rounds.join(retries.take(again))
             wave = retries.take(~again)
-        mark[rounds_users] = 0
+        mark[rounds_users] = False
 
     def _serve_one_at_a_time(self, plan: Plan, batch: Batch) -> None:
         """The rest, in the sequential loop's order. Keys: ``(time, 0, priority, seq)``
@@ -485,11 +510,3 @@ class BatchServer:
         while agenda.next_time() < t1:
             plane.serve_agenda_item(agenda.pop())
 
-
-def _by_value(values: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Sorted non-negative ``labels`` ordered by their distinct non-negative ``values``
-    (< 2**40): one sort of packed keys, a few times faster than an argsort."""
-    if len(labels) and labels[-1] >= 1 << 23:
-        return labels[np.argsort(values)]
-    keys = np.sort((values.astype(np.int64) << np.int64(23)) | labels)
-    return keys & np.int64((1 << 23) - 1)

@@ -98,7 +98,7 @@ def in_time_order(a: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     after them and the longest sojourn among them (the last one's) do not depend on it."""
     bits = int(s.max()).bit_length() if len(s) else 0
     if len(a) and a.min() >= 0 and s.min() >= 0 and int(a.max()) < 1 << (62 - bits):
-        keys = np.sort((a << bits) | s)
+        keys = np.sort((a << bits) | s, kind="stable")  # a few sorted runs: timsort
         return keys >> bits, keys & ((1 << bits) - 1)
     order = np.argsort(a, kind="stable")
     return a[order], s[order]

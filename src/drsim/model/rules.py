@@ -65,6 +65,9 @@ def settle(outcome: np.ndarray, codes: np.ndarray) -> None:
 
 def gather(columns: list, region: np.ndarray, user: np.ndarray) -> np.ndarray:
     """``columns[region[k]][user[k]]`` for every k (region −1 reads region 0)."""
+    first = int(region[0]) if len(region) else 0
+    if len(columns) == 1 or (region == first).all():  # one region (a batch's usual case)
+        return view(columns[max(first, 0)])[user]
     result = view(columns[0])[user]
     for r in range(1, len(columns)):
         mask = region == r

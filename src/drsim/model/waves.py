@@ -66,6 +66,11 @@ class Wave:
         """The requests where the mask holds (or at these positions)."""
         return Wave(*(getattr(self, name)[which] for name in self.COLUMNS))
 
+    def split(self, at: int) -> tuple[Wave, Wave]:
+        """The requests before position ``at`` and the rest (views, no copy)."""
+        return (Wave(*(getattr(self, name)[:at] for name in self.COLUMNS)),
+                Wave(*(getattr(self, name)[at:] for name in self.COLUMNS)))
+
     def join(self, other: Wave) -> Wave:
         """These requests, then ``other``'s."""
         if not len(other):
@@ -112,19 +117,25 @@ class WaveServer:
         """The own draw ``u`` of agenda requests with these keys."""
         return unit_many(keys, self.plane.salt)
 
-    def serve(self, wave: Wave, batch: Batch) -> Wave:
-        """Decide, record and apply one wave; returns the retries due in the batch."""
+    def serve(self, wave: Wave, batch: Batch, timed: np.ndarray | None = None,
+              settled: int = 0) -> Wave:
+        """Decide, record and apply one wave; returns the retries due in the batch.
+        ``timed``: the wave's positions in time order, if it is not in it (its quota and
+        queue takes are logged in that order: cheaper to sort at the batch's end). The
+        first ``settled`` requests are already served as what they become, with their
+        regions (the plan's ``as_now``: users served once)."""
         plane = self.plane
         d = plane.directory
         t, user, region = wave.t, wave.user, wave.region
         valid = user >= 0
         safe = np.where(valid, user, 0)
-        if (wave.op == REFRESH).any():  # a refresh without a session signs in (and retries)
-            served_as = plane.rules.served_as_many(wave.op, t, safe)
+        k = settled + np.flatnonzero(wave.op[settled:] == REFRESH)
+        if len(k):  # a refresh without a session signs in (and retries)
+            served_as = plane.rules.served_as_many(wave.op[k], t[k], safe[k])
             if plane.router.per_operation:  # a refresh and a sign-in may resolve differently
-                k = np.flatnonzero(wave.op == REFRESH)
-                region[k] = plane.router.route_many(t[k], safe[k], served_as[k])
-            wave.op = served_as
+                region[k] = plane.router.route_many(t[k], safe[k], served_as)
+            wave.op = wave.op.copy()
+            wave.op[k] = served_as
         op = wave.op
         decision = self._decide(t, op, safe, region, wave.u)
         outcome = decision.outcome
@@ -154,7 +165,8 @@ class WaveServer:
         if decision.lockout is not None:
             self._count_sign_ins(t, safe, outcome, row_of, *decision.lockout)
         reached = decision.reached
-        if reached.any():
+        reached = np.flatnonzero(reached) if timed is None else timed[reached[timed]]
+        if len(reached):
             plane.quotas.take_many(region[reached], op[reached], t[reached])
             if plane.queues is not None:
                 plane.queues.take_many(region[reached], op[reached], t[reached])
