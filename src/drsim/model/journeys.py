@@ -61,13 +61,21 @@ def with_sessions(scenario: Scenario, streams: Streams, arrivals: Arrivals) -> A
     ``follow_up/k/sessions``), e.g. a read-back after an in-session update; a sign-in that
     follows a session's request does not start a session of its own.
     """
+    parts = _session_requests(scenario, streams, arrivals)
+    return merged(arrivals, [*parts, _followed(scenario, streams, parts)])
+
+
+def _session_requests(scenario: Scenario, streams: Streams,
+                      arrivals: Arrivals) -> list[dict[str, np.ndarray]]:
+    """The requests of the sessions (refreshes, actions, sign-outs), before follow-ups;
+    the sessions' own columns are released on return, before the merge."""
     starts = np.flatnonzero((arrivals.attacker < 0) & np.isin(
         arrivals.op, [OP_CODE[op] for op in SIGN_INS]))
     rng = streams.get("sessions")
     begin = arrivals.time_s[starts]
     end = begin + sample(scenario.sessions.active_for, rng, len(starts))
-    user, pick = arrivals.user[starts], arrivals.pick[starts]
-    sessions = [(rng, begin, end, user, pick)]
+    sessions = [(rng, begin, end, arrivals.user[starts], arrivals.pick[starts])]
+    del starts, begin, end
     if scenario.sessions.in_progress_at_start:
         before = streams.get("sessions/before")
         sessions.append((before, *_sessions_before(scenario, streams, before)))
@@ -75,8 +83,7 @@ def with_sessions(scenario: Scenario, streams: Streams, arrivals: Arrivals) -> A
     acting = streams.get("sessions/actions")
     for _, *session in sessions:
         parts.extend(_actions(scenario, acting, *session))
-    del sessions
-    return merged(arrivals, [*parts, _followed(scenario, streams, parts)])
+    return parts
 
 
 def _followed(scenario: Scenario, streams: Streams,
@@ -143,10 +150,15 @@ def _refreshes(scenario: Scenario, rng: np.random.Generator, begin: np.ndarray,
         session, t = session[alive[-1]], t_rows[-1][alive[-1]]
     rows = np.concatenate([np.empty(0, np.int64), *owners])
     times = np.concatenate([np.empty(0), *times])
+    del owners
     if skipped.any():  # in the order of the rounds had none been skipped
-        order = np.lexsort((rows, np.concatenate([np.empty(0, np.int64), *rounds])
-                            + skipped[rows]))
+        round_of_row = np.concatenate([np.empty(0, np.int64), *rounds])
+        del rounds
+        round_of_row += skipped[rows]
+        order = np.lexsort((rows, round_of_row))
+        del round_of_row
         rows, times = rows[order], times[order]
+        del order
         for left in range(int(skipped.sum()), 0, -REFRESH_BLOCK):  # the skipped draws
             rng.random(min(left, REFRESH_BLOCK))
     return {"t": times, "op": np.full(len(rows), OP_CODE["refresh"], np.int8),
