@@ -22,6 +22,7 @@ arrays: one row per session, never an object per user.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -67,23 +68,37 @@ def with_sessions(scenario: Scenario, streams: Streams, arrivals: Arrivals) -> A
 
 def _session_requests(scenario: Scenario, streams: Streams,
                       arrivals: Arrivals) -> list[dict[str, np.ndarray]]:
-    """The requests of the sessions (refreshes, actions, sign-outs), before follow-ups;
-    the sessions' own columns are released on return, before the merge."""
+    """The requests of the sessions, before follow-ups: the refreshes of each group of
+    sessions (:func:`_session_groups`), then each group's actions and sign-outs. A group's
+    requests are made, and its columns released, before the next group is drawn."""
+    acting = streams.get("sessions/actions")
+    refreshes: list[dict[str, np.ndarray]] = []
+    actions: list[dict[str, np.ndarray]] = []
+    for rng, session in _session_groups(scenario, streams, arrivals):
+        refreshes.append(_refreshes(scenario, rng, *session))
+        actions.extend(_actions(scenario, acting, *session))
+        del session
+    return [*refreshes, *actions]
+
+
+def _session_groups(scenario: Scenario, streams: Streams, arrivals: Arrivals
+                    ) -> Iterator[tuple[np.random.Generator, tuple[np.ndarray, ...]]]:
+    """The sessions' groups, one at a time, each with its stream and its columns (begin,
+    end, user, pick): the sessions the arrivals' legitimate sign-ins start (stream
+    ``sessions``), then, with ``in_progress_at_start``, those in progress at t = 0
+    (``sessions/before``)."""
     starts = np.flatnonzero((arrivals.attacker < 0) & np.isin(
         arrivals.op, [OP_CODE[op] for op in SIGN_INS]))
     rng = streams.get("sessions")
     begin = arrivals.time_s[starts]
     end = begin + sample(scenario.sessions.active_for, rng, len(starts))
-    sessions = [(rng, begin, end, arrivals.user[starts], arrivals.pick[starts])]
+    session = (begin, end, arrivals.user[starts], arrivals.pick[starts])
     del starts, begin, end
+    yield rng, session
+    del session
     if scenario.sessions.in_progress_at_start:
         before = streams.get("sessions/before")
-        sessions.append((before, *_sessions_before(scenario, streams, before)))
-    parts = [_refreshes(scenario, *session) for session in sessions]
-    acting = streams.get("sessions/actions")
-    for _, *session in sessions:
-        parts.extend(_actions(scenario, acting, *session))
-    return parts
+        yield before, _sessions_before(scenario, streams, before)
 
 
 def _followed(scenario: Scenario, streams: Streams,
@@ -229,12 +244,15 @@ def _actions(scenario: Scenario, rng: np.random.Generator, begin: np.ndarray,
     sessions = scenario.sessions
     horizon = scenario.run.duration
     active_from = np.maximum(begin, 0.0)
-    active_to = np.minimum(end, horizon)
-    span = np.clip(active_to - active_from, 0.0, None)
+    span = np.minimum(end, horizon)
+    span -= active_from
+    np.maximum(span, 0.0, out=span)  # as np.clip(span, 0.0, None): no NaN here
     parts = []
     for op, rate in sessions.actions.items():
         counts = rng.poisson(rate * span)
-        owner = np.repeat(np.arange(len(begin)), counts)
+        some = np.flatnonzero(counts)
+        owner = np.repeat(some, counts[some])
+        del counts, some
         t = active_from[owner] + rng.random(len(owner)) * span[owner]
         parts.append(_rows(t, op, user[owner], pick[owner], rng))
     if sessions.sign_out_at_end > 0:
