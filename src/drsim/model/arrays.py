@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import mmap
+
 import numpy as np
 
 
@@ -21,3 +23,18 @@ def repeated(values: np.ndarray) -> np.ndarray:
     """The sorted distinct values that occur more than once in a 1-D array."""
     ordered = np.sort(values)
     return distinct(ordered[1:][ordered[1:] == ordered[:-1]])
+
+
+MAPPED_MIN_BYTES = 1 << 20
+"""From this size :func:`mapped_empty` maps an array of its own."""
+
+
+def mapped_empty(n: int, dtype: np.dtype | type) -> np.ndarray:
+    """An uninitialised 1-D array in an anonymous memory mapping of its own (from
+    :data:`MAPPED_MIN_BYTES`), unmapped when the array is freed: a long-lived column
+    never sits in the heap between short-lived ones, whose freed blocks stay resident
+    (:mod:`drsim.model.heap`)."""
+    dtype = np.dtype(dtype)
+    if n * dtype.itemsize < MAPPED_MIN_BYTES:
+        return np.empty(n, dtype=dtype)
+    return np.frombuffer(mmap.mmap(-1, n * dtype.itemsize), dtype=dtype)
