@@ -35,6 +35,10 @@ def mapped_empty(n: int, dtype: np.dtype | type) -> np.ndarray:
     never sits in the heap between short-lived ones, whose freed blocks stay resident
     (:mod:`drsim.model.heap`)."""
     dtype = np.dtype(dtype)
-    if n * dtype.itemsize < MAPPED_MIN_BYTES:
+    size = n * dtype.itemsize
+    if size < MAPPED_MIN_BYTES:
         return np.empty(n, dtype=dtype)
-    return np.frombuffer(mmap.mmap(-1, n * dtype.itemsize), dtype=dtype)
+    populate = getattr(mmap, "MAP_POPULATE", 0)  # Linux: all pages at once, not a fault each
+    memory = (mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | populate)
+              if populate else mmap.mmap(-1, size))
+    return np.frombuffer(memory, dtype=dtype)

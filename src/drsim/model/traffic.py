@@ -324,8 +324,9 @@ def merged(arrivals: Arrivals, parts: list[dict[str, np.ndarray]]) -> Arrivals:
 
 def in_order(values: np.ndarray, order: np.ndarray) -> np.ndarray:
     """``values[order]`` in a memory mapping of its own (:func:`arrays.mapped_empty`): a
-    merged column lives through the run, out of the heap's way."""
-    return np.take(values, order, out=mapped_empty(len(order), values.dtype))
+    merged column lives through the run, out of the heap's way. (``order`` is a
+    permutation: mode "clip" changes nothing but spares ``take`` a buffered copy.)"""
+    return np.take(values, order, out=mapped_empty(len(order), values.dtype), mode="clip")
 
 
 def time_order(t: np.ndarray) -> np.ndarray:
