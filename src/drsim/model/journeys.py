@@ -28,7 +28,7 @@ import numpy as np
 
 from drsim.model.distributions import length_biased, sample
 from drsim.model.homes import homed, users_in_progress
-from drsim.model.streams import Streams
+from drsim.model.streams import Streams, skip_doubles
 from drsim.model.traffic import (
     Arrivals,
     follow_ups,
@@ -174,8 +174,7 @@ def _refreshes(scenario: Scenario, rng: np.random.Generator, begin: np.ndarray,
         del round_of_row
         rows, times = rows[order], times[order]
         del order
-        for left in range(int(skipped.sum()), 0, -REFRESH_BLOCK):  # the skipped draws
-            rng.random(min(left, REFRESH_BLOCK))
+        skip_doubles(rng, int(skipped.sum()))  # the skipped rounds' draws
     return {"t": times, "op": np.full(len(rows), OP_CODE["refresh"], np.int8),
             "user": user[rows], "pick": pick[rows], "u": rng.random(len(rows))}
 
