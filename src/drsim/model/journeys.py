@@ -156,10 +156,12 @@ def _refreshes(scenario: Scenario, rng: np.random.Generator, begin: np.ndarray,
     while len(session):
         rows = min(rows, max(1, REFRESH_BLOCK // len(session)))
         t_rows, alive = _rounds_of_refreshes(scenario, rng, t, end[session], rows)
-        inside = alive & (t_rows >= 0.0)  # round by round, in session order
-        times.append(t_rows[inside])
-        owners.append(np.broadcast_to(session, inside.shape)[inside])
-        rounds.append(np.nonzero(inside)[0] + done)
+        inside = np.flatnonzero(alive & (t_rows >= 0.0))  # round by round, in session order
+        round_of, column = np.divmod(inside, len(session))
+        times.append(t_rows.ravel()[inside])
+        owners.append(session[column])
+        rounds.append(round_of + done)
+        del inside, round_of, column
         done += len(alive)
         rows = 2 * len(alive)  # a long stretch without ends: draw more rounds at once
         session, t = session[alive[-1]], t_rows[-1][alive[-1]]
