@@ -1,11 +1,9 @@
-"""The heap's free pages go back to the system between a run's steps (drsim.model.heap),
-and long-lived columns live out of the heap (drsim.model.arrays.mapped_empty).
+"""The heap's free pages go back to the system between a run's steps (drsim.model.heap).
 
 Known answers, in a fresh process whose mmap threshold is fixed at 32 MiB (so that a
 16 MiB array comes from the heap, as a run's columns do once glibc has raised its
 threshold): freeing the array below a live one leaves its 16 MiB resident; releasing
-the heap's free pages gives them back; a 16 MiB column from ``mapped_empty`` is given
-back as soon as it is freed.
+the heap's free pages gives them back.
 """
 
 from __future__ import annotations
@@ -15,15 +13,11 @@ import platform
 import subprocess
 import sys
 
-import numpy as np
 import pytest
-
-from drsim.model.arrays import mapped_empty
 
 SCRIPT = """
 import os
 import numpy as np
-from drsim.model.arrays import mapped_empty
 from drsim.model.heap import release_free_heap
 
 def rss():
@@ -36,12 +30,7 @@ held = rss()
 del hole
 freed = rss()
 released = release_free_heap()
-trimmed = rss()
-column = mapped_empty(2 << 20, np.float64)
-column[:] = 1.0
-mapped = rss()
-del column
-print(released, (held - freed) / 2**20, (freed - trimmed) / 2**20, (mapped - rss()) / 2**20)
+print(released, (held - freed) / 2**20, (freed - rss()) / 2**20)
 """
 
 
@@ -50,16 +39,8 @@ def test_free_heap_pages_are_returned():
     env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": str(32 << 20)}
     result = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True,
                             text=True, check=True)
-    released, dropped_on_free, dropped_on_release, dropped_mapped = result.stdout.split()
+    released, dropped_on_free, dropped_on_release = result.stdout.split()
     assert released == "True"
     assert float(dropped_on_free) < 1.0  # the hole stays resident …
     assert float(dropped_on_release) > 15.0  # … until its pages are released
-    assert float(dropped_mapped) > 15.0  # a mapped column's pages go when it does
 
-
-def test_mapped_empty_is_an_ordinary_writable_array():
-    small, large = mapped_empty(10, np.int8), mapped_empty(1 << 20, np.float64)
-    assert small.dtype == np.int8 and len(small) == 10
-    assert large.dtype == np.float64 and len(large) == 1 << 20 and large.flags.writeable
-    np.take(np.arange(4.0), [3, 0], out=large[:2])
-    assert large[:2].tolist() == [3.0, 0.0]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import mmap
-
 import numpy as np
 
 
@@ -24,21 +22,3 @@ def repeated(values: np.ndarray) -> np.ndarray:
     ordered = np.sort(values)
     return distinct(ordered[1:][ordered[1:] == ordered[:-1]])
 
-
-MAPPED_MIN_BYTES = 1 << 20
-"""From this size :func:`mapped_empty` maps an array of its own."""
-
-
-def mapped_empty(n: int, dtype: np.dtype | type) -> np.ndarray:
-    """An uninitialised 1-D array in an anonymous memory mapping of its own (from
-    :data:`MAPPED_MIN_BYTES`), unmapped when the array is freed: a long-lived column
-    never sits in the heap between short-lived ones, whose freed blocks stay resident
-    (:mod:`drsim.model.heap`)."""
-    dtype = np.dtype(dtype)
-    size = n * dtype.itemsize
-    if size < MAPPED_MIN_BYTES:
-        return np.empty(n, dtype=dtype)
-    populate = getattr(mmap, "MAP_POPULATE", 0)  # Linux: all pages at once, not a fault each
-    memory = (mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | populate)
-              if populate else mmap.mmap(-1, size))
-    return np.frombuffer(memory, dtype=dtype)

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from drsim.model.arrays import mapped_empty
 from drsim.model.distributions import sample
 from drsim.model.heap import release_free_heap
 from drsim.model.homes import (
@@ -309,24 +308,17 @@ def merged(arrivals: Arrivals, parts: list[dict[str, np.ndarray]]) -> Arrivals:
         values = np.concatenate([getattr(arrivals, name), *(part.pop(key) for part in parts)])
         setattr(arrivals, name, None)
         release_free_heap()  # the sources' pages
-        return values if order is None else in_order(values, order)
+        return values if order is None else values[order]
 
     time_s = column("time_s", "t", None)
     order = time_order(time_s)
-    time_s = in_order(time_s, order)
+    time_s = time_s[order]
     merged_columns = {name: column(name, name, order) for name in ("op", "user", "pick", "u")}
     added = n - len(arrivals.attacker)  # legitimate: attacker −1
-    attacker = in_order(np.concatenate([arrivals.attacker, np.full(added, -1, np.int16)]), order)
+    attacker = np.concatenate([arrivals.attacker, np.full(added, -1, np.int16)])[order]
     arrivals.attacker = None
     return Arrivals(time_s=time_s, attacker=attacker, signup_kinds=arrivals.signup_kinds,
                     **merged_columns)
-
-
-def in_order(values: np.ndarray, order: np.ndarray) -> np.ndarray:
-    """``values[order]`` in a memory mapping of its own (:func:`arrays.mapped_empty`): a
-    merged column lives through the run, out of the heap's way. (``order`` is a
-    permutation: mode "clip" changes nothing but spares ``take`` a buffered copy.)"""
-    return np.take(values, order, out=mapped_empty(len(order), values.dtype), mode="clip")
 
 
 def time_order(t: np.ndarray) -> np.ndarray:
