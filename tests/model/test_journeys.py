@@ -429,3 +429,15 @@ def test_refresh_rounds_at_once_are_rounds_one_at_a_time(token, policy, spread, 
     for name in ("t", "user", "pick", "u"):
         assert np.array_equal(fast[name], slow[name]), name
     assert after == after_slow
+
+
+@pytest.mark.parametrize("top_round", [40, 70_000])  # radix sort of rounds; the fallback
+def test_refreshes_order_by_round_then_row_is_lexsort(top_round):
+    from drsim.model.journeys import _by_round_then_row
+
+    rng = np.random.default_rng(5)
+    runs = [np.sort(rng.choice(5000, size, replace=False)) for size in (5000, 3000, 800)]
+    rows = np.concatenate(runs)  # session rows, increasing within each round drawn
+    rounds = np.concatenate([np.full(len(run), k) for k, run in enumerate(runs)])
+    rounds = rounds + rng.integers(0, top_round, 5000)[rows]  # skipped rounds per session
+    assert np.array_equal(_by_round_then_row(rounds, rows), np.lexsort((rows, rounds)))

@@ -62,3 +62,4 @@ def repeated(values: np.ndarray) -> np.ndarray:
     """The sorted distinct values that occur more than once in a 1-D array."""
     ordered = sorted_ids(values)
     return distinct(ordered[1:][ordered[1:] == ordered[:-1]])
+

@@ -38,6 +38,7 @@ from drsim.model.deferred import Deferred
 from drsim.model.dependencies import Dependencies
 from drsim.model.directory import Directory
 from drsim.model.disciplines import shed_ticks, sheds, shortest_bound_s
+from drsim.model.heap import release_free_heap
 from drsim.model.lockout import RegionLockout
 from drsim.model.operations import (
     ADMIN_DISABLE,
@@ -176,9 +177,10 @@ class DataPlane:
         self._serve_until(self.horizon)
         if self.deferred is not None:
             self._decide_waiting()
-        time_s, attacker = self.arrivals.time_s, self.arrivals.attacker
-        self.arrivals = None  # pick, u, user and op are not recorded
-        output = self.recorder.output(time_s, attacker, self.writes.columns(), self.locks,
+        arrivals, self.arrivals = self.arrivals, None
+        arrivals.pick = arrivals.u = arrivals.user = arrivals.op = None  # not recorded
+        release_free_heap()  # their pages, before the record columns are made
+        output = self.recorder.output(arrivals, self.writes.columns(), self.locks,
                                       self.directory.created)
         output.dependency_failures = dict(zip(self.dependencies.names,
                                               self.dependencies.failures, strict=True))

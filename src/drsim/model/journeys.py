@@ -22,12 +22,13 @@ arrays: one row per session, never an object per user.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import numpy as np
 
 from drsim.model.distributions import length_biased, sample
 from drsim.model.homes import homed, users_in_progress
-from drsim.model.streams import Streams
+from drsim.model.streams import Streams, skip_doubles
 from drsim.model.traffic import (
     Arrivals,
     follow_ups,
@@ -61,22 +62,43 @@ def with_sessions(scenario: Scenario, streams: Streams, arrivals: Arrivals) -> A
     ``follow_up/k/sessions``), e.g. a read-back after an in-session update; a sign-in that
     follows a session's request does not start a session of its own.
     """
+    parts = _session_requests(scenario, streams, arrivals)
+    return merged(arrivals, [*parts, _followed(scenario, streams, parts)])
+
+
+def _session_requests(scenario: Scenario, streams: Streams,
+                      arrivals: Arrivals) -> list[dict[str, np.ndarray]]:
+    """The requests of the sessions, before follow-ups: the refreshes of each group of
+    sessions (:func:`_session_groups`), then each group's actions and sign-outs. A group's
+    requests are made, and its columns released, before the next group is drawn."""
+    acting = streams.get("sessions/actions")
+    refreshes: list[dict[str, np.ndarray]] = []
+    actions: list[dict[str, np.ndarray]] = []
+    for rng, session in _session_groups(scenario, streams, arrivals):
+        refreshes.append(_refreshes(scenario, rng, *session))
+        actions.extend(_actions(scenario, acting, *session))
+        del session
+    return [*refreshes, *actions]
+
+
+def _session_groups(scenario: Scenario, streams: Streams, arrivals: Arrivals
+                    ) -> Iterator[tuple[np.random.Generator, tuple[np.ndarray, ...]]]:
+    """The sessions' groups, one at a time, each with its stream and its columns (begin,
+    end, user, pick): the sessions the arrivals' legitimate sign-ins start (stream
+    ``sessions``), then, with ``in_progress_at_start``, those in progress at t = 0
+    (``sessions/before``)."""
     starts = np.flatnonzero((arrivals.attacker < 0) & np.isin(
         arrivals.op, [OP_CODE[op] for op in SIGN_INS]))
     rng = streams.get("sessions")
     begin = arrivals.time_s[starts]
     end = begin + sample(scenario.sessions.active_for, rng, len(starts))
-    user, pick = arrivals.user[starts], arrivals.pick[starts]
-    sessions = [(rng, begin, end, user, pick)]
+    session = (begin, end, arrivals.user[starts], arrivals.pick[starts])
+    del starts, begin, end
+    yield rng, session
+    del session
     if scenario.sessions.in_progress_at_start:
         before = streams.get("sessions/before")
-        sessions.append((before, *_sessions_before(scenario, streams, before)))
-    parts = [_refreshes(scenario, *session) for session in sessions]
-    acting = streams.get("sessions/actions")
-    for _, *session in sessions:
-        parts.extend(_actions(scenario, acting, *session))
-    del sessions
-    return merged(arrivals, [*parts, _followed(scenario, streams, parts)])
+        yield before, _sessions_before(scenario, streams, before)
 
 
 def _followed(scenario: Scenario, streams: Streams,
@@ -134,23 +156,38 @@ def _refreshes(scenario: Scenario, rng: np.random.Generator, begin: np.ndarray,
     while len(session):
         rows = min(rows, max(1, REFRESH_BLOCK // len(session)))
         t_rows, alive = _rounds_of_refreshes(scenario, rng, t, end[session], rows)
-        inside = alive & (t_rows >= 0.0)  # round by round, in session order
-        times.append(t_rows[inside])
-        owners.append(np.broadcast_to(session, inside.shape)[inside])
-        rounds.append(np.nonzero(inside)[0] + done)
+        inside = np.flatnonzero(alive & (t_rows >= 0.0))  # round by round, in session order
+        round_of, column = np.divmod(inside, len(session))
+        times.append(t_rows.ravel()[inside])
+        owners.append(session[column])
+        rounds.append(round_of + done)
+        del inside, round_of, column
         done += len(alive)
         rows = 2 * len(alive)  # a long stretch without ends: draw more rounds at once
         session, t = session[alive[-1]], t_rows[-1][alive[-1]]
     rows = np.concatenate([np.empty(0, np.int64), *owners])
     times = np.concatenate([np.empty(0), *times])
+    del owners
     if skipped.any():  # in the order of the rounds had none been skipped
-        order = np.lexsort((rows, np.concatenate([np.empty(0, np.int64), *rounds])
-                            + skipped[rows]))
+        round_of_row = np.concatenate([np.empty(0, np.int64), *rounds])
+        del rounds
+        round_of_row += skipped[rows]
+        order = _by_round_then_row(round_of_row, rows)
+        del round_of_row
         rows, times = rows[order], times[order]
-        for left in range(int(skipped.sum()), 0, -REFRESH_BLOCK):  # the skipped draws
-            rng.random(min(left, REFRESH_BLOCK))
+        del order
+        skip_doubles(rng, int(skipped.sum()))  # the skipped rounds' draws
     return {"t": times, "op": np.full(len(rows), OP_CODE["refresh"], np.int8),
             "user": user[rows], "pick": pick[rows], "u": rng.random(len(rows))}
+
+
+def _by_round_then_row(rounds: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``np.lexsort((rows, rounds))``, faster: rows come in a few increasing runs (one per
+    round drawn), which a stable sort merges, and rounds below 2¹⁶ sort by radix."""
+    if len(rounds) == 0 or rounds.min() < 0 or rounds.max() >= 1 << 16:
+        return np.lexsort((rows, rounds))
+    order = np.argsort(rows, kind="stable")
+    return order[np.argsort(rounds[order].astype(np.uint16), kind="stable")]
 
 
 def _skipped_rounds(scenario: Scenario, begin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -217,12 +254,15 @@ def _actions(scenario: Scenario, rng: np.random.Generator, begin: np.ndarray,
     sessions = scenario.sessions
     horizon = scenario.run.duration
     active_from = np.maximum(begin, 0.0)
-    active_to = np.minimum(end, horizon)
-    span = np.clip(active_to - active_from, 0.0, None)
+    span = np.minimum(end, horizon)
+    span -= active_from
+    np.maximum(span, 0.0, out=span)  # as np.clip(span, 0.0, None): no NaN here
     parts = []
     for op, rate in sessions.actions.items():
         counts = rng.poisson(rate * span)
-        owner = np.repeat(np.arange(len(begin)), counts)
+        some = np.flatnonzero(counts)
+        owner = np.repeat(some, counts[some])
+        del counts, some
         t = active_from[owner] + rng.random(len(owner)) * span[owner]
         parts.append(_rows(t, op, user[owner], pick[owner], rng))
     if sessions.sign_out_at_end > 0:

@@ -143,21 +143,23 @@ class Recorder:
         self.extra_rows.extend(rows[extra].tolist())
         self.shadow_rows.extend(rows[shadowed].tolist())
 
-    def output(self, time_s: np.ndarray, attacker: np.ndarray, writes: dict[str, np.ndarray],
+    def output(self, arrivals: Arrivals, writes: dict[str, np.ndarray],
                locks: list[tuple[int, str, float, float]], users_created: int
                ) -> DataPlaneOutput:
         """The record columns: the first attempts' rows (the arrivals' ``time_s`` and
         ``attacker`` columns), then the dynamic rows.
 
-        Each first-attempt column is let go as soon as it is joined with its dynamic
-        rows: unless the caller keeps the arrivals, the peak stays near one copy of
-        the recorded columns.
+        Each first-attempt column, the arrivals' two included (``arrivals`` lets go of
+        them), is let go as soon as it is joined with its dynamic rows: unless something
+        else keeps them, the peak stays near one copy of the recorded columns.
         """
         dyn = self.dynamic
         n_static = self.n_static
         n = n_static + len(dyn["time"])
-        time_s = np.concatenate([time_s, view(dyn["time"])])
-        attacker = np.concatenate([attacker, view(dyn["attacker"])])
+        time_s = np.concatenate([arrivals.time_s, view(dyn["time"])])
+        arrivals.time_s = None
+        attacker = np.concatenate([arrivals.attacker, view(dyn["attacker"])])
+        arrivals.attacker = None
         op = np.concatenate([self.op, view(dyn["op"])])
         self.op = None
         user = np.concatenate([view(self.user), view(dyn["user"])])

@@ -39,6 +39,18 @@ class Streams:
         return np.random.Generator(np.random.PCG64(sequence))
 
 
+def skip_doubles(rng: np.random.Generator, count: int) -> None:
+    """Leave ``rng`` as ``rng.random(count)`` would, without drawing: a double takes one
+    64-bit output of PCG64, so its state advances by ``count``; the half of a 64-bit
+    output kept for a later 32-bit draw, which advancing discards, is kept."""
+    bit_generator = rng.bit_generator
+    kept = bit_generator.state
+    bit_generator.advance(count)
+    state = bit_generator.state
+    state["has_uint32"], state["uinteger"] = kept["has_uint32"], kept["uinteger"]
+    bit_generator.state = state
+
+
 # Counter-based randomness: draws that depend on a key only, not on the order in which
 # requests are served (a retry's draws derive from its parent's key).
 
