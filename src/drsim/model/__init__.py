@@ -21,7 +21,6 @@ from drsim.model.control import ControlTimeline, run_control_plane
 from drsim.model.corruption import plan_corruption
 from drsim.model.dataplane import DataPlane
 from drsim.model.directory import Directory
-from drsim.model.heap import release_free_heap
 from drsim.model.operations import base_latency_s
 from drsim.model.quotas import BatchAssumptionBroken
 from drsim.model.recorder import DataPlaneOutput
@@ -89,7 +88,6 @@ def simulate(
     except BatchAssumptionBroken:
         output = None
     del plane
-    release_free_heap()  # the plane's state, before the tables are made
     if output is None:
         # A batch would have throttled a request it served: redo the run exactly.
         records = simulate(scenario, replication, script, batch=False)

@@ -38,7 +38,6 @@ from drsim.model.deferred import Deferred
 from drsim.model.dependencies import Dependencies
 from drsim.model.directory import Directory
 from drsim.model.disciplines import shed_ticks, sheds, shortest_bound_s
-from drsim.model.heap import release_free_heap
 from drsim.model.lockout import RegionLockout
 from drsim.model.operations import (
     ADMIN_DISABLE,
@@ -179,7 +178,6 @@ class DataPlane:
             self._decide_waiting()
         arrivals, self.arrivals = self.arrivals, None
         arrivals.pick = arrivals.u = arrivals.user = arrivals.op = None  # not recorded
-        release_free_heap()  # their pages, before the record columns are made
         output = self.recorder.output(arrivals, self.writes.columns(), self.locks,
                                       self.directory.created)
         output.dependency_failures = dict(zip(self.dependencies.names,

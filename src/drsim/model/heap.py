@@ -9,7 +9,9 @@ well above what the run holds (≈ 50 MiB at 100 k users, ``benchmarks/RESULTS.m
 
 :func:`release_free_heap` hands the free pages inside the heap back to the system
 (``malloc_trim``) where a step has freed its temporaries and the next step allocates
-afresh: after the arrivals are made and after the data plane. What the run holds, and its
+afresh: as the arrivals' merged columns are built and after the arrivals are made (not
+after the data plane, where faulting the large heap back in costs more than it saves:
+docs/model.md, "Exactness and speed"). What the run holds, and its
 results, do not change. Elsewhere than glibc it does nothing.
 """
 
