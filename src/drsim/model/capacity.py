@@ -187,12 +187,13 @@ def sojourn_s(scenario: Scenario, time_s: np.ndarray, op: np.ndarray, region: np
     out = np.zeros(len(time_s))
     work = worked(scenario, region, outcome)
     deferred = deferred_regions(scenario)
+    entered = worked(scenario, region, outcome, True) if any(deferred) else None
     for r in range(len(scenario.regions)):
         capacity = scenario.regions[r].capacity
         if capacity is None:
             continue
         if deferred[r]:
-            rows = np.flatnonzero((region == r) & worked(scenario, region, outcome, True))
+            rows = np.flatnonzero((region == r) & entered)
             out[rows] = replay_deferred(time_s[rows], ticks[r, op[rows]],
                                         capacity.discipline == "lifo", capacity.max_queue)
             continue
