@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from drsim.model.agenda import APPLY, REQUEST
-from drsim.model.arrays import distinct, id_order, repeated
+from drsim.model.arrays import distinct, repeated
 from drsim.model.directory import view
 from drsim.model.operations import IS_WRITE, M2M, OK, REFRESH, SIGN_IN, SIGN_UP
 from drsim.model.quotas import BatchAssumptionBroken
@@ -430,61 +430,52 @@ class BatchServer:
     def _serve_waves(self, plan: Plan, batch: Batch) -> None:
         """The vectorised requests, in waves: users served once and the first request of
         each user in rounds; their later requests (and the retries of their failures)
-        wait in ``rounds``."""
-        plane = self.plane
-        fidx, n = plan.fidx, plan.n_arrivals
-        is_agenda = fidx >= n
-        agenda_pos = (fidx[is_agenda] - n).tolist()
-        requests = [plan.requests[k] for k in agenda_pos]
-        arrival_pos = fidx[~is_agenda]
-        keys = np.concatenate([arrival_pos.astype(np.uint64) + np.uint64(plan.i),
-                               np.array([it[3].key for it in requests], np.uint64)])
-        in_rounds = plan.in_rounds[fidx]
-        wave = Wave(
-            t=plan.t[fidx],
-            # Users served once are served as the plan found (exact: nothing else in the
-            # batch concerns them); the others' requests are converted when served.
-            op=np.where(in_rounds, plan.op[fidx], plan.as_now[fidx]),
-            user=plan.user[fidx],
-            region=plan.region,
-            attempt=np.concatenate([np.zeros(len(arrival_pos), np.int64),
-                                    np.array([it[3].attempt for it in requests], np.int64)]),
-            key=keys,
-            seq=np.concatenate([np.full(len(arrival_pos), -1, np.int64),
-                                np.array([it[2] for it in requests], np.int64)]),
-            # Arrivals keep their own draw; agenda requests draw from their key.
-            u=np.concatenate([plane.arrivals.u[plan.i:plan.i + n][arrival_pos],
-                              self.waves.draws(keys[len(arrival_pos):])]),
-        )
-        # Users served once, in user order: the waves' look-ups in the directory's columns
-        # walk them forwards; then the requests in rounds (one take, split in two).
-        # ``timed`` lists the first wave's positions in time order (a few sorted runs), in
-        # which it books its quota and queue takes: their sorts at the batch's end are then
-        # a merge's best case.
-        once = np.flatnonzero(~in_rounds)
-        by_user = id_order(wave.user[once])
-        wave, rounds = wave.take(np.concatenate([once[by_user], np.flatnonzero(in_rounds)])
-                                 ).split(len(once))
-        timed: np.ndarray | None = np.empty(len(once) + len(rounds), dtype=np.int64)
-        timed[by_user] = np.arange(len(once))
-        timed[len(once):] = np.arange(len(once), len(timed))
-        settled = len(once)
+        wait in ``rounds``. Each wave is served in the order its rows come (serving
+        order, for the first): nothing in a wave depends on it."""
+        in_rounds = plan.in_rounds[plan.fidx]
+        rounds = self._wave(plan, np.flatnonzero(in_rounds))
+        first = rounds.earliest_per_user()
+        lead = ~in_rounds
+        lead[np.flatnonzero(in_rounds)[first]] = True
+        wave = self._wave(plan, lead)
+        settled: np.ndarray | None = ~in_rounds[lead]
+        rounds = rounds.take(~first)
         rounds_users = distinct(rounds.user)
         mark = self.mark
         mark[rounds_users] = True
-        while len(wave) or len(rounds):
+        while len(wave):
+            retries = self.waves.serve(wave, batch, settled)
+            settled = None
+            again = mark[retries.user]  # −1 (no user) finds the last flag: False
+            rounds = rounds.join(retries.take(again))
+            wave = retries.take(~again)
             if len(rounds):
                 first = rounds.earliest_per_user()
                 wave = wave.join(rounds.take(first))
                 rounds = rounds.take(~first)
-            if timed is not None:
-                timed = timed[:len(wave)]
-            retries = self.waves.serve(wave, batch, timed, settled)
-            timed, settled = None, 0
-            again = mark[retries.user]  # −1 (no user) finds the last flag: False
-            rounds = rounds.join(retries.take(again))
-            wave = retries.take(~again)
         mark[rounds_users] = False
+
+    def _wave(self, plan: Plan, at: np.ndarray) -> Wave:
+        """The vectorised requests ``plan.fidx[at]`` (``at``: positions or a mask) as a
+        wave. Users served once are served as the plan found (exact: nothing else in the
+        batch concerns them); requests in rounds are converted when served."""
+        n = plan.n_arrivals
+        pos = plan.fidx[at]
+        agenda = np.flatnonzero(pos >= n)
+        requests = [plan.requests[k] for k in (pos[agenda] - n).tolist()]
+        key = pos.astype(np.uint64) + np.uint64(plan.i)
+        key[agenda] = np.array([it[3].key for it in requests], np.uint64)
+        attempt = np.zeros(len(pos), np.int64)
+        attempt[agenda] = [it[3].attempt for it in requests]
+        seq = np.full(len(pos), -1, np.int64)
+        seq[agenda] = [it[2] for it in requests]
+        # Arrivals keep their own draw; agenda requests draw from their key.
+        u = self.plane.arrivals.u[plan.i + np.minimum(pos, n - 1)]
+        u[agenda] = self.waves.draws(key[agenda])
+        return Wave(t=plan.t[pos], op=np.where(plan.in_rounds[pos], plan.op[pos],
+                                               plan.as_now[pos]),
+                    user=plan.user[pos], region=plan.region[at], attempt=attempt, key=key,
+                    seq=seq, u=u)
 
     def _serve_one_at_a_time(self, plan: Plan, batch: Batch) -> None:
         """The rest, in the sequential loop's order. Keys: ``(time, 0, priority, seq)``

@@ -117,19 +117,17 @@ class WaveServer:
         """The own draw ``u`` of agenda requests with these keys."""
         return unit_many(keys, self.plane.salt)
 
-    def serve(self, wave: Wave, batch: Batch, timed: np.ndarray | None = None,
-              settled: int = 0) -> Wave:
-        """Decide, record and apply one wave; returns the retries due in the batch.
-        ``timed``: the wave's positions in time order, if it is not in it (its quota and
-        queue takes are logged in that order: cheaper to sort at the batch's end). The
-        first ``settled`` requests are already served as what they become, with their
+    def serve(self, wave: Wave, batch: Batch, settled: np.ndarray | None = None) -> Wave:
+        """Decide, record and apply one wave; returns the retries due in the batch. The
+        requests where ``settled`` holds are already served as what they become, with their
         regions (the plan's ``as_now``: users served once)."""
         plane = self.plane
         d = plane.directory
         t, user, region = wave.t, wave.user, wave.region
         valid = user >= 0
         safe = np.where(valid, user, 0)
-        k = settled + np.flatnonzero(wave.op[settled:] == REFRESH)
+        refresh = wave.op == REFRESH
+        k = np.flatnonzero(refresh if settled is None else refresh & ~settled)
         if len(k):  # a refresh without a session signs in (and retries)
             served_as = plane.rules.served_as_many(wave.op[k], t[k], safe[k])
             if plane.router.per_operation:  # a refresh and a sign-in may resolve differently
@@ -164,8 +162,7 @@ class WaveServer:
             recorder.staleness_s.append(age)
         if decision.lockout is not None:
             self._count_sign_ins(t, safe, outcome, row_of, *decision.lockout)
-        reached = decision.reached
-        reached = np.flatnonzero(reached) if timed is None else timed[reached[timed]]
+        reached = np.flatnonzero(decision.reached)
         if len(reached):
             plane.quotas.take_many(region[reached], op[reached], t[reached])
             if plane.queues is not None:
