@@ -214,7 +214,7 @@ def test_stale_versions(case):
 def test_first_refusal_wins():
     """``refuse`` and ``settle`` keep an earlier refusal: checks keep their order."""
     out = np.array([OK, 7, OK, OK])
-    refuse(out, np.arange(4), np.array([True, True, False, True]), 3)
+    refuse(out, np.array([True, True, False, True]), 3)
     assert out.tolist() == [3, 7, OK, 3]
     settle(out, np.array([5, 5, 5, OK]))
     assert out.tolist() == [3, 7, 5, 3]

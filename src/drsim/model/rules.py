@@ -52,10 +52,9 @@ from drsim.model.operations import (
 from drsim.scenario.schema import Scenario
 
 
-def refuse(outcome: np.ndarray, which: np.ndarray, mask: np.ndarray, code: int) -> None:
-    """Refuse requests ``which[mask]`` with ``code``, unless an earlier check did."""
-    which = which[mask]
-    outcome[which[outcome[which] == OK]] = code
+def refuse(outcome: np.ndarray, mask: np.ndarray, code: int) -> None:
+    """Refuse the requests where ``mask`` holds with ``code``, unless an earlier check did."""
+    np.copyto(outcome, code, where=mask & (outcome == OK))
 
 
 def settle(outcome: np.ndarray, codes: np.ndarray) -> None:
@@ -64,28 +63,34 @@ def settle(outcome: np.ndarray, codes: np.ndarray) -> None:
 
 
 def gather(columns: list, region: np.ndarray, user: np.ndarray) -> np.ndarray:
-    """``columns[region[k]][user[k]]`` for every k (region −1 reads region 0)."""
+    """``columns[region[k]][user[k]]`` for every k (region −1 reads region 0). Every
+    user is read from the most common region's column, then the others' are read again
+    from theirs."""
     first = int(region[0]) if len(region) else 0
     if len(columns) == 1 or (region == first).all():  # one region (a batch's usual case)
         return view(columns[max(first, 0)])[user]
-    result = view(columns[0])[user]
-    for r in range(1, len(columns)):
-        mask = region == r
-        if mask.any():
+    counts = np.bincount(np.maximum(region, 0), minlength=len(columns))
+    most = int(counts.argmax())
+    result = view(columns[most])[user]
+    for r in np.flatnonzero(counts).tolist():
+        if r != most:
+            mask = region == r if r else region <= 0
             result[mask] = view(columns[r])[user[mask]]
     return result
 
 
 class EpochArrays:
-    """An epoch's per-region state as numpy arrays."""
+    """An epoch's per-region state as numpy arrays; ``troubled``: some region is down,
+    degraded or without KMS (else only a missing DNS answer fails an endpoint)."""
 
-    __slots__ = ("status", "error_rate", "kms_down", "writable")
+    __slots__ = ("status", "error_rate", "kms_down", "writable", "troubled")
 
     def __init__(self, epoch: Epoch) -> None:
         self.status = np.array(epoch.status, dtype=np.int64)
         self.error_rate = np.array(epoch.error_rate, dtype=np.float64)
         self.kms_down = np.array(epoch.kms_down, dtype=np.bool_)
         self.writable = np.array(epoch.writable, dtype=np.bool_)
+        self.troubled = bool(self.status.any() or self.kms_down.any())
 
 
 class Rules:
@@ -133,14 +138,14 @@ class Rules:
                       u: np.ndarray) -> np.ndarray:
         """:meth:`endpoint` of many requests."""
         arrays = self.arrays(epoch)
-        out = np.zeros(len(region), dtype=np.int64)
-        every = np.arange(len(region))
-        r = np.where(region >= 0, region, 0)
+        out = np.where(region < 0, DNS_DOWN, OK)
+        if not arrays.troubled:
+            return out
+        r = np.maximum(region, 0)
         status = arrays.status[r]
-        refuse(out, every, region < 0, DNS_DOWN)
-        refuse(out, every, status == DOWN, REGION_DOWN)
-        refuse(out, every, (status != 0) & (u < arrays.error_rate[r]), REGION_ERROR)
-        refuse(out, every, arrays.kms_down[r] & (op != M2M), KMS_DOWN)
+        refuse(out, status == DOWN, REGION_DOWN)
+        refuse(out, (status != 0) & (u < arrays.error_rate[r]), REGION_ERROR)
+        refuse(out, arrays.kms_down[r] & (op != M2M), KMS_DOWN)
         return out
 
     # ------------------------------------------------------------------ 3. writes
@@ -220,19 +225,28 @@ class Rules:
         return OK
 
     def second_factor_many(self, region: np.ndarray, user: np.ndarray) -> np.ndarray:
-        mfa = view(self.directory.mfa)[user]
-        refused = np.zeros(len(user), dtype=np.bool_)
+        """:meth:`second_factor` of many sign-ins (only those at a secondary region read
+        the user's MFA kind)."""
+        out = np.zeros(len(user), dtype=np.int64)
+        if self.totp_on_secondary and self.sms_email_on_secondary:
+            return out
+        k = np.flatnonzero(self.is_secondary_np[region])
+        mfa = view(self.directory.mfa)[user[k]]
+        refused = np.zeros(len(k), dtype=np.bool_)
         if not self.totp_on_secondary:
             refused |= mfa == MFA_TOTP
         if not self.sms_email_on_secondary:
             refused |= (mfa == MFA_SMS) | (mfa == MFA_EMAIL)
-        return np.where(refused & self.is_secondary_np[region], MFA_UNSUPPORTED, OK)
+        out[k[refused]] = MFA_UNSUPPORTED
+        return out
 
     def pinned_elsewhere(self, r: int, user: int) -> bool:
         """The user's relying party pins the primary's issuer and ``r`` is not it."""
         return bool(self.directory.pins_issuer[user]) and r != self.primary
 
     def pinned_elsewhere_many(self, region: np.ndarray, user: np.ndarray) -> np.ndarray:
+        if not self.any_pinned:  # no user pins an issuer
+            return np.zeros(len(user), dtype=np.bool_)
         return (view(self.directory.pins_issuer)[user] != 0) & (region != self.primary)
 
     # ------------------------------------------------------------------ 5. sessions
@@ -274,13 +288,13 @@ class Rules:
     def refresh_many(self, region: np.ndarray, user: np.ndarray) -> np.ndarray:
         d = self.directory
         out = np.zeros(len(user), dtype=np.int64)
-        every = np.arange(len(user))
-        refuse(out, every, self.disabled_many(region, user), DISABLED)
+        refuse(out, self.disabled_many(region, user), DISABLED)
         if not self.cross_region_tokens:
-            refuse(out, every, view(d.session_region)[user] != region, TOKEN_REJECTED)
-        refuse(out, every, gather(d.revoked_at, region, user) >= view(d.session_issued)[user],
+            refuse(out, view(d.session_region)[user] != region, TOKEN_REJECTED)
+        refuse(out, gather(d.revoked_at, region, user) >= view(d.session_issued)[user],
                TOKEN_REJECTED)
-        refuse(out, every, self.pinned_elsewhere_many(region, user), TOKEN_REJECTED)
+        if self.any_pinned:
+            refuse(out, self.pinned_elsewhere_many(region, user), TOKEN_REJECTED)
         return out
 
     def ends_session(self, r: int, user: int) -> bool:
@@ -334,16 +348,15 @@ class Rules:
 
     def federated_many(self, epoch: Epoch, region: np.ndarray, user: np.ndarray) -> np.ndarray:
         out = np.zeros(len(user), dtype=np.int64)
-        every = np.arange(len(user))
-        refuse(out, every, self.misconfigured_many(epoch, region), MISCONFIGURED)
+        refuse(out, self.misconfigured_many(epoch, region), MISCONFIGURED)
         if epoch.idp_down:
             out[out == OK] = IDP_DOWN
             return out
         if self.federation_needs_primary:
-            refuse(out, every, self.is_secondary_np[region]
+            refuse(out, self.is_secondary_np[region]
                    & (view(self.directory.fed_seen)[user] == 0), FEDERATED_UNSEEN)
-        refuse(out, every, self.disabled_many(region, user), DISABLED)
-        refuse(out, every, self.pinned_elsewhere_many(region, user), TOKEN_REJECTED)
+        refuse(out, self.disabled_many(region, user), DISABLED)
+        refuse(out, self.pinned_elsewhere_many(region, user), TOKEN_REJECTED)
         return out
 
     # ------------------------------------------------------------------ reads

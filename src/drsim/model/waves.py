@@ -223,17 +223,20 @@ class WaveServer:
         plane = self.plane
         rules, lockout = plane.rules, plane.lockout
         out = np.zeros(len(k), dtype=np.int64)
-        every = np.arange(len(k))
-        refuse(out, every, rules.misconfigured_many(plane.epoch, r), MISCONFIGURED)
-        refuse(out, every, rules.disabled_many(r, user), DISABLED)
+        if plane.epoch.misconfigured:
+            refuse(out, rules.misconfigured_many(plane.epoch, r), MISCONFIGURED)
+        refuse(out, rules.disabled_many(r, user), DISABLED)
         held = np.flatnonzero(lockout.table.held_any(user))  # counters may hold state
         if len(held):
             scope = lockout.own_scope[r[held]]
-            refuse(out, held, lockout.table.locked(scope, user[held], t[held]), LOCKED)
+            locked = np.zeros(len(k), dtype=np.bool_)
+            locked[held] = lockout.table.locked(scope, user[held], t[held])
+            refuse(out, locked, LOCKED)
             decision.lockout = (k[held], scope, lockout.shadow_locked(user[held], t[held]))
         settle(out, rules.credential_many(r, user))
         settle(out, rules.second_factor_many(r, user))
-        refuse(out, every, rules.pinned_elsewhere_many(r, user), TOKEN_REJECTED)
+        if rules.any_pinned:
+            refuse(out, rules.pinned_elsewhere_many(r, user), TOKEN_REJECTED)
         decision.outcome[k] = out
 
     def _count_sign_ins(self, t: np.ndarray, user: np.ndarray, outcome: np.ndarray,
