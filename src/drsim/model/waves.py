@@ -162,12 +162,22 @@ class WaveServer:
             recorder.staleness_s.append(age)
         if decision.lockout is not None:
             self._count_sign_ins(t, safe, outcome, row_of, *decision.lockout)
-        reached = np.flatnonzero(decision.reached)
-        if len(reached):
-            plane.quotas.take_many(region[reached], op[reached], t[reached])
-            if plane.queues is not None:
-                plane.queues.take_many(region[reached], op[reached], t[reached])
+        self._take(decision.reached, region, op, t)
         return self._retries(wave, outcome, client, batch.end)
+
+    def _take(self, reached: np.ndarray, region: np.ndarray, op: np.ndarray,
+              t: np.ndarray) -> None:
+        """Log the quota and queue takes of the requests that reached a quota bucket."""
+        if not reached.all():
+            k = np.flatnonzero(reached)
+            if not len(k):
+                return
+            region, op, t = region[k], op[k], t[k]
+        elif not len(t):
+            return
+        self.plane.quotas.take_many(region, op, t)
+        if self.plane.queues is not None:
+            self.plane.queues.take_many(region, op, t)
 
     def _decide(self, t: np.ndarray, op: np.ndarray, user: np.ndarray, region: np.ndarray,
                 u: np.ndarray) -> Decision:
