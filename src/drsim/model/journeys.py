@@ -32,6 +32,7 @@ from drsim.model.streams import Streams, skip_doubles
 from drsim.model.traffic import (
     Arrivals,
     follow_ups,
+    followed_ops,
     followed_rates,
     merged,
     picked_users,
@@ -105,8 +106,8 @@ def _followed(scenario: Scenario, streams: Streams,
               parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     """The follow-ups of the sessions' requests (streams ``follow_up/k/sessions``), drawn
     from the requests some rule follows, in the order of ``parts``."""
-    followed = {OP_CODE[rule.after] for rule in scenario.traffic.follow_ups}
-    keep = [np.isin(part["op"], list(followed)) for part in parts]
+    followed = followed_ops(scenario)
+    keep = [np.isin(part["op"], followed) for part in parts]
     rows = {name: np.concatenate([np.empty(0, parts[0][name].dtype)]
                                  + [part[name][k] for part, k in zip(parts, keep, strict=True)])
             for name in ("t", "op", "user", "pick")}

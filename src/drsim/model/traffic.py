@@ -244,16 +244,24 @@ def _sources(scenario: Scenario, streams: Streams) -> _Sources:
 
 def with_follow_ups(scenario: Scenario, streams: Streams, arrivals: Arrivals) -> Arrivals:
     """The arrivals and the requests that follow them (``traffic.follow_ups``), in time order."""
-    legit = arrivals.attacker < 0
-    rows = {"t": arrivals.time_s[legit], "op": arrivals.op[legit],
-            "user": arrivals.user[legit], "pick": arrivals.pick[legit]}
+    followed = np.flatnonzero((arrivals.attacker < 0)
+                              & np.isin(arrivals.op, followed_ops(scenario)))
+    rows = {"t": arrivals.time_s[followed], "op": arrivals.op[followed],
+            "user": arrivals.user[followed], "pick": arrivals.pick[followed]}
     added = follow_ups(scenario, streams, rows)
     return merged(arrivals, [added]) if len(added["t"]) else arrivals
 
 
+def followed_ops(scenario: Scenario) -> list[int]:
+    """The operation codes some ``traffic.follow_ups`` rule follows: only requests of
+    these can have a follow-up (:func:`follow_ups` may be given these alone)."""
+    return sorted({OP_CODE[rule.after] for rule in scenario.traffic.follow_ups})
+
+
 def follow_ups(scenario: Scenario, streams: Streams, rows: dict[str, np.ndarray],
                stream_suffix: str = "") -> dict[str, np.ndarray]:
-    """The requests that follow legitimate ``rows`` (columns t, op, user, pick).
+    """The requests that follow legitimate ``rows`` (columns t, op, user, pick; the rows of
+    other operations than :func:`followed_ops` may be left out, they make no difference).
 
     Rule ``k`` draws from its own stream ``follow_up/k`` (plus ``stream_suffix``): for
     each request of its ``after`` operation (including earlier rules' follow-ups),
