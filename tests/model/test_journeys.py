@@ -431,6 +431,41 @@ def test_refresh_rounds_at_once_are_rounds_one_at_a_time(token, policy, spread, 
     assert after == after_slow
 
 
+@pytest.mark.parametrize(("token", "policy"), [("1h", "reactive"), ("1000.3s", "reactive"),
+                                               ("10m", "half_life")])
+def test_fixed_lifetimes_give_the_refreshes_of_drawing_them(token, policy):
+    """With a fixed lifetime each round's draws make no difference and are skipped, not
+    drawn: the rows, times, draws and stream are those of drawing every lifetime one round
+    at a time (the specification below), on sessions begun up to weeks before the run."""
+    from drsim.model import journeys
+
+    scenario = parse_scenario(SESSIONS.format(token=token, policy=policy, before="true"))
+    rng = np.random.default_rng(11)
+    length = rng.lognormal(np.log(3600.0), 2.0, 2_000)
+    begin = np.concatenate([-rng.random(1_000) * length[:1_000],
+                            rng.uniform(0, scenario.run.duration, 1_000)])
+    end = begin + length
+    user, pick = np.arange(2_000), rng.random(2_000)
+    stream = np.random.default_rng(12)
+    got = journeys._refreshes(scenario, stream, begin, end, user, pick)
+
+    spec = np.random.default_rng(12)
+    low = scenario.sessions.access_token
+    session, t, times, owners = np.arange(2_000), begin, [], []
+    while len(session):  # round by round: every active session draws its next lifetime
+        t = t + journeys.refresh_interval(scenario, spec.uniform(low, low, len(session)))
+        alive = t < np.minimum(end[session], scenario.run.duration)
+        times.append(t[alive & (t >= 0.0)])
+        owners.append(session[alive & (t >= 0.0)])
+        session, t = session[alive], t[alive]
+    rows = np.concatenate(owners)
+    assert len(rows) > 1_000
+    assert np.array_equal(got["t"], np.concatenate(times))
+    assert np.array_equal(got["user"], user[rows]) and np.array_equal(got["pick"], pick[rows])
+    assert np.array_equal(got["u"], spec.random(len(rows)))
+    assert stream.bit_generator.state == spec.bit_generator.state
+
+
 @pytest.mark.parametrize("top_round", [40, 70_000])  # radix sort of rounds; the fallback
 def test_refreshes_order_by_round_then_row_is_lexsort(top_round):
     from drsim.model.journeys import _by_round_then_row

@@ -32,6 +32,7 @@ from drsim.model.streams import Streams, skip_doubles
 from drsim.model.traffic import (
     Arrivals,
     follow_ups,
+    followed_ops,
     followed_rates,
     merged,
     picked_users,
@@ -105,8 +106,8 @@ def _followed(scenario: Scenario, streams: Streams,
               parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     """The follow-ups of the sessions' requests (streams ``follow_up/k/sessions``), drawn
     from the requests some rule follows, in the order of ``parts``."""
-    followed = {OP_CODE[rule.after] for rule in scenario.traffic.follow_ups}
-    keep = [np.isin(part["op"], list(followed)) for part in parts]
+    followed = followed_ops(scenario)
+    keep = [np.isin(part["op"], followed) for part in parts]
     rows = {name: np.concatenate([np.empty(0, parts[0][name].dtype)]
                                  + [part[name][k] for part, k in zip(parts, keep, strict=True)])
             for name in ("t", "op", "user", "pick")}
@@ -230,20 +231,27 @@ def _rounds_of_refreshes(scenario: Scenario, rng: np.random.Generator, t: np.nda
     including the first round in which one of them ends: the times (one row per round:
     each the previous plus the next interval, added in turn) and which sessions are
     still active after each. The stream is left as if one round at a time had drawn
-    the rounds returned (draws past them are taken back)."""
+    the rounds returned (draws past them are taken back). A fixed lifetime (no spread)
+    draws ``low + 0 × random()``, ``low`` whatever the draw: its draws are skipped."""
     sessions = scenario.sessions
     low, high = sessions.access_token, sessions.access_token + sessions.access_token_spread
-    state = rng.bit_generator.state if rows > 1 else None
-    # rng.uniform(low, high, n) draws low + (high − low) × random(): the same, faster.
-    steps = refresh_interval(scenario, low + (high - low) * rng.random((rows, len(t))))
+    fixed = high == low
+    state = rng.bit_generator.state if rows > 1 and not fixed else None
+    if fixed:
+        steps = np.full((rows, len(t)), refresh_interval(scenario, np.array([low]))[0])
+    else:  # rng.uniform(low, high, n) draws low + (high − low) × random(): the same, faster
+        steps = refresh_interval(scenario, low + (high - low) * rng.random((rows, len(t))))
     steps[0] += t
     t_rows = np.cumsum(steps, axis=0)
     alive = t_rows < end
     ended = np.flatnonzero(~alive.all(axis=1))
     if len(ended) and ended[0] + 1 < rows:
         rows = int(ended[0]) + 1
-        rng.bit_generator.state = state
-        rng.random(rows * len(t))
+        if not fixed:
+            rng.bit_generator.state = state
+            rng.random(rows * len(t))
+    if fixed:
+        skip_doubles(rng, rows * len(t))
     return t_rows[:rows], alive[:rows]
 
 

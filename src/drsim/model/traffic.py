@@ -244,16 +244,24 @@ def _sources(scenario: Scenario, streams: Streams) -> _Sources:
 
 def with_follow_ups(scenario: Scenario, streams: Streams, arrivals: Arrivals) -> Arrivals:
     """The arrivals and the requests that follow them (``traffic.follow_ups``), in time order."""
-    legit = arrivals.attacker < 0
-    rows = {"t": arrivals.time_s[legit], "op": arrivals.op[legit],
-            "user": arrivals.user[legit], "pick": arrivals.pick[legit]}
+    followed = np.flatnonzero((arrivals.attacker < 0)
+                              & np.isin(arrivals.op, followed_ops(scenario)))
+    rows = {"t": arrivals.time_s[followed], "op": arrivals.op[followed],
+            "user": arrivals.user[followed], "pick": arrivals.pick[followed]}
     added = follow_ups(scenario, streams, rows)
     return merged(arrivals, [added]) if len(added["t"]) else arrivals
 
 
+def followed_ops(scenario: Scenario) -> list[int]:
+    """The operation codes some ``traffic.follow_ups`` rule follows: only requests of
+    these can have a follow-up (:func:`follow_ups` may be given these alone)."""
+    return sorted({OP_CODE[rule.after] for rule in scenario.traffic.follow_ups})
+
+
 def follow_ups(scenario: Scenario, streams: Streams, rows: dict[str, np.ndarray],
                stream_suffix: str = "") -> dict[str, np.ndarray]:
-    """The requests that follow legitimate ``rows`` (columns t, op, user, pick).
+    """The requests that follow legitimate ``rows`` (columns t, op, user, pick; the rows of
+    other operations than :func:`followed_ops` may be left out, they make no difference).
 
     Rule ``k`` draws from its own stream ``follow_up/k`` (plus ``stream_suffix``): for
     each request of its ``after`` operation (including earlier rules' follow-ups),
@@ -298,10 +306,17 @@ def merged(arrivals: Arrivals, parts: list[dict[str, np.ndarray]]) -> Arrivals:
     user, pick, u), in time order (at equal times, the arrivals first, then the parts in
     order).
 
+    Each part is put in time order on its own first (:func:`_in_time_order`); the sorted
+    runs are then merged by one stable sort, which gallops through runs
+    (:func:`time_order`), and each column is taken through a few sequential runs rather
+    than at random across all of them.
+
     Consumes ``arrivals`` and ``parts``: each column is concatenated once, taken in time
     order and its sources released at once, so the peak is the sources, the order and the
     columns merged so far rather than the old and the new arrivals side by side.
     """
+    for part in parts:
+        _in_time_order(part)
     n = len(arrivals) + sum(len(part["t"]) for part in parts)
 
     def column(name: str, key: str, order: np.ndarray | None) -> np.ndarray:
@@ -319,6 +334,16 @@ def merged(arrivals: Arrivals, parts: list[dict[str, np.ndarray]]) -> Arrivals:
     arrivals.attacker = None
     return Arrivals(time_s=time_s, attacker=attacker, signup_kinds=arrivals.signup_kinds,
                     **merged_columns)
+
+
+def _in_time_order(part: dict[str, np.ndarray]) -> None:
+    """Put ``part``'s columns in time order (stably), in place; a sorted part is left as is."""
+    t = part["t"]
+    if not np.any(t[1:] < t[:-1]):
+        return
+    order = time_order(t)
+    for name, values in part.items():
+        part[name] = values[order]
 
 
 def time_order(t: np.ndarray) -> np.ndarray:
