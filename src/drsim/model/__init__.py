@@ -21,6 +21,7 @@ from drsim.model.control import ControlTimeline, run_control_plane
 from drsim.model.corruption import plan_corruption
 from drsim.model.dataplane import DataPlane
 from drsim.model.directory import Directory
+from drsim.model.heap import keep_heap
 from drsim.model.operations import base_latency_s
 from drsim.model.quotas import BatchAssumptionBroken
 from drsim.model.recorder import DataPlaneOutput
@@ -65,6 +66,7 @@ def simulate(
     Returns:
         The run's record tables (see :mod:`drsim.records`).
     """
+    keep_heap()  # big temporaries reused from the heap, not faulted in afresh
     streams = Streams(scenario.run.seed, replication)
     drains: list[float] = []
     control = run_control_plane(scenario, streams)
@@ -170,30 +172,22 @@ def dns_outages(control: ControlTimeline) -> list[tuple[float, float, float]]:
 
 def _requests_table(scenario: Scenario, control: ControlTimeline,
                     out: DataPlaneOutput, schedule: Schedule | None = None) -> pd.DataFrame:
-    """The ``requests`` table (see :mod:`drsim.records`): ``out``'s rows in time order.
+    """The ``requests`` table (see :mod:`drsim.records`): ``out``'s rows, in time order.
 
-    Consumes ``out``'s request columns (each is released once sorted). Every table
-    column is made once, already in time order, and handed to pandas without a copy:
-    the peak stays near ``out`` plus the table instead of several times the table.
+    Takes over ``out``'s request columns (already in time order, ``out`` lets go of
+    them). Every table column is made once and handed to pandas without a copy: the
+    peak stays near ``out`` plus the table instead of several times the table.
     """
     n = len(out.time_s)
-    order = np.lexsort((out.order_key, out.time_s))
-    out.order_key = None
-    time_s = _sorted_column(out, "time_s", order)
-    op = _sorted_column(out, "op", order)
-    user = _sorted_column(out, "user", order)
-    client = _sorted_column(out, "client", order)
-    attacker = _sorted_column(out, "attacker", order)
-    region = _sorted_column(out, "region", order)
-    outcome = _sorted_column(out, "outcome", order)
-    attempt = _sorted_column(out, "attempt", order)
-    stale = _flags(n, out.stale_index, order)
+    time_s, op, user, client = out.time_s, out.op, out.user, out.client
+    attacker, region, outcome, attempt = out.attacker, out.region, out.outcome, out.attempt
+    out.time_s = out.op = out.user = out.client = None
+    out.attacker = out.region = out.outcome = out.attempt = None
+    stale = _flags(n, out.stale_index)
     staleness = np.full(n, np.nan, dtype=np.float32)
     staleness[out.stale_index] = out.staleness_s
-    staleness = staleness[order]
-    extra = _flags(n, out.extra_guess_index, order)
-    shadow = _flags(n, out.shadow_locked_index, order)
-    del order
+    extra = _flags(n, out.extra_guess_index)
+    shadow = _flags(n, out.shadow_locked_index)
     latency = _latency_s(scenario, control, time_s, op, region, outcome)
     _add_queueing(scenario, latency, time_s, op, region, outcome, client, attacker,
                   schedule.clocks if schedule is not None else None)
@@ -224,18 +218,11 @@ def _requests_table(scenario: Scenario, control: ControlTimeline,
     )
 
 
-def _sorted_column(out: DataPlaneOutput, name: str, order: np.ndarray) -> np.ndarray:
-    """``out.<name>`` in time order; ``out`` lets go of the unsorted column."""
-    column = getattr(out, name)[order]
-    setattr(out, name, None)
-    return column
-
-
-def _flags(n: int, rows: np.ndarray, order: np.ndarray) -> np.ndarray:
-    """A bool column, True at ``rows`` (unsorted row numbers), in time order."""
+def _flags(n: int, rows: np.ndarray) -> np.ndarray:
+    """A bool column, True at ``rows``."""
     flag = np.zeros(n, dtype=np.bool_)
     flag[rows] = True
-    return flag[order]
+    return flag
 
 
 def _latency_s(scenario: Scenario, control: ControlTimeline, time_s: np.ndarray,

@@ -6,7 +6,6 @@ refresh, the concurrent copies of each refresh (:mod:`drsim.model.concurrent_ref
 from __future__ import annotations
 
 from drsim.model.concurrent_refresh import with_concurrent_refreshes
-from drsim.model.heap import release_free_heap
 from drsim.model.journeys import with_sessions
 from drsim.model.streams import Streams
 from drsim.model.traffic import Arrivals, rate_arrivals, with_follow_ups
@@ -14,8 +13,7 @@ from drsim.scenario.schema import Scenario
 
 
 def generate_arrivals(scenario: Scenario, streams: Streams) -> Arrivals:
-    """All first attempts of the run, sorted by time (at equal times, in source order);
-    the heap's free pages, the generation's temporaries, are returned to the system."""
+    """All first attempts of the run, sorted by time (at equal times, in source order)."""
     arrivals = rate_arrivals(scenario, streams)
     if scenario.traffic.follow_ups:
         arrivals = with_follow_ups(scenario, streams, arrivals)
@@ -23,5 +21,4 @@ def generate_arrivals(scenario: Scenario, streams: Streams) -> Arrivals:
         arrivals = with_sessions(scenario, streams, arrivals)
     if not scenario.sessions.single_flight:
         arrivals = with_concurrent_refreshes(scenario, streams, arrivals)
-    release_free_heap()
     return arrivals

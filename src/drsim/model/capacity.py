@@ -86,10 +86,14 @@ def arrival_ticks(t: np.ndarray) -> np.ndarray:
 
 def lindley(a: np.ndarray, s: np.ndarray, free0: int) -> np.ndarray:
     """Each request's finish tick (sorted arrivals ``a``, services ``s``, the backlog
-    clearing at ``free0`` before the first)."""
+    clearing at ``free0`` before the first); in place, two arrays of ``a``'s size."""
     cum = np.cumsum(s)
-    before = cum - s
-    return cum + np.maximum(np.maximum.accumulate(a - before), free0)
+    start = np.subtract(a, cum)  # each arrival less the work before it: a − (cum − s)
+    start += s
+    np.maximum.accumulate(start, out=start)
+    np.maximum(start, free0, out=start)
+    start += cum
+    return start
 
 
 def in_time_order(a: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,18 +1,18 @@
-"""The process's heap between a run's big steps.
+"""The process's heap: a run's big temporaries reused from it instead of mapped afresh.
 
-With glibc, an array below the allocator's mmap threshold comes from the heap, and a freed
-block inside the heap stays resident until the heap's top is free. The threshold rises to
-the size of any mapped block freed (up to 32 MiB): after the first big temporary is freed,
-a run's columns of a few MiB (the arrivals' sources, the sessions' parts, the record
-columns) come from the heap, and the holes they leave keep the process's resident size
-well above what the run holds (≈ 50 MiB at 100 k users, ``benchmarks/RESULTS.md``).
+With glibc, an array above the allocator's mmap threshold (128 KiB at first, raised to
+the size of any mapped block freed, up to 32 MiB) gets a mapping of its own, handed back
+to the system when freed; and the heap's free top is handed back above the trim
+threshold. A run makes and frees many arrays of a few to hundreds of MiB: each new one
+is faulted in again page by page (≈ 50 k minor faults at 1 M users, 5–8 µs each on a
+VM), which cost the reference run about a fifth of its CPU time.
 
-:func:`release_free_heap` hands the free pages inside the heap back to the system
-(``malloc_trim``) where a step has freed its temporaries and the next step allocates
-afresh: as the arrivals' merged columns are built and after the arrivals are made (not
-after the data plane, where faulting the large heap back in costs more than it saves:
-docs/model.md, "Exactness and speed"). What the run holds, and its
-results, do not change. Elsewhere than glibc it does nothing.
+:func:`keep_heap` raises both thresholds to 1 GiB once per process, so that big
+arrays come from the heap and a freed block is reused, already resident, by the next
+one. The process's resident size then stays near its peak between runs (the heap is not
+handed back), and the peak holds what the run's steps held at once plus the holes
+between them (``benchmarks/RESULTS.md``). Results do not change. Elsewhere than glibc
+it does nothing.
 """
 
 from __future__ import annotations
@@ -22,25 +22,24 @@ import ctypes.util
 import functools
 import sys
 
+M_TRIM_THRESHOLD = -1  # glibc's mallopt parameters (malloc.h)
+M_MMAP_THRESHOLD = -3
+KEEP_BELOW_BYTES = 1 << 30  # arrays below 1 GiB come from the heap, which keeps them
+
 
 @functools.cache
-def _malloc_trim():  # noqa: ANN202 - a ctypes function, or None
+def keep_heap() -> bool:
+    """Let the heap serve and keep arrays below 1 GiB (once per process); False where
+    the allocator is not glibc's."""
     if not sys.platform.startswith("linux"):
-        return None
+        return False
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        trim = libc.malloc_trim
+        mallopt = libc.mallopt
     except (OSError, AttributeError):  # not glibc (e.g. musl)
-        return None
-    trim.argtypes = [ctypes.c_size_t]
-    trim.restype = ctypes.c_int
-    return trim
-
-
-def release_free_heap() -> bool:
-    """Return the heap's free pages to the system; False where that is not possible."""
-    trim = _malloc_trim()
-    if trim is None:
         return False
-    trim(0)
-    return True
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt.restype = ctypes.c_int
+    mapped = mallopt(M_MMAP_THRESHOLD, KEEP_BELOW_BYTES)
+    trimmed = mallopt(M_TRIM_THRESHOLD, KEEP_BELOW_BYTES)
+    return bool(mapped and trimmed)

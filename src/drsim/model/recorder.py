@@ -30,7 +30,8 @@ class Served(NamedTuple):
 
 @dataclass
 class DataPlaneOutput:
-    """Raw columns produced by the data plane (turned into tables by the model)."""
+    """Raw columns produced by the data plane (turned into tables by the model), in time
+    order; the index columns hold row numbers in that order."""
 
     time_s: np.ndarray
     op: np.ndarray
@@ -40,7 +41,6 @@ class DataPlaneOutput:
     region: np.ndarray
     outcome: np.ndarray
     attempt: np.ndarray
-    order_key: np.ndarray  # at equal times: agenda items by scheduling order, then arrivals
     stale_index: np.ndarray
     staleness_s: np.ndarray
     extra_guess_index: np.ndarray
@@ -146,36 +146,33 @@ class Recorder:
     def output(self, arrivals: Arrivals, writes: dict[str, np.ndarray],
                locks: list[tuple[int, str, float, float]], users_created: int
                ) -> DataPlaneOutput:
-        """The record columns: the first attempts' rows (the arrivals' ``time_s`` and
-        ``attacker`` columns), then the dynamic rows.
+        """The record columns in time order: the first attempts (the arrivals' ``time_s``
+        and ``attacker`` columns, already in time order) merged with the dynamic rows
+        (ordered by time, then scheduling order); at equal times, dynamic rows first.
 
         Each first-attempt column, the arrivals' two included (``arrivals`` lets go of
-        them), is let go as soon as it is joined with its dynamic rows: unless something
+        them), is let go as soon as it is merged with its dynamic rows: unless something
         else keeps them, the peak stays near one copy of the recorded columns.
         """
         dyn = self.dynamic
-        n_static = self.n_static
-        n = n_static + len(dyn["time"])
-        time_s = np.concatenate([arrivals.time_s, view(dyn["time"])])
+        merge = _TimeMerge(arrivals.time_s, view(dyn["time"]), view(dyn["seq"]))
+        stale_index = merge.positions(np.array(self.stale_rows, dtype=np.int64))
+        extra_guess_index = merge.positions(np.array(self.extra_rows, dtype=np.int64))
+        shadow_locked_index = merge.positions(np.array(self.shadow_rows, dtype=np.int64))
+        time_s = merge.column(arrivals.time_s, view(dyn["time"]))
         arrivals.time_s = None
-        attacker = np.concatenate([arrivals.attacker, view(dyn["attacker"])])
+        attacker = merge.column(arrivals.attacker, view(dyn["attacker"]))
         arrivals.attacker = None
-        op = np.concatenate([self.op, view(dyn["op"])])
+        op = merge.column(self.op, view(dyn["op"]))
         self.op = None
-        user = np.concatenate([view(self.user), view(dyn["user"])])
+        user = merge.column(view(self.user), view(dyn["user"]))
         self.user = None
-        client = np.concatenate([view(self.client), view(dyn["client"])])
+        client = merge.column(view(self.client), view(dyn["client"]))
         self.client = None
-        region = np.concatenate([view(self.region), view(dyn["region"])])
+        region = merge.column(view(self.region), view(dyn["region"]))
         self.region = None
-        outcome = np.concatenate([np.frombuffer(self.outcome, dtype=np.uint8),
-                                  view(dyn["outcome"]).astype(np.uint8)])
+        outcome = merge.column(view(self.outcome), view(dyn["outcome"]))
         self.outcome = None
-        attempt = np.zeros(n, dtype=np.int8)
-        attempt[n_static:] = view(dyn["attempt"])
-        order_key = np.arange(n, dtype=np.int64)  # first attempts after agenda items (seq)
-        order_key[:n_static] += 1 << 40
-        order_key[n_static:] = view(dyn["seq"])
         return DataPlaneOutput(
             time_s=time_s,
             op=op,
@@ -184,15 +181,55 @@ class Recorder:
             attacker=attacker,
             region=region,
             outcome=outcome,
-            attempt=attempt,
-            order_key=order_key,
-            stale_index=np.array(self.stale_rows, dtype=np.int64),
+            attempt=merge.column(None, view(dyn["attempt"])),
+            stale_index=stale_index,
             staleness_s=np.array(self.staleness_s, dtype=np.float64),
-            extra_guess_index=np.array(self.extra_rows, dtype=np.int64),
-            shadow_locked_index=np.array(self.shadow_rows, dtype=np.int64),
+            extra_guess_index=extra_guess_index,
+            shadow_locked_index=shadow_locked_index,
             writes=writes,
             # Served in time order, except the guesses of a batch (a stable sort keeps
             # a guess's own counter before the shadow counter).
             locks=sorted(locks, key=lambda lock: lock[2]),
             users_created=users_created,
         )
+
+
+class _TimeMerge:
+    """Where the first attempts' rows (``static_t``, in time order) and the dynamic rows
+    (times ``dynamic_t``, scheduling order ``seq``) go when merged in time order: the
+    dynamic rows by time, then ``seq``; at equal times, dynamic rows first.
+    """
+
+    def __init__(self, static_t: np.ndarray, dynamic_t: np.ndarray, seq: np.ndarray) -> None:
+        self.n_static = len(static_t)
+        self.order = np.lexsort((seq, dynamic_t))  # the dynamic rows in time order
+        sorted_t = dynamic_t[self.order]
+        # Each dynamic row follows the first attempts before its time, and the dynamic
+        # rows before it.
+        self.at = np.searchsorted(static_t, sorted_t, "left") + np.arange(len(sorted_t))
+        self.static = np.ones(self.n_static + len(sorted_t), dtype=np.bool_)
+        self.static[self.at] = False
+        self._static_t, self._sorted_t = static_t, sorted_t
+
+    def column(self, static: np.ndarray | None, dynamic: np.ndarray) -> np.ndarray:
+        """The merged column (the static part's dtype; ``None``: zeros of the dynamic's)."""
+        if static is None:
+            out = np.zeros(len(self.static), dtype=dynamic.dtype)
+        else:
+            out = np.empty(len(self.static), dtype=static.dtype)
+            out[self.static] = static
+        out[self.at] = dynamic[self.order]
+        return out
+
+    def positions(self, rows: np.ndarray) -> np.ndarray:
+        """The merged positions of row numbers (first attempts, then dynamic rows)."""
+        out = np.empty_like(rows)
+        static = rows < self.n_static
+        first = rows[static]
+        # A first attempt follows the first attempts before it and the dynamic rows at or
+        # before its time.
+        out[static] = first + np.searchsorted(self._sorted_t, self._static_t[first], "right")
+        rank = np.empty_like(self.order)
+        rank[self.order] = np.arange(len(self.order))
+        out[~static] = self.at[rank[rows[~static] - self.n_static]]
+        return out

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from drsim.model.distributions import sample
-from drsim.model.heap import release_free_heap
 from drsim.model.homes import (
     homed,
     peak_profile_factor,
@@ -322,7 +321,6 @@ def merged(arrivals: Arrivals, parts: list[dict[str, np.ndarray]]) -> Arrivals:
     def column(name: str, key: str, order: np.ndarray | None) -> np.ndarray:
         values = np.concatenate([getattr(arrivals, name), *(part.pop(key) for part in parts)])
         setattr(arrivals, name, None)
-        release_free_heap()  # the sources' pages
         return values if order is None else values[order]
 
     time_s = column("time_s", "t", None)
