@@ -395,6 +395,16 @@ def test_sessions_in_progress_are_length_biased(spec, second_moment):
     assert abs(draws.mean() - expected) < 0.01 * expected, (draws.mean(), expected)
 
 
+def _sessions_around_start(scenario, n: int):  # noqa: ANN202 - four columns
+    """``n`` sessions (lognormal lengths around an hour), half begun before the run and
+    half during it: their begin and end times, users and picks."""
+    rng = np.random.default_rng(11)
+    length = rng.lognormal(np.log(3600.0), 2.0, n)
+    begin = np.concatenate([-rng.random(n // 2) * length[:n // 2],
+                            rng.uniform(0, scenario.run.duration, n - n // 2)])
+    return begin, begin + length, np.arange(n), rng.random(n)
+
+
 @pytest.mark.parametrize(("token", "policy", "spread"), [
     ("1h", "reactive", "0s"), ("1000.3s", "reactive", "0s"), ("20m", "proactive", "10m"),
     ("10m", "half_life", "0s")])
@@ -408,12 +418,7 @@ def test_refresh_rounds_at_once_are_rounds_one_at_a_time(token, policy, spread, 
     text = SESSIONS.format(token=token, policy=policy, before="true").replace(
         "  refresh_before: 5m", f"  refresh_before: 5m\n  access_token_spread: {spread}")
     scenario = parse_scenario(text)
-    rng = np.random.default_rng(11)
-    length = rng.lognormal(np.log(3600.0), 2.0, 20_000)
-    begin = np.concatenate([-rng.random(10_000) * length[:10_000],
-                            rng.uniform(0, scenario.run.duration, 10_000)])
-    end = begin + length
-    user, pick = np.arange(20_000), rng.random(20_000)
+    begin, end, user, pick = _sessions_around_start(scenario, 20_000)
 
     def refreshes() -> tuple[dict[str, np.ndarray], float]:
         stream = np.random.default_rng(12)
@@ -440,12 +445,7 @@ def test_fixed_lifetimes_give_the_refreshes_of_drawing_them(token, policy):
     from drsim.model import journeys
 
     scenario = parse_scenario(SESSIONS.format(token=token, policy=policy, before="true"))
-    rng = np.random.default_rng(11)
-    length = rng.lognormal(np.log(3600.0), 2.0, 2_000)
-    begin = np.concatenate([-rng.random(1_000) * length[:1_000],
-                            rng.uniform(0, scenario.run.duration, 1_000)])
-    end = begin + length
-    user, pick = np.arange(2_000), rng.random(2_000)
+    begin, end, user, pick = _sessions_around_start(scenario, 2_000)
     stream = np.random.default_rng(12)
     got = journeys._refreshes(scenario, stream, begin, end, user, pick)
 
