@@ -10,6 +10,7 @@ payloads are never compared.
 from __future__ import annotations
 
 import heapq
+from itertools import count, repeat
 from typing import NamedTuple
 
 APPLY, REQUEST = 1, 2
@@ -51,6 +52,14 @@ class Agenda:
         """Add an item due at ``t``."""
         self.seq += 1
         heapq.heappush(self.heap, (t, priority, self.seq, payload))
+
+    def schedule_many(self, times: list[float], priority: int, payloads: list) -> None:
+        """:meth:`schedule` of each item in turn (the same sequence numbers)."""
+        heap, push = self.heap, heapq.heappush
+        first = self.seq + 1
+        self.seq += len(times)
+        for item in zip(times, repeat(priority), count(first), payloads):
+            push(heap, item)
 
     def schedule_numbered(self, t: float, seq: int, request: Request) -> None:
         """Add a request whose ``seq`` was taken with :meth:`take_numbers`."""

@@ -37,7 +37,10 @@ class Channel:
         self.next_start_np = np.array([*self.starts, math.inf], dtype=np.float64)
         self.service_s = 1.0 / throughput if throughput else 0.0
         self.server_free_s = 0.0
-        self.last_apply: dict[int, float] = {}
+        # Per user, the last record's apply time (−inf: none yet), at ``user + 1``: a
+        # record of no user (−1) has its own slot. A column, not a dict: a batch reads and
+        # writes it for all its records at once.
+        self.last_apply = np.full(0, -math.inf)
 
     def advance(self, start: float, running_s: float) -> float:
         """The instant at which ``running_s`` seconds of running time have passed after ``start``."""
@@ -74,7 +77,15 @@ class Channel:
             due[k] = self.advance(float(start[k]), float(running_s[k]))
         return due
 
-    def apply_times(self, users: list[int], ack_s: np.ndarray, lag_s: np.ndarray) -> np.ndarray:
+    def _last_apply_of(self, top: int) -> np.ndarray:
+        """:attr:`last_apply`, long enough for user ``top`` (grown by a quarter at least)."""
+        if top + 1 >= len(self.last_apply):
+            grown = np.full(max(top + 2, len(self.last_apply) * 5 // 4), -math.inf)
+            grown[:len(self.last_apply)] = self.last_apply
+            self.last_apply = grown
+        return self.last_apply
+
+    def apply_times(self, users: np.ndarray, ack_s: np.ndarray, lag_s: np.ndarray) -> np.ndarray:
         """:meth:`apply_time` of records shipped in this order (same results, same state)."""
         due = self.advance_many(ack_s, lag_s)
         if self.service_s:
@@ -83,19 +94,23 @@ class Channel:
                 if free > due[k]:
                     due[k] = free
                 self.server_free_s = float(due[k])
-        if len(set(users)) < len(users):  # a user's records apply in order: one at a time
-            last = self.last_apply
-            result = due.tolist()
-            for k, user in enumerate(users):
-                previous = last.get(user)
-                if previous is not None and previous > result[k]:
-                    result[k] = previous
-                last[user] = result[k]
-            return np.array(result, dtype=np.float64)
-        get = self.last_apply.get
-        due = np.maximum(due, np.array([get(user, -math.inf) for user in users]))
-        self.last_apply.update(zip(users, due.tolist(), strict=True))
-        return due
+        if not len(due):
+            return due
+        slot = np.asarray(users, dtype=np.int64) + 1
+        last = self._last_apply_of(int(slot.max()) - 1)
+        before = last[slot]
+        result = np.maximum(due, before)
+        last[slot] = result
+        if (last[slot] == result).all():  # each user once (or all their records alike)
+            return result
+        last[slot] = before  # a user's records apply in order: one at a time
+        result = due.tolist()
+        for k, user in enumerate(slot.tolist()):
+            previous = float(last[user])
+            if previous > result[k]:
+                result[k] = previous
+            last[user] = result[k]
+        return np.array(result, dtype=np.float64)
 
     def apply_time(self, user: int, ack_s: float, lag_s: float) -> float:
         """When a record acknowledged at ``ack_s`` applies at the target."""
@@ -103,10 +118,11 @@ class Channel:
         if self.service_s:
             due = max(due, self.advance(self.server_free_s, self.service_s))
             self.server_free_s = due
-        previous = self.last_apply.get(user)
-        if previous is not None and previous > due:
+        last = self._last_apply_of(user)
+        previous = float(last[user + 1])
+        if previous > due:
             due = previous
-        self.last_apply[user] = due
+        last[user + 1] = due
         return due
 
 

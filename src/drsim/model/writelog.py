@@ -176,7 +176,7 @@ class WriteLog:
             for (a, b), channel in self.channels.items():
                 mine = shipped[(r_origin[shipped] == a) & (r_target[shipped] == b)]
                 if len(mine):
-                    due[mine] = channel.apply_times(r_user[mine].tolist(), r_time[mine],
+                    due[mine] = channel.apply_times(r_user[mine], r_time[mine],
                                                     lags[np.searchsorted(shipped, mine)])
         first = len(self.time_s)
         self.write_id.frombytes(np.repeat(ids, n - 1).tobytes())
@@ -192,9 +192,9 @@ class WriteLog:
         now = np.flatnonzero(due < batch_end)
         applied_now.append((due[now], first + now))
         pending = np.flatnonzero((due >= batch_end) & (due < self.horizon))
-        for k, when in zip(pending.tolist(), due[pending].tolist(), strict=True):
-            self.agenda.schedule(when, APPLY, Apply(first + k))
-            self.pending[first + k] = when
+        rows, when = (pending + first).tolist(), due[pending].tolist()
+        self.agenda.schedule_many(when, APPLY, list(map(Apply, rows)))
+        self.pending.update(zip(rows, when, strict=True))
 
     # ------------------------------------------------------------------ applying
 
