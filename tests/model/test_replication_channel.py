@@ -72,6 +72,20 @@ def test_advance_many_crosses_pauses_like_advance():
     assert expected[1] == 170.0 and math.isinf(expected[6])
 
 
+@pytest.mark.parametrize("pauses", [PAUSES, PAUSES[:2], np.array([[0.0, 1.0], [1.0, 2.0]])])
+def test_advance_many_equals_advance_on_random_pairs(pauses):
+    """Starts before, inside, between and after pauses; runs that cross several."""
+    channel = Channel(pauses, None)
+    rng = np.random.default_rng(11)
+    start = np.concatenate([rng.uniform(-10.0, 420.0, 3000), pauses.ravel(),
+                            np.nextafter(pauses.ravel(), -np.inf)])
+    start = start[np.isfinite(start)]
+    run = rng.exponential(40.0, len(start))
+    run[::7] = 0.0
+    expected = [channel.advance(s, r) for s, r in zip(start.tolist(), run.tolist(), strict=True)]
+    assert channel.advance_many(start, run).tolist() == expected
+
+
 def test_lag_take_returns_the_next_draws_across_chunks():
     spec = Lognormal(distribution="lognormal", median="1s", p99="10s")
     one = LagSampler(spec, np.random.default_rng(3), chunk=16)

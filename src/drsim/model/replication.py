@@ -28,9 +28,10 @@ class Channel:
         pauses: ``(k, 2)`` array of sorted, disjoint ``[start, end)`` intervals
             in which the channel cannot run.
         throughput: Records applied per second at most, or None for no cap.
+        users: How many users there may be (:attr:`last_apply` grows past it if need be).
     """
 
-    def __init__(self, pauses: np.ndarray, throughput: float | None) -> None:
+    def __init__(self, pauses: np.ndarray, throughput: float | None, users: int = 0) -> None:
         self.starts = [float(x) for x in pauses[:, 0]] if len(pauses) else []
         self.ends = [float(x) for x in pauses[:, 1]] if len(pauses) else []
         self.ends_np = np.array(self.ends, dtype=np.float64)
@@ -40,7 +41,7 @@ class Channel:
         # Per user, the last record's apply time (−inf: none yet), at ``user + 1``: a
         # record of no user (−1) has its own slot. A column, not a dict: a batch reads and
         # writes it for all its records at once.
-        self.last_apply = np.full(0, -math.inf)
+        self.last_apply = np.full(users + 1, -math.inf)
 
     def advance(self, start: float, running_s: float) -> float:
         """The instant at which ``running_s`` seconds of running time have passed after ``start``."""
@@ -65,16 +66,30 @@ class Channel:
         """:meth:`advance` of every ``(start, running_s)`` pair, bit for bit.
 
         Pairs whose interval meets no pause are ``start + running_s``, as in
-        :meth:`advance`; the rest (few: records shipped just before or during a
-        pause) go through :meth:`advance` itself.
+        :meth:`advance`; the rest (records shipped just before or during a pause) walk
+        the pauses together, pause by pause, with :meth:`advance`'s operations.
         """
         due = start + running_s
         if not self.starts:
             return due
         # The first pause ending after ``start`` must start after ``due``.
-        next_start = self.next_start_np[np.searchsorted(self.ends_np, start, side="right")]
-        for k in np.flatnonzero(~((start < next_start) & (due <= next_start))).tolist():
-            due[k] = self.advance(float(start[k]), float(running_s[k]))
+        i = np.searchsorted(self.ends_np, start, side="right")
+        walk = np.flatnonzero(~((start < self.next_start_np[i]) & (due <= self.next_start_np[i])))
+        t, remaining, i = start[walk], running_s[walk], i[walk]
+        while len(walk):
+            more = i < len(self.starts)
+            due[walk[~more]] = t[~more] + remaining[~more]  # past the last pause
+            walk, t, remaining, i = walk[more], t[more], remaining[more], i[more]
+            a, b = self.next_start_np[i], self.ends_np[np.minimum(i, len(self.ends) - 1)]
+            inside = t >= a
+            ends = ~inside & (t + remaining <= a)  # done before the next pause
+            due[walk[ends]] = t[ends] + remaining[ends]
+            crossed = ~inside & ~ends
+            remaining[crossed] -= a[crossed] - t[crossed]
+            t = np.where(inside | crossed, b, t)
+            stop = ends | np.isinf(t)
+            due[walk[stop & ~ends]] = math.inf
+            walk, t, remaining, i = walk[~stop], t[~stop], remaining[~stop], i[~stop] + 1
         return due
 
     def _last_apply_of(self, top: int) -> np.ndarray:
@@ -98,19 +113,16 @@ class Channel:
             return due
         slot = np.asarray(users, dtype=np.int64) + 1
         last = self._last_apply_of(int(slot.max()) - 1)
-        before = last[slot]
-        result = np.maximum(due, before)
-        last[slot] = result
-        if (last[slot] == result).all():  # each user once (or all their records alike)
-            return result
-        last[slot] = before  # a user's records apply in order: one at a time
-        result = due.tolist()
-        for k, user in enumerate(slot.tolist()):
-            previous = float(last[user])
-            if previous > result[k]:
-                result[k] = previous
-            last[user] = result[k]
-        return np.array(result, dtype=np.float64)
+        # Each user's records together, in shipping order; a user's records apply in
+        # order: the running maximum of their due times, from their last apply before.
+        order = np.argsort(slot, kind="stable")
+        slot = slot[order]
+        result = np.maximum(due[order], last[slot])
+        _running_max_per_run(result, slot)
+        ends = np.flatnonzero(np.append(slot[1:] != slot[:-1], True))  # each user's last
+        last[slot[ends]] = result[ends]
+        due[order] = result
+        return due
 
     def apply_time(self, user: int, ack_s: float, lag_s: float) -> float:
         """When a record acknowledged at ``ack_s`` applies at the target."""
@@ -124,6 +136,19 @@ class Channel:
             due = previous
         last[user + 1] = due
         return due
+
+
+def _running_max_per_run(values: np.ndarray, keys: np.ndarray) -> None:
+    """In place, each value becomes the largest so far within its run of equal ``keys``
+    (a scan that doubles its reach per pass: as many passes as the longest run needs)."""
+    same = keys[1:] == keys[:-1]
+    reach = 1
+    while reach < len(keys) and same.any():
+        # same[k]: keys[k + reach] continues the run of keys[k] (over ``reach`` steps)
+        behind = values[:-reach]
+        values[reach:] = np.where(same, np.maximum(values[reach:], behind), values[reach:])
+        same = same[reach:] & same[:-reach]
+        reach *= 2
 
 
 class LagSampler:

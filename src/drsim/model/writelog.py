@@ -64,7 +64,8 @@ class WriteLog:
                 for b in range(n):
                     if a != b:
                         self.channels[(a, b)] = Channel(control.channel_pauses(a, b, self.horizon),
-                                                        scenario.replication.throughput)
+                                                        scenario.replication.throughput,
+                                                        directory.capacity)
         self.lag = LagSampler(scenario.replication.lag, streams.get("lag"))
         self.capped = any(c.service_s for c in self.channels.values())
         # targets_of[origin]: the other regions, in the order a commit records them
