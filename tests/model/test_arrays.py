@@ -84,3 +84,28 @@ def test_packed_time_order_keeps_the_backlog_and_the_longest_sojourn(high):
     finish = lindley(ar, sr, 7)
     assert finish[-1] == expected[-1]
     assert (finish - ar).max() == (expected - a[order]).max()
+
+
+@pytest.mark.parametrize("load", [0.3, 0.9, 1.5])
+@pytest.mark.parametrize("width", [1, 97, 5_000, 10**9])
+def test_sojourn_bound_is_never_below_the_longest_sojourn(load, width):
+    """The binned bound (no sort) holds for any arrivals, light to overloaded, any bin
+    width, with a backlog or none before them; at width 1 with arrivals one tick
+    apart it is tight up to one bin."""
+    from drsim.model.capacity import lindley, sojourn_bound
+
+    rng = np.random.default_rng(int(load * 10) + width % 89)
+    for free0 in (0, 150_000, 10**7):
+        a = 10**6 + rng.integers(0, 10**7, 5_000)
+        s = rng.integers(1, int(2 * load * 10**7 / 5_000), 5_000)
+        order = np.argsort(a, kind="stable")
+        longest = int((lindley(a[order], s[order], free0) - a[order]).max())
+        bound = sojourn_bound(a, s, free0, width)
+        if bound is None:  # too many bins
+            assert (a.max() - a.min()) // width + 1 > 65_536
+            continue
+        assert bound >= longest
+    a = np.arange(100, dtype=np.int64)
+    s = np.full(100, 3, dtype=np.int64)
+    longest = int((lindley(a, s, 0) - a).max())
+    assert longest <= sojourn_bound(a, s, 0, 1) <= longest + 2
