@@ -476,3 +476,31 @@ def test_refreshes_order_by_round_then_row_is_lexsort(top_round):
     rounds = np.concatenate([np.full(len(run), k) for k, run in enumerate(runs)])
     rounds = rounds + rng.integers(0, top_round, 5000)[rows]  # skipped rounds per session
     assert np.array_equal(_by_round_then_row(rounds, rows), np.lexsort((rows, rounds)))
+
+
+def test_actions_drawn_a_block_of_sessions_at_a_time_are_those_drawn_at_once(monkeypatch):
+    """:func:`_actions` draws which sessions act and sign out a block of sessions at a time:
+    the rows, times, draws and stream are those of drawing for every session at once."""
+    from drsim.model import journeys
+
+    scenario = parse_scenario(SESSIONS.format(token="1h", policy="reactive", before="true"))
+    sessions = scenario.sessions.model_copy(update={
+        "actions": {"profile_read": 1 / 600, "profile_update": 1 / 5000},
+        "sign_out_at_end": 0.3})
+    scenario = scenario.model_copy(update={"sessions": sessions})
+    begin, end, user, pick = _sessions_around_start(scenario, 5_000)
+
+    def actions() -> tuple[list[dict[str, np.ndarray]], float]:
+        stream = np.random.default_rng(13)
+        return journeys._actions(scenario, stream, begin, end, user, pick), stream.random()
+
+    monkeypatch.setattr(journeys, "ACTION_BLOCK", 1 << 30)
+    at_once, after = actions()
+    monkeypatch.setattr(journeys, "ACTION_BLOCK", 77)
+    blocks, after_blocks = actions()
+    assert [len(part["t"]) for part in at_once] == [len(part["t"]) for part in blocks]
+    assert min(len(part["t"]) for part in at_once) > 100
+    for fast, slow in zip(blocks, at_once, strict=True):
+        for name in ("t", "op", "user", "pick", "u"):
+            assert np.array_equal(fast[name], slow[name]), name
+    assert after == after_blocks
