@@ -23,6 +23,11 @@ class BatchAssumptionBroken(RuntimeError):
     """A batch's no-throttling guarantee did not hold: the run is redone one request at a time."""
 
 
+BLOCK = 32
+"""Takes per block of :meth:`TokenBucket._all_find` (measured: 16 is slower, 64 leaves
+more blocks to compute take by take)."""
+
+
 class TokenBucket:
     """A per-region, per-category request quota."""
 
@@ -45,18 +50,47 @@ class TokenBucket:
         self.tokens = tokens
         return False
 
-    def _lindley(self, times: np.ndarray) -> np.ndarray:
-        """Capacity minus the tokens each take would find (none refused)."""
-        deficit0 = self.capacity - self.tokens - 1.0
-        cumulative = np.cumsum(1.0 - self.rate * np.diff(times, prepend=self.last))
-        return cumulative - np.minimum(np.minimum.accumulate(cumulative), -deficit0)
+    def _cumulative(self, times: np.ndarray) -> np.ndarray:
+        """Running sum of one take less the refill since the previous take (the first since
+        :attr:`last`): ``np.cumsum(1 - rate * np.diff(times, prepend=last))`` bit for bit,
+        computed in place, without the prepended copy and the temporaries."""
+        steps = np.empty(len(times))
+        steps[0] = times[0] - self.last
+        np.subtract(times[1:], times[:-1], out=steps[1:])
+        steps *= self.rate
+        np.subtract(1.0, steps, out=steps)
+        return np.cumsum(steps, out=steps)
+
+    def _all_find(self, cumulative: np.ndarray, least: float) -> bool:
+        """Whether every take finds ``least`` tokens: capacity − deficit ≥ ``least`` for each
+        deficit = ``cumulative`` − min(its running minimum, tokens + 1 − capacity) (the
+        Lindley recursion: capacity minus the tokens the take finds). The same answer as
+        from every deficit, in a third of the time (0.05 ms instead of 0.16 for 36,000
+        takes): per block of :data:`BLOCK` takes, the block's highest value less the lowest
+        before it or in it bounds its deficits (rounding is monotone, so the computed bound
+        does too), and only the blocks whose bound fails are computed take by take, from
+        the minimum before them."""
+        floor = -(self.capacity - self.tokens - 1.0)
+        starts = np.arange(0, len(cumulative), BLOCK)
+        lows = np.minimum.reduceat(cumulative, starts)
+        floors = np.minimum.accumulate(np.concatenate([[floor], lows[:-1]]))
+        bounds = np.maximum.reduceat(cumulative, starts) - np.minimum(floors, lows)
+        doubtful = np.flatnonzero(self.capacity - bounds < least)
+        if not len(doubtful):
+            return True
+        # The last block's tail repeats its last take: the same deficit again.
+        rows = cumulative[np.minimum(starts[doubtful, None] + np.arange(BLOCK), len(cumulative) - 1)]
+        deficits = rows - np.minimum(np.minimum.accumulate(rows, axis=1), floors[doubtful, None])
+        return bool(self.capacity - deficits.max() >= least)
 
     def book(self, times: np.ndarray) -> bool:
-        """Take one token at each of these sorted times; False if one would have been refused."""
-        deficits = self._lindley(times)
-        if self.capacity - deficits.max() < 1.0 - 1e-9:
+        """Take one token at each of these sorted times; False if one would have been
+        refused. The state is the last deficit's, whose running minimum is the minimum."""
+        cumulative = self._cumulative(times)
+        if not self._all_find(cumulative, 1.0 - 1e-9):
             return False
-        self.tokens = float(self.capacity - deficits[-1] - 1.0)
+        deficit = cumulative[-1] - np.minimum(cumulative.min(), -(self.capacity - self.tokens - 1.0))
+        self.tokens = float(self.capacity - deficit - 1.0)
         self.last = float(times[-1])
         return True
 
@@ -67,7 +101,13 @@ class TokenBucket:
         start = min(self.capacity, self.tokens + (times[0] - self.last) * self.rate)
         if start - len(times) >= margin:  # enough even without refill
             return True
-        return float(self.capacity - self._lindley(times).max()) >= 1.0 + margin
+        return self._all_find(self._cumulative(times), 1.0 + margin)
+
+
+BINS_PER_DEPTH = 4
+"""Time bins of :meth:`Quotas._clear` per shortest bucket depth (capacity / rate): its bound
+exceeds the exact deficit by about a bin's refill plus a bin's takes, a half of the depth
+at most here (the reference run's worst bucket: 0.5 of its capacity, 0.8 with 2 bins)."""
 
 
 class Quotas:
@@ -83,11 +123,17 @@ class Quotas:
         ]
         self.category_of_op = np.array([categories.index(QUOTA_CATEGORY[op])
                                         for op in range(len(OP_CODE))], dtype=np.int64)
+        self.category_code = self.category_of_op.astype(np.int8)  # np.take: 3× faster
         self.n_categories = len(categories)
         self.bucket_of = [
             {op: self.buckets[r][self.category_of_op[op]] for op in QUOTA_CATEGORY}
             for r in range(len(scenario.regions))
         ]
+        self.flat = [bucket for row in self.buckets for bucket in row]
+        self.rates = np.array([bucket.rate for bucket in self.flat])
+        self.capacities = np.array([bucket.capacity for bucket in self.flat])
+        self.bins_per_s = BINS_PER_DEPTH / min(
+            (bucket.capacity / bucket.rate for bucket in self.flat if bucket.rate > 0), default=1.0)
         self.log: list[tuple[np.ndarray, np.ndarray]] | None = None  # None: not in a batch
         self.log_keys: list[int] = []
         self.log_times: list[float] = []
@@ -108,20 +154,88 @@ class Quotas:
              maybe_t: np.ndarray, maybe_op: np.ndarray) -> bool:
         """Whether no bucket can run dry in a batch: requests (``t``, ``op``) reach
         ``region``; the others (``maybe_t``, ``maybe_op``) are counted at every region
-        they might reach; :attr:`MARGIN` tokens stay free."""
+        they might reach; :attr:`MARGIN` tokens stay free. Only the buckets :meth:`_clear`
+        cannot clear are checked take by take."""
         n_cat = self.n_categories
-        fast = _grouped(np.where(region >= 0, region * n_cat + self.category_of_op[op], -1), t,
-                        len(self.buckets) * n_cat)
-        slow = _grouped(self.category_of_op[maybe_op], maybe_t, n_cat)
-        for r in range(len(self.buckets)):
-            if epoch.status[r] == DOWN:
-                continue  # nothing sent to a down region reaches its quota
-            for c in range(n_cat):
-                # Each part keeps its order: a few sorted runs, a merge sort's best case.
-                times = np.sort(np.concatenate([fast(r * n_cat + c), slow(c)]), kind="stable")
-                if len(times) and not self.buckets[r][c].keeps(times, self.MARGIN):
-                    return False
+        category = self.category_of_op
+        clear = np.zeros(len(self.flat), dtype=bool)
+        bins = self._bins(t, maybe_t)
+        if bins is not None:
+            rows = np.add(region, 1, dtype=np.int64)  # rows 0..n_cat-1: reach no region
+            rows *= n_cat
+            rows += np.take(self.category_code, op)
+            counts = (self._binned(rows, len(self.flat) + n_cat, t, bins)[n_cat:]
+                      .reshape(len(self.buckets), n_cat, -1)
+                      + self._binned(np.take(self.category_code, maybe_op), n_cat, maybe_t, bins))
+            clear = self._clear(counts.reshape(len(self.flat), -1), bins, self.MARGIN,
+                                len(t) + len(maybe_t))
+        up = np.repeat([status != DOWN for status in epoch.status], n_cat)
+        for k in np.flatnonzero(up & ~clear):  # nothing sent to a down region reaches its quota
+            r, c = divmod(int(k), n_cat)
+            times = np.sort(np.concatenate([t[(region == r) & (category[op] == c)],
+                                            maybe_t[category[maybe_op] == c]]), kind="stable")
+            if len(times) and not self.buckets[r][c].keeps(times, self.MARGIN):
+                return False
         return True
+
+    def _bins(self, *times: np.ndarray) -> tuple[float, float, int] | None:
+        """The time bins of :meth:`_clear` covering these times (from the first to the
+        last): their origin, the last time and their number; None when there would be more
+        bins than takes (no cheaper than the exact check)."""
+        times = [each for each in times if len(each)]
+        if not times:
+            return None
+        origin = min(float(each.min()) for each in times)
+        last = max(float(each.max()) for each in times)
+        n_bins = int((last - origin) * self.bins_per_s) + 1
+        return (origin, last, n_bins) if n_bins <= sum(len(each) for each in times) else None
+
+    def _binned(self, rows: np.ndarray, n_rows: int, times: np.ndarray,
+                bins: tuple[float, float, int]) -> np.ndarray:
+        """Takes counted per row (0 ≤ row < ``n_rows``) and time bin: an array of
+        ``n_rows`` × bins."""
+        origin, _, n_bins = bins
+        where = times - origin
+        where *= self.bins_per_s
+        where = where.astype(np.int64)
+        where += rows.astype(np.int64, copy=False) * n_bins
+        return np.bincount(where, minlength=n_rows * n_bins).reshape(n_rows, n_bins)
+
+    def _clear(self, counts: np.ndarray, bins: tuple[float, float, int], margin: float,
+               n: int) -> np.ndarray:
+        """Per bucket, whether its takes, ``counts`` per time bin, surely all find
+        ≥ 1 + ``margin`` tokens: a bound on :meth:`TokenBucket.keeps` from the counts
+        alone, the takes neither grouped nor sorted (0.2 ms a batch instead of 1.4).
+
+        A take in bin q finds a deficit (capacity less tokens) of at most the other takes
+        of its bin plus the largest of: 0; for each earlier bin p, the takes of bins
+        p..q-1 less the refill of the q-p-1 whole bins between (takes in bins p < q are at
+        least that far apart); the deficit at the first bin's start plus the takes before
+        bin q less q bins' refill. With Q_q the takes before bin q less q bins' refill:
+        n_q - 1 + max(0, Q_q + refill - min(Q_p, p < q), Q_q + start).
+
+        The exact check's rounding is under (2n + 12) 2^-53 (n + 2 rate span + 2 capacity)
+        tokens (n terms summed in order, each off by a few ulps); the bound keeps a slack
+        4,000 times that, 10^-12 (n + bins + 3)(...) (0.01 token for 65,536 takes), which
+        also covers the bins' own rounding, so a bucket it clears would pass exactly."""
+        origin, last, n_bins = bins
+        rate, capacity = self.rates, self.capacities
+        tokens = np.array([bucket.tokens for bucket in self.flat])
+        since = np.array([bucket.last for bucket in self.flat])
+        refill = (rate / self.bins_per_s)[:, None]
+        level = np.zeros(counts.shape)  # Q
+        np.cumsum(counts[:, :-1] - refill, axis=1, out=level[:, 1:])
+        lowest = np.full(counts.shape, np.inf)  # min(Q_p, p < q)
+        np.minimum.accumulate(level[:, :-1], axis=1, out=lowest[:, 1:])
+        worst = level - lowest
+        worst += refill
+        np.maximum(worst, level + (capacity - tokens - rate * (origin - since))[:, None], out=worst)
+        np.maximum(worst, 0.0, out=worst)
+        worst += counts
+        worst[counts == 0] = -np.inf  # no take
+        span = np.maximum(last, since) - np.minimum(origin, since)
+        slack = 1e-12 * (n + n_bins + 3) * (n + 2 * rate * span + 2 * capacity + 2)
+        return worst.max(axis=1) <= capacity - margin - slack
 
     def open_batch(self) -> None:
         """Log takes from now on instead of taking them."""
@@ -138,11 +252,10 @@ class Quotas:
         times = np.concatenate([t for _, t in log])
         if not len(keys):
             return
-        n_cat = self.n_categories
-        groups = _grouped(keys, times, len(self.buckets) * n_cat)
-        for key in range(len(self.buckets) * n_cat):
+        groups = _grouped(keys, times, len(self.flat))
+        for key, bucket in enumerate(self.flat):
             segment = np.sort(groups(key), kind="stable")  # a few sorted runs: timsort
-            if len(segment) and not self.buckets[key // n_cat][key % n_cat].book(segment):
+            if len(segment) and not bucket.book(segment):
                 raise BatchAssumptionBroken(f"a batched request would have been throttled near "
                                             f"t={segment[0]:.3f}s")
 
