@@ -23,11 +23,6 @@ class BatchAssumptionBroken(RuntimeError):
     """A batch's no-throttling guarantee did not hold: the run is redone one request at a time."""
 
 
-BLOCK = 32
-"""Takes per block of :meth:`TokenBucket._all_find` (measured: 16 is slower, 64 leaves
-more blocks to compute take by take)."""
-
-
 class TokenBucket:
     """A per-region, per-category request quota."""
 
@@ -50,47 +45,18 @@ class TokenBucket:
         self.tokens = tokens
         return False
 
-    def _cumulative(self, times: np.ndarray) -> np.ndarray:
-        """Running sum of one take less the refill since the previous take (the first since
-        :attr:`last`): ``np.cumsum(1 - rate * np.diff(times, prepend=last))`` bit for bit,
-        computed in place, without the prepended copy and the temporaries."""
-        steps = np.empty(len(times))
-        steps[0] = times[0] - self.last
-        np.subtract(times[1:], times[:-1], out=steps[1:])
-        steps *= self.rate
-        np.subtract(1.0, steps, out=steps)
-        return np.cumsum(steps, out=steps)
-
-    def _all_find(self, cumulative: np.ndarray, least: float) -> bool:
-        """Whether every take finds ``least`` tokens: capacity − deficit ≥ ``least`` for each
-        deficit = ``cumulative`` − min(its running minimum, tokens + 1 − capacity) (the
-        Lindley recursion: capacity minus the tokens the take finds). The same answer as
-        from every deficit, in a third of the time (0.05 ms instead of 0.16 for 36,000
-        takes): per block of :data:`BLOCK` takes, the block's highest value less the lowest
-        before it or in it bounds its deficits (rounding is monotone, so the computed bound
-        does too), and only the blocks whose bound fails are computed take by take, from
-        the minimum before them."""
-        floor = -(self.capacity - self.tokens - 1.0)
-        starts = np.arange(0, len(cumulative), BLOCK)
-        lows = np.minimum.reduceat(cumulative, starts)
-        floors = np.minimum.accumulate(np.concatenate([[floor], lows[:-1]]))
-        bounds = np.maximum.reduceat(cumulative, starts) - np.minimum(floors, lows)
-        doubtful = np.flatnonzero(self.capacity - bounds < least)
-        if not len(doubtful):
-            return True
-        # The last block's tail repeats its last take: the same deficit again.
-        rows = cumulative[np.minimum(starts[doubtful, None] + np.arange(BLOCK), len(cumulative) - 1)]
-        deficits = rows - np.minimum(np.minimum.accumulate(rows, axis=1), floors[doubtful, None])
-        return bool(self.capacity - deficits.max() >= least)
+    def _lindley(self, times: np.ndarray) -> np.ndarray:
+        """Capacity minus the tokens each take would find (none refused)."""
+        deficit0 = self.capacity - self.tokens - 1.0
+        cumulative = np.cumsum(1.0 - self.rate * np.diff(times, prepend=self.last))
+        return cumulative - np.minimum(np.minimum.accumulate(cumulative), -deficit0)
 
     def book(self, times: np.ndarray) -> bool:
-        """Take one token at each of these sorted times; False if one would have been
-        refused. The state is the last deficit's, whose running minimum is the minimum."""
-        cumulative = self._cumulative(times)
-        if not self._all_find(cumulative, 1.0 - 1e-9):
+        """Take one token at each of these sorted times; False if one would have been refused."""
+        deficits = self._lindley(times)
+        if self.capacity - deficits.max() < 1.0 - 1e-9:
             return False
-        deficit = cumulative[-1] - np.minimum(cumulative.min(), -(self.capacity - self.tokens - 1.0))
-        self.tokens = float(self.capacity - deficit - 1.0)
+        self.tokens = float(self.capacity - deficits[-1] - 1.0)
         self.last = float(times[-1])
         return True
 
@@ -101,7 +67,7 @@ class TokenBucket:
         start = min(self.capacity, self.tokens + (times[0] - self.last) * self.rate)
         if start - len(times) >= margin:  # enough even without refill
             return True
-        return self._all_find(self._cumulative(times), 1.0 + margin)
+        return float(self.capacity - self._lindley(times).max()) >= 1.0 + margin
 
 
 BINS_PER_DEPTH = 4
@@ -123,7 +89,7 @@ class Quotas:
         ]
         self.category_of_op = np.array([categories.index(QUOTA_CATEGORY[op])
                                         for op in range(len(OP_CODE))], dtype=np.int64)
-        self.category_code = self.category_of_op.astype(np.int8)  # np.take: 3× faster
+        self.category_code = self.category_of_op.astype(np.int8)  # for np.take: 3× faster
         self.n_categories = len(categories)
         self.bucket_of = [
             {op: self.buckets[r][self.category_of_op[op]] for op in QUOTA_CATEGORY}
@@ -186,9 +152,9 @@ class Quotas:
         if not times:
             return None
         origin = min(float(each.min()) for each in times)
-        last = max(float(each.max()) for each in times)
-        n_bins = int((last - origin) * self.bins_per_s) + 1
-        return (origin, last, n_bins) if n_bins <= sum(len(each) for each in times) else None
+        end = max(float(each.max()) for each in times)
+        n_bins = int((end - origin) * self.bins_per_s) + 1
+        return (origin, end, n_bins) if n_bins <= sum(len(each) for each in times) else None
 
     def _binned(self, rows: np.ndarray, n_rows: int, times: np.ndarray,
                 bins: tuple[float, float, int]) -> np.ndarray:
@@ -218,7 +184,7 @@ class Quotas:
         tokens (n terms summed in order, each off by a few ulps); the bound keeps a slack
         4,000 times that, 10^-12 (n + bins + 3)(...) (0.01 token for 65,536 takes), which
         also covers the bins' own rounding, so a bucket it clears would pass exactly."""
-        origin, last, n_bins = bins
+        origin, end, n_bins = bins
         rate, capacity = self.rates, self.capacities
         tokens = np.array([bucket.tokens for bucket in self.flat])
         since = np.array([bucket.last for bucket in self.flat])
@@ -233,7 +199,7 @@ class Quotas:
         np.maximum(worst, 0.0, out=worst)
         worst += counts
         worst[counts == 0] = -np.inf  # no take
-        span = np.maximum(last, since) - np.minimum(origin, since)
+        span = np.maximum(end, since) - np.minimum(origin, since)
         slack = 1e-12 * (n + n_bins + 3) * (n + 2 * rate * span + 2 * capacity + 2)
         return worst.max(axis=1) <= capacity - margin - slack
 
