@@ -70,6 +70,12 @@ class TokenBucket:
         return float(self.capacity - self._lindley(times).max()) >= 1.0 + margin
 
 
+BINS_PER_DEPTH = 4
+"""Time bins of :meth:`Quotas._clear` per shortest bucket depth (capacity / rate): its bound
+exceeds the exact deficit by about a bin's refill plus a bin's takes, a half of the depth
+at most here (the reference run's worst bucket: 0.5 of its capacity, 0.8 with 2 bins)."""
+
+
 class Quotas:
     """Every region's buckets; inside a batch, the log of takes to book at its end."""
 
@@ -83,11 +89,17 @@ class Quotas:
         ]
         self.category_of_op = np.array([categories.index(QUOTA_CATEGORY[op])
                                         for op in range(len(OP_CODE))], dtype=np.int64)
+        self.category_code = self.category_of_op.astype(np.int8)  # for np.take: 3× faster
         self.n_categories = len(categories)
         self.bucket_of = [
             {op: self.buckets[r][self.category_of_op[op]] for op in QUOTA_CATEGORY}
             for r in range(len(scenario.regions))
         ]
+        self.flat = [bucket for row in self.buckets for bucket in row]
+        self.rates = np.array([bucket.rate for bucket in self.flat])
+        self.capacities = np.array([bucket.capacity for bucket in self.flat])
+        self.bins_per_s = BINS_PER_DEPTH / min(
+            (bucket.capacity / bucket.rate for bucket in self.flat if bucket.rate > 0), default=1.0)
         self.log: list[tuple[np.ndarray, np.ndarray]] | None = None  # None: not in a batch
         self.log_keys: list[int] = []
         self.log_times: list[float] = []
@@ -108,20 +120,88 @@ class Quotas:
              maybe_t: np.ndarray, maybe_op: np.ndarray) -> bool:
         """Whether no bucket can run dry in a batch: requests (``t``, ``op``) reach
         ``region``; the others (``maybe_t``, ``maybe_op``) are counted at every region
-        they might reach; :attr:`MARGIN` tokens stay free."""
+        they might reach; :attr:`MARGIN` tokens stay free. Only the buckets :meth:`_clear`
+        cannot clear are checked take by take."""
         n_cat = self.n_categories
-        fast = _grouped(np.where(region >= 0, region * n_cat + self.category_of_op[op], -1), t,
-                        len(self.buckets) * n_cat)
-        slow = _grouped(self.category_of_op[maybe_op], maybe_t, n_cat)
-        for r in range(len(self.buckets)):
-            if epoch.status[r] == DOWN:
-                continue  # nothing sent to a down region reaches its quota
-            for c in range(n_cat):
-                # Each part keeps its order: a few sorted runs, a merge sort's best case.
-                times = np.sort(np.concatenate([fast(r * n_cat + c), slow(c)]), kind="stable")
-                if len(times) and not self.buckets[r][c].keeps(times, self.MARGIN):
-                    return False
+        category = self.category_of_op
+        clear = np.zeros(len(self.flat), dtype=bool)
+        bins = self._bins(t, maybe_t)
+        if bins is not None:
+            rows = np.add(region, 1, dtype=np.int64)  # rows 0..n_cat-1: reach no region
+            rows *= n_cat
+            rows += np.take(self.category_code, op)
+            counts = (self._binned(rows, len(self.flat) + n_cat, t, bins)[n_cat:]
+                      .reshape(len(self.buckets), n_cat, -1)
+                      + self._binned(np.take(self.category_code, maybe_op), n_cat, maybe_t, bins))
+            clear = self._clear(counts.reshape(len(self.flat), -1), bins, self.MARGIN,
+                                len(t) + len(maybe_t))
+        up = np.repeat([status != DOWN for status in epoch.status], n_cat)
+        for k in np.flatnonzero(up & ~clear):  # nothing sent to a down region reaches its quota
+            r, c = divmod(int(k), n_cat)
+            times = np.sort(np.concatenate([t[(region == r) & (category[op] == c)],
+                                            maybe_t[category[maybe_op] == c]]), kind="stable")
+            if len(times) and not self.buckets[r][c].keeps(times, self.MARGIN):
+                return False
         return True
+
+    def _bins(self, *times: np.ndarray) -> tuple[float, float, int] | None:
+        """The time bins of :meth:`_clear` covering these times (from the first to the
+        last): their origin, the last time and their number; None when there would be more
+        bins than takes (no cheaper than the exact check)."""
+        times = [each for each in times if len(each)]
+        if not times:
+            return None
+        origin = min(float(each.min()) for each in times)
+        end = max(float(each.max()) for each in times)
+        n_bins = int((end - origin) * self.bins_per_s) + 1
+        return (origin, end, n_bins) if n_bins <= sum(len(each) for each in times) else None
+
+    def _binned(self, rows: np.ndarray, n_rows: int, times: np.ndarray,
+                bins: tuple[float, float, int]) -> np.ndarray:
+        """Takes counted per row (0 ≤ row < ``n_rows``) and time bin: an array of
+        ``n_rows`` × bins."""
+        origin, _, n_bins = bins
+        where = times - origin
+        where *= self.bins_per_s
+        where = where.astype(np.int64)
+        where += rows.astype(np.int64, copy=False) * n_bins
+        return np.bincount(where, minlength=n_rows * n_bins).reshape(n_rows, n_bins)
+
+    def _clear(self, counts: np.ndarray, bins: tuple[float, float, int], margin: float,
+               n: int) -> np.ndarray:
+        """Per bucket, whether its takes, ``counts`` per time bin, surely all find
+        ≥ 1 + ``margin`` tokens: a bound on :meth:`TokenBucket.keeps` from the counts
+        alone, the takes neither grouped nor sorted (0.6 ms a batch instead of 1.5).
+
+        A take in bin q finds a deficit (capacity less tokens) of at most the other takes
+        of its bin plus the largest of: 0; for each earlier bin p, the takes of bins
+        p..q-1 less the refill of the q-p-1 whole bins between (takes in bins p < q are at
+        least that far apart); the deficit at the first bin's start plus the takes before
+        bin q less q bins' refill. With Q_q the takes before bin q less q bins' refill:
+        n_q - 1 + max(0, Q_q + refill - min(Q_p, p < q), Q_q + start).
+
+        The exact check's rounding is under (2n + 12) 2^-53 (n + 2 rate span + 2 capacity)
+        tokens (n terms summed in order, each off by a few ulps); the bound keeps a slack
+        4,000 times that, 10^-12 (n + bins + 3)(...) (0.01 token for 65,536 takes), which
+        also covers the bins' own rounding, so a bucket it clears would pass exactly."""
+        origin, end, n_bins = bins
+        rate, capacity = self.rates, self.capacities
+        tokens = np.array([bucket.tokens for bucket in self.flat])
+        since = np.array([bucket.last for bucket in self.flat])
+        refill = (rate / self.bins_per_s)[:, None]
+        level = np.zeros(counts.shape)  # Q
+        np.cumsum(counts[:, :-1] - refill, axis=1, out=level[:, 1:])
+        lowest = np.full(counts.shape, np.inf)  # min(Q_p, p < q)
+        np.minimum.accumulate(level[:, :-1], axis=1, out=lowest[:, 1:])
+        worst = level - lowest
+        worst += refill
+        np.maximum(worst, level + (capacity - tokens - rate * (origin - since))[:, None], out=worst)
+        np.maximum(worst, 0.0, out=worst)
+        worst += counts
+        worst[counts == 0] = -np.inf  # no take
+        span = np.maximum(end, since) - np.minimum(origin, since)
+        slack = 1e-12 * (n + n_bins + 3) * (n + 2 * rate * span + 2 * capacity + 2)
+        return worst.max(axis=1) <= capacity - margin - slack
 
     def open_batch(self) -> None:
         """Log takes from now on instead of taking them."""
@@ -138,11 +218,10 @@ class Quotas:
         times = np.concatenate([t for _, t in log])
         if not len(keys):
             return
-        n_cat = self.n_categories
-        groups = _grouped(keys, times, len(self.buckets) * n_cat)
-        for key in range(len(self.buckets) * n_cat):
+        groups = _grouped(keys, times, len(self.flat))
+        for key, bucket in enumerate(self.flat):
             segment = np.sort(groups(key), kind="stable")  # a few sorted runs: timsort
-            if len(segment) and not self.buckets[key // n_cat][key % n_cat].book(segment):
+            if len(segment) and not bucket.book(segment):
                 raise BatchAssumptionBroken(f"a batched request would have been throttled near "
                                             f"t={segment[0]:.3f}s")
 
