@@ -230,7 +230,7 @@ def sojourn_s(scenario: Scenario, time_s: np.ndarray, op: np.ndarray, region: np
             continue
         if deferred[r]:
             rows = np.flatnonzero((region == r) & entered)
-            out[rows] = replay_deferred(time_s[rows], ticks[r, op[rows]],
+            out[rows] = replay_deferred(time_s[rows], np.take(ticks[r], op[rows]),
                                         capacity.discipline == "lifo", capacity.max_queue)
             continue
         rows = np.flatnonzero((region == r) & work)
@@ -238,7 +238,7 @@ def sojourn_s(scenario: Scenario, time_s: np.ndarray, op: np.ndarray, region: np
             continue
         a = arrival_ticks(time_s[rows])
         clock = clocks[r] if clocks is not None else None
-        out[rows] = (timed_lindley(clock, a, ticks[r, op[rows]], 0)[0] - a) / TICKS_PER_S
+        out[rows] = (timed_lindley(clock, a, np.take(ticks[r], op[rows]), 0)[0] - a) / TICKS_PER_S
     return out
 
 
@@ -264,6 +264,8 @@ class Queues:
                  clocks: list[RegionClock | None] | None = None,
                  watches: list[Watch | None] | None = None) -> None:
         self.ticks = ticks
+        self.n_ops = ticks.shape[1]
+        self.flat_ticks = ticks.ravel()  # np.take of a flat index: 2× a 2-D fancy index
         self.clocks = clocks or [None] * len(scenario.regions)
         self.watches = watches or [None] * len(scenario.regions)
         self.shed_at = None if shed_at is None else shed_at.tolist()
@@ -314,7 +316,8 @@ class Queues:
 
     def take_many(self, region: np.ndarray, op: np.ndarray, t: np.ndarray) -> None:
         """Log the attempts of requests served vectorised in a batch."""
-        self.log.append((region, arrival_ticks(t), self.ticks[region, op]))
+        work = np.take(self.flat_ticks, np.multiply(region, self.n_ops, dtype=np.int64) + op)
+        self.log.append((region, arrival_ticks(t), work))
 
     def fits(self, epoch: Epoch, limit_s: np.ndarray, region: np.ndarray, t: np.ndarray,
              op: np.ndarray, maybe_t: np.ndarray, maybe_op: np.ndarray) -> bool:
@@ -337,7 +340,7 @@ class Queues:
             if not len(mine) and not len(maybe_t):
                 continue
             a = np.concatenate([ticks[mine], ticks[len(t):]])
-            s = self.ticks[r][np.concatenate([op[mine], maybe_op])]
+            s = np.take(self.ticks[r], np.concatenate([op[mine], maybe_op]))
             if self._surely_short(r, a, s):
                 continue
             order = np.argsort(np.concatenate([t[mine], maybe_t]), kind="stable")
