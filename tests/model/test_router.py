@@ -44,6 +44,23 @@ def test_a_steady_answer_never_changes():
     assert constant_share < 1.0  # some windows do contain a change
 
 
+def test_steady_from_each_users_own_instant_is_steady_from_that_instant():
+    """A batch asks from each writer's first write on: one instant per user gives, user by
+    user, the verdict of that user's instant alone."""
+    router, control = _router("cognito-active-passive", ["faults.0.start=10m",
+                                                         "faults.0.duration=20m"])
+    change = control.record_times[0][1]
+    rng = np.random.default_rng(9)
+    users = rng.integers(0, 4000, 500)
+    start = change + rng.uniform(-300.0, 300.0, len(users))
+    end = change + 400.0
+    one_each = [bool(router.steady(float(s), np.array([u]), end)[0])
+                for s, u in zip(start.tolist(), users.tolist(), strict=True)]
+    verdict = router.steady(start, users, end)
+    assert verdict.tolist() == one_each
+    assert 0 < verdict.sum() < len(users)  # later starts past the change: steady
+
+
 def _router(name: str, sets: list[str]):
     scenario = load_scenario(name, ["users.population=4000", *sets])
     streams = Streams(scenario.run.seed, 0)

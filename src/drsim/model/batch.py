@@ -338,9 +338,10 @@ class BatchServer:
         """Users with several eligible requests are served in rounds (one request per user
         per wave, in order) if no sign-in of theirs can meet a superseded password, lockout
         state or, migrating, a region without them, and, if they write, their DNS answer
-        stays the same through the batch (a write's replication to other regions is made
-        at the batch's end: no later request of theirs may go there) and every operation
-        uses the same record (no dns.endpoints).
+        stays the same from their first write in the batch to its end (a write's
+        replication to other regions is made at the batch's end: no later request of
+        theirs may go there; earlier ones may) and every operation uses the same record
+        (no dns.endpoints).
 
         Returns the mask of requests in rounds and the users served one at a time: those
         with a request not eligible, ``taking_part`` (stand-ins, users with a record
@@ -351,11 +352,16 @@ class BatchServer:
         several = repeated(user[eligible])
         in_rounds = eligible & self._among(safe, several)
         blocked = [user[valid & ~eligible & ~m2m], *taking_part, user[in_rounds & touched]]
-        writers = distinct(user[in_rounds & IS_WRITE[op]])
-        if len(writers) and plane.router.per_operation:
-            blocked.append(writers)  # their requests may go to other regions than the write
-        elif len(writers):
-            blocked.append(writers[~plane.router.steady(float(t.min()), writers, t1)])
+        w = np.flatnonzero(in_rounds & IS_WRITE[op])
+        if len(w) and plane.router.per_operation:
+            blocked.append(distinct(user[w]))  # their requests may go elsewhere than the write
+        elif len(w):  # the answer must hold from each writer's first write in the batch on
+            order = np.lexsort((t[w], user[w]))
+            writer, when = user[w][order], t[w][order]
+            first = np.ones(len(w), dtype=np.bool_)
+            first[1:] = writer[1:] != writer[:-1]
+            writer, when = writer[first], when[first]
+            blocked.append(writer[~plane.router.steady(when, writer, t1)])
         if len(several):
             risky = np.zeros(len(several), dtype=np.bool_)
             newest = view(d.newest_cred)[several]

@@ -135,8 +135,9 @@ class Router:
         result[failed] = -1
         return result
 
-    def steady(self, t: float, users: np.ndarray, t_end: float) -> np.ndarray:
-        """Whether each user's main-record answer stays the same from ``t`` to ``t_end``.
+    def steady(self, t: np.ndarray | float, users: np.ndarray, t_end: float) -> np.ndarray:
+        """Whether each user's main-record answer stays the same from ``t`` (one instant,
+        or one per user) to ``t_end``.
 
         Conservative: False if a record change or a DNS outage falls between the
         client's last refresh before ``t`` and ``t_end``, even if the answer does
