@@ -115,7 +115,7 @@ def sojourn_bound(a: np.ndarray, s: np.ndarray, free0: int, width: int) -> int |
     """
     o = int(a.min())
     bins = (a - o) // width
-    n = int(bins[-1] if len(bins) == 1 else bins.max()) + 1
+    n = int(bins.max()) + 1
     if n > MAX_BINS:
         return None
     work = np.bincount(bins, weights=s, minlength=n).astype(np.int64)  # exact below 2⁵³

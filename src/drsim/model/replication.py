@@ -80,7 +80,7 @@ class Channel:
             more = i < len(self.starts)
             due[walk[~more]] = t[~more] + remaining[~more]  # past the last pause
             walk, t, remaining, i = walk[more], t[more], remaining[more], i[more]
-            a, b = self.next_start_np[i], self.ends_np[np.minimum(i, len(self.ends) - 1)]
+            a, b = self.next_start_np[i], self.ends_np[i]
             inside = t >= a
             ends = ~inside & (t + remaining <= a)  # done before the next pause
             due[walk[ends]] = t[ends] + remaining[ends]
