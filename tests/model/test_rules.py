@@ -61,6 +61,17 @@ def _rules(seed: int, limits: dict, cross_region_tokens: bool) -> Rules:
     view(d.session_issued)[:] = rng.uniform(0, 100, N_USERS)
     view(d.session_expires)[:] = rng.uniform(0, 200, N_USERS)
     view(d.session_revoked)[:] = rng.random(N_USERS) < 0.2
+    # Some users never wrote: every replica holds them in the start state. They may be
+    # marked varied or not; the others must be (the vectorised rules read the replicas
+    # of varied users only).
+    start = rng.random(N_USERS) < 0.4
+    for r in range(len(REGIONS)):
+        for column, value in ((d.exists, 1), (d.disabled, 0), (d.cred, 0), (d.profile, 0),
+                              (d.revoked_at, -np.inf)):
+            view(column[r])[start] = value
+    view(d.newest_cred)[start] = 0
+    view(d.newest_profile)[start] = 0
+    view(d.varied)[:] = ~start | (rng.random(N_USERS) < 0.3)
     return Rules(scenario, d)
 
 

@@ -462,6 +462,7 @@ class DataPlane:
     def _write(self, t: float, op: int, user: int, r: int, epoch: Epoch) -> None:
         """An acknowledged profile update, password change, sign-out or disablement."""
         d = self.directory
+        d.varied[user] = 1  # its replicas may differ from the start from now on
         if op == PROFILE_UPDATE:
             version = int(d.newest_profile[user]) + 1
             d.newest_profile[user] = version

@@ -13,6 +13,13 @@ Per region replica: exists, credential version (−1: imported without a
 password hash), profile version, time of the newest applied revocation,
 disabled. Versions count acknowledged writes of that user (0 at start).
 About 90 bytes per user with two regions.
+
+``varied`` marks the users whose replicas may no longer all hold the start state
+(present, enabled, never revoked, credential and profile at version 0 as the
+truth): the vectorised rules read the replicas of those only. It is set where a
+write is acknowledged, before the write can reach any replica, and never
+cleared; a user created by a sign-up, or absent from some replica at the start,
+is varied from the start.
 """
 
 from __future__ import annotations
@@ -112,6 +119,7 @@ class Directory:
         self.profile: list[array] = []
         self.revoked_at: list[array] = []
         self.disabled: list[array] = []
+        uniform = True  # every replica holds every initial user, with a password hash
         for r, region in enumerate(scenario.regions):
             exists = np.zeros(capacity, dtype=np.int8)
             cred = np.zeros(capacity, dtype=np.int32)
@@ -122,11 +130,16 @@ class Directory:
                 exists[:population] = 1
             if mode == "periodic_export" and r != primary and region.role != "peer":
                 cred[:] = NO_HASH
+                uniform = False
+            uniform &= holds_users
             self.exists.append(raw(exists))
             self.cred.append(raw(cred))
             self.profile.append(raw(np.zeros(capacity, dtype=np.int32)))
             self.revoked_at.append(raw(np.full(capacity, -np.inf)))
             self.disabled.append(raw(np.zeros(capacity, dtype=np.int8)))
+        self.varied = bytearray(b"\x01" * capacity)
+        if uniform:
+            self.varied[:population] = bytes(population)
 
     def _draw_clients(self, scenario: Scenario, rng: np.random.Generator, capacity: int,
                       signup_kinds: np.ndarray | None) -> None:

@@ -274,6 +274,7 @@ class WaveServer:
         d = self.plane.directory
         t, op, user, region = wave.t[done], wave.op[done], wave.user[done], wave.region[done]
         value = np.ones(len(done))
+        view(d.varied)[user] = 1  # their replicas may differ from the start from now on
         sign_up = op == SIGN_UP
         if sign_up.any():
             view(d.born)[user[sign_up]] = 1
