@@ -180,17 +180,19 @@ class Rules:
         """The user does not exist in region ``r`` (before any lazy migration)."""
         return not self.directory.exists[r][user]
 
-    def varied_many(self, user: np.ndarray) -> np.ndarray:
+    def varied_many(self, user: np.ndarray, varied: np.ndarray | None = None) -> np.ndarray:
         """Positions of the users whose replicas may no longer hold the start state
         (:attr:`Directory.varied`): the others exist everywhere, enabled, never revoked,
         with credential and profile at version 0 as the truth. The vectorised rules read
         the replicas of these only (most users never write: one byte read per request
-        instead of several wider ones)."""
-        return np.flatnonzero(view(self.directory.varied)[user])
+        instead of several wider ones). ``varied``: the users' marks, if read already
+        (each ``*_many`` rule below takes them)."""
+        return np.flatnonzero(view(self.directory.varied)[user] if varied is None else varied)
 
-    def missing_many(self, region: np.ndarray, user: np.ndarray) -> np.ndarray:
+    def missing_many(self, region: np.ndarray, user: np.ndarray,
+                         varied: np.ndarray | None = None) -> np.ndarray:
         missing = np.zeros(len(user), dtype=np.bool_)
-        k = self.varied_many(user)
+        k = self.varied_many(user, varied)
         missing[k] = gather(self.directory.exists, region[k], user[k]) == 0
         return missing
 
@@ -198,9 +200,10 @@ class Rules:
         """The user is disabled in region ``r``."""
         return bool(self.directory.disabled[r][user])
 
-    def disabled_many(self, region: np.ndarray, user: np.ndarray) -> np.ndarray:
+    def disabled_many(self, region: np.ndarray, user: np.ndarray,
+                          varied: np.ndarray | None = None) -> np.ndarray:
         disabled = np.zeros(len(user), dtype=np.bool_)
-        k = self.varied_many(user)
+        k = self.varied_many(user, varied)
         disabled[k] = gather(self.directory.disabled, region[k], user[k]) != 0
         return disabled
 
@@ -216,20 +219,22 @@ class Rules:
             return STALE_CRED
         return OK
 
-    def credential_many(self, region: np.ndarray, user: np.ndarray) -> np.ndarray:
+    def credential_many(self, region: np.ndarray, user: np.ndarray,
+                            varied: np.ndarray | None = None) -> np.ndarray:
         out = np.full(len(user), OK, dtype=np.int64)
-        k = self.varied_many(user)
+        k = self.varied_many(user, varied)
         stored = gather(self.directory.cred, region[k], user[k])
         out[k] = np.where(stored == NO_HASH, RESET_REQUIRED,
                           np.where(stored < view(self.directory.newest_cred)[user[k]],
                                    STALE_CRED, OK))
         return out
 
-    def superseded_many(self, region: np.ndarray, user: np.ndarray) -> np.ndarray:
+    def superseded_many(self, region: np.ndarray, user: np.ndarray,
+                            varied: np.ndarray | None = None) -> np.ndarray:
         """Whether region ``region`` holds a superseded password of each user (such a
         sign-in feeds the lockout counters: the batch serves it one at a time)."""
         superseded = np.zeros(len(user), dtype=np.bool_)
-        k = self.varied_many(user)
+        k = self.varied_many(user, varied)
         superseded[k] = (gather(self.directory.cred, region[k], user[k])
                          < view(self.directory.newest_cred)[user[k]])
         return superseded
@@ -306,10 +311,11 @@ class Rules:
             return TOKEN_REJECTED
         return OK
 
-    def refresh_many(self, region: np.ndarray, user: np.ndarray) -> np.ndarray:
+    def refresh_many(self, region: np.ndarray, user: np.ndarray,
+                         varied: np.ndarray | None = None) -> np.ndarray:
         d = self.directory
         out = np.zeros(len(user), dtype=np.int64)
-        k = self.varied_many(user)  # only their replicas can hold a disable or a revocation
+        k = self.varied_many(user, varied)  # only their replicas can hold a disable or a revocation
         if len(k):
             r, u = region[k], user[k]
             out[k] = np.where(gather(d.disabled, r, u) != 0, DISABLED,
@@ -326,7 +332,8 @@ class Rules:
         there, or the token is rejected (a forced re-authentication follows)."""
         return self.missing(r, user) or self.refresh(r, user) == TOKEN_REJECTED
 
-    def ends_session_many(self, region: np.ndarray, user: np.ndarray) -> np.ndarray:
+    def ends_session_many(self, region: np.ndarray, user: np.ndarray,
+                              varied: np.ndarray | None = None) -> np.ndarray:
         """:meth:`ends_session` of many refreshes: only the terms that can apply in this
         design are gathered (a batch asks it of every refresh)."""
         d = self.directory
@@ -335,7 +342,7 @@ class Rules:
             rejected |= view(d.session_region)[user] != region
         if self.any_pinned:
             rejected |= self.pinned_elsewhere_many(region, user)
-        k = self.varied_many(user)  # only their replicas can lack them, disable or revoke
+        k = self.varied_many(user, varied)  # only their replicas can lack them, disable or revoke
         if len(k):
             r, u = region[k], user[k]
             revoked = gather(d.revoked_at, r, u) >= view(d.session_issued)[u]
@@ -373,7 +380,8 @@ class Rules:
             return TOKEN_REJECTED
         return OK
 
-    def federated_many(self, epoch: Epoch, region: np.ndarray, user: np.ndarray) -> np.ndarray:
+    def federated_many(self, epoch: Epoch, region: np.ndarray, user: np.ndarray,
+                       varied: np.ndarray | None = None) -> np.ndarray:
         out = np.zeros(len(user), dtype=np.int64)
         refuse(out, self.misconfigured_many(epoch, region), MISCONFIGURED)
         if epoch.idp_down:
@@ -382,7 +390,7 @@ class Rules:
         if self.federation_needs_primary:
             refuse(out, self.is_secondary_np[region]
                    & (view(self.directory.fed_seen)[user] == 0), FEDERATED_UNSEEN)
-        refuse(out, self.disabled_many(region, user), DISABLED)
+        refuse(out, self.disabled_many(region, user, varied), DISABLED)
         refuse(out, self.pinned_elsewhere_many(region, user), TOKEN_REJECTED)
         return out
 
@@ -393,12 +401,12 @@ class Rules:
         version = self.directory.profile[r][user]
         return version if version < self.directory.newest_profile[user] else None
 
-    def stale_versions_many(self, region: np.ndarray,
-                            user: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def stale_versions_many(self, region: np.ndarray, user: np.ndarray,
+                            varied: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Which profile reads are stale, and the versions they read."""
         version = np.zeros(len(user), dtype=np.int32)
         stale = np.zeros(len(user), dtype=np.bool_)
-        k = self.varied_many(user)
+        k = self.varied_many(user, varied)
         version[k] = gather(self.directory.profile, region[k], user[k])
         stale[k] = version[k] < view(self.directory.newest_profile)[user[k]]
         return stale, version

@@ -194,30 +194,35 @@ class WaveServer:
         out[w] = rules.write_many(epoch, r[w])
         # A sign-up's user is the id reserved for it: nothing more to check.
         live = live[(out[live] == OK) & (op[live] != SIGN_UP)]
-        missing = rules.missing_many(r[live], user[live])
+        varied = view(plane.directory.varied)[user[live]]  # read once for every rule
+        missing = rules.missing_many(r[live], user[live], varied)
         out[live[missing]] = NOT_FOUND
-        live = live[~missing]
+        live, varied = live[~missing], varied[~missing]
         kind = op[live]
-        k = live[kind == SIGN_IN]
-        if len(k):
-            self._decide_sign_ins(decision, k, t[k], user[k], r[k])
-        k = live[kind == REFRESH]
-        if len(k):
-            out[k] = rules.refresh_many(r[k], user[k])
-        k = live[kind == FEDERATED]
-        if len(k):
-            out[k] = rules.federated_many(epoch, r[k], user[k])
+        at = kind == SIGN_IN
+        if at.any():
+            k = live[at]
+            self._decide_sign_ins(decision, k, t[k], user[k], r[k], varied[at])
+        at = kind == REFRESH
+        if at.any():
+            k = live[at]
+            out[k] = rules.refresh_many(r[k], user[k], varied[at])
+        at = kind == FEDERATED
+        if at.any():
+            k = live[at]
+            out[k] = rules.federated_many(epoch, r[k], user[k], varied[at])
         if plane.dependencies.any:  # after every other rule, as DataPlane._needs
             plane.dependencies.refuse_many(out, t, op, user, r)
-        k = live[kind == PROFILE_READ]
-        k = k[out[k] == OK]
+        at = np.flatnonzero(kind == PROFILE_READ)
+        at = at[out[live[at]] == OK]
+        k = live[at]
         if len(k) and plane.corruption is not None:
             bad = plane.corruption.serves_bad_many(
                 gather(plane.directory.profile, r[k], user[k]), user[k])
             out[k[bad]] = CORRUPT
-            k = k[~bad]
+            k, at = k[~bad], at[~bad]
         if len(k):
-            stale, version = rules.stale_versions_many(r[k], user[k])
+            stale, version = rules.stale_versions_many(r[k], user[k], varied[at])
             writes = plane.writes
             decision.stale = [
                 (row, writes.staleness_s(int(user[row]), v, float(t[row])))
@@ -225,17 +230,18 @@ class WaveServer:
         return decision
 
     def _decide_sign_ins(self, decision: Decision, k: np.ndarray, t: np.ndarray,
-                         user: np.ndarray, r: np.ndarray) -> None:
+                         user: np.ndarray, r: np.ndarray, varied: np.ndarray) -> None:
         """Password sign-ins (positions ``k``): misconfigured → disabled → lockout → credential → second
         factor → issuer pinning, as :meth:`DataPlane._sign_in`. Sign-ins of users whose
         counters may hold state are judged against them (locked out; the shadow's
-        verdict is kept for :meth:`_count_sign_ins`)."""
+        verdict is kept for :meth:`_count_sign_ins`). ``varied``: the users' marks
+        (:meth:`Rules.varied_many`)."""
         plane = self.plane
         rules, lockout = plane.rules, plane.lockout
         out = np.zeros(len(k), dtype=np.int64)
         if plane.epoch.misconfigured:
             refuse(out, rules.misconfigured_many(plane.epoch, r), MISCONFIGURED)
-        refuse(out, rules.disabled_many(r, user), DISABLED)
+        refuse(out, rules.disabled_many(r, user, varied), DISABLED)
         held = np.flatnonzero(lockout.table.held_any(user))  # counters may hold state
         if len(held):
             scope = lockout.own_scope[r[held]]
@@ -243,7 +249,7 @@ class WaveServer:
             locked[held] = lockout.table.locked(scope, user[held], t[held])
             refuse(out, locked, LOCKED)
             decision.lockout = (k[held], scope, lockout.shadow_locked(user[held], t[held]))
-        settle(out, rules.credential_many(r, user))
+        settle(out, rules.credential_many(r, user, varied))
         settle(out, rules.second_factor_many(r, user))
         if rules.any_pinned:
             refuse(out, rules.pinned_elsewhere_many(r, user), TOKEN_REJECTED)
