@@ -43,7 +43,8 @@ def _rules(seed: int, limits: dict, cross_region_tokens: bool) -> Rules:
                                 "mfa": {"none": "40%", "sms": "20%", "email": "10%",
                                         "totp": "30%"}},
         secondary_limits=limits,
-        sessions={"cross_region_tokens": cross_region_tokens, "issuer_pinning": "30%"},
+        sessions={"cross_region_tokens": cross_region_tokens, "issuer_pinning": "30%",
+                  "refresh_token": "1h"},
         deep={"run": {"seed": seed}})
     d = Directory(scenario, Streams(seed, 0), N_USERS)
     rng = np.random.default_rng(seed)
@@ -58,8 +59,7 @@ def _rules(seed: int, limits: dict, cross_region_tokens: bool) -> Rules:
     view(d.newest_profile)[:] = rng.integers(0, 3, N_USERS)
     view(d.fed_seen)[:] = rng.random(N_USERS) < 0.5
     view(d.session_region)[:] = rng.integers(0, len(REGIONS), N_USERS)
-    view(d.session_issued)[:] = rng.uniform(0, 100, N_USERS)
-    view(d.session_expires)[:] = rng.uniform(0, 200, N_USERS)
+    view(d.session_issued)[:] = rng.uniform(-3700, 100, N_USERS)  # some expire in 0-200 s
     view(d.session_revoked)[:] = rng.random(N_USERS) < 0.2
     # Some users never wrote: every replica holds them in the start state. They may be
     # marked varied or not; the others must be (the vectorised rules read the replicas
@@ -207,8 +207,11 @@ def test_misconfigured_and_federated_in_a_misconfigured_epoch(case):
 def test_sessions(case):
     rules, rng, _, user, t = case
     op = rng.choice([SIGN_IN, REFRESH, OP_CODE["profile_read"]], N_REQUESTS).astype(np.int8)
-    assert rules.has_session_many(t, user).tolist() == [
-        rules.has_session(x, u) for u, x in zip(user.tolist(), t.tolist(), strict=True)]
+    expected = [rules.has_session(x, u) for u, x in zip(user.tolist(), t.tolist(), strict=True)]
+    assert rules.has_session_many(t, user).tolist() == expected
+    held = np.array(expected)
+    live = view(rules.directory.session_revoked)[user] == 0
+    assert held.any() and (live & ~held).any()  # some live sessions have expired
     assert rules.served_as_many(op, t, user).tolist() == [
         rules.served_as(o, x, u)
         for o, x, u in zip(op.tolist(), t.tolist(), user.tolist(), strict=True)]

@@ -118,7 +118,6 @@ class DataPlane:
         self.batched = batch
         self.horizon = scenario.run.duration
         self.salt = int(streams.get("dynamic").integers(1, 1 << 62))
-        self.refresh_token_s = scenario.sessions.refresh_token
         self.agenda = Agenda()
         self.rules = Rules(scenario, directory)
         self.quotas = Quotas(scenario)
@@ -535,7 +534,6 @@ class DataPlane:
     def _new_session(self, t: float, user: int, r: int) -> None:
         d = self.directory
         d.session_issued[user] = t
-        d.session_expires[user] = t + self.refresh_token_s
         d.session_region[user] = r
         d.session_revoked[user] = 0
 

@@ -7,7 +7,8 @@ effective DNS caching period of the user's resolver and its phase, the home
 region used by latency/weighted routing.
 
 Truth (what has been acknowledged anywhere): newest credential and profile
-versions, the session (issuing region, issue time, expiry, revoked).
+versions, the session (issuing region, issue time, revoked; it expires
+``sessions.refresh_token`` after its issue).
 
 Per region replica: exists, credential version (−1: imported without a
 password hash), profile version, time of the newest applied revocation,
@@ -107,7 +108,6 @@ class Directory:
         has_session[population:] = False
         age = rng.uniform(0.0, sessions.refresh_token, capacity)
         self.session_issued = raw(np.where(has_session, -age, -np.inf))
-        self.session_expires = raw(np.where(has_session, sessions.refresh_token - age, -np.inf))
         primary = _authority_at_start(scenario)
         self.session_region = raw(np.full(capacity, primary, dtype=np.int8))
         self.session_revoked = raw(np.zeros(capacity, dtype=np.int8))

@@ -105,6 +105,7 @@ class Rules:
         self.sync = scenario.replication.mode == "sync"
         self.n_regions = len(roles)
         limits = scenario.secondary_limits
+        self.refresh_token_s = scenario.sessions.refresh_token  # a session's lifetime
         self.totp_on_secondary = limits.totp_mfa
         self.sms_email_on_secondary = limits.sms_email_mfa
         self.federation_needs_primary = limits.federated_needs_primary_sign_in
@@ -281,11 +282,12 @@ class Rules:
         """The user holds a refresh token that is neither revoked nor expired at ``t``
         (a refresh without one is served, and retried, as a sign-in)."""
         d = self.directory
-        return (not d.session_revoked[user]) and d.session_expires[user] > t
+        return (not d.session_revoked[user]) and d.session_issued[user] + self.refresh_token_s > t
 
     def has_session_many(self, t: np.ndarray, user: np.ndarray) -> np.ndarray:
         d = self.directory
-        return (view(d.session_revoked)[user] == 0) & (view(d.session_expires)[user] > t)
+        expires = view(d.session_issued)[user] + self.refresh_token_s
+        return (view(d.session_revoked)[user] == 0) & (expires > t)
 
     def served_as(self, op: int, t: float, user: int) -> int:
         """The operation a request is served as: a refresh without a session signs in."""

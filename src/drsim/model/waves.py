@@ -147,7 +147,6 @@ class WaveServer:
         if new_session.any():
             who, when = user[new_session], t[new_session]
             view(d.session_issued)[who] = when
-            view(d.session_expires)[who] = when + plane.refresh_token_s
             view(d.session_region)[who] = decision.region[new_session]
             view(d.session_revoked)[who] = 0
         first_federated = ok & (op == FEDERATED) & (decision.region == plane.rules.primary)
