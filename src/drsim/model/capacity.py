@@ -303,8 +303,6 @@ class Queues:
                  clocks: list[RegionClock | None] | None = None,
                  watches: list[Watch | None] | None = None) -> None:
         self.ticks = ticks
-        self.n_ops = ticks.shape[1]
-        self.flat_ticks = ticks.ravel()  # np.take of a flat index: 2× a 2-D fancy index
         self.clocks = clocks or [None] * len(scenario.regions)
         self.watches = watches or [None] * len(scenario.regions)
         self.shed_at = None if shed_at is None else shed_at.tolist()
@@ -316,8 +314,9 @@ class Queues:
         self.free = [0] * len(scenario.regions)  # when each backlog clears (on its clock)
         self.deferred = deferred_regions(scenario)  # lifo, drop_oldest: attempts may wait
         self.waiting: list[deque] = [deque() for _ in scenario.regions]  # their parked ones
+        # A batch's attempts (regions, times, operations), worked out at its end.
         self.log: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
-        self.log_one: list[tuple[int, int, int]] = []
+        self.log_one: list[tuple[int, float, int]] = []
         self.limit_ticks: np.ndarray | None = None
 
     def take(self, r: int, op: int, t: float, fixed: float = 0.0,
@@ -329,10 +328,10 @@ class Queues:
         attempt that finds the server busy or others waiting gets :data:`WAIT`."""
         if not self.limited[r]:
             return 0.0
-        a = math.ceil(t * TICKS_PER_S)
         if self.log is not None:
-            self.log_one.append((r, a, self.rows[r][op]))
+            self.log_one.append((r, t, op))
             return 0.0
+        a = math.ceil(t * TICKS_PER_S)
         if self.deferred[r] and (self.waiting[r] or self.free[r] > a):
             return WAIT
         work, clock = self.rows[r][op], self.clocks[r]
@@ -354,9 +353,10 @@ class Queues:
         return sojourn
 
     def take_many(self, region: np.ndarray, op: np.ndarray, t: np.ndarray) -> None:
-        """Log the attempts of requests served vectorised in a batch."""
-        work = np.take(self.flat_ticks, np.multiply(region, self.n_ops, dtype=np.int64) + op)
-        self.log.append((region, arrival_ticks(t), work))
+        """Log the attempts of requests served vectorised in a batch: their ticks and
+        works are worked out by :meth:`book`, once a batch instead of once a wave (a
+        batch has ≈ 8 waves and a few guesses)."""
+        self.log.append((region, t, op))
 
     def fits(self, epoch: Epoch, limit_s: np.ndarray, region: np.ndarray, t: np.ndarray,
              op: np.ndarray, maybe_t: np.ndarray, maybe_op: np.ndarray) -> bool:
@@ -417,11 +417,13 @@ class Queues:
         log = self.log
         self.log = None
         if self.log_one:
-            r, a, s = (np.array(c, dtype=np.int64) for c in zip(*self.log_one, strict=True))
-            log.append((r, a, s))
+            r, t, op = zip(*self.log_one, strict=True)
+            log.append((np.array(r, dtype=np.int64), np.array(t, dtype=np.float64),
+                        np.array(op, dtype=np.int64)))
         if not log:
             return True
-        region, a, s = (np.concatenate(c) for c in zip(*log, strict=True))
+        region, t, op = (np.concatenate(c) for c in zip(*log, strict=True))
+        a = arrival_ticks(t)  # as math.ceil in take: the same float product, rounded up
         for r, limited in enumerate(self.limited):
             if not limited:
                 continue
@@ -430,7 +432,8 @@ class Queues:
             if not count:
                 continue
             # Most batches reach one region only: then no gather.
-            ar, sr = in_time_order(*((a, s) if count == len(a) else (a[mine], s[mine])))
+            ar, opr = (a, op) if count == len(a) else (a[mine], op[mine])
+            ar, sr = in_time_order(ar, np.take(self.ticks[r], opr))
             if self.watches[r] is not None:
                 self.watches[r].enter_many(ar, sr)
             sojourn, self.free[r] = timed_sojourns(self.clocks[r], ar, sr, self.free[r])
