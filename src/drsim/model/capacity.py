@@ -369,24 +369,20 @@ class Queues:
         limit = np.minimum(limit_s, self.bound_s) * TICKS_PER_S
         self.limit_ticks = np.where(np.isfinite(limit), np.floor(limit), 2.0 ** 62
                                     ).astype(np.int64)
-        times = np.concatenate([t, maybe_t])
-        ticks, ops = arrival_ticks(times), np.concatenate([op, maybe_op])
+        ticks = arrival_ticks(np.concatenate([t, maybe_t]))
         for r in range(len(self.free)):
             if self.waiting[r]:
                 return False
             if not self.limited[r] or epoch.status[r] == DOWN:
                 continue
-            rows = region == r
-            # Most batches reach one region: then all of them, no gather.
-            rows = slice(None) if rows.all() else np.concatenate(
-                [rows, np.ones(len(maybe_t), dtype=np.bool_)])
-            a = ticks[rows]
-            if not len(a):
+            mine = np.flatnonzero(region == r)
+            if not len(mine) and not len(maybe_t):
                 continue
-            s = np.take(self.ticks[r], ops[rows])
+            a = np.concatenate([ticks[mine], ticks[len(t):]])
+            s = np.take(self.ticks[r], np.concatenate([op[mine], maybe_op]))
             if self._surely_short(r, a, s):
                 continue
-            order = np.argsort(times[rows], kind="stable")
+            order = np.argsort(np.concatenate([t[mine], maybe_t]), kind="stable")
             a, s = a[order], s[order]
             sojourn = timed_sojourns(self.clocks[r], a, s, self.free[r])[0]
             if int(sojourn.max()) > self.SAFETY * self.limit_ticks[r]:
