@@ -355,7 +355,9 @@ class Queues:
     def take_many(self, region: np.ndarray, op: np.ndarray, t: np.ndarray) -> None:
         """Log the attempts of requests served vectorised in a batch: their ticks and
         works are worked out by :meth:`book`, once a batch instead of once a wave (a
-        batch has ≈ 8 waves and a few guesses)."""
+        batch has ≈ 8 waves and a few guesses). The arrays are kept, not copied, until
+        then (as :meth:`~drsim.model.quotas.Quotas.take_many` keeps its times): the
+        caller must not change them in place during the batch."""
         self.log.append((region, t, op))
 
     def fits(self, epoch: Epoch, limit_s: np.ndarray, region: np.ndarray, t: np.ndarray,
