@@ -109,3 +109,27 @@ def test_sojourn_bound_is_never_below_the_longest_sojourn(load, width):
     s = np.full(100, 3, dtype=np.int64)
     longest = int((lindley(a, s, 0) - a).max())
     assert longest <= sojourn_bound(a, s, 0, 1) <= longest + 2
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3_000])
+@pytest.mark.parametrize("free0", [0, 7, 500_000, 10**9])
+def test_waits_follow_lindleys_recursion(n, free0):
+    """The vectorised waits (and the finishes and sojourns built on them) equal Lindley's
+    recursion one request at a time: ties, an idle or a busy server, a backlog before the
+    first arrival or none (its maximum is skipped when it cannot matter)."""
+    from drsim.model.capacity import lindley, timed_sojourns, waits
+
+    rng = np.random.default_rng(n + free0 % 101)
+    a = np.sort(rng.integers(3, 1_000_000, n))
+    a[n // 2:n // 2 + 5] = a[n // 2:n // 2 + 1]  # simultaneous arrivals
+    s = rng.integers(1, 700, n)
+    free, finish = free0, []
+    for ak, sk in zip(a.tolist(), s.tolist(), strict=True):
+        free = max(free, ak) + sk
+        finish.append(free)
+    assert lindley(a, s, free0).tolist() == finish
+    assert (waits(a, s, free0) + a + s).tolist() == finish
+    if n:
+        sojourn, last = timed_sojourns(None, a, s, free0)
+        assert sojourn.tolist() == (np.array(finish) - a).tolist()
+        assert last == finish[-1]

@@ -237,3 +237,25 @@ def test_a_timed_out_attempt_is_retried_a_timeout_plus_its_backoff_later():
     gap = (retry.reindex(timed_out.index) - timed_out).dropna().to_numpy()
     assert len(gap) > 1000
     assert np.allclose(gap, 10.0 + 2.0)
+
+
+def test_queueing_added_region_by_region_equals_adding_the_sojourn_column():
+    """The requests table adds each region's sojourns to its rows only (no column of
+    zeros): the latencies equal adding :func:`sojourn_s`'s whole column in float32."""
+    from drsim.model import _add_queueing
+
+    scenario = one_region(2.0, 40.0, "2m", app(timeout="2s"))
+    req = simulate(scenario, 0).requests
+    t, op = req.time_s.to_numpy(), req.op.cat.codes.to_numpy()
+    codes = req.region.cat.codes.to_numpy()
+    region = np.where(codes == len(scenario.regions), -1, codes)
+    outcome = req.outcome.cat.codes.to_numpy()
+    latency = np.random.default_rng(5).uniform(0.0, 1.0, len(t)).astype(np.float32)
+    got = latency.copy()
+    _add_queueing(scenario, got, t, op, region, outcome, req.client.cat.codes.to_numpy(),
+                  np.full(len(t), -1))
+    expected = latency + sojourn_s(scenario, t, op, region, outcome).astype(np.float32)
+    timed_out = req.outcome.to_numpy() == "timeout"
+    assert 0 < timed_out.sum() < len(t)
+    assert np.array_equal(got[~timed_out], expected[~timed_out])
+    assert (got[timed_out] == np.float32(2.0)).all()

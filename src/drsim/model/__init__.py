@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from drsim.model.arrivals import generate_arrivals
-from drsim.model.capacity import sojourn_s
+from drsim.model.capacity import region_sojourns_s
 from drsim.model.capacity_schedule import Schedule, build_schedule
 from drsim.model.control import ControlTimeline, run_control_plane
 from drsim.model.corruption import plan_corruption
@@ -256,9 +256,8 @@ def _add_queueing(scenario: Scenario, latency: np.ndarray, time_s: np.ndarray, o
     """Add each attempt's wait and service at its region's queue to its latency (regions
     with a capacity, :mod:`drsim.model.capacity`); an attempt that timed out took its
     client's timeout."""
-    sojourn = sojourn_s(scenario, time_s, op, region, outcome, clocks)
-    if sojourn is not None:
-        latency += sojourn.astype(np.float32)
+    for rows, sojourn in region_sojourns_s(scenario, time_s, op, region, outcome, clocks):
+        latency[rows] += sojourn.astype(np.float32)  # the other rows: + 0 changes nothing
     timed_out = np.flatnonzero(outcome == OUTCOME_CODE["timeout"])
     if len(timed_out):
         limits = np.array([k.timeout or np.inf for k in scenario.clients], dtype=np.float32)

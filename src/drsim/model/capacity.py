@@ -31,10 +31,10 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Iterator
 
 import numpy as np
 
-from drsim.model.arrays import distinct
 from drsim.model.capacity_schedule import RegionClock, Watch
 from drsim.model.control import DOWN, Epoch
 from drsim.model.operations import QUOTA_CATEGORY
@@ -51,6 +51,13 @@ NO_WORK_OUTCOMES = ("region_down", "region_error", "kms_unavailable", "dns_unava
 quota)."""
 
 SHED_CODE = OUTCOME_CODE["shed"]
+REACHES = np.ones(max(OUTCOME_CODE.values()) + 1, dtype=np.bool_)
+REACHES[[OUTCOME_CODE[c] for c in NO_WORK_OUTCOMES]] = False
+ADMITS = REACHES.copy()
+ADMITS[SHED_CODE] = False
+"""Per outcome code, whether the attempt reached a region's queue, and whether it was
+also admitted (not shed): :func:`worked` looks each attempt's up once (2–3× faster than
+``np.isin`` over the codes at 2 M attempts)."""
 SHED = -1.0
 """What :meth:`Queues.take` returns for a request the region's admission control refuses."""
 WAIT = -2.0
@@ -84,16 +91,32 @@ def arrival_ticks(t: np.ndarray) -> np.ndarray:
     return np.ceil(t * TICKS_PER_S).astype(np.int64)
 
 
+def waits(a: np.ndarray, s: np.ndarray, free0: int) -> np.ndarray:
+    """Each request's wait before its service starts (ticks; sorted arrivals ``a``,
+    services ``s``, the backlog clearing at ``free0`` before the first): with
+    D_k = a_k − (s_0 + … + s_{k−1}), the wait is max(free0, D_0, …, D_k) − D_k (the
+    vectorised Lindley recursion). Two arrays of ``a``'s size, one scan of each (the
+    scans cost ≈ 2.5 ns per element, the other passes ≈ 1)."""
+    if not len(a):
+        return np.zeros(0, dtype=np.int64)
+    before = np.empty(len(a), dtype=np.int64)
+    before[0] = 0
+    np.cumsum(s[:-1], out=before[1:])
+    np.subtract(a, before, out=before)  # D
+    wait = np.maximum.accumulate(before)
+    if free0 > a[0]:  # else a no-op: every running maximum is at least D_0 = a_0
+        np.maximum(wait, free0, out=wait)
+    wait -= before
+    return wait
+
+
 def lindley(a: np.ndarray, s: np.ndarray, free0: int) -> np.ndarray:
     """Each request's finish tick (sorted arrivals ``a``, services ``s``, the backlog
-    clearing at ``free0`` before the first); in place, two arrays of ``a``'s size."""
-    cum = np.cumsum(s)
-    start = np.subtract(a, cum)  # each arrival less the work before it: a − (cum − s)
-    start += s
-    np.maximum.accumulate(start, out=start)
-    np.maximum(start, free0, out=start)
-    start += cum
-    return start
+    clearing at ``free0`` before the first): arrival, wait (:func:`waits`), service."""
+    finish = waits(a, s, free0)
+    finish += a
+    finish += s
+    return finish
 
 
 MAX_BINS = 1 << 16
@@ -146,10 +169,9 @@ def worked(scenario: Scenario, region: np.ndarray, outcome: np.ndarray,
     the ones it shed and, where the discipline is ``drop_expired``, the ones that timed
     out (the server skipped them). ``offered``: those that reached it, shed and skipped
     ones included (the work offered)."""
-    out = ~np.isin(outcome, [OUTCOME_CODE[c] for c in NO_WORK_OUTCOMES])
+    out = np.take(REACHES if offered else ADMITS, outcome)
     if offered:
         return out
-    out &= outcome != SHED_CODE
     skips = [r for r, reg in enumerate(scenario.regions)
              if reg.capacity is not None and reg.capacity.discipline == "drop_expired"]
     if skips:
@@ -157,16 +179,17 @@ def worked(scenario: Scenario, region: np.ndarray, outcome: np.ndarray,
     return out
 
 
-def timed_lindley(clock: RegionClock | None, a: np.ndarray, s: np.ndarray,
-                  free0: int) -> tuple[np.ndarray, int]:
-    """:func:`lindley` on a region's clock: each request's finish tick (arrival ticks
-    ``a``, base service ticks ``s``, the backlog clearing at ``free0`` on the clock) and
-    the clock's last finish (the new ``free0``)."""
+def timed_sojourns(clock: RegionClock | None, a: np.ndarray, s: np.ndarray,
+                   free0: int) -> tuple[np.ndarray, int]:
+    """:func:`lindley` on a region's clock: each request's sojourn (finish − arrival
+    ticks; sorted arrival ticks ``a``, base service ticks ``s``, the backlog clearing at
+    ``free0`` on the clock) and the clock's last finish (the new ``free0``)."""
     if clock is None:
-        finish = lindley(a, s, free0)
-        return finish, int(finish[-1])
+        sojourn = waits(a, s, free0)
+        sojourn += s
+        return sojourn, int(a[-1] + sojourn[-1])
     finish = lindley(clock.virtual(a), clock.work(s, a), free0)
-    return clock.real(finish), int(finish[-1])
+    return clock.real(finish) - a, int(finish[-1])
 
 
 def replay_deferred(t: np.ndarray, s: np.ndarray, newest_first: bool,
@@ -217,10 +240,25 @@ def sojourn_s(scenario: Scenario, time_s: np.ndarray, op: np.ndarray, region: np
     attempt pushed out: its wait until then). Rows in serving order — the requests
     table's order. None when no region has a capacity. ``clocks``: the regions' clocks
     when their capacity changes in time."""
-    ticks = service_ticks(scenario)
-    if ticks is None:
+    if service_ticks(scenario) is None:
         return None
     out = np.zeros(len(time_s))
+    for rows, sojourn in region_sojourns_s(scenario, time_s, op, region, outcome, clocks):
+        out[rows] = sojourn
+    return out
+
+
+def region_sojourns_s(scenario: Scenario, time_s: np.ndarray, op: np.ndarray,
+                      region: np.ndarray, outcome: np.ndarray,
+                      clocks: list[RegionClock | None] | None = None
+                      ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """:func:`sojourn_s` region by region: the rows of the attempts that reached each
+    queue (a mask or an index) and their sojourns (seconds, in row order); the other
+    rows' sojourns are 0. Lets a caller add them where they go without a column of
+    zeros (the requests table: ≈ 5 ms at 2 M attempts)."""
+    ticks = service_ticks(scenario)
+    if ticks is None:
+        return
     work = worked(scenario, region, outcome)
     deferred = deferred_regions(scenario)
     entered = worked(scenario, region, outcome, True) if any(deferred) else None
@@ -230,16 +268,17 @@ def sojourn_s(scenario: Scenario, time_s: np.ndarray, op: np.ndarray, region: np
             continue
         if deferred[r]:
             rows = np.flatnonzero((region == r) & entered)
-            out[rows] = replay_deferred(time_s[rows], np.take(ticks[r], op[rows]),
+            yield rows, replay_deferred(time_s[rows], np.take(ticks[r], op[rows]),
                                         capacity.discipline == "lifo", capacity.max_queue)
             continue
-        rows = np.flatnonzero((region == r) & work)
-        if not len(rows):
+        rows = region == r  # a mask: gathers and the scatter faster than by index
+        rows &= work
+        if not rows.any():
             continue
         a = arrival_ticks(time_s[rows])
         clock = clocks[r] if clocks is not None else None
-        out[rows] = (timed_lindley(clock, a, np.take(ticks[r], op[rows]), 0)[0] - a) / TICKS_PER_S
-    return out
+        sojourn = timed_sojourns(clock, a, np.take(ticks[r], op[rows]), 0)[0]
+        yield rows, sojourn / TICKS_PER_S
 
 
 class Queues:
@@ -264,8 +303,6 @@ class Queues:
                  clocks: list[RegionClock | None] | None = None,
                  watches: list[Watch | None] | None = None) -> None:
         self.ticks = ticks
-        self.n_ops = ticks.shape[1]
-        self.flat_ticks = ticks.ravel()  # np.take of a flat index: 2× a 2-D fancy index
         self.clocks = clocks or [None] * len(scenario.regions)
         self.watches = watches or [None] * len(scenario.regions)
         self.shed_at = None if shed_at is None else shed_at.tolist()
@@ -277,8 +314,9 @@ class Queues:
         self.free = [0] * len(scenario.regions)  # when each backlog clears (on its clock)
         self.deferred = deferred_regions(scenario)  # lifo, drop_oldest: attempts may wait
         self.waiting: list[deque] = [deque() for _ in scenario.regions]  # their parked ones
+        # A batch's attempts (regions, times, operations), worked out at its end.
         self.log: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
-        self.log_one: list[tuple[int, int, int]] = []
+        self.log_one: list[tuple[int, float, int]] = []
         self.limit_ticks: np.ndarray | None = None
 
     def take(self, r: int, op: int, t: float, fixed: float = 0.0,
@@ -290,10 +328,10 @@ class Queues:
         attempt that finds the server busy or others waiting gets :data:`WAIT`."""
         if not self.limited[r]:
             return 0.0
-        a = math.ceil(t * TICKS_PER_S)
         if self.log is not None:
-            self.log_one.append((r, a, self.rows[r][op]))
+            self.log_one.append((r, t, op))
             return 0.0
+        a = math.ceil(t * TICKS_PER_S)
         if self.deferred[r] and (self.waiting[r] or self.free[r] > a):
             return WAIT
         work, clock = self.rows[r][op], self.clocks[r]
@@ -315,9 +353,12 @@ class Queues:
         return sojourn
 
     def take_many(self, region: np.ndarray, op: np.ndarray, t: np.ndarray) -> None:
-        """Log the attempts of requests served vectorised in a batch."""
-        work = np.take(self.flat_ticks, np.multiply(region, self.n_ops, dtype=np.int64) + op)
-        self.log.append((region, arrival_ticks(t), work))
+        """Log the attempts of requests served vectorised in a batch: their ticks and
+        works are worked out by :meth:`book`, once a batch instead of once a wave (a
+        batch has ≈ 8 waves and a few guesses). The arrays are kept, not copied, until
+        then (as :meth:`~drsim.model.quotas.Quotas.take_many` keeps its times): the
+        caller must not change them in place during the batch."""
+        self.log.append((region, t, op))
 
     def fits(self, epoch: Epoch, limit_s: np.ndarray, region: np.ndarray, t: np.ndarray,
              op: np.ndarray, maybe_t: np.ndarray, maybe_op: np.ndarray) -> bool:
@@ -345,10 +386,10 @@ class Queues:
                 continue
             order = np.argsort(np.concatenate([t[mine], maybe_t]), kind="stable")
             a, s = a[order], s[order]
-            finish = timed_lindley(self.clocks[r], a, s, self.free[r])[0]
-            if int((finish - a).max()) > self.SAFETY * self.limit_ticks[r]:
+            sojourn = timed_sojourns(self.clocks[r], a, s, self.free[r])[0]
+            if int(sojourn.max()) > self.SAFETY * self.limit_ticks[r]:
                 return False
-            if self.deferred[r] and int((finish - a - s).max()) > 0:
+            if self.deferred[r] and int((sojourn - s).max()) > 0:
                 return False
         return True
 
@@ -374,21 +415,28 @@ class Queues:
         log = self.log
         self.log = None
         if self.log_one:
-            r, a, s = (np.array(c, dtype=np.int64) for c in zip(*self.log_one, strict=True))
-            log.append((r, a, s))
+            r, t, op = zip(*self.log_one, strict=True)
+            log.append((np.array(r, dtype=np.int64), np.array(t, dtype=np.float64),
+                        np.array(op, dtype=np.int64)))
         if not log:
             return True
-        region, a, s = (np.concatenate(c) for c in zip(*log, strict=True))
-        for r in distinct(region).tolist():
-            if not self.limited[r]:
+        region, t, op = (np.concatenate(c) for c in zip(*log, strict=True))
+        a = arrival_ticks(t)  # as math.ceil in take: the same float product, rounded up
+        for r, limited in enumerate(self.limited):
+            if not limited:
                 continue
             mine = region == r
-            ar, sr = in_time_order(a[mine], s[mine])
+            count = np.count_nonzero(mine)
+            if not count:
+                continue
+            # Most batches reach one region only: then no gather.
+            ar, opr = (a, op) if count == len(a) else (a[mine], op[mine])
+            ar, sr = in_time_order(ar, np.take(self.ticks[r], opr))
             if self.watches[r] is not None:
                 self.watches[r].enter_many(ar, sr)
-            finish, self.free[r] = timed_lindley(self.clocks[r], ar, sr, self.free[r])
-            if int((finish - ar).max()) > self.limit_ticks[r]:
+            sojourn, self.free[r] = timed_sojourns(self.clocks[r], ar, sr, self.free[r])
+            if int(sojourn.max()) > self.limit_ticks[r]:
                 return False
-            if self.deferred[r] and int((finish - ar - sr).max()) > 0:
+            if self.deferred[r] and int((sojourn - sr).max()) > 0:
                 return False  # one would have waited: decided at its service, not arrival
         return True
