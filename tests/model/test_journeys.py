@@ -466,7 +466,7 @@ def test_fixed_lifetimes_give_the_refreshes_of_drawing_them(token, policy):
     assert stream.bit_generator.state == spec.bit_generator.state
 
 
-@pytest.mark.parametrize("top_round", [40, 70_000])  # radix sort of rounds; the fallback
+@pytest.mark.parametrize("top_round", [40, 70_000, 1 << 40])  # packed keys; the fallback
 def test_refreshes_order_by_round_then_row_is_lexsort(top_round):
     from drsim.model.journeys import _by_round_then_row
 
@@ -475,6 +475,18 @@ def test_refreshes_order_by_round_then_row_is_lexsort(top_round):
     rows = np.concatenate(runs)  # session rows, increasing within each round drawn
     rounds = np.concatenate([np.full(len(run), k) for k, run in enumerate(runs)])
     rounds = rounds + rng.integers(0, top_round, 5000)[rows]  # skipped rounds per session
+    assert np.array_equal(_by_round_then_row(rounds, rows), np.lexsort((rows, rounds)))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_refreshes_order_by_round_then_row_is_a_stable_lexsort(seed):
+    """Any rounds and rows, equal pairs and negative rounds included: lexsort's order."""
+    from drsim.model.journeys import _by_round_then_row
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 3000))
+    rows = rng.integers(0, [1, 7, 1 << 20][seed % 3], n).astype(np.int32)
+    rounds = rng.integers(-1 if seed == 5 else 0, [3, 300, 1 << 30][seed % 3], n)
     assert np.array_equal(_by_round_then_row(rounds, rows), np.lexsort((rows, rounds)))
 
 
