@@ -240,10 +240,9 @@ class BatchServer:
         as_now = op.copy()
         k = np.flatnonzero(valid & (op == REFRESH))
         as_now[k] = plane.rules.served_as_many(op[k], t[k], safe[k])
-        touched = plane.lockout.table.held_any(safe)  # lockout state matters to sign-ins only
         eligible = legit & plane.is_batched[op] & valid & born & ~m2m
-        in_rounds, blocked = self._rounds(t, op, user, safe, valid, eligible, m2m, touched,
-                                          t1, [stand_ins, apply_users[~alone]])
+        in_rounds, blocked = self._rounds(t, op, user, safe, valid, eligible, m2m, t1,
+                                          [stand_ins, apply_users[~alone]])
         fast = (eligible & ~self._among(safe, blocked)) | m2m
         as_now = np.where(fast, as_now, op)
         fidx = np.flatnonzero(fast)
@@ -341,8 +340,8 @@ class BatchServer:
         return found
 
     def _rounds(self, t: np.ndarray, op: np.ndarray, user: np.ndarray, safe: np.ndarray,
-                valid: np.ndarray, eligible: np.ndarray, m2m: np.ndarray, touched: np.ndarray,
-                t1: float, taking_part: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+                valid: np.ndarray, eligible: np.ndarray, m2m: np.ndarray, t1: float,
+                taking_part: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """Users with several eligible requests are served in rounds (one request per user
         per wave, in order) if no sign-in of theirs can meet a superseded password, lockout
         state or, migrating, a region without them, and, if they write, their DNS answer
@@ -361,7 +360,11 @@ class BatchServer:
         ordered = np.sort(user[eligible].astype(np.int32))
         several = distinct(ordered[1:][ordered[1:] == ordered[:-1]])
         in_rounds = eligible & self._among(safe, several)
-        blocked = [user[valid & ~eligible & ~m2m], *taking_part, user[in_rounds & touched]]
+        # (lockout state matters to sign-ins only; asked of the users in rounds alone, a
+        # tenth of the batch)
+        rounds_users = user[in_rounds]
+        blocked = [user[valid & ~eligible & ~m2m], *taking_part,
+                   rounds_users[plane.lockout.table.held_any(rounds_users)]]
         w = np.flatnonzero(in_rounds & IS_WRITE[op])
         if len(w) and plane.router.per_operation:
             blocked.append(distinct(user[w]))  # their requests may go elsewhere than the write
