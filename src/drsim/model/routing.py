@@ -152,14 +152,14 @@ class Router:
         last = self._last_refresh(t, users)
         # Until t_end the client's answer is the record's at a refresh in [last, its last
         # refresh before t_end] (widened by far more than rounding, and at most t_end).
-        end = np.minimum(self._last_refresh(t_end, users) + 1e-6, t_end)
+        until = np.minimum(self._last_refresh(t_end, users) + 1e-6, t_end)
         steady = np.ones(len(users), dtype=np.bool_)
         homes = (np.zeros(len(users), dtype=np.int64) if self.main.single_home
                  else view(self.directory.home)[users])
         for h, times in enumerate(self.main.times_np):
             # The first answer holds before the record's first time too (route clips the
             # index at 0): a refresh before it meets no change.
-            changes = np.maximum(np.searchsorted(times, end, side="right"), 1) - np.maximum(
+            changes = np.maximum(np.searchsorted(times, until, side="right"), 1) - np.maximum(
                 np.searchsorted(times, last, side="right"), 1)
             steady &= (homes != h) | (changes == 0)
         for start, end, _ in self.outages:
