@@ -8,7 +8,6 @@ the interval (it may be conservative).
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from drsim.model import dns_outages
 from drsim.model.control import run_control_plane
@@ -18,11 +17,10 @@ from drsim.model.streams import Streams
 from drsim.scenario import load_scenario
 
 
-@pytest.mark.parametrize("ttl", ["120s", "900s"])  # 900 s: many clients refresh no more
-def test_a_steady_answer_never_changes(ttl):           # in a window after a change in it
+def test_a_steady_answer_never_changes():
     scenario = load_scenario("cognito-active-passive", [
         "users.population=3000", "run.duration=1h", "faults.0.start=10m",
-        "faults.0.duration=20m", f"dns.ttl={ttl}"])
+        "faults.0.duration=20m", "dns.ttl=120s"])
     streams = Streams(scenario.run.seed, 0)
     control = run_control_plane(scenario, streams)
     assert len(control.record_times[0]) > 2  # a failover and a failback move the answer
