@@ -103,14 +103,19 @@ class Router:
             now.append(answers[max(k, 0)])
             # (shy of the difference by far more than rounding: a conservative bound)
             bound.append(np.inf if k <= 0 else (t0 - float(times[k])) * (1.0 - 1e-12) - 1e-9)
-        period = view(d.dns_period)[users]
         if record.single_home:
             result = np.full(len(t), now[0], dtype=np.int64)
-            hard = np.flatnonzero(~(period <= bound[0]))
         else:
             home = view(d.home)[users]
             result = np.array(now, dtype=np.int64)[home]
-            hard = np.flatnonzero(~(period <= np.array(bound)[home]))
+        if min(bound) == np.inf:
+            # No change by max(t): every answer is the first (a refresh is at or before its
+            # request; a NaN period counts as pinned). A quarter of the reference's routes:
+            # their periods are not read (8 ms).
+            return result
+        period = view(d.dns_period)[users]
+        hard = np.flatnonzero(~(period <= (bound[0] if record.single_home
+                                           else np.array(bound)[home])))
         if len(hard):
             result[hard] = self._resolve_exact(record, t[hard], users[hard])
         return result
