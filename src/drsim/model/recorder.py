@@ -116,25 +116,27 @@ class Recorder:
         """Legitimate attempts served vectorised: arrivals (``seq`` < 0, row = ``key``)
         into their rows, the others as dynamic rows; returns each one's row."""
         static = seq < 0
+        dynamic = np.flatnonzero(~static)
+        if not len(dynamic):  # only arrivals (most waves): no masks
+            static = slice(None)
         rows = key[static].astype(np.int64)
         np.frombuffer(self.outcome, dtype=np.uint8)[rows] = outcome[static]
         view(self.region)[rows] = region[static]
         self.user[rows] = user[static]
         view(self.client)[rows] = client[static]
         self.op[rows] = op[static]
-        dynamic = np.flatnonzero(~static)
+        if not len(dynamic):
+            return rows
         row_of = np.empty(len(t), dtype=np.int64)
         row_of[static] = rows
-        if len(dynamic):
-            dyn = self.dynamic
-            first = self.n_static + len(dyn["time"])
-            row_of[dynamic] = np.arange(first, first + len(dynamic))
-            for name, values in (("time", t), ("op", op), ("user", user), ("client", client),
-                                 ("region", region), ("outcome", outcome),
-                                 ("attempt", attempt), ("seq", seq)):
-                dyn[name].frombytes(values[dynamic].astype(_NP_OF[dyn[name].typecode])
-                                    .tobytes())
-            dyn["attacker"].frombytes(np.full(len(dynamic), -1, np.int16).tobytes())
+        dyn = self.dynamic
+        first = self.n_static + len(dyn["time"])
+        row_of[dynamic] = np.arange(first, first + len(dynamic))
+        for name, values in (("time", t), ("op", op), ("user", user), ("client", client),
+                             ("region", region), ("outcome", outcome),
+                             ("attempt", attempt), ("seq", seq)):
+            dyn[name].frombytes(values[dynamic].astype(_NP_OF[dyn[name].typecode]).tobytes())
+        dyn["attacker"].frombytes(np.full(len(dynamic), -1, np.int16).tobytes())
         return row_of
 
     def record_guesses(self, rows: np.ndarray, outcome: np.ndarray, region: np.ndarray,
