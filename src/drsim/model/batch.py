@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from drsim.model.agenda import APPLY, REQUEST
-from drsim.model.arrays import distinct
+from drsim.model.arrays import distinct, repeated
 from drsim.model.directory import view
 from drsim.model.operations import IS_WRITE, M2M, OK, REFRESH, SIGN_IN, SIGN_UP
 from drsim.model.quotas import BatchAssumptionBroken
@@ -358,9 +358,7 @@ class BatchServer:
         """
         plane = self.plane
         d = plane.directory
-        # (numpy's sort of 32-bit ints, vectorised, takes a third of repeated()'s radix passes)
-        ordered = np.sort(user[eligible].astype(np.int32))
-        several = distinct(ordered[1:][ordered[1:] == ordered[:-1]])
+        several = repeated(user[eligible])
         in_rounds = eligible & self._among(safe, several)
         # (lockout state matters to sign-ins only; asked of the users in rounds alone, a
         # tenth of the batch)
