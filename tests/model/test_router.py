@@ -8,6 +8,7 @@ the interval (it may be conservative).
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from drsim.model import dns_outages
 from drsim.model.control import run_control_plane
@@ -17,10 +18,11 @@ from drsim.model.streams import Streams
 from drsim.scenario import load_scenario
 
 
-def test_a_steady_answer_never_changes():
+@pytest.mark.parametrize("ttl", ["120s", "900s"])  # 900 s: many clients refresh no more
+def test_a_steady_answer_never_changes(ttl):           # in a window after a change in it
     scenario = load_scenario("cognito-active-passive", [
         "users.population=3000", "run.duration=1h", "faults.0.start=10m",
-        "faults.0.duration=20m", "dns.ttl=120s"])
+        "faults.0.duration=20m", f"dns.ttl={ttl}"])
     streams = Streams(scenario.run.seed, 0)
     control = run_control_plane(scenario, streams)
     assert len(control.record_times[0]) > 2  # a failover and a failback move the answer

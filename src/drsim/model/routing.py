@@ -144,18 +144,22 @@ class Router:
         """Whether each user's main-record answer stays the same from ``t`` (one instant,
         or one per user) to ``t_end``.
 
-        Conservative: False if a record change or a DNS outage falls between the
-        client's last refresh before ``t`` and ``t_end``, even if the answer does
-        not change.
+        Conservative: False if a record change falls between the client's last
+        refresh before ``t`` and its last before ``t_end`` (its answers in between
+        are the record's at those refreshes), or a DNS outage between the first and
+        ``t_end``, even if the answer does not change.
         """
         last = self._last_refresh(t, users)
+        # Until t_end the client's answer is the record's at a refresh in [last, its last
+        # refresh before t_end] (widened by far more than rounding, and at most t_end).
+        end = np.minimum(self._last_refresh(t_end, users) + 1e-6, t_end)
         steady = np.ones(len(users), dtype=np.bool_)
         homes = (np.zeros(len(users), dtype=np.int64) if self.main.single_home
                  else view(self.directory.home)[users])
         for h, times in enumerate(self.main.times_np):
             # The first answer holds before the record's first time too (route clips the
             # index at 0): a refresh before it meets no change.
-            changes = max(int(np.searchsorted(times, t_end, side="right")), 1) - np.maximum(
+            changes = np.maximum(np.searchsorted(times, end, side="right"), 1) - np.maximum(
                 np.searchsorted(times, last, side="right"), 1)
             steady &= (homes != h) | (changes == 0)
         for start, end, _ in self.outages:
