@@ -282,19 +282,20 @@ def test_busy_writers_equal_sequential_reference(monkeypatch):
         *RATES_ONLY, "users.population=2000", "run.duration=30m", "faults.0.start=8m",
         "faults.0.duration=10m", "traffic.profile_update=20/s", "traffic.password_change=5/s",
         "traffic.sign_out=5/s", "traffic.profile_read=20/s", "replication.lag=0.5s"])
-    in_rounds = []
+    in_rounds, held_back = [], []  # per batch: writers steady, writers not
     steady = Router.steady
 
     def counting(router, t, users, t_end):
         answer = steady(router, t, users, t_end)
         in_rounds.append(int(answer.sum()))
+        held_back.append(len(answer) - in_rounds[-1])
         return answer
 
     monkeypatch.setattr(Router, "steady", counting)
     batched = simulate(scenario, 0, batch=True)
     reference = simulate(scenario, 0, batch=False)
     assert sum(in_rounds) > 1000
-    assert min(in_rounds) == 0 < max(in_rounds)  # some batches straddle a DNS change
+    assert max(held_back) > 0  # some batches straddle a DNS change
     assert_same_run(batched, reference)
 
 

@@ -162,8 +162,8 @@ class Router:
             changes = np.maximum(np.searchsorted(times, end, side="right"), 1) - np.maximum(
                 np.searchsorted(times, last, side="right"), 1)
             steady &= (homes != h) | (changes == 0)
-        for start, end, _ in self.outages:
-            steady &= (start > t_end) | (end <= last)
+        for start, stop, _ in self.outages:
+            steady &= (start > t_end) | (stop <= last)
         return steady | ~np.isfinite(view(self.directory.dns_period)[users])  # pinned
 
     def route(self, t: float, user: int, op: int) -> int:
