@@ -375,14 +375,16 @@ class BatchServer:
             first[1:] = writer[1:] != writer[:-1]
             writer, when = writer[first], when[first]
             blocked.append(writer[~plane.router.steady(when, writer, t1)])
-        if len(several):
-            risky = np.zeros(len(several), dtype=np.bool_)
-            newest = view(d.newest_cred)[several]
+        # (the others hold the start state in every replica: no superseded password)
+        varied = several[plane.rules.varied_many(several)]
+        if len(varied):
+            risky = np.zeros(len(varied), dtype=np.bool_)
+            newest = view(d.newest_cred)[varied]
             for r in range(len(d.cred)):
-                risky |= view(d.cred[r])[several] < newest
+                risky |= view(d.cred[r])[varied] < newest
                 if plane.migrates:
-                    risky |= view(d.exists[r])[several] == 0
-            blocked.append(several[risky])
+                    risky |= view(d.exists[r])[varied] == 0
+            blocked.append(varied[risky])
         return in_rounds, np.concatenate(blocked)
 
     def _maybe(self, plan: Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

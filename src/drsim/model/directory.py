@@ -36,28 +36,25 @@ from drsim.scenario.schema import ClampTtl, ExtendTtl, HonourTtl, PinAnswer, Sce
 
 MFA_KINDS = ("none", "sms", "email", "totp")
 
-_TYPECODES = {np.dtype(np.int8): "b", np.dtype(np.int32): "i", np.dtype(np.int64): "q",
-              np.dtype(np.float64): "d", np.dtype(np.bool_): "b"}
-
-
-def raw(values: np.ndarray) -> array:
-    """A Python ``array`` copy of ``values``: fast scalar access in the request loop.
-
-    Vector operations use :func:`view`, which shares the same memory.
+def raw(values: np.ndarray) -> memoryview:
+    """``values`` as a column: a memoryview of them (booleans as int8), no copy. Scalar
+    access through it is as fast as a Python ``array``'s in the request loop (≈ 25 ns);
+    vector operations use :func:`view`, which shares the same memory.
     """
     values = np.ascontiguousarray(values)
     if values.dtype == np.bool_:
-        values = values.astype(np.int8)
-    stored = array(_TYPECODES[values.dtype])
-    stored.frombytes(values.view(np.uint8))  # one copy: no intermediate bytes object
-    return stored
+        values = values.view(np.int8)
+    return memoryview(values)
 
 
 _DTYPES = {"b": np.int8, "h": np.int16, "i": np.int32, "q": np.int64, "d": np.float64}
 
 
-def view(stored: array | bytearray) -> np.ndarray:
-    """A numpy view (no copy) of a raw array (a bytearray is a column of uint8)."""
+def view(stored: memoryview | array | bytearray) -> np.ndarray:
+    """A numpy view (no copy) of a column: a :func:`raw` one, a Python ``array`` (the
+    logs that grow), or a bytearray (a column of uint8)."""
+    if isinstance(stored, memoryview):
+        return np.asarray(stored)
     if isinstance(stored, bytearray):
         return np.frombuffer(stored, dtype=np.uint8)
     return np.frombuffer(stored, dtype=_DTYPES[stored.typecode])
@@ -206,7 +203,8 @@ class Directory:
         total = 0
         for value in vars(self).values():
             columns = value if isinstance(value, list) else [value]
-            total += sum(c.itemsize * len(c) for c in columns if isinstance(c, array))
+            total += sum(memoryview(c).nbytes for c in columns
+                         if isinstance(c, memoryview | array | bytearray))
         return total
 
 
