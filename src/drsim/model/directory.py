@@ -134,9 +134,10 @@ class Directory:
             self.profile.append(raw(np.zeros(capacity, dtype=np.int32)))
             self.revoked_at.append(raw(np.full(capacity, -np.inf)))
             self.disabled.append(raw(np.zeros(capacity, dtype=np.int8)))
-        self.varied = bytearray(b"\x01" * capacity)
+        varied = np.ones(capacity, dtype=np.int8)
         if uniform:
-            self.varied[:population] = bytes(population)
+            varied[:population] = 0
+        self.varied = raw(varied)
 
     def _draw_clients(self, scenario: Scenario, rng: np.random.Generator, capacity: int,
                       signup_kinds: np.ndarray | None) -> None:
