@@ -13,7 +13,7 @@ versions, the session (issuing region, issue time, revoked; it expires
 Per region replica: exists, credential version (−1: imported without a
 password hash), profile version, time of the newest applied revocation,
 disabled. Versions count acknowledged writes of that user (0 at start).
-About 90 bytes per user with two regions.
+About 86 bytes per user with two regions.
 
 ``varied`` marks the users whose replicas may no longer all hold the start state
 (present, enabled, never revoked, credential and profile at version 0 as the
