@@ -375,16 +375,16 @@ class BatchServer:
             first[1:] = writer[1:] != writer[:-1]
             writer, when = writer[first], when[first]
             blocked.append(writer[~plane.router.steady(when, writer, t1)])
-        # (the others hold the start state in every replica: no superseded password)
-        varied = several[plane.rules.varied_many(several)]
-        if len(varied):
-            risky = np.zeros(len(varied), dtype=np.bool_)
-            newest = view(d.newest_cred)[varied]
-            for r in range(len(d.cred)):
-                risky |= view(d.cred[r])[varied] < newest
+        if len(several):  # a sign-in may meet a superseded password (or no user) anywhere
+            rules = plane.rules
+            varied = view(d.varied)[several]  # read once for every region
+            risky = np.zeros(len(several), dtype=np.bool_)
+            for r in range(rules.n_regions):
+                region = np.full(len(several), r)
+                risky |= rules.superseded_many(region, several, varied)
                 if plane.migrates:
-                    risky |= view(d.exists[r])[varied] == 0
-            blocked.append(varied[risky])
+                    risky |= rules.missing_many(region, several, varied)
+            blocked.append(several[risky])
         return in_rounds, np.concatenate(blocked)
 
     def _maybe(self, plan: Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -66,8 +66,8 @@ NO_HASH = -1
 class Directory:
     """Columnar user store for one run.
 
-    Columns are Python ``array`` objects (fast scalar access in the request
-    loop); :func:`view` gives a numpy view of any of them for vector work.
+    Columns are memoryviews of numpy arrays (:func:`raw`: fast scalar access in the
+    request loop); :func:`view` gives the numpy array of any of them for vector work.
 
     Args:
         scenario: The scenario.
@@ -111,11 +111,11 @@ class Directory:
 
         # One replica per region.
         mode = scenario.replication.mode
-        self.exists: list[array] = []
-        self.cred: list[array] = []
-        self.profile: list[array] = []
-        self.revoked_at: list[array] = []
-        self.disabled: list[array] = []
+        self.exists: list[memoryview] = []
+        self.cred: list[memoryview] = []
+        self.profile: list[memoryview] = []
+        self.revoked_at: list[memoryview] = []
+        self.disabled: list[memoryview] = []
         uniform = True  # every replica holds every initial user, with a password hash
         for r, region in enumerate(scenario.regions):
             exists = np.zeros(capacity, dtype=np.int8)

@@ -191,7 +191,7 @@ class Rules:
         return np.flatnonzero(view(self.directory.varied)[user] if varied is None else varied)
 
     def missing_many(self, region: np.ndarray, user: np.ndarray,
-                         varied: np.ndarray | None = None) -> np.ndarray:
+                     varied: np.ndarray | None = None) -> np.ndarray:
         missing = np.zeros(len(user), dtype=np.bool_)
         k = self.varied_many(user, varied)
         missing[k] = gather(self.directory.exists, region[k], user[k]) == 0
@@ -202,7 +202,7 @@ class Rules:
         return bool(self.directory.disabled[r][user])
 
     def disabled_many(self, region: np.ndarray, user: np.ndarray,
-                          varied: np.ndarray | None = None) -> np.ndarray:
+                      varied: np.ndarray | None = None) -> np.ndarray:
         disabled = np.zeros(len(user), dtype=np.bool_)
         k = self.varied_many(user, varied)
         disabled[k] = gather(self.directory.disabled, region[k], user[k]) != 0
@@ -221,7 +221,7 @@ class Rules:
         return OK
 
     def credential_many(self, region: np.ndarray, user: np.ndarray,
-                            varied: np.ndarray | None = None) -> np.ndarray:
+                        varied: np.ndarray | None = None) -> np.ndarray:
         out = np.full(len(user), OK, dtype=np.int64)
         k = self.varied_many(user, varied)
         stored = gather(self.directory.cred, region[k], user[k])
@@ -231,7 +231,7 @@ class Rules:
         return out
 
     def superseded_many(self, region: np.ndarray, user: np.ndarray,
-                            varied: np.ndarray | None = None) -> np.ndarray:
+                        varied: np.ndarray | None = None) -> np.ndarray:
         """Whether region ``region`` holds a superseded password of each user (such a
         sign-in feeds the lockout counters: the batch serves it one at a time)."""
         superseded = np.zeros(len(user), dtype=np.bool_)
@@ -314,7 +314,7 @@ class Rules:
         return OK
 
     def refresh_many(self, region: np.ndarray, user: np.ndarray,
-                         varied: np.ndarray | None = None) -> np.ndarray:
+                     varied: np.ndarray | None = None) -> np.ndarray:
         d = self.directory
         out = np.zeros(len(user), dtype=np.int64)
         k = self.varied_many(user, varied)  # only their replicas can hold a disable or a revocation
@@ -334,8 +334,7 @@ class Rules:
         there, or the token is rejected (a forced re-authentication follows)."""
         return self.missing(r, user) or self.refresh(r, user) == TOKEN_REJECTED
 
-    def ends_session_many(self, region: np.ndarray, user: np.ndarray,
-                              varied: np.ndarray | None = None) -> np.ndarray:
+    def ends_session_many(self, region: np.ndarray, user: np.ndarray) -> np.ndarray:
         """:meth:`ends_session` of many refreshes: only the terms that can apply in this
         design are gathered (a batch asks it of every refresh)."""
         d = self.directory
@@ -344,7 +343,7 @@ class Rules:
             rejected |= view(d.session_region)[user] != region
         if self.any_pinned:
             rejected |= self.pinned_elsewhere_many(region, user)
-        k = self.varied_many(user, varied)  # only their replicas can lack them, disable or revoke
+        k = self.varied_many(user)  # only their replicas can lack them, disable or revoke
         if len(k):
             r, u = region[k], user[k]
             revoked = gather(d.revoked_at, r, u) >= view(d.session_issued)[u]
