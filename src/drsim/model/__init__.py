@@ -21,7 +21,7 @@ from drsim.model.control import ControlTimeline, run_control_plane
 from drsim.model.corruption import plan_corruption
 from drsim.model.dataplane import DataPlane
 from drsim.model.directory import Directory
-from drsim.model.heap import keep_heap
+from drsim.model.heap import collector_paused, keep_heap
 from drsim.model.operations import base_latency_s
 from drsim.model.quotas import BatchAssumptionBroken
 from drsim.model.recorder import DataPlaneOutput
@@ -67,6 +67,13 @@ def simulate(
         The run's record tables (see :mod:`drsim.records`).
     """
     keep_heap()  # big temporaries reused from the heap, not faulted in afresh
+    with collector_paused():
+        return _simulate(scenario, replication, script, batch)
+
+
+def _simulate(scenario: Scenario, replication: int,
+              script: list[tuple[float, str, int]] | None, batch: bool) -> RunRecords:
+    """:func:`simulate`'s run."""
     streams = Streams(scenario.run.seed, replication)
     drains: list[float] = []
     control = run_control_plane(scenario, streams)

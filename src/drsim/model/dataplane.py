@@ -477,7 +477,7 @@ class DataPlane:
         elif op == SIGN_OUT:
             issued = float(d.session_issued[user])
             d.revoked_at[r][user] = t
-            d.session_revoked[user] = 1
+            d.session_issued[user] = -inf  # no session any more
             self._commit(t, user, KIND_REVOCATION, r, t, epoch)
             self._schedule_replays(t, op, user, issued, 0)
         elif op == ADMIN_DISABLE:
@@ -535,7 +535,6 @@ class DataPlane:
         d = self.directory
         d.session_issued[user] = t
         d.session_region[user] = r
-        d.session_revoked[user] = 0
 
     def _sign_in(self, t: float, op: int, user: int, r: int, attacker: int,
                  luck: float) -> Served:

@@ -104,10 +104,10 @@ class Directory:
         has_session = rng.random(capacity) < users.with_session
         has_session[population:] = False
         age = rng.uniform(0.0, sessions.refresh_token, capacity)
+        # When the user's refresh token was issued; −inf: none, or revoked (signed out).
         self.session_issued = raw(np.where(has_session, -age, -np.inf))
         primary = _authority_at_start(scenario)
         self.session_region = raw(np.full(capacity, primary, dtype=np.int8))
-        self.session_revoked = raw(np.zeros(capacity, dtype=np.int8))
 
         # One replica per region.
         mode = scenario.replication.mode

@@ -280,14 +280,14 @@ class Rules:
 
     def has_session(self, t: float, user: int) -> bool:
         """The user holds a refresh token that is neither revoked nor expired at ``t``
-        (a refresh without one is served, and retried, as a sign-in)."""
-        d = self.directory
-        return (not d.session_revoked[user]) and d.session_issued[user] + self.refresh_token_s > t
+        (a refresh without one is served, and retried, as a sign-in; a revoked one's
+        issue time reads −inf)."""
+        return self.directory.session_issued[user] + self.refresh_token_s > t
 
     def has_session_many(self, t: np.ndarray, user: np.ndarray) -> np.ndarray:
-        d = self.directory
-        expires = view(d.session_issued)[user] + self.refresh_token_s
-        return (view(d.session_revoked)[user] == 0) & (expires > t)
+        expires = view(self.directory.session_issued)[user]
+        expires += self.refresh_token_s
+        return expires > t
 
     def served_as(self, op: int, t: float, user: int) -> int:
         """The operation a request is served as: a refresh without a session signs in."""

@@ -148,7 +148,6 @@ class WaveServer:
             who, when = user[new_session], t[new_session]
             view(d.session_issued)[who] = when
             view(d.session_region)[who] = decision.region[new_session]
-            view(d.session_revoked)[who] = 0
         first_federated = ok & (op == FEDERATED) & (decision.region == plane.rules.primary)
         if first_federated.any():
             view(d.fed_seen)[user[first_federated]] = 1
@@ -295,7 +294,7 @@ class WaveServer:
         for who, when in zip(user[profile].tolist(), t[profile].tolist(), strict=True):
             acks.setdefault(who, []).append(when)
         sign_out = op == SIGN_OUT
-        view(d.session_revoked)[user[sign_out]] = 1
+        view(d.session_issued)[user[sign_out]] = -np.inf  # no session any more
         value[sign_out] = t[sign_out]
         for r in distinct(region).tolist():
             here = region == r
