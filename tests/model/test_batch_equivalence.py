@@ -8,6 +8,7 @@ replays, shared lockout counters, one region and client kinds in time zones.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from rates_only import RATES_ONLY
 
@@ -296,6 +297,32 @@ def test_busy_writers_equal_sequential_reference(monkeypatch):
     reference = simulate(scenario, 0, batch=False)
     assert sum(in_rounds) > 1000
     assert max(held_back) > 0  # some batches straddle a DNS change
+    assert_same_run(batched, reference)
+
+
+def test_applies_first_equal_sequential_reference(monkeypatch):
+    """A replication apply due in a batch before every request of its user there is made
+    first, and the user's requests are served with the batch; an apply after one of them
+    keeps the user one at a time. Reads go to the nearest region here (read-local), where
+    an apply made out of order would change what they read: the run must match the
+    reference."""
+    scenario = load_scenario("read-local-write-primary", [
+        "users.population=5000", "run.duration=30m", "faults.0.start=10m",
+        "faults.0.duration=10m"])
+    first_of_users_in_batch, after = [], []  # applies made first, and not, of such users
+    applied_first = BatchServer._applied_first
+
+    def counting(server, t, user, stand_ins, times, apply_users):
+        first = applied_first(server, t, user, stand_ins, times, apply_users)
+        concerned = np.isin(apply_users, user)  # their user has requests in the batch
+        first_of_users_in_batch.append(int((first & concerned).sum()))
+        after.append(int((~first & concerned).sum()))
+        return first
+
+    monkeypatch.setattr(BatchServer, "_applied_first", counting)
+    batched = simulate(scenario, 0, batch=True)
+    reference = simulate(scenario, 0, batch=False)
+    assert sum(first_of_users_in_batch) > 100 and sum(after) > 10
     assert_same_run(batched, reference)
 
 

@@ -220,17 +220,19 @@ class BatchServer:
             legit &= ~plane.ordered_kinds[np.where(valid, view(d.client)[safe], 0)]
         apply_rows = np.array([it[3].row for it in applies], dtype=np.int64)
         apply_users = view(plane.writes.user)[apply_rows]
-        # How often the batch concerns the guessed accounts and the applies' users.
+        # Applies before everything else in the batch that concerns their users: all at
+        # once, now; the others concern the batch.
+        apply_times = np.array([it[0] for it in applies], dtype=np.float64)
+        first = self._applied_first(t, user, stand_ins, apply_times, apply_users)
+        if first.any():
+            plane.writes.apply_rows(apply_times[first], apply_rows[first])
+            applies = [it for it, a in zip(applies, first.tolist(), strict=True) if not a]
+            apply_users = apply_users[~first]
+        # How often the batch concerns the guessed accounts.
         guessed = arrivals.user[i:j][arrivals.attacker[i:j] >= 0]
-        values, counts = self._occurrences([user, stand_ins, apply_users],
-                                           np.concatenate([guessed, apply_users]))
+        values, counts = self._occurrences([user, stand_ins, apply_users], guessed)
         guessing = (plane.attackers.alone(arrivals, i, j, values, counts)
                     if plane.attackers.specs else np.zeros(n_arrivals, dtype=np.bool_))
-        # Applies to users nothing else in the batch concerns: all at once, now.
-        alone = counts[np.searchsorted(values, apply_users)] == 1
-        if alone.any():
-            plane.writes.apply_rows(np.array([it[0] for it in applies])[alone], apply_rows[alone])
-            applies = [it for it, a in zip(applies, alone.tolist(), strict=True) if not a]
         born = (user < d.population) | (op == SIGN_UP) | own
         k = np.flatnonzero(~born)
         born[k] = view(d.born)[safe[k]] != 0
@@ -242,7 +244,7 @@ class BatchServer:
         as_now[k[~plane.rules.has_session_many(t[k], safe[k])]] = SIGN_IN  # Rules.served_as
         eligible = legit & plane.is_batched[op] & valid & born & ~m2m
         in_rounds, blocked = self._rounds(t, op, user, safe, valid, eligible, m2m, t1,
-                                          [stand_ins, apply_users[~alone]])
+                                          [stand_ins, apply_users])
         fast = (eligible & ~self._among(safe, blocked)) | m2m
         as_now = np.where(fast, as_now, op)
         fidx = np.flatnonzero(fast)
@@ -255,6 +257,20 @@ class BatchServer:
         return Plan(i=i, n_arrivals=n_arrivals, t1=t1, t=t, op=op, user=user, as_now=as_now,
                     fast=fast, fidx=fidx, region=region, in_rounds=in_rounds,
                     guessing=guessing, requests=requests, applies=applies)
+
+    def _applied_first(self, t: np.ndarray, user: np.ndarray, stand_ins: np.ndarray,
+                       times: np.ndarray, apply_users: np.ndarray) -> np.ndarray:
+        """Mask of the applies (due at ``times``, to ``apply_users``) that come before
+        every request of their user in the batch (``t``, ``user``; all if none), each
+        the only apply of its user in it, none a stand-in's: made first, in the order
+        of service, they change nothing the batch's requests would not see (their users'
+        requests then served vectorised, not one at a time: 800 users a run at 1 M)."""
+        ids, index, counts = np.unique(apply_users, return_inverse=True, return_counts=True)
+        k = np.flatnonzero(self._among(user, ids))
+        earliest = np.full(len(ids), np.inf)
+        np.minimum.at(earliest, np.searchsorted(ids, user[k]), t[k])
+        return ((counts[index] == 1) & (times < earliest[index])
+                & ~self._among(apply_users, stand_ins))
 
     def _vectorisable(self, region: np.ndarray, op: np.ndarray, user: np.ndarray) -> np.ndarray:
         """Which of these requests may be decided vectorised: a sign-in against a superseded

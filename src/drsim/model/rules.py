@@ -111,14 +111,15 @@ class Rules:
         self.federation_needs_primary = limits.federated_needs_primary_sign_in
         self.cross_region_tokens = scenario.sessions.cross_region_tokens
         self.any_pinned = scenario.sessions.issuer_pinning > 0
-        self._arrays: dict[int, EpochArrays] = {}
+        self._arrays: dict[int, tuple[Epoch, EpochArrays]] = {}
 
     def arrays(self, epoch: Epoch) -> EpochArrays:
-        """The epoch's state as arrays (cached per epoch)."""
+        """The epoch's state as arrays (cached per epoch; the cache keeps the epoch, so
+        that its id is not another's)."""
         cached = self._arrays.get(id(epoch))
-        if cached is None:
-            cached = self._arrays[id(epoch)] = EpochArrays(epoch)
-        return cached
+        if cached is None or cached[0] is not epoch:
+            cached = self._arrays[id(epoch)] = (epoch, EpochArrays(epoch))
+        return cached[1]
 
     # ------------------------------------------------------------------ 1. endpoint
 
