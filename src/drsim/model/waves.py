@@ -143,10 +143,10 @@ class WaveServer:
         row_of = plane.recorder.record_many(t, op, recorded, client, region, outcome,
                                             wave.attempt, wave.seq, wave.key)
         ok = outcome == OK
-        new_session = ok & ((op == SIGN_IN) | (op == FEDERATED))
-        if new_session.any():
-            who, when = user[new_session], t[new_session]
-            view(d.session_issued)[who] = when
+        new_session = np.flatnonzero(ok & ((op == SIGN_IN) | (op == FEDERATED)))
+        if len(new_session):
+            who = user[new_session]
+            view(d.session_issued)[who] = t[new_session]
             view(d.session_region)[who] = decision.region[new_session]
         first_federated = ok & (op == FEDERATED) & (decision.region == plane.rules.primary)
         if first_federated.any():
