@@ -369,3 +369,19 @@ def test_a_signed_out_user_who_refreshes_signs_in_again():
         ("sign_in", "ok"),  # no session left to refresh: the client signs in
         ("refresh", "ok"),
     ]
+
+
+def test_a_client_kind_and_an_attacker_may_share_a_name():
+    """The requests table names each attempt's client kind, or its attacker; a name both
+    use is one category, and each row keeps its own."""
+    from drsim.scenario import load_scenario
+
+    overrides = ["users.population=2000", "run.duration=10m", "faults.0.start=5m"]
+    kind = load_scenario("cognito-active-passive", overrides).clients[0].name
+    shared = load_scenario("cognito-active-passive", [*overrides, f"attackers.0.name={kind}"])
+    requests = simulate(shared, 0).requests
+    client = requests["client"]
+    assert list(client.cat.categories).count(kind) == 1
+    assert (client[requests["attacker"]] == kind).all() and requests["attacker"].any()
+    legit = client[~requests["attacker"]]
+    assert (legit == kind).any() and (legit != kind).any()

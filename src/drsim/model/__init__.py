@@ -204,7 +204,9 @@ def _requests_table(scenario: Scenario, control: ControlTimeline,
     clients = [k.name for k in scenario.clients] + [a.name for a in scenario.attackers]
     # A client kind and an attacker may share a name: keep categories unique.
     unique_clients, remap = _unique_categories(clients)
-    client_codes = remap[np.where(attacker >= 0, attacker + len(scenario.clients), client)]
+    client_codes = np.where(attacker >= 0, attacker + len(scenario.clients), client)
+    if (remap != np.arange(len(remap))).any():
+        client_codes = remap[client_codes]
     return pd.DataFrame(
         {
             "time_s": time_s,
@@ -245,6 +247,8 @@ def _latency_s(scenario: Scenario, control: ControlTimeline, time_s: np.ndarray,
     edges = [0, *np.searchsorted(time_s, control.epoch_starts[1:], side="left").tolist(),
              len(time_s)]
     for epoch, (start, end) in enumerate(itertools.pairwise(edges)):
+        if not added[epoch].any():
+            continue  # adds 0 (the usual epoch)
         rows = region[start:end]
         reached = rows >= 0
         latency[start:end][reached] += added[epoch, rows[reached]]
