@@ -476,6 +476,7 @@ class BatchServer:
         first = rounds.earliest_per_user()
         lead = ~in_rounds
         lead[np.flatnonzero(in_rounds)[first]] = True
+        lead = np.flatnonzero(lead)
         wave = self._wave(plan, lead)
         settled: np.ndarray | None = ~in_rounds[lead]
         rounds = rounds.take(~first)
@@ -495,8 +496,7 @@ class BatchServer:
         mark[rounds_users] = False
 
     def _wave(self, plan: Plan, at: np.ndarray) -> Wave:
-        """The vectorised requests ``plan.fidx[at]`` (``at``: positions or a mask) as a
-        wave. Users served once are served as the plan found (exact: nothing else in the
+        """The vectorised requests ``plan.fidx[at]`` (``at``: positions) as a wave. Users served once are served as the plan found (exact: nothing else in the
         batch concerns them); requests in rounds are converted when served."""
         n = plan.n_arrivals
         pos = plan.fidx[at]
