@@ -148,8 +148,8 @@ class Directory:
         ttl = scenario.dns.ttl
         period = np.empty(capacity)
         for index, kind in enumerate(kinds):
-            mask = client == index
-            count = int(mask.sum())
+            mine = np.flatnonzero(client == index)  # positions: the kinds are interleaved
+            count = len(mine)
             behaviour = kind.dns
             if isinstance(behaviour, HonourTtl):
                 values = np.full(count, ttl)
@@ -161,7 +161,7 @@ class Directory:
                 values = sample(behaviour.keep_for, rng, count)
             else:  # pragma: no cover - the schema admits nothing else
                 raise TypeError(behaviour)
-            period[mask] = np.maximum(values, 1e-3)
+            period[mine] = np.maximum(values, 1e-3)
         finite = np.isfinite(period)
         phase = np.where(finite, rng.random(capacity) * np.where(finite, period, 0.0), -1.0)
         names = scenario.region_names

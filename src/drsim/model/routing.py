@@ -83,9 +83,9 @@ class Router:
         kinds = self.record_of_op[ops]
         result = np.empty(len(t), dtype=np.int64)
         for kind in distinct(kinds).tolist():
-            mask = kinds == kind
-            result[mask] = (view(self.directory.home)[users[mask]] if kind == LOCAL
-                            else self._resolve_many(self.records[kind], t[mask], users[mask]))
+            at = np.flatnonzero(kinds == kind)  # positions: the kinds are interleaved
+            result[at] = (view(self.directory.home)[users[at]] if kind == LOCAL
+                          else self._resolve_many(self.records[kind], t[at], users[at]))
         return result
 
     def _resolve_many(self, record: Record, t: np.ndarray, users: np.ndarray) -> np.ndarray:
@@ -131,12 +131,11 @@ class Router:
             last = np.where(inside & stale_ok, start - 1e-9, last)
             failed |= inside & ~stale_ok & (t < end)
         result = np.empty(len(t), dtype=np.int64)
-        homes = np.zeros(len(t), dtype=np.int64) if record.single_home else view(d.home)[users]
-        for h in range(len(record.times)):
-            mask = homes == h
-            if mask.any():
-                index = np.searchsorted(record.times_np[h], last[mask], side="right") - 1
-                result[mask] = record.answers_np[h][np.maximum(index, 0)]
+        homes = None if record.single_home else view(d.home)[users]
+        for h in range(len(record.times)):  # (positions: the homes are interleaved)
+            at = slice(None) if homes is None else np.flatnonzero(homes == h)
+            index = np.searchsorted(record.times_np[h], last[at], side="right") - 1
+            result[at] = record.answers_np[h][np.maximum(index, 0)]
         result[failed] = -1
         return result
 

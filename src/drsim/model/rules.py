@@ -73,9 +73,9 @@ def gather(columns: list, region: np.ndarray, user: np.ndarray) -> np.ndarray:
     most = int(counts.argmax())
     result = view(columns[most])[user]
     for r in np.flatnonzero(counts).tolist():
-        if r != most:
-            mask = region == r if r else region <= 0
-            result[mask] = view(columns[r])[user[mask]]
+        if r != most:  # (positions: the regions are interleaved)
+            at = np.flatnonzero(region == r if r else region <= 0)
+            result[at] = view(columns[r])[user[at]]
     return result
 
 
