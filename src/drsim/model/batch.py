@@ -250,7 +250,9 @@ class BatchServer:
         fidx = np.flatnonzero(fast)
         region = plane.router.route_many(t[fidx], safe[fidx], as_now[fidx])
         keep = self._vectorisable(region, as_now[fidx], safe[fidx])
-        fidx, region = fidx[keep], region[keep]
+        if not keep.all():
+            keep = np.flatnonzero(keep)
+            fidx, region = fidx[keep], region[keep]
         fast[:] = False
         fast[fidx] = True
         in_rounds &= fast
@@ -412,9 +414,10 @@ class BatchServer:
         either = plan.in_rounds & (plan.op == REFRESH)
         if self.plane.retries.reauthenticates:
             either[self._refused_refreshes(plan, either)] = True
-        return (np.concatenate([plan.t[~plan.fast], plan.t[either]]),
-                np.concatenate([plan.as_now[~plan.fast], np.full(int(either.sum()), SIGN_IN)]),
-                np.concatenate([plan.user[~plan.fast], plan.user[either]]))
+        slow, either = np.flatnonzero(~plan.fast), np.flatnonzero(either)
+        return (np.concatenate([plan.t[slow], plan.t[either]]),
+                np.concatenate([plan.as_now[slow], np.full(len(either), SIGN_IN)]),
+                np.concatenate([plan.user[slow], plan.user[either]]))
 
     def _quotas_fit(self, plan: Plan, maybe_t: np.ndarray, maybe_op: np.ndarray) -> bool:
         """No bucket may run dry (:meth:`_maybe` says who is counted where). (A request

@@ -117,8 +117,8 @@ class Recorder:
         into their rows, the others as dynamic rows; returns each one's row."""
         static = seq < 0
         dynamic = np.flatnonzero(~static)
-        if not len(dynamic):  # only arrivals (most waves): no masks
-            static = slice(None)
+        # Only arrivals (most waves): all of them; else their positions (read six times)
+        static = slice(None) if not len(dynamic) else np.flatnonzero(static)
         rows = key[static].astype(np.int64)
         np.frombuffer(self.outcome, dtype=np.uint8)[rows] = outcome[static]
         view(self.region)[rows] = region[static]
