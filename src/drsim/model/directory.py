@@ -147,6 +147,7 @@ class Directory:
             client[self.population:self.population + len(signup_kinds)] = signup_kinds
         ttl = scenario.dns.ttl
         period = np.empty(capacity)
+        longest = np.zeros(len(kinds))
         for index, kind in enumerate(kinds):
             mine = np.flatnonzero(client == index)  # positions: the kinds are interleaved
             count = len(mine)
@@ -162,6 +163,7 @@ class Directory:
             else:  # pragma: no cover - the schema admits nothing else
                 raise TypeError(behaviour)
             period[mine] = np.maximum(values, 1e-3)
+            longest[index] = period[mine].max(initial=0.0)  # NaN if one is
         finite = np.isfinite(period)
         phase = np.where(finite, rng.random(capacity) * np.where(finite, period, 0.0), -1.0)
         names = scenario.region_names
@@ -179,6 +181,10 @@ class Directory:
             home = np.zeros(capacity, dtype=np.int8)
         self.client = raw(client)
         self.dns_period = raw(period)
+        # Per client kind, its users' longest DNS caching period: most kinds have one
+        # period for all, so a check against it reads a user's kind (one byte), not the
+        # user's period (eight).
+        self.longest_period = longest
         self.dns_phase = raw(phase)
         self.home = raw(home)
 

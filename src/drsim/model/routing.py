@@ -113,9 +113,11 @@ class Router:
             # request; a NaN period counts as pinned). A quarter of the reference's routes:
             # their periods are not read (8 ms).
             return result
-        period = view(d.dns_period)[users]
-        hard = np.flatnonzero(~(period <= (bound[0] if record.single_home
-                                           else np.array(bound)[home])))
+        bound = bound[0] if record.single_home else np.array(bound)[home]
+        # Only users of a kind whose longest period may not fit read their own period.
+        maybe = np.flatnonzero(~(d.longest_period[view(d.client)[users]] <= bound))
+        period = view(d.dns_period)[users[maybe]]
+        hard = maybe[~(period <= (bound if record.single_home else bound[maybe]))]
         if len(hard):
             result[hard] = self._resolve_exact(record, t[hard], users[hard])
         return result
