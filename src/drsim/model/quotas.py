@@ -48,8 +48,16 @@ class TokenBucket:
     def _lindley(self, times: np.ndarray) -> np.ndarray:
         """Capacity minus the tokens each take would find (none refused)."""
         deficit0 = self.capacity - self.tokens - 1.0
-        cumulative = np.cumsum(1.0 - self.rate * np.diff(times, prepend=self.last))
-        return cumulative - np.minimum(np.minimum.accumulate(cumulative), -deficit0)
+        # cumsum(1 − rate × diff(times, prepend=last)), in place (the same operations)
+        cumulative = np.empty(len(times))
+        cumulative[:1] = times[:1] - self.last
+        np.subtract(times[1:], times[:-1], out=cumulative[1:])
+        cumulative *= self.rate
+        np.subtract(1.0, cumulative, out=cumulative)
+        np.cumsum(cumulative, out=cumulative)
+        floor = np.minimum.accumulate(cumulative)
+        np.minimum(floor, -deficit0, out=floor)
+        return np.subtract(cumulative, floor, out=floor)
 
     def book(self, times: np.ndarray) -> bool:
         """Take one token at each of these sorted times; False if one would have been refused."""
