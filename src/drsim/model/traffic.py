@@ -307,28 +307,40 @@ def merged(arrivals: Arrivals, parts: list[dict[str, np.ndarray]]) -> Arrivals:
 
     Each part is put in time order on its own first (:func:`_in_time_order`); the sorted
     runs are then merged by one stable sort, which gallops through runs
-    (:func:`time_order`), and each column is taken through a few sequential runs rather
-    than at random across all of them.
+    (:func:`time_order`), and each source's rows go to increasing places (a few
+    sequential runs rather than at random across all of them).
 
-    Consumes ``arrivals`` and ``parts``: each column is concatenated once, taken in time
-    order and its sources released at once, so the peak is the sources, the order and the
-    columns merged so far rather than the old and the new arrivals side by side.
+    Consumes ``arrivals`` and ``parts``: the times are concatenated and sorted; every other
+    column is put in place source by source (each row at its rank in time order), each
+    source released once placed. The peak is the sources, the ranks and the columns merged
+    so far: no column is held three times (sources, concatenation, result), which at 100 k
+    users set the generation's peak.
     """
     for part in parts:
         _in_time_order(part)
     n = len(arrivals) + sum(len(part["t"]) for part in parts)
-
-    def column(name: str, key: str, order: np.ndarray | None) -> np.ndarray:
-        values = np.concatenate([getattr(arrivals, name), *(part.pop(key) for part in parts)])
-        setattr(arrivals, name, None)
-        return values if order is None else values[order]
-
-    time_s = column("time_s", "t", None)
+    time_s = np.concatenate([arrivals.time_s, *(part.pop("t") for part in parts)])
+    arrivals.time_s = None
     order = time_order(time_s)
     time_s = time_s[order]
-    merged_columns = {name: column(name, name, order) for name in ("op", "user", "pick", "u")}
-    added = n - len(arrivals.attacker)  # legitimate: attacker −1
-    attacker = np.concatenate([arrivals.attacker, np.full(added, -1, np.int16)])[order]
+    rank = np.empty_like(order)  # each concatenated row's position in time order
+    rank[order] = np.arange(n)
+    del order
+
+    def column(name: str, key: str) -> np.ndarray:
+        sources = [getattr(arrivals, name), *(part.pop(key) for part in parts)]
+        setattr(arrivals, name, None)
+        values = np.empty(n, dtype=np.result_type(*sources))  # np.concatenate's dtype
+        start = 0
+        for k, source in enumerate(sources):
+            sources[k] = None
+            values[rank[start:start + len(source)]] = source
+            start += len(source)
+        return values
+
+    merged_columns = {name: column(name, name) for name in ("op", "user", "pick", "u")}
+    attacker = np.full(n, -1, np.int16)  # legitimate: attacker −1
+    attacker[rank[:len(arrivals.attacker)]] = arrivals.attacker
     arrivals.attacker = None
     return Arrivals(time_s=time_s, attacker=attacker, signup_kinds=arrivals.signup_kinds,
                     **merged_columns)
