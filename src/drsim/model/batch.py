@@ -499,8 +499,9 @@ class BatchServer:
         mark[rounds_users] = False
 
     def _wave(self, plan: Plan, at: np.ndarray) -> Wave:
-        """The vectorised requests ``plan.fidx[at]`` (``at``: positions) as a wave. Users served once are served as the plan found (exact: nothing else in the
-        batch concerns them); requests in rounds are converted when served."""
+        """The vectorised requests ``plan.fidx[at]`` (``at``: positions) as a wave. Users
+        served once are served as the plan found (exact: nothing else in the batch
+        concerns them); requests in rounds are converted when served."""
         n = plan.n_arrivals
         pos = plan.fidx[at]
         agenda = np.flatnonzero(pos >= n)

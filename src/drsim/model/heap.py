@@ -50,12 +50,12 @@ def keep_heap() -> bool:
 
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for the duration (as it was before after).
+    """Python's cyclic garbage collector off for the duration, then as it was.
 
     A run makes few reference cycles but many small objects (agenda entries, tuples): the
     collector, set off by their number, would walk every object the process holds again
-    and again (about 3 % of a reference run's CPU time). What cycles the run leaves are
-    collected when it ends."""
+    and again (at 1 M users 136 collections, 63 ms: about 3 % of a reference run's CPU
+    time). The cycles a run leaves are collected afterwards, as usual."""
     enabled = gc.isenabled()
     gc.disable()
     try:

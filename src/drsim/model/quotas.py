@@ -238,7 +238,7 @@ def _grouped(key: np.ndarray, values: np.ndarray,
              n_keys: int) -> Callable[[int], np.ndarray]:
     """A look-up of ``values`` by ``key`` (0 ≤ key < ``n_keys``; others are left out), each
     group in its original order: one stable (radix) sort instead of a mask per key, of
-    one byte per key where they fit (a pass fewer than two bytes: 2.27 M takes 30 → 21 ms)."""
+    one byte per key where they fit (a radix pass fewer than two bytes: 30 % faster)."""
     order = np.argsort(key.astype(np.int8 if n_keys <= 127 else np.int16), kind="stable")
     bounds = np.searchsorted(key[order], np.arange(n_keys + 1), side="left").tolist()
     ordered = values[order]
