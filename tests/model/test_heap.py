@@ -44,3 +44,31 @@ def test_freed_arrays_stay_in_the_heap():
     assert kept == "True"
     assert freed < 1.0  # kept for the next array …
     assert _freed_mib("default")[1] > 60.0  # … where glibc's default hands it back
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_collector_is_paused_during_a_run_and_left_as_it_was(monkeypatch, enabled):
+    """No cyclic collection during a run (its many small objects would set off walks of
+    the whole heap); afterwards the collector is as the caller had it."""
+    import gc
+
+    from drsim.model import simulate
+    from drsim.model.dataplane import DataPlane
+    from drsim.scenario import load_scenario
+
+    seen = []
+    run = DataPlane.run
+
+    def observed(plane):
+        seen.append(gc.isenabled())
+        return run(plane)
+
+    monkeypatch.setattr(DataPlane, "run", observed)
+    scenario = load_scenario("cognito-active-passive", ["users.population=1000",
+                                                        "run.duration=5m", "faults.0.start=2m"])
+    (gc.enable if enabled else gc.disable)()
+    try:
+        simulate(scenario, 0)
+        assert seen == [False] and gc.isenabled() == enabled
+    finally:
+        gc.enable()
