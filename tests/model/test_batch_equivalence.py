@@ -312,8 +312,8 @@ def test_applies_first_equal_sequential_reference(monkeypatch):
     first_of_users_in_batch, after = [], []  # applies made first, and not, of such users
     applied_first = BatchServer._applied_first
 
-    def counting(server, t, user, stand_ins, times, apply_users):
-        first = applied_first(server, t, user, stand_ins, times, apply_users)
+    def counting(server, t, user, n_arrivals, stand_ins, times, apply_users):
+        first = applied_first(server, t, user, n_arrivals, stand_ins, times, apply_users)
         concerned = np.isin(apply_users, user)  # their user has requests in the batch
         first_of_users_in_batch.append(int((first & concerned).sum()))
         after.append(int((~first & concerned).sum()))

@@ -223,7 +223,7 @@ class BatchServer:
         # Applies before everything else in the batch that concerns their users: all at
         # once, now; the others concern the batch.
         apply_times = np.array([it[0] for it in applies], dtype=np.float64)
-        first = self._applied_first(t, user, stand_ins, apply_times, apply_users)
+        first = self._applied_first(t, user, n_arrivals, stand_ins, apply_times, apply_users)
         if first.any():
             plane.writes.apply_rows(apply_times[first], apply_rows[first])
             applies = [it for it, a in zip(applies, first.tolist(), strict=True) if not a]
@@ -260,15 +260,22 @@ class BatchServer:
                     fast=fast, fidx=fidx, region=region, in_rounds=in_rounds,
                     guessing=guessing, requests=requests, applies=applies)
 
-    def _applied_first(self, t: np.ndarray, user: np.ndarray, stand_ins: np.ndarray,
-                       times: np.ndarray, apply_users: np.ndarray) -> np.ndarray:
+    def _applied_first(self, t: np.ndarray, user: np.ndarray, n_arrivals: int,
+                       stand_ins: np.ndarray, times: np.ndarray,
+                       apply_users: np.ndarray) -> np.ndarray:
         """Mask of the applies (due at ``times``, to ``apply_users``) that come before
-        every request of their user in the batch (``t``, ``user``; all if none), each
-        the only apply of its user in it, none a stand-in's: made first, in the order
-        of service, they change nothing the batch's requests would not see (their users'
-        requests then served vectorised, not one at a time: 800 users a run at 1 M)."""
+        every request of their user in the batch (``t``, ``user``: its ``n_arrivals``
+        arrivals, in time order, then the agenda's requests; all if none), each the only
+        apply of its user in it, none a stand-in's: made first, in the order of service,
+        they change nothing the batch's requests would not see (their users' requests
+        then served vectorised, not one at a time: 800 users a run at 1 M).
+
+        Arrivals after the last apply come after every apply: only those before it (the
+        records of the previous batch's writes apply in its first seconds) are looked at."""
         ids, index, counts = np.unique(apply_users, return_inverse=True, return_counts=True)
-        k = np.flatnonzero(self._among(user, ids))
+        before = int(np.searchsorted(t[:n_arrivals], times.max(initial=-np.inf), side="right"))
+        rows = np.concatenate([np.arange(before), np.arange(n_arrivals, len(t))])
+        k = rows[self._among(user[rows], ids)]
         earliest = np.full(len(ids), np.inf)
         np.minimum.at(earliest, np.searchsorted(ids, user[k]), t[k])
         return ((counts[index] == 1) & (times < earliest[index])
