@@ -385,9 +385,9 @@ class BatchServer:
         d = plane.directory
         several = repeated(user[eligible])
         in_rounds = eligible & self._among(safe, several)
-        # (lockout state matters to sign-ins only; asked of the users in rounds alone, a
-        # tenth of the batch)
-        rounds_users = user[np.flatnonzero(in_rounds)]  # (positions: a tenth, interleaved)
+        # Lockout state matters to sign-ins only: asked of the users in rounds alone (a
+        # tenth of the batch, interleaved: taken by positions, not a mask).
+        rounds_users = user[np.flatnonzero(in_rounds)]
         blocked = [user[valid & ~eligible & ~m2m], *taking_part,
                    rounds_users[plane.lockout.table.held_any(rounds_users)]]
         w = np.flatnonzero(in_rounds & IS_WRITE[op])

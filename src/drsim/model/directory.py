@@ -7,8 +7,8 @@ effective DNS caching period of the user's resolver and its phase, the home
 region used by latency/weighted routing.
 
 Truth (what has been acknowledged anywhere): newest credential and profile
-versions, the session (issuing region, issue time, revoked; it expires
-``sessions.refresh_token`` after its issue).
+versions, the session (issuing region, issue time: −inf when there is none or it
+was revoked; it expires ``sessions.refresh_token`` after its issue).
 
 Per region replica: exists, credential version (−1: imported without a
 password hash), profile version, time of the newest applied revocation,
