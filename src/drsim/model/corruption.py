@@ -36,6 +36,7 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -44,6 +45,9 @@ from drsim.model.distributions import sample_one
 from drsim.model.replication import Channel, LagSampler
 from drsim.model.streams import Streams
 from drsim.scenario.schema import Corruption, Scenario
+
+if TYPE_CHECKING:
+    from drsim.model.acks import ProfileAcks
 
 NEVER = np.iinfo(np.int32).max
 """A profile version no user reaches: "not corrupted" / "not restored"."""
@@ -242,18 +246,18 @@ class ProfileCorruption:
         for user in self.plan.users.tolist():
             self.bad[user] = write(t, user, region)
 
-    def restore(self, write, acks: dict[int, list[float]], t: float, region: int) -> None:
+    def restore(self, write, acks: ProfileAcks, t: float, region: int) -> None:
         """Write the snapshot's profiles back at ``region``: each restored user's profile
         writes acknowledged after the snapshot (the bad one aside) are lost."""
         plan = self.plan
         snapshot = plan.snapshot_s
         if plan.restore_all:
-            users = sorted(u for u, times in acks.items() if times and times[-1] > snapshot)
+            users = acks.newest_after(snapshot)
         else:
             users = plan.users.tolist()
         lost = 0
         for user in users:
-            times = acks.get(user, [])
+            times = acks.times(user)
             after = len(times) - bisect.bisect_right(times, snapshot)
             lost += after - (1 if self.bad[user] != NEVER else 0)
             self.good[user] = write(t, user, region)

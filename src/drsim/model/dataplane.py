@@ -466,7 +466,7 @@ class DataPlane:
             version = int(d.newest_profile[user]) + 1
             d.newest_profile[user] = version
             d.profile[r][user] = version
-            self.writes.profile_acks.setdefault(user, []).append(t)
+            self.writes.profile_acks.add(user, version, t)
             self._commit(t, user, KIND_PROFILE, r, float(version), epoch)
         elif op == PASSWORD_CHANGE:
             old = int(d.newest_cred[user])

@@ -124,4 +124,4 @@ def _settle(log, kept: np.ndarray, lost: np.ndarray, t: float, p: int, s: int) -
         if newest[u] > v:
             newest[u] = int(v)
             if k == KIND_PROFILE:
-                del log.profile_acks.get(u, [])[int(v):]
+                log.profile_acks.keep(u, int(v))

@@ -162,9 +162,9 @@ class Recorder:
         """
         dyn = self.dynamic
         merge = _TimeMerge(arrivals.time_s, view(dyn["time"]), view(dyn["seq"]))
-        stale_index = merge.positions(np.array(self.stale_rows, dtype=np.int64))
-        extra_guess_index = merge.positions(np.array(self.extra_rows, dtype=np.int64))
-        shadow_locked_index = merge.positions(np.array(self.shadow_rows, dtype=np.int64))
+        stale_index, extra_guess_index, shadow_locked_index = (
+            merge.positions(np.array(rows, dtype=np.int64), arrivals.time_s)
+            for rows in (self.stale_rows, self.extra_rows, self.shadow_rows))
         time_s = merge.column(arrivals.time_s, view(dyn["time"]))
         arrivals.time_s = None
         attacker = merge.column(arrivals.attacker, view(dyn["attacker"]))
@@ -215,7 +215,7 @@ class _TimeMerge:
         self.at = np.searchsorted(static_t, sorted_t, "left") + np.arange(len(sorted_t))
         self.static = np.ones(self.n_static + len(sorted_t), dtype=np.bool_)
         self.static[self.at] = False
-        self._static_t, self._sorted_t = static_t, sorted_t
+        self._sorted_t = sorted_t
 
     def column(self, static: np.ndarray | None, dynamic: np.ndarray) -> np.ndarray:
         """The merged column (the static part's dtype; ``None``: zeros of the dynamic's)."""
@@ -227,14 +227,16 @@ class _TimeMerge:
         out[self.at] = dynamic[self.order]
         return out
 
-    def positions(self, rows: np.ndarray) -> np.ndarray:
-        """The merged positions of row numbers (first attempts, then dynamic rows)."""
+    def positions(self, rows: np.ndarray, static_t: np.ndarray) -> np.ndarray:
+        """The merged positions of row numbers (first attempts, then dynamic rows);
+        ``static_t`` as given to the constructor (not kept: the first attempts' times are
+        let go once merged)."""
         out = np.empty_like(rows)
         static = rows < self.n_static
         first = rows[static]
         # A first attempt follows the first attempts before it and the dynamic rows at or
         # before its time.
-        out[static] = first + np.searchsorted(self._sorted_t, self._static_t[first], "right")
+        out[static] = first + np.searchsorted(self._sorted_t, static_t[first], "right")
         rank = np.empty_like(self.order)
         rank[self.order] = np.arange(len(self.order))
         out[~static] = self.at[rank[rows[~static] - self.n_static]]

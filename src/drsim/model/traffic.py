@@ -303,28 +303,25 @@ def _no_rows() -> dict[str, np.ndarray]:
 def merged(arrivals: Arrivals, parts: list[dict[str, np.ndarray]]) -> Arrivals:
     """The arrivals and the legitimate first attempts of ``parts`` (each with columns t, op,
     user, pick, u), in time order (at equal times, the arrivals first, then the parts in
-    order).
+    order, each part's rows in their order).
 
-    Each part is put in time order on its own first (:func:`_in_time_order`); the sorted
-    runs are then merged by one stable sort, which gallops through runs
-    (:func:`time_order`), and each source's rows go to increasing places (a few
-    sequential runs rather than at random across all of them).
+    One stable sort of all the times (:func:`time_order`) orders them: a stable order of
+    the concatenation is that order, so no part is sorted on its own. Every other column
+    is then put in place source by source (each row at its rank in time order), as it
+    was given.
 
-    Consumes ``arrivals`` and ``parts``: the times are concatenated and sorted; every other
-    column is put in place source by source (each row at its rank in time order), each
-    source released once placed. The peak is the sources, the ranks and the columns merged
-    so far: no column is held three times (sources, concatenation, result), which at 100 k
-    users set the generation's peak.
+    Consumes ``arrivals`` and ``parts``: each source is released once placed. The peak is
+    the sources, the ranks and the columns merged so far: no column is held three times
+    (sources, concatenation, result), which at 100 k users set the generation's peak.
     """
-    for part in parts:
-        _in_time_order(part)
     n = len(arrivals) + sum(len(part["t"]) for part in parts)
     time_s = np.concatenate([arrivals.time_s, *(part.pop("t") for part in parts)])
     arrivals.time_s = None
     order = time_order(time_s)
     time_s = time_s[order]
     rank = np.empty_like(order)  # each concatenated row's position in time order
-    rank[order] = np.arange(n)
+    for start in range(0, n, BLOCK):  # a block at a time: no other n-long temporary
+        rank[order[start:start + BLOCK]] = np.arange(start, min(n, start + BLOCK))
     del order
 
     def column(name: str, key: str) -> np.ndarray:
@@ -346,16 +343,6 @@ def merged(arrivals: Arrivals, parts: list[dict[str, np.ndarray]]) -> Arrivals:
                     **merged_columns)
 
 
-def _in_time_order(part: dict[str, np.ndarray]) -> None:
-    """Put ``part``'s columns in time order (stably), in place; a sorted part is left as is."""
-    t = part["t"]
-    if not np.any(t[1:] < t[:-1]):
-        return
-    order = time_order(t)
-    for name, values in part.items():
-        part[name] = values[order]
-
-
 def time_order(t: np.ndarray) -> np.ndarray:
     """``np.argsort(t, kind="stable")``, faster on times far from sorted: times ≥ 0 sort as
     their bit patterns, so one sort of packed keys (the times' high bits, then the index)
@@ -369,11 +356,14 @@ def time_order(t: np.ndarray) -> np.ndarray:
     shift = np.uint64(bits)
     keys = t.view(np.uint64) >> shift
     keys <<= shift
-    for start in range(0, n, 1 << 20):  # the index, a block at a time (no n-long temporary)
-        keys[start:start + (1 << 20)] |= np.arange(start, min(n, start + (1 << 20)),
-                                                   dtype=np.uint64)
+    for start in range(0, n, BLOCK):  # the index, a block at a time (no n-long temporary)
+        keys[start:start + BLOCK] |= np.arange(start, min(n, start + BLOCK), dtype=np.uint64)
     keys.sort()
-    same = np.less(keys[1:] ^ keys[:-1], np.uint64(1 << bits))  # equal high bits
+    same = np.empty(n - 1, dtype=np.bool_)  # equal high bits, a block at a time
+    for start in range(0, n - 1, BLOCK):
+        end = min(n - 1, start + BLOCK)
+        np.less(keys[start + 1:end + 1] ^ keys[start:end], np.uint64(1 << bits),
+                out=same[start:end])
     keys &= np.uint64((1 << bits) - 1)
     order = keys.view(np.int64)
     if same.any():
@@ -386,6 +376,10 @@ def time_order(t: np.ndarray) -> np.ndarray:
         rows = order[k]
         order[k] = rows[np.lexsort((rows, t[rows], np.cumsum(starts)))]
     return order
+
+
+BLOCK = 1 << 20
+"""Rows a temporary of :func:`merged` and :func:`time_order` covers at once."""
 
 
 def _merged_draws(generators: list[np.random.Generator], bounds: np.ndarray,

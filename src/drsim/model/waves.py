@@ -295,9 +295,8 @@ class WaveServer:
                 version = view(newest)[user[mask]] + 1
                 view(newest)[user[mask]] = version
                 value[mask] = version
-        acks = self.plane.writes.profile_acks
-        for who, when in zip(user[profile].tolist(), t[profile].tolist(), strict=True):
-            acks.setdefault(who, []).append(when)
+        if profile.any():
+            self.plane.writes.profile_acks.add_many(user[profile], value[profile], t[profile])
         sign_out = op == SIGN_OUT
         view(d.session_issued)[user[sign_out]] = -np.inf  # no session any more
         value[sign_out] = t[sign_out]

@@ -15,6 +15,7 @@ from array import array
 
 import numpy as np
 
+from drsim.model.acks import ProfileAcks
 from drsim.model.agenda import APPLY, Agenda, Apply
 from drsim.model.arrays import distinct
 from drsim.model.control import ControlTimeline, Epoch
@@ -84,7 +85,7 @@ class WriteLog:
         self.stuck = bytearray()
         self.pending: dict[int, float] = {}  # rows whose apply is on the agenda: when
         self.writes = 0  # acknowledged writes so far (the next write id)
-        self.profile_acks: dict[int, list[float]] = {}  # user → ack time of each version
+        self.profile_acks = ProfileAcks(directory.capacity)
         # Split brains (heartbeat detector): when two regions took writes, and the rows of
         # the writes acknowledged then, flagged (model/reconcile.py) up to reconciled_s.
         self.splits = (split_windows(control.epochs)
@@ -321,7 +322,7 @@ class WriteLog:
             survived = view(d.profile[authority])
             newest = view(d.newest_profile)
             for user in np.nonzero(newest > survived)[0].tolist():
-                del self.profile_acks.get(user, [])[int(survived[user]):]
+                self.profile_acks.keep(user, int(survived[user]))
             newest[:] = survived
 
     def _rewind(self, t: float, p: int, s: int) -> None:
@@ -372,8 +373,8 @@ class WriteLog:
     def staleness_s(self, user: int, version: int, t: float) -> float:
         """How long before ``t`` the user's profile version after ``version`` was
         acknowledged (0 if unknown)."""
-        acks = self.profile_acks.get(user)
-        return t - acks[version] if acks and version < len(acks) else 0.0
+        acked = self.profile_acks.time_of(user, version + 1)
+        return 0.0 if acked is None else t - acked
 
     # ------------------------------------------------------------------ the table
 
