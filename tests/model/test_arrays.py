@@ -1,6 +1,7 @@
 """The model's array helpers give numpy's own answers: ``distinct`` and ``repeated`` are
 ``np.unique`` by one sort, ``time_order`` is ``np.argsort(kind="stable")`` by packed keys
-(ties, near-ties and times that must fall back included)."""
+(ties, near-ties and times that must fall back included); ``categories`` is numpy's
+``choice`` with probabilities, draw for draw."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import numpy as np
 import pytest
 
 from drsim.model.arrays import distinct, repeated
+from drsim.model.distributions import categories
 from drsim.model.traffic import time_order
 
 
@@ -131,3 +133,25 @@ def test_waits_follow_lindleys_recursion(n, free0):
         sojourn, last = timed_sojourns(None, a, s, free0)
         assert sojourn.tolist() == (np.array(finish) - a).tolist()
         assert last == finish[-1]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_categories_are_numpys_choice(seed):
+    """Same values and the stream left where numpy's choice leaves it: shares with zeros
+    (empty categories at either end) and the many-category fallback included."""
+    rng = np.random.default_rng(seed)
+    count = int(rng.integers(1, 12))
+    p = rng.random(count) * (rng.random(count) > 0.3)
+    p[rng.integers(count)] += 0.1
+    p /= p.sum()
+    size = int(rng.integers(0, 20_000))
+    a, b = np.random.default_rng(seed + 99), np.random.default_rng(seed + 99)
+    expected = a.choice(count, size, p=p).astype(np.int8)
+    drawn = categories(b, p, size)
+    assert drawn.dtype == np.int8 and np.array_equal(drawn, expected)
+    assert a.random() == b.random()
+
+
+def test_categories_refuse_shares_that_are_not_probabilities():
+    with pytest.raises(ValueError):
+        categories(np.random.default_rng(0), [0.5, 0.6], 3)

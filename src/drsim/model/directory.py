@@ -29,7 +29,7 @@ from array import array
 
 import numpy as np
 
-from drsim.model.distributions import sample
+from drsim.model.distributions import categories, sample
 from drsim.model.homes import draw_client_kinds
 from drsim.model.streams import Streams
 from drsim.scenario.schema import ClampTtl, ExtendTtl, HonourTtl, PinAnswer, Scenario
@@ -87,7 +87,7 @@ class Directory:
         rng = streams.get("users")
         mix = users.mfa
         shares = _normalised([mix.none, mix.sms, mix.email, mix.totp])
-        self.mfa = raw(rng.choice(4, capacity, p=shares).astype(np.int8))
+        self.mfa = raw(categories(rng, shares, capacity))
         self.federated = raw(rng.random(capacity) < users.federated)
         fed_seen = rng.random(capacity) < users.federated_seen_on_primary
         fed_seen[population:] = False
@@ -176,7 +176,7 @@ class Directory:
         elif scenario.dns.routing == "weighted":
             weights = scenario.dns.weights or {}
             p = _normalised([weights.get(name, 0.0) for name in names])
-            home = rng.choice(len(names), capacity, p=p).astype(np.int8)
+            home = categories(rng, p, capacity)
         else:
             home = np.zeros(capacity, dtype=np.int8)
         self.client = raw(client)

@@ -33,6 +33,25 @@ def sample_one(spec: object, rng: np.random.Generator) -> float:
 
 
 
+def categories(rng: np.random.Generator, p: np.ndarray | list[float], size: int) -> np.ndarray:
+    """``rng.choice(len(p), size, p=p).astype(np.int8)``, the same draws and values, faster
+    for a few categories: the choice is the number of bounds of the cumulative shares at
+    or below a uniform draw (a binary search per draw in numpy), counted here by one
+    comparison per bound, a pass each (the users' MFA methods at 1 M users 11 → 3 ms)."""
+    p = np.asarray(p, dtype=np.float64)
+    if len(p) > 8:
+        return rng.choice(len(p), size, p=p).astype(np.int8)
+    if p.min() < 0 or abs(p.sum() - 1.0) > math.sqrt(np.finfo(np.float64).eps):
+        raise ValueError("probabilities must be ≥ 0 and sum to 1")
+    bounds = p.cumsum()
+    bounds /= bounds[-1]  # as numpy's choice
+    u = rng.random(size)
+    chosen = np.zeros(size, dtype=np.int8)
+    for bound in bounds[:-1].tolist():  # u < 1 = the last bound
+        chosen += u >= bound
+    return chosen
+
+
 def length_biased(spec: object, rng: np.random.Generator, size: int) -> np.ndarray:
     """Draw ``size`` values from the length-biased form of ``spec`` (density x·f(x)/E[X]):
     the lengths of the intervals in progress at an instant of a stationary stream of

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from drsim.model.distributions import categories
 from drsim.model.streams import Streams
 from drsim.records import OP_CODE
 from drsim.scenario.schema import Scenario
@@ -153,7 +154,7 @@ def users_in_progress(scenario: Scenario, streams: Streams,
         weight = population_shares(scenario) * np.array(
             [profile_factor(scenario, zero, kind.time_zone or 0.0)[0] for kind in scenario.clients])
         rng = streams.get("sessions/before/population")
-        kinds = rng.choice(len(weight), count, p=weight / weight.sum()).astype(np.int8)
+        kinds = categories(rng, weight / weight.sum(), count)
     else:
         kinds = np.zeros(count, dtype=np.int8)
     picked = population_picks(scenario, streams, np.full(count, OP_CODE["sign_in"], np.int8),
@@ -196,7 +197,7 @@ def initial_kinds(scenario: Scenario, streams: Streams, population: int) -> np.n
 def draw_client_kinds(scenario: Scenario, rng: np.random.Generator, count: int) -> np.ndarray:
     """``count`` client kinds (int8), by share: one uniform per row, so any prefix of a
     longer draw is the shorter draw."""
-    return rng.choice(len(scenario.clients), count, p=population_shares(scenario)).astype(np.int8)
+    return categories(rng, population_shares(scenario), count)
 
 
 def activity_weights(scenario: Scenario, streams: Streams, count: int) -> np.ndarray | None:
