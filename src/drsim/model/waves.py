@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from drsim.model.agenda import Request
-from drsim.model.arrays import distinct
+from drsim.model.arrays import by_user_then_time, distinct
 from drsim.model.directory import view
 from drsim.model.operations import (
     ADMIN_DISABLE,
@@ -85,12 +85,16 @@ class Wave:
     def earliest_per_user(self) -> np.ndarray:
         """Mask of each user's first request in serving order (arrivals: ``seq`` < 0, by
         index; agenda requests: by ``seq``; agenda requests first at equal times)."""
-        static = self.seq < 0
-        second = np.where(static, self.key.astype(np.int64), self.seq)
-        order = np.lexsort((second, static, self.t, self.user))
+        order = by_user_then_time(self.t, self.user)
         sorted_users = self.user[order]
         first = np.ones(len(order), dtype=np.bool_)
         first[1:] = sorted_users[1:] != sorted_users[:-1]
+        tied = ~first[1:]
+        tied &= self.t[order[1:]] == self.t[order[:-1]]
+        if tied.any():  # a user's requests at one instant: ordered by the other keys too
+            static = self.seq < 0
+            second = np.where(static, self.key.astype(np.int64), self.seq)
+            order = np.lexsort((second, static, self.t, self.user))
         mask = np.zeros(len(order), dtype=np.bool_)
         mask[order[first]] = True
         return mask
