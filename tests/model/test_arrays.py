@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from drsim.model.arrays import by_user_then_time, distinct, repeated, repeated_ids
+from drsim.model.arrays import by_user_then_time, distinct, repeated
 from drsim.model.distributions import categories
 from drsim.model.traffic import time_order
 
@@ -155,13 +155,6 @@ def test_categories_are_numpys_choice(seed):
 def test_categories_refuse_shares_that_are_not_probabilities():
     with pytest.raises(ValueError):
         categories(np.random.default_rng(0), [0.5, 0.6], 3)
-
-
-@pytest.mark.parametrize("size,high", [(0, 5), (1, 5), (2, 1), (5_000, 7), (60_000, 1_000_000)])
-def test_repeated_ids_are_repeated(size, high):
-    ids = np.random.default_rng(size).integers(0, high, size)
-    scratch = np.random.default_rng(1).integers(-5, 5, high + 1).astype(np.int32)  # any
-    assert np.array_equal(repeated_ids(ids, scratch), repeated(ids))
 
 
 @pytest.mark.parametrize("seed", range(12))

@@ -35,19 +35,6 @@ def distinct(values: np.ndarray) -> np.ndarray:
     return ordered[first].astype(values.dtype)
 
 
-def repeated_ids(ids: np.ndarray, scratch: np.ndarray) -> np.ndarray:
-    """:func:`repeated` of ids ≥ 0, without a sort: each row writes its position into
-    ``scratch`` (an int32 array longer than the largest id; its content is any and is
-    left changed) at its id and reads it back; of two rows with the same id at most one
-    reads its own position, so the rows that do not hold every repeated id (and no
-    other). A batch's 61 k users: 0.2 ms, where the sort took 0.5."""
-    if len(ids) >= 1 << 31:
-        return repeated(ids)
-    position = np.arange(len(ids), dtype=np.int32)
-    scratch[ids] = position
-    return distinct(ids[scratch[ids] != position])
-
-
 def repeated(values: np.ndarray) -> np.ndarray:
     """The sorted distinct values that occur more than once in a 1-D array."""
     ordered = _sorted(values)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from drsim.model.agenda import APPLY, REQUEST
-from drsim.model.arrays import by_user_then_time, distinct, repeated_ids
+from drsim.model.arrays import by_user_then_time, distinct, repeated
 from drsim.model.directory import view
 from drsim.model.operations import IS_WRITE, M2M, OK, REFRESH, SIGN_IN, SIGN_UP
 from drsim.model.quotas import BatchAssumptionBroken
@@ -144,7 +144,6 @@ class BatchServer:
         # Scratch flags per user, left all False; the last one stays False for good, so that
         # a look-up of −1 (no user) finds no flag.
         self.mark = np.zeros(d.capacity + 1, dtype=np.bool_)
-        self.slot = np.zeros(d.capacity + 1, dtype=np.int32)  # scratch of repeated_ids
         # Larger batches amortise numpy's per-call cost, but the more users appear twice
         # in a batch (served in rounds: more, smaller waves): √(4320 × population) balances
         # it (measured at 100 k and 1 M users: 4–5 % faster than half that size; 65 536
@@ -384,7 +383,7 @@ class BatchServer:
         """
         plane = self.plane
         d = plane.directory
-        several = repeated_ids(safe[np.flatnonzero(eligible)], self.slot)
+        several = repeated(user[eligible])
         in_rounds = eligible & self._among(safe, several)
         # Lockout state matters to sign-ins only: asked of the users in rounds alone (a
         # tenth of the batch, interleaved: taken by positions, not a mask).
