@@ -351,8 +351,10 @@ class BatchServer:
         mine = high[self._among(user[high], user[s])]
         ids, first = np.unique(user[mine], return_index=True)
         at = np.minimum(mine, n - 1)
-        stray = (mine >= n) | ~newcomer[at] | (signing_up[at] & ~np.isin(mine, s))
-        fine = np.isin(mine[first], s) & ~np.isin(ids, user[mine[stray]])
+        succeeds = np.zeros(len(user), dtype=np.bool_)  # the sign-ups that succeed
+        succeeds[s] = True
+        stray = (mine >= n) | ~newcomer[at] | (signing_up[at] & ~succeeds[mine])
+        fine = succeeds[mine[first]] & ~self._among(ids, user[mine[stray]])
         own = np.zeros(n, dtype=np.bool_)
         mine = mine[mine < n]
         own[mine] = newcomer[mine] & self._among(user[mine], ids[fine])
