@@ -111,13 +111,16 @@ class LockoutTable:
         self.held[scope, slot] = True
         lock = np.flatnonzero(count >= self.policy.threshold)
         if len(lock):
-            start = t[lock].tolist()
-            end = [s + self.lock_duration(n) for s, n in zip(start, count[lock].tolist(),
-                                                                strict=True)]
+            # Each distinct failure count's lock length, worked out once (as one at a time).
+            counts = count[lock]
+            lengths = distinct(counts)
+            duration = np.array([self.lock_duration(n) for n in lengths.tolist()])
+            start = t[lock]
+            end = start + duration[np.searchsorted(lengths, counts)]
             self.until[scope[lock], slot[lock]] = end
             names = self.names
             self.locks.extend(zip(accounts[lock].tolist(), [names[s] for s in scope[lock].tolist()],
-                                  start, end, strict=True))
+                                  start.tolist(), end.tolist(), strict=True))
 
     def succeed(self, scope: np.ndarray, accounts: np.ndarray, t: np.ndarray) -> None:
         """Successful sign-ins at ``t`` reset the counters whose lock has expired."""
