@@ -88,7 +88,9 @@ def service_ticks(scenario: Scenario) -> np.ndarray | None:
 
 def arrival_ticks(t: np.ndarray) -> np.ndarray:
     """Arrival instants on the queue's clock (rounded up), as :func:`math.ceil` does."""
-    return np.ceil(t * TICKS_PER_S).astype(np.int64)
+    ticks = np.multiply(t, TICKS_PER_S)
+    np.ceil(ticks, out=ticks)
+    return ticks.astype(np.int64)
 
 
 def waits(a: np.ndarray, s: np.ndarray, free0: int) -> np.ndarray:
