@@ -111,6 +111,34 @@ def test_sojourn_bound_is_never_below_the_longest_sojourn(load, width):
     assert longest <= sojourn_bound(a, s, 0, 1) <= longest + 2
 
 
+@pytest.mark.parametrize("load", [0.3, 0.9, 1.5])
+@pytest.mark.parametrize("seed", range(6))
+def test_backlog_end_is_lindleys_last_finish(load, seed):
+    """A batch's booking finds when its backlog clears without sorting the batch: the
+    exact last finish of the sorted Lindley recursion, whatever the arrivals' order,
+    ties (many arrivals at one tick), spread or backlog before them; None only when the
+    binned bound says a sojourn may pass the limit."""
+    from drsim.model.capacity import backlog_end, lindley, sojourn_bound
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 8_000))
+    span = int(rng.choice([1, 50, 10**7, 10**9]))
+    a = 10**6 + rng.integers(0, span, n)
+    s = rng.integers(1, max(2, int(2 * load * span / n)), n)
+    order = np.argsort(a, kind="stable")
+    for free0 in (0, 10**6 + span // 2, 10**10):
+        finish = lindley(a[order], s[order], free0)
+        longest = int((finish - a[order]).max())
+        for limit in (longest - 1, longest, 2**62):
+            end = backlog_end(a, s, free0, limit)
+            if end is None:
+                width = 1 << ((int(a.max()) - int(a.min())) // 4096).bit_length()
+                assert sojourn_bound(a, s, free0, width) > limit
+            else:
+                assert end == finish[-1] and longest <= limit
+        assert backlog_end(a, s, free0, 2**62) == finish[-1]
+
+
 @pytest.mark.parametrize("n", [0, 1, 2, 3_000])
 @pytest.mark.parametrize("free0", [0, 7, 500_000, 10**9])
 def test_waits_follow_lindleys_recursion(n, free0):

@@ -138,19 +138,63 @@ def sojourn_bound(a: np.ndarray, s: np.ndarray, free0: int, width: int) -> int |
     less than (p + 1 − j)·width after it, with at most S_p + … + S_j of work, so the
     second is at most max_p (S_p + … + S_j − (j − p)·width) + width. Integers: exact.
     """
+    binned = _binned_work(a, s, width)
+    return None if binned is None else _bound(*binned[::2], free0, width)
+
+
+def _binned_work(a: np.ndarray, s: np.ndarray, width: int
+                 ) -> tuple[int, np.ndarray, np.ndarray] | None:
+    """The first arrival tick ``o``, each arrival's bin (``width`` ticks from ``o``) and
+    the work arriving in each bin; None if that takes more than :data:`MAX_BINS` bins."""
     o = int(a.min())
-    bins = (a - o) // width
+    bins = a - o
+    if width & (width - 1):
+        bins //= width
+    else:  # a power of two: a shift (the division takes three times as long)
+        bins >>= width.bit_length() - 1
     n = int(bins.max()) + 1
     if n > MAX_BINS:
         return None
-    work = np.bincount(bins, weights=s, minlength=n).astype(np.int64)  # exact below 2⁵³
+    return o, bins, np.bincount(bins, weights=s, minlength=n).astype(np.int64)  # exact < 2⁵³
+
+
+def _bound(o: int, work: np.ndarray, free0: int, width: int) -> int:
+    """:func:`sojourn_bound` from the binned work."""
     cum = np.cumsum(work)
-    steps = np.arange(n, dtype=np.int64) * width
+    steps = np.arange(len(work), dtype=np.int64) * width
     before = cum - work  # C_{p−1}
     busiest = np.maximum.accumulate(steps - before)  # max_p (p·width − C_{p−1})
     nearest = cum - steps + busiest + width
     backlog = free0 - o + cum - steps
     return int(np.maximum(nearest, backlog).max())
+
+
+def backlog_end(a: np.ndarray, s: np.ndarray, free0: int, limit: int) -> int | None:
+    """When the backlog clears after arrivals ``a`` (ticks, any order) with services
+    ``s`` behind a backlog clearing at ``free0`` — :func:`lindley`'s last finish, exactly
+    — if :func:`sojourn_bound` shows no sojourn above ``limit``; else None (decide by
+    :func:`lindley`).
+
+    The last finish is max(free0 + the work, max_k a_k + W_k), W_k the work arriving at
+    or after a_k (the last busy period starts at such an arrival). In bins of ``width``
+    ticks with W_p the work from bin p on, an arrival in non-empty bin p has a_k + W_k
+    between o + p·width + W_p (its first arrival) and that + width − 1: only the bins
+    whose upper value reaches the largest lower one can hold the maximum, and only the
+    arrivals from the first such bin on (a few of the batch's last) are sorted."""
+    width = 1 << ((int(a.max()) - int(a.min())) // 4096).bit_length()  # ≤ 4096 bins
+    o, bins, work = _binned_work(a, s, width)
+    if _bound(o, work, free0, width) > limit:
+        return None
+    total = int(work.sum())
+    later = total - np.cumsum(work) + work  # W_p
+    lowest = o + np.arange(len(work), dtype=np.int64) * width + later
+    lowest[work == 0] = -1  # an empty bin holds no arrival
+    reach = int(lowest.max())
+    first = int(np.flatnonzero(lowest + (width - 1) >= reach)[0])
+    tail = np.flatnonzero(bins >= first)
+    order = np.argsort(a[tail])
+    at, work_from = a[tail][order], np.cumsum(s[tail][order][::-1])[::-1]
+    return max(free0 + total, int((at + work_from).max()))
 
 
 def in_time_order(a: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -433,7 +477,13 @@ class Queues:
                 continue
             # Most batches reach one region only: then no gather.
             ar, opr = (a, op) if count == len(a) else (a[mine], op[mine])
-            ar, sr = in_time_order(ar, np.take(self.ticks[r], opr))
+            sr = np.take(self.ticks[r], opr)
+            if self.watches[r] is None and self.clocks[r] is None and not self.deferred[r]:
+                end = backlog_end(ar, sr, self.free[r], int(self.limit_ticks[r]))
+                if end is not None:  # no sort of the batch: its backlog's end alone
+                    self.free[r] = end
+                    continue
+            ar, sr = in_time_order(ar, sr)
             if self.watches[r] is not None:
                 self.watches[r].enter_many(ar, sr)
             sojourn, self.free[r] = timed_sojourns(self.clocks[r], ar, sr, self.free[r])
