@@ -28,7 +28,7 @@ import numpy as np
 
 from drsim.model.distributions import length_biased, sample
 from drsim.model.homes import homed, users_in_progress
-from drsim.model.streams import Streams, skip_doubles
+from drsim.model.streams import DeferredUniforms, Streams, skip_doubles
 from drsim.model.traffic import (
     Arrivals,
     follow_ups,
@@ -185,7 +185,7 @@ def _refreshes(scenario: Scenario, rng: np.random.Generator, begin: np.ndarray,
         del order
         skip_doubles(rng, int(skipped.sum()))  # the skipped rounds' draws
     return {"t": times, "op": np.full(len(rows), OP_CODE["refresh"], np.int8),
-            "user": user[rows], "pick": pick[rows], "u": rng.random(len(rows))}
+            "user": user[rows], "pick": pick[rows], "u": DeferredUniforms(rng, len(rows))}
 
 
 def _rounds_of_rows(per_round: np.ndarray, skipped: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -352,4 +352,4 @@ def _signing_out(rng: np.random.Generator, end: np.ndarray, horizon: float,
 def _rows(t: np.ndarray, op: str, user: np.ndarray, pick: np.ndarray,
           rng: np.random.Generator) -> dict[str, np.ndarray]:
     return {"t": t, "op": np.full(len(t), OP_CODE[op], np.int8), "user": user, "pick": pick,
-            "u": rng.random(len(t))}
+            "u": DeferredUniforms(rng, len(t))}

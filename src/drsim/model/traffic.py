@@ -28,7 +28,7 @@ from drsim.model.homes import (
     population_shares,
     profile_factor,
 )
-from drsim.model.streams import Streams
+from drsim.model.streams import DeferredUniforms, Streams
 from drsim.records import OP_CODE
 from drsim.scenario.schema import OPERATIONS, Attacker, Scenario
 
@@ -302,7 +302,7 @@ def _no_rows() -> dict[str, np.ndarray]:
 
 def merged(arrivals: Arrivals, parts: list[dict[str, np.ndarray]]) -> Arrivals:
     """The arrivals and the legitimate first attempts of ``parts`` (each with columns t, op,
-    user, pick, u), in time order (at equal times, the arrivals first, then the parts in
+    user, pick, u; u may be :class:`~drsim.model.streams.DeferredUniforms`), in time order (at equal times, the arrivals first, then the parts in
     order, each part's rows in their order).
 
     One stable sort of all the times (:func:`time_order`) orders them: a stable order of
@@ -327,12 +327,18 @@ def merged(arrivals: Arrivals, parts: list[dict[str, np.ndarray]]) -> Arrivals:
     def column(name: str, key: str) -> np.ndarray:
         sources = [getattr(arrivals, name), *(part.pop(key) for part in parts)]
         setattr(arrivals, name, None)
-        values = np.empty(n, dtype=np.result_type(*sources))  # np.concatenate's dtype
+        values = np.empty(n, dtype=np.result_type(*(  # np.concatenate's dtype
+            np.float64 if isinstance(source, DeferredUniforms) else source for source in sources)))
         start = 0
         for k, source in enumerate(sources):
             sources[k] = None
-            values[rank[start:start + len(source)]] = source
-            start += len(source)
+            if isinstance(source, DeferredUniforms):
+                for block in source.blocks():
+                    values[rank[start:start + len(block)]] = block
+                    start += len(block)
+            else:
+                values[rank[start:start + len(source)]] = source
+                start += len(source)
         return values
 
     merged_columns = {name: column(name, name) for name in ("op", "user", "pick", "u")}
