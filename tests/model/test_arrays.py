@@ -200,3 +200,29 @@ def test_by_user_then_time_is_a_lexsort(seed, in_time_order):
     if n:
         user[0] = -1 if seed % 2 else 1 << 62
         assert np.array_equal(by_user_then_time(t, user), np.lexsort((t, user)))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_earliest_per_user_is_first_in_serving_order(seed):
+    """A wave's first request per user in serving order — by time, then agenda requests
+    (by sequence number) before arrivals (by row) — with many requests of one user at one
+    instant, so that the packed sort's tie fallback is taken."""
+    from drsim.model.waves import Wave
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    t = rng.integers(0, 5, n).astype(np.float64)
+    user = rng.integers(0, 20, n)
+    seq = np.where(rng.random(n) < 0.5, -1, rng.permutation(n))
+    key = rng.permutation(n).astype(np.uint64)
+    wave = Wave(t=t, op=np.zeros(n, np.int8), user=user, region=np.zeros(n, np.int64),
+                attempt=np.zeros(n, np.int64), key=key, seq=seq, u=np.zeros(n))
+    expected = np.zeros(n, dtype=np.bool_)
+    serving = sorted(range(n), key=lambda k: (t[k], 0 if seq[k] >= 0 else 1,
+                                              seq[k] if seq[k] >= 0 else int(key[k])))
+    seen = set()
+    for k in serving:
+        if user[k] not in seen:
+            seen.add(user[k])
+            expected[k] = True
+    assert np.array_equal(wave.earliest_per_user(), expected)

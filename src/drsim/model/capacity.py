@@ -188,7 +188,7 @@ def backlog_end(a: np.ndarray, s: np.ndarray, free0: int, limit: int) -> int | N
     total = int(work.sum())
     later = total - np.cumsum(work) + work  # W_p
     lowest = o + np.arange(len(work), dtype=np.int64) * width + later
-    lowest[work == 0] = -1  # an empty bin holds no arrival
+    lowest[work == 0] = np.iinfo(np.int64).min  # an empty bin holds no arrival
     reach = int(lowest.max())
     first = int(np.flatnonzero(lowest + (width - 1) >= reach)[0])
     tail = np.flatnonzero(bins >= first)

@@ -92,6 +92,7 @@ class Wave:
         tied = ~first[1:]
         tied &= self.t[order[1:]] == self.t[order[:-1]]
         if tied.any():  # a user's requests at one instant: ordered by the other keys too
+            # (sorted by user still: each user's rows start where they did)
             static = self.seq < 0
             second = np.where(static, self.key.astype(np.int64), self.seq)
             order = np.lexsort((second, static, self.t, self.user))
