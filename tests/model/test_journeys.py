@@ -22,6 +22,7 @@ import pytest
 from scipy import stats
 
 from drsim.model import simulate
+from drsim.model.streams import DeferredUniforms
 from drsim.records import RunRecords
 from drsim.scenario import parse_scenario
 from drsim.scenario.schema import Scenario
@@ -422,7 +423,7 @@ def test_refresh_rounds_at_once_are_rounds_one_at_a_time(token, policy, spread, 
 
     def refreshes() -> tuple[dict[str, np.ndarray], float]:
         stream = np.random.default_rng(12)
-        rows = journeys._refreshes(scenario, stream, begin, end, user, pick)
+        rows = _drawn(journeys._refreshes(scenario, stream, begin, end, user, pick))
         return rows, stream.random()
 
     fast, after = refreshes()
@@ -447,7 +448,7 @@ def test_fixed_lifetimes_give_the_refreshes_of_drawing_them(token, policy):
     scenario = parse_scenario(SESSIONS.format(token=token, policy=policy, before="true"))
     begin, end, user, pick = _sessions_around_start(scenario, 2_000)
     stream = np.random.default_rng(12)
-    got = journeys._refreshes(scenario, stream, begin, end, user, pick)
+    got = _drawn(journeys._refreshes(scenario, stream, begin, end, user, pick))
 
     spec = np.random.default_rng(12)
     low = scenario.sessions.access_token
@@ -504,7 +505,8 @@ def test_actions_drawn_a_block_of_sessions_at_a_time_are_those_drawn_at_once(mon
 
     def actions() -> tuple[list[dict[str, np.ndarray]], float]:
         stream = np.random.default_rng(13)
-        return journeys._actions(scenario, stream, begin, end, user, pick), stream.random()
+        parts = journeys._actions(scenario, stream, begin, end, user, pick)
+        return [_drawn(part) for part in parts], stream.random()
 
     monkeypatch.setattr(journeys, "ACTION_BLOCK", 1 << 30)
     at_once, after = actions()
@@ -516,3 +518,10 @@ def test_actions_drawn_a_block_of_sessions_at_a_time_are_those_drawn_at_once(mon
         for name in ("t", "op", "user", "pick", "u"):
             assert np.array_equal(fast[name], slow[name]), name
     assert after == after_blocks
+
+
+def _drawn(part: dict) -> dict[str, np.ndarray]:
+    """A request part's columns, its deferred draws (``u``) drawn."""
+    u = part["u"]
+    assert isinstance(u, DeferredUniforms)
+    return {**part, "u": np.concatenate([np.empty(0), *u.blocks()])}
