@@ -302,8 +302,9 @@ def _no_rows() -> dict[str, np.ndarray]:
 
 def merged(arrivals: Arrivals, parts: list[dict[str, np.ndarray]]) -> Arrivals:
     """The arrivals and the legitimate first attempts of ``parts`` (each with columns t, op,
-    user, pick, u; u may be :class:`~drsim.model.streams.DeferredUniforms`), in time order (at equal times, the arrivals first, then the parts in
-    order, each part's rows in their order).
+    user, pick, u; u may be :class:`~drsim.model.streams.DeferredUniforms`), in time order
+    (at equal times, the arrivals first, then the parts in order, each part's rows in
+    their order).
 
     One stable sort of all the times (:func:`time_order`) orders them: a stable order of
     the concatenation is that order, so no part is sorted on its own. Every other column
@@ -332,13 +333,10 @@ def merged(arrivals: Arrivals, parts: list[dict[str, np.ndarray]]) -> Arrivals:
         start = 0
         for k, source in enumerate(sources):
             sources[k] = None
-            if isinstance(source, DeferredUniforms):
-                for block in source.blocks():
-                    values[rank[start:start + len(block)]] = block
-                    start += len(block)
-            else:
-                values[rank[start:start + len(source)]] = source
-                start += len(source)
+            deferred = isinstance(source, DeferredUniforms)
+            for block in source.blocks() if deferred else (source,):
+                values[rank[start:start + len(block)]] = block
+                start += len(block)
         return values
 
     merged_columns = {name: column(name, name) for name in ("op", "user", "pick", "u")}
