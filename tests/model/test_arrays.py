@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from drsim.model.arrays import by_user_then_time, distinct, repeated
-from drsim.model.distributions import categories
+from drsim.model.distributions import below, categories
 from drsim.model.traffic import time_order
 
 
@@ -226,3 +226,16 @@ def test_earliest_per_user_is_first_in_serving_order(seed):
             seen.add(user[k])
             expected[k] = True
     assert np.array_equal(wave.earliest_per_user(), expected)
+
+
+@pytest.mark.parametrize("share", [0.0, 0.3, 1.0])
+def test_below_is_a_comparison_of_draws(share):
+    """``rng.random(n) < share``, and the stream left where drawing leaves it, whether
+    the share decides every row without drawing (0, 1) or not."""
+    a, b = np.random.default_rng(4), np.random.default_rng(4)
+    a.integers(0, 2**31, 3, dtype=np.uint32)  # a half-used 64-bit output kept
+    b.integers(0, 2**31, 3, dtype=np.uint32)
+    assert np.array_equal(below(b, share, 5_000), a.random(5_000) < share)
+    assert a.bit_generator.state == b.bit_generator.state
+    assert a.integers(0, 2**31, 3, dtype=np.uint32).tolist() == b.integers(
+        0, 2**31, 3, dtype=np.uint32).tolist()

@@ -111,3 +111,21 @@ def test_a_batch_of_routes_agrees_with_one_at_a_time():
             assert many.tolist() == one, (name, sets, start, end)
             settled += not router.outages
     assert settled > 50
+
+
+def test_serve_stale_draws_are_drawn_on_first_use_as_at_the_start():
+    """The users' serve-stale draws (read during a DNS outage only) are the fifth draw of
+    the ``users`` stream, whenever they are first read, and the draws after them (the
+    sessions' issue times) are those of drawing them at the start."""
+    scenario = load_scenario("cognito-active-passive", ["users.population=3000"])
+    streams = Streams(scenario.run.seed, 0)
+    directory = Directory(scenario, streams, 3_100)
+    expected = streams.get("users")
+    expected.random(4 * 3_100)  # MFA, federated, seen on the primary, issuer pinning
+    assert np.array_equal(np.asarray(directory.stale_draw), expected.random(3_100))
+    assert directory.stale_draw is directory.stale_draw  # drawn once
+    has_session = expected.random(3_100) < scenario.users.with_session
+    has_session[3_000:] = False
+    age = expected.uniform(0.0, scenario.sessions.refresh_token, 3_100)
+    assert np.array_equal(np.asarray(directory.session_issued),
+                          np.where(has_session, -age, -np.inf))

@@ -29,9 +29,9 @@ from array import array
 
 import numpy as np
 
-from drsim.model.distributions import categories, sample
+from drsim.model.distributions import below, categories, sample
 from drsim.model.homes import draw_client_kinds
-from drsim.model.streams import Streams
+from drsim.model.streams import DeferredUniforms, Streams
 from drsim.scenario.schema import ClampTtl, ExtendTtl, HonourTtl, PinAnswer, Scenario
 
 MFA_KINDS = ("none", "sms", "email", "totp")
@@ -92,8 +92,10 @@ class Directory:
         fed_seen = rng.random(capacity) < users.federated_seen_on_primary
         fed_seen[population:] = False
         self.fed_seen = raw(fed_seen)
-        self.pins_issuer = raw(rng.random(capacity) < scenario.sessions.issuer_pinning)
-        self.stale_draw = raw(rng.random(capacity))  # < serve_stale share: serves stale
+        self.pins_issuer = raw(below(rng, scenario.sessions.issuer_pinning, capacity))
+        # Read during a DNS outage only: drawn then (8 B per user otherwise not held).
+        self._stale_draws: DeferredUniforms | None = DeferredUniforms(rng, capacity)
+        self._stale_draw: memoryview | None = None
 
         self._draw_clients(scenario, streams.get("clients"), capacity, signup_kinds)
 
@@ -101,7 +103,7 @@ class Directory:
         self.newest_cred = raw(np.zeros(capacity, dtype=np.int32))
         self.newest_profile = raw(np.zeros(capacity, dtype=np.int32))
         sessions = scenario.sessions
-        has_session = rng.random(capacity) < users.with_session
+        has_session = below(rng, users.with_session, capacity)
         has_session[population:] = False
         age = rng.uniform(0.0, sessions.refresh_token, capacity)
         # When the user's refresh token was issued; −inf: none, or revoked (signed out).
@@ -204,6 +206,15 @@ class Directory:
         for column in (self.cred, self.profile, self.revoked_at):
             np.maximum(view(column[target]), view(column[source]), out=view(column[target]))
         view(self.disabled[target])[:] |= view(self.disabled[source])
+
+    @property
+    def stale_draw(self) -> memoryview:
+        """Each user's draw: below a DNS outage's serve-stale share, its resolver serves
+        the answer it holds (drawn on first use, as at the start)."""
+        if self._stale_draw is None:
+            self._stale_draw = raw(np.concatenate([np.empty(0), *self._stale_draws.blocks()]))
+            self._stale_draws = None
+        return self._stale_draw
 
     def nbytes(self) -> int:
         """Memory held by the directory's columns (bytes)."""

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from drsim.model.streams import skip_doubles
 from drsim.scenario.schema import Constant, Empirical, Exponential, Lognormal, Uniform
 
 
@@ -50,6 +51,15 @@ def categories(rng: np.random.Generator, p: np.ndarray | list[float], size: int)
     for bound in bounds[:-1].tolist():  # u < 1 = the last bound
         chosen += u >= bound
     return chosen
+
+
+def below(rng: np.random.Generator, share: float, size: int) -> np.ndarray:
+    """``rng.random(size) < share``; a share of 0 or 1 decides every row without drawing
+    (the stream moves on as if it had drawn: :func:`~drsim.model.streams.skip_doubles`)."""
+    if 0.0 < share < 1.0:
+        return rng.random(size) < share
+    skip_doubles(rng, size)
+    return np.full(size, share >= 1.0)
 
 
 def length_biased(spec: object, rng: np.random.Generator, size: int) -> np.ndarray:
