@@ -19,6 +19,8 @@ that one run costs a fraction of a second. On the records of each run:
   the sign-ups never appear, a failed sign-up has user −1, a created user
   is served nowhere before its creation and only where its record is);
 * every request has exactly one outcome;
+* regions may have a service capacity (any discipline, bounded waits or queues) and
+  clients a timeout: the invariants hold with queues, timeouts and shedding too;
 * with journeys (follow-ups, per-operation endpoints, sessions that refresh their
   tokens and act while active, forced re-authentication): every refresh has a token
   — without sessions at the start, a refresh follows a successful sign-in of its
@@ -134,8 +136,25 @@ def client_kind(draw, name: str, share: str, regions: list[str]) -> dict[str, An
     }
     if draw(st.booleans()):
         retry["retry_on"] = causes
-    return {"name": name, "share": share, "dns": dns, "retry": retry,
+    kind = {"name": name, "share": share, "dns": dns, "retry": retry,
             "home": draw(st.sampled_from(regions))}
+    if draw(st.booleans()):
+        kind["timeout"] = draw(seconds(0.05, 5))
+    return kind
+
+
+@st.composite
+def capacity(draw) -> dict[str, Any]:
+    """A region's service capacity: a fraction of a vCPU, so that the small scenarios'
+    traffic queues (a sign-in takes ≈ 0.1 s of a 0.05 vCPU), any discipline, and bounds."""
+    out: dict[str, Any] = {"vcpus": draw(st.floats(0.01, 2.0))}
+    discipline = draw(st.sampled_from(["fifo", "fifo", "drop_expired", "lifo", "drop_oldest"]))
+    out["discipline"] = discipline
+    if discipline == "drop_oldest":
+        out["max_queue"] = draw(st.integers(1, 20))
+    if discipline in ("fifo", "drop_expired") and draw(st.booleans()):
+        out["max_wait"] = draw(seconds(0.01, 10))  # a bound judged at arrival: arrival order
+    return out
 
 
 @st.composite
@@ -225,6 +244,8 @@ def scenario_dicts(draw) -> dict[str, Any]:
         if draw(st.booleans()):
             region["quotas"] = {"sign_in": draw(rate(20)), "user_update": draw(rate(10)),
                                 "sign_up": draw(rate(10)), "burst": draw(seconds(0.1, 5))}
+        if draw(st.integers(0, 2)) == 0:
+            region["capacity"] = draw(capacity())
     duration_s = draw(st.floats(120, 600))
     population = draw(st.integers(50, 500))
 
@@ -695,6 +716,22 @@ def check_writes_match_requests(records: RunRecords, scenario: Scenario) -> None
     w = records.writes
     acked = set(zip(acks.time_s.tolist(), acks.region.astype(str).tolist(), strict=True))
     rows = set(zip(w.time_s.tolist(), w.origin.astype(str).tolist(), strict=True))
+    # A region that serves the newest waiting request first, or drops the oldest, decides
+    # a request when it serves it: its write is acknowledged then, after the request's
+    # arrival and within its latency.
+    deferred = {r.name for r in scenario.regions
+                if r.capacity is not None and r.capacity.discipline in ("lifo", "drop_oldest")}
+    late = w[[(t, o) not in acked for t, o in zip(w.time_s.tolist(),
+                                                  w.origin.astype(str).tolist(), strict=True)]]
+    if len(late):
+        assert set(late.origin.astype(str)) <= deferred, f"writes without a request: {late}"
+        pairs = late.assign(origin=late.origin.astype(str)).merge(
+            acks.assign(region=acks.region.astype(str)), left_on=["user", "origin"],
+            right_on=["user", "region"], suffixes=("", "_request"))
+        latest = pairs.time_s_request + pairs.latency_s * (1 + 1e-6) + 1e-6  # float32
+        served = pairs[(pairs.time_s_request <= pairs.time_s) & (pairs.time_s <= latest)]
+        assert set(served.write_id) == set(late.write_id), "writes without a request"
+        rows -= set(zip(late.time_s.tolist(), late.origin.astype(str).tolist(), strict=True))
     assert rows <= acked, f"writes without a request: {sorted(rows - acked)[:5]}"
     if len(scenario.regions) > 1 and scenario.replication.mode not in ("none", "sync"):
         assert w.write_id.nunique() == len(acks), (w.write_id.nunique(), len(acks))
