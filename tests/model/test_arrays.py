@@ -180,9 +180,10 @@ def test_categories_are_numpys_choice(seed):
     assert a.random() == b.random()
 
 
-def test_categories_refuse_shares_that_are_not_probabilities():
+@pytest.mark.parametrize("shares", [[0.5, 0.6], [1.5, -0.5], [np.nan, 1.0]])
+def test_categories_refuse_shares_that_are_not_probabilities(shares):
     with pytest.raises(ValueError):
-        categories(np.random.default_rng(0), [0.5, 0.6], 3)
+        categories(np.random.default_rng(0), shares, 3)
 
 
 @pytest.mark.parametrize("seed", range(12))

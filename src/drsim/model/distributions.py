@@ -42,8 +42,8 @@ def categories(rng: np.random.Generator, p: np.ndarray | list[float], size: int)
     p = np.asarray(p, dtype=np.float64)
     if len(p) > 8:
         return rng.choice(len(p), size, p=p).astype(np.int8)
-    if p.min() < 0 or abs(p.sum() - 1.0) > math.sqrt(np.finfo(np.float64).eps):
-        raise ValueError("probabilities must be ≥ 0 and sum to 1")
+    if not ((p >= 0).all() and abs(p.sum() - 1.0) <= math.sqrt(np.finfo(np.float64).eps)):
+        raise ValueError("probabilities must be ≥ 0 and sum to 1")  # NaN included
     bounds = p.cumsum()
     bounds /= bounds[-1]  # as numpy's choice
     u = rng.random(size)
