@@ -524,4 +524,4 @@ def _drawn(part: dict) -> dict[str, np.ndarray]:
     """A request part's columns, its deferred draws (``u``) drawn."""
     u = part["u"]
     assert isinstance(u, DeferredUniforms)
-    return {**part, "u": np.concatenate([np.empty(0), *u.blocks()])}
+    return {**part, "u": u.values()}

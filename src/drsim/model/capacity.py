@@ -139,7 +139,10 @@ def sojourn_bound(a: np.ndarray, s: np.ndarray, free0: int, width: int) -> int |
     second is at most max_p (S_p + … + S_j − (j − p)·width) + width. Integers: exact.
     """
     binned = _binned_work(a, s, width)
-    return None if binned is None else _bound(*binned[::2], free0, width)
+    if binned is None:
+        return None
+    o, _, work = binned
+    return _bound(o, work, free0, width)
 
 
 def _binned_work(a: np.ndarray, s: np.ndarray, width: int

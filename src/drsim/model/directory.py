@@ -212,7 +212,7 @@ class Directory:
         """Each user's draw: below a DNS outage's serve-stale share, its resolver serves
         the answer it holds (drawn on first use, as at the start)."""
         if self._stale_draw is None:
-            self._stale_draw = raw(np.concatenate([np.empty(0), *self._stale_draws.blocks()]))
+            self._stale_draw = raw(self._stale_draws.values())
             self._stale_draws = None
         return self._stale_draw
 

@@ -69,6 +69,10 @@ class DeferredUniforms:
     def __len__(self) -> int:
         return self.count
 
+    def values(self) -> np.ndarray:
+        """All the draws at once."""
+        return np.concatenate([np.empty(0), *self.blocks()])
+
     def blocks(self) -> Iterator[np.ndarray]:
         """The draws, in order, ``BLOCK`` at a time."""
         rng = np.random.Generator(np.random.PCG64())

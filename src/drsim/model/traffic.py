@@ -325,8 +325,8 @@ def merged(arrivals: Arrivals, parts: list[dict[str, np.ndarray]]) -> Arrivals:
         rank[order[start:start + BLOCK]] = np.arange(start, min(n, start + BLOCK))
     del order
 
-    def column(name: str, key: str) -> np.ndarray:
-        sources = [getattr(arrivals, name), *(part.pop(key) for part in parts)]
+    def column(name: str) -> np.ndarray:
+        sources = [getattr(arrivals, name), *(part.pop(name) for part in parts)]
         setattr(arrivals, name, None)
         values = np.empty(n, dtype=np.result_type(*(  # np.concatenate's dtype
             np.float64 if isinstance(source, DeferredUniforms) else source for source in sources)))
@@ -339,7 +339,7 @@ def merged(arrivals: Arrivals, parts: list[dict[str, np.ndarray]]) -> Arrivals:
                 start += len(block)
         return values
 
-    merged_columns = {name: column(name, name) for name in ("op", "user", "pick", "u")}
+    merged_columns = {name: column(name) for name in ("op", "user", "pick", "u")}
     attacker = np.full(n, -1, np.int16)  # legitimate: attacker −1
     attacker[rank[:len(arrivals.attacker)]] = arrivals.attacker
     arrivals.attacker = None
