@@ -81,5 +81,7 @@ def test_fits_decides_as_the_exact_check_of_every_bucket(seed):
     maybe_t, maybe_op = rng.uniform(0, 10, m), rng.integers(0, len(quotas.category_of_op), m)
     status = tuple(int(s) for s in rng.choice([UP, UP, DOWN], 2))
     epoch = types.SimpleNamespace(status=status)
-    assert quotas.fits(epoch, region, t, op, maybe_t, maybe_op) == _reference_fits(
-        quotas, status, region, t, op, maybe_t, maybe_op)
+    exact = _reference_fits(quotas, status, region, t, op, maybe_t, maybe_op)
+    load = quotas.load(region, t, op, maybe_t, maybe_op)
+    assert quotas.fits(epoch, load, region, t, op, maybe_t, maybe_op) == exact
+    assert quotas.fits(epoch, None, region, t, op, maybe_t, maybe_op) == exact

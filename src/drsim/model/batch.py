@@ -23,7 +23,7 @@ from drsim.model.agenda import APPLY, REQUEST
 from drsim.model.arrays import by_user_then_time, distinct, repeated
 from drsim.model.directory import view
 from drsim.model.operations import IS_WRITE, M2M, OK, REFRESH, SIGN_IN, SIGN_UP
-from drsim.model.quotas import BatchAssumptionBroken
+from drsim.model.quotas import BatchAssumptionBroken, Load
 from drsim.model.waves import Wave, WaveServer
 from drsim.model.writelog import WriteLog
 
@@ -171,9 +171,11 @@ class BatchServer:
         applies = [item for item in popped if item[1] == APPLY]
         plan = self._plan(i, j, t1, requests, applies)
         maybe_t, maybe_op, maybe_user = self._maybe(plan)
-        if not (self._quotas_fit(plan, maybe_t, maybe_op)
-                and self._queues_fit(plan, maybe_t, maybe_op)
-                and self._dependencies_fit(plan, maybe_t, maybe_op, maybe_user)):
+        t, op = plan.t[plan.fidx], plan.as_now[plan.fidx]  # decided vectorised
+        load = plane.quotas.load(plan.region, t, op, maybe_t, maybe_op)
+        if not (plane.quotas.fits(plane.epoch, load, plan.region, t, op, maybe_t, maybe_op)
+                and self._queues_fit(plan, t, op, load, maybe_t, maybe_op)
+                and self._dependencies_fit(plan, t, op, maybe_t, maybe_op, maybe_user)):
             plane.agenda.put_back(popped)
             return False
         plane.quotas.open_batch()
@@ -428,38 +430,37 @@ class BatchServer:
                 np.concatenate([plan.as_now[slow], np.full(len(either), SIGN_IN)]),
                 np.concatenate([plan.user[slow], plan.user[either]]))
 
-    def _quotas_fit(self, plan: Plan, maybe_t: np.ndarray, maybe_op: np.ndarray) -> bool:
-        """No bucket may run dry (:meth:`_maybe` says who is counted where). (A request
-        served one at a time whose state changes in the batch may still take a token this
-        count missed: the margin covers a few, and the booking at the batch's end catches
-        the rest.)"""
-        return self.plane.quotas.fits(self.plane.epoch, plan.region, plan.t[plan.fidx],
-                                      plan.as_now[plan.fidx], maybe_t, maybe_op)
+    # A batch is served vectorised only when no quota, queue or capped dependency can run
+    # dry or wait long in it: the requests decided vectorised (``t``, ``op``) are counted
+    # at their regions, the others (:meth:`_maybe`) wherever they might go. (A request
+    # served one at a time whose state changes in the batch may still take a token this
+    # count missed: the margins cover a few, and the bookings at the batch's end catch
+    # the rest.) The quotas' ``load`` (:meth:`Quotas.load`) is counted once for both
+    # quotas and queues.
 
-    def _dependencies_fit(self, plan: Plan, maybe_t: np.ndarray, maybe_op: np.ndarray,
+    def _dependencies_fit(self, plan: Plan, t: np.ndarray, op: np.ndarray,
+                          maybe_t: np.ndarray, maybe_op: np.ndarray,
                           maybe_user: np.ndarray) -> bool:
-        """No capped dependency may run dry, counted as :meth:`_quotas_fit` counts (the
-        others' users are known, their regions not; the booking at the batch's end catches
-        what the margin missed)."""
+        """No capped dependency may run dry (the others' users are known, their regions
+        not)."""
         deps = self.plane.dependencies
         if not deps.capped:
             return True
-        return deps.fits(plan.t[plan.fidx], plan.as_now[plan.fidx], plan.user[plan.fidx],
-                         np.maximum(plan.region, 0), maybe_t, maybe_op,
-                         np.maximum(maybe_user, 0))
+        return deps.fits(t, op, plan.user[plan.fidx], np.maximum(plan.region, 0), maybe_t,
+                         maybe_op, np.maximum(maybe_user, 0))
 
-    def _queues_fit(self, plan: Plan, maybe_t: np.ndarray, maybe_op: np.ndarray) -> bool:
+    def _queues_fit(self, plan: Plan, t: np.ndarray, op: np.ndarray, load: Load | None,
+                    maybe_t: np.ndarray, maybe_op: np.ndarray) -> bool:
         """When clients time out, no attempt may wait long enough to: the bound on every
-        sojourn, counted as :meth:`_quotas_fit` counts, must leave half the shortest
-        timeout less the longest fixed latency (the booking at the batch's end checks the
-        attempts really made)."""
+        sojourn must leave half the shortest timeout less the longest fixed latency (the
+        booking at the batch's end checks the attempts really made)."""
         plane = self.plane
         if plane.queues is None:
             return True
         fixed = max(plane.base_latency_s) + np.array(plane.epoch.added_latency_s)
         limit = min(plane.timeout_s) - fixed
-        return plane.queues.fits(plane.epoch, limit, plan.region, plan.t[plan.fidx],
-                                 plan.as_now[plan.fidx], maybe_t, maybe_op)
+        return plane.queues.fits(plane.epoch, limit, load, plan.region, t, op, maybe_t,
+                                 maybe_op)
 
     def _refused_refreshes(self, plan: Plan, counted: np.ndarray) -> np.ndarray:
         """Positions of the refreshes the region will refuse for good (the user is not

@@ -37,7 +37,8 @@ import numpy as np
 
 from drsim.model.capacity_schedule import RegionClock, Watch
 from drsim.model.control import DOWN, Epoch
-from drsim.model.operations import QUOTA_CATEGORY
+from drsim.model.operations import QUOTA_CATEGORIES, QUOTA_CATEGORY
+from drsim.model.quotas import Load
 from drsim.records import OP_CODE, OUTCOME_CODE
 from drsim.scenario.schema import Scenario
 from drsim.scenario.sections.shedding import DEFERRED
@@ -122,27 +123,25 @@ def lindley(a: np.ndarray, s: np.ndarray, free0: int) -> np.ndarray:
 
 
 MAX_BINS = 1 << 16
-"""Bins of :func:`sojourn_bound` at most (else it gives no bound)."""
+"""Bins of :func:`backlog_end`'s bound at most (else it gives none)."""
 
 
-def sojourn_bound(a: np.ndarray, s: np.ndarray, free0: int, width: int) -> int | None:
-    """An upper bound on the longest sojourn (finish − arrival, ticks) that
-    :func:`lindley` would give arrivals ``a`` (any order) with services ``s`` after a
-    backlog clearing at ``free0`` — from the work arriving in bins of ``width`` ticks,
-    no sort: None if that takes more than :data:`MAX_BINS` bins.
-
-    An arrival in bin j finishes at max(free0 + the work up to it, a_k + the work from
-    arrival k to it) over earlier arrivals k (Lindley). With S_p the work of bin p,
-    C_j = S_0 + … + S_j and the bins starting at ``o`` + j·width: the first term less
-    its arrival is at most free0 − o + C_j − j·width; an arrival k in bin p ≤ j comes
-    less than (p + 1 − j)·width after it, with at most S_p + … + S_j of work, so the
-    second is at most max_p (S_p + … + S_j − (j − p)·width) + width. Integers: exact.
-    """
-    binned = _binned_work(a, s, width)
-    if binned is None:
-        return None
-    o, _, work = binned
-    return _bound(o, work, free0, width)
+def load_bound(load: Load, r: int, work: np.ndarray, free0: int) -> float:
+    """An upper bound on the longest sojourn (ticks) that :func:`lindley` would give the
+    attempts counted at region ``r`` in ``load`` (:class:`~drsim.model.quotas.Load`),
+    ``work`` ticks per quota category, behind a backlog clearing at ``free0``:
+    :func:`_bound` on the work arriving in each of the load's time bins, no tick worked
+    out and no sort. The bins come from times in seconds, not ticks: a tick (rounded up)
+    lies within δ < 2 ticks of its bin, so the attempts served before one in bin j lie in
+    bins up to j + 1, from one bin before an earlier arrival's on, and the sojourn is at
+    most that bound + 2·width + 2δ (+ 4 ticks for the floats' rounding and the bound's
+    truncation)."""
+    first, _, _ = load.bins
+    width = TICKS_PER_S / load.bins_per_s
+    if width <= 8:  # the bins are not wider than the ticks' uncertainty: no bound
+        return math.inf
+    binned = work @ load.counts[r]
+    return _bound(first * TICKS_PER_S, binned, free0, width) + 2 * width + 8
 
 
 def _binned_work(a: np.ndarray, s: np.ndarray, width: int
@@ -161,8 +160,16 @@ def _binned_work(a: np.ndarray, s: np.ndarray, width: int
     return o, bins, np.bincount(bins, weights=s, minlength=n).astype(np.int64)  # exact < 2⁵³
 
 
-def _bound(o: int, work: np.ndarray, free0: int, width: int) -> int:
-    """:func:`sojourn_bound` from the binned work."""
+def _bound(o: float, work: np.ndarray, free0: int, width: float) -> int:
+    """An upper bound on the longest sojourn (ticks) of arrivals in bins of ``width``
+    ticks from ``o``, ``work`` arriving in each, behind a backlog clearing at ``free0``.
+
+    An arrival in bin j finishes at max(free0 + the work up to it, a_k + the work from
+    arrival k to it) over earlier arrivals k (Lindley). With S_p the work of bin p,
+    C_j = S_0 + … + S_j: the first term less its arrival is at most free0 − o + C_j −
+    j·width; an arrival k in bin p ≤ j comes less than (p + 1 − j)·width after it, with
+    at most S_p + … + S_j of work, so the second is at most max_p (S_p + … + S_j −
+    (j − p)·width) + width. With integers, exact."""
     cum = np.cumsum(work)
     steps = np.arange(len(work), dtype=np.int64) * width
     before = cum - work  # C_{p−1}
@@ -175,7 +182,7 @@ def _bound(o: int, work: np.ndarray, free0: int, width: int) -> int:
 def backlog_end(a: np.ndarray, s: np.ndarray, free0: int, limit: int) -> int | None:
     """When the backlog clears after arrivals ``a`` (ticks, any order) with services
     ``s`` behind a backlog clearing at ``free0`` — :func:`lindley`'s last finish, exactly
-    — if :func:`sojourn_bound` shows no sojourn above ``limit``; else None (decide by
+    — if :func:`_bound` shows no sojourn above ``limit``; else None (decide by
     :func:`lindley`).
 
     The last finish is max(free0 + the work, max_k a_k + W_k), W_k the work arriving at
@@ -359,6 +366,9 @@ class Queues:
         self.skips = [r.capacity is not None and r.capacity.discipline == "drop_expired"
                       for r in scenario.regions]
         self.rows = ticks.tolist()
+        self.category_ticks = np.zeros((len(ticks), len(QUOTA_CATEGORIES)), dtype=np.int64)
+        for op, category in QUOTA_CATEGORY.items():  # an operation's work is its category's
+            self.category_ticks[:, QUOTA_CATEGORIES.index(category)] = ticks[:, op]
         self.limited = [r.capacity is not None for r in scenario.regions]
         self.free = [0] * len(scenario.regions)  # when each backlog clears (on its clock)
         self.deferred = deferred_regions(scenario)  # lifo, drop_oldest: attempts may wait
@@ -409,49 +419,46 @@ class Queues:
         caller must not change them in place during the batch."""
         self.log.append((region, t, op))
 
-    def fits(self, epoch: Epoch, limit_s: np.ndarray, region: np.ndarray, t: np.ndarray,
-             op: np.ndarray, maybe_t: np.ndarray, maybe_op: np.ndarray) -> bool:
+    def fits(self, epoch: Epoch, limit_s: np.ndarray, load: Load | None, region: np.ndarray,
+             t: np.ndarray, op: np.ndarray, maybe_t: np.ndarray, maybe_op: np.ndarray) -> bool:
         """Whether no attempt of a batch can wait long: requests (``t``, ``op``) reach
         ``region``, the others (``maybe_t``, ``maybe_op``) are counted at every region
         they might reach (more arrivals never shorten a FIFO wait); every sojourn must
         stay under :attr:`SAFETY` × ``limit_s`` of its region, and under its smallest
         wait bound (nothing shed). At a deferred region none may wait at all (then every
-        discipline is FIFO, and each attempt is served at its arrival)."""
+        discipline is FIFO, and each attempt is served at its arrival).
+
+        A FIFO region on a fixed clock is cleared by a bound from the batch's ``load``
+        (:meth:`drsim.model.quotas.Quotas.load`, counted once for quotas and queues:
+        :func:`load_bound`), no tick worked out; the others, and a region the bound does
+        not clear, are checked exactly."""
         limit = np.minimum(limit_s, self.bound_s) * TICKS_PER_S
         self.limit_ticks = np.where(np.isfinite(limit), np.floor(limit), 2.0 ** 62
                                     ).astype(np.int64)
-        ticks = arrival_ticks(np.concatenate([t, maybe_t]))
+        ticks = None
         for r in range(len(self.free)):
             if self.waiting[r]:
                 return False
             if not self.limited[r] or epoch.status[r] == DOWN:
                 continue
+            allowed = self.SAFETY * self.limit_ticks[r]
+            if (load is not None and not self.deferred[r] and self.clocks[r] is None
+                    and load_bound(load, r, self.category_ticks[r], self.free[r]) <= allowed):
+                continue
             mine = np.flatnonzero(region == r)
             if not len(mine) and not len(maybe_t):
                 continue
-            a = np.concatenate([ticks[mine], ticks[len(t):]])
-            s = np.take(self.ticks[r], np.concatenate([op[mine], maybe_op]))
-            if self._surely_short(r, a, s):
-                continue
+            if ticks is None:
+                ticks = arrival_ticks(np.concatenate([t, maybe_t]))
             order = np.argsort(np.concatenate([t[mine], maybe_t]), kind="stable")
-            a, s = a[order], s[order]
+            a = np.concatenate([ticks[mine], ticks[len(t):]])[order]
+            s = np.take(self.ticks[r], np.concatenate([op[mine], maybe_op]))[order]
             sojourn = timed_sojourns(self.clocks[r], a, s, self.free[r])[0]
-            if int(sojourn.max()) > self.SAFETY * self.limit_ticks[r]:
+            if int(sojourn.max()) > allowed:
                 return False
             if self.deferred[r] and int((sojourn - s).max()) > 0:
                 return False
         return True
-
-    def _surely_short(self, r: int, a: np.ndarray, s: np.ndarray) -> bool:
-        """Whether region ``r``'s sojourns (arrival ticks ``a``, services ``s``) are surely
-        short enough for :meth:`fits`, without sorting: a bound from the work arriving in
-        bins (:func:`sojourn_bound`). Only for a FIFO region on a fixed clock; when the
-        bound says no, :meth:`fits` decides exactly."""
-        if self.deferred[r] or self.clocks[r] is not None:
-            return False
-        allowed = self.SAFETY * self.limit_ticks[r]
-        bound = sojourn_bound(a, s, self.free[r], max(1, int(allowed) // 16))
-        return bound is not None and bound <= allowed
 
     def open_batch(self) -> None:
         """Log attempts from now on instead of queueing them one by one."""

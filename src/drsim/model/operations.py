@@ -76,6 +76,8 @@ QUOTA_CATEGORY = {
     REPLAY_DISABLED: "sign_in",
 }
 """The quota (``regions[].quotas`` key) each operation draws a token from."""
+QUOTA_CATEGORIES = sorted(set(QUOTA_CATEGORY.values()))
+"""The quota categories, in the order of a region's buckets."""
 
 KIND_USER, KIND_CRED, KIND_PROFILE, KIND_REVOCATION, KIND_DISABLE = range(len(WRITE_KINDS))
 IS_WRITE = np.zeros(len(OP_CODE), dtype=np.bool_)

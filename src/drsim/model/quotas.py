@@ -10,11 +10,12 @@ would have been refused after all the run is redone one request at a time
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from drsim.model.control import DOWN, Epoch
-from drsim.model.operations import QUOTA_CATEGORY
+from drsim.model.operations import QUOTA_CATEGORIES, QUOTA_CATEGORY
 from drsim.records import OP_CODE
 from drsim.scenario.schema import Scenario
 
@@ -78,6 +79,18 @@ class TokenBucket:
         return float(self.capacity - self._lindley(times).max()) >= 1.0 + margin
 
 
+@dataclass(frozen=True, slots=True)
+class Load:
+    """A batch's takes counted per region, quota category (:data:`QUOTA_CATEGORIES`) and
+    time bin (:meth:`Quotas.load`): what its quota checks and its queue checks
+    (:meth:`drsim.model.capacity.Queues.fits`) count, counted once."""
+
+    bins: tuple[float, float, int]  # the first take's time, the last's, how many bins
+    bins_per_s: float  # bin p: the times t with ⌊(t − first) × bins_per_s⌋ = p
+    counts: np.ndarray  # regions × categories × bins
+    n: int  # takes counted (a request once, a maybe once whatever its regions)
+
+
 BINS_PER_DEPTH = 4
 """Time bins of :meth:`Quotas._clear` per shortest bucket depth (capacity / rate): its bound
 exceeds the exact deficit by about a bin's refill plus a bin's takes, a half of the depth
@@ -90,7 +103,7 @@ class Quotas:
     MARGIN = 3.0  # tokens a batch keeps free for retries and replays born inside it
 
     def __init__(self, scenario: Scenario) -> None:
-        categories = sorted(set(QUOTA_CATEGORY.values()))
+        categories = QUOTA_CATEGORIES
         self.buckets = [
             [TokenBucket(getattr(region.quotas, c), region.quotas.burst) for c in categories]
             for region in scenario.regions
@@ -124,25 +137,36 @@ class Quotas:
         """Log the takes of requests served vectorised in a batch."""
         self.log.append((region * self.n_categories + self.category_of_op[op], t))
 
-    def fits(self, epoch: Epoch, region: np.ndarray, t: np.ndarray, op: np.ndarray,
-             maybe_t: np.ndarray, maybe_op: np.ndarray) -> bool:
+    def load(self, region: np.ndarray, t: np.ndarray, op: np.ndarray, maybe_t: np.ndarray,
+             maybe_op: np.ndarray) -> Load | None:
+        """A batch's takes counted per region, category and time bin (:class:`Load`):
+        requests (``t``, ``op``) at the region they reach (``region``; −1: none), the
+        others (``maybe_t``, ``maybe_op``) at every region they might reach. None when
+        there would be more bins than takes (no cheaper than the exact checks)."""
+        bins = self._bins(t, maybe_t)
+        if bins is None:
+            return None
+        n_cat = self.n_categories
+        rows = np.add(region, 1, dtype=np.int64)  # rows 0..n_cat-1: reach no region
+        rows *= n_cat
+        rows += np.take(self.category_code, op)
+        counts = (self._binned(rows, len(self.flat) + n_cat, t, bins)[n_cat:]
+                  .reshape(len(self.buckets), n_cat, -1)
+                  + self._binned(np.take(self.category_code, maybe_op), n_cat, maybe_t, bins))
+        return Load(bins, self.bins_per_s, counts, len(t) + len(maybe_t))
+
+    def fits(self, epoch: Epoch, load: Load | None, region: np.ndarray, t: np.ndarray,
+             op: np.ndarray, maybe_t: np.ndarray, maybe_op: np.ndarray) -> bool:
         """Whether no bucket can run dry in a batch: requests (``t``, ``op``) reach
         ``region``; the others (``maybe_t``, ``maybe_op``) are counted at every region
         they might reach; :attr:`MARGIN` tokens stay free. Only the buckets :meth:`_clear`
-        cannot clear are checked take by take."""
+        cannot clear from their ``load`` (:meth:`load`) are checked take by take."""
         n_cat = self.n_categories
         category = self.category_of_op
         clear = np.zeros(len(self.flat), dtype=bool)
-        bins = self._bins(t, maybe_t)
-        if bins is not None:
-            rows = np.add(region, 1, dtype=np.int64)  # rows 0..n_cat-1: reach no region
-            rows *= n_cat
-            rows += np.take(self.category_code, op)
-            counts = (self._binned(rows, len(self.flat) + n_cat, t, bins)[n_cat:]
-                      .reshape(len(self.buckets), n_cat, -1)
-                      + self._binned(np.take(self.category_code, maybe_op), n_cat, maybe_t, bins))
-            clear = self._clear(counts.reshape(len(self.flat), -1), bins, self.MARGIN,
-                                len(t) + len(maybe_t))
+        if load is not None:
+            clear = self._clear(load.counts.reshape(len(self.flat), -1), load.bins,
+                                self.MARGIN, load.n)
         up = np.repeat([status != DOWN for status in epoch.status], n_cat)
         for k in np.flatnonzero(up & ~clear):  # nothing sent to a down region reaches its quota
             r, c = divmod(int(k), n_cat)
