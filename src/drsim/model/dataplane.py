@@ -251,7 +251,7 @@ class DataPlane:
         """A control action at its instant."""
         writes = self.writes
         if action.kind == "promote":
-            writes.promote(action.region, action.other)
+            writes.promote(action.time_s, action.region, action.other)
         elif action.kind == "failback":
             writes.failback(action.time_s, action.region, action.other)
         elif action.kind == "export":

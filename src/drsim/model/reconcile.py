@@ -96,8 +96,7 @@ def _deliver(log, t: float, p: int, s: int, lost: np.ndarray) -> None:
                           & np.isnan(view(log.applied_s)) & (view(log.lost) == 0)
                           & log.ships[view(log.kind)] & (view(log.time_s) < t))
     for row in np.setdiff1d(rows, lost).tolist():  # in row order: a user's in order
-        log.pending[row] = t
-        log.apply_row(t, row)
+        log.deliver(t, row)
 
 
 def _settle(log, kept: np.ndarray, lost: np.ndarray, t: float, p: int, s: int) -> None:

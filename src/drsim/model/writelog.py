@@ -68,6 +68,7 @@ class WriteLog:
                                                         scenario.replication.throughput,
                                                         directory.capacity)
         self.lag = LagSampler(scenario.replication.lag, streams.get("lag"))
+        self.handover_lag = LagSampler(scenario.replication.lag, streams.get("lag/handover"))
         self.capped = any(c.service_s for c in self.channels.values())
         # targets_of[origin]: the other regions, in the order a commit records them
         self.targets_of = np.array([[r for r in range(n) if r != o] for o in range(n)],
@@ -221,9 +222,15 @@ class WriteLog:
         return True
 
     def apply_row(self, t: float, row: int) -> None:
-        """A replication record reaches its target (its agenda item fired, or a flush)."""
-        if self.pending.pop(row, None) is None:
-            return  # already applied by a flush, or discarded at promotion
+        """A replication record's agenda item fires at ``t``: it applies if it is still in
+        flight and due then (not applied by a flush, discarded or handed over at a
+        promotion, :meth:`promote`)."""
+        if self.pending.get(row) == t:
+            self.deliver(t, row)
+
+    def deliver(self, t: float, row: int) -> None:
+        """A replication record reaches its target at ``t`` (due, or flushed now)."""
+        self.pending.pop(row, None)
         applied = self.apply(self.target[row], self.user[row], self.kind[row], self.value[row])
         if not applied and self.stuck[row]:
             self.conflict[row] = 1
@@ -233,9 +240,12 @@ class WriteLog:
         """:meth:`apply_row` of records of distinct users, all at once (``scheduled``:
         records on the agenda; otherwise records applied as they are shipped)."""
         if scheduled:
-            live = np.array([self.pending.pop(row, None) is not None
-                             for row in rows.tolist()], dtype=np.bool_)
+            live = np.array([self.pending.get(row) == due
+                             for row, due in zip(rows.tolist(), times.tolist(), strict=True)],
+                            dtype=np.bool_)
             times, rows = times[live], rows[live]
+            for row in rows.tolist():
+                del self.pending[row]
         d = self.directory
         users = view(self.user)[rows]
         kinds, targets = view(self.kind)[rows], view(self.target)[rows]
@@ -263,16 +273,20 @@ class WriteLog:
 
     # ------------------------------------------------------------------ control actions
 
-    def promote(self, s: int, old: int) -> None:
-        """Promotion cut: what the old authority acknowledged and ``s`` lacks is the RPO.
+    def promote(self, t: float, s: int, old: int) -> None:
+        """Promotion cut at ``t``: what the old authority acknowledged and ``s`` lacks is
+        the RPO.
 
         A write of the old authority that ``s`` has not applied is ``stuck``; under the
         ``lost`` policy it is discarded for good — its records in flight to every region,
         so no other secondary keeps a write the new authority never had. A write ``s``
-        has applied survives: its records in flight to another secondary keep going (the
-        new authority holds it, so that region would get it anyway). Under ``reconcile``
-        the records in flight keep going and are applied last-writer-wins when they arrive;
-        a record that can never arrive (not on the agenda) is lost whatever the policy.
+        has applied survives: the new authority takes over its records in flight to the
+        other secondaries and sends them over its own channels from ``t`` (a lag of their
+        own, stream ``lag/handover``), so each user's records there apply in order, before
+        the new authority's own writes (:meth:`_hand_over`). Under ``reconcile`` the
+        records in flight of the writes ``s`` lacks keep going and are applied
+        last-writer-wins when they arrive; a record that can never arrive (not on the
+        agenda) is lost whatever the policy.
         """
         missing: set[int] = set()  # writes of the old authority that s lacks
         for row in range(len(self.time_s)):
@@ -293,6 +307,24 @@ class WriteLog:
                 self.lost[row] = 1
                 if pending:
                     del self.pending[row]
+        self._hand_over(t, s, old, missing)
+
+    def _hand_over(self, t: float, s: int, old: int, missing: set[int]) -> None:
+        """The records in flight from ``old`` to the other secondaries of writes ``s`` holds
+        (not in ``missing``), in the order they were shipped, are sent again by ``s`` from
+        ``t``: each applies when that delivery is due (after the run: never), and the item
+        of the old one on the agenda comes to nothing."""
+        rows = sorted(row for row in self.pending
+                      if self.origin[row] == old and self.target[row] != s
+                      and self.write_id[row] not in missing)
+        for row in rows:
+            due = self.channels[(s, self.target[row])].apply_time(
+                self.user[row], t, self.handover_lag.next())
+            if due < self.horizon:
+                self.pending[row] = due
+                self.agenda.schedule(due, APPLY, Apply(row))
+            else:
+                del self.pending[row]
 
     def failback(self, t: float, p: int, s: int) -> None:
         """The old primary ``p`` takes writes again; what the authority ``s`` acknowledged
@@ -309,7 +341,7 @@ class WriteLog:
         else:
             for row in list(self.pending):  # flush what is in flight to the old primary
                 if self.target[row] == p:
-                    self.apply_row(t, row)
+                    self.deliver(t, row)
             if self.mode in ("async", "sync"):
                 d.copy_replica(s, p)  # a full replica: it adopts the authority's state
             else:
