@@ -1233,6 +1233,36 @@ def test_promotion_hands_over_what_the_promoted_region_has_in_flight_to_a_third(
     check_replication_order(records, scenario)
 
 
+@pytest.mark.parametrize("catch_up", ["copy", "replicate"])
+def test_failback_hands_over_or_orders_what_the_authority_has_in_flight_to_a_third(catch_up):
+    """r2, the authority while r1 was down, writes at 95 s; a partition holds its record to
+    r3 until 250 s; r1 takes writes back at the failback and writes at 200 s. With
+    ``catch_up: copy`` r1 holds r2's write and sends its record to r3 again (1 s after the
+    failback); with ``replicate`` r1 lacks it (r1–r2 is cut too), so it keeps going and
+    r1's own record to r3 follows it (251 s, not 201 s). Either way r3 applies them in
+    order (it used to apply r1's write first, then r2's older one at 251 s)."""
+    three = [{"name": "r1", "role": "primary"}, {"name": "r2", "role": "secondary"},
+             {"name": "r3", "role": "secondary"}]
+    cut = [["r2", "r3"]] + ([["r1", "r2"]] if catch_up == "replicate" else [])
+    scenario = story(
+        regions=three, replication={"mode": "async", "lag": "1s"},
+        failover={"mode": "automatic", "promotion_time": "0s",
+                  "failback": {"policy": "automatic", "delay": "0s", "catch_up": catch_up}},
+        faults=[{"kind": "region_outage", "region": "r1", "start": "50s", "duration": "50s"},
+                *({"kind": "partition", "regions": pair, "start": "90s", "duration": "160s"}
+                  for pair in cut)])
+    records = simulate(scenario, script=[(95.0, "profile_update", 3),
+                                         (200.0, "profile_update", 3)])
+    assert [o[3:] for o in outcomes(records)] == [("r2", "ok"), ("r1", "ok")]
+    failback = records.meta["failback_s"]
+    assert 100.0 < failback < 102.0
+    at_r3 = records.writes.set_index(["write_id", "target"]).applied_s.xs("r3", level=1)
+    expected = [failback + 1.0, 201.0] if catch_up == "copy" else [251.0, 251.0]
+    assert at_r3.tolist() == pytest.approx(expected)
+    check_replication_order(records, scenario)
+    check_writes_match_requests(records, scenario)
+
+
 @pytest.mark.parametrize("policy", ["never", "automatic"])
 def test_aborted_automatic_failover_returns_dns_to_the_primary(policy):
     scenario = story(

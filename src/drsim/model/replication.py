@@ -137,6 +137,12 @@ class Channel:
         last[user + 1] = due
         return due
 
+    def follow(self, user: int, due: float) -> None:
+        """``user``'s next record on this channel applies at ``due`` or later (after one
+        of theirs on another channel)."""
+        last = self._last_apply_of(user)
+        last[user + 1] = max(float(last[user + 1]), due)
+
 
 def _running_max_per_run(values: np.ndarray, keys: np.ndarray) -> None:
     """In place, each value becomes the largest so far within its run of equal ``keys``

@@ -283,16 +283,13 @@ class WriteLog:
         has applied survives: the new authority takes over its records in flight to the
         other secondaries and sends them over its own channels from ``t`` (a lag of their
         own, stream ``lag/handover``), so each user's records there apply in order, before
-        the new authority's own writes (:meth:`_hand_over`). Under ``reconcile`` the
+        the new authority's own writes (:meth:`_hand_over`; a failback hands over too).
+        Under ``reconcile`` the
         records in flight of the writes ``s`` lacks keep going and are applied
         last-writer-wins when they arrive; a record that can never arrive (not on the
         agenda) is lost whatever the policy.
         """
-        missing: set[int] = set()  # writes of the old authority that s lacks
-        for row in range(len(self.time_s)):
-            if (self.origin[row] == old and self.target[row] == s and not self.lost[row]
-                    and (row in self.pending or math.isnan(self.applied_s[row]))):
-                missing.add(self.write_id[row])
+        missing = set(self._missing(s, old).tolist())  # writes of the old authority s lacks
         for row in range(len(self.time_s)):
             if self.origin[row] != old or self.lost[row]:
                 continue
@@ -302,24 +299,47 @@ class WriteLog:
             if self.target[row] == s:
                 self.stuck[row] = 1
             if self.write_id[row] not in missing:
-                continue  # s has it: the record to another secondary keeps going
+                continue  # s has it: handed over below
             if self.failback_loses or not pending:
                 self.lost[row] = 1
                 if pending:
                     del self.pending[row]
-        self._hand_over(t, s, old, missing)
+        self._hand_over(t, s, old)
 
-    def _hand_over(self, t: float, s: int, old: int, missing: set[int]) -> None:
-        """The records in flight from ``old`` to the other secondaries of writes ``s`` holds
-        (not in ``missing``), in the order they were shipped, are sent again by ``s`` from
-        ``t``: each applies when that delivery is due (after the run: never), and the item
-        of the old one on the agenda comes to nothing."""
-        rows = sorted(row for row in self.pending
-                      if self.origin[row] == old and self.target[row] != s
-                      and self.write_id[row] not in missing)
-        for row in rows:
-            due = self.channels[(s, self.target[row])].apply_time(
-                self.user[row], t, self.handover_lag.next())
+    def _in_flight(self) -> np.ndarray:
+        """Per row, whether its record is on the agenda."""
+        flags = np.zeros(len(self.time_s), dtype=np.bool_)
+        flags[list(self.pending)] = True
+        return flags
+
+    def _missing(self, new: int, old: int) -> np.ndarray:
+        """The ids of the writes of ``old`` that ``new`` has not applied (their record to it
+        in flight or never applied, not lost)."""
+        rows = ((view(self.origin) == old) & (view(self.target) == new)
+                & (view(self.lost) == 0)
+                & (self._in_flight() | np.isnan(view(self.applied_s))))
+        return view(self.write_id)[rows]
+
+    def _hand_over(self, t: float, new: int, old: int) -> None:
+        """The authority passes from ``old`` to ``new`` at ``t``. A user's records in flight
+        from ``old`` to another region, if ``new`` holds all their writes, are sent again
+        by ``new`` from ``t``, in the order they were shipped: each applies when that
+        delivery is due (after the run: never), and the old one's item on the agenda comes
+        to nothing. Otherwise they keep going (the writes ``new`` lacks under
+        ``reconcile``, or still on their way to it under ``catch_up: replicate``), and
+        ``new``'s own records of that user to that region apply after them. Either way a
+        region applies each user's records in order."""
+        origin, target = view(self.origin), view(self.target)
+        rows = np.flatnonzero(self._in_flight() & (origin == old) & (target != new))
+        held = ~np.isin(view(self.write_id)[rows], self._missing(new, old))
+        where = view(self.user)[rows] * self.n_regions + target[rows]
+        moves = ~np.isin(where, where[~held])
+        for row, move in zip(rows.tolist(), moves.tolist(), strict=True):
+            channel = self.channels[(new, self.target[row])]
+            if not move:
+                channel.follow(self.user[row], self.pending[row])
+                continue
+            due = channel.apply_time(self.user[row], t, self.handover_lag.next())
             if due < self.horizon:
                 self.pending[row] = due
                 self.agenda.schedule(due, APPLY, Apply(row))
@@ -329,7 +349,9 @@ class WriteLog:
     def failback(self, t: float, p: int, s: int) -> None:
         """The old primary ``p`` takes writes again; what the authority ``s`` acknowledged
         reaches it by a copy now (``catch_up: copy``) or keeps coming over the channel
-        (``replicate``: the records in flight apply when they arrive)."""
+        (``replicate``: the records in flight apply when they arrive). ``s``'s records in
+        flight to the other regions, of the writes ``p`` now holds, are handed over to
+        ``p`` (:meth:`_hand_over`)."""
         d = self.directory
         if self.splits:
             reconcile(self, t, p, s, self.splits, self.reconciled_s, self.reconciliation)
@@ -348,6 +370,7 @@ class WriteLog:
                 d.merge_replica(s, p)  # a partial copy must not erase what only p holds
             self.mark_copied(t, p)
             authority = p
+        self._hand_over(t, p, s)
         if self.failback_loses:
             # Lost writes are gone for good: "newest acknowledged" is what survived.
             view(d.newest_cred)[:] = np.maximum(view(d.cred[authority]), 0)
