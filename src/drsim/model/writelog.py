@@ -284,12 +284,11 @@ class WriteLog:
         other secondaries and sends them over its own channels from ``t`` (a lag of their
         own, stream ``lag/handover``), so each user's records there apply in order, before
         the new authority's own writes (:meth:`_hand_over`; a failback hands over too).
-        Under ``reconcile`` the
-        records in flight of the writes ``s`` lacks keep going and are applied
-        last-writer-wins when they arrive; a record that can never arrive (not on the
-        agenda) is lost whatever the policy.
+        Under ``reconcile`` the records in flight of the writes ``s`` lacks keep going and
+        are applied last-writer-wins when they arrive; a record that can never arrive (not
+        on the agenda) is lost whatever the policy.
         """
-        missing = set(self._missing(s, old).tolist())  # writes of the old authority s lacks
+        missing = set(self._missing(s, old, self._in_flight()).tolist())  # what s lacks
         for row in range(len(self.time_s)):
             if self.origin[row] != old or self.lost[row]:
                 continue
@@ -312,12 +311,11 @@ class WriteLog:
         flags[list(self.pending)] = True
         return flags
 
-    def _missing(self, new: int, old: int) -> np.ndarray:
+    def _missing(self, new: int, old: int, in_flight: np.ndarray) -> np.ndarray:
         """The ids of the writes of ``old`` that ``new`` has not applied (their record to it
-        in flight or never applied, not lost)."""
+        ``in_flight`` (:meth:`_in_flight`) or never applied, not lost)."""
         rows = ((view(self.origin) == old) & (view(self.target) == new)
-                & (view(self.lost) == 0)
-                & (self._in_flight() | np.isnan(view(self.applied_s))))
+                & (view(self.lost) == 0) & (in_flight | np.isnan(view(self.applied_s))))
         return view(self.write_id)[rows]
 
     def _hand_over(self, t: float, new: int, old: int) -> None:
@@ -329,9 +327,9 @@ class WriteLog:
         ``reconcile``, or still on their way to it under ``catch_up: replicate``), and
         ``new``'s own records of that user to that region apply after them. Either way a
         region applies each user's records in order."""
-        origin, target = view(self.origin), view(self.target)
-        rows = np.flatnonzero(self._in_flight() & (origin == old) & (target != new))
-        held = ~np.isin(view(self.write_id)[rows], self._missing(new, old))
+        in_flight, target = self._in_flight(), view(self.target)
+        rows = np.flatnonzero(in_flight & (view(self.origin) == old) & (target != new))
+        held = ~np.isin(view(self.write_id)[rows], self._missing(new, old, in_flight))
         where = view(self.user)[rows] * self.n_regions + target[rows]
         moves = ~np.isin(where, where[~held])
         for row, move in zip(rows.tolist(), moves.tolist(), strict=True):
