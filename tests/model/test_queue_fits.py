@@ -64,17 +64,25 @@ def _longest(queues: Queues, r: int, region, t, op, maybe_t, maybe_op) -> int:
     return int((lindley(a, s, queues.free[r]) - a).max())
 
 
-@pytest.mark.parametrize("seed", range(40))
-def test_load_bound_is_never_below_the_longest_sojourn(seed):
+def _queued_batch(seed: int):
+    """A batch (:func:`_batch`) and the queues it meets, each region's backlog clearing
+    0, 0.3 or 4 s after 100 s."""
     rng = np.random.default_rng(seed)
     scenario = build_scenario(regions=REGIONS)
     quotas, queues = Quotas(scenario), Queues(scenario, service_ticks(scenario))
     batch = _batch(rng, quotas)
+    for r in range(2):
+        queues.free[r] = int(100 * TICKS_PER_S + rng.choice([0, 3e5, 4e6]))
+    return rng, quotas, queues, batch
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_load_bound_is_never_below_the_longest_sojourn(seed):
+    _, quotas, queues, batch = _queued_batch(seed)
     load = quotas.load(*batch)
     assert load is not None
     width = TICKS_PER_S / quotas.bins_per_s
     for r in range(2):
-        queues.free[r] = int(100 * TICKS_PER_S + rng.choice([0, 3e5, 4e6]))
         longest = _longest(queues, r, *batch)
         bound = load_bound(load, r, queues.category_ticks[r], queues.free[r])
         assert bound >= longest
@@ -84,12 +92,7 @@ def test_load_bound_is_never_below_the_longest_sojourn(seed):
 
 @pytest.mark.parametrize("seed", range(60))
 def test_fits_decides_as_the_exact_check_of_every_region(seed):
-    rng = np.random.default_rng(seed)
-    scenario = build_scenario(regions=REGIONS)
-    quotas, queues = Quotas(scenario), Queues(scenario, service_ticks(scenario))
-    batch = _batch(rng, quotas)
-    for r in range(2):
-        queues.free[r] = int(100 * TICKS_PER_S + rng.choice([0, 3e5, 4e6]))
+    rng, quotas, queues, batch = _queued_batch(seed)
     status = tuple(int(s) for s in rng.choice([UP, UP, DOWN], 2))
     epoch = types.SimpleNamespace(status=status)
     longest = [_longest(queues, r, *batch) for r in range(2)]
