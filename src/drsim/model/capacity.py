@@ -37,7 +37,7 @@ import numpy as np
 
 from drsim.model.capacity_schedule import RegionClock, Watch
 from drsim.model.control import DOWN, Epoch
-from drsim.model.operations import QUOTA_CATEGORIES, QUOTA_CATEGORY
+from drsim.model.operations import CATEGORY_OF_OP, QUOTA_CATEGORIES, QUOTA_CATEGORY
 from drsim.model.quotas import Load
 from drsim.records import OP_CODE, OUTCOME_CODE
 from drsim.scenario.schema import Scenario
@@ -367,8 +367,7 @@ class Queues:
                       for r in scenario.regions]
         self.rows = ticks.tolist()
         self.category_ticks = np.zeros((len(ticks), len(QUOTA_CATEGORIES)), dtype=np.int64)
-        for op, category in QUOTA_CATEGORY.items():  # an operation's work is its category's
-            self.category_ticks[:, QUOTA_CATEGORIES.index(category)] = ticks[:, op]
+        self.category_ticks[:, CATEGORY_OF_OP] = ticks  # an operation's work is its category's
         self.limited = [r.capacity is not None for r in scenario.regions]
         self.free = [0] * len(scenario.regions)  # when each backlog clears (on its clock)
         self.deferred = deferred_regions(scenario)  # lifo, drop_oldest: attempts may wait

@@ -78,6 +78,9 @@ QUOTA_CATEGORY = {
 """The quota (``regions[].quotas`` key) each operation draws a token from."""
 QUOTA_CATEGORIES = sorted(set(QUOTA_CATEGORY.values()))
 """The quota categories, in the order of a region's buckets."""
+CATEGORY_OF_OP = np.array([QUOTA_CATEGORIES.index(QUOTA_CATEGORY[op])
+                           for op in range(len(OP_CODE))], dtype=np.int64)
+"""Each operation code's quota category (its place in :data:`QUOTA_CATEGORIES`)."""
 
 KIND_USER, KIND_CRED, KIND_PROFILE, KIND_REVOCATION, KIND_DISABLE = range(len(WRITE_KINDS))
 IS_WRITE = np.zeros(len(OP_CODE), dtype=np.bool_)

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from drsim.model.control import DOWN, Epoch
-from drsim.model.operations import QUOTA_CATEGORIES, QUOTA_CATEGORY
-from drsim.records import OP_CODE
+from drsim.model.operations import CATEGORY_OF_OP, QUOTA_CATEGORIES, QUOTA_CATEGORY
 from drsim.scenario.schema import Scenario
 
 
@@ -103,15 +102,13 @@ class Quotas:
     MARGIN = 3.0  # tokens a batch keeps free for retries and replays born inside it
 
     def __init__(self, scenario: Scenario) -> None:
-        categories = QUOTA_CATEGORIES
         self.buckets = [
-            [TokenBucket(getattr(region.quotas, c), region.quotas.burst) for c in categories]
+            [TokenBucket(getattr(region.quotas, c), region.quotas.burst) for c in QUOTA_CATEGORIES]
             for region in scenario.regions
         ]
-        self.category_of_op = np.array([categories.index(QUOTA_CATEGORY[op])
-                                        for op in range(len(OP_CODE))], dtype=np.int64)
+        self.category_of_op = CATEGORY_OF_OP
         self.category_code = self.category_of_op.astype(np.int8)  # for np.take: 3× faster
-        self.n_categories = len(categories)
+        self.n_categories = len(QUOTA_CATEGORIES)
         self.bucket_of = [
             {op: self.buckets[r][self.category_of_op[op]] for op in QUOTA_CATEGORY}
             for r in range(len(scenario.regions))
