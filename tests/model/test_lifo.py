@@ -23,9 +23,9 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from drsim.model import simulate
+from drsim.model import REGION_DOWN_TIMEOUT_S, simulate
 from drsim.model.batch import BatchServer
-from drsim.model.capacity import replay_deferred, service_ticks, sojourn_s
+from drsim.model.capacity import down_spans, replay_deferred, service_ticks, sojourn_s
 from drsim.model.dataplane import DataPlane
 from drsim.model.recorder import Recorder
 from drsim.records import OP_CODE, OUTCOME_CODE
@@ -217,6 +217,74 @@ def test_every_attempt_is_recorded_once_and_batches_match_the_reference(capacity
         assert getattr(batched, name).equals(getattr(reference, name)), name
 
 
+@pytest.mark.parametrize("timeout", ["10s", None])
+@pytest.mark.parametrize("capacity", [{"discipline": "lifo"},
+                                      {"discipline": "drop_oldest", "max_queue": 300}])
+def test_a_region_that_goes_down_loses_its_queue(capacity, timeout, monkeypatch):
+    """Sign-ins at 1.5× capacity (22.5/s at 15/s) for 4 minutes, the region down from
+    2:00 to 2:30: a queue holds dozens to hundreds at 2:00. Every attempt still waiting ends
+    ``region_down`` at that instant (its client told then, its retry timed from then);
+    the dead region starts no service; each attempt that arrived before the outage is
+    served, pushed out or lost, once. The records' replay, told when the region was down,
+    gives every served attempt the sojourn the run decided and the lost ones the latency
+    of ``region_down``; batches equal the reference."""
+    down, up = 120.0, 150.0
+    client = {"name": "app", "share": "100%", "dns": {"behaviour": "honour"},
+              "retry": {"attempts": 1}}
+    if timeout is not None:
+        client["timeout"] = timeout
+    s = build_scenario(
+        regions=[{"name": "r1", "role": "primary", "quotas": {"sign_in": "100000/s"},
+                  "capacity": {"vcpus": 1.0, **capacity}}],
+        users={"population": 20_000, **ONLY_PASSWORD_USERS}, clients=[client],
+        traffic={"sign_in": "22.5/s"}, run={"duration": "4m", "seed": 4},
+        faults=[{"kind": "region_outage", "region": "r1", "start": "2m", "duration": "30s"}])
+    started: dict[float, float] = {}  # a parked attempt's arrival → when its service began
+    ended: dict[float, tuple[float, int]] = {}  # → when and how it ended unserved
+    serve_parked, conclude = DataPlane.serve_parked, DataPlane.conclude
+
+    def starting(self, call, now):
+        started[call[0]] = now
+        serve_parked(self, call, now)
+
+    def ending(self, call, now, outcome):
+        ended.setdefault(call[0], (now, outcome))
+        conclude(self, call, now, outcome)
+
+    monkeypatch.setattr(DataPlane, "serve_parked", starting)
+    monkeypatch.setattr(DataPlane, "conclude", ending)
+    reference = simulate(s, 0, batch=False)
+    monkeypatch.undo()
+    assert not any(down <= at < up for at in started.values())
+    lost = {t for t, (at, outcome) in ended.items() if outcome == OUTCOME_CODE["region_down"]}
+    assert len(lost) > 50 and all(ended[t][0] == down and t < down for t in lost)
+    pushed = {t for t, (_, outcome) in ended.items() if outcome == OUTCOME_CODE["shed"]}
+    assert not lost & (pushed | {t for t, at in started.items() if at < down})
+    req = reference.requests
+    t = req.time_s.to_numpy()
+    outcome = req.outcome.astype(str).to_numpy()
+    assert set(t[outcome == "region_down"]) >= lost
+    assert (outcome[(t >= down) & (t < up)] == "region_down").all()
+    # The replay, told when the region was down, gives each served attempt the sojourn
+    # the run decided (as in the test above) and the lost ones none of their own.
+    op = req.op.cat.codes.to_numpy()
+    spans = down_spans(s, reference.events)
+    assert spans[0].tolist() == [[down, up]]
+    sojourn = sojourn_s(s, t, op, req.region.cat.codes.to_numpy(),
+                        req.outcome.cat.codes.to_numpy(), downs=spans)
+    ticks = service_ticks(s)[0]
+    rows = np.flatnonzero(np.isin(t, list(started)))
+    begun = np.array([started[x] for x in t[rows]])
+    decided = (np.round(begun * 1e6) + 1 + ticks[op[rows]] - np.ceil(t[rows] * 1e6)) / 1e6
+    assert len(rows) > 500 and np.allclose(sojourn[rows], decided, rtol=0, atol=1e-9)
+    rows = np.flatnonzero(np.isin(t, list(lost)))
+    assert len(rows) == len(lost) and (sojourn[rows] == 0).all()
+    assert (req.latency_s.to_numpy()[rows] == REGION_DOWN_TIMEOUT_S).all()
+    batched = simulate(s, 0)
+    for name in ("requests", "writes"):
+        assert getattr(batched, name).equals(getattr(reference, name)), name
+
+
 @pytest.mark.parametrize("capacity", [{"discipline": "lifo"},
                                       {"discipline": "drop_oldest", "max_queue": 1}])
 def test_batches_serve_a_deferred_region_only_where_nobody_waits(capacity, monkeypatch):
@@ -256,3 +324,19 @@ def test_the_replay_by_hand():
     assert lifo == pytest.approx([10, 49, 38, 17, 20], abs=1e-6)
     oldest = replay_deferred(t, s, False, 2) * 1e6
     assert oldest == pytest.approx([10, 2, 18, 27, 30], abs=1e-6)
+
+
+def test_the_replay_by_hand_with_the_region_going_down():
+    """Sign-ins of 10 µs at 0, 1, 2 and 3 µs, the region down at 5 µs, one more at 20 µs:
+    the first is in service (0–10) and keeps its sojourn; the three waiting are lost at
+    5 µs (after 4, 3 and 2 µs), under either discipline; the last finds the server free
+    (10 ≤ 20) and is served at once. A drop after the last arrival loses whoever still
+    waits then."""
+    t = np.array([0.0, 1.0, 2.0, 3.0, 20.0]) / 1e6
+    s = np.full(5, 10)
+    for newest_first, max_queue in ((True, None), (False, 2)):
+        out = replay_deferred(t, s, newest_first, max_queue, np.array([5e-6])) * 1e6
+        expected = [10, 4, 3, 2, 10] if max_queue is None else [10, 2, 3, 2, 10]
+        assert out == pytest.approx(expected, abs=1e-6)
+    late = replay_deferred(t[:4], s[:4], True, None, np.array([15e-6])) * 1e6
+    assert late == pytest.approx([10, 14, 13, 17], abs=1e-6)  # 3 served 10–20; 1, 2 lost at 15

@@ -42,7 +42,7 @@ import numpy as np
 from drsim.metrics._common import NAN, per_bin_quantiles
 from drsim.metrics.evidence import BAD, GOOD, recovery_time
 from drsim.metrics.incidents import Incident, headline_incident, incidents
-from drsim.model.capacity import service_ticks, sojourn_s, worked
+from drsim.model.capacity import down_spans, service_ticks, sojourn_s, worked
 from drsim.model.capacity_schedule import RegionClock, clocks_of, load_per_window
 from drsim.records import RunRecords
 from drsim.scenario.schema import Scenario
@@ -89,7 +89,8 @@ def overload_states(records: RunRecords, scenario: Scenario, region: int, start_
     if clocks is None:
         clocks = clocks_of(scenario, records.events)
     if sojourn is None:
-        sojourn = sojourn_s(scenario, t, op, where, outcome, clocks)
+        sojourn = sojourn_s(scenario, t, op, where, outcome, clocks,
+                            down_spans(scenario, records.events))
     here = (where == region) & (t >= start_s)
     offered = here & worked(scenario, where, outcome, offered=True)
     entered = here & worked(scenario, where, outcome)
@@ -126,7 +127,8 @@ def sustained_overload_metrics(records: RunRecords, scenario: Scenario,
     clocks = clocks_of(scenario, records.events)
     sojourn = sojourn_s(scenario, req["time_s"].to_numpy(np.float64),
                         req["op"].cat.codes.to_numpy(), req["region"].cat.codes.to_numpy(),
-                        req["outcome"].cat.codes.to_numpy(), clocks)
+                        req["outcome"].cat.codes.to_numpy(), clocks,
+                        down_spans(scenario, records.events))
     sustained, bad_end = 0.0, 0.0
     for r in limited:
         states = overload_states(records, scenario, r, start, sojourn, clocks)

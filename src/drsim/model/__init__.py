@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from drsim.model.arrivals import generate_arrivals
-from drsim.model.capacity import region_sojourns_s
+from drsim.model.capacity import down_spans, region_sojourns_s
 from drsim.model.capacity_schedule import Schedule, build_schedule
 from drsim.model.control import ControlTimeline, run_control_plane
 from drsim.model.corruption import plan_corruption
@@ -115,11 +115,13 @@ def _simulate(scenario: Scenario, replication: int,
         meta["dependency_failures"] = output.dependency_failures
     if corruption is not None:
         meta.update(corruption.facts(scenario.region_names))
+    events = _events_table(scenario, control, schedule.events if schedule else [])
     return RunRecords(
-        requests=_requests_table(scenario, control, output, schedule),
+        requests=_requests_table(scenario, control, output, schedule,
+                                 down_spans(scenario, events)),
         writes=_writes_table(scenario, output),
         locks=_locks_table(scenario, output),
-        events=_events_table(scenario, control, schedule.events if schedule else []),
+        events=events,
         meta=meta,
     )
 
@@ -177,8 +179,9 @@ def dns_outages(control: ControlTimeline) -> list[tuple[float, float, float]]:
     return outages
 
 
-def _requests_table(scenario: Scenario, control: ControlTimeline,
-                    out: DataPlaneOutput, schedule: Schedule | None = None) -> pd.DataFrame:
+def _requests_table(scenario: Scenario, control: ControlTimeline, out: DataPlaneOutput,
+                    schedule: Schedule | None = None,
+                    downs: list[np.ndarray] | None = None) -> pd.DataFrame:
     """The ``requests`` table (see :mod:`drsim.records`): ``out``'s rows, in time order.
 
     Takes over ``out``'s request columns (already in time order, ``out`` lets go of
@@ -197,7 +200,7 @@ def _requests_table(scenario: Scenario, control: ControlTimeline,
     shadow = _flags(n, out.shadow_locked_index)
     latency = _latency_s(scenario, control, time_s, op, region, outcome)
     _add_queueing(scenario, latency, time_s, op, region, outcome, client, attacker,
-                  schedule.clocks if schedule is not None else None)
+                  schedule.clocks if schedule is not None else None, downs)
 
     names = list(scenario.region_names) + ["none"]
     region_codes = np.where(region >= 0, region, len(names) - 1)
@@ -263,11 +266,13 @@ def _latency_s(scenario: Scenario, control: ControlTimeline, time_s: np.ndarray,
 
 def _add_queueing(scenario: Scenario, latency: np.ndarray, time_s: np.ndarray, op: np.ndarray,
                   region: np.ndarray, outcome: np.ndarray, client: np.ndarray,
-                  attacker: np.ndarray, clocks: list | None = None) -> None:
+                  attacker: np.ndarray, clocks: list | None = None,
+                  downs: list[np.ndarray] | None = None) -> None:
     """Add each attempt's wait and service at its region's queue to its latency (regions
-    with a capacity, :mod:`drsim.model.capacity`); an attempt that timed out took its
-    client's timeout."""
-    for rows, sojourn in region_sojourns_s(scenario, time_s, op, region, outcome, clocks):
+    with a capacity, :mod:`drsim.model.capacity`; ``downs``: when each was down); an
+    attempt that timed out took its client's timeout."""
+    for rows, sojourn in region_sojourns_s(scenario, time_s, op, region, outcome, clocks,
+                                           downs):
         latency[rows] += sojourn.astype(np.float32)  # the other rows: + 0 changes nothing
     timed_out = np.flatnonzero(outcome == OUTCOME_CODE["timeout"])
     if len(timed_out):

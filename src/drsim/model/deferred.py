@@ -23,6 +23,10 @@ region's events decide it in time order, merged into the data plane's loop:
   it reaches it: only ``drop_expired`` skips abandoned work, and it is FIFO).
 - ``drop_oldest``: an arrival finding ``max_queue`` waiting pushes out the oldest:
   recorded ``shed`` at that instant (one already timed out is simply removed).
+- *region down*: a region that goes down at ``d`` loses its queue (:meth:`Deferred.drop`):
+  every attempt still waiting there is recorded ``region_down`` at ``d`` (one already
+  timed out is simply removed); none is served by the dead region. The attempt in
+  service was decided when its service began, as FIFO's are at their arrival.
 
 A decision's retry (and a breaker's or retry budget's bookkeeping) is timed from the
 instant it is taken; a retry due at that very instant comes just after it (the next
@@ -39,7 +43,7 @@ import math
 from typing import TYPE_CHECKING
 
 from drsim.model.capacity import TICKS_PER_S, Queues
-from drsim.model.operations import SHED_OUT, TIMEOUT
+from drsim.model.operations import REGION_DOWN, SHED_OUT, TIMEOUT
 
 if TYPE_CHECKING:
     from drsim.model.dataplane import DataPlane
@@ -111,6 +115,24 @@ class Deferred:
         if limit < math.inf:
             self._push(max(t, t + (limit - fixed)), DEADLINE, parked)
         return parked
+
+    def drop(self, r: int, t: float) -> bool:
+        """Region ``r`` goes down at ``t``: the attempts waiting there end ``region_down``
+        (those whose clients gave up already are removed), and its server's next service
+        is called off. Returns whether any attempt was waiting."""
+        waiting = self.queues.waiting[r]
+        if not waiting:
+            return False
+        for parked in waiting:
+            if parked.state == WAITING:
+                self.plane.conclude(parked.call, t, REGION_DOWN)
+            parked.state = DONE
+        waiting.clear()
+        # A service event is pending exactly while someone waits: the region's goes.
+        self.heap = [event for event in self.heap
+                     if not (event[1] == SERVICE and event[3] == r)]
+        heapq.heapify(self.heap)
+        return True
 
     def fire(self) -> None:
         """The next event (:meth:`next_time` first)."""
