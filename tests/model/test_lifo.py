@@ -151,6 +151,25 @@ def test_lifo_and_drop_oldest_keep_goodput_at_capacity_where_fifo_collapses(capa
 # --------------------------------------------------------------------------- exactness
 
 
+def replayed_as_decided(s, records, started: dict[float, float], at_least: int,
+                        downs: list[np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The records' replay of the queue (:func:`sojourn_s`) gives each parked attempt
+    that was served (``started``: arrival → when its service began; more than
+    ``at_least`` of them) the sojourn the run decided: its service began at the event's
+    tick + 1. Returns the requests' times and the replay's sojourns."""
+    req = records.requests
+    t = req.time_s.to_numpy()
+    op = req.op.cat.codes.to_numpy()
+    sojourn = sojourn_s(s, t, op, req.region.cat.codes.to_numpy(),
+                        req.outcome.cat.codes.to_numpy(), downs=downs)
+    ticks = service_ticks(s)[0]
+    rows = np.flatnonzero(np.isin(t, list(started)))
+    begun = np.array([started[x] for x in t[rows]])
+    decided = (np.round(begun * 1e6) + 1 + ticks[op[rows]] - np.ceil(t[rows] * 1e6)) / 1e6
+    assert len(rows) > at_least and np.allclose(sojourn[rows], decided, rtol=0, atol=1e-9)
+    return t, sojourn
+
+
 @pytest.mark.parametrize("capacity", [{"discipline": "lifo"},
                                       {"discipline": "drop_oldest", "max_queue": 1000}])
 def test_every_attempt_is_recorded_once_and_batches_match_the_reference(capacity,
@@ -196,16 +215,7 @@ def test_every_attempt_is_recorded_once_and_batches_match_the_reference(capacity
     assert len(seen) == len(reference.requests)
     # The records' replay of the queue gives each parked attempt the sojourn the run
     # decided: its service began at the event's tick + 1, or it waited until pushed out.
-    req = reference.requests
-    t = req.time_s.to_numpy()
-    op = req.op.cat.codes.to_numpy()
-    sojourn = sojourn_s(s, t, op, req.region.cat.codes.to_numpy(),
-                        req.outcome.cat.codes.to_numpy())
-    ticks = service_ticks(s)[0]
-    rows = np.flatnonzero(np.isin(t, list(started)))
-    begun = np.array([started[x] for x in t[rows]])
-    decided = (np.round(begun * 1e6) + 1 + ticks[op[rows]] - np.ceil(t[rows] * 1e6)) / 1e6
-    assert len(rows) > 1000 and np.allclose(sojourn[rows], decided, rtol=0, atol=1e-9)
+    t, sojourn = replayed_as_decided(s, reference, started, at_least=1000)
     rows = np.flatnonzero(np.isin(t, list(pushed_out)))
     assert len(rows) == len(pushed_out)
     assert np.array_equal(sojourn[rows], np.array([pushed_out[x] for x in t[rows]]) - t[rows])
@@ -266,17 +276,10 @@ def test_a_region_that_goes_down_loses_its_queue(capacity, timeout, monkeypatch)
     assert set(t[outcome == "region_down"]) >= lost
     assert (outcome[(t >= down) & (t < up)] == "region_down").all()
     # The replay, told when the region was down, gives each served attempt the sojourn
-    # the run decided (as in the test above) and the lost ones none of their own.
-    op = req.op.cat.codes.to_numpy()
+    # the run decided and the lost ones none of their own.
     spans = down_spans(s, reference.events)
     assert spans[0].tolist() == [[down, up]]
-    sojourn = sojourn_s(s, t, op, req.region.cat.codes.to_numpy(),
-                        req.outcome.cat.codes.to_numpy(), downs=spans)
-    ticks = service_ticks(s)[0]
-    rows = np.flatnonzero(np.isin(t, list(started)))
-    begun = np.array([started[x] for x in t[rows]])
-    decided = (np.round(begun * 1e6) + 1 + ticks[op[rows]] - np.ceil(t[rows] * 1e6)) / 1e6
-    assert len(rows) > 500 and np.allclose(sojourn[rows], decided, rtol=0, atol=1e-9)
+    _, sojourn = replayed_as_decided(s, reference, started, at_least=500, downs=spans)
     rows = np.flatnonzero(np.isin(t, list(lost)))
     assert len(rows) == len(lost) and (sojourn[rows] == 0).all()
     assert (req.latency_s.to_numpy()[rows] == REGION_DOWN_TIMEOUT_S).all()
