@@ -32,7 +32,7 @@ from drsim.model.batch import Batch, BatchServer
 from drsim.model.breaker import Breakers
 from drsim.model.capacity import SHED, WAIT, Queues, deferred_regions, service_ticks
 from drsim.model.capacity_schedule import Schedule
-from drsim.model.control import DOWN, ControlTimeline, Epoch
+from drsim.model.control import ControlTimeline, Epoch
 from drsim.model.corruption import CorruptionPlan, ProfileCorruption, restore_region
 from drsim.model.deferred import Deferred
 from drsim.model.dependencies import Dependencies
@@ -192,23 +192,10 @@ class DataPlane:
             now = int(np.searchsorted(starts, t, "right")) - 1
             if self.entered < now:  # an epoch begins first (its drops may call t off)
                 self.entered += 1
-                self._enter_epoch(self.entered)
+                self.deferred.enter(*self.control.epochs[self.entered - 1:self.entered + 1])
                 continue
             self.epoch = self.control.epochs[now]
             self.deferred.fire()
-
-    def _enter_epoch(self, index: int) -> bool:
-        """Epoch ``index`` begins: a deferred region that goes down in it loses its queue
-        (:meth:`Deferred.drop`). Returns whether an attempt was dropped."""
-        if self.deferred is None:
-            return False
-        epochs = self.control.epochs
-        before, now = epochs[index - 1].status, epochs[index].status
-        dropped = False
-        for r, deferring in enumerate(self.queues.deferred):
-            if deferring and now[r] == DOWN and before[r] != DOWN:
-                dropped |= self.deferred.drop(r, epochs[index].start_s)
-        return dropped
 
     def drain_s(self, t: float, p: int, s: int) -> float:
         """Serve everything before ``t``, when a failback waiting for the reverse backlog
@@ -242,7 +229,8 @@ class DataPlane:
             while t0 >= next_epoch:
                 epoch_i += 1
                 next_epoch = epochs[epoch_i + 1].start_s if epoch_i + 1 < len(epochs) else inf
-                dropped |= self._enter_epoch(epoch_i)
+                if deferred is not None:
+                    dropped |= deferred.enter(epochs[epoch_i - 1], epochs[epoch_i])
             self.epoch = epochs[epoch_i]
             if dropped:  # a region went down under its queue: the next event may be another
                 continue

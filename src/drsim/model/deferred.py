@@ -43,6 +43,7 @@ import math
 from typing import TYPE_CHECKING
 
 from drsim.model.capacity import TICKS_PER_S, Queues
+from drsim.model.control import DOWN, Epoch
 from drsim.model.operations import REGION_DOWN, SHED_OUT, TIMEOUT
 
 if TYPE_CHECKING:
@@ -115,6 +116,15 @@ class Deferred:
         if limit < math.inf:
             self._push(max(t, t + (limit - fixed)), DEADLINE, parked)
         return parked
+
+    def enter(self, before: Epoch, now: Epoch) -> bool:
+        """Epoch ``now`` begins after ``before``: a deferred region that goes down in it
+        loses its queue (:meth:`drop`). Returns whether an attempt was waiting."""
+        dropped = False
+        for r, deferring in enumerate(self.queues.deferred):
+            if deferring and now.status[r] == DOWN and before.status[r] != DOWN:
+                dropped |= self.drop(r, now.start_s)
+        return dropped
 
     def drop(self, r: int, t: float) -> bool:
         """Region ``r`` goes down at ``t``: the attempts waiting there end ``region_down``
