@@ -23,9 +23,16 @@ from collections import Counter
 import numpy as np
 import pytest
 
+from drsim.metrics.overload import overload_timeline
 from drsim.model import REGION_DOWN_TIMEOUT_S, simulate
 from drsim.model.batch import BatchServer
-from drsim.model.capacity import down_spans, replay_deferred, service_ticks, sojourn_s
+from drsim.model.capacity import (
+    TICKS_PER_S,
+    down_spans,
+    replay_deferred,
+    service_ticks,
+    sojourn_s,
+)
 from drsim.model.dataplane import DataPlane
 from drsim.model.recorder import Recorder
 from drsim.records import OP_CODE, OUTCOME_CODE
@@ -286,6 +293,38 @@ def test_a_region_that_goes_down_loses_its_queue(capacity, timeout, monkeypatch)
     batched = simulate(s, 0)
     for name in ("requests", "writes"):
         assert getattr(batched, name).equals(getattr(reference, name)), name
+
+
+@pytest.mark.parametrize("capacity", [{"discipline": "lifo"},
+                                      {"discipline": "drop_oldest", "max_queue": 100}])
+def test_the_work_a_queue_lost_when_its_region_went_down_was_offered_to_it(capacity):
+    """Utilisation is the work offered to a region's queue ÷ its capacity: at a deferred
+    region that goes down, the attempts its queue lost were offered too. Known answer:
+    sign-ins at 1.5× capacity, no retries, no timeouts, the region down from 2:00 to
+    2:30: every attempt arriving in the minute before the outage was offered, so that
+    minute's utilisation is their count × service ÷ (capacity × 60 s), lost ones included
+    (≈ 1.46; counting only the work served, it read 1.0)."""
+    s = build_scenario(
+        regions=[{"name": "r1", "role": "primary", "quotas": {"sign_in": "100000/s"},
+                  "capacity": {"vcpus": 1.0, **capacity}}],
+        users={"population": 20_000, **ONLY_PASSWORD_USERS},
+        clients=[{"name": "app", "share": "100%", "dns": {"behaviour": "honour"},
+                  "retry": {"attempts": 1}}],
+        traffic={"sign_in": "22.5/s"}, run={"duration": "4m", "seed": 4},
+        faults=[{"kind": "region_outage", "region": "r1", "start": "2m", "duration": "30s"}])
+    records = simulate(s, 0)
+    t = records.requests.time_s.to_numpy()
+    outcome = records.requests.outcome.astype(str).to_numpy()
+    before = (t >= 60.0) & (t < 120.0)
+    assert (before & (outcome == "region_down")).sum() > 50  # lost with the queue
+    service_s = service_ticks(s)[0, OP_CODE["sign_in"]] / TICKS_PER_S
+    timeline = overload_timeline(records, s)
+    utilisation = timeline.set_index("start_s")["utilisation"]
+    assert utilisation[60.0] == pytest.approx(before.sum() * service_s / 60.0, rel=1e-12)
+    during = (t >= 120.0) & (t < 150.0)  # refused at the dead region: offered nothing
+    assert (outcome[during] == "region_down").all()
+    after = (t >= 180.0) & (t < 240.0)
+    assert utilisation[180.0] == pytest.approx(after.sum() * service_s / 60.0, rel=1e-12)
 
 
 @pytest.mark.parametrize("capacity", [{"discipline": "lifo"},

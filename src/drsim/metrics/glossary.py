@@ -324,16 +324,20 @@ GLOSSARY: tuple[Entry, ...] = (
           "test_lifo.py::test_drop_oldest_sheds_md1k_blocking_and_matches_drop_tail_count_"
           "for_count"),
     Entry("overloaded_minutes.<region>", "count", "Minutes in which the work offered to a "
-          "region with a capacity (entered, shed or skipped by its queue) exceeded it "
+          "region with a capacity (entered, shed or skipped by its queue, or lost with it when "
+          "the region went down) exceeded it "
           "(utilisation > 1: its backlog grew, or it shed); the work at its cold cost, the "
           "capacity after any scale-up.",
           "tests/model/test_overload_metrics.py::"
           "test_timeline_of_a_region_offered_twice_its_capacity; tests/model/"
-          "test_coldstart.py::test_overloaded_minutes_follow_the_scale_up_and_the_warm_up"),
+          "test_coldstart.py::test_overloaded_minutes_follow_the_scale_up_and_the_warm_up; "
+          "tests/model/test_lifo.py::test_the_work_a_queue_lost_when_its_region_went_down_"
+          "was_offered_to_it"),
     Entry("overload_sustained_s", "seconds", "The sustaining effect (metastability): how long "
           "overload outlives its trigger (the later of the headline incident's last fault end "
           "and the last traffic burst's end). Minutes aligned on the trigger's end; a region's "
-          "minute is overloaded when the work offered to its queue (entered, shed or skipped) "
+          "minute is overloaded when the work offered to its queue (entered, shed, skipped or "
+          "lost when the region went down) "
           "reaches its capacity (utilisation ≥ 1) "
           "or their median queue wait reaches the shortest client timeout. The longest, over "
           "the regions with a capacity, from the trigger's end to the first minute not "

@@ -42,7 +42,13 @@ import numpy as np
 from drsim.metrics._common import NAN, per_bin_quantiles
 from drsim.metrics.evidence import BAD, GOOD, recovery_time
 from drsim.metrics.incidents import Incident, headline_incident, incidents
-from drsim.model.capacity import down_spans, service_ticks, sojourn_s, worked
+from drsim.model.capacity import (
+    down_spans,
+    offered_to_queues,
+    service_ticks,
+    sojourn_s,
+    worked,
+)
 from drsim.model.capacity_schedule import RegionClock, clocks_of, load_per_window
 from drsim.records import RunRecords
 from drsim.scenario.schema import Scenario
@@ -88,11 +94,11 @@ def overload_states(records: RunRecords, scenario: Scenario, region: int, start_
     ticks = service_ticks(scenario)
     if clocks is None:
         clocks = clocks_of(scenario, records.events)
+    downs = down_spans(scenario, records.events)
     if sojourn is None:
-        sojourn = sojourn_s(scenario, t, op, where, outcome, clocks,
-                            down_spans(scenario, records.events))
+        sojourn = sojourn_s(scenario, t, op, where, outcome, clocks, downs)
     here = (where == region) & (t >= start_s)
-    offered = here & worked(scenario, where, outcome, offered=True)
+    offered = here & offered_to_queues(scenario, t, where, outcome, downs)
     entered = here & worked(scenario, where, outcome)
     end_s = float(scenario.run.duration)
     n = max(1, int(np.ceil((end_s - start_s) / WINDOW_S)))

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from drsim.metrics._common import legit_mask, per_bin_quantiles
-from drsim.model.capacity import service_ticks, worked
+from drsim.model.capacity import down_spans, offered_to_queues, service_ticks
 from drsim.model.capacity_schedule import clocks_of, load_per_window
 from drsim.model.disciplines import pushes_out, sheds
 from drsim.records import OUTCOME_CODE, RunRecords
@@ -38,7 +38,8 @@ def overload_timeline(records: RunRecords, scenario: Scenario,
                       bin_s: float = 60.0) -> pd.DataFrame:
     """Per ``bin_s`` window and region: ``offered_per_s`` (attempts that reached the
     region, per second, by arrival), ``utilisation`` (the work offered to its queue —
-    the attempts that entered it, shed or skipped — ÷ its capacity over the window; NaN
+    the attempts that entered it, shed, skipped or lost when the region went down
+    (:func:`~drsim.model.capacity.offered_to_queues`) — ÷ its capacity over the window; NaN
     without a capacity; above 1 the backlog grows or the region sheds), ``goodput_per_s`` (ok attempts per second by completion:
     arrival + latency), ``timeouts_per_s``, ``latency_p50_s`` and ``latency_p99_s`` (of
     the attempts arriving in the window; NaN without one) and ``attempts_per_first_attempt``
@@ -53,7 +54,8 @@ def overload_timeline(records: RunRecords, scenario: Scenario,
     n_bins = len(edges) - 1
     ticks = service_ticks(scenario)
     clocks = clocks_of(scenario, records.events)
-    no_work = ~worked(scenario, region, outcome, offered=True)
+    no_work = ~offered_to_queues(scenario, t, region, outcome,
+                                 down_spans(scenario, records.events))
     ok = outcome == OUTCOME_CODE["ok"]
     timed_out = outcome == OUTCOME_CODE["timeout"]
     rows = []

@@ -342,6 +342,29 @@ def down_spans(scenario: Scenario, events) -> list[np.ndarray]:  # noqa: ANN001 
     return spans
 
 
+def offered_to_queues(scenario: Scenario, time_s: np.ndarray, region: np.ndarray,
+                      outcome: np.ndarray, downs: list[np.ndarray]) -> np.ndarray:
+    """Which recorded attempts were offered to a region's queue: those that reached it,
+    shed and skipped ones included (:func:`worked` ``offered``), and those a deferred
+    region's queue lost when the region went down (:func:`lost_in_queues`)."""
+    return worked(scenario, region, outcome, offered=True) | lost_in_queues(
+        scenario, time_s, region, outcome, downs)
+
+
+def lost_in_queues(scenario: Scenario, time_s: np.ndarray, region: np.ndarray,
+                   outcome: np.ndarray, downs: list[np.ndarray] | None) -> np.ndarray:
+    """The attempts a deferred region's queue lost when the region went down: recorded
+    ``region_down`` at that region while it was up (:meth:`drsim.model.deferred.Deferred.
+    drop`; ``downs``: when each region was down, :func:`down_spans`)."""
+    lost = np.zeros(len(outcome), dtype=np.bool_)
+    for r, deferred in enumerate(deferred_regions(scenario)):
+        if deferred and downs is not None and len(downs[r]):
+            mine = (region == r) & (outcome == REGION_DOWN_CODE)
+            mine[mine] = _outside(time_s[mine], downs[r])
+            lost |= mine
+    return lost
+
+
 def _outside(t: np.ndarray, spans: np.ndarray) -> np.ndarray:
     """Whether each instant lies outside every span ``[start, end)`` (sorted, disjoint)."""
     k = np.searchsorted(spans[:, 0], t, side="right") - 1
@@ -367,17 +390,16 @@ def region_sojourns_s(scenario: Scenario, time_s: np.ndarray, op: np.ndarray,
         return
     work = worked(scenario, region, outcome)
     deferred = deferred_regions(scenario)
-    entered = worked(scenario, region, outcome, True) if any(deferred) else None
+    if any(deferred):
+        lost = lost_in_queues(scenario, time_s, region, outcome, downs)
+        offered = worked(scenario, region, outcome, offered=True) | lost
     for r in range(len(scenario.regions)):
         capacity = scenario.regions[r].capacity
         if capacity is None:
             continue
         if deferred[r]:
             spans = downs[r] if downs is not None else np.empty((0, 2))
-            here = region == r
-            lost = here & (outcome == REGION_DOWN_CODE)
-            lost[lost] = _outside(time_s[lost], spans)
-            rows = np.flatnonzero(here & entered | lost)
+            rows = np.flatnonzero((region == r) & offered)
             sojourn = replay_deferred(time_s[rows], np.take(ticks[r], op[rows]),
                                       capacity.discipline == "lifo", capacity.max_queue,
                                       spans[:, 0])
