@@ -8,6 +8,9 @@ replays, shared lockout counters, one region and client kinds in time zones.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 from rates_only import RATES_ONLY
@@ -372,3 +375,26 @@ def test_an_arbiter_cut_off_from_the_primary_equals_sequential_reference(fencing
     assert writers.max() == (1 if fencing == "true" else 2)
     assert (batched.writes.split > 0).any() == (fencing == "false")
     assert_same_run(batched, reference)
+
+
+RETRIED_SIGN_UP = Path(__file__).parent / "examples" / "sign_up_retried_into_its_newcomers_batch.json"
+
+
+def test_a_sign_up_retried_into_the_batch_of_its_newcomers_request():
+    """A request for a newcomer's id is served for a stand-in only if that sign-up has
+    not succeeded by then. A batch settles it at its start for the newcomers whose
+    sign-up it does not hold; a sign-up retried into the batch (from the agenda, its
+    first attempt refused in an earlier batch) is one it holds, so the request is decided
+    when served. The example, found by the random invariants: user 109's sign-up is
+    refused at 95.3 s, retried at 97.3 s, when it succeeds; its federated sign-in at
+    103.0 s, in the same batch, is its own (``user_not_found`` at r2), not user 72's."""
+    from .test_invariants import assert_records_equal, valid
+
+    scenario = valid(json.loads(RETRIED_SIGN_UP.read_text()))
+    batched, reference = simulate(scenario, 0), simulate(scenario, 0, batch=False)
+    req = reference.requests
+    retried = req[(req.op == "sign_up") & (req.attempt == 1) & (req.outcome == "ok")]
+    assert 109 in set(retried.user)
+    mine = req[(req.user == 109) & (req.op == "federated_sign_in")]
+    assert (mine.time_s > retried[retried.user == 109].time_s.min()).all() and len(mine)
+    assert_records_equal(batched, reference)

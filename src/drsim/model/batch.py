@@ -328,8 +328,10 @@ class BatchServer:
         signing_up = newcomer & (op[:n] == SIGN_UP)
         settled = newcomer & ~signing_up
         own = np.zeros(len(user), dtype=np.bool_)
+        signups = user[op == SIGN_UP]  # arrivals' and the agenda's (a sign-up's retry)
+        if len(signups):  # one may create the newcomer before its request: decided when served
+            settled[k] &= ~self._among(user[k], signups[signups >= 0])
         if signing_up.any():
-            settled[k] &= ~self._among(user[k], user[op == SIGN_UP])
             own[:n] = self._signing_up(i, t, op, user, high, newcomer, signing_up)
         if settled.any():
             user[:n][settled] = (arrivals.pick[i:j][settled] * d.population).astype(np.int64)
