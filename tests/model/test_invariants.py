@@ -960,10 +960,11 @@ def with_a_replicated_failback(data: dict[str, Any]) -> dict[str, Any]:
     "open (session 15; found by the random invariants): user 124 signs up at r1 at 42.6 s; "
     "its record to r2 is lost at the promotion (46.1 s, periodic export), but r1 keeps the "
     "user through the failback (merge_replica keeps what only r1 holds), and r1's next "
-    "export snapshot carries it to r2, which serves it at 112.9 s. WriteLog.mark_copied "
-    "skips lost rows, so the writes table says the record never reached r2 (and counts "
-    "the write lost). To decide: is a write that survived at the old primary lost, and "
-    "record its arrival by export"))
+    "export snapshot carries it to r2, which serves it at 112.9 s, while the writes table "
+    "says the write was lost. MODEL.md's `lost` policy says the old primary drops the "
+    "writes it never shipped, as WriteLog._rewind does under catch_up: replicate; a "
+    "partial-copy failback needs a rewind to each user's previous version (the "
+    "secondary's hash-less record is not one)"))
 def test_a_user_whose_record_was_lost_is_served_only_where_it_applied():
     example = Path(__file__).parent / "examples" / "user_served_where_its_record_never_applied.json"
     scenario = valid(json.loads(example.read_text()))
