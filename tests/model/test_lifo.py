@@ -234,6 +234,21 @@ def test_every_attempt_is_recorded_once_and_batches_match_the_reference(capacity
         assert getattr(batched, name).equals(getattr(reference, name)), name
 
 
+def _down_under_load(capacity: dict, timeout: str | None = None):
+    """Sign-ins at 1.5× capacity (22.5/s at 15/s, no retries) for 4 minutes at one region
+    with ``capacity``, down from 2:00 to 2:30; clients time out after ``timeout``."""
+    client = {"name": "app", "share": "100%", "dns": {"behaviour": "honour"},
+              "retry": {"attempts": 1}}
+    if timeout is not None:
+        client["timeout"] = timeout
+    return build_scenario(
+        regions=[{"name": "r1", "role": "primary", "quotas": {"sign_in": "100000/s"},
+                  "capacity": {"vcpus": 1.0, **capacity}}],
+        users={"population": 20_000, **ONLY_PASSWORD_USERS}, clients=[client],
+        traffic={"sign_in": "22.5/s"}, run={"duration": "4m", "seed": 4},
+        faults=[{"kind": "region_outage", "region": "r1", "start": "2m", "duration": "30s"}])
+
+
 @pytest.mark.parametrize("timeout", ["10s", None])
 @pytest.mark.parametrize("capacity", [{"discipline": "lifo"},
                                       {"discipline": "drop_oldest", "max_queue": 300}])
@@ -246,16 +261,7 @@ def test_a_region_that_goes_down_loses_its_queue(capacity, timeout, monkeypatch)
     gives every served attempt the sojourn the run decided and the lost ones the latency
     of ``region_down``; batches equal the reference."""
     down, up = 120.0, 150.0
-    client = {"name": "app", "share": "100%", "dns": {"behaviour": "honour"},
-              "retry": {"attempts": 1}}
-    if timeout is not None:
-        client["timeout"] = timeout
-    s = build_scenario(
-        regions=[{"name": "r1", "role": "primary", "quotas": {"sign_in": "100000/s"},
-                  "capacity": {"vcpus": 1.0, **capacity}}],
-        users={"population": 20_000, **ONLY_PASSWORD_USERS}, clients=[client],
-        traffic={"sign_in": "22.5/s"}, run={"duration": "4m", "seed": 4},
-        faults=[{"kind": "region_outage", "region": "r1", "start": "2m", "duration": "30s"}])
+    s = _down_under_load(capacity, timeout)
     started: dict[float, float] = {}  # a parked attempt's arrival → when its service began
     ended: dict[float, tuple[float, int]] = {}  # → when and how it ended unserved
     serve_parked, conclude = DataPlane.serve_parked, DataPlane.conclude
@@ -304,14 +310,7 @@ def test_the_work_a_queue_lost_when_its_region_went_down_was_offered_to_it(capac
     2:30: every attempt arriving in the minute before the outage was offered, so that
     minute's utilisation is their count × service ÷ (capacity × 60 s), lost ones included
     (≈ 1.46; counting only the work served, it read 1.0)."""
-    s = build_scenario(
-        regions=[{"name": "r1", "role": "primary", "quotas": {"sign_in": "100000/s"},
-                  "capacity": {"vcpus": 1.0, **capacity}}],
-        users={"population": 20_000, **ONLY_PASSWORD_USERS},
-        clients=[{"name": "app", "share": "100%", "dns": {"behaviour": "honour"},
-                  "retry": {"attempts": 1}}],
-        traffic={"sign_in": "22.5/s"}, run={"duration": "4m", "seed": 4},
-        faults=[{"kind": "region_outage", "region": "r1", "start": "2m", "duration": "30s"}])
+    s = _down_under_load(capacity)
     records = simulate(s, 0)
     t = records.requests.time_s.to_numpy()
     outcome = records.requests.outcome.astype(str).to_numpy()
