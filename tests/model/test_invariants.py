@@ -956,18 +956,16 @@ def with_a_replicated_failback(data: dict[str, Any]) -> dict[str, Any]:
                         "duration": f"{0.3 * duration_s:.3f}s"}]}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "open (session 15; found by the random invariants): user 124 signs up at r1 at 42.6 s; "
-    "its record to r2 is lost at the promotion (46.1 s, periodic export), but r1 keeps the "
-    "user through the failback (merge_replica keeps what only r1 holds), and r1's next "
-    "export snapshot carries it to r2, which serves it at 112.9 s, while the writes table "
-    "says the write was lost. MODEL.md's `lost` policy says the old primary drops the "
-    "writes it never shipped, as WriteLog._rewind does under catch_up: replicate; a "
-    "partial-copy failback needs a rewind to each user's previous version (the "
-    "secondary's hash-less record is not one)"))
-def test_a_user_whose_record_was_lost_is_served_only_where_it_applied():
+@pytest.mark.parametrize("policy", ["lost", "reconcile"])
+def test_a_user_whose_record_was_lost_is_served_only_where_it_applied(policy):
+    """Found by the random invariants (session 15): user 124 signs up at r1 at 42.6 s, its
+    record to r2 is cut at the promotion (46.1 s, periodic export), and r1's export after
+    the failback served it at r2 at 112.9 s while the writes table said the write was lost
+    (r1 had kept it through the failback under either policy)."""
     example = Path(__file__).parent / "examples" / "user_served_where_its_record_never_applied.json"
-    scenario = valid(json.loads(example.read_text()))
+    data = json.loads(example.read_text())
+    data["failover"]["failback"]["unreplicated_writes"] = policy
+    scenario = valid(data)
     check_served_only_where_present(run_of(scenario), scenario)
 
 
@@ -1214,6 +1212,48 @@ def test_failback_in_export_mode_records_the_copy():
     w = records.writes
     row = w[(w.user == 10) & (w.target == "r1")]
     assert len(row) == 1 and row.applied_s.iloc[0] <= records.meta["failback_s"]
+
+
+def export_failback(policy: str) -> RunRecords:
+    """r1 exports to r2 every 40 s; three r1 writes after the last export before the
+    outage (50 s) never reach r2; r2, promoted, updates one of those profiles again."""
+    scenario = story(replication={"mode": "periodic_export", "export_interval": "40s"},
+                     failover={"mode": "automatic", "promotion_time": "0s",
+                               "failback": {"policy": "automatic", "delay": "0s",
+                                            "unreplicated_writes": policy}})
+    records = simulate(scenario, script=[
+        (44.0, "sign_up", -1), (45.0, "profile_update", 3), (46.0, "password_change", 4),
+        (70.0, "profile_update", 3),
+        (150.0, "sign_in", 10), (151.0, "sign_in", 4), (152.0, "profile_read", 3)])
+    check_served_only_where_present(records, scenario)
+    check_writes_match_requests(records, scenario)
+    return records
+
+
+def test_an_export_failback_under_lost_drops_what_the_old_primary_never_exported():
+    """MODEL.md's ``lost``: the old primary drops the writes it never shipped. The user who
+    signed up is gone; the password change is undone to the hash r1 held before it (r2's
+    import has none, so copying r2's record would force a reset)."""
+    records = export_failback("lost")
+    assert [o[3:] for o in outcomes(records)][4:] == [
+        ("r1", "user_not_found"), ("r1", "ok"), ("r1", "ok")]
+    w = records.writes
+    r1_writes = w[w.origin == "r1"]
+    assert r1_writes.lost.all() and r1_writes.applied_s.isna().all()
+
+
+def test_an_export_failback_under_reconcile_keeps_them_for_the_next_export():
+    """``reconcile``: r1 keeps its writes (none lost); its next export after the failback
+    brings them to r2, and the profile version r2 overtook meanwhile is a conflict."""
+    records = export_failback("reconcile")
+    assert [o[3:] for o in outcomes(records)][4:] == [("r1", "ok")] * 3
+    w = records.writes
+    r1_writes = w[w.origin == "r1"]
+    failback = records.meta["failback_s"]
+    assert not r1_writes.lost.any()
+    applied = r1_writes.applied_s.to_numpy()
+    assert (applied == applied[0]).all() and failback < applied[0] <= failback + 40.0
+    assert r1_writes.conflict.tolist() == [False, True, False]  # r2 wrote user 3's v2
 
 
 @pytest.mark.parametrize("mode", ["none", "migrate_on_sign_in", "periodic_export"])

@@ -365,6 +365,11 @@ class WriteLog:
             if self.mode in ("async", "sync"):
                 d.copy_replica(s, p)  # a full replica: it adopts the authority's state
             else:
+                if self.mode == "periodic_export":  # what p never exported: gone, or kept
+                    if self.failback_loses:
+                        self._rewind(t, p, s)
+                    else:
+                        self._keep_unshipped(p, s)
                 d.merge_replica(s, p)  # a partial copy must not erase what only p holds
             self.mark_copied(t, p)
             authority = p
@@ -379,18 +384,44 @@ class WriteLog:
             newest[:] = survived
 
     def _rewind(self, t: float, p: int, s: int) -> None:
-        """``catch_up: replicate`` under ``lost``: the old primary drops its own writes the
-        authority never received (as a database is rewound before it follows the new
-        primary): the users they touched take the authority's record. [assumption: for
-        those users the authority's newer writes still in the backlog arrive early.]"""
+        """Under ``lost``, the old primary drops its own writes the authority never
+        received (as a database is rewound before it follows the new primary): the users
+        they touched take the authority's record. [assumption: for those users the
+        authority's newer writes still in the backlog arrive early.] Where the authority
+        holds no password hash (a periodic export's import), the old primary keeps the
+        version it held before its first dropped password change."""
         rows = np.flatnonzero((view(self.lost) != 0)
                               & (view(self.origin) == p) & (view(self.time_s) < t))
         users = distinct(view(self.user)[rows])
         if not len(users):
             return
         d = self.directory
+        own = view(d.cred[p])[users].copy()
+        changes = rows[view(self.kind)[rows] == KIND_CRED]
+        np.minimum.at(own, np.searchsorted(users, view(self.user)[changes]),
+                      view(self.value)[changes].astype(np.int64) - 1)
         for column in (d.exists, d.cred, d.profile, d.revoked_at, d.disabled):
             view(column[p])[users] = view(column[s])[users]
+        cred = view(d.cred[p])
+        cred[users] = np.where(cred[users] == NO_HASH, own, cred[users])
+
+    def _keep_unshipped(self, p: int, s: int) -> None:
+        """``reconcile`` at a partial-copy failback (periodic export): the old primary
+        keeps the writes it never shipped (:meth:`Directory.merge_replica`), so they are
+        not lost: its next export carries them. One whose version the authority had
+        overtaken is a conflict (as a record arriving after a newer version is)."""
+        rows = np.flatnonzero((view(self.lost) != 0) & (view(self.origin) == p))
+        if not len(rows):
+            return
+        view(self.lost)[rows] = 0
+        d = self.directory
+        kinds, users, values = view(self.kind)[rows], view(self.user)[rows], view(self.value)[rows]
+        overtaken = np.zeros(len(rows), dtype=np.bool_)
+        for kind, column in ((KIND_CRED, d.cred), (KIND_PROFILE, d.profile)):
+            at = kinds == kind
+            overtaken[at] = view(column[s])[users[at]] > values[at]
+        conflicts = rows[overtaken]
+        view(self.conflict)[conflicts] = view(self.stuck)[conflicts]
 
     def drain_s(self, t: float, p: int, s: int) -> float:
         """When the reverse backlog at ``t`` — records from ``s`` to ``p`` acknowledged
