@@ -26,13 +26,8 @@ import pytest
 from drsim.metrics.overload import overload_timeline
 from drsim.model import REGION_DOWN_TIMEOUT_S, simulate
 from drsim.model.batch import BatchServer
-from drsim.model.capacity import (
-    TICKS_PER_S,
-    down_spans,
-    replay_deferred,
-    service_ticks,
-    sojourn_s,
-)
+from drsim.model.capacity import TICKS_PER_S, service_ticks
+from drsim.model.replay import down_spans, replay_deferred, sojourn_s
 from drsim.model.dataplane import DataPlane
 from drsim.model.recorder import Recorder
 from drsim.records import OP_CODE, OUTCOME_CODE

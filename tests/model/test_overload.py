@@ -23,7 +23,8 @@ import numpy as np
 import pytest
 
 from drsim.model import simulate
-from drsim.model.capacity import TICKS_PER_S, Queues, service_ticks, sojourn_s
+from drsim.model.capacity import TICKS_PER_S, Queues, service_ticks
+from drsim.model.replay import sojourn_s
 from drsim.records import OP_CODE
 
 from .conftest import build_scenario

@@ -32,7 +32,7 @@ when a region's last window is overloaded it is censored at the run's end.
 run ends in the bad state) and 0 when all recovered.
 
 The waits are the queue's own (Lindley's recursion over the recorded attempts,
-:func:`drsim.model.capacity.sojourn_s`), exact in integer microseconds.
+:func:`drsim.model.replay.sojourn_s`), exact in integer microseconds.
 """
 
 from __future__ import annotations
@@ -42,14 +42,9 @@ import numpy as np
 from drsim.metrics._common import NAN, per_bin_quantiles
 from drsim.metrics.evidence import BAD, GOOD, recovery_time
 from drsim.metrics.incidents import Incident, headline_incident, incidents
-from drsim.model.capacity import (
-    down_spans,
-    offered_to_queues,
-    service_ticks,
-    sojourn_s,
-    worked,
-)
+from drsim.model.capacity import service_ticks, worked
 from drsim.model.capacity_schedule import RegionClock, clocks_of, load_per_window
+from drsim.model.replay import down_spans, offered_to_queues, sojourn_s
 from drsim.records import RunRecords
 from drsim.scenario.schema import Scenario
 
@@ -83,7 +78,7 @@ def overload_states(records: RunRecords, scenario: Scenario, region: int, start_
                     clocks: list[RegionClock | None] | None = None) -> np.ndarray:
     """GOOD or BAD for each :data:`WINDOW_S` window of ``region`` from ``start_s`` to the
     run's end (the definition in the module docstring); ``sojourn``: every attempt's, as
-    :func:`~drsim.model.capacity.sojourn_s` (worked out when not given); ``clocks``: the
+    :func:`~drsim.model.replay.sojourn_s` (worked out when not given); ``clocks``: the
     regions' clocks when capacity changes in time (found from the events when not given;
     the work and capacity are then compared on the region's clock)."""
     req = records.requests

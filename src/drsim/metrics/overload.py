@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from drsim.metrics._common import legit_mask, per_bin_quantiles
-from drsim.model.capacity import down_spans, offered_to_queues, service_ticks
+from drsim.model.capacity import service_ticks
+from drsim.model.replay import down_spans, offered_to_queues
 from drsim.model.capacity_schedule import clocks_of, load_per_window
 from drsim.model.disciplines import pushes_out, sheds
 from drsim.records import OUTCOME_CODE, RunRecords
@@ -39,7 +40,7 @@ def overload_timeline(records: RunRecords, scenario: Scenario,
     """Per ``bin_s`` window and region: ``offered_per_s`` (attempts that reached the
     region, per second, by arrival), ``utilisation`` (the work offered to its queue —
     the attempts that entered it, shed, skipped or lost when the region went down
-    (:func:`~drsim.model.capacity.offered_to_queues`) — ÷ its capacity over the window; NaN
+    (:func:`~drsim.model.replay.offered_to_queues`) — ÷ its capacity over the window; NaN
     without a capacity; above 1 the backlog grows or the region sheds), ``goodput_per_s`` (ok attempts per second by completion:
     arrival + latency), ``timeouts_per_s``, ``latency_p50_s`` and ``latency_p99_s`` (of
     the attempts arriving in the window; NaN without one) and ``attempts_per_first_attempt``

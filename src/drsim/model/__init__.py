@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from drsim.model.arrivals import generate_arrivals
-from drsim.model.capacity import down_spans, region_sojourns_s
+from drsim.model.replay import down_spans, region_sojourns_s
 from drsim.model.capacity_schedule import Schedule, build_schedule
 from drsim.model.control import ControlTimeline, run_control_plane
 from drsim.model.corruption import plan_corruption

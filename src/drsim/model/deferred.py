@@ -33,7 +33,7 @@ instant it is taken; a retry due at that very instant comes just after it (the n
 float), so that it joins the queue after the arrival or the service that decided its
 attempt, in the records' order as in the run's. Events at one instant: deadlines
 before services, and both after arrivals and agenda items. Sojourns are not kept here: the records replay the queue
-(:func:`drsim.model.capacity.replay_deferred`), which follows these same rules.
+(:func:`drsim.model.replay.replay_deferred`), which follows these same rules.
 """
 
 from __future__ import annotations
