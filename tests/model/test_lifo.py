@@ -13,6 +13,9 @@
    drop_oldest keep completing the capacity in time.
 4. Every attempt at a deferred region is recorded exactly once; the records' replay of
    the queue gives each the sojourn the run decided; batches reproduce the reference.
+5. A region that goes down loses its queue, whatever the discipline: a FIFO region's
+   outcomes attempt by attempt (Lindley by hand), the work offered, retries timed from
+   the loss.
 """
 
 from __future__ import annotations
@@ -27,9 +30,9 @@ from drsim.metrics.overload import overload_timeline
 from drsim.model import REGION_DOWN_TIMEOUT_S, simulate
 from drsim.model.batch import BatchServer
 from drsim.model.capacity import TICKS_PER_S, service_ticks
-from drsim.model.replay import down_spans, replay_deferred, sojourn_s
 from drsim.model.dataplane import DataPlane
 from drsim.model.recorder import Recorder
+from drsim.model.replay import down_spans, replay_deferred, sojourn_s
 from drsim.records import OP_CODE, OUTCOME_CODE
 
 from .conftest import build_scenario
@@ -229,11 +232,12 @@ def test_every_attempt_is_recorded_once_and_batches_match_the_reference(capacity
         assert getattr(batched, name).equals(getattr(reference, name)), name
 
 
-def _down_under_load(capacity: dict, timeout: str | None = None):
-    """Sign-ins at 1.5× capacity (22.5/s at 15/s, no retries) for 4 minutes at one region
-    with ``capacity``, down from 2:00 to 2:30; clients time out after ``timeout``."""
+def _down_under_load(capacity: dict, timeout: str | None = None, attempts: int = 1):
+    """Sign-ins at 1.5× capacity (22.5/s at 15/s; ``attempts``, retried after 1 s) for 4
+    minutes at one region with ``capacity``, down from 2:00 to 2:30; clients time out
+    after ``timeout``."""
     client = {"name": "app", "share": "100%", "dns": {"behaviour": "honour"},
-              "retry": {"attempts": 1}}
+              "retry": {"attempts": attempts, "backoff": "1s", "jitter": "0%"}}
     if timeout is not None:
         client["timeout"] = timeout
     return build_scenario(
@@ -297,10 +301,11 @@ def test_a_region_that_goes_down_loses_its_queue(capacity, timeout, monkeypatch)
 
 
 @pytest.mark.parametrize("capacity", [{"discipline": "lifo"},
-                                      {"discipline": "drop_oldest", "max_queue": 100}])
+                                      {"discipline": "drop_oldest", "max_queue": 100},
+                                      {"discipline": "fifo"}])
 def test_the_work_a_queue_lost_when_its_region_went_down_was_offered_to_it(capacity):
-    """Utilisation is the work offered to a region's queue ÷ its capacity: at a deferred
-    region that goes down, the attempts its queue lost were offered too. Known answer:
+    """Utilisation is the work offered to a region's queue ÷ its capacity: at a region
+    that goes down, the attempts its queue lost were offered too. Known answer:
     sign-ins at 1.5× capacity, no retries, no timeouts, the region down from 2:00 to
     2:30: every attempt arriving in the minute before the outage was offered, so that
     minute's utilisation is their count × service ÷ (capacity × 60 s), lost ones included
@@ -319,6 +324,85 @@ def test_the_work_a_queue_lost_when_its_region_went_down_was_offered_to_it(capac
     assert (outcome[during] == "region_down").all()
     after = (t >= 180.0) & (t < 240.0)
     assert utilisation[180.0] == pytest.approx(after.sum() * service_s / 60.0, rel=1e-12)
+
+
+def fifo_by_hand(t: np.ndarray, service: int, down: float, up: float, limit: float
+                 ) -> tuple[list[str], dict[float, float]]:
+    """A FIFO region's outcomes, attempt by attempt in arrival order (Lindley's recursion
+    in whole microseconds): an attempt arriving while the region is up starts at
+    max(free, its tick); one that would start after the region goes down (its start tick
+    f with (f − 1) µs ≥ ``down``) is lost then — ``region_down``, or ``timeout`` if its
+    client gave up first — and does no work; the others are served (``timeout`` past
+    ``limit`` less a sign-in's base latency). Returns the outcomes and each served
+    attempt's sojourn (s)."""
+    free, outcomes, sojourns = 0, [], {}
+    for x in t.tolist():
+        if down <= x < up:
+            outcomes.append("region_down")
+            continue
+        a = math.ceil(x * 1e6)
+        start = max(free, a)
+        if x < down and (start - 1) / 1e6 >= down:
+            outcomes.append("region_down" if x + limit - SIGN_IN_S >= down else "timeout")
+            continue
+        free = start + service
+        sojourns[x] = (free - a) / 1e6
+        outcomes.append("timeout" if SIGN_IN_S + sojourns[x] > limit else "ok")
+    return outcomes, sojourns
+
+
+@pytest.mark.parametrize("timeout", [None, "10s"])
+def test_a_fifo_region_that_goes_down_loses_the_attempts_still_waiting(timeout):
+    """FIFO decides at an arrival, since its start is known then, and so is the instant
+    its region goes down: sign-ins at 1.5× capacity build a backlog of ≈ 60 s of work by
+    2:00, when the region goes down. The attempts that would start after that instant
+    are lost (``region_down``, their client told then; ``timeout`` where its client gave
+    up first), do no work, and the first attempts after the outage find no backlog. Known
+    answer: every outcome as :func:`fifo_by_hand` decides it; with no timeout, the lost
+    ones number the arrivals before 2:00 less the ≈ 15/s × 120 s the server started
+    (they used to be served by the dead region). The records' replay gives each served
+    attempt its sojourn and the lost ones ``region_down``'s latency; batches equal the
+    reference."""
+    down, up = 120.0, 150.0
+    s = _down_under_load({"discipline": "fifo"}, timeout)
+    reference = simulate(s, 0, batch=False)
+    req = reference.requests
+    t = req.time_s.to_numpy()
+    outcome = req.outcome.astype(str).to_numpy()
+    service = int(service_ticks(s)[0, OP_CODE["sign_in"]])
+    limit = math.inf if timeout is None else 10.0
+    expected, sojourns = fifo_by_hand(t, service, down, up, limit)
+    assert outcome.tolist() == expected
+    lost = (t < down) & (outcome == "region_down")
+    if timeout is None:
+        started = down * 1e6 / service  # the server is busy from the first seconds on
+        assert lost.sum() == pytest.approx((t < down).sum() - started, rel=0.02)
+    else:  # most of the backlog had timed out already: ≈ 10 s of arrivals were lost
+        assert 150 < lost.sum() < 250
+        assert ((t < down) & (outcome == "timeout")).sum() > 500
+    latency = req.latency_s.to_numpy()
+    assert (latency[lost] == REGION_DOWN_TIMEOUT_S).all()
+    served = np.flatnonzero(outcome == "ok")
+    assert len(served) > (3000 if timeout is None else 800)  # FIFO's goodput collapses
+    assert np.allclose(latency[served] - SIGN_IN_S, [sojourns[x] for x in t[served]],
+                       rtol=0, atol=1e-5)  # float32 latencies
+    batched = simulate(s, 0)
+    assert "batch_fallback" not in batched.meta  # no batch promised what it could not
+    for name in ("requests", "writes"):
+        assert getattr(batched, name).equals(getattr(reference, name)), name
+
+
+def test_an_attempt_lost_with_a_fifo_queue_is_retried_from_when_the_region_went_down():
+    """Its client learns of the loss when the region goes down (2:00): the retry, 1 s of
+    backoff later, is at 2:01 (the region still down: ``region_down`` again)."""
+    s = _down_under_load({"discipline": "fifo"}, attempts=2)
+    req = simulate(s, 0).requests
+    t, attempt = req.time_s.to_numpy(), req.attempt.to_numpy()
+    outcome = req.outcome.astype(str).to_numpy()
+    lost = (t < 120.0) & (outcome == "region_down") & (attempt == 0)
+    retried = (attempt == 1) & (t == 121.0)
+    assert lost.sum() > 500 and retried.sum() == lost.sum()
+    assert (outcome[retried] == "region_down").all()
 
 
 @pytest.mark.parametrize("capacity", [{"discipline": "lifo"},

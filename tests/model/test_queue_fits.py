@@ -104,3 +104,30 @@ def test_fits_decides_as_the_exact_check_of_every_region(seed):
     assert queues.fits(epoch, limit_s, None, *batch) == exact
     roomy = np.full(2, 1e6)  # every bound clears: no exact check needed
     assert queues.fits(epoch, roomy, quotas.load(*batch), *batch)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_fits_never_lets_an_attempt_start_after_its_region_goes_down(seed):
+    """A region that goes down after the batch loses what would start after that instant,
+    which only the one-at-a-time path decides: :meth:`Queues.fits` (the load's bound, or
+    the exact recursion) admits the batch exactly when the last attempt, by the exact
+    recursion, finishes by a tick after the drop (so started before it), drops a tick
+    either side of that answer."""
+    rng, quotas, queues, batch = _queued_batch(seed)
+    epoch = types.SimpleNamespace(status=(UP, UP), start_s=99.0)
+    last, exact = [], True
+    for r in range(2):
+        times = np.concatenate([batch[1][batch[0] == r], batch[3]])
+        ops = np.concatenate([batch[2][batch[0] == r], batch[4]])
+        order = np.argsort(times, kind="stable")
+        a = arrival_ticks(times[order])
+        finish = int(lindley(a, queues.ticks[r][ops[order]], queues.free[r]).max())
+        step = int(rng.integers(-1, 2))
+        last.append((finish - 1 + step) / TICKS_PER_S)
+        exact &= step > 0
+    queues.drops = [[d] for d in last]
+    roomy = np.full(2, 1e6)  # no wait is too long: only the drops decide
+    assert queues.fits(epoch, roomy, quotas.load(*batch), *batch) == exact
+    assert queues.fits(epoch, roomy, None, *batch) == exact
+    queues.drops = [[d + 60.0] for d in last]  # a minute later: every bound clears
+    assert queues.fits(epoch, roomy, quotas.load(*batch), *batch)

@@ -23,8 +23,8 @@ import pytest
 from drsim.metrics.overload import overload_metrics, overload_timeline
 from drsim.model import simulate
 from drsim.model.capacity import SHED, Queues, service_ticks
-from drsim.model.replay import sojourn_s
 from drsim.model.disciplines import shed_ticks, shortest_bound_s
+from drsim.model.replay import sojourn_s
 from drsim.records import OP_CODE
 
 from .conftest import build_scenario

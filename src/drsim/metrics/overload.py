@@ -18,9 +18,9 @@ import pandas as pd
 
 from drsim.metrics._common import legit_mask, per_bin_quantiles
 from drsim.model.capacity import service_ticks
-from drsim.model.replay import down_spans, offered_to_queues
 from drsim.model.capacity_schedule import clocks_of, load_per_window
 from drsim.model.disciplines import pushes_out, sheds
+from drsim.model.replay import down_spans, offered_to_queues
 from drsim.records import OUTCOME_CODE, RunRecords
 from drsim.scenario.schema import Scenario
 

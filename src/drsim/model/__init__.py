@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 
 from drsim.model.arrivals import generate_arrivals
-from drsim.model.replay import down_spans, region_sojourns_s
 from drsim.model.capacity_schedule import Schedule, build_schedule
 from drsim.model.control import ControlTimeline, run_control_plane
 from drsim.model.corruption import plan_corruption
@@ -25,6 +24,7 @@ from drsim.model.heap import collector_paused, keep_heap
 from drsim.model.operations import base_latency_s
 from drsim.model.quotas import BatchAssumptionBroken
 from drsim.model.recorder import DataPlaneOutput
+from drsim.model.replay import down_spans, region_sojourns_s
 from drsim.model.routing import build_router
 from drsim.model.streams import Streams
 from drsim.model.traffic import scripted_arrivals

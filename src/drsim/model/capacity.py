@@ -15,10 +15,9 @@ vectorised form (``free_k = cum_k + max(free_0, max_{j≤k}(a_j − cum_{j−1})
 and any order of simultaneous arrivals' final state agree exactly.
 
 The data plane tracks the queues (:class:`Queues`) only when a wait changes
-outcomes — a client can time out, or a region sheds (:mod:`drsim.model.disciplines`);
-otherwise each attempt's sojourn is worked out from the records
-(:func:`drsim.model.replay.sojourn_s`)
-and only its latency changes.
+outcomes — a client can time out, a region sheds (:mod:`drsim.model.disciplines`), or a
+region goes down and loses its queue; otherwise each attempt's sojourn is worked out from
+the records (:func:`drsim.model.replay.sojourn_s`) and only its latency changes.
 
 A region whose speed or costs change in time (scale-up, a cold cache) runs the same
 recursion on its virtual clock (``clocks``, :mod:`drsim.model.capacity_schedule`).
@@ -31,6 +30,7 @@ is idle; the others wait (:mod:`drsim.model.deferred`), and the records replay t
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import deque
 
 import numpy as np
@@ -63,6 +63,19 @@ SHED = -1.0
 """What :meth:`Queues.take` returns for a request the region's admission control refuses."""
 WAIT = -2.0
 """What :meth:`Queues.take` returns for a request that waits at a deferred region."""
+LOST = -3.0
+"""What :meth:`Queues.take` returns for a request still waiting when its region goes down
+(at :attr:`Queues.lost_at`)."""
+
+
+def down_instants(epochs: list[Epoch], n_regions: int) -> list[list[float]]:
+    """Per region, the instants it goes down (an epoch that finds it up begins down)."""
+    out: list[list[float]] = [[] for _ in range(n_regions)]
+    for before, now in zip(epochs, epochs[1:], strict=False):
+        for r in range(n_regions):
+            if now.status[r] == DOWN and before.status[r] != DOWN:
+                out[r].append(now.start_s)
+    return out
 
 
 def deferred_regions(scenario: Scenario) -> list[bool]:
@@ -256,6 +269,13 @@ class Queues:
     be shed (:meth:`fits`); its attempts are logged and booked at its end (:meth:`book`),
     which checks the promise and otherwise has the run redone one at a time.
 
+    A region that goes down loses its queue: an attempt whose service would start after
+    that instant ends ``region_down`` then (:data:`LOST`), or times out if its client gave
+    up first, and the region does none of its work. Its service starts at or before the
+    region goes down or it does not start at all (a LIFO or drop-oldest queue's rule,
+    :mod:`drsim.model.deferred`): the starts are known at the arrival, as every
+    instant a region goes down is (``drops``, :func:`down_instants`).
+
     ``shed_at``: per (region, operation code), the wait ahead in ticks above which a
     request is shed (:func:`drsim.model.disciplines.shed_ticks`); ``bound_s``: per
     region, the smallest of them in seconds. Absent: nothing is shed. ``clocks``,
@@ -268,8 +288,11 @@ class Queues:
     def __init__(self, scenario: Scenario, ticks: np.ndarray,
                  shed_at: np.ndarray | None = None, bound_s: np.ndarray | None = None,
                  clocks: list[RegionClock | None] | None = None,
-                 watches: list[Watch | None] | None = None) -> None:
+                 watches: list[Watch | None] | None = None,
+                 drops: list[list[float]] | None = None) -> None:
         self.ticks = ticks
+        self.drops = drops or [[] for _ in scenario.regions]
+        self.lost_at = math.inf  # when the last attempt take found LOST is lost
         self.clocks = clocks or [None] * len(scenario.regions)
         self.watches = watches or [None] * len(scenario.regions)
         self.shed_at = None if shed_at is None else shed_at.tolist()
@@ -316,6 +339,10 @@ class Queues:
             real_start, real_free = clock.real1(start), clock.real1(free)
         if self.shed_at is not None and real_start - a > self.shed_at[r][op]:
             return SHED
+        if self.drops[r] and (real_start - 1) / TICKS_PER_S >= (
+                drop := self._next_drop(r, t)):
+            self.lost_at = drop  # it would start after its region goes down
+            return LOST if t + (limit - fixed) >= drop else math.inf
         sojourn = (real_free - a) / TICKS_PER_S
         if not (self.skips[r] and fixed + sojourn > limit):
             self.free[r] = free
@@ -352,9 +379,13 @@ class Queues:
             if not self.limited[r] or epoch.status[r] == DOWN:
                 continue
             allowed = self.SAFETY * self.limit_ticks[r]
-            if (load is not None and not self.deferred[r] and self.clocks[r] is None
-                    and load_bound(load, r, self.category_ticks[r], self.free[r]) <= allowed):
-                continue
+            drop = self._next_drop(r, epoch.start_s) if self.drops[r] else math.inf
+            if load is not None and not self.deferred[r] and self.clocks[r] is None:
+                bound = load_bound(load, r, self.category_ticks[r], self.free[r])
+                if bound <= allowed and (drop == math.inf or _before(
+                        max(t.max(initial=0.0), maybe_t.max(initial=0.0)) * TICKS_PER_S
+                        + bound + 1, drop)):
+                    continue
             mine = np.flatnonzero(region == r)
             if not len(mine) and not len(maybe_t):
                 continue
@@ -368,6 +399,8 @@ class Queues:
                 return False
             if self.deferred[r] and int((sojourn - s).max()) > 0:
                 return False
+            if drop < math.inf and not _before(int((a + sojourn).max()), drop):
+                return False  # one might start after its region goes down (take decides)
         return True
 
     def open_batch(self) -> None:
@@ -402,6 +435,8 @@ class Queues:
                 end = backlog_end(ar, sr, self.free[r], int(self.limit_ticks[r]))
                 if end is not None:  # no sort of the batch: its backlog's end alone
                     self.free[r] = end
+                    if self.drops[r] and self._past_a_drop(r, t):
+                        return False
                     continue
             ar, sr = in_time_order(ar, sr)
             if self.watches[r] is not None:
@@ -411,4 +446,27 @@ class Queues:
                 return False
             if self.deferred[r] and int((sojourn - sr).max()) > 0:
                 return False  # one would have waited: decided at its service, not arrival
+            if self.drops[r] and self._past_a_drop(r, t):
+                return False
         return True
+
+    def _next_drop(self, r: int, t: float) -> float:
+        """When region ``r`` next goes down after ``t`` (inf: never)."""
+        drops = self.drops[r]
+        k = bisect_right(drops, t)
+        return drops[k] if k < len(drops) else math.inf
+
+    def _past_a_drop(self, r: int, t: np.ndarray) -> bool:
+        """Whether region ``r``'s backlog, as booked, may have started an attempt of the
+        batch (times ``t``) after the region next goes down: then that attempt was lost,
+        which only the one-at-a-time path decides (:meth:`take`; :meth:`fits` rules it
+        out first)."""
+        clock = self.clocks[r]
+        free = self.free[r] if clock is None else clock.real1(self.free[r])
+        return not _before(free, self._next_drop(r, float(t.min())))
+
+
+def _before(finish: float, drop: float) -> bool:
+    """Whether every attempt finishing by tick ``finish`` started before the region went
+    down at ``drop`` (its service started by ``finish`` − 1: :meth:`Queues.take`'s rule)."""
+    return (finish - 1) / TICKS_PER_S < drop

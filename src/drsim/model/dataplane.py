@@ -30,14 +30,14 @@ from drsim.model.agenda import APPLY, REQUEST, Agenda, Request
 from drsim.model.attackers import Attackers
 from drsim.model.batch import Batch, BatchServer
 from drsim.model.breaker import Breakers
-from drsim.model.capacity import SHED, WAIT, Queues, deferred_regions, service_ticks
+from drsim.model.capacity import LOST, SHED, WAIT, deferred_regions, service_ticks
 from drsim.model.capacity_schedule import Schedule
 from drsim.model.control import ControlTimeline, Epoch
 from drsim.model.corruption import CorruptionPlan, ProfileCorruption, restore_region
 from drsim.model.deferred import Deferred
 from drsim.model.dependencies import Dependencies
 from drsim.model.directory import Directory
-from drsim.model.disciplines import shed_ticks, sheds, shortest_bound_s
+from drsim.model.disciplines import tracked_queues
 from drsim.model.lockout import RegionLockout
 from drsim.model.operations import (
     ADMIN_DISABLE,
@@ -94,6 +94,9 @@ REFUSED = tuple(Served(code) for code in range(len(OUTCOME_CODE)))
 """The result of an attempt refused (or served) with nothing else to record, by outcome."""
 PARKED = Served(-1)
 """The result of an attempt waiting at a deferred region: decided later (model/deferred.py)."""
+LOST_WITH_REGION = Served(OUTCOME_CODE["region_down"])
+"""The result of an attempt whose FIFO queue is lost with its region before its service
+starts: ``region_down`` when the region goes down (``Queues.lost_at``)."""
 
 
 class DataPlane:
@@ -132,25 +135,16 @@ class DataPlane:
         # Kinds whose requests are served one at a time (a retry budget or a breaker orders
         # their attempts).
         self.ordered_kinds = self.retries.budgeted | self.breakers.guarded
-        # Client timeouts (∞: none); the queues are tracked only when a wait can time out
-        # or be shed, or a utilisation watch needs them.
         self.timeout_s = [inf if k.timeout is None else k.timeout for k in scenario.clients]
         ticks = service_ticks(scenario)
-        timeouts = any(k.timeout is not None for k in scenario.clients)
         # Scale-up, cold caches, reopen ramps (capacity_schedule): clocks and gates.
         self.schedule = schedule
         clocks = schedule.clocks if schedule is not None else None
         self.gates = schedule.gates if schedule is not None else None
         self.service_rows = ticks.tolist() if ticks is not None else []
         watches = schedule.watches if schedule is not None else None
-        shedding = sheds(scenario)
+        self.queues = tracked_queues(scenario, clocks, watches, control.epochs)
         deferring = any(deferred_regions(scenario))  # lifo, drop_oldest: decided at service
-        self.queues = None
-        if ticks is not None and (timeouts or shedding or deferring
-                                  or (watches and any(watches))):
-            self.queues = Queues(scenario, ticks, shed_ticks(scenario) if shedding else None,
-                                 shortest_bound_s(scenario) if shedding else None,
-                                 clocks, watches)
         self.deferred = Deferred(self, self.queues) if deferring else None
         self.parked = None  # the attempt _serve has just parked
         self.base_latency_s = base_latency_s().astype(np.float64).tolist()
@@ -344,6 +338,10 @@ class DataPlane:
         if served is PARKED:
             self.parked.call = call
             return
+        if served is LOST_WITH_REGION:
+            lost_at = self.queues.lost_at
+            self._conclude(call, t, served, lost_at, learned=lost_at)
+            return
         self._conclude(call, t, served, t)
 
     def conclude(self, call: tuple, now: float, outcome: int) -> None:
@@ -358,10 +356,12 @@ class DataPlane:
         served = self._admitted(now, op, user, region, attacker, self.epoch, request, luck)
         self._conclude(call, now, served, math.nextafter(now, inf))
 
-    def _conclude(self, call: tuple, now: float, served: Served, earliest: float) -> None:
+    def _conclude(self, call: tuple, now: float, served: Served, earliest: float,
+                  learned: float = -inf) -> None:
         """Record an attempt decided at ``now``, tell its breaker, schedule its retry (not
-        before ``earliest``: a parked attempt's comes after what decided it; a timed-out
-        attempt's backoff runs from the instant its client's timeout fires)."""
+        before ``earliest``: a parked attempt's comes after what decided it; the backoff
+        runs from when its client learns of the failure: ``learned``, or the instant its
+        client's timeout fires)."""
         t, op, user, client, attacker, attempt, region, request, u, _, index, seq, key = call
         if attacker < 0 and self.breakers.any and self.breakers.of_kind[client] is not None:
             self.breakers.of_kind[client].result(now, served.outcome)
@@ -372,8 +372,8 @@ class DataPlane:
             self.retries.succeed(client, request)
         if served.outcome != OK and attacker < 0:
             if served.outcome == TIMEOUT:  # the client learns of it when its timeout fires
-                now = max(now, t + self.timeout_s[client])
-            retry = self.retries.retry(now, op, user, client, attempt, served.outcome, u, key)
+                learned = t + self.timeout_s[client]
+            retry = self.retries.retry(max(now, learned), op, user, client, attempt, served.outcome, u, key)
             if retry is not None:
                 self.agenda.schedule(max(retry[0], earliest), REQUEST, retry[1])
 
@@ -404,6 +404,8 @@ class DataPlane:
             if sojourn == WAIT:
                 self.parked = self.deferred.park(r, op, t, fixed, limit)
                 return PARKED
+            if sojourn == LOST:
+                return LOST_WITH_REGION
             if sojourn and fixed + sojourn > limit:
                 return REFUSED[TIMEOUT]
         return self._admitted(t, op, user, r, attacker, epoch, request, luck)

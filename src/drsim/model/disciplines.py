@@ -37,7 +37,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from drsim.model.capacity import TICKS_PER_S
+from drsim.model.capacity import (
+    TICKS_PER_S,
+    Queues,
+    deferred_regions,
+    down_instants,
+    service_ticks,
+)
+from drsim.model.capacity_schedule import RegionClock, Watch
+from drsim.model.control import Epoch
 from drsim.model.operations import QUOTA_CATEGORY
 from drsim.records import OP_CODE
 from drsim.scenario.schema import Scenario
@@ -88,3 +96,23 @@ def shortest_bound_s(scenario: Scenario) -> np.ndarray:
     whose waits stay under it sheds nothing."""
     return np.array([min(category_bounds_s(r.capacity).values()) if r.capacity else np.inf
                      for r in scenario.regions])
+
+
+def tracked_queues(scenario: Scenario, clocks: list[RegionClock | None] | None,
+                   watches: list[Watch | None] | None, epochs: list[Epoch]) -> Queues | None:
+    """The regions' queues, when a wait changes outcomes and the data plane must track
+    them: a client can time out, a region sheds, a LIFO or drop-oldest region decides at
+    service, a region with a capacity goes down (and loses its queue), or a utilisation
+    watch needs them. None otherwise (or with no capacity anywhere)."""
+    ticks = service_ticks(scenario)
+    if ticks is None:
+        return None
+    drops = down_instants(epochs, len(scenario.regions))
+    shedding = sheds(scenario)
+    if not (any(k.timeout is not None for k in scenario.clients) or shedding
+            or any(deferred_regions(scenario)) or (watches and any(watches))
+            or any(drops[r] for r, region in enumerate(scenario.regions)
+                   if region.capacity is not None)):
+        return None
+    return Queues(scenario, ticks, shed_ticks(scenario) if shedding else None,
+                  shortest_bound_s(scenario) if shedding else None, clocks, watches, drops)

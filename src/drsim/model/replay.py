@@ -13,6 +13,7 @@ from drsim.model.capacity import (
     TICKS_PER_S,
     arrival_ticks,
     deferred_regions,
+    lindley,
     service_ticks,
     timed_sojourns,
     worked,
@@ -128,12 +129,13 @@ def offered_to_queues(scenario: Scenario, time_s: np.ndarray, region: np.ndarray
 
 def lost_in_queues(scenario: Scenario, time_s: np.ndarray, region: np.ndarray,
                    outcome: np.ndarray, downs: list[np.ndarray] | None) -> np.ndarray:
-    """The attempts a deferred region's queue lost when the region went down: recorded
+    """The attempts a region's queue lost when the region went down: recorded
     ``region_down`` at that region while it was up (:meth:`drsim.model.deferred.Deferred.
-    drop`; ``downs``: when each region was down, :func:`down_spans`)."""
+    drop`, :meth:`drsim.model.capacity.Queues.take`; ``downs``: when each region was
+    down, :func:`down_spans`)."""
     lost = np.zeros(len(outcome), dtype=np.bool_)
-    for r, deferred in enumerate(deferred_regions(scenario)):
-        if deferred and downs is not None and len(downs[r]):
+    for r, spec in enumerate(scenario.regions):
+        if spec.capacity is not None and downs is not None and len(downs[r]):
             mine = (region == r) & (outcome == REGION_DOWN_CODE)
             mine[mine] = _outside(time_s[mine], downs[r])
             lost |= mine
@@ -185,7 +187,45 @@ def region_sojourns_s(scenario: Scenario, time_s: np.ndarray, op: np.ndarray,
         rows &= work
         if not rows.any():
             continue
-        a = arrival_ticks(time_s[rows])
+        t = time_s[rows]
+        a = arrival_ticks(t)
         clock = clocks[r] if clocks is not None else None
-        sojourn = timed_sojourns(clock, a, np.take(ticks[r], op[rows]), 0)[0]
-        yield rows, sojourn / TICKS_PER_S
+        s = np.take(ticks[r], op[rows])
+        if downs is not None and len(downs[r]):
+            yield rows, fifo_sojourns_s(clock, t, a, s, downs[r][:, 0])
+            continue
+        yield rows, timed_sojourns(clock, a, s, 0)[0] / TICKS_PER_S
+
+
+def fifo_sojourns_s(clock: RegionClock | None, t: np.ndarray, a: np.ndarray, s: np.ndarray,
+                    drops: np.ndarray) -> np.ndarray:
+    """Each attempt's sojourn (seconds) at a FIFO region that goes down at ``drops``
+    (times ``t``, ticks ``a``, sorted; service ticks ``s``), by
+    :meth:`drsim.model.capacity.Queues.take`'s rule: an attempt whose service would start
+    after the region goes down (start tick f, (f − 1) / TICKS_PER_S ≥ d) is lost then,
+    its work never done (its sojourn: until then); those are a suffix of the attempts
+    before d (FIFO starts never decrease), and the backlog goes on from the last one
+    served. Here only attempts whose client timed out first are lost this way: the
+    others are recorded ``region_down`` and do no work."""
+    out = np.empty(len(t))
+    free, lo = 0, 0
+    for d in [*drops.tolist(), np.inf]:
+        hi = int(np.searchsorted(t, d, side="left"))
+        if hi == lo:
+            continue
+        aa, ss = a[lo:hi], s[lo:hi]
+        if clock is None:
+            finish = lindley(aa, ss, free)
+            start = finish - ss
+            real_finish = finish
+        else:
+            finish = lindley(clock.virtual(aa), clock.work(ss, aa), free)
+            start = clock.real(finish - clock.work(ss, aa))
+            real_finish = clock.real(finish)
+        kept = int(np.searchsorted((start - 1) / TICKS_PER_S, d, side="left"))
+        out[lo:lo + kept] = (real_finish[:kept] - aa[:kept]) / TICKS_PER_S
+        out[lo + kept:hi] = d - t[lo + kept:hi]
+        if kept:
+            free = int(finish[kept - 1])
+        lo = hi
+    return out
