@@ -14,6 +14,7 @@ who is served how, and why.
 from __future__ import annotations
 
 import bisect
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -136,6 +137,9 @@ class BatchServer:
     MAX_BATCH = 65536  # arrivals per batch, at most (see batch_size)
     MAX_SPAN_S = 240.0  # simulated seconds per batch
     MIN_BATCH = 48  # fewer arrivals than this: not worth the vector overhead
+    DROP_GUARD_S = 0.25  # one at a time this long before a region with a capacity goes
+    # down, so that the batch before it rarely holds an attempt that might start after
+    # (speed only: Queues.fits refuses such a batch, and it is served one at a time)
 
     def __init__(self, plane: DataPlane) -> None:
         self.plane = plane
@@ -149,6 +153,18 @@ class BatchServer:
         # it (measured at 100 k and 1 M users: 4–5 % faster than half that size; 65 536
         # arrivals at 1 M users, about 220 s of the reference traffic).
         self.batch_size = int(np.clip(np.sqrt(4320.0 * d.population), 2048, self.MAX_BATCH))
+
+    def span(self, t: float) -> tuple[float, float]:
+        """For batching at ``t``: (until when requests are served one at a time, by when a
+        batch from ``t`` must end) — a reopen ramp's window (:meth:`drsim.model.
+        capacity_schedule.Schedule.span`) and the last :attr:`DROP_GUARD_S` before a region
+        with a capacity goes down."""
+        plane = self.plane
+        hold, cut = plane.schedule.span(t) if plane.schedule else (t, math.inf)
+        drop = plane.queues.next_drop(t) if plane.queues is not None else math.inf
+        if drop - self.DROP_GUARD_S <= t:
+            return max(hold, drop), cut
+        return hold, min(cut, drop - self.DROP_GUARD_S)
 
     def extent(self, i: int, t1: float) -> tuple[int, float]:
         """The batch starting at arrival ``i``: arrivals [i, j) before ``t1``, at most

@@ -291,7 +291,10 @@ class Queues:
                  watches: list[Watch | None] | None = None,
                  drops: list[list[float]] | None = None) -> None:
         self.ticks = ticks
-        self.drops = drops or [[] for _ in scenario.regions]
+        self.limited = [r.capacity is not None for r in scenario.regions]
+        self.drops = [d if limited else [] for d, limited in
+                      zip(drops or [[] for _ in scenario.regions], self.limited, strict=True)]
+        self.all_drops = sorted(d for region in self.drops for d in region)
         self.lost_at = math.inf  # when the last attempt take found LOST is lost
         self.clocks = clocks or [None] * len(scenario.regions)
         self.watches = watches or [None] * len(scenario.regions)
@@ -302,7 +305,6 @@ class Queues:
         self.rows = ticks.tolist()
         self.category_ticks = np.zeros((len(ticks), len(QUOTA_CATEGORIES)), dtype=np.int64)
         self.category_ticks[:, CATEGORY_OF_OP] = ticks  # an operation's work is its category's
-        self.limited = [r.capacity is not None for r in scenario.regions]
         self.free = [0] * len(scenario.regions)  # when each backlog clears (on its clock)
         self.deferred = deferred_regions(scenario)  # lifo, drop_oldest: attempts may wait
         self.waiting: list[deque] = [deque() for _ in scenario.regions]  # their parked ones
@@ -452,9 +454,11 @@ class Queues:
 
     def _next_drop(self, r: int, t: float) -> float:
         """When region ``r`` next goes down after ``t`` (inf: never)."""
-        drops = self.drops[r]
-        k = bisect_right(drops, t)
-        return drops[k] if k < len(drops) else math.inf
+        return _first_after(self.drops[r], t)
+
+    def next_drop(self, t: float) -> float:
+        """When a region with a capacity next goes down after ``t`` (inf: never)."""
+        return _first_after(self.all_drops, t)
 
     def _past_a_drop(self, r: int, t: np.ndarray) -> bool:
         """Whether region ``r``'s backlog, as booked, may have started an attempt of the
@@ -464,6 +468,12 @@ class Queues:
         clock = self.clocks[r]
         free = self.free[r] if clock is None else clock.real1(self.free[r])
         return not _before(free, self._next_drop(r, float(t.min())))
+
+
+def _first_after(instants: list[float], t: float) -> float:
+    """The first of sorted ``instants`` after ``t`` (inf: none)."""
+    k = bisect_right(instants, t)
+    return instants[k] if k < len(instants) else math.inf
 
 
 def _before(finish: float, drop: float) -> bool:

@@ -239,8 +239,8 @@ class DataPlane:
                 self.serve_arrival(i)
                 i += 1
             else:
-                hold, cut = self.schedule.span(t0) if self.schedule else (t0, inf)
-                if hold > t0:  # a reopen ramp's window: one at a time
+                hold, cut = batches.span(t0)
+                if hold > t0:  # a reopen ramp's window, or a region about to go down
                     one_at_a_time_until = hold
                     continue
                 j, t1 = batches.extent(i, min(next_epoch, t_action, horizon,
