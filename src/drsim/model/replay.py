@@ -16,6 +16,7 @@ from drsim.model.capacity import (
     lindley,
     service_ticks,
     timed_sojourns,
+    waits,
     worked,
 )
 from drsim.model.capacity_schedule import RegionClock
@@ -215,17 +216,21 @@ def fifo_sojourns_s(clock: RegionClock | None, t: np.ndarray, a: np.ndarray, s: 
             continue
         aa, ss = a[lo:hi], s[lo:hi]
         if clock is None:
-            finish = lindley(aa, ss, free)
-            start = finish - ss
-            real_finish = finish
+            sojourn = waits(aa, ss, free)
+            start = sojourn + aa  # the starts (ticks)
+            sojourn += ss
         else:
-            finish = lindley(clock.virtual(aa), clock.work(ss, aa), free)
-            start = clock.real(finish - clock.work(ss, aa))
-            real_finish = clock.real(finish)
-        kept = int(np.searchsorted((start - 1) / TICKS_PER_S, d, side="left"))
-        out[lo:lo + kept] = (real_finish[:kept] - aa[:kept]) / TICKS_PER_S
-        out[lo + kept:hi] = d - t[lo + kept:hi]
+            work = clock.work(ss, aa)
+            finish = lindley(clock.virtual(aa), work, free)
+            start = clock.real(finish - work)
+            sojourn = clock.real(finish) - aa
+        kept = hi - lo
+        if (start[-1] - 1) / TICKS_PER_S >= d:  # the last one at least was lost
+            kept = int(np.searchsorted((start - 1) / TICKS_PER_S, d, side="left"))
+            out[lo + kept:hi] = d - t[lo + kept:hi]
+        np.divide(sojourn[:kept], TICKS_PER_S, out=out[lo:lo + kept])
         if kept:
-            free = int(finish[kept - 1])
+            free = int(finish[kept - 1]) if clock is not None else int(
+                aa[kept - 1] + sojourn[kept - 1])
         lo = hi
     return out
