@@ -428,7 +428,8 @@ GLOSSARY: tuple[Entry, ...] = (
 
 CAUSES: dict[str, str] = {
     "ok": "served",
-    "region_down": "the region the client reached is down",
+    "region_down": "the region the client reached is down, or went down while the request "
+                   "waited in its queue",
     "region_error": "a degraded region (gray failure) failed the request",
     "read_only": "a write reached a region that does not take writes (passive, promoting)",
     "user_not_found": "the region does not hold the user (not replicated yet, or lost)",
