@@ -45,6 +45,8 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from drsim.model import simulate
+from drsim.model.capacity import TICKS_PER_S, deferred_regions, service_ticks
+from drsim.model.replay import down_spans, sojourn_s
 from drsim.records import ATTACK_OPERATIONS, OPERATIONS, RunRecords
 from drsim.scenario import units
 from drsim.scenario.schema import OPERATIONS as LEGIT_OPERATIONS
@@ -618,11 +620,33 @@ def check_stale_flags_match_the_writes(records: RunRecords, scenario: Scenario) 
             assert abs(age - (t - acked[missing].min())) <= 1e-3 * max(1.0, t), (age, t)
 
 
+def decided_at(records: RunRecords, scenario: Scenario) -> np.ndarray:
+    """When each attempt was decided: its arrival, but at a LIFO or drop-oldest region
+    where it waited, when its service began (the event at the end of the tick before its
+    start: model/deferred.py), from the records' replay of the queue."""
+    req = records.requests
+    t = req.time_s.to_numpy()
+    deferred = [r for r, d in enumerate(deferred_regions(scenario)) if d]
+    if not deferred:
+        return t
+    region, op = req.region.cat.codes.to_numpy(), req.op.cat.codes.to_numpy()
+    sojourn = sojourn_s(scenario, t, op, region, req.outcome.cat.codes.to_numpy(),
+                        downs=down_spans(scenario, records.events))
+    ticks = service_ticks(scenario)
+    reached = (region >= 0) & (region < len(ticks))  # not "none"
+    work = np.where(reached, ticks[np.where(reached, region, 0), op], 0)
+    a = np.ceil(t * TICKS_PER_S)
+    start = a + np.round(sojourn * TICKS_PER_S) - work
+    waited = np.isin(region, deferred) & (start > a)
+    return np.where(waited, (start - 1) / TICKS_PER_S, t)
+
+
 def check_lockout_consistent(records: RunRecords, scenario: Scenario) -> None:
     """Locks and sign-in outcomes agree: a password is never evaluated against an account
     its counter holds locked, every ``locked_out`` is inside a lock of that counter, lock
     intervals of one counter never overlap, and extra guesses are the evaluated guesses
-    the shadow global counter held locked."""
+    the shadow global counter held locked — each when the attempt was decided
+    (:func:`decided_at`)."""
     locks = records.locks
     req = records.requests
     for (_, _), g in locks.groupby(["user", "scope"], observed=True):
@@ -638,10 +662,11 @@ def check_lockout_consistent(records: RunRecords, scenario: Scenario) -> None:
         return any((a < t if strict_start else a <= t) and t < b
                    for a, b in intervals.get((user, scope), ()))
 
-    signins = req[req.op.isin(["sign_in", "guess"])]
+    signin = req.op.isin(["sign_in", "guess"]).to_numpy()
+    signins = req[signin]
     evaluated = signins.outcome.isin(["ok", "wrong_password", "stale_credential"])
     for t, user, region, outcome, attacker, extra, shadow in zip(
-            signins.time_s, signins.user, signins.region.astype(str),
+            decided_at(records, scenario)[signin], signins.user, signins.region.astype(str),
             signins.outcome.astype(str), signins.attacker, signins.extra_guess,
             signins.shadow_locked, strict=True):
         scope = "shared" if shared else region
@@ -954,6 +979,22 @@ def with_a_replicated_failback(data: dict[str, Any]) -> dict[str, Any]:
             "faults": [{"kind": "region_outage", "region": "r1",
                         "start": f"{0.2 * duration_s:.3f}s",
                         "duration": f"{0.3 * duration_s:.3f}s"}]}
+
+
+def test_a_guess_waiting_at_a_lifo_region_is_judged_when_it_is_served():
+    """Found by the random invariants (session 16; the model was right, the check was
+    not): attackers guess at a LIFO region of 1/16 vCPU, where guesses wait. Account
+    33's guess arriving at 13.09 s, inside a lock of its counter, was served after the
+    lock had ended, and so evaluated (``wrong_password``): a deferred region decides an
+    attempt when it serves it, and the check compared the locks with arrival times."""
+    example = (Path(__file__).parent / "examples"
+               / "guess_decided_when_a_lifo_region_serves_it.json")
+    scenario = valid(json.loads(example.read_text()))
+    records = run_of(scenario)
+    req = records.requests
+    waited = decided_at(records, scenario) > req.time_s.to_numpy()
+    assert waited[req.op.isin(["guess"]).to_numpy()].sum() > 10
+    check_lockout_consistent(records, scenario)
 
 
 @pytest.mark.parametrize("policy", ["lost", "reconcile"])
