@@ -95,8 +95,7 @@ REFUSED = tuple(Served(code) for code in range(len(OUTCOME_CODE)))
 PARKED = Served(-1)
 """The result of an attempt waiting at a deferred region: decided later (model/deferred.py)."""
 LOST_WITH_REGION = Served(OUTCOME_CODE["region_down"])
-"""The result of an attempt whose FIFO queue is lost with its region before its service
-starts: ``region_down`` when the region goes down (``Queues.lost_at``)."""
+"""An attempt lost with its FIFO queue: ``region_down`` when the region goes down."""
 
 
 class DataPlane:
@@ -373,7 +372,8 @@ class DataPlane:
         if served.outcome != OK and attacker < 0:
             if served.outcome == TIMEOUT:  # the client learns of it when its timeout fires
                 learned = t + self.timeout_s[client]
-            retry = self.retries.retry(max(now, learned), op, user, client, attempt, served.outcome, u, key)
+            retry = self.retries.retry(max(now, learned), op, user, client, attempt,
+                                       served.outcome, u, key)
             if retry is not None:
                 self.agenda.schedule(max(retry[0], earliest), REQUEST, retry[1])
 
