@@ -15,7 +15,7 @@
    the queue gives each the sojourn the run decided; batches reproduce the reference.
 5. A region that goes down loses its queue, whatever the discipline: a FIFO region's
    outcomes attempt by attempt (Lindley by hand), the work offered, retries timed from
-   the loss.
+   the loss, and the records' replay on a scaled-up region's clock.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ import pytest
 from drsim.metrics.overload import overload_timeline
 from drsim.model import REGION_DOWN_TIMEOUT_S, simulate
 from drsim.model.batch import BatchServer
-from drsim.model.capacity import TICKS_PER_S, service_ticks
+from drsim.model.capacity import TICKS_PER_S, Queues, service_ticks
+from drsim.model.capacity_schedule import clocks_of
 from drsim.model.dataplane import DataPlane
 from drsim.model.recorder import Recorder
 from drsim.model.replay import down_spans, replay_deferred, sojourn_s
@@ -390,6 +391,43 @@ def test_a_fifo_region_that_goes_down_loses_the_attempts_still_waiting(timeout):
     assert "batch_fallback" not in batched.meta  # no batch promised what it could not
     for name in ("requests", "writes"):
         assert getattr(batched, name).equals(getattr(reference, name)), name
+
+
+@pytest.mark.parametrize("timeout", [None, "20s"])
+def test_the_fifo_replay_on_a_scaled_up_region_gives_the_sojourns_the_run_decided(
+        timeout, monkeypatch):
+    """A FIFO region scaling up (1 → 1.05 vCPUs after 30 s: its virtual clock) goes down
+    under 1.5× load: the records' replay, segment by segment on the clock, gives every
+    attempt served the sojourn :meth:`Queues.take` decided one at a time, and the run lost
+    hundreds with the queue. With a timeout, hundreds more whose clients had given up
+    before the drop are lost too, their work never done: the replay ends their sojourn at
+    the drop, and does not serve them (the backlog after it is the run's)."""
+    s = _down_under_load({"discipline": "fifo", "scale_up": {"to": 1.05, "after": "30s",
+                                                             "trigger": "start"}}, timeout)
+    decided: dict[float, float] = {}
+    take = Queues.take
+
+    def taking(self, r, op, t, fixed=0.0, limit=math.inf):
+        sojourn = take(self, r, op, t, fixed, limit)
+        decided[t] = sojourn
+        return sojourn
+
+    monkeypatch.setattr(Queues, "take", taking)
+    records = simulate(s, 0, batch=False)
+    monkeypatch.undo()
+    req = records.requests
+    t, outcome = req.time_s.to_numpy(), req.outcome.astype(str).to_numpy()
+    assert ((t < 120.0) & (outcome == "region_down")).sum() > 100
+    sojourn = sojourn_s(s, t, req.op.cat.codes.to_numpy(), req.region.cat.codes.to_numpy(),
+                        req.outcome.cat.codes.to_numpy(), clocks_of(s, records.events),
+                        down_spans(s, records.events))
+    served = np.flatnonzero(outcome == "ok")
+    assert len(served) > 1000 and (t[served] > 150.0).sum() > 500
+    assert np.allclose(sojourn[served], [decided[x] for x in t[served]], rtol=0, atol=1e-9)
+    gave_up = np.flatnonzero(np.isin(t, [x for x, v in decided.items() if v == math.inf]))
+    assert len(gave_up) > (100 if timeout else -1)
+    assert (outcome[gave_up] == "timeout").all()
+    assert np.allclose(sojourn[gave_up], 120.0 - t[gave_up], rtol=0, atol=1e-9)
 
 
 def test_an_attempt_lost_with_a_fifo_queue_is_retried_from_when_the_region_went_down():
