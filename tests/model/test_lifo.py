@@ -44,10 +44,12 @@ SIGN_IN_S = 0.15  # a sign-in's base latency (operations.base_latency_s)
 
 
 def scenario(vcpus: float, rate: float, duration: str, timeout: str | None = None,
-             attempts: int = 1, seed: int = 3, bursts: list | None = None, **capacity):
-    """One region with a capacity, Poisson sign-ins at ``rate`` and nothing else."""
+             attempts: int = 1, seed: int = 3, bursts: list | None = None,
+             backoff: str = "0s", faults: list | None = None, **capacity):
+    """One region with a capacity, Poisson sign-ins at ``rate`` and nothing else (but
+    ``faults``)."""
     client = {"name": "app", "share": "100%", "dns": {"behaviour": "honour"},
-              "retry": {"attempts": attempts, "backoff": "0s", "jitter": "0%"}}
+              "retry": {"attempts": attempts, "backoff": backoff, "jitter": "0%"}}
     if timeout is not None:
         client["timeout"] = timeout
     return build_scenario(
@@ -55,7 +57,7 @@ def scenario(vcpus: float, rate: float, duration: str, timeout: str | None = Non
                   "capacity": {"vcpus": vcpus, **capacity}}],
         users={"population": 20_000, **ONLY_PASSWORD_USERS}, clients=[client],
         traffic={"sign_in": f"{rate}/s", "bursts": bursts or []},
-        run={"duration": duration, "seed": seed})
+        run={"duration": duration, "seed": seed}, faults=faults or [])
 
 
 def waits(s, records) -> np.ndarray:
@@ -237,16 +239,9 @@ def _down_under_load(capacity: dict, timeout: str | None = None, attempts: int =
     """Sign-ins at 1.5× capacity (22.5/s at 15/s; ``attempts``, retried after 1 s) for 4
     minutes at one region with ``capacity``, down from 2:00 to 2:30; clients time out
     after ``timeout``."""
-    client = {"name": "app", "share": "100%", "dns": {"behaviour": "honour"},
-              "retry": {"attempts": attempts, "backoff": "1s", "jitter": "0%"}}
-    if timeout is not None:
-        client["timeout"] = timeout
-    return build_scenario(
-        regions=[{"name": "r1", "role": "primary", "quotas": {"sign_in": "100000/s"},
-                  "capacity": {"vcpus": 1.0, **capacity}}],
-        users={"population": 20_000, **ONLY_PASSWORD_USERS}, clients=[client],
-        traffic={"sign_in": "22.5/s"}, run={"duration": "4m", "seed": 4},
-        faults=[{"kind": "region_outage", "region": "r1", "start": "2m", "duration": "30s"}])
+    return scenario(1.0, 22.5, "4m", timeout, attempts, seed=4, backoff="1s",
+                    faults=[{"kind": "region_outage", "region": "r1", "start": "2m",
+                             "duration": "30s"}], **capacity)
 
 
 @pytest.mark.parametrize("timeout", ["10s", None])
